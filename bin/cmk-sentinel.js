@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// The CLI runs the TypeScript sources directly (same code path as the Lambda handlers).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+require('esbuild-register/dist/node').register({ target: 'node20', format: 'cjs' });
+require('../cli/main.ts')
+  .main(process.argv.slice(2))
+  .then((code) => { process.exitCode = code; })
+  .catch((e) => { console.error(JSON.stringify({ level: 'ERROR', message: e.message, code: e.code ?? 'UNEXPECTED' })); process.exitCode = 2; });

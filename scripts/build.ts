@@ -1,0 +1,33 @@
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Bundles each function under functions/ into .build/<name>/index.js with the default policy beside it. */
+export const FUNCTIONS_DIR = join(__dirname, '..', 'functions');
+export const BUILD_DIR = join(__dirname, '..', '.build');
+
+export const functionNames = (): string[] => readdirSync(FUNCTIONS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+
+export const main = async (): Promise<number> => {
+  rmSync(BUILD_DIR, { recursive: true, force: true });
+  for (const name of functionNames()) {
+    const outdir = join(BUILD_DIR, name);
+    mkdirSync(outdir, { recursive: true });
+    await build({
+      entryPoints: [join(FUNCTIONS_DIR, name, 'handler.ts')],
+      outfile: join(outdir, 'index.js'),
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      // CJS: ESM bundles with Powertools fail on a dynamic require; `module` first tree-shakes the SDK.
+      format: 'cjs',
+      mainFields: ['module', 'main'],
+      minify: true,
+      sourcemap: false,
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
+    copyFileSync(join(__dirname, '..', 'policy.yaml'), join(outdir, 'policy.yaml'));
+  }
+  return 0;
+};

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import type { TriggerInfo } from '../events/normalise';
+import type { ComplianceStatus, ResourceRef } from '../rules/contract';
+
+export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'INFO';
+
+/** What the service did about a finding. */
+export type ActionTaken = 'NONE' | 'REMEDIATE' | 'QUARANTINE' | 'REPORT' | 'SKIP_EXEMPT' | 'INVALID_EVENT';
+/** How that went. */
+export type ActionOutcome = 'VERIFIED' | 'PENDING' | 'UNCHANGED' | 'NOT_ATTEMPTED' | 'VERIFICATION_FAILED' | 'FAILED';
+
+/** The result of running one resource through the pipeline: the input of every alert and report line. */
+export interface Outcome {
+  ref: ResourceRef;
+  arn?: string;
+  status: ComplianceStatus | 'ERROR';
+  reason?: string;
+  detail?: string;
+  observedKey?: string;
+  expectedKey?: string;
+  action: ActionTaken;
+  result: ActionOutcome;
+  actionDetail?: string;
+  error?: { code: string; message: string; retryable: boolean; missingPermission?: string };
+  severity?: Severity;
+}
+
+export const ALERT_SCHEMA = 'cmk-sentinel.alert/v1';
+
+/** The one alert format, for every resource type. Stable: subscribers parse it. */
+export interface Alert {
+  schema: typeof ALERT_SCHEMA;
+  id: string;
+  time: string;
+  severity: Severity;
+  resource: { type: string; id: string; arn?: string; account: string; region: string };
+  status: Outcome['status'];
+  reason?: string;
+  detail?: string;
+  observedKey?: string;
+  expectedKey?: string;
+  action: { taken: ActionTaken; result: ActionOutcome; detail?: string };
+  trigger: { eventId?: string; eventName: string; source: string; actor?: string };
+  error?: Outcome['error'];
+}
+
+export const severityOf = (o: Outcome): Severity => {
+  if (o.severity) return o.severity;
+  if (o.status === 'ERROR' || o.result === 'FAILED' || o.result === 'VERIFICATION_FAILED') return 'HIGH';
+  if (o.action === 'QUARANTINE' || o.action === 'REPORT') return 'HIGH';
+  if (o.action === 'SKIP_EXEMPT') return 'MEDIUM';
+  if (o.action === 'REMEDIATE') return 'LOW';
+  return 'INFO';
+};
+
+/** Compliant resources and no-op repeats are not worth anyone's attention. */
+export const shouldAlert = (o: Outcome): boolean =>
+  o.status === 'ERROR' || (o.status === 'NON_COMPLIANT' && o.result !== 'UNCHANGED');
+
+export const toAlert = (o: Outcome, trigger: TriggerInfo, now: Date): Alert => ({
+  schema: ALERT_SCHEMA,
+  // Deterministic: a duplicate delivery of the same event yields the same id, so subscribers can dedupe.
+  id: createHash('sha256').update([trigger.eventId ?? trigger.eventName, o.ref.type, o.ref.account, o.ref.region, o.ref.id, o.action, o.result].join('|')).digest('hex').slice(0, 32),
+  time: now.toISOString(),
+  severity: severityOf(o),
+  resource: { type: o.ref.type, id: o.ref.id, arn: o.arn, account: o.ref.account, region: o.ref.region },
+  status: o.status,
+  reason: o.reason ?? o.error?.code,
+  detail: o.detail ?? o.error?.message,
+  observedKey: o.observedKey,
+  expectedKey: o.expectedKey,
+  action: { taken: o.action, result: o.result, detail: o.actionDetail },
+  trigger: { eventId: trigger.eventId, eventName: trigger.eventName, source: trigger.source, actor: trigger.actor },
+  error: o.error,
+});
+
+const ACTION_WORDS: Record<ActionTaken, string> = {
+  NONE: 'no action', REMEDIATE: 'remediated', QUARANTINE: 'quarantined', REPORT: 'reported',
+  SKIP_EXEMPT: 'exempt, not touched', INVALID_EVENT: 'event rejected',
+};
+
+/** SNS subjects: ASCII, no newlines, at most 100 characters. */
+export const subjectOf = (a: Alert): string => {
+  const result = a.action.result === 'VERIFIED' || a.action.result === 'NOT_ATTEMPTED' ? '' : ` (${a.action.result.toLowerCase().replace(/_/g, ' ')})`;
+  const text = `[cmk-sentinel] ${a.severity} ${a.resource.type} ${a.resource.id} ${a.resource.region}: ${a.reason ?? a.status} - ${ACTION_WORDS[a.action.taken]}${result}`;
+  const ascii = text.replace(/[^\x20-\x7e]/g, '?');
+  return ascii.length > 100 ? `${ascii.slice(0, 97)}...` : ascii;
+};

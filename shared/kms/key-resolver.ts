@@ -1,0 +1,115 @@
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import type { ClientFactory } from '../aws/clients';
+import { isAwsNotFound, translateAwsError } from '../aws/errors';
+import { SentinelError } from '../errors';
+import type { Policy } from '../policy/policy';
+
+/** What the service knows about a KMS key once resolved to its canonical ARN. */
+export interface KeyInfo {
+  arn: string;
+  keyId: string;
+  region: string;
+  account: string;
+  managedBy: 'AWS' | 'CUSTOMER';
+  state?: string;
+  /** For a multi-region key: the ARN of its primary. */
+  primaryArn?: string;
+}
+
+/** A key as a resource names it (`ref`, in any of the four forms) and what it resolved to. */
+export interface ObservedKey {
+  ref: string;
+  info?: KeyInfo;
+}
+
+const AWS_MANAGED_ALIAS = /(^|:)alias\/aws\//;
+
+export const isAwsManagedAlias = (ref: string): boolean => AWS_MANAGED_ALIAS.test(ref);
+
+/** Region and account a key reference carries, if it is an ARN. */
+export const arnParts = (ref: string): { region: string; account: string; resource: string } | undefined => {
+  const m = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):(.+)$/.exec(ref);
+  return m ? { region: m[1] as string, account: m[2] as string, resource: m[3] as string } : undefined;
+};
+
+interface CacheEntry { at: number; value: Promise<KeyInfo | undefined> }
+
+/**
+ * The one key resolver: key id, key ARN, alias name or alias ARN → canonical key
+ * ARN, with the key's region and manager. Results are cached per region (a warm
+ * Lambda resolves the regional CMK once per TTL, not once per event).
+ */
+export class KeyResolver {
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(
+    private readonly clients: ClientFactory,
+    private readonly policy: Policy,
+    private readonly ttlMs = 5 * 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Resolve a key reference seen in `region`; undefined when no such key exists. */
+  resolve(ref: string, region: string): Promise<KeyInfo | undefined> {
+    const keyRegion = arnParts(ref)?.region ?? region;
+    const cacheKey = `${keyRegion}|${ref}`;
+    const hit = this.cache.get(cacheKey);
+    if (hit && this.now() - hit.at < this.ttlMs) return hit.value;
+    const value = this.describe(ref, keyRegion);
+    // A failed lookup must not poison the cache: the next call tries again.
+    value.catch(() => this.cache.delete(cacheKey));
+    this.cache.set(cacheKey, { at: this.now(), value });
+    return value;
+  }
+
+  /** Resolve the way evaluate needs it: the reference as given plus what it names. */
+  async observe(ref: string | undefined, region: string): Promise<ObservedKey | undefined> {
+    if (!ref) return undefined;
+    if (isAwsManagedAlias(ref)) {
+      // AWS-managed keys are never the CMK: no call needed to know that.
+      const parts = arnParts(ref);
+      return { ref, info: { arn: ref, keyId: ref, region: parts?.region ?? region, account: parts?.account ?? '', managedBy: 'AWS' } };
+    }
+    return { ref, info: await this.resolve(ref, region) };
+  }
+
+  /** The policy's CMK for `region`; a missing CMK is an error (the service cannot judge anything). */
+  async regionalCmk(region: string): Promise<KeyInfo> {
+    const { keys, alias } = this.policy.doc.cmk;
+    const ref = keys?.[region] ?? alias;
+    if (!ref) throw new SentinelError('KEY_NOT_FOUND', `The policy names no CMK for ${region}: add it to cmk.keys or set cmk.alias`, { details: { region } });
+    const info = await this.resolve(ref, region);
+    if (!info) throw new SentinelError('KEY_NOT_FOUND', `The regional CMK ${ref} does not exist in ${region}`, { details: { region, key: ref } });
+    return info;
+  }
+
+  async isRegionalCmk(ref: string, region: string): Promise<boolean> {
+    const [cmk, info] = await Promise.all([this.regionalCmk(region), this.resolve(ref, region)]);
+    return info?.arn === cmk.arn;
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+
+  private async describe(ref: string, region: string): Promise<KeyInfo | undefined> {
+    const kms = this.clients.get(KMSClient, { region });
+    try {
+      const { KeyMetadata: m } = await kms.send(new DescribeKeyCommand({ KeyId: ref }));
+      if (!m?.Arn || !m.KeyId) return undefined;
+      const parts = arnParts(m.Arn);
+      return {
+        arn: m.Arn,
+        keyId: m.KeyId,
+        region: parts?.region ?? region,
+        account: parts?.account ?? m.AWSAccountId ?? '',
+        managedBy: m.KeyManager === 'AWS' ? 'AWS' : 'CUSTOMER',
+        state: m.KeyState,
+        primaryArn: m.MultiRegionConfiguration?.PrimaryKey?.Arn,
+      };
+    } catch (e) {
+      if (isAwsNotFound(e)) return undefined;
+      throw translateAwsError(e, 'kms:DescribeKey', ref);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import { type AlertSink, alertSinkFromEnv } from '../alerts/publisher';
+import { type AwsScope, ClientFactory } from '../aws/clients';
+import { KeyResolver } from '../kms/key-resolver';
+import { type Log, logger } from '../logger';
+import { loadPolicy, type Mode, type Policy } from '../policy/policy';
+
+/** Everything the pipeline needs, built once per cold start (or per CLI run). */
+export interface PipelineDeps {
+  clients: ClientFactory;
+  keys: KeyResolver;
+  policy: Policy;
+  alerts: AlertSink;
+  log: Log;
+  now: () => Date;
+  /** Evaluate and alert, change nothing. */
+  dryRun?: boolean;
+  /** Overrides the policy's mode for every type (backfill invoke). */
+  mode?: Mode;
+  /** The account the service runs in; other accounts are reached by assuming the policy's role. */
+  homeAccount?: string;
+}
+
+export const buildDeps = (overrides: Partial<PipelineDeps> = {}, env: NodeJS.ProcessEnv = process.env): PipelineDeps => {
+  const clients = overrides.clients ?? new ClientFactory();
+  const policy = overrides.policy ?? loadPolicy(env);
+  return {
+    clients,
+    policy,
+    keys: overrides.keys ?? new KeyResolver(clients, policy),
+    alerts: overrides.alerts ?? alertSinkFromEnv(clients, env),
+    log: overrides.log ?? logger,
+    now: overrides.now ?? (() => new Date()),
+    homeAccount: overrides.homeAccount ?? env.CMK_SENTINEL_ACCOUNT_ID,
+    dryRun: overrides.dryRun,
+    mode: overrides.mode,
+  };
+};
+
+export const scopeFor = (deps: PipelineDeps, account: string, region: string): AwsScope => {
+  const { ids, roleName } = deps.policy.doc.accounts;
+  const foreign = deps.homeAccount !== undefined && account !== deps.homeAccount && ids.includes(account);
+  return foreign ? { region, account, roleArn: `arn:aws:iam::${account}:role/${roleName}` } : { region };
+};

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { RESOURCE_TYPES } from '../rules/type-ids';
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+export const MODES = ['remediate', 'quarantine', 'report'] as const;
+export type Mode = (typeof MODES)[number];
+
+const mode = z.enum(MODES, { error: () => `expected one of ${MODES.join(' | ')}` });
+
+const region = z.string({ error: () => 'expected an AWS region name such as us-east-1' })
+  .regex(REGION, { error: (iss) => `expected an AWS region name such as us-east-1 (got "${String(iss.input)}")` });
+
+const alias = z.string({ error: () => 'expected a KMS alias name such as alias/data-platform' })
+  .regex(/^alias\/[A-Za-z0-9/_-]+$/, { error: (iss) => `expected a KMS alias name starting with "alias/" (got "${String(iss.input)}")` })
+  .refine((a) => !a.startsWith('alias/aws/'), { error: 'an AWS-managed alias (alias/aws/*) is never a customer-managed key' });
+
+const keyArn = z.string({ error: () => 'expected a full KMS key ARN' })
+  .regex(KEY_ARN, { error: (iss) => `expected a full KMS key ARN such as arn:aws:kms:us-east-1:111122223333:key/1234abcd-... (got "${String(iss.input)}")` });
+
+const gates = z.strictObject({
+  /** Delete an original (snapshot, replica) after its re-keyed copy is verified. */
+  deleteOriginals: z.boolean({ error: () => 'expected true or false' }).default(false),
+  /** Swap a verified re-encrypted database in for the original (rename). */
+  cutOver: z.boolean({ error: () => 'expected true or false' }).default(false),
+  /** Terminate a running cluster launched with a non-compliant configuration. */
+  terminateClusters: z.boolean({ error: () => 'expected true or false' }).default(false),
+  /** Change a custom parameter group that other clusters share. */
+  modifySharedParameterGroups: z.boolean({ error: () => 'expected true or false' }).default(false),
+}).default({ deleteOriginals: false, cutOver: false, terminateClusters: false, modifySharedParameterGroups: false });
+
+const typeSettings = z.strictObject({ mode: mode.optional() });
+
+const knownTypes = Object.fromEntries(RESOURCE_TYPES.map((t) => [t, typeSettings.optional()])) as Record<(typeof RESOURCE_TYPES)[number], z.ZodOptional<typeof typeSettings>>;
+
+export const policySchema = z.strictObject({
+  version: z.literal(1, { error: () => 'expected 1' }).default(1),
+  cmk: z.strictObject({
+    alias: alias.optional(),
+    keys: z.record(region, keyArn, {
+      error: (iss) => (iss.code === 'invalid_key' ? 'expected an AWS region name such as us-east-1 as the key' : undefined),
+    }).optional(),
+  }, { error: (iss) => (iss.code === 'unrecognized_keys' ? undefined : 'expected a mapping with "alias" and/or "keys"') })
+    .refine((c) => c.alias !== undefined || (c.keys !== undefined && Object.keys(c.keys).length > 0), {
+      error: 'expected "alias" (the same alias names the CMK in every region) or "keys" (a region → key ARN map)',
+    })
+    .refine((c) => Object.entries(c.keys ?? {}).every(([r, arn]) => arn.split(':')[3] === r), {
+      error: 'each key ARN in "keys" must be in the region it is listed under',
+    }),
+  /** Regions the service covers (backfill, key guard). Defaults to the regions of cmk.keys. */
+  regions: z.array(region).min(1, { error: 'expected at least one region' }).optional(),
+  mode: mode.default('report'),
+  types: z.strictObject(knownTypes, {
+    error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown resource type(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}; expected one of ${RESOURCE_TYPES.join(', ')}` : 'expected a mapping of resource type to settings'),
+  }).default({}),
+  exemptTag: z.string().min(1, { error: 'expected a tag key' }).default('cmk-sentinel:exempt'),
+  quarantineTag: z.string().min(1, { error: 'expected a tag key' }).default('cmk-sentinel:quarantine'),
+  gates,
+  /** Roles that must be allowed to use the CMK (checked by the key guard). */
+  keyUsers: z.array(z.string()).default([]),
+  accounts: z.strictObject({
+    ids: z.array(z.string().regex(/^\d{12}$/, { error: 'expected a 12-digit account id' })).default([]),
+    /** Role assumed in each member account, e.g. cmk-sentinel-member. */
+    roleName: z.string().default('cmk-sentinel-member'),
+  }).default({ ids: [], roleName: 'cmk-sentinel-member' }),
+});
+
+export type PolicyDocument = z.output<typeof policySchema>;

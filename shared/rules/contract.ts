@@ -1,0 +1,98 @@
+import type { AwsScope, ClientFactory } from '../aws/clients';
+import type { KeyInfo, KeyResolver } from '../kms/key-resolver';
+import type { Policy } from '../policy/policy';
+import type { ResourceType } from './type-ids';
+
+/** A resource named by an event or a listing: enough to re-read it. */
+export interface ResourceRef {
+  type: ResourceType;
+  account: string;
+  region: string;
+  id: string;
+}
+
+export type ComplianceStatus = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE';
+
+/** The verdict of a pure evaluate: non-compliance is data, not an error. */
+export interface Finding {
+  status: ComplianceStatus;
+  /** Stable machine reason: UNENCRYPTED, AWS_MANAGED_KEY, WRONG_KEY, WRONG_REGION_KEY, NO_TLS, ... */
+  reason?: string;
+  /** One readable sentence for people. */
+  detail?: string;
+  /** The key as the resource names it (as given) and its canonical ARN when known. */
+  observedKey?: string;
+  expectedKey?: string;
+}
+
+export interface EvaluationContext {
+  region: string;
+  /** The regional CMK, resolved before evaluate runs so evaluate stays pure. */
+  cmk: KeyInfo;
+  policy: Policy;
+}
+
+/** What an effectful rule step needs; nothing global. */
+export interface RuleContext {
+  clients: ClientFactory;
+  keys: KeyResolver;
+  policy: Policy;
+  /** Region/account (and role) the resource lives in. */
+  scope: AwsScope;
+}
+
+export interface ActionResult {
+  /** false when the resource already was in the target state: idempotent re-runs change nothing. */
+  changed: boolean;
+  /** Readable account of what was done (or what an operator must do next). */
+  detail: string;
+  /** Set by quarantine (which verifies itself); remediation is verified by the pipeline. */
+  verified?: boolean;
+  /** A remediation that continues elsewhere (a workflow) reports it here. */
+  pending?: boolean;
+}
+
+/** A CloudTrail API call that names resources of a type, and where their ids are. */
+export interface CloudTrailTrigger {
+  eventSource: string;
+  eventNames: readonly string[];
+  /** Resource ids from the CloudTrail `detail`; [] when the record does not carry one. */
+  ids(detail: Record<string, unknown>): string[];
+}
+
+export interface Permissions {
+  read: readonly string[];
+  remediate: readonly string[];
+  quarantine: readonly string[];
+}
+
+/**
+ * One resource type. Adding a type costs a folder implementing this and a line in
+ * the registry. `evaluate` is pure: no I/O, no clock.
+ */
+export interface Rule<S = unknown> {
+  type: ResourceType;
+  /** The AWS service whose API limits pace this type in a sweep. */
+  service: string;
+  cloudTrail: readonly CloudTrailTrigger[];
+  /** AWS Config resource types (AWS::S3::Bucket, ...). */
+  configTypes: readonly string[];
+  permissions: Permissions;
+  /** The resource's ARN for alerts and reports. */
+  arn(ref: ResourceRef): string;
+  list(ctx: RuleContext): AsyncIterable<string>;
+  /** Current state, or undefined when the resource does not exist (any more). */
+  describe(ref: ResourceRef, ctx: RuleContext): Promise<S | undefined>;
+  evaluate(state: S, ctx: EvaluationContext): Finding;
+  /** Tags, read lazily: only a non-compliant resource needs its exemption checked. */
+  tags(state: S, ctx: RuleContext): Promise<Record<string, string>>;
+  remediate(state: S, finding: Finding, ctx: RuleContext): Promise<ActionResult>;
+  quarantine(state: S, finding: Finding, ctx: RuleContext): Promise<ActionResult>;
+}
+
+/**
+ * A rule of any state type: the registry and the pipeline hand a rule's state back
+ * only to that same rule, so the state type never escapes.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRule = Rule<any>;

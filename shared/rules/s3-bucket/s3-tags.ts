@@ -1,0 +1,28 @@
+import { GetBucketTaggingCommand, PutBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
+import { awsErrorName, translateAwsError } from '../../aws/errors';
+import type { RuleContext } from '../contract';
+
+export const readBucketTags = async (bucket: string, ctx: RuleContext): Promise<Record<string, string>> => {
+  const s3 = ctx.clients.get(S3Client, ctx.scope);
+  try {
+    const out = await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }));
+    return Object.fromEntries((out.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  } catch (e) {
+    if (awsErrorName(e) === 'NoSuchTagSet') return {};
+    throw translateAwsError(e, 's3:GetBucketTagging', bucket);
+  }
+};
+
+/** PutBucketTagging replaces the whole set: merge so no owner tag is lost. Returns false when nothing changed. */
+export const mergeBucketTags = async (bucket: string, add: Record<string, string>, ctx: RuleContext): Promise<boolean> => {
+  const current = await readBucketTags(bucket, ctx);
+  if (Object.entries(add).every(([k, v]) => current[k] === v)) return false;
+  const merged = { ...current, ...add };
+  const s3 = ctx.clients.get(S3Client, ctx.scope);
+  try {
+    await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: Object.entries(merged).map(([Key, Value]) => ({ Key, Value })) } }));
+  } catch (e) {
+    throw translateAwsError(e, 's3:PutBucketTagging', bucket);
+  }
+  return true;
+};

@@ -1,0 +1,37 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..');
+const out = mkdtempSync(join(tmpdir(), 'sls-package-'));
+
+/** The deployable artefact: built offline by the pinned framework and clean under cfn-lint. */
+describe('serverless package + cfn-lint', () => {
+  beforeAll(() => {
+    execFileSync('node', ['scripts/run.js', 'scripts/build.ts'], { cwd: root, stdio: 'pipe' });
+    execFileSync(join(root, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'ci', '--region', 'us-east-1', '--package', out], {
+      cwd: root, stdio: 'pipe', env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' }, timeout: 120_000,
+    });
+  }, 180_000);
+
+  it('produces a CloudFormation template that cfn-lint passes with no errors or warnings', () => {
+    const template = join(out, 'cloudformation-template-update-stack.json');
+    let output = '';
+    let code = 0;
+    try {
+      output = execFileSync('cfn-lint', [template], { encoding: 'utf8' });
+    } catch (e) {
+      code = (e as { status: number }).status;
+      output = String((e as { stdout: string }).stdout);
+    }
+    expect(output.trim()).toBe('');
+    expect(code).toBe(0);
+    const t = JSON.parse(readFileSync(template, 'utf8'));
+    expect(Object.values(t.Resources).filter((r) => (r as { Type: string }).Type === 'AWS::Events::Rule').length).toBeGreaterThan(0);
+  });
+
+  it('each function zip stays small (the AWS SDK is bundled and tree-shaken)', () => {
+    expect(statSync(join(out, 'onChange.zip')).size).toBeLessThan(600 * 1024);
+  });
+});
