@@ -80,7 +80,8 @@ export interface EventResult {
   error?: ReturnType<SentinelError['toJSON']>;
 }
 
-const publishAlert = async (outcome: Outcome, trigger: TriggerInfo, deps: PipelineDeps): Promise<Outcome> => {
+/** Alert on an outcome when it deserves one; an undeliverable alert marks the outcome retryable. */
+export const publishAlert = async (outcome: Outcome, trigger: TriggerInfo, deps: PipelineDeps): Promise<Outcome> => {
   if (!shouldAlert(outcome)) return outcome;
   try {
     await deps.alerts.publish(toAlert(outcome, trigger, deps.now()));
@@ -93,6 +94,10 @@ const publishAlert = async (outcome: Outcome, trigger: TriggerInfo, deps: Pipeli
   }
 };
 
+/** One resource through the pipeline and, where it deserves one, an alert. Used by events and the backfill alike. */
+export const handleResource = async (ref: ResourceRef, trigger: TriggerInfo, deps: PipelineDeps): Promise<Outcome> =>
+  publishAlert(await evaluateAndAct(ref, deps), trigger, deps);
+
 /** One EventBridge event through the whole pipeline; one structured log line per outcome. */
 export const processEvent = async (event: unknown, deps: PipelineDeps): Promise<EventResult> => {
   const n = normalise(event, RULES);
@@ -104,7 +109,7 @@ export const processEvent = async (event: unknown, deps: PipelineDeps): Promise<
     deps.log.info('event ignored', { reason: n.reason, message: n.message, eventName: n.trigger?.eventName, eventId: n.trigger?.eventId });
     return { kind: 'ignored', outcomes: [], message: n.message };
   }
-  const outcomes = await Promise.all(n.refs.map(async (ref) => publishAlert(await evaluateAndAct(ref, deps), n.trigger, deps)));
+  const outcomes = await Promise.all(n.refs.map((ref) => handleResource(ref, n.trigger, deps)));
   for (const o of outcomes) {
     const line = { resource: o.ref, status: o.status, reason: o.reason, action: o.action, result: o.result, eventName: n.trigger.eventName, eventId: n.trigger.eventId, error: o.error };
     if (o.status === 'ERROR' || o.error) deps.log.error('resource failed', line);

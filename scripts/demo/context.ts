@@ -1,0 +1,21 @@
+import type { ClientFactory } from '../../shared/aws/clients';
+import type { PipelineDeps } from '../../shared/pipeline/context';
+
+/** What every demo part gets: clients on the emulator, the pipeline, the CMKs, and a printer. */
+export interface DemoContext {
+  clients: ClientFactory;
+  deps: PipelineDeps;
+  regions: readonly [string, string];
+  /** Regional CMKs (alias/data-platform) created by the demo. */
+  cmks: Record<string, { arn: string; keyId: string }>;
+  /** Readable names for key ARNs, used when printing. */
+  keyNames: Record<string, string>;
+  print(text: string): void;
+}
+
+/** One section of the demo: builds its drifted estate, feeds the events, prints before/after. */
+export interface DemoPart {
+  title: string;
+  /** Returns how many resources it expected to be fixed or quarantined and how many were. */
+  run(ctx: DemoContext): Promise<{ expected: number; done: number }>;
+}
