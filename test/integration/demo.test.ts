@@ -13,7 +13,7 @@ describe('npm run demo', () => {
       write.mockRestore();
     }
     const summary = lines.find((l) => /drifted, non-exempt resources fixed/.test(l)) ?? '';
-    const [done, expected] = (/^(\d+)\/(\d+)/.exec(summary) ?? []).slice(1).map(Number);
+    const [done, expected] = (/(\d+)\/(\d+) drifted/.exec(summary) ?? []).slice(1).map(Number);
     expect(expected).toBeGreaterThan(0);
     expect(done).toBe(expected);
   }, 120_000);
