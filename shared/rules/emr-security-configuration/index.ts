@@ -2,6 +2,7 @@ import {
   CreateSecurityConfigurationCommand, DescribeSecurityConfigurationCommand, EMRClient, ListSecurityConfigurationsCommand,
 } from '@aws-sdk/client-emr';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { SentinelError } from '../../errors';
 import { pick } from '../../events/normalise';
 import type { ObservedKey } from '../../kms/key-resolver';
 import type { Rule, RuleContext } from '../contract';
@@ -52,7 +53,12 @@ export const ensureCompliantCopy = async (state: SecurityConfigurationState, ctx
     return { name, created: true };
   } catch (e) {
     // A concurrent delivery of the same event made it first: that is the same copy.
-    if (awsErrorName(e) === 'InvalidRequestException' && /already exists/i.test((e as Error).message ?? '')) return { name, created: false };
+    const message = (e as Error).message ?? '';
+    if (awsErrorName(e) === 'InvalidRequestException' && /already exists/i.test(message)) return { name, created: false };
+    // EMR answers a document it will not accept with InvalidRequestException, which elsewhere means "not found".
+    if (awsErrorName(e) === 'InvalidRequestException') {
+      throw new SentinelError('AWS_ERROR', `EMR refused the compliant copy ${name}: ${message.slice(0, 200)}`, { cause: e, details: { action: 'elasticmapreduce:CreateSecurityConfiguration', resource: name } });
+    }
     throw translateAwsError(e, 'elasticmapreduce:CreateSecurityConfiguration', name);
   }
 };
