@@ -140,3 +140,19 @@ describe('EMR events', () => {
     expect(n).toMatchObject({ kind: 'resources', refs: [{ type: 'emr-security-configuration', id: 'analytics' }] });
   });
 });
+
+describe('events/ samples for the EMR rules', () => {
+  const dir = (type: string) => join(__dirname, '..', '..', 'events', type);
+  const read = (type: string, f: string) => JSON.parse(readFileSync(join(dir(type), f), 'utf8'));
+  it.each<[string, string, string, string | undefined]>([
+    ['emr-security-configuration', 'CreateSecurityConfiguration.json', 'resources', 'analytics-sse-s3'],
+    ['emr-security-configuration', 'CreateSecurityConfiguration-failed.json', 'ignored', undefined],
+    ['emr-cluster', 'RunJobFlow.json', 'resources', 'j-2WDJCGEG4E6AJ'],
+    ['emr-cluster', 'EMRClusterStateChange-STARTING.json', 'resources', 'j-2WDJCGEG4E6AJ'],
+    ['emr-cluster', 'EMRClusterStateChange-TERMINATED-ignored.json', 'ignored', undefined],
+  ])('%s/%s normalises to %s', (type, file, kind, id) => {
+    const n = normalise(read(type, file), RULES);
+    expect(n.kind).toBe(kind);
+    if (n.kind === 'resources') expect(n.refs).toEqual([{ type, account: ACCT, region: R, id }]);
+  });
+});
