@@ -63,12 +63,11 @@ export const securityConfigurationProblems = (s: SecurityConfigurationState, ctx
 export const evaluateSecurityConfiguration = (s: SecurityConfigurationState, ctx: EvaluationContext): Finding => {
   const expectedKey = ctx.cmk.arn;
   const problems = securityConfigurationProblems(s, ctx);
-  const firstKey = problems.find((p) => p.keyRef)?.keyRef;
-  const anyKey = s.parsed.ok ? s.parsed.settings.s3?.keyRef ?? s.parsed.settings.localDisk?.keyRef : undefined;
-  const ref = firstKey ?? anyKey;
-  const observedKey = ref ? s.keys[ref]?.info?.arn ?? ref : undefined;
+  const canonical = (ref: string | undefined): string | undefined => (ref ? s.keys[ref]?.info?.arn ?? ref : undefined);
   const [first] = problems;
-  if (!first) return { status: 'COMPLIANT', observedKey, expectedKey };
+  if (!first) return { status: 'COMPLIANT', observedKey: canonical(s.parsed.ok ? s.parsed.settings.s3?.keyRef : undefined), expectedKey };
+  // The observed key is the first wrong one; a finding about something else names none.
+  const observedKey = canonical(problems.find((p) => p.keyRef)?.keyRef);
   return {
     status: 'NON_COMPLIANT',
     reason: first.reason,
