@@ -97,6 +97,28 @@ const fromConfig = (envelope: Obj, detailType: string, detail: Obj, rules: reado
   return { kind: 'resources', refs: [{ type: rule.type, account, region, id }], trigger };
 };
 
+/** A service's own event (e.g. `EMR Cluster State Change`), matched to the rules that declare it. */
+const fromStateChange = (envelope: Obj, detailType: string, detail: Obj, rules: readonly Rule[]): Normalised | undefined => {
+  const source = str(envelope.source);
+  const matching = rules.flatMap((rule) => (rule.stateChange ?? [])
+    .filter((t) => t.source === source && t.detailType === detailType)
+    .map((t) => ({ rule, t })));
+  if (matching.length === 0) return undefined;
+  const state = str(detail.state);
+  const trigger: TriggerInfo = { eventId: str(envelope.id), eventName: state ? `${detailType} (${state})` : detailType, source: source as string, time: str(envelope.time) };
+  const wanted = matching.filter(({ t }) => !t.states || (state !== undefined && t.states.includes(state)));
+  if (wanted.length === 0) {
+    return { kind: 'ignored', reason: 'UNKNOWN_EVENT', message: `${detailType} to state ${state ?? '(none)'} is not one cmk-sentinel handles`, trigger };
+  }
+  const region = str(envelope.region);
+  const account = str(envelope.account);
+  if (!region) return invalid(`${detailType} event names no region`, 'region');
+  if (!account) return invalid(`${detailType} event names no account`, 'account');
+  const refs = wanted.flatMap(({ rule, t }) => t.ids(detail).map((id) => ({ type: rule.type, account, region, id })));
+  if (refs.length === 0) return { kind: 'ignored', reason: 'NO_RESOURCE', message: `${detailType} event carries no resource id the service can use`, trigger };
+  return { kind: 'resources', refs: dedupe(refs), trigger };
+};
+
 const dedupe = (refs: ResourceRef[]): ResourceRef[] => {
   const seen = new Set<string>();
   return refs.filter((r) => {
@@ -121,6 +143,8 @@ export const normalise = (event: unknown, rules: readonly Rule[]): Normalised =>
     if (detailType === 'Config Configuration Item Change' || detailType === 'Config Rules Compliance Change') {
       return fromConfig(envelope, detailType, detail, rules);
     }
+    const stateChange = fromStateChange(envelope, detailType, detail, rules);
+    if (stateChange) return stateChange;
     return { kind: 'ignored', reason: 'UNKNOWN_EVENT', message: `detail-type "${detailType.slice(0, 100)}" is not one cmk-sentinel handles` };
   } catch (e) {
     // A rule's id extractor met a shape nobody foresaw: still a clean, typed outcome.

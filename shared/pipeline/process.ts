@@ -51,21 +51,29 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
     if (mode === 'quarantine') {
       partial = { ...base, action: 'QUARANTINE' };
       const done = await rule.quarantine(state, finding, ctx);
+      if (done.taken === 'REPORT') return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
       const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
       return { ...base, action: 'QUARANTINE', result, actionDetail: done.detail };
     }
 
     partial = { ...base, action: 'REMEDIATE' };
     const done = await rule.remediate(state, finding, ctx);
+    if (done.taken === 'REPORT') return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
+    if (done.taken === 'QUARANTINE') {
+      const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
+      return { ...base, action: 'QUARANTINE', result, actionDetail: done.detail };
+    }
     if (done.pending) return { ...base, action: 'REMEDIATE', result: done.changed ? 'PENDING' : 'UNCHANGED', actionDetail: done.detail };
-    // Verify with a fresh read: the action's own response is not proof.
-    const after = await rule.describe(ref, ctx);
+    // Verify with a fresh read: the action's own response is not proof. A resource that
+    // cannot be edited was replaced by a compliant copy: that copy is what is verified.
+    const verifyRef = done.replacement ? { ...ref, id: done.replacement } : ref;
+    const after = await rule.describe(verifyRef, ctx);
     const check = after === undefined ? undefined : rule.evaluate(after, { region: ref.region, cmk, policy: deps.policy });
     const verified = check?.status === 'COMPLIANT';
     return {
       ...base,
       action: 'REMEDIATE',
-      result: verified ? 'VERIFIED' : 'VERIFICATION_FAILED',
+      result: !verified ? 'VERIFICATION_FAILED' : done.replacement && !done.changed ? 'UNCHANGED' : 'VERIFIED',
       actionDetail: verified ? done.detail : `${done.detail}; re-read shows ${check ? `${check.status} ${check.reason ?? ''}`.trim() : 'the resource gone'}`,
     };
   } catch (e) {

@@ -50,6 +50,18 @@ export interface ActionResult {
   verified?: boolean;
   /** A remediation that continues elsewhere (a workflow) reports it here. */
   pending?: boolean;
+  /**
+   * A resource that cannot be edited is remediated by creating a compliant one beside it
+   * (an EMR security configuration): its id, of the same type. The pipeline verifies this
+   * one with a fresh read instead of the original, and an unchanged copy is UNCHANGED.
+   */
+  replacement?: string;
+  /**
+   * What the rule actually did when the action asked for cannot apply: a running cluster
+   * that may not be terminated is quarantined; a key policy is never rewritten, only reported.
+   * The pipeline reports this action instead of the one it asked for.
+   */
+  taken?: 'QUARANTINE' | 'REPORT';
 }
 
 /** A CloudTrail API call that names resources of a type, and where their ids are. */
@@ -57,6 +69,18 @@ export interface CloudTrailTrigger {
   eventSource: string;
   eventNames: readonly string[];
   /** Resource ids from the CloudTrail `detail`; [] when the record does not carry one. */
+  ids(detail: Record<string, unknown>): string[];
+}
+
+/**
+ * A non-CloudTrail EventBridge event that names a resource (e.g. `EMR Cluster State Change`):
+ * matched on source and detail-type, optionally on `detail.state`.
+ */
+export interface StateChangeTrigger {
+  source: string;
+  detailType: string;
+  /** Only these values of `detail.state` concern the rule; absent = every state. */
+  states?: readonly string[];
   ids(detail: Record<string, unknown>): string[];
 }
 
@@ -75,6 +99,8 @@ export interface Rule<S = unknown> {
   /** The AWS service whose API limits pace this type in a sweep. */
   service: string;
   cloudTrail: readonly CloudTrailTrigger[];
+  /** Service events other than CloudTrail and Config that name the type's resources. */
+  stateChange?: readonly StateChangeTrigger[];
   /** AWS Config resource types (AWS::S3::Bucket, ...). */
   configTypes: readonly string[];
   permissions: Permissions;

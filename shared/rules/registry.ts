@@ -1,10 +1,14 @@
 import type { AnyRule } from './contract';
+import { emrClusterRule } from './emr-cluster';
+import { emrSecurityConfigurationRule } from './emr-security-configuration';
 import { s3BucketRule } from './s3-bucket';
 import type { ResourceType } from './type-ids';
 
 /** Every rule the service runs. A new type is one import and one line here. */
 export const RULES: readonly AnyRule[] = [
   s3BucketRule,
+  emrSecurityConfigurationRule,
+  emrClusterRule,
 ];
 
 export const ruleFor = (type: ResourceType): AnyRule | undefined => RULES.find((r) => r.type === type);

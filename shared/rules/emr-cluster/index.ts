@@ -1,0 +1,197 @@
+import { AddTagsCommand, type Cluster, DescribeClusterCommand, EMRClient, ListClustersCommand, TerminateJobFlowsCommand } from '@aws-sdk/client-emr';
+import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetKeyPolicyCommand, KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
+import { isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { pick } from '../../events/normalise';
+import type { ActionResult, Finding, Rule, RuleContext } from '../contract';
+import { ensureCompliantCopy, readSecurityConfiguration } from '../emr-security-configuration';
+import { compliantCopyName } from '../emr-security-configuration/compliant-copy';
+import { CONFIGURATION_REASONS, type EmrClusterState, ENDED_STATES, evaluateEmrCluster } from './evaluate';
+import type { Grant } from './key-access';
+
+export type { EmrClusterState };
+
+const ACTIVE_STATES = ['STARTING', 'BOOTSTRAPPING', 'RUNNING', 'WAITING'] as const;
+
+const emr = (ctx: RuleContext): EMRClient => ctx.clients.get(EMRClient, ctx.scope);
+
+const readCluster = async (id: string, ctx: RuleContext): Promise<Cluster | undefined> => {
+  try {
+    return (await emr(ctx).send(new DescribeClusterCommand({ ClusterId: id }))).Cluster;
+  } catch (e) {
+    if (isAwsNotFound(e)) return undefined;
+    throw translateAwsError(e, 'elasticmapreduce:DescribeCluster', id);
+  }
+};
+
+/** The role inside an instance profile; a profile IAM does not know is assumed to hold the role of the same name (EMR's default roles do). */
+const instanceRole = async (profile: string, account: string, ctx: RuleContext): Promise<EmrClusterState['instanceRole']> => {
+  const name = profile.split('/').pop() as string;
+  try {
+    const out = await ctx.clients.get(IAMClient, ctx.scope).send(new GetInstanceProfileCommand({ InstanceProfileName: name }));
+    const arn = out.InstanceProfile?.Roles?.[0]?.Arn;
+    if (arn) return { arn, source: 'IAM' };
+  } catch (e) {
+    if (!isAwsNotFound(e, ['NoSuchEntity', 'NoSuchEntityException'])) throw translateAwsError(e, 'iam:GetInstanceProfile', name);
+  }
+  return { arn: `arn:aws:iam::${account}:role/${name}`, source: 'SAME_NAME' };
+};
+
+const readKeyAccess = async (region: string, ctx: RuleContext): Promise<{ keyPolicy?: string; grants: Grant[] }> => {
+  const cmk = await ctx.keys.regionalCmk(region);
+  const kms = ctx.clients.get(KMSClient, { ...ctx.scope, region: cmk.region });
+  let keyPolicy: string | undefined;
+  try {
+    keyPolicy = (await kms.send(new GetKeyPolicyCommand({ KeyId: cmk.arn, PolicyName: 'default' }))).Policy;
+  } catch (e) {
+    throw translateAwsError(e, 'kms:GetKeyPolicy', cmk.arn);
+  }
+  const grants: Grant[] = [];
+  let marker: string | undefined;
+  do {
+    const out = await kms.send(new ListGrantsCommand({ KeyId: cmk.keyId, Marker: marker })).catch((e: unknown) => {
+      throw translateAwsError(e, 'kms:ListGrants', cmk.arn);
+    });
+    for (const g of out.Grants ?? []) grants.push({ grantee: g.GranteePrincipal, operations: g.Operations ?? [] });
+    marker = out.Truncated ? out.NextMarker : undefined;
+  } while (marker);
+  return { keyPolicy, grants };
+};
+
+const tagsOf = (c: Cluster): Record<string, string> =>
+  Object.fromEntries((c.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']));
+
+/** What to relaunch with: the compliant copy of the cluster's configuration, made now when the policy lets that rule remediate. */
+const relaunchAdvice = async (state: EmrClusterState, ctx: RuleContext): Promise<string> => {
+  const cmk = await ctx.keys.regionalCmk(state.region);
+  const needs = `a security configuration that encrypts S3 with SSE-KMS or CSE-KMS and local disks (EBS included) with AwsKms using ${cmk.arn}, with in-transit encryption on`;
+  const cfg = state.securityConfiguration;
+  if (!cfg || cfg === 'GONE') return `relaunch it with ${needs}`;
+  if (ctx.policy.modeFor('emr-security-configuration') === 'remediate') {
+    const copy = await ensureCompliantCopy(cfg, ctx);
+    if ('why' in copy) return `relaunch it with ${needs} (no compliant copy of ${cfg.name} can be made: ${copy.why})`;
+    return `relaunch it with security configuration ${copy.name}${copy.created ? ' (created now beside ' + cfg.name + ')' : ''}`;
+  }
+  const name = compliantCopyName(cfg.name, cmk);
+  const exists = await readSecurityConfiguration(name, state.region, ctx);
+  return exists ? `relaunch it with security configuration ${name}` : `relaunch it with ${needs} (no compliant copy of ${cfg.name} exists yet)`;
+};
+
+const quarantineCluster = async (state: EmrClusterState, finding: Finding, ctx: RuleContext): Promise<ActionResult> => {
+  const tag = ctx.policy.doc.quarantineTag;
+  const value = finding.reason ?? 'NON_COMPLIANT';
+  const changed = state.tags[tag] !== value;
+  if (changed) {
+    try {
+      await emr(ctx).send(new AddTagsCommand({ ResourceId: state.id, Tags: [{ Key: tag, Value: value }] }));
+    } catch (e) {
+      throw translateAwsError(e, 'elasticmapreduce:AddTags', state.id);
+    }
+  }
+  const after = await readCluster(state.id, ctx);
+  const advice = await relaunchAdvice(state, ctx);
+  return {
+    changed,
+    verified: after !== undefined && tagsOf(after)[tag] === value,
+    detail: `Tagged ${tag}=${value}; nothing can be changed on a running cluster: ${advice}`,
+  };
+};
+
+const reportOnly = (finding: Finding): ActionResult => ({ changed: true, taken: 'REPORT', detail: `Reported only: ${finding.detail ?? finding.reason}` });
+
+export const emrClusterRule: Rule<EmrClusterState> = {
+  type: 'emr-cluster',
+  service: 'elasticmapreduce',
+  cloudTrail: [{
+    eventSource: 'elasticmapreduce.amazonaws.com',
+    eventNames: ['RunJobFlow'],
+    // Real records mix casings (`ReleaseLabel` beside `instances`); the id is in the response.
+    ids: (d) => [pick(d, 'responseElements', 'jobFlowId') ?? pick(d, 'responseElements', 'JobFlowId')].filter((x): x is string => !!x),
+  }],
+  stateChange: [{
+    source: 'aws.emr',
+    detailType: 'EMR Cluster State Change',
+    states: ['STARTING'],
+    ids: (d) => [pick(d, 'clusterId')].filter((x): x is string => !!x),
+  }],
+  configTypes: [],
+  permissions: {
+    read: [
+      'elasticmapreduce:DescribeCluster', 'elasticmapreduce:ListClusters', 'elasticmapreduce:DescribeSecurityConfiguration',
+      'iam:GetInstanceProfile', 'kms:GetKeyPolicy', 'kms:ListGrants', 'kms:DescribeKey',
+    ],
+    remediate: ['elasticmapreduce:TerminateJobFlows', 'elasticmapreduce:AddTags', 'elasticmapreduce:CreateSecurityConfiguration'],
+    quarantine: ['elasticmapreduce:AddTags', 'elasticmapreduce:CreateSecurityConfiguration'],
+  },
+
+  arn: (ref) => `arn:aws:elasticmapreduce:${ref.region}:${ref.account}:cluster/${ref.id}`,
+
+  async *list(ctx) {
+    let marker: string | undefined;
+    do {
+      const out = await emr(ctx).send(new ListClustersCommand({ ClusterStates: [...ACTIVE_STATES], Marker: marker })).catch((e: unknown) => {
+        throw translateAwsError(e, 'elasticmapreduce:ListClusters');
+      });
+      for (const c of out.Clusters ?? []) if (c.Id) yield c.Id;
+      marker = out.Marker;
+    } while (marker);
+  },
+
+  async describe(ref, ctx) {
+    const c = await readCluster(ref.id, ctx);
+    if (!c) return undefined;
+    const state: EmrClusterState = {
+      id: ref.id,
+      name: c.Name,
+      region: ref.region,
+      state: c.Status?.State,
+      terminationProtected: c.TerminationProtected === true,
+      tags: tagsOf(c),
+      securityConfigurationName: c.SecurityConfiguration || undefined,
+      instanceProfile: c.Ec2InstanceAttributes?.IamInstanceProfile || undefined,
+      grants: [],
+    };
+    // An ended cluster needs no more reads: nothing about it can matter any more.
+    if (state.state && ENDED_STATES.has(state.state)) return state;
+    if (state.securityConfigurationName) {
+      state.securityConfiguration = (await readSecurityConfiguration(state.securityConfigurationName, ref.region, ctx)) ?? 'GONE';
+    }
+    if (state.instanceProfile) {
+      state.instanceRole = await instanceRole(state.instanceProfile, ref.account, ctx);
+      Object.assign(state, await readKeyAccess(ref.region, ctx));
+    }
+    return state;
+  },
+
+  evaluate: evaluateEmrCluster,
+
+  tags: async (state) => state.tags,
+
+  async remediate(state, finding, ctx) {
+    // A key policy is never rewritten automatically, and the cluster itself is fine.
+    if (!CONFIGURATION_REASONS.has(finding.reason ?? '')) return reportOnly(finding);
+    const gate = ctx.policy.gates.terminateClusters;
+    if (!gate || state.terminationProtected) {
+      const why = !gate ? 'the policy gate terminateClusters is off' : 'termination protection is on';
+      const q = await quarantineCluster(state, finding, ctx);
+      return { ...q, taken: 'QUARANTINE', detail: `Not terminated (${why}). ${q.detail}` };
+    }
+    const q = await quarantineCluster(state, finding, ctx);
+    try {
+      await emr(ctx).send(new TerminateJobFlowsCommand({ JobFlowIds: [state.id] }));
+    } catch (e) {
+      throw translateAwsError(e, 'elasticmapreduce:TerminateJobFlows', state.id);
+    }
+    const after = await readCluster(state.id, ctx);
+    return {
+      changed: true,
+      pending: true,
+      detail: `Terminated (gate terminateClusters on, termination protection off): state now ${after?.Status?.State ?? 'gone'}. ${q.detail}`,
+    };
+  },
+
+  async quarantine(state, finding, ctx) {
+    if (!CONFIGURATION_REASONS.has(finding.reason ?? '')) return reportOnly(finding);
+    return quarantineCluster(state, finding, ctx);
+  },
+};

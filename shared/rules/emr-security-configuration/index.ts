@@ -1,0 +1,119 @@
+import {
+  CreateSecurityConfigurationCommand, DescribeSecurityConfigurationCommand, EMRClient, ListSecurityConfigurationsCommand,
+} from '@aws-sdk/client-emr';
+import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { SentinelError } from '../../errors';
+import { pick } from '../../events/normalise';
+import type { ObservedKey } from '../../kms/key-resolver';
+import type { Rule, RuleContext } from '../contract';
+import { compliantCopyName, compliantDocument, isCompliantCopyName } from './compliant-copy';
+import { evaluateSecurityConfiguration, type SecurityConfigurationState } from './evaluate';
+import { keyRefsOf, parseSecurityConfiguration } from './parse';
+
+export type { SecurityConfigurationState };
+
+const emr = (ctx: RuleContext): EMRClient => ctx.clients.get(EMRClient, ctx.scope);
+
+/** Read a configuration by name and resolve every key it names; undefined when it does not exist. */
+export const readSecurityConfiguration = async (name: string, region: string, ctx: RuleContext): Promise<SecurityConfigurationState | undefined> => {
+  let raw: string | undefined;
+  try {
+    const out = await emr(ctx).send(new DescribeSecurityConfigurationCommand({ Name: name }));
+    raw = out.SecurityConfiguration;
+  } catch (e) {
+    if (isAwsNotFound(e)) return undefined;
+    throw translateAwsError(e, 'elasticmapreduce:DescribeSecurityConfiguration', name);
+  }
+  const parsed = parseSecurityConfiguration(raw);
+  const keys: Record<string, ObservedKey> = {};
+  if (parsed.ok) {
+    for (const ref of keyRefsOf(parsed.settings)) {
+      const observed = await ctx.keys.observe(ref, region);
+      if (observed) keys[ref] = observed;
+    }
+  }
+  return { name, region, parsed, keys };
+};
+
+export type CopyResult = { name: string; created: boolean } | { name: string; why: string };
+
+/**
+ * Make sure the compliant copy of a configuration exists, under its deterministic
+ * name: created once, found (and left alone) afterwards. The original is never touched.
+ */
+export const ensureCompliantCopy = async (state: SecurityConfigurationState, ctx: RuleContext): Promise<CopyResult> => {
+  const cmk = await ctx.keys.regionalCmk(state.region);
+  const name = compliantCopyName(state.name, cmk);
+  if (isCompliantCopyName(state.name, cmk)) return { name: state.name, why: `${state.name} is itself cmk-sentinel's copy; a copy is not copied again` };
+  if (await readSecurityConfiguration(name, state.region, ctx)) return { name, created: false };
+  const doc = compliantDocument(state.parsed, cmk);
+  if (!doc.ok) return { name, why: doc.why };
+  try {
+    await emr(ctx).send(new CreateSecurityConfigurationCommand({ Name: name, SecurityConfiguration: JSON.stringify(doc.doc) }));
+    return { name, created: true };
+  } catch (e) {
+    // A concurrent delivery of the same event made it first: that is the same copy.
+    const message = (e as Error).message ?? '';
+    if (awsErrorName(e) === 'InvalidRequestException' && /already exists/i.test(message)) return { name, created: false };
+    // EMR answers a document it will not accept with InvalidRequestException, which elsewhere means "not found".
+    if (awsErrorName(e) === 'InvalidRequestException') {
+      throw new SentinelError('AWS_ERROR', `EMR refused the compliant copy ${name}: ${message.slice(0, 200)}`, { cause: e, details: { action: 'elasticmapreduce:CreateSecurityConfiguration', resource: name } });
+    }
+    throw translateAwsError(e, 'elasticmapreduce:CreateSecurityConfiguration', name);
+  }
+};
+
+export const emrSecurityConfigurationRule: Rule<SecurityConfigurationState> = {
+  type: 'emr-security-configuration',
+  service: 'elasticmapreduce',
+  cloudTrail: [{
+    eventSource: 'elasticmapreduce.amazonaws.com',
+    eventNames: ['CreateSecurityConfiguration'],
+    // CloudTrail records EMR request fields in camelCase; accept the API's casing too.
+    ids: (d) => [pick(d, 'requestParameters', 'name') ?? pick(d, 'requestParameters', 'Name') ?? pick(d, 'responseElements', 'name')]
+      .filter((x): x is string => !!x),
+  }],
+  configTypes: [],
+  permissions: {
+    read: ['elasticmapreduce:DescribeSecurityConfiguration', 'elasticmapreduce:ListSecurityConfigurations', 'kms:DescribeKey'],
+    remediate: ['elasticmapreduce:CreateSecurityConfiguration'],
+    quarantine: [],
+  },
+
+  // Security configurations have no ARN of their own; this names it unambiguously for alerts.
+  arn: (ref) => `arn:aws:elasticmapreduce:${ref.region}:${ref.account}:security-configuration/${ref.id}`,
+
+  async *list(ctx) {
+    let marker: string | undefined;
+    do {
+      const out = await emr(ctx).send(new ListSecurityConfigurationsCommand({ Marker: marker })).catch((e: unknown) => {
+        throw translateAwsError(e, 'elasticmapreduce:ListSecurityConfigurations');
+      });
+      for (const c of out.SecurityConfigurations ?? []) if (c.Name) yield c.Name;
+      marker = out.Marker;
+    } while (marker);
+  },
+
+  describe: (ref, ctx) => readSecurityConfiguration(ref.id, ref.region, ctx),
+
+  evaluate: evaluateSecurityConfiguration,
+
+  // EMR security configurations cannot carry tags: none is ever exempt.
+  tags: async () => ({}),
+
+  async remediate(state, _finding, ctx) {
+    const copy = await ensureCompliantCopy(state, ctx);
+    if ('why' in copy) return { changed: false, detail: `No compliant copy made: ${copy.why}. A configuration cannot be edited: create a compliant one by hand` };
+    return {
+      changed: copy.created,
+      replacement: copy.name,
+      detail: copy.created
+        ? `A configuration cannot be edited: created ${copy.name} beside it with the regional CMK (same settings otherwise); launch clusters with ${copy.name} instead of ${state.name}, which is kept`
+        : `The compliant copy ${copy.name} already exists: launch clusters with it instead of ${state.name}`,
+    };
+  },
+
+  async quarantine(state) {
+    return { changed: true, taken: 'REPORT', detail: `An EMR security configuration cannot be changed or tagged: alert only. Do not launch clusters with ${state.name}` };
+  },
+};
