@@ -50,6 +50,20 @@ export interface ActionResult {
   verified?: boolean;
   /** A remediation that continues elsewhere (a workflow) reports it here. */
   pending?: boolean;
+  /**
+   * Optional: the id (same type, account, region) of the resource that now holds the data when
+   * the action replaced the original (a re-keyed copy, original deleted): the pipeline verifies that one.
+   */
+  replacedBy?: string;
+}
+
+/**
+ * Optional per-rule limits: why remediate and/or quarantine are impossible for this resource.
+ * The pipeline falls back remediate → quarantine → report and puts the reason in the action detail.
+ */
+export interface ActionLimits {
+  remediate?: string;
+  quarantine?: string;
 }
 
 /** A CloudTrail API call that names resources of a type, and where their ids are. */
@@ -88,6 +102,8 @@ export interface Rule<S = unknown> {
   tags(state: S, ctx: RuleContext): Promise<Record<string, string>>;
   remediate(state: S, finding: Finding, ctx: RuleContext): Promise<ActionResult>;
   quarantine(state: S, finding: Finding, ctx: RuleContext): Promise<ActionResult>;
+  /** Optional, pure: actions AWS does not allow on this resource (e.g. no re-key API). Absent = both possible. */
+  limits?(state: S, finding: Finding): ActionLimits;
 }
 
 /**

@@ -1,10 +1,17 @@
 import type { AnyRule } from './contract';
+import { rdsClusterSnapshotRule, rdsSnapshotRule } from './rds-snapshot';
+import { redshiftClusterRule } from './redshift-cluster';
+import { redshiftSnapshotRule } from './redshift-snapshot';
 import { s3BucketRule } from './s3-bucket';
 import type { ResourceType } from './type-ids';
 
 /** Every rule the service runs. A new type is one import and one line here. */
 export const RULES: readonly AnyRule[] = [
   s3BucketRule,
+  rdsSnapshotRule,
+  rdsClusterSnapshotRule,
+  redshiftClusterRule,
+  redshiftSnapshotRule,
 ];
 
 export const ruleFor = (type: ResourceType): AnyRule | undefined => RULES.find((r) => r.type === type);
