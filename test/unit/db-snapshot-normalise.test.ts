@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { normalise } from '../../shared/events/normalise';
 import { RULES } from '../../shared/rules/registry';
@@ -60,4 +60,17 @@ describe('normalise: database snapshots and Redshift', () => {
     }, RULES);
     expect(n).toMatchObject({ kind: 'resources', refs: [{ type, id: 'x1' }] });
   });
+});
+
+describe('events/ samples for the database types', () => {
+  const root = join(__dirname, '..', '..', 'events');
+  for (const type of ['rds-snapshot', 'rds-cluster-snapshot', 'redshift-cluster', 'redshift-snapshot']) {
+    for (const file of readdirSync(join(root, type))) {
+      it(`${type}/${file} ${file.includes('ignored') ? 'is ignored' : `names a ${type}`}`, () => {
+        const n = normalise(JSON.parse(readFileSync(join(root, type, file), 'utf8')), RULES);
+        if (file.includes('ignored')) expect(n).toMatchObject({ kind: 'ignored', reason: 'UNKNOWN_EVENT' });
+        else expect(n).toMatchObject({ kind: 'resources', refs: expect.arrayContaining([expect.objectContaining({ type })]) });
+      });
+    }
+  }
 });
