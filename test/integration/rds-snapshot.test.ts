@@ -3,6 +3,8 @@ import {
   DescribeDBSnapshotsCommand, RDSClient,
 } from '@aws-sdk/client-rds';
 import { processEvent } from '../../shared/pipeline/process';
+import { KeyResolver } from '../../shared/kms/key-resolver';
+import { rdsClusterSnapshotRule, rdsSnapshotRule } from '../../shared/rules/rds-snapshot';
 import { SUPERSEDED_TAG } from '../../shared/rules/rds-snapshot/evaluate';
 import { createKey } from '../../scripts/lib/estate';
 import {
@@ -313,5 +315,20 @@ describe('rds-cluster-snapshot rule on the emulator', () => {
   it('a cluster snapshot that is gone is NOT_APPLICABLE', async () => {
     const result = await processEvent(clusterCreated('gone'), testDeps(emu.clients()));
     expect(result.outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'RESOURCE_GONE' });
+  });
+});
+
+describe('listing for the backfill', () => {
+  it('lists manual and automated snapshots of both kinds in the scope\'s region', async () => {
+    const clients = emu.clients();
+    await createDbInstance(clients, R, 'db');
+    await createDbSnapshot(clients, R, 'db', 'one');
+    await createDbCluster(clients, R, 'aurora');
+    await createDbClusterSnapshot(clients, R, 'aurora', 'two');
+    const policy = testPolicy();
+    const ctx = { clients, policy, keys: new KeyResolver(clients, policy), scope: { region: R } };
+    const collect = async (it: AsyncIterable<string>) => { const out: string[] = []; for await (const x of it) out.push(x); return out.sort(); };
+    expect(await collect(rdsSnapshotRule.list(ctx))).toEqual(['one', expect.stringMatching(/^rds:db-/)]);
+    expect(await collect(rdsClusterSnapshotRule.list(ctx))).toEqual(expect.arrayContaining(['two', expect.stringMatching(/^rds:aurora-/)]));
   });
 });

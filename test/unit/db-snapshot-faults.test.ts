@@ -50,6 +50,18 @@ describe('rds-snapshot with SDK mocks', () => {
     expect(rds.commandCalls(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: 'nightly-cmk' }).length).toBeGreaterThan(2);
   });
 
+  it('with deleteOriginals on, an original already deleted by a concurrent duplicate run is not an error', async () => {
+    rds.on(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: 'nightly' }).resolves({ DBSnapshots: [plainSnapshot] });
+    rds.on(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: 'nightly-cmk' }).resolves({ DBSnapshots: [{ DBSnapshotIdentifier: 'nightly-cmk', Status: 'available', Encrypted: true, KmsKeyId: CMK }] });
+    rds.on(DescribeDBSnapshotAttributesCommand).resolves({});
+    rds.on(AddTagsToResourceCommand).resolves({});
+    rds.on(DeleteDBSnapshotCommand).rejects(awsError('DBSnapshotNotFoundFault'));
+    const result = await processEvent(rdsEvent('CreateDBSnapshot', { dBSnapshotIdentifier: 'nightly' }, R), testDeps(clients, { policy: testPolicy({ gates: { deleteOriginals: true } }) }));
+    expect(result.outcomes[0]).toMatchObject({ action: 'REMEDIATE', result: 'VERIFIED' });
+    expect(rds.commandCalls(CopyDBSnapshotCommand)).toHaveLength(0);
+    expect(rds.commandCalls(AddTagsToResourceCommand)[0]?.args[0].input).toEqual({ ResourceName: plainSnapshot.DBSnapshotArn, Tags: [{ Key: 'cmk-sentinel:superseded-by', Value: 'nightly-cmk' }] });
+  });
+
   it('AccessDenied on CopyDBSnapshot is an ERROR naming the missing permission', async () => {
     rds.on(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: 'nightly' }).resolves({ DBSnapshots: [plainSnapshot] });
     rds.on(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: 'nightly-cmk' }).rejects(awsError('DBSnapshotNotFoundFault'));

@@ -47,6 +47,11 @@ const call = async <T>(action: string, id: string, fn: () => Promise<T>): Promis
   }
 };
 
+/** Deleting what a concurrent run (a duplicate delivery) already deleted reaches the goal all the same. */
+const ignoreGone = (e: unknown): void => {
+  if (!isAwsNotFound(e)) throw e;
+};
+
 const tag = (arn: string, tags: Record<string, string>, ctx: RuleContext): Promise<void> =>
   call('rds:AddTagsToResource', arn, async () => {
     await rds(ctx).send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
@@ -88,7 +93,7 @@ export const instanceSnapshots: SnapshotApi = {
     await rds(ctx).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: id, TargetDBSnapshotIdentifier: target, KmsKeyId: kmsKeyArn, CopyTags: true }));
   }),
   remove: (id, ctx) => call('rds:DeleteDBSnapshot', id, async () => {
-    await rds(ctx).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: id }));
+    await rds(ctx).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: id })).catch(ignoreGone);
   }),
   tag,
 };
@@ -129,7 +134,7 @@ export const clusterSnapshots: SnapshotApi = {
     await rds(ctx).send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: id, TargetDBClusterSnapshotIdentifier: target, KmsKeyId: kmsKeyArn, CopyTags: true }));
   }),
   remove: (id, ctx) => call('rds:DeleteDBClusterSnapshot', id, async () => {
-    await rds(ctx).send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: id }));
+    await rds(ctx).send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: id })).catch(ignoreGone);
   }),
   tag,
 };
