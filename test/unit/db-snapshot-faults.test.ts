@@ -62,6 +62,21 @@ describe('rds-snapshot with SDK mocks', () => {
     expect(rds.commandCalls(AddTagsToResourceCommand)[0]?.args[0].input).toEqual({ ResourceName: plainSnapshot.DBSnapshotArn, Tags: [{ Key: 'cmk-sentinel:superseded-by', Value: 'nightly-cmk' }] });
   });
 
+  it('a copy a concurrent duplicate run made first (DBSnapshotAlreadyExists) is waited for and verified like our own', async () => {
+    const tagged = { ...plainSnapshot, TagList: [{ Key: 'cmk-sentinel:superseded-by', Value: 'nightly-cmk' }] };
+    rds.on(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: 'nightly' }).resolvesOnce({ DBSnapshots: [plainSnapshot] }).resolves({ DBSnapshots: [tagged] });
+    rds.on(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: 'nightly-cmk' })
+      .rejectsOnce(awsError('DBSnapshotNotFoundFault'))
+      .resolvesOnce({ DBSnapshots: [{ DBSnapshotIdentifier: 'nightly-cmk', Status: 'copying', Encrypted: true, KmsKeyId: CMK }] })
+      .resolves({ DBSnapshots: [{ DBSnapshotIdentifier: 'nightly-cmk', Status: 'available', Encrypted: true, KmsKeyId: CMK }] });
+    rds.on(DescribeDBSnapshotAttributesCommand).resolves({});
+    rds.on(CopyDBSnapshotCommand).rejects(awsError('DBSnapshotAlreadyExists'));
+    rds.on(AddTagsToResourceCommand).resolves({});
+    const result = await processEvent(rdsEvent('CreateDBSnapshot', { dBSnapshotIdentifier: 'nightly' }, R), testDeps(clients));
+    expect(result.outcomes[0]).toMatchObject({ action: 'REMEDIATE', result: 'VERIFIED' });
+    expect(rds.commandCalls(AddTagsToResourceCommand)).toHaveLength(1);
+  });
+
   it('AccessDenied on CopyDBSnapshot is an ERROR naming the missing permission', async () => {
     rds.on(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: 'nightly' }).resolves({ DBSnapshots: [plainSnapshot] });
     rds.on(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: 'nightly-cmk' }).rejects(awsError('DBSnapshotNotFoundFault'));

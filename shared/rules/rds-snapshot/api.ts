@@ -4,7 +4,7 @@ import {
   DescribeDBSnapshotAttributesCommand, DescribeDBSnapshotsCommand, ModifyDBClusterSnapshotAttributeCommand,
   ModifyDBSnapshotAttributeCommand, RDSClient,
 } from '@aws-sdk/client-rds';
-import { isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import type { RuleContext } from '../contract';
 import type { SnapshotKind } from './evaluate';
 
@@ -52,6 +52,11 @@ const ignoreGone = (e: unknown): void => {
   if (!isAwsNotFound(e)) throw e;
 };
 
+/** A concurrent run made the copy first: the caller waits for it and verifies it like its own. */
+const ignoreExists = (e: unknown): void => {
+  if (!/AlreadyExists/.test(awsErrorName(e))) throw e;
+};
+
 const tag = (arn: string, tags: Record<string, string>, ctx: RuleContext): Promise<void> =>
   call('rds:AddTagsToResource', arn, async () => {
     await rds(ctx).send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
@@ -90,7 +95,7 @@ export const instanceSnapshots: SnapshotApi = {
     await rds(ctx).send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: id, AttributeName: 'restore', ValuesToRemove: values }));
   }),
   copy: (id, target, kmsKeyArn, ctx) => call('rds:CopyDBSnapshot', id, async () => {
-    await rds(ctx).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: id, TargetDBSnapshotIdentifier: target, KmsKeyId: kmsKeyArn, CopyTags: true }));
+    await rds(ctx).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: id, TargetDBSnapshotIdentifier: target, KmsKeyId: kmsKeyArn, CopyTags: true })).catch(ignoreExists);
   }),
   remove: (id, ctx) => call('rds:DeleteDBSnapshot', id, async () => {
     await rds(ctx).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: id })).catch(ignoreGone);
@@ -131,7 +136,7 @@ export const clusterSnapshots: SnapshotApi = {
     await rds(ctx).send(new ModifyDBClusterSnapshotAttributeCommand({ DBClusterSnapshotIdentifier: id, AttributeName: 'restore', ValuesToRemove: values }));
   }),
   copy: (id, target, kmsKeyArn, ctx) => call('rds:CopyDBClusterSnapshot', id, async () => {
-    await rds(ctx).send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: id, TargetDBClusterSnapshotIdentifier: target, KmsKeyId: kmsKeyArn, CopyTags: true }));
+    await rds(ctx).send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: id, TargetDBClusterSnapshotIdentifier: target, KmsKeyId: kmsKeyArn, CopyTags: true })).catch(ignoreExists);
   }),
   remove: (id, ctx) => call('rds:DeleteDBClusterSnapshot', id, async () => {
     await rds(ctx).send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: id })).catch(ignoreGone);

@@ -98,9 +98,8 @@ const makeRule = (type: 'rds-snapshot' | 'rds-cluster-snapshot', api: SnapshotAp
       changed = true;
     }
     if (!keyIssueOf(state.encrypted, state.observedKey, cmk, state.region)) return { changed, detail: steps.join('; ') || 'Nothing to change' };
-    if (rdsSnapshotLimits(state).remediate) {
-      return { changed, detail: [...steps, `not re-encrypted: ${rdsSnapshotLimits(state).remediate}`].join('; ') };
-    }
+    const cannot = rdsSnapshotLimits(state).remediate;
+    if (cannot) return { changed, detail: [...steps, `not re-encrypted: ${cannot}`].join('; ') };
 
     const copyId = copyIdFor(state.id);
     if (!state.copy) {
