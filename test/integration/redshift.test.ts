@@ -1,5 +1,8 @@
 import { DescribeClustersCommand, DescribeClusterSnapshotsCommand, RedshiftClient } from '@aws-sdk/client-redshift';
+import { KeyResolver } from '../../shared/kms/key-resolver';
 import { processEvent } from '../../shared/pipeline/process';
+import { redshiftClusterRule } from '../../shared/rules/redshift-cluster';
+import { redshiftSnapshotRule } from '../../shared/rules/redshift-snapshot';
 import { createKey } from '../../scripts/lib/estate';
 import { createRedshiftCluster, createRedshiftSnapshot, enableRedshiftSnapshotCopy, redshiftEvent } from '../../scripts/lib/estate-snapshots';
 import { testDeps, testPolicy, useEmulator } from '../support/harness';
@@ -135,5 +138,22 @@ describe('redshift-snapshot rule on the emulator', () => {
   it('a snapshot that is gone is NOT_APPLICABLE', async () => {
     const result = await processEvent(snapshotCreated('nope'), testDeps(emu.clients()));
     expect(result.outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'RESOURCE_GONE' });
+  });
+});
+
+describe('listing for the backfill', () => {
+  it('lists clusters and snapshots (manual and automated) in the scope\'s region', async () => {
+    const clients = emu.clients();
+    await createRedshiftCluster(clients, R, 'dw-a');
+    await createRedshiftCluster(clients, R, 'dw-b');
+    await createRedshiftSnapshot(clients, R, 'dw-a', 'manual-1');
+    await createRedshiftCluster(clients, 'eu-west-1', 'dw-eu');
+    const policy = testPolicy();
+    const ctx = { clients, policy, keys: new KeyResolver(clients, policy), scope: { region: R } };
+    const collect = async (it: AsyncIterable<string>) => { const out: string[] = []; for await (const x of it) out.push(x); return out.sort(); };
+    expect(await collect(redshiftClusterRule.list(ctx))).toEqual(['dw-a', 'dw-b']);
+    const snaps = await collect(redshiftSnapshotRule.list(ctx));
+    expect(snaps).toContain('manual-1');
+    expect(snaps.length).toBeGreaterThan(1);
   });
 });
