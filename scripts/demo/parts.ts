@@ -1,9 +1,11 @@
 import type { DemoPart } from './context';
 import { emrDemo } from './emr';
+import { dbSnapshotsDemo } from './db-snapshots';
 import { s3BucketDemo } from './s3-bucket';
 
 /** The demo's sections, in the order they run. A new rule adds its part here. */
 export const DEMO_PARTS: readonly DemoPart[] = [
   s3BucketDemo,
   emrDemo,
+  dbSnapshotsDemo,
 ];

@@ -48,12 +48,22 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
       return { ...base, action: 'SKIP_EXEMPT', result: 'NOT_ATTEMPTED', actionDetail: `Tagged ${deps.policy.doc.exemptTag}=true: reported, not touched` };
     }
 
-    if (mode === 'quarantine') {
+    // What AWS cannot do to this resource: fall back remediate → quarantine → report, and say why.
+    const limits = rule.limits?.(state, finding) ?? {};
+    const notes: string[] = [];
+    let act = mode;
+    if (act === 'remediate' && limits.remediate) { notes.push(`cannot re-encrypt: ${limits.remediate}`); act = 'quarantine'; }
+    if (act === 'quarantine' && limits.quarantine) {
+      notes.push(`cannot quarantine: ${limits.quarantine}`);
+      return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: notes.join('; ') };
+    }
+
+    if (act === 'quarantine') {
       partial = { ...base, action: 'QUARANTINE' };
       const done = await rule.quarantine(state, finding, ctx);
       if (done.taken === 'REPORT') return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
       const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
-      return { ...base, action: 'QUARANTINE', result, actionDetail: done.detail };
+      return { ...base, action: 'QUARANTINE', result, actionDetail: [...notes, notes.length ? `quarantined instead: ${done.detail}` : done.detail].join('; ') };
     }
 
     partial = { ...base, action: 'REMEDIATE' };
@@ -64,8 +74,8 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
       return { ...base, action: 'QUARANTINE', result, actionDetail: done.detail };
     }
     if (done.pending) return { ...base, action: 'REMEDIATE', result: done.changed ? 'PENDING' : 'UNCHANGED', actionDetail: done.detail };
-    // Verify with a fresh read: the action's own response is not proof. A resource that
-    // cannot be edited was replaced by a compliant copy: that copy is what is verified.
+    // Verify with a fresh read: the action's own response is not proof. Where the rule
+    // made a compliant replacement (a copy), that is what is verified.
     const verifyRef = done.replacement ? { ...ref, id: done.replacement } : ref;
     const after = await rule.describe(verifyRef, ctx);
     const check = after === undefined ? undefined : rule.evaluate(after, { region: ref.region, cmk, policy: deps.policy });

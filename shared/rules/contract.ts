@@ -51,9 +51,9 @@ export interface ActionResult {
   /** A remediation that continues elsewhere (a workflow) reports it here. */
   pending?: boolean;
   /**
-   * A resource that cannot be edited is remediated by creating a compliant one beside it
-   * (an EMR security configuration): its id, of the same type. The pipeline verifies this
-   * one with a fresh read instead of the original, and an unchanged copy is UNCHANGED.
+   * The id (same type, account, region) of the resource that now holds the compliant data when the
+   * original cannot be edited (an EMR configuration copy) or was replaced (a re-keyed snapshot copy):
+   * the pipeline verifies this one with a fresh read instead of the original, and an unchanged one is UNCHANGED.
    */
   replacement?: string;
   /**
@@ -62,6 +62,15 @@ export interface ActionResult {
    * The pipeline reports this action instead of the one it asked for.
    */
   taken?: 'QUARANTINE' | 'REPORT';
+}
+
+/**
+ * Optional per-rule limits: why remediate and/or quarantine are impossible for this resource.
+ * The pipeline falls back remediate → quarantine → report and puts the reason in the action detail.
+ */
+export interface ActionLimits {
+  remediate?: string;
+  quarantine?: string;
 }
 
 /** A CloudTrail API call that names resources of a type, and where their ids are. */
@@ -114,6 +123,8 @@ export interface Rule<S = unknown> {
   tags(state: S, ctx: RuleContext): Promise<Record<string, string>>;
   remediate(state: S, finding: Finding, ctx: RuleContext): Promise<ActionResult>;
   quarantine(state: S, finding: Finding, ctx: RuleContext): Promise<ActionResult>;
+  /** Optional, pure: actions AWS does not allow on this resource (e.g. no re-key API). Absent = both possible. */
+  limits?(state: S, finding: Finding): ActionLimits;
 }
 
 /**

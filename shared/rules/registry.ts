@@ -1,6 +1,9 @@
 import type { AnyRule } from './contract';
 import { emrClusterRule } from './emr-cluster';
 import { emrSecurityConfigurationRule } from './emr-security-configuration';
+import { rdsClusterSnapshotRule, rdsSnapshotRule } from './rds-snapshot';
+import { redshiftClusterRule } from './redshift-cluster';
+import { redshiftSnapshotRule } from './redshift-snapshot';
 import { s3BucketRule } from './s3-bucket';
 import type { ResourceType } from './type-ids';
 
@@ -9,6 +12,10 @@ export const RULES: readonly AnyRule[] = [
   s3BucketRule,
   emrSecurityConfigurationRule,
   emrClusterRule,
+  rdsSnapshotRule,
+  rdsClusterSnapshotRule,
+  redshiftClusterRule,
+  redshiftSnapshotRule,
 ];
 
 export const ruleFor = (type: ResourceType): AnyRule | undefined => RULES.find((r) => r.type === type);

@@ -1,0 +1,103 @@
+import { keyMismatch, type KeyMismatch } from '../../kms/compare';
+import type { KeyInfo, ObservedKey } from '../../kms/key-resolver';
+import type { ActionLimits, EvaluationContext, Finding } from '../contract';
+
+/** Tag an original carries once its re-keyed copy is verified: value = the copy's id. */
+export const SUPERSEDED_TAG = 'cmk-sentinel:superseded-by';
+
+export type SnapshotKind = 'instance' | 'cluster';
+
+/** The deterministic re-keyed copy of a snapshot, as last read. */
+export interface SnapshotCopyState {
+  id: string;
+  status: string;
+  encrypted: boolean;
+  observedKey?: ObservedKey;
+}
+
+export interface RdsSnapshotState {
+  kind: SnapshotKind;
+  id: string;
+  arn: string;
+  region: string;
+  /** `rds:` snapshots AWS takes itself: AWS allows no copy-over, sharing change or deletion by us. */
+  automated: boolean;
+  status: string;
+  /** From the Encrypted/StorageEncrypted flag (the key id alone is not proof: the emulator reports one for unencrypted ones). */
+  encrypted: boolean;
+  observedKey?: ObservedKey;
+  /** Values of the `restore` attribute: account ids, or `all` for public. */
+  restoreShares: string[];
+  tags: Record<string, string>;
+  /** The deterministic copy (`<id>-cmk`) when it exists; only looked up for a snapshot whose key is wrong. */
+  copy?: SnapshotCopyState;
+}
+
+const LABEL: Record<SnapshotKind, string> = { instance: 'DB snapshot', cluster: 'DB cluster snapshot' };
+
+const KEY_DETAIL: Record<string, string> = {
+  UNENCRYPTED: 'is not encrypted',
+  AWS_MANAGED_KEY: 'is encrypted with the AWS-managed aws/rds key',
+  UNKNOWN_KEY: 'names a KMS key that does not exist or cannot be read',
+  WRONG_REGION_KEY: 'is encrypted with a KMS key of another region',
+  WRONG_KEY: 'is encrypted with a KMS key that is not the regional CMK',
+};
+
+/** RDS snapshot names: at most 255 characters, no double or trailing hyphen. */
+export const copyIdFor = (id: string): string => `${id.replace(/^rds:/, '').slice(0, 251).replace(/-+$/, '')}-cmk`;
+
+type KeyIssue = 'UNENCRYPTED' | Exclude<KeyMismatch, 'NO_KEY'>;
+
+export const keyIssueOf = (encrypted: boolean, observed: ObservedKey | undefined, cmk: KeyInfo, region: string): KeyIssue | undefined => {
+  if (!encrypted) return 'UNENCRYPTED';
+  const m = keyMismatch(observed, cmk, region);
+  return m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
+};
+
+/** A copy counts only when it is available, encrypted, and its key resolves to the regional CMK. */
+export const copyVerified = (copy: SnapshotCopyState | undefined, cmk: KeyInfo, region: string): boolean =>
+  !!copy && copy.status === 'available' && keyIssueOf(copy.encrypted, copy.observedKey, cmk, region) === undefined;
+
+/**
+ * Pure. A manual snapshot must be encrypted with the regional CMK and not public. An
+ * original whose verified re-keyed copy exists and which is tagged as superseded by it is
+ * COMPLIANT (reason SUPERSEDED): the data lives on under the CMK, and a re-run does nothing new.
+ */
+export const evaluateRdsSnapshot = (s: RdsSnapshotState, ctx: EvaluationContext): Finding => {
+  const expectedKey = ctx.cmk.arn;
+  const observedKey = s.encrypted ? s.observedKey?.info?.arn ?? s.observedKey?.ref : undefined;
+  const name = `${LABEL[s.kind]} ${s.id}`;
+  const nonCompliant = (reason: string, detail: string): Finding => ({ status: 'NON_COMPLIANT', reason, detail: `${name} ${detail}`, observedKey, expectedKey });
+  const issue = keyIssueOf(s.encrypted, s.observedKey, ctx.cmk, ctx.region);
+
+  if (s.automated) {
+    if (!issue) return { status: 'COMPLIANT', observedKey, expectedKey };
+    return nonCompliant(issue, `${KEY_DETAIL[issue]}; it is an automated snapshot and follows its ${s.kind === 'cluster' ? 'cluster' : 'instance'}`);
+  }
+  if (s.restoreShares.includes('all')) {
+    return nonCompliant('PUBLIC_SNAPSHOT', `is shared publicly (restore attribute contains "all")${issue ? ` and ${KEY_DETAIL[issue]}` : ''}`);
+  }
+  if (!issue) return { status: 'COMPLIANT', observedKey, expectedKey };
+  if (s.copy && copyVerified(s.copy, ctx.cmk, ctx.region) && s.tags[SUPERSEDED_TAG] === s.copy.id) {
+    if (ctx.policy.gates.deleteOriginals) {
+      return nonCompliant(issue, `${KEY_DETAIL[issue]}; its re-keyed copy ${s.copy.id} is verified and the policy deletes originals`);
+    }
+    return {
+      status: 'COMPLIANT', reason: 'SUPERSEDED', observedKey, expectedKey,
+      detail: `${name} ${KEY_DETAIL[issue]}; it is kept as the original of ${s.copy.id}, which is encrypted with the regional CMK`,
+    };
+  }
+  return nonCompliant(issue, KEY_DETAIL[issue] ?? issue);
+};
+
+/** Pure: what AWS does not allow on this snapshot. */
+export const rdsSnapshotLimits = (s: RdsSnapshotState): ActionLimits => {
+  if (s.automated) {
+    const why = `automated snapshot ${s.id}: AWS allows no change to it (it is replaced by the next backup of a re-encrypted ${s.kind === 'cluster' ? 'cluster' : 'instance'}); reported, not touched`;
+    return { remediate: why, quarantine: why };
+  }
+  if (s.kind === 'cluster' && !s.encrypted) {
+    return { remediate: 'AWS cannot add encryption when copying an unencrypted Aurora cluster snapshot (restore it into a cluster with the CMK, then snapshot that cluster)' };
+  }
+  return {};
+};

@@ -1,0 +1,172 @@
+import { SentinelError } from '../../errors';
+import { pick } from '../../events/normalise';
+import type { CloudTrailTrigger, Rule, RuleContext } from '../contract';
+import { clusterSnapshots, instanceSnapshots, type SnapshotApi } from './api';
+import {
+  copyIdFor, copyVerified, evaluateRdsSnapshot, keyIssueOf, rdsSnapshotLimits, type RdsSnapshotState, type SnapshotCopyState, SUPERSEDED_TAG,
+} from './evaluate';
+
+/** The emulator reports `default_kms_key_id`, real AWS may omit the id: both mean the AWS-managed aws/rds key. */
+const rdsKeyRef = (ref: string | undefined): string => (!ref || ref === 'default_kms_key_id' ? 'alias/aws/rds' : ref);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** How long remediate waits in-process for a copy to become available; the rest is left to the next event or the backfill. */
+export const copyWaitSettings = (env: NodeJS.ProcessEnv = process.env): { budgetMs: number; intervalMs: number } => ({
+  budgetMs: Number(env.CMK_SENTINEL_SNAPSHOT_WAIT_SECONDS ?? 20) * 1000,
+  intervalMs: Number(env.CMK_SENTINEL_SNAPSHOT_POLL_SECONDS ?? 2) * 1000,
+});
+
+const IN_PROGRESS = new Set(['creating', 'copying', 'pending']);
+
+/**
+ * Snapshot ids from a CloudTrail record (camelCase, `dBSnapshotIdentifier`). A same-region copy's
+ * source is evaluated too; a source in another region (an ARN) belongs to that region's stack.
+ */
+const idsFrom = (detail: Record<string, unknown>, fields: readonly string[]): string[] => {
+  const region = pick(detail, 'awsRegion');
+  const out: string[] = [];
+  for (const f of fields) {
+    const v = pick(detail, 'requestParameters', f) ?? pick(detail, 'requestParameters', f.charAt(0).toUpperCase() + f.slice(1));
+    if (!v) continue;
+    const arn = /^arn:aws[a-z-]*:rds:([a-z0-9-]+):\d{12}:(?:cluster-)?snapshot:(.+)$/.exec(v);
+    if (!arn) out.push(v);
+    else if (arn[1] === region) out.push(arn[2] as string);
+  }
+  return out;
+};
+
+const trigger = (eventNames: readonly string[], fields: readonly string[]): CloudTrailTrigger => ({
+  eventSource: 'rds.amazonaws.com', eventNames, ids: (d) => idsFrom(d, fields),
+});
+
+const readCopy = async (api: SnapshotApi, id: string, region: string, ctx: RuleContext): Promise<SnapshotCopyState | undefined> => {
+  const raw = await api.describe(id, ctx);
+  if (!raw) return undefined;
+  return { id: raw.id, status: raw.status, encrypted: raw.encrypted, observedKey: raw.encrypted ? await ctx.keys.observe(rdsKeyRef(raw.keyRef), region) : undefined };
+};
+
+const waitForCopy = async (api: SnapshotApi, id: string, region: string, ctx: RuleContext): Promise<SnapshotCopyState | undefined> => {
+  const { budgetMs, intervalMs } = copyWaitSettings();
+  const deadline = Date.now() + budgetMs;
+  for (;;) {
+    const copy = await readCopy(api, id, region, ctx);
+    if (!copy || !IN_PROGRESS.has(copy.status) || Date.now() >= deadline) return copy;
+    await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
+  }
+};
+
+const makeRule = (type: 'rds-snapshot' | 'rds-cluster-snapshot', api: SnapshotApi, cloudTrail: CloudTrailTrigger[], configTypes: string[], perms: Rule['permissions']): Rule<RdsSnapshotState> => ({
+  type,
+  service: 'rds',
+  cloudTrail,
+  configTypes,
+  permissions: perms,
+
+  arn: (ref) => `arn:aws:rds:${ref.region}:${ref.account}:${api.resource}:${ref.id}`,
+
+  list: (ctx) => api.list(ctx),
+
+  async describe(ref, ctx) {
+    const raw = await api.describe(ref.id, ctx);
+    if (!raw) return undefined;
+    const observedKey = raw.encrypted ? await ctx.keys.observe(rdsKeyRef(raw.keyRef), ref.region) : undefined;
+    // Automated snapshots cannot be shared: no attribute call for them.
+    const restoreShares = raw.automated ? [] : await api.restoreShares(raw.id, ctx);
+    const state: RdsSnapshotState = { kind: api.kind, id: raw.id, arn: raw.arn, region: ref.region, automated: raw.automated, status: raw.status, encrypted: raw.encrypted, observedKey, restoreShares, tags: raw.tags };
+    // The deterministic copy matters only for a manual snapshot on the wrong key.
+    if (!raw.automated && keyIssueOf(raw.encrypted, observedKey, await ctx.keys.regionalCmk(ref.region), ref.region)) {
+      state.copy = await readCopy(api, copyIdFor(raw.id), ref.region, ctx);
+    }
+    return state;
+  },
+
+  evaluate: evaluateRdsSnapshot,
+
+  tags: async (state) => state.tags,
+
+  limits: rdsSnapshotLimits,
+
+  async remediate(state, _finding, ctx) {
+    const cmk = await ctx.keys.regionalCmk(state.region);
+    const arn = state.arn;
+    const steps: string[] = [];
+    let changed = false;
+    if (state.restoreShares.includes('all')) {
+      await api.unshare(state.id, ['all'], ctx);
+      steps.push('removed public restore sharing');
+      changed = true;
+    }
+    if (!keyIssueOf(state.encrypted, state.observedKey, cmk, state.region)) return { changed, detail: steps.join('; ') || 'Nothing to change' };
+    const cannot = rdsSnapshotLimits(state).remediate;
+    if (cannot) return { changed, detail: [...steps, `not re-encrypted: ${cannot}`].join('; ') };
+
+    const copyId = copyIdFor(state.id);
+    if (!state.copy) {
+      await api.copy(state.id, copyId, cmk.arn, ctx);
+      steps.push(`copied to ${copyId} encrypted with ${cmk.arn} (tags copied)`);
+      changed = true;
+    } else {
+      steps.push(`re-keyed copy ${copyId} already exists`);
+    }
+    const copy = await waitForCopy(api, copyId, state.region, ctx);
+    if (!copy) throw new SentinelError('RESOURCE_GONE', `The copy ${copyId} of ${state.id} disappeared before it was verified`, { details: { resource: copyId } });
+    if (IN_PROGRESS.has(copy.status)) {
+      return { changed: true, pending: true, detail: `${steps.join('; ')}; ${copyId} is still ${copy.status}: the next event or the backfill verifies it, then tags the original (nothing is deleted before)` };
+    }
+    if (!copyVerified(copy, cmk, state.region)) {
+      return { changed, detail: `${steps.join('; ')}; but ${copyId} is ${copy.status} and not encrypted with the regional CMK (${copy.observedKey?.info?.arn ?? copy.observedKey?.ref ?? 'unencrypted'}): rename or delete it so a fresh copy can be made` };
+    }
+    if (state.tags[SUPERSEDED_TAG] !== copyId) {
+      await api.tag(arn, { [SUPERSEDED_TAG]: copyId }, ctx);
+      steps.push(`verified ${copyId} and tagged the original ${SUPERSEDED_TAG}=${copyId}`);
+      changed = true;
+    }
+    const others = state.restoreShares.filter((v) => v !== 'all');
+    if (others.length) steps.push(`the original is shared with ${others.join(', ')}; the copy is not: share it again if still intended (those accounts need use of the CMK)`);
+    if (ctx.policy.gates.deleteOriginals) {
+      await api.remove(state.id, ctx);
+      steps.push('deleted the original (policy gate deleteOriginals on, copy verified first)');
+      return { changed: true, replacement: copyId, detail: steps.join('; ') };
+    }
+    steps.push('original kept (policy gate deleteOriginals off): delete it once nothing needs it');
+    return { changed, detail: steps.join('; ') };
+  },
+
+  async quarantine(state, finding, ctx) {
+    const arn = state.arn;
+    const tagKey = ctx.policy.doc.quarantineTag;
+    const tagValue = finding.reason ?? 'NON_COMPLIANT';
+    const shares = await api.restoreShares(state.id, ctx);
+    if (shares.length) await api.unshare(state.id, shares, ctx);
+    // Already quarantined (for this or an earlier reason): the first tag stays, no new alert.
+    const tagged = state.tags[tagKey] === undefined;
+    if (tagged) await api.tag(arn, { [tagKey]: tagValue }, ctx);
+    // Verify with fresh reads.
+    const [after, sharesAfter] = await Promise.all([api.describe(state.id, ctx), api.restoreShares(state.id, ctx)]);
+    const who = shares.map((s) => (s === 'all' ? 'public' : `account ${s}`)).join(', ');
+    return {
+      changed: shares.length > 0 || tagged,
+      verified: sharesAfter.length === 0 && after?.tags[tagKey] !== undefined,
+      detail: `${shares.length ? `Removed restore sharing (${who}) and tagged` : 'Tagged'} ${tagKey}=${state.tags[tagKey] ?? tagValue}; snapshot data untouched`,
+    };
+  },
+});
+
+export const rdsSnapshotRule = makeRule('rds-snapshot', instanceSnapshots, [
+  trigger(['CreateDBSnapshot', 'ModifyDBSnapshotAttribute'], ['dBSnapshotIdentifier']),
+  trigger(['CopyDBSnapshot'], ['targetDBSnapshotIdentifier', 'sourceDBSnapshotIdentifier']),
+], ['AWS::RDS::DBSnapshot'], {
+  read: ['rds:DescribeDBSnapshots', 'rds:DescribeDBSnapshotAttributes', 'kms:DescribeKey'],
+  remediate: ['rds:CopyDBSnapshot', 'rds:ModifyDBSnapshotAttribute', 'rds:AddTagsToResource', 'rds:DeleteDBSnapshot', 'kms:CreateGrant'],
+  quarantine: ['rds:ModifyDBSnapshotAttribute', 'rds:AddTagsToResource'],
+});
+
+export const rdsClusterSnapshotRule = makeRule('rds-cluster-snapshot', clusterSnapshots, [
+  trigger(['CreateDBClusterSnapshot', 'ModifyDBClusterSnapshotAttribute'], ['dBClusterSnapshotIdentifier']),
+  trigger(['CopyDBClusterSnapshot'], ['targetDBClusterSnapshotIdentifier', 'sourceDBClusterSnapshotIdentifier']),
+], ['AWS::RDS::DBClusterSnapshot'], {
+  read: ['rds:DescribeDBClusterSnapshots', 'rds:DescribeDBClusterSnapshotAttributes', 'kms:DescribeKey'],
+  remediate: ['rds:CopyDBClusterSnapshot', 'rds:ModifyDBClusterSnapshotAttribute', 'rds:AddTagsToResource', 'rds:DeleteDBClusterSnapshot', 'kms:CreateGrant'],
+  quarantine: ['rds:ModifyDBClusterSnapshotAttribute', 'rds:AddTagsToResource'],
+});

@@ -1,0 +1,116 @@
+import { CreateTagsCommand, DescribeClusterSnapshotsCommand, RedshiftClient, RevokeSnapshotAccessCommand, type Snapshot } from '@aws-sdk/client-redshift';
+import { isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { pick } from '../../events/normalise';
+import type { Rule, RuleContext } from '../contract';
+import { redshiftClusterRule } from '../redshift-cluster';
+import { evaluateRedshiftSnapshot, NO_REKEY, redshiftSnapshotLimits, type RedshiftSnapshotState } from './evaluate';
+
+const redshift = (ctx: RuleContext): RedshiftClient => ctx.clients.get(RedshiftClient, ctx.scope);
+
+const readSnapshot = async (id: string, ctx: RuleContext): Promise<Snapshot | undefined> => {
+  try {
+    return (await redshift(ctx).send(new DescribeClusterSnapshotsCommand({ SnapshotIdentifier: id }))).Snapshots?.[0];
+  } catch (e) {
+    if (isAwsNotFound(e)) return undefined;
+    throw translateAwsError(e, 'redshift:DescribeClusterSnapshots', id);
+  }
+};
+
+const sharedWith = (s: Snapshot | undefined): string[] => (s?.AccountsWithRestoreAccess ?? []).map((a) => a.AccountId ?? '').filter(Boolean);
+const tagsOf = (s: Snapshot | undefined): Record<string, string> => Object.fromEntries((s?.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+
+export const redshiftSnapshotRule: Rule<RedshiftSnapshotState> = {
+  type: 'redshift-snapshot',
+  service: 'redshift',
+  cloudTrail: [{
+    eventSource: 'redshift.amazonaws.com',
+    eventNames: ['CreateClusterSnapshot', 'CopyClusterSnapshot', 'AuthorizeSnapshotAccess'],
+    ids: (d) => {
+      const arn = pick(d, 'requestParameters', 'snapshotArn');
+      const fromArn = arn ? /:snapshot:[^/]+\/(.+)$/.exec(arn)?.[1] : undefined;
+      return [pick(d, 'requestParameters', 'targetSnapshotIdentifier') ?? pick(d, 'requestParameters', 'snapshotIdentifier') ?? fromArn].filter((x): x is string => !!x);
+    },
+  }],
+  configTypes: ['AWS::Redshift::ClusterSnapshot'],
+  permissions: {
+    read: ['redshift:DescribeClusterSnapshots', 'redshift:DescribeClusters', 'kms:DescribeKey'],
+    remediate: [],
+    quarantine: ['redshift:RevokeSnapshotAccess', 'redshift:CreateTags'],
+  },
+
+  // The ref carries no cluster id (Redshift snapshot ids are unique per region): `*` stands for it.
+  arn: (ref) => `arn:aws:redshift:${ref.region}:${ref.account}:snapshot:*/${ref.id}`,
+
+  async *list(ctx) {
+    let Marker: string | undefined;
+    do {
+      const out = await redshift(ctx).send(new DescribeClusterSnapshotsCommand({ Marker })).catch((e: unknown) => { throw translateAwsError(e, 'redshift:DescribeClusterSnapshots'); });
+      for (const s of out.Snapshots ?? []) if (s.SnapshotIdentifier) yield s.SnapshotIdentifier;
+      Marker = out.Marker;
+    } while (Marker);
+  },
+
+  async describe(ref, ctx) {
+    const s = await readSnapshot(ref.id, ctx);
+    if (!s?.SnapshotIdentifier) return undefined;
+    const encrypted = s.Encrypted === true;
+    let keyRef = s.KmsKeyId || undefined;
+    let keySource: RedshiftSnapshotState['keySource'] = keyRef ? 'snapshot' : undefined;
+    if (encrypted && !keyRef && s.ClusterIdentifier) {
+      // Real AWS reports KmsKeyId on every encrypted snapshot; the emulator does not, so fall back to its cluster's.
+      const cluster = await redshiftClusterRule.describe({ type: 'redshift-cluster', account: ref.account, region: ref.region, id: s.ClusterIdentifier }, ctx);
+      keyRef = cluster?.keyRef;
+      keySource = keyRef ? 'cluster' : undefined;
+    }
+    return {
+      id: s.SnapshotIdentifier,
+      clusterId: s.ClusterIdentifier ?? '',
+      arn: s.SnapshotArn ?? `arn:aws:redshift:${ref.region}:${ref.account}:snapshot:${s.ClusterIdentifier ?? '*'}/${s.SnapshotIdentifier}`,
+      region: ref.region,
+      automated: s.SnapshotType === 'automated',
+      status: s.Status ?? 'unknown',
+      encrypted,
+      keyRef,
+      keySource,
+      observedKey: encrypted && keyRef ? await ctx.keys.observe(keyRef, ref.region) : undefined,
+      sharedWith: sharedWith(s),
+      tags: tagsOf(s),
+    };
+  },
+
+  evaluate: evaluateRedshiftSnapshot,
+
+  tags: async (state) => state.tags,
+
+  limits: redshiftSnapshotLimits,
+
+  // Called only directly: the pipeline sees `limits` and quarantines instead.
+  remediate: async () => ({ changed: false, detail: `${NO_REKEY}: re-encrypt the cluster and take a new snapshot, then delete this one` }),
+
+  async quarantine(state, finding, ctx) {
+    const tagKey = ctx.policy.doc.quarantineTag;
+    const tagValue = finding.reason ?? 'NON_COMPLIANT';
+    for (const account of state.sharedWith) {
+      try {
+        await redshift(ctx).send(new RevokeSnapshotAccessCommand({ SnapshotIdentifier: state.id, SnapshotClusterIdentifier: state.clusterId || undefined, AccountWithRestoreAccess: account }));
+      } catch (e) {
+        throw translateAwsError(e, 'redshift:RevokeSnapshotAccess', state.id);
+      }
+    }
+    // Already quarantined (for this or an earlier reason): the first tag stays, no new alert.
+    const tagged = state.tags[tagKey] === undefined;
+    if (tagged) {
+      try {
+        await redshift(ctx).send(new CreateTagsCommand({ ResourceName: state.arn, Tags: [{ Key: tagKey, Value: tagValue }] }));
+      } catch (e) {
+        throw translateAwsError(e, 'redshift:CreateTags', state.id);
+      }
+    }
+    const after = await readSnapshot(state.id, ctx);
+    return {
+      changed: state.sharedWith.length > 0 || tagged,
+      verified: !!after && sharedWith(after).length === 0 && tagsOf(after)[tagKey] !== undefined,
+      detail: `${state.sharedWith.length ? `Revoked restore access for ${state.sharedWith.join(', ')} and tagged` : 'Tagged'} ${tagKey}=${tagValue}; snapshot data untouched (${NO_REKEY})`,
+    };
+  },
+};

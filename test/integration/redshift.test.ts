@@ -1,0 +1,159 @@
+import { DescribeClustersCommand, DescribeClusterSnapshotsCommand, RedshiftClient } from '@aws-sdk/client-redshift';
+import { KeyResolver } from '../../shared/kms/key-resolver';
+import { processEvent } from '../../shared/pipeline/process';
+import { redshiftClusterRule } from '../../shared/rules/redshift-cluster';
+import { redshiftSnapshotRule } from '../../shared/rules/redshift-snapshot';
+import { createKey } from '../../scripts/lib/estate';
+import { createRedshiftCluster, createRedshiftSnapshot, enableRedshiftSnapshotCopy, redshiftEvent } from '../../scripts/lib/estate-snapshots';
+import { testDeps, testPolicy, useEmulator } from '../support/harness';
+
+const R = 'us-east-1';
+const emu = useEmulator();
+let cmk: { arn: string; keyId: string };
+const redshift = () => emu.clients().get(RedshiftClient, { region: R });
+const cluster = async (id: string) => (await redshift().send(new DescribeClustersCommand({ ClusterIdentifier: id }))).Clusters?.[0];
+const snapshot = async (id: string) => (await redshift().send(new DescribeClusterSnapshotsCommand({ SnapshotIdentifier: id }))).Snapshots?.[0];
+const tagsOf = (x: { Tags?: { Key?: string; Value?: string }[] } | undefined) => Object.fromEntries((x?.Tags ?? []).map((t) => [t.Key, t.Value]));
+const created = (id: string) => redshiftEvent('CreateCluster', { clusterIdentifier: id, encrypted: false, nodeType: 'ra3.xlplus', masterUserPassword: '****' }, R);
+const snapshotCreated = (id: string) => redshiftEvent('CreateClusterSnapshot', { snapshotIdentifier: id, clusterIdentifier: 'dw' }, R);
+
+beforeEach(async () => {
+  await emu.current.reset();
+  cmk = await createKey(emu.clients(), R, 'alias/data-platform');
+});
+
+describe('redshift-cluster rule on the emulator', () => {
+  it('encrypts an unencrypted cluster in place with the CMK ARN and reports the migration as PENDING, read-only meanwhile', async () => {
+    const clients = emu.clients();
+    await createRedshiftCluster(clients, R, 'dw');
+    const deps = testDeps(clients);
+    const result = await processEvent(created('dw'), deps);
+    expect(result.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', reason: 'UNENCRYPTED', action: 'REMEDIATE', result: 'PENDING', expectedKey: cmk.arn });
+    expect(result.outcomes[0]?.actionDetail).toContain(`KmsKeyId=${cmk.arn}`);
+    expect(result.outcomes[0]?.actionDetail).toContain('read-only');
+    // The emulator flips Encrypted and leaves KmsKeyId empty: encrypted, key not (yet) reported.
+    expect(result.outcomes[0]?.actionDetail).toContain('KmsKeyId not reported');
+    expect((await cluster('dw'))?.Encrypted).toBe(true);
+    expect(deps.alerts.alerts[0]).toMatchObject({ action: { taken: 'REMEDIATE', result: 'PENDING' }, severity: 'LOW' });
+
+    // The event of our own ModifyCluster: no second migration, no second alert.
+    const again = await processEvent(redshiftEvent('ModifyCluster', { clusterIdentifier: 'dw', encrypted: true, kmsKeyId: cmk.arn }, R), deps);
+    expect(again.outcomes[0]).toMatchObject({ reason: 'KEY_NOT_REPORTED', action: 'REMEDIATE', result: 'UNCHANGED' });
+    expect(again.outcomes[0]?.actionDetail).toContain('no second ModifyCluster');
+    expect(deps.alerts.alerts).toHaveLength(1);
+  });
+
+  it('leaves cross-region snapshot copy on and says the cross-region rule handles its grant', async () => {
+    const clients = emu.clients();
+    await createRedshiftCluster(clients, R, 'dw');
+    await enableRedshiftSnapshotCopy(clients, R, 'dw', 'eu-west-1');
+    const result = await processEvent(created('dw'), testDeps(clients));
+    expect(result.outcomes[0]).toMatchObject({ action: 'REMEDIATE', result: 'PENDING' });
+    expect(result.outcomes[0]?.actionDetail).toContain('cross-region snapshot copy to eu-west-1 left on: the cross-region rule');
+    expect((await cluster('dw'))?.ClusterSnapshotCopyStatus?.DestinationRegion).toBe('eu-west-1');
+  });
+
+  it('asks a cluster on another customer key to move to the CMK', async () => {
+    const clients = emu.clients();
+    const other = await createKey(clients, R);
+    await createRedshiftCluster(clients, R, 'dw', { kmsKeyId: other.arn });
+    const result = await processEvent(created('dw'), testDeps(clients));
+    expect(result.outcomes[0]).toMatchObject({ reason: 'WRONG_KEY', observedKey: other.arn, action: 'REMEDIATE', result: 'PENDING' });
+  });
+
+  it('treats a cluster on the CMK (alias, alias ARN, key id, key ARN) as compliant', async () => {
+    const clients = emu.clients();
+    const forms = { alias: 'alias/data-platform', 'alias-arn': `arn:aws:kms:${R}:123456789012:alias/data-platform`, id: cmk.keyId, arn: cmk.arn };
+    for (const [name, ref] of Object.entries(forms)) {
+      await createRedshiftCluster(clients, R, `dw-${name}`, { kmsKeyId: ref });
+      const deps = testDeps(clients);
+      const result = await processEvent(created(`dw-${name}`), deps);
+      expect(result.outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE', observedKey: cmk.arn });
+      expect(deps.alerts.alerts).toHaveLength(0);
+    }
+  });
+
+  it('quarantine tags the cluster and makes it not publicly accessible, data untouched; a re-run is UNCHANGED', async () => {
+    const clients = emu.clients();
+    await createRedshiftCluster(clients, R, 'dw', { publiclyAccessible: true, tags: { owner: 'bi' } });
+    const deps = testDeps(clients, { policy: testPolicy({ types: { 'redshift-cluster': { mode: 'quarantine' } } }) });
+    const result = await processEvent(created('dw'), deps);
+    expect(result.outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'VERIFIED' });
+    const after = await cluster('dw');
+    expect(after).toMatchObject({ PubliclyAccessible: false, Encrypted: false });
+    expect(tagsOf(after)).toMatchObject({ owner: 'bi', 'cmk-sentinel:quarantine': 'UNENCRYPTED' });
+    const again = await processEvent(created('dw'), deps);
+    expect(again.outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'UNCHANGED' });
+    expect(deps.alerts.alerts).toHaveLength(1);
+  });
+
+  it('report mode changes nothing', async () => {
+    const clients = emu.clients();
+    await createRedshiftCluster(clients, R, 'dw');
+    const result = await processEvent(created('dw'), testDeps(clients, { policy: testPolicy({ mode: 'report' }) }));
+    expect(result.outcomes[0]).toMatchObject({ action: 'REPORT', result: 'NOT_ATTEMPTED' });
+    expect((await cluster('dw'))?.Encrypted).toBe(false);
+  });
+
+  it('a cluster that is gone is NOT_APPLICABLE', async () => {
+    const result = await processEvent(created('nope'), testDeps(emu.clients()));
+    expect(result.outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'RESOURCE_GONE' });
+  });
+});
+
+describe('redshift-snapshot rule on the emulator', () => {
+  it('cannot re-key an unencrypted manual snapshot: quarantines it instead and says why; a re-run is UNCHANGED', async () => {
+    const clients = emu.clients();
+    await createRedshiftCluster(clients, R, 'dw');
+    await createRedshiftSnapshot(clients, R, 'dw', 'before-migration');
+    const deps = testDeps(clients);
+    const result = await processEvent(snapshotCreated('before-migration'), deps);
+    expect(result.outcomes[0]).toMatchObject({ ref: { type: 'redshift-snapshot' }, reason: 'UNENCRYPTED', action: 'QUARANTINE', result: 'VERIFIED' });
+    expect(result.outcomes[0]?.actionDetail).toMatch(/^cannot re-encrypt: Redshift has no API that re-encrypts .*; quarantined instead: Tagged cmk-sentinel:quarantine=UNENCRYPTED/);
+    expect(tagsOf(await snapshot('before-migration'))['cmk-sentinel:quarantine']).toBe('UNENCRYPTED');
+    const again = await processEvent(snapshotCreated('before-migration'), deps);
+    expect(again.outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'UNCHANGED' });
+    expect(deps.alerts.alerts).toHaveLength(1);
+  });
+
+  it('a snapshot of a cluster on the CMK is compliant (key read from its cluster: the emulator reports none on snapshots)', async () => {
+    const clients = emu.clients();
+    await createRedshiftCluster(clients, R, 'dw', { kmsKeyId: cmk.arn });
+    await createRedshiftSnapshot(clients, R, 'dw', 'good');
+    const result = await processEvent(snapshotCreated('good'), testDeps(clients));
+    expect(result.outcomes[0]).toMatchObject({ status: 'COMPLIANT', observedKey: cmk.arn });
+  });
+
+  it('reports an automated snapshot and leaves it alone', async () => {
+    const clients = emu.clients();
+    await createRedshiftCluster(clients, R, 'dw');
+    const auto = (await redshift().send(new DescribeClusterSnapshotsCommand({ ClusterIdentifier: 'dw', SnapshotType: 'automated' }))).Snapshots?.[0]?.SnapshotIdentifier as string;
+    expect(auto).toBeDefined();
+    const result = await processEvent(snapshotCreated(auto), testDeps(clients));
+    expect(result.outcomes[0]).toMatchObject({ reason: 'UNENCRYPTED', action: 'REPORT', result: 'NOT_ATTEMPTED' });
+    expect(result.outcomes[0]?.actionDetail).toContain('automated snapshot');
+    expect(tagsOf(await snapshot(auto))).toEqual({});
+  });
+
+  it('a snapshot that is gone is NOT_APPLICABLE', async () => {
+    const result = await processEvent(snapshotCreated('nope'), testDeps(emu.clients()));
+    expect(result.outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'RESOURCE_GONE' });
+  });
+});
+
+describe('listing for the backfill', () => {
+  it('lists clusters and snapshots (manual and automated) in the scope\'s region', async () => {
+    const clients = emu.clients();
+    await createRedshiftCluster(clients, R, 'dw-a');
+    await createRedshiftCluster(clients, R, 'dw-b');
+    await createRedshiftSnapshot(clients, R, 'dw-a', 'manual-1');
+    await createRedshiftCluster(clients, 'eu-west-1', 'dw-eu');
+    const policy = testPolicy();
+    const ctx = { clients, policy, keys: new KeyResolver(clients, policy), scope: { region: R } };
+    const collect = async (it: AsyncIterable<string>) => { const out: string[] = []; for await (const x of it) out.push(x); return out.sort(); };
+    expect(await collect(redshiftClusterRule.list(ctx))).toEqual(['dw-a', 'dw-b']);
+    const snaps = await collect(redshiftSnapshotRule.list(ctx));
+    expect(snaps).toContain('manual-1');
+    expect(snaps.length).toBeGreaterThan(1);
+  });
+});
