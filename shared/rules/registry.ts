@@ -1,10 +1,12 @@
 import type { AnyRule } from './contract';
 import { s3BucketRule } from './s3-bucket';
+import { s3ReplicationRule } from './s3-replication';
 import type { ResourceType } from './type-ids';
 
 /** Every rule the service runs. A new type is one import and one line here. */
 export const RULES: readonly AnyRule[] = [
   s3BucketRule,
+  s3ReplicationRule,
 ];
 
 export const ruleFor = (type: ResourceType): AnyRule | undefined => RULES.find((r) => r.type === type);

@@ -1,0 +1,40 @@
+import {
+  type BucketLocationConstraint, CreateBucketCommand, PutBucketReplicationCommand, PutBucketVersioningCommand, type ReplicationRule, S3Client,
+} from '@aws-sdk/client-s3';
+import type { ClientFactory } from '../../shared/aws/clients';
+import { cloudTrailEvent } from './estate';
+
+/** Estate helpers for the cross-region rules (replication, replicas, snapshot copy), shared by tests and the demo. */
+
+export const REPLICATION_ROLE = 'arn:aws:iam::123456789012:role/s3-replication';
+
+export const createVersionedBucket = async (clients: ClientFactory, region: string, name: string): Promise<void> => {
+  const s3 = clients.get(S3Client, { region });
+  await s3.send(new CreateBucketCommand({
+    Bucket: name,
+    ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
+  }));
+  await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
+};
+
+/** A V2 replication rule to `dest` with the replica key given (or none). */
+export const replicationRule = (id: string, priority: number, dest: string, replicaKey?: string, extra: Partial<ReplicationRule> = {}): ReplicationRule => ({
+  ID: id,
+  Priority: priority,
+  Status: 'Enabled',
+  Filter: { Prefix: `${id}/` },
+  DeleteMarkerReplication: { Status: 'Disabled' },
+  SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+  Destination: { Bucket: `arn:aws:s3:::${dest}`, ...(replicaKey ? { EncryptionConfiguration: { ReplicaKmsKeyID: replicaKey } } : {}) },
+  ...extra,
+});
+
+export const putReplication = async (clients: ClientFactory, region: string, bucket: string, rules: ReplicationRule[]): Promise<void> => {
+  await clients.get(S3Client, { region }).send(new PutBucketReplicationCommand({ Bucket: bucket, ReplicationConfiguration: { Role: REPLICATION_ROLE, Rules: rules } }));
+};
+
+export const rdsEvent = (eventName: string, region: string, requestParameters: Record<string, unknown>, extra: { id?: string } = {}) =>
+  cloudTrailEvent({ source: 'aws.rds', eventSource: 'rds.amazonaws.com', eventName, region, requestParameters, ...extra });
+
+export const redshiftEvent = (eventName: string, region: string, requestParameters: Record<string, unknown>, extra: { id?: string } = {}) =>
+  cloudTrailEvent({ source: 'aws.redshift', eventSource: 'redshift.amazonaws.com', eventName, region, requestParameters, ...extra });
