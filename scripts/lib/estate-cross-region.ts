@@ -1,6 +1,7 @@
 import {
   type BucketLocationConstraint, CreateBucketCommand, PutBucketReplicationCommand, PutBucketVersioningCommand, type ReplicationRule, S3Client,
 } from '@aws-sdk/client-s3';
+import { CreateClusterCommand, CreateSnapshotCopyGrantCommand, EnableSnapshotCopyCommand, RedshiftClient } from '@aws-sdk/client-redshift';
 import type { ClientFactory } from '../../shared/aws/clients';
 import { cloudTrailEvent } from './estate';
 
@@ -38,3 +39,15 @@ export const rdsEvent = (eventName: string, region: string, requestParameters: R
 
 export const redshiftEvent = (eventName: string, region: string, requestParameters: Record<string, unknown>, extra: { id?: string } = {}) =>
   cloudTrailEvent({ source: 'aws.redshift', eventSource: 'redshift.amazonaws.com', eventName, region, requestParameters, ...extra });
+
+/** An encrypted Redshift cluster in `region` copying its snapshots to `dest` with a grant on `grantKey` (created here). */
+export const createCopyingCluster = async (
+  clients: ClientFactory, region: string, cluster: string, clusterKey: string, dest: string, grantName: string, grantKey: string | undefined, retention = 7,
+): Promise<void> => {
+  const rs = clients.get(RedshiftClient, { region });
+  await rs.send(new CreateClusterCommand({
+    ClusterIdentifier: cluster, NodeType: 'dc2.large', MasterUsername: 'admin', MasterUserPassword: 'Passw0rd-demo', Encrypted: true, KmsKeyId: clusterKey,
+  }));
+  if (grantKey) await clients.get(RedshiftClient, { region: dest }).send(new CreateSnapshotCopyGrantCommand({ SnapshotCopyGrantName: grantName, KmsKeyId: grantKey }));
+  await rs.send(new EnableSnapshotCopyCommand({ ClusterIdentifier: cluster, DestinationRegion: dest, SnapshotCopyGrantName: grantName, RetentionPeriod: retention }));
+};

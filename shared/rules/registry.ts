@@ -1,4 +1,5 @@
 import type { AnyRule } from './contract';
+import { redshiftSnapshotCopyRule } from './redshift-snapshot-copy';
 import { s3BucketRule } from './s3-bucket';
 import { s3ReplicationRule } from './s3-replication';
 import type { ResourceType } from './type-ids';
@@ -7,6 +8,7 @@ import type { ResourceType } from './type-ids';
 export const RULES: readonly AnyRule[] = [
   s3BucketRule,
   s3ReplicationRule,
+  redshiftSnapshotCopyRule,
 ];
 
 export const ruleFor = (type: ResourceType): AnyRule | undefined => RULES.find((r) => r.type === type);
