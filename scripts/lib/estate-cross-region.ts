@@ -2,6 +2,7 @@ import {
   type BucketLocationConstraint, CreateBucketCommand, PutBucketReplicationCommand, PutBucketVersioningCommand, type ReplicationRule, S3Client,
 } from '@aws-sdk/client-s3';
 import { CreateClusterCommand, CreateSnapshotCopyGrantCommand, EnableSnapshotCopyCommand, RedshiftClient } from '@aws-sdk/client-redshift';
+import { CreateDBInstanceCommand, CreateDBInstanceReadReplicaCommand, RDSClient } from '@aws-sdk/client-rds';
 import type { ClientFactory } from '../../shared/aws/clients';
 import { cloudTrailEvent } from './estate';
 
@@ -50,4 +51,22 @@ export const createCopyingCluster = async (
   }));
   if (grantKey) await clients.get(RedshiftClient, { region: dest }).send(new CreateSnapshotCopyGrantCommand({ SnapshotCopyGrantName: grantName, KmsKeyId: grantKey }));
   await rs.send(new EnableSnapshotCopyCommand({ ClusterIdentifier: cluster, DestinationRegion: dest, SnapshotCopyGrantName: grantName, RetentionPeriod: retention }));
+};
+
+/** A source instance in `region`, encrypted with `key`; returns its ARN. */
+export const createSourceInstance = async (clients: ClientFactory, region: string, id: string, key: string): Promise<string> => {
+  const rds = clients.get(RDSClient, { region });
+  const out = await rds.send(new CreateDBInstanceCommand({
+    DBInstanceIdentifier: id, Engine: 'postgres', DBInstanceClass: 'db.t3.micro', MasterUsername: 'admin', MasterUserPassword: 'Passw0rd-demo',
+    AllocatedStorage: 20, StorageEncrypted: true, KmsKeyId: key,
+  }));
+  return out.DBInstance?.DBInstanceArn as string;
+};
+
+/** A read replica in `region` of `sourceArn` (another region), encrypted with `key` as given. */
+export const createCrossRegionReplica = async (clients: ClientFactory, region: string, id: string, sourceArn: string, key: string, tags: Record<string, string> = {}): Promise<void> => {
+  await clients.get(RDSClient, { region }).send(new CreateDBInstanceReadReplicaCommand({
+    DBInstanceIdentifier: id, SourceDBInstanceIdentifier: sourceArn, KmsKeyId: key, DBInstanceClass: 'db.t3.micro',
+    Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+  }));
 };

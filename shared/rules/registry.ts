@@ -1,4 +1,5 @@
 import type { AnyRule } from './contract';
+import { rdsReadReplicaRule } from './rds-read-replica';
 import { redshiftSnapshotCopyRule } from './redshift-snapshot-copy';
 import { s3BucketRule } from './s3-bucket';
 import { s3ReplicationRule } from './s3-replication';
@@ -9,6 +10,7 @@ export const RULES: readonly AnyRule[] = [
   s3BucketRule,
   s3ReplicationRule,
   redshiftSnapshotCopyRule,
+  rdsReadReplicaRule,
 ];
 
 export const ruleFor = (type: ResourceType): AnyRule | undefined => RULES.find((r) => r.type === type);
