@@ -1,4 +1,5 @@
 import type { AnyRule } from './contract';
+import { rdsBackupReplicationRule } from './rds-backup-replication';
 import { rdsReadReplicaRule } from './rds-read-replica';
 import { redshiftSnapshotCopyRule } from './redshift-snapshot-copy';
 import { s3BucketRule } from './s3-bucket';
@@ -11,6 +12,7 @@ export const RULES: readonly AnyRule[] = [
   s3ReplicationRule,
   redshiftSnapshotCopyRule,
   rdsReadReplicaRule,
+  rdsBackupReplicationRule,
 ];
 
 export const ruleFor = (type: ResourceType): AnyRule | undefined => RULES.find((r) => r.type === type);

@@ -38,7 +38,6 @@ describe('rds-read-replica rule on the emulator, two regions', () => {
     expect(deps.alerts.alerts).toHaveLength(1);
     // Again: the replacement exists and is verified, but without cutOver nothing is deleted and nothing new happens.
     const second = await processEvent(replicaEvent('orders-eu'), deps);
-    console.log(JSON.stringify(second.outcomes[0]));
     expect(second.outcomes[0]).toMatchObject({ result: 'UNCHANGED' });
     expect(second.outcomes[0]?.actionDetail).toContain('gates.cutOver');
     expect(Object.keys(await instances()).sort()).toEqual(['orders-eu', 'orders-eu-cmk']);
