@@ -2,7 +2,7 @@ import { GetBucketReplicationCommand, type ReplicationConfiguration, S3Client } 
 import { processEvent } from '../../shared/pipeline/process';
 import { createKey, createBucket, s3Event } from '../../scripts/lib/estate';
 import { createVersionedBucket, putReplication, REPLICATION_ROLE, replicationRule } from '../../scripts/lib/estate-cross-region';
-import { restoreDroppedReplicationFields } from '../support/moto-replication';
+import { restoreDroppedReplicationFields } from '../../scripts/lib/emulator-replication';
 import { testDeps, testPolicy, useEmulator } from '../support/harness';
 
 const E = 'us-east-1';

@@ -1,10 +1,10 @@
 import type { ReplicationConfiguration, S3Client } from '@aws-sdk/client-s3';
 
 /**
- * moto 5 loses two fields of a replication rule on read: SourceSelectionCriteria is
+ * Emulator only (tests and the demo). moto 5 loses two fields of a replication rule on read: SourceSelectionCriteria is
  * dropped and Filter.Prefix comes back empty (DESIGN.md §5). Real S3 returns what was
- * put. This middleware, for emulator tests only, fills exactly those two fields back
- * in from the last configuration the same test put, so the rest of the flow runs on
+ * put. This middleware fills exactly those two fields back
+ * in from the last configuration put through the same clients, so the rest of the flow runs on
  * the emulator unchanged. The SDK-mock test (test/unit/s3-replication-fields.test.ts)
  * covers those two fields against real-S3 read shapes.
  */
