@@ -76,6 +76,10 @@ export const rdsReadReplicaRule: Rule<RdsReadReplicaState> = {
   async remediate(state, _finding, ctx) {
     const cmk = await ctx.keys.regionalCmk(state.region);
     const newId = replacementId(state.id);
+    if (!state.encrypted) {
+      // RDS refuses an encrypted replica of an unencrypted source: the source must be encrypted first, in its own region.
+      return { changed: true, pending: true, detail: `${state.id} is unencrypted because its source ${state.sourceArn} is: encrypt the source (the rds-instance rule in ${state.sourceRegion ?? 'its region'}), then replicas can use ${cmk.arn}` };
+    }
     if (!state.replacement) {
       try {
         await rds(ctx).send(new CreateDBInstanceReadReplicaCommand({

@@ -112,3 +112,24 @@ export const patchReplication = (config: ReplicationConfiguration, problems: rea
 /** Stable JSON (sorted keys) so "byte for byte" compares content, not key order. */
 export const canonicalJson = (v: unknown): string => JSON.stringify(v, (_k, val: unknown) =>
   (val && typeof val === 'object' && !Array.isArray(val) ? Object.fromEntries(Object.entries(val as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b))) : val));
+
+/** The configuration without the two fields this rule writes (and the containers they leave empty). Pure. */
+export const withoutOwnedFields = (config: ReplicationConfiguration): ReplicationConfiguration => ({
+  ...config,
+  Rules: (config.Rules ?? []).map((rule) => {
+    const out = { ...rule };
+    const ssc = { ...rule.SourceSelectionCriteria };
+    delete ssc.SseKmsEncryptedObjects;
+    if (Object.keys(ssc).length) out.SourceSelectionCriteria = ssc;
+    else delete out.SourceSelectionCriteria;
+    if (rule.Destination) {
+      const enc = { ...rule.Destination.EncryptionConfiguration };
+      delete enc.ReplicaKmsKeyID;
+      const dest = { ...rule.Destination };
+      if (Object.keys(enc).length) dest.EncryptionConfiguration = enc;
+      else delete dest.EncryptionConfiguration;
+      out.Destination = dest;
+    }
+    return out;
+  }),
+});

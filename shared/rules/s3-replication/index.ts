@@ -9,7 +9,7 @@ import { pick } from '../../events/normalise';
 import type { Rule, RuleContext } from '../contract';
 import { readBucketTags } from '../s3-bucket/s3-tags';
 import {
-  canonicalJson, evaluateS3Replication, patchReplication, type ReplicationRuleView, replicationProblems, type S3ReplicationState, type SourceBucket,
+  canonicalJson, evaluateS3Replication, withoutOwnedFields, patchReplication, type ReplicationRuleView, replicationProblems, type S3ReplicationState, type SourceBucket,
 } from './evaluate';
 
 /** Ref ids for "the rules that replicate into bucket X" carry this prefix; a plain id is a source bucket. */
@@ -20,11 +20,13 @@ const s3 = (ctx: RuleContext, region = ctx.scope.region): S3Client => ctx.client
 
 const bucketName = (arnOrName: string): string => arnOrName.replace(/^arn:aws[a-z-]*:s3:::/, '');
 
-// A bucket never changes region: one GetBucketLocation per destination per warm container.
-const regionCache = new Map<string, Promise<string | undefined>>();
-
-const bucketRegion = (bucket: string, ctx: RuleContext): Promise<string | undefined> => {
-  const cached = regionCache.get(bucket);
+/**
+ * Region of a destination bucket. Not cached across events: a destination deleted and
+ * recreated under the same name in another region is exactly the drift to catch. Within
+ * one describe, rules sharing a destination share the call.
+ */
+const bucketRegion = (bucket: string, ctx: RuleContext, memo: Map<string, Promise<string | undefined>>): Promise<string | undefined> => {
+  const cached = memo.get(bucket);
   if (cached) return cached;
   const found = s3(ctx).send(new GetBucketLocationCommand({ Bucket: bucket })).then(
     (out) => {
@@ -32,12 +34,11 @@ const bucketRegion = (bucket: string, ctx: RuleContext): Promise<string | undefi
       return !c ? 'us-east-1' : c === 'EU' ? 'eu-west-1' : c;
     },
     (e: unknown) => {
-      regionCache.delete(bucket);
       if (isAwsNotFound(e)) return undefined;
       throw translateAwsError(e, 's3:GetBucketLocation', bucket);
     },
   );
-  regionCache.set(bucket, found);
+  memo.set(bucket, found);
   return found;
 };
 
@@ -59,10 +60,11 @@ const destinationScope = (account: string | undefined, region: string, ctx: Rule
   return ids.includes(account) ? { region, account, roleArn: `arn:aws:iam::${account}:role/${roleName}` } : undefined;
 };
 
-const viewRules = async (config: ReplicationConfiguration, ctx: RuleContext): Promise<ReplicationRuleView[]> =>
-  Promise.all((config.Rules ?? []).map(async (rule, index): Promise<ReplicationRuleView> => {
+const viewRules = async (config: ReplicationConfiguration, ctx: RuleContext): Promise<ReplicationRuleView[]> => {
+  const memo = new Map<string, Promise<string | undefined>>();
+  return Promise.all((config.Rules ?? []).map(async (rule, index): Promise<ReplicationRuleView> => {
     const destBucket = bucketName(rule.Destination?.Bucket ?? '');
-    const destRegion = destBucket ? await bucketRegion(destBucket, ctx) : undefined;
+    const destRegion = destBucket ? await bucketRegion(destBucket, ctx, memo) : undefined;
     const replicaKeyRef = rule.Destination?.EncryptionConfiguration?.ReplicaKmsKeyID || undefined;
     const view: ReplicationRuleView = {
       index, id: rule.ID, enabled: rule.Status === 'Enabled', destBucket, destRegion, replicaKeyRef,
@@ -77,6 +79,7 @@ const viewRules = async (config: ReplicationConfiguration, ctx: RuleContext): Pr
       observedKey: await ctx.keys.observe(replicaKeyRef, destRegion, scope),
     };
   }));
+};
 
 const readSource = async (bucket: string, region: string, ctx: RuleContext): Promise<SourceBucket | 'GONE'> => {
   const config = await readConfig(bucket, region, ctx);
@@ -135,10 +138,12 @@ const fixSource = async (bucket: string, ctx: RuleContext): Promise<string | und
   } catch (e) {
     throw translateAwsError(e, 's3:PutReplicationConfiguration', bucket);
   }
+  // Re-read and compare with what was there before, minus the two fields this rule owns: any
+  // other difference means the write changed something it must not (or S3 rewrote it).
   const after = await readConfig(bucket, region, ctx);
-  if (after === 'NONE' || after === 'GONE' || canonicalJson(after) !== canonicalJson(patched)) {
-    throw new SentinelError('VERIFICATION_FAILED', `Replication configuration of ${bucket} does not read back as written: fields other than the replica key may have changed`, {
-      details: { resource: bucket, written: canonicalJson(patched), read: typeof after === 'string' ? after : canonicalJson(after) },
+  if (after === 'NONE' || after === 'GONE' || canonicalJson(withoutOwnedFields(after)) !== canonicalJson(withoutOwnedFields(fresh.config))) {
+    throw new SentinelError('VERIFICATION_FAILED', `Replication configuration of ${bucket} does not read back as it was apart from the replica key fields`, {
+      details: { resource: bucket, before: canonicalJson(fresh.config), read: typeof after === 'string' ? after : canonicalJson(after) },
     });
   }
   return problems.map((p) => `${bucket} ${p.rule.id ? `rule "${p.rule.id}"` : `rule #${p.rule.index + 1}`}: ${[
