@@ -1,6 +1,7 @@
 import type { DemoPart } from './context';
 import { emrDemo } from './emr';
 import { dbSnapshotsDemo } from './db-snapshots';
+import { crossRegionDemo } from './cross-region';
 import { s3BucketDemo } from './s3-bucket';
 
 /** The demo's sections, in the order they run. A new rule adds its part here. */
@@ -8,4 +9,5 @@ export const DEMO_PARTS: readonly DemoPart[] = [
   s3BucketDemo,
   emrDemo,
   dbSnapshotsDemo,
+  crossRegionDemo,
 ];

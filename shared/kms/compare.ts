@@ -12,3 +12,31 @@ export const keyMismatch = (observed: ObservedKey | undefined, expected: KeyInfo
   if (info.region !== region) return 'WRONG_REGION_KEY';
   return 'WRONG_KEY';
 };
+
+/** A multi-region key's id (`mrk-...`): the same id names its primary and every replica. */
+export const isMultiRegionKeyId = (keyId: string): boolean => keyId.startsWith('mrk-');
+
+/**
+ * The key a resource in `region` (a replica's destination) must use is that region's
+ * CMK and nothing else. Same rule as `keyMismatch`; this adds a sentence saying which
+ * equivalence failed, so an alert tells a multi-region sibling or a key of another
+ * account apart from a plainly wrong key. Pure.
+ */
+export const explainMismatch = (mismatch: KeyMismatch, observed: ObservedKey | undefined, expected: KeyInfo, region: string): string => {
+  const info = observed?.info;
+  switch (mismatch) {
+    case 'NO_KEY': return `names no KMS key (the AWS-managed default), not ${region}'s CMK`;
+    case 'AWS_MANAGED_KEY': return `uses the AWS-managed key ${observed?.ref ?? '(aws/*)'}, never a CMK`;
+    case 'UNKNOWN_KEY': return `names ${observed?.ref ?? 'a key'}, which does not exist in ${region} or cannot be read`;
+    case 'WRONG_REGION_KEY':
+      if (info && isMultiRegionKeyId(info.keyId) && info.keyId === expected.keyId) {
+        return `uses the ${info.region} copy of multi-region key ${info.keyId}; in ${region} only its ${region} replica (${expected.arn}) counts`;
+      }
+      return `uses a key of ${info?.region ?? 'another region'} (${info?.arn ?? observed?.ref ?? '?'}), not ${region}'s CMK`;
+    case 'WRONG_KEY':
+      if (info && expected.account && info.account !== expected.account) {
+        return `uses a key of account ${info.account} (${info.arn}), not ${region}'s CMK in account ${expected.account}`;
+      }
+      return `uses ${info?.arn ?? observed?.ref ?? 'a key'}, which is not ${region}'s CMK`;
+  }
+};

@@ -1,5 +1,5 @@
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import type { ClientFactory } from '../aws/clients';
+import type { AwsScope, ClientFactory } from '../aws/clients';
 import { isAwsNotFound, translateAwsError } from '../aws/errors';
 import { SentinelError } from '../errors';
 import type { Policy } from '../policy/policy';
@@ -49,13 +49,18 @@ export class KeyResolver {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Resolve a key reference seen in `region`; undefined when no such key exists. */
-  resolve(ref: string, region: string): Promise<KeyInfo | undefined> {
+  /**
+   * Resolve a key reference seen in `region`; undefined when no such key exists.
+   * `scope` (optional) names another account (and its role) whose aliases and ids
+   * the reference means: a replica's destination may live in another account. A key
+   * ARN always keeps its own region and account; nothing is assumed.
+   */
+  resolve(ref: string, region: string, scope?: AwsScope): Promise<KeyInfo | undefined> {
     const keyRegion = arnParts(ref)?.region ?? region;
-    const cacheKey = `${keyRegion}|${ref}`;
+    const cacheKey = `${keyRegion}|${scope?.account ?? ''}|${ref}`;
     const hit = this.cache.get(cacheKey);
     if (hit && this.now() - hit.at < this.ttlMs) return hit.value;
-    const value = this.describe(ref, keyRegion);
+    const value = this.describe(ref, keyRegion, scope);
     // A failed lookup must not poison the cache: the next call tries again.
     value.catch(() => this.cache.delete(cacheKey));
     this.cache.set(cacheKey, { at: this.now(), value });
@@ -63,22 +68,28 @@ export class KeyResolver {
   }
 
   /** Resolve the way evaluate needs it: the reference as given plus what it names. */
-  async observe(ref: string | undefined, region: string): Promise<ObservedKey | undefined> {
+  async observe(ref: string | undefined, region: string, scope?: AwsScope): Promise<ObservedKey | undefined> {
     if (!ref) return undefined;
     if (isAwsManagedAlias(ref)) {
       // AWS-managed keys are never the CMK: no call needed to know that.
       const parts = arnParts(ref);
       return { ref, info: { arn: ref, keyId: ref, region: parts?.region ?? region, account: parts?.account ?? '', managedBy: 'AWS' } };
     }
-    return { ref, info: await this.resolve(ref, region) };
+    return { ref, info: await this.resolve(ref, region, scope) };
   }
 
-  /** The policy's CMK for `region`; a missing CMK is an error (the service cannot judge anything). */
-  async regionalCmk(region: string): Promise<KeyInfo> {
+  /**
+   * The policy's CMK for `region` (the explicit map wins, else the alias as it resolves
+   * in that region); a missing CMK is an error (the service cannot judge anything).
+   * This is the only definition of "region R's equivalent CMK": a multi-region
+   * replica (`mrk-`) is R's CMK exactly when the policy names it for R. `scope` picks
+   * the account an alias is resolved in (a destination in another account).
+   */
+  async regionalCmk(region: string, scope?: AwsScope): Promise<KeyInfo> {
     const { keys, alias } = this.policy.doc.cmk;
     const ref = keys?.[region] ?? alias;
     if (!ref) throw new SentinelError('KEY_NOT_FOUND', `The policy names no CMK for ${region}: add it to cmk.keys or set cmk.alias`, { details: { region } });
-    const info = await this.resolve(ref, region);
+    const info = await this.resolve(ref, region, scope);
     if (!info) throw new SentinelError('KEY_NOT_FOUND', `The regional CMK ${ref} does not exist in ${region}`, { details: { region, key: ref } });
     return info;
   }
@@ -92,8 +103,9 @@ export class KeyResolver {
     this.cache.clear();
   }
 
-  private async describe(ref: string, region: string): Promise<KeyInfo | undefined> {
-    const kms = this.clients.get(KMSClient, { region });
+  private async describe(ref: string, region: string, scope?: AwsScope): Promise<KeyInfo | undefined> {
+    // Read-only, in the key's own region: a handler looks up other regions' keys, never changes them.
+    const kms = this.clients.get(KMSClient, { ...scope, region });
     try {
       const { KeyMetadata: m } = await kms.send(new DescribeKeyCommand({ KeyId: ref }));
       if (!m?.Arn || !m.KeyId) return undefined;

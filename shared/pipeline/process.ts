@@ -36,7 +36,7 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
     if (state === undefined) {
       return { ref, arn, status: 'NOT_APPLICABLE', reason: 'RESOURCE_GONE', detail: `${ref.type} ${ref.id} does not exist (any more)`, action: 'NONE', result: 'NOT_ATTEMPTED' };
     }
-    const cmk = await deps.keys.regionalCmk(ref.region);
+    const cmk = await deps.keys.regionalCmk(ref.region, ctx.scope.roleArn ? ctx.scope : undefined);
     const finding = rule.evaluate(state, { region: ref.region, cmk, policy: deps.policy });
     const base = fromFinding(ref, arn, finding);
     partial = base;

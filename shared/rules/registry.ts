@@ -4,7 +4,11 @@ import { emrSecurityConfigurationRule } from './emr-security-configuration';
 import { rdsClusterSnapshotRule, rdsSnapshotRule } from './rds-snapshot';
 import { redshiftClusterRule } from './redshift-cluster';
 import { redshiftSnapshotRule } from './redshift-snapshot';
+import { rdsBackupReplicationRule } from './rds-backup-replication';
+import { rdsReadReplicaRule } from './rds-read-replica';
+import { redshiftSnapshotCopyRule } from './redshift-snapshot-copy';
 import { s3BucketRule } from './s3-bucket';
+import { s3ReplicationRule } from './s3-replication';
 import type { ResourceType } from './type-ids';
 
 /** Every rule the service runs. A new type is one import and one line here. */
@@ -16,6 +20,10 @@ export const RULES: readonly AnyRule[] = [
   rdsClusterSnapshotRule,
   redshiftClusterRule,
   redshiftSnapshotRule,
+  s3ReplicationRule,
+  redshiftSnapshotCopyRule,
+  rdsReadReplicaRule,
+  rdsBackupReplicationRule,
 ];
 
 export const ruleFor = (type: ResourceType): AnyRule | undefined => RULES.find((r) => r.type === type);

@@ -6,6 +6,7 @@ export const RESOURCE_TYPES = [
   's3-bucket',
   'emr-security-configuration', 'emr-cluster',
   'rds-snapshot', 'rds-cluster-snapshot', 'redshift-cluster', 'redshift-snapshot',
+  's3-replication', 'rds-read-replica', 'rds-backup-replication', 'redshift-snapshot-copy',
 ] as const;
 
 export type ResourceType = (typeof RESOURCE_TYPES)[number];

@@ -1,0 +1,179 @@
+import {
+  type Cluster, CreateSnapshotCopyGrantCommand, DescribeClustersCommand, DescribeSnapshotCopyGrantsCommand, DisableSnapshotCopyCommand,
+  EnableSnapshotCopyCommand, paginateDescribeClusters, RedshiftClient,
+} from '@aws-sdk/client-redshift';
+import { isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { SentinelError } from '../../errors';
+import { pick } from '../../events/normalise';
+import type { ActionResult, Rule, RuleContext } from '../contract';
+import { type ClusterCopy, copyProblem, evaluateRedshiftSnapshotCopy, grantNameFor, type RedshiftSnapshotCopyState } from './evaluate';
+
+export const GRANT_PREFIX = 'grant:';
+
+const redshift = (ctx: RuleContext, region = ctx.scope.region): RedshiftClient => ctx.clients.get(RedshiftClient, { ...ctx.scope, region });
+
+/** The grant's key as named, or MISSING. Read-only in the destination region. */
+const readGrant = async (name: string, region: string, ctx: RuleContext): Promise<{ keyRef?: string } | 'MISSING'> => {
+  try {
+    const out = await redshift(ctx, region).send(new DescribeSnapshotCopyGrantsCommand({ SnapshotCopyGrantName: name }));
+    const g = out.SnapshotCopyGrants?.find((x) => x.SnapshotCopyGrantName === name);
+    return g ? { keyRef: g.KmsKeyId } : 'MISSING';
+  } catch (e) {
+    if (isAwsNotFound(e)) return 'MISSING';
+    throw translateAwsError(e, 'redshift:DescribeSnapshotCopyGrants', name);
+  }
+};
+
+const toCopy = async (c: Cluster, region: string, ctx: RuleContext): Promise<ClusterCopy | undefined> => {
+  const s = c.ClusterSnapshotCopyStatus;
+  if (!c.ClusterIdentifier || !s?.DestinationRegion) return undefined;
+  const destRegion = s.DestinationRegion;
+  const grantName = s.SnapshotCopyGrantName || undefined;
+  const raw = grantName ? await readGrant(grantName, destRegion, ctx) : undefined;
+  const grant = raw === 'MISSING' || raw === undefined ? raw : { keyRef: raw.keyRef, observedKey: await ctx.keys.observe(raw.keyRef, destRegion) };
+  return {
+    cluster: c.ClusterIdentifier, region, encrypted: c.Encrypted === true, destRegion, grantName, grant,
+    retentionPeriod: s.RetentionPeriod, manualRetentionPeriod: s.ManualSnapshotRetentionPeriod,
+    expectedKey: await ctx.keys.regionalCmk(destRegion),
+  };
+};
+
+const describeCluster = async (id: string, ctx: RuleContext): Promise<Cluster | undefined> => {
+  try {
+    return (await redshift(ctx).send(new DescribeClustersCommand({ ClusterIdentifier: id }))).Clusters?.[0];
+  } catch (e) {
+    if (isAwsNotFound(e)) return undefined;
+    throw translateAwsError(e, 'redshift:DescribeClusters', id);
+  }
+};
+
+/** Ensure the deterministic grant for R's CMK exists in R (created, never modified or deleted). */
+const ensureGrant = async (destRegion: string, ctx: RuleContext): Promise<{ name: string; created: boolean }> => {
+  const cmk = await ctx.keys.regionalCmk(destRegion);
+  const name = grantNameFor(cmk);
+  const existing = await readGrant(name, destRegion, ctx);
+  if (existing !== 'MISSING') {
+    const info = existing.keyRef ? await ctx.keys.resolve(existing.keyRef, destRegion) : undefined;
+    if (info?.arn !== cmk.arn) {
+      throw new SentinelError('VERIFICATION_FAILED', `Grant ${name} in ${destRegion} exists with key ${existing.keyRef ?? '(none)'}, not ${cmk.arn}: delete it or rename, the service will not change it`, { details: { resource: name } });
+    }
+    return { name, created: false };
+  }
+  try {
+    await redshift(ctx, destRegion).send(new CreateSnapshotCopyGrantCommand({
+      SnapshotCopyGrantName: name, KmsKeyId: cmk.arn, Tags: [{ Key: 'managed-by', Value: 'cmk-sentinel' }],
+    }));
+  } catch (e) {
+    throw translateAwsError(e, 'redshift:CreateSnapshotCopyGrant', name);
+  }
+  return { name, created: true };
+};
+
+/** Re-point one cluster of this region: disable copy, enable it with the right grant, same destination and retention. */
+const repoint = async (copy: ClusterCopy, grantName: string, ctx: RuleContext): Promise<void> => {
+  const client = redshift(ctx);
+  try {
+    await client.send(new DisableSnapshotCopyCommand({ ClusterIdentifier: copy.cluster }));
+  } catch (e) {
+    throw translateAwsError(e, 'redshift:DisableSnapshotCopy', copy.cluster);
+  }
+  try {
+    await client.send(new EnableSnapshotCopyCommand({
+      ClusterIdentifier: copy.cluster, DestinationRegion: copy.destRegion, SnapshotCopyGrantName: grantName,
+      ...(copy.retentionPeriod !== undefined ? { RetentionPeriod: copy.retentionPeriod } : {}),
+      ...(copy.manualRetentionPeriod !== undefined ? { ManualSnapshotRetentionPeriod: copy.manualRetentionPeriod } : {}),
+    }));
+  } catch (e) {
+    throw translateAwsError(e, 'redshift:EnableSnapshotCopy', copy.cluster);
+  }
+};
+
+export const redshiftSnapshotCopyRule: Rule<RedshiftSnapshotCopyState> = {
+  type: 'redshift-snapshot-copy',
+  service: 'redshift',
+  cloudTrail: [
+    {
+      eventSource: 'redshift.amazonaws.com',
+      eventNames: ['EnableSnapshotCopy', 'ModifySnapshotCopyRetentionPeriod'],
+      ids: (d) => [pick(d, 'requestParameters', 'clusterIdentifier')].filter((x): x is string => !!x),
+    },
+    {
+      // Grants live in the destination region: find the clusters (of other regions) that copy here with it.
+      eventSource: 'redshift.amazonaws.com',
+      eventNames: ['CreateSnapshotCopyGrant', 'DeleteSnapshotCopyGrant'],
+      ids: (d) => [pick(d, 'requestParameters', 'snapshotCopyGrantName')].filter((x): x is string => !!x).map((g) => `${GRANT_PREFIX}${g}`),
+    },
+  ],
+  configTypes: [],
+  permissions: {
+    read: ['redshift:DescribeClusters', 'redshift:DescribeSnapshotCopyGrants', 'redshift:DescribeTags', 'kms:DescribeKey'],
+    remediate: ['redshift:CreateSnapshotCopyGrant', 'redshift:CreateTags', 'redshift:DisableSnapshotCopy', 'redshift:EnableSnapshotCopy', 'kms:CreateGrant'],
+    quarantine: [],
+  },
+
+  arn: (ref) => (ref.id.startsWith(GRANT_PREFIX)
+    ? `arn:aws:redshift:${ref.region}:${ref.account}:snapshotcopygrant:${ref.id.slice(GRANT_PREFIX.length)}`
+    : `arn:aws:redshift:${ref.region}:${ref.account}:cluster:${ref.id}`),
+
+  async *list(ctx) {
+    for await (const page of paginateDescribeClusters({ client: redshift(ctx) }, {})) {
+      for (const c of page.Clusters ?? []) if (c.ClusterIdentifier && c.ClusterSnapshotCopyStatus?.DestinationRegion) yield c.ClusterIdentifier;
+    }
+  },
+
+  async describe(ref, ctx) {
+    if (ref.id.startsWith(GRANT_PREFIX)) {
+      const name = ref.id.slice(GRANT_PREFIX.length);
+      const copies: ClusterCopy[] = [];
+      // Read-only look at the policy's other regions: which clusters copy into this one with this grant.
+      for (const region of ctx.policy.regions(ref.region).filter((r) => r !== ref.region)) {
+        for await (const page of paginateDescribeClusters({ client: redshift(ctx, region) }, {})) {
+          for (const c of page.Clusters ?? []) {
+            const s = c.ClusterSnapshotCopyStatus;
+            if (s?.DestinationRegion !== ref.region || s.SnapshotCopyGrantName !== name) continue;
+            const copy = await toCopy(c, region, ctx);
+            if (copy) copies.push(copy);
+          }
+        }
+      }
+      return { mode: 'grant', id: name, region: ref.region, copies, note: copies.length ? undefined : `No cluster copies snapshots into ${ref.region} with grant ${name}` };
+    }
+    const cluster = await describeCluster(ref.id, ctx);
+    if (!cluster) return undefined;
+    const copy = await toCopy(cluster, ref.region, ctx);
+    return { mode: 'cluster', id: ref.id, region: ref.region, copies: copy ? [copy] : [], note: copy ? undefined : `Cluster ${ref.id} has no cross-region snapshot copy` };
+  },
+
+  evaluate: evaluateRedshiftSnapshotCopy,
+
+  async tags(state, ctx) {
+    if (state.mode !== 'cluster') return {};
+    const c = await describeCluster(state.id, ctx);
+    return Object.fromEntries((c?.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  },
+
+  async remediate(state, _finding, ctx): Promise<ActionResult> {
+    const wrong = state.copies.filter((c) => c.encrypted && copyProblem(c));
+    const done: string[] = [];
+    const elsewhere: string[] = [];
+    for (const copy of wrong) {
+      const grant = await ensureGrant(copy.destRegion, ctx);
+      if (copy.region !== ctx.scope.region) {
+        // The cluster is another region's resource: its own stack re-points it (EnableSnapshotCopy event or backfill).
+        elsewhere.push(`${copy.cluster} (${copy.region})`);
+        done.push(`grant ${grant.name} ${grant.created ? 'created' : 'present'} in ${copy.destRegion}`);
+        continue;
+      }
+      await repoint(copy, grant.name, ctx);
+      done.push(`grant ${grant.name} ${grant.created ? 'created' : 'present'} in ${copy.destRegion} with its CMK; snapshot copy of ${copy.cluster} disabled and re-enabled with it`);
+    }
+    if (elsewhere.length) {
+      return { changed: done.length > 0, pending: true, detail: `${done.join('; ')}; to be re-pointed by the stack of their own region: ${elsewhere.join(', ')}` };
+    }
+    return { changed: done.length > 0, detail: done.join('; ') || 'Nothing to change' };
+  },
+
+  async quarantine(_state, finding) {
+    return { changed: true, verified: true, detail: `Alert only: snapshot copy left as it is (${finding.reason ?? 'NON_COMPLIANT'})` };
+  },
+};

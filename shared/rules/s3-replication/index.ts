@@ -1,0 +1,213 @@
+import {
+  GetBucketLocationCommand, GetBucketReplicationCommand, GetBucketVersioningCommand, ListBucketsCommand,
+  PutBucketReplicationCommand, type ReplicationConfiguration, S3Client,
+} from '@aws-sdk/client-s3';
+import type { AwsScope } from '../../aws/clients';
+import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { SentinelError } from '../../errors';
+import { pick } from '../../events/normalise';
+import type { Rule, RuleContext } from '../contract';
+import { readBucketTags } from '../s3-bucket/s3-tags';
+import {
+  canonicalJson, evaluateS3Replication, withoutOwnedFields, patchReplication, type ReplicationRuleView, replicationProblems, type S3ReplicationState, type SourceBucket,
+} from './evaluate';
+
+/** Ref ids for "the rules that replicate into bucket X" carry this prefix; a plain id is a source bucket. */
+export const DESTINATION_PREFIX = 'to:';
+const NO_REPLICATION = 'ReplicationConfigurationNotFoundError';
+
+const s3 = (ctx: RuleContext, region = ctx.scope.region): S3Client => ctx.clients.get(S3Client, { ...ctx.scope, region });
+
+const bucketName = (arnOrName: string): string => arnOrName.replace(/^arn:aws[a-z-]*:s3:::/, '');
+
+/**
+ * Region of a destination bucket. Not cached across events: a destination deleted and
+ * recreated under the same name in another region is exactly the drift to catch. Within
+ * one describe, rules sharing a destination share the call.
+ */
+const bucketRegion = (bucket: string, ctx: RuleContext, memo: Map<string, Promise<string | undefined>>): Promise<string | undefined> => {
+  const cached = memo.get(bucket);
+  if (cached) return cached;
+  const found = s3(ctx).send(new GetBucketLocationCommand({ Bucket: bucket })).then(
+    (out) => {
+      const c = out.LocationConstraint as string | undefined;
+      return !c ? 'us-east-1' : c === 'EU' ? 'eu-west-1' : c;
+    },
+    (e: unknown) => {
+      if (isAwsNotFound(e)) return undefined;
+      throw translateAwsError(e, 's3:GetBucketLocation', bucket);
+    },
+  );
+  memo.set(bucket, found);
+  return found;
+};
+
+const readConfig = async (bucket: string, region: string, ctx: RuleContext): Promise<ReplicationConfiguration | 'NONE' | 'GONE'> => {
+  try {
+    const out = await s3(ctx, region).send(new GetBucketReplicationCommand({ Bucket: bucket }));
+    return out.ReplicationConfiguration ?? 'NONE';
+  } catch (e) {
+    if (awsErrorName(e) === NO_REPLICATION) return 'NONE';
+    if (isAwsNotFound(e)) return 'GONE';
+    throw translateAwsError(e, 's3:GetReplicationConfiguration', bucket);
+  }
+};
+
+/** The destination's account, reached with the policy's member role when it is one of the policy's accounts. */
+const destinationScope = (account: string | undefined, region: string, ctx: RuleContext): AwsScope | undefined => {
+  if (!account || account === ctx.scope.account) return undefined;
+  const { ids, roleName } = ctx.policy.doc.accounts;
+  return ids.includes(account) ? { region, account, roleArn: `arn:aws:iam::${account}:role/${roleName}` } : undefined;
+};
+
+const viewRules = async (config: ReplicationConfiguration, ctx: RuleContext): Promise<ReplicationRuleView[]> => {
+  const memo = new Map<string, Promise<string | undefined>>();
+  return Promise.all((config.Rules ?? []).map(async (rule, index): Promise<ReplicationRuleView> => {
+    const destBucket = bucketName(rule.Destination?.Bucket ?? '');
+    const destRegion = destBucket ? await bucketRegion(destBucket, ctx, memo) : undefined;
+    const replicaKeyRef = rule.Destination?.EncryptionConfiguration?.ReplicaKmsKeyID || undefined;
+    const view: ReplicationRuleView = {
+      index, id: rule.ID, enabled: rule.Status === 'Enabled', destBucket, destRegion, replicaKeyRef,
+      sseKmsObjects: rule.SourceSelectionCriteria?.SseKmsEncryptedObjects?.Status === 'Enabled',
+    };
+    if (!destRegion) return view;
+    // Keys of the destination region are looked up read-only; nothing there is changed.
+    const scope = destinationScope(rule.Destination?.Account, destRegion, ctx);
+    return {
+      ...view,
+      expectedKey: await ctx.keys.regionalCmk(destRegion, scope),
+      observedKey: await ctx.keys.observe(replicaKeyRef, destRegion, scope),
+    };
+  }));
+};
+
+const readSource = async (bucket: string, region: string, ctx: RuleContext): Promise<SourceBucket | 'GONE'> => {
+  const config = await readConfig(bucket, region, ctx);
+  if (config === 'GONE') return 'GONE';
+  if (config === 'NONE') return { bucket, region, rules: [] };
+  return { bucket, region, config, rules: await viewRules(config, ctx) };
+};
+
+/**
+ * The buckets of this region whose rules replicate into `dest`. S3 has no reverse
+ * index: this is ListBuckets (one call) plus one GetBucketReplication per bucket of
+ * the region, so it runs only for a versioned bucket (a destination must be versioned).
+ * Sources in other regions belong to their own region's stack (PutBucketReplication there, or the backfill).
+ */
+const describeDestination = async (dest: string, ctx: RuleContext): Promise<S3ReplicationState | undefined> => {
+  const region = ctx.scope.region;
+  let versioned: boolean;
+  try {
+    versioned = (await s3(ctx).send(new GetBucketVersioningCommand({ Bucket: dest }))).Status === 'Enabled';
+  } catch (e) {
+    if (isAwsNotFound(e)) return undefined;
+    throw translateAwsError(e, 's3:GetBucketVersioning', dest);
+  }
+  const base = { mode: 'destination' as const, bucket: dest, region, sources: [] };
+  if (!versioned) return { ...base, note: `Bucket ${dest} is not versioned, so no replication rule can deliver to it yet` };
+  const sources: SourceBucket[] = [];
+  for await (const name of listBuckets(ctx)) {
+    if (name === dest) continue;
+    const src = await readSource(name, region, ctx);
+    if (src === 'GONE' || !src.rules.some((r) => r.destBucket === dest)) continue;
+    sources.push(src);
+  }
+  return { ...base, sources, note: sources.length ? undefined : `No bucket in ${region} replicates into ${dest}` };
+};
+
+async function* listBuckets(ctx: RuleContext): AsyncIterable<string> {
+  // Without MaxBuckets: the emulator returns no continuation token when it is set.
+  const out = await s3(ctx).send(new ListBucketsCommand({ BucketRegion: ctx.scope.region })).catch((e: unknown) => {
+    throw translateAwsError(e, 's3:ListAllMyBuckets');
+  });
+  for (const b of out.Buckets ?? []) {
+    if (b.Name && (!b.BucketRegion || b.BucketRegion === ctx.scope.region)) yield b.Name;
+  }
+}
+
+/** Rewrite the wrong fields of one source's configuration, then re-read and compare everything. */
+const fixSource = async (bucket: string, ctx: RuleContext): Promise<string | undefined> => {
+  const region = ctx.scope.region;
+  const fresh = await readSource(bucket, region, ctx);
+  if (fresh === 'GONE' || !fresh.config) return undefined;
+  const problems = replicationProblems({ mode: 'source', bucket, region, sources: [fresh] });
+  if (problems.length === 0) return undefined;
+  const patched = patchReplication(fresh.config, problems);
+  try {
+    await s3(ctx).send(new PutBucketReplicationCommand({ Bucket: bucket, ReplicationConfiguration: patched }));
+  } catch (e) {
+    throw translateAwsError(e, 's3:PutReplicationConfiguration', bucket);
+  }
+  // Re-read and compare with what was there before, minus the two fields this rule owns: any
+  // other difference means the write changed something it must not (or S3 rewrote it).
+  const after = await readConfig(bucket, region, ctx);
+  if (after === 'NONE' || after === 'GONE' || canonicalJson(withoutOwnedFields(after)) !== canonicalJson(withoutOwnedFields(fresh.config))) {
+    throw new SentinelError('VERIFICATION_FAILED', `Replication configuration of ${bucket} does not read back as it was apart from the replica key fields`, {
+      details: { resource: bucket, before: canonicalJson(fresh.config), read: typeof after === 'string' ? after : canonicalJson(after) },
+    });
+  }
+  return problems.map((p) => `${bucket} ${p.rule.id ? `rule "${p.rule.id}"` : `rule #${p.rule.index + 1}`}: ${[
+    ...(p.key ? [`ReplicaKmsKeyID → ${p.rule.expectedKey?.arn ?? '?'}`] : []),
+    ...(p.sseKmsOff ? ['SseKmsEncryptedObjects → Enabled'] : []),
+  ].join(', ')}`).join('; ');
+};
+
+export const s3ReplicationRule: Rule<S3ReplicationState> = {
+  type: 's3-replication',
+  service: 's3',
+  cloudTrail: [
+    { eventSource: 's3.amazonaws.com', eventNames: ['PutBucketReplication'], ids: (d) => [pick(d, 'requestParameters', 'bucketName')].filter((x): x is string => !!x) },
+    {
+      // A bucket that may be some rule's destination: re-judge the rules that replicate into it.
+      eventSource: 's3.amazonaws.com',
+      eventNames: ['CreateBucket', 'PutBucketEncryption', 'PutBucketVersioning'],
+      ids: (d) => [pick(d, 'requestParameters', 'bucketName')].filter((x): x is string => !!x).map((b) => `${DESTINATION_PREFIX}${b}`),
+    },
+  ],
+  configTypes: [],
+  permissions: {
+    read: ['s3:ListAllMyBuckets', 's3:GetReplicationConfiguration', 's3:GetBucketLocation', 's3:GetBucketVersioning', 's3:GetBucketTagging', 'kms:DescribeKey'],
+    remediate: ['s3:PutReplicationConfiguration', 'iam:PassRole'],
+    quarantine: [],
+  },
+
+  arn: (ref) => `arn:aws:s3:::${ref.id.startsWith(DESTINATION_PREFIX) ? ref.id.slice(DESTINATION_PREFIX.length) : ref.id}`,
+
+  list: listBuckets,
+
+  async describe(ref, ctx) {
+    if (ref.id.startsWith(DESTINATION_PREFIX)) return describeDestination(ref.id.slice(DESTINATION_PREFIX.length), ctx);
+    const src = await readSource(ref.id, ref.region, ctx);
+    if (src === 'GONE') return undefined;
+    return { mode: 'source', bucket: ref.id, region: ref.region, sources: [src], note: src.config ? undefined : `Bucket ${ref.id} has no replication configuration` };
+  },
+
+  evaluate: evaluateS3Replication,
+
+  // A destination-mode resource spans several sources: each is checked for exemption when it is fixed.
+  tags: (state, ctx) => (state.mode === 'source' ? readBucketTags(state.bucket, ctx) : Promise.resolve({})),
+
+  async remediate(state, _finding, ctx) {
+    const done: string[] = [];
+    const skipped: string[] = [];
+    for (const src of state.sources) {
+      if (src.region !== ctx.scope.region) continue;
+      if (state.mode === 'destination' && ctx.policy.isExempt(await readBucketTags(src.bucket, ctx))) {
+        skipped.push(src.bucket);
+        continue;
+      }
+      const fixed = await fixSource(src.bucket, ctx);
+      if (fixed) done.push(fixed);
+    }
+    const exempt = skipped.length ? `; exempt, not touched: ${skipped.join(', ')}` : '';
+    return {
+      changed: done.length > 0,
+      detail: done.length ? `Rewrote only the wrong fields (${done.join('; ')}); every other field and rule read back unchanged${exempt}` : `Nothing to rewrite${exempt}`,
+    };
+  },
+
+  async quarantine(_state, finding) {
+    // A replication rule holds no data to fence off: the alert is the quarantine.
+    return { changed: true, verified: true, detail: `Alert only: the replication configuration is left as it is (${finding.reason ?? 'NON_COMPLIANT'})` };
+  },
+};

@@ -1,0 +1,71 @@
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { processEvent } from '../../shared/pipeline/process';
+import { createKey } from '../../scripts/lib/estate';
+import { createCrossRegionReplica, createSourceInstance, rdsEvent } from '../../scripts/lib/estate-cross-region';
+import { testDeps, testPolicy, useEmulator } from '../support/harness';
+
+const E = 'us-east-1';
+const W = 'eu-west-1';
+const emu = useEmulator();
+let east: { arn: string; keyId: string };
+let west: { arn: string; keyId: string };
+let sourceArn: string;
+
+const instances = async () => {
+  const out = await emu.clients().get(RDSClient, { region: W }).send(new DescribeDBInstancesCommand({}));
+  return Object.fromEntries((out.DBInstances ?? []).map((d) => [d.DBInstanceIdentifier, d]));
+};
+const replicaEvent = (id: string) => rdsEvent('CreateDBInstanceReadReplica', W, { dBInstanceIdentifier: id, sourceDBInstanceIdentifier: sourceArn });
+
+beforeEach(async () => {
+  await emu.current.reset();
+  east = await createKey(emu.clients(), E, 'alias/data-platform');
+  west = await createKey(emu.clients(), W, 'alias/data-platform');
+  sourceArn = await createSourceInstance(emu.clients(), E, 'orders', east.arn);
+});
+
+describe('rds-read-replica rule on the emulator, two regions', () => {
+  it('a cross-region replica on the source region\'s key: a replacement on the destination\'s CMK is created; the original stays without the gate', async () => {
+    const clients = emu.clients();
+    await createCrossRegionReplica(clients, W, 'orders-eu', sourceArn, east.arn, { owner: 'team-a' });
+    const deps = testDeps(clients);
+    const first = await processEvent(replicaEvent('orders-eu'), deps);
+    expect(first.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', reason: 'WRONG_REGION_KEY', action: 'REMEDIATE', result: 'PENDING', observedKey: east.arn, expectedKey: west.arn });
+    const dbs = await instances();
+    expect(dbs['orders-eu-cmk']).toMatchObject({ StorageEncrypted: true, KmsKeyId: west.arn, ReadReplicaSourceDBInstanceIdentifier: sourceArn });
+    expect(dbs['orders-eu-cmk']?.TagList).toEqual(expect.arrayContaining([{ Key: 'owner', Value: 'team-a' }, { Key: 'cmk-sentinel:replaces', Value: 'orders-eu' }]));
+    expect(dbs['orders-eu']?.KmsKeyId).toBe(east.arn);
+    expect(deps.alerts.alerts).toHaveLength(1);
+    // Again: the replacement exists and is verified, but without cutOver nothing is deleted and nothing new happens.
+    const second = await processEvent(replicaEvent('orders-eu'), deps);
+    expect(second.outcomes[0]).toMatchObject({ result: 'UNCHANGED' });
+    expect(second.outcomes[0]?.actionDetail).toContain('gates.cutOver');
+    expect(Object.keys(await instances()).sort()).toEqual(['orders-eu', 'orders-eu-cmk']);
+    expect(deps.alerts.alerts).toHaveLength(1);
+    // The replacement's own creation event: compliant.
+    expect((await processEvent(replicaEvent('orders-eu-cmk'), deps)).outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE' });
+  });
+
+  it('a replica already on the destination\'s CMK, and a same-region replica, are left alone', async () => {
+    const clients = emu.clients();
+    await createCrossRegionReplica(clients, W, 'orders-eu', sourceArn, 'alias/data-platform');
+    const deps = testDeps(clients);
+    expect((await processEvent(replicaEvent('orders-eu'), deps)).outcomes[0]).toMatchObject({ status: 'COMPLIANT' });
+    const local = await createSourceInstance(clients, W, 'eu-main', west.arn);
+    await createCrossRegionReplica(clients, W, 'eu-main-r', local, west.arn);
+    expect((await processEvent(replicaEvent('eu-main-r'), deps)).outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'NOT_CROSS_REGION_REPLICA' });
+    expect(Object.keys(await instances()).sort()).toEqual(['eu-main', 'eu-main-r', 'orders-eu']);
+  });
+
+  it('quarantine tags the replica and keeps it', async () => {
+    const clients = emu.clients();
+    await createCrossRegionReplica(clients, W, 'orders-eu', sourceArn, east.arn);
+    const deps = testDeps(clients, { policy: testPolicy({ types: { 'rds-read-replica': { mode: 'quarantine' } } }) });
+    const result = await processEvent(replicaEvent('orders-eu'), deps);
+    expect(result.outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'VERIFIED' });
+    const dbs = await instances();
+    expect(dbs['orders-eu']?.TagList).toEqual(expect.arrayContaining([{ Key: 'cmk-sentinel:quarantine', Value: 'WRONG_REGION_KEY' }]));
+    expect(dbs['orders-eu-cmk']).toBeUndefined();
+    expect((await processEvent(replicaEvent('orders-eu'), deps)).outcomes[0]).toMatchObject({ result: 'UNCHANGED' });
+  });
+});

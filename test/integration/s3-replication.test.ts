@@ -1,0 +1,119 @@
+import { GetBucketReplicationCommand, type ReplicationConfiguration, S3Client } from '@aws-sdk/client-s3';
+import { processEvent } from '../../shared/pipeline/process';
+import { createKey, createBucket, s3Event } from '../../scripts/lib/estate';
+import { createVersionedBucket, putReplication, REPLICATION_ROLE, replicationRule } from '../../scripts/lib/estate-cross-region';
+import { restoreDroppedReplicationFields } from '../../scripts/lib/emulator-replication';
+import { testDeps, testPolicy, useEmulator } from '../support/harness';
+
+const E = 'us-east-1';
+const W = 'eu-west-1';
+const emu = useEmulator();
+let east: { arn: string; keyId: string };
+let west: { arn: string; keyId: string };
+
+const readConfig = async (bucket: string): Promise<ReplicationConfiguration | undefined> =>
+  (await emu.clients().get(S3Client, { region: E }).send(new GetBucketReplicationCommand({ Bucket: bucket }))).ReplicationConfiguration;
+
+beforeAll(() => {
+  restoreDroppedReplicationFields([emu.clients().get(S3Client, { region: E }), emu.clients().get(S3Client, { region: W })]);
+});
+
+beforeEach(async () => {
+  await emu.current.reset();
+  east = await createKey(emu.clients(), E, 'alias/data-platform');
+  west = await createKey(emu.clients(), W, 'alias/data-platform');
+  await createVersionedBucket(emu.clients(), E, 'src');
+  await createVersionedBucket(emu.clients(), W, 'dst-eu');
+  await createVersionedBucket(emu.clients(), E, 'dst-us');
+});
+
+describe('s3-replication rule on the emulator, two regions', () => {
+  it('a rule keyed with the source region\'s CMK is rewritten to the destination\'s; other rules and fields stay as they were', async () => {
+    const clients = emu.clients();
+    await putReplication(clients, E, 'src', [
+      replicationRule('to-eu', 1, 'dst-eu', east.arn, { Destination: { Bucket: 'arn:aws:s3:::dst-eu', StorageClass: 'STANDARD_IA', EncryptionConfiguration: { ReplicaKmsKeyID: east.arn } } }),
+      replicationRule('to-us', 2, 'dst-us', east.arn),
+    ]);
+    const before = await readConfig('src');
+    const deps = testDeps(clients);
+    const result = await processEvent(s3Event('PutBucketReplication', 'src', E), deps);
+    expect(result.outcomes).toHaveLength(1);
+    expect(result.outcomes[0]).toMatchObject({
+      status: 'NON_COMPLIANT', reason: 'WRONG_REGION_KEY', action: 'REMEDIATE', result: 'VERIFIED', observedKey: east.arn, expectedKey: west.arn,
+    });
+    expect(result.outcomes[0]?.detail).toContain('to-eu');
+    const after = await readConfig('src');
+    expect(after?.Rules?.[0]?.Destination?.EncryptionConfiguration?.ReplicaKmsKeyID).toBe(west.arn);
+    // Everything else, byte for byte: the second rule, the role, the first rule's other fields.
+    expect(after?.Role).toBe(REPLICATION_ROLE);
+    expect(after?.Rules?.[1]).toEqual(before?.Rules?.[1]);
+    const strip = (c?: ReplicationConfiguration) => JSON.stringify({ ...c?.Rules?.[0], Destination: { ...c?.Rules?.[0]?.Destination, EncryptionConfiguration: undefined } });
+    expect(strip(after)).toBe(strip(before));
+    expect(after?.Rules?.[0]?.Destination?.StorageClass).toBe('STANDARD_IA');
+    expect(after?.Rules?.[0]?.Filter?.Prefix).toBe('to-eu/');
+    expect(deps.alerts.alerts).toHaveLength(1);
+    expect(deps.alerts.alerts[0]).toMatchObject({ resource: { type: 's3-replication', id: 'src' }, action: { taken: 'REMEDIATE', result: 'VERIFIED' } });
+    // Our own PutBucketReplication comes back as an event: compliant, nothing new.
+    const again = await processEvent(s3Event('PutBucketReplication', 'src', E), deps);
+    expect(again.outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE' });
+    expect(deps.alerts.alerts).toHaveLength(1);
+  });
+
+  it('a configuration already keyed right (alias, key id or ARN of each destination\'s CMK) is untouched', async () => {
+    const clients = emu.clients();
+    await putReplication(clients, E, 'src', [replicationRule('to-eu', 1, 'dst-eu', west.arn), replicationRule('to-us', 2, 'dst-us', east.keyId)]);
+    const before = await readConfig('src');
+    const deps = testDeps(clients);
+    const result = await processEvent(s3Event('PutBucketReplication', 'src', E), deps);
+    expect(result.outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE', expectedKey: west.arn });
+    expect(await readConfig('src')).toEqual(before);
+    expect(deps.alerts.alerts).toHaveLength(0);
+  });
+
+  it('a rule with no replica key and one with the AWS-managed key are both fixed in one write', async () => {
+    const clients = emu.clients();
+    await putReplication(clients, E, 'src', [replicationRule('to-eu', 1, 'dst-eu'), replicationRule('to-us', 2, 'dst-us', 'alias/aws/s3')]);
+    const deps = testDeps(clients);
+    const result = await processEvent(s3Event('PutBucketReplication', 'src', E), deps);
+    expect(result.outcomes[0]).toMatchObject({ reason: 'NO_REPLICA_KEY', result: 'VERIFIED' });
+    const after = await readConfig('src');
+    expect(after?.Rules?.map((r) => r.Destination?.EncryptionConfiguration?.ReplicaKmsKeyID)).toEqual([west.arn, east.arn]);
+  });
+
+  it('report and quarantine modes change nothing and alert', async () => {
+    const clients = emu.clients();
+    await putReplication(clients, E, 'src', [replicationRule('to-eu', 1, 'dst-eu', east.arn)]);
+    for (const mode of ['report', 'quarantine'] as const) {
+      const deps = testDeps(clients, { policy: testPolicy({ types: { 's3-replication': { mode } } }) });
+      const result = await processEvent(s3Event('PutBucketReplication', 'src', E), deps);
+      expect(result.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', action: mode.toUpperCase() });
+      expect(deps.alerts.alerts).toHaveLength(1);
+      expect((await readConfig('src'))?.Rules?.[0]?.Destination?.EncryptionConfiguration?.ReplicaKmsKeyID).toBe(east.arn);
+    }
+  });
+
+  it('PutBucketEncryption on a destination re-judges the rules of this region that replicate into it', async () => {
+    const clients = emu.clients();
+    await createBucket(clients, E, 'unrelated');
+    await putReplication(clients, E, 'src', [replicationRule('to-us', 1, 'dst-us', west.arn)]);
+    const deps = testDeps(clients);
+    const result = await processEvent(s3Event('PutBucketEncryption', 'dst-us', E), deps);
+    const rep = result.outcomes.find((o) => o.ref.type === 's3-replication');
+    expect(rep).toMatchObject({ ref: { id: 'to:dst-us' }, reason: 'WRONG_REGION_KEY', result: 'VERIFIED', expectedKey: east.arn });
+    expect((await readConfig('src'))?.Rules?.[0]?.Destination?.EncryptionConfiguration?.ReplicaKmsKeyID).toBe(east.arn);
+  });
+
+  it('CreateBucket of an unversioned bucket costs no listing: it cannot be a destination yet', async () => {
+    const clients = emu.clients();
+    await createBucket(clients, E, 'fresh');
+    const deps = testDeps(clients);
+    const result = await processEvent(s3Event('CreateBucket', 'fresh', E), deps);
+    expect(result.outcomes.find((o) => o.ref.type === 's3-replication')).toMatchObject({ status: 'NOT_APPLICABLE', action: 'NONE' });
+  });
+
+  it('a bucket without replication is NOT_APPLICABLE and a gone bucket is RESOURCE_GONE', async () => {
+    const deps = testDeps(emu.clients());
+    expect((await processEvent(s3Event('PutBucketReplication', 'src', E), deps)).outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'NO_REPLICATION' });
+    expect((await processEvent(s3Event('PutBucketReplication', 'nope', E), deps)).outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'RESOURCE_GONE' });
+  });
+});

@@ -1,0 +1,106 @@
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  GetBucketLocationCommand, GetBucketReplicationCommand, GetBucketTaggingCommand, PutBucketReplicationCommand, type ReplicationConfiguration, S3Client,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ClientFactory } from '../../shared/aws/clients';
+import { processEvent } from '../../shared/pipeline/process';
+import { s3Event } from '../../scripts/lib/estate';
+import { testDeps } from '../support/harness';
+
+/**
+ * The two fields moto loses on read (SourceSelectionCriteria, Filter.Prefix), with
+ * S3 as an SDK mock that reads back what was put, the way real S3 does.
+ */
+const s3 = mockClient(S3Client);
+const kms = mockClient(KMSClient);
+const E = 'us-east-1';
+const W = 'eu-west-1';
+const cmk = (r: string) => `arn:aws:kms:${r}:123456789012:key/cmk-${r}`;
+const clients = new ClientFactory({ maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, endpoint: 'http://127.0.0.1:9' });
+
+let stored: ReplicationConfiguration;
+const config = (ssc: 'Enabled' | 'Disabled' | undefined): ReplicationConfiguration => ({
+  Role: 'arn:aws:iam::123456789012:role/replication',
+  Rules: [
+    {
+      ID: 'logs', Priority: 1, Status: 'Enabled',
+      Filter: { And: { Prefix: 'logs/', Tags: [{ Key: 'class', Value: 'pii' }] } },
+      ...(ssc ? { SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: ssc }, ReplicaModifications: { Status: 'Enabled' } } } : {}),
+      DeleteMarkerReplication: { Status: 'Disabled' },
+      Destination: { Bucket: 'arn:aws:s3:::dst-eu', Account: '123456789012', AccessControlTranslation: { Owner: 'Destination' }, EncryptionConfiguration: { ReplicaKmsKeyID: cmk(W) }, Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } } },
+    },
+    { ID: 'raw', Priority: 2, Status: 'Enabled', Filter: { Prefix: 'raw/' }, SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } }, DeleteMarkerReplication: { Status: 'Enabled' }, Destination: { Bucket: 'arn:aws:s3:::dst-eu', EncryptionConfiguration: { ReplicaKmsKeyID: cmk(W) } } },
+  ],
+});
+
+beforeEach(() => {
+  s3.reset();
+  kms.reset();
+  kms.on(DescribeKeyCommand).callsFake(async (input: { KeyId?: string }, getClient: () => KMSClient) => {
+    const region = await getClient().config.region();
+    const arn = input.KeyId?.startsWith('arn:') ? input.KeyId : cmk(region);
+    return { KeyMetadata: { Arn: arn, KeyId: arn.split('/')[1], KeyManager: 'CUSTOMER' } };
+  });
+  s3.on(GetBucketLocationCommand).resolves({ LocationConstraint: W });
+  s3.on(GetBucketTaggingCommand).resolves({ TagSet: [] });
+  s3.on(GetBucketReplicationCommand).callsFake(() => ({ ReplicationConfiguration: structuredClone(stored) }));
+  s3.on(PutBucketReplicationCommand).callsFake((input: { ReplicationConfiguration: ReplicationConfiguration }) => {
+    stored = structuredClone(input.ReplicationConfiguration);
+    return {};
+  });
+});
+afterAll(() => {
+  s3.restore();
+  kms.restore();
+});
+
+describe('s3-replication: the fields the emulator drops (SDK mock)', () => {
+  it.each([['absent', undefined], ['Disabled', 'Disabled']] as const)('SseKmsEncryptedObjects %s → Enabled, everything else written back as read', async (_l, ssc) => {
+    stored = config(ssc);
+    const original = structuredClone(stored);
+    const deps = testDeps(clients);
+    const result = await processEvent(s3Event('PutBucketReplication', 'src', E), deps);
+    expect(result.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', reason: 'SSE_KMS_OBJECTS_NOT_REPLICATED', result: 'VERIFIED' });
+    const put = s3.commandCalls(PutBucketReplicationCommand);
+    expect(put).toHaveLength(1);
+    const written = put[0]?.args[0].input.ReplicationConfiguration as ReplicationConfiguration;
+    expect(written.Rules?.[0]?.SourceSelectionCriteria?.SseKmsEncryptedObjects).toEqual({ Status: 'Enabled' });
+    // Only that field changed: the And filter with its prefix and tags, the other rule, the role stay.
+    const expected = structuredClone(original);
+    const first = (expected.Rules as NonNullable<ReplicationConfiguration['Rules']>)[0] as NonNullable<ReplicationConfiguration['Rules']>[number];
+    first.SourceSelectionCriteria = { ...first.SourceSelectionCriteria, SseKmsEncryptedObjects: { Status: 'Enabled' } };
+    expect(written).toEqual(expected);
+    expect(written.Rules?.[1]).toEqual(original.Rules?.[1]);
+    if (ssc) expect(written.Rules?.[0]?.SourceSelectionCriteria?.ReplicaModifications).toEqual({ Status: 'Enabled' });
+  });
+
+  it('a configuration that reads back different from what was written is VERIFICATION_FAILED, not silently accepted', async () => {
+    stored = config(undefined);
+    s3.on(PutBucketReplicationCommand).callsFake((input: { ReplicationConfiguration: ReplicationConfiguration }) => {
+      stored = structuredClone(input.ReplicationConfiguration);
+      // What moto does: the prefix comes back empty.
+      (stored.Rules?.[1]?.Filter as { Prefix?: string }).Prefix = '';
+      return {};
+    });
+    const deps = testDeps(clients);
+    const result = await processEvent(s3Event('PutBucketReplication', 'src', E), deps);
+    expect(result.outcomes[0]).toMatchObject({ status: 'ERROR', action: 'REMEDIATE', error: { code: 'VERIFICATION_FAILED' } });
+    expect(deps.alerts.alerts[0]?.severity).toBe('HIGH');
+  });
+
+  it('compliant when SseKmsEncryptedObjects is on and every replica key is the destination\'s CMK: no write', async () => {
+    stored = config('Enabled');
+    const deps = testDeps(clients);
+    const result = await processEvent(s3Event('PutBucketReplication', 'src', E), deps);
+    expect(result.outcomes[0]).toMatchObject({ status: 'COMPLIANT', expectedKey: cmk(W) });
+    expect(s3.commandCalls(PutBucketReplicationCommand)).toHaveLength(0);
+  });
+
+  it('AccessDenied on the write names the missing permission', async () => {
+    stored = config(undefined);
+    s3.on(PutBucketReplicationCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    const result = await processEvent(s3Event('PutBucketReplication', 'src', E), testDeps(clients));
+    expect(result.outcomes[0]).toMatchObject({ status: 'ERROR', error: { code: 'ACCESS_DENIED', missingPermission: 's3:PutReplicationConfiguration' } });
+  });
+});
