@@ -14,6 +14,8 @@ export interface KeyInfo {
   state?: string;
   /** For a multi-region key: the ARN of its primary. */
   primaryArn?: string;
+  /** Set while the key is pending deletion (ISO 8601). */
+  deletionDate?: string;
 }
 
 /** A key as a resource names it (`ref`, in any of the four forms) and what it resolved to. */
@@ -88,6 +90,18 @@ export class KeyResolver {
     return info?.arn === cmk.arn;
   }
 
+  /**
+   * Resolve afresh (the key guard must see the key's state now, not five minutes ago) and
+   * return what this instance knew before, if anything: a repointed alias shows as a change.
+   */
+  async refresh(ref: string, region: string): Promise<{ current?: KeyInfo; previous?: KeyInfo }> {
+    const keyRegion = arnParts(ref)?.region ?? region;
+    const hit = this.cache.get(`${keyRegion}|${ref}`);
+    const previous = hit ? await hit.value.catch(() => undefined) : undefined;
+    this.cache.delete(`${keyRegion}|${ref}`);
+    return { current: await this.resolve(ref, region), previous };
+  }
+
   clear(): void {
     this.cache.clear();
   }
@@ -106,6 +120,7 @@ export class KeyResolver {
         managedBy: m.KeyManager === 'AWS' ? 'AWS' : 'CUSTOMER',
         state: m.KeyState,
         primaryArn: m.MultiRegionConfiguration?.PrimaryKey?.Arn,
+        deletionDate: m.DeletionDate?.toISOString(),
       };
     } catch (e) {
       if (isAwsNotFound(e)) return undefined;

@@ -7,7 +7,7 @@ import { RULES, ruleFor } from '../rules/registry';
 import { type PipelineDeps, scopeFor } from './context';
 
 const fromFinding = (ref: ResourceRef, arn: string, f: Finding): Omit<Outcome, 'action' | 'result'> => ({
-  ref, arn, status: f.status, reason: f.reason, detail: f.detail, observedKey: f.observedKey, expectedKey: f.expectedKey,
+  ref, arn, status: f.status, reason: f.reason, detail: f.detail, observedKey: f.observedKey, expectedKey: f.expectedKey, severity: f.severity,
 });
 
 const errorOutcome = (ref: ResourceRef, arn: string | undefined, e: unknown, base: Partial<Outcome> = {}): Outcome => {
@@ -51,12 +51,14 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
     if (mode === 'quarantine') {
       partial = { ...base, action: 'QUARANTINE' };
       const done = await rule.quarantine(state, finding, ctx);
+      if (done.manual) return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
       const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
       return { ...base, action: 'QUARANTINE', result, actionDetail: done.detail };
     }
 
     partial = { ...base, action: 'REMEDIATE' };
     const done = await rule.remediate(state, finding, ctx);
+    if (done.manual) return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
     if (done.pending) return { ...base, action: 'REMEDIATE', result: done.changed ? 'PENDING' : 'UNCHANGED', actionDetail: done.detail };
     // Verify with a fresh read: the action's own response is not proof.
     const after = await rule.describe(ref, ctx);

@@ -1,3 +1,4 @@
+import type { Severity } from '../alerts/alert';
 import type { AwsScope, ClientFactory } from '../aws/clients';
 import type { KeyInfo, KeyResolver } from '../kms/key-resolver';
 import type { Policy } from '../policy/policy';
@@ -23,6 +24,8 @@ export interface Finding {
   /** The key as the resource names it (as given) and its canonical ARN when known. */
   observedKey?: string;
   expectedKey?: string;
+  /** Overrides the alert severity the action would give (a CMK pending deletion is CRITICAL whatever was done). */
+  severity?: Severity;
 }
 
 export interface EvaluationContext {
@@ -50,6 +53,8 @@ export interface ActionResult {
   verified?: boolean;
   /** A remediation that continues elsewhere (a workflow) reports it here. */
   pending?: boolean;
+  /** Nothing the service may change (a key policy, a shared group behind a gate): reported for an operator to act. */
+  manual?: boolean;
 }
 
 /** A CloudTrail API call that names resources of a type, and where their ids are. */
