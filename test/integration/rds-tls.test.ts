@@ -1,7 +1,7 @@
 import { DescribeDBInstancesCommand, DescribeDBParametersCommand, ModifyDBParameterGroupCommand, RDSClient } from '@aws-sdk/client-rds';
 import { processEvent } from '../../shared/pipeline/process';
 import { createKey } from '../../scripts/lib/estate';
-import { createDbInstance, createParameterGroup, rdsEvent } from '../../scripts/lib/estate-kms-tls';
+import { createDbInstance, createParameterGroup, createRedshiftCluster, rdsEvent, redshiftEvent } from '../../scripts/lib/estate-kms-tls';
 import { testDeps, testPolicy, useEmulator } from '../support/harness';
 
 const R = 'us-east-1';
@@ -84,5 +84,14 @@ describe('rds-tls rule on the emulator', () => {
     expect((await processEvent(rdsEvent('CreateDBInstance', 'secure-db', R), deps)).outcomes[0]).toMatchObject({ status: 'COMPLIANT' });
     expect((await processEvent(rdsEvent('CreateDBInstance', 'no-such-db', R), deps)).outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'RESOURCE_GONE' });
     expect(deps.alerts.alerts).toHaveLength(0);
+  });
+
+  it('redshift-tls reads a cluster on the emulator: default group without require_ssl is reported (the change itself is tested with SDK mocks)', async () => {
+    const clients = emu.clients();
+    await createRedshiftCluster(clients, R, 'warehouse');
+    const deps = testDeps(clients, { policy: testPolicy({ types: { 'redshift-tls': { mode: 'report' } } }) });
+    const result = await processEvent(redshiftEvent('CreateCluster', 'warehouse', R), deps);
+    expect(result.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', reason: 'NO_TLS', action: 'REPORT', detail: expect.stringContaining('default.redshift-1.0') });
+    expect((await processEvent(redshiftEvent('ModifyCluster', 'gone', R), deps)).outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE' });
   });
 });
