@@ -1,6 +1,6 @@
 import {
   DescribeKeyCommand, DisableKeyCommand, DisableKeyRotationCommand, EnableKeyRotationCommand, GetKeyPolicyCommand,
-  GetKeyRotationStatusCommand, KMSClient, PutKeyPolicyCommand, ScheduleKeyDeletionCommand, UpdateAliasCommand,
+  DeleteAliasCommand, GetKeyRotationStatusCommand, KMSClient, PutKeyPolicyCommand, ScheduleKeyDeletionCommand, UpdateAliasCommand,
 } from '@aws-sdk/client-kms';
 import { processEvent } from '../../shared/pipeline/process';
 import { createBucket, createKey } from '../../scripts/lib/estate';
@@ -130,5 +130,17 @@ describe('kms-key rule on the emulator', () => {
     await kms().send(new UpdateAliasCommand({ AliasName: 'alias/data-platform', TargetKeyId: rogue.keyId }));
     const result = await processEvent(kmsEvent('UpdateAlias', R, { aliasName: 'alias/data-platform', targetKeyId: rogue.keyId }), deps);
     expect(result.outcomes[0]).toMatchObject({ reason: 'ALIAS_REPOINTED', observedKey: rogue.arn, expectedKey: cmk.arn });
+  });
+
+  it('DeleteAlias on the CMK alias: critical either way (alias missing with pinned keys, regional CMK gone without)', async () => {
+    const clients = emu.clients();
+    await kms().send(new DeleteAliasCommand({ AliasName: 'alias/data-platform' }));
+    const pinned = testDeps(clients, { policy: testPolicy({ cmk: { alias: 'alias/data-platform', keys: { [R]: cmk.arn } } }) });
+    const a = await processEvent(kmsEvent('DeleteAlias', R, { aliasName: 'alias/data-platform' }), pinned);
+    expect(a.outcomes[0]).toMatchObject({ reason: 'ALIAS_MISSING', action: 'REPORT', severity: 'CRITICAL', expectedKey: cmk.arn });
+    const aliasOnly = testDeps(clients);
+    const b = await processEvent(kmsEvent('DeleteAlias', R, { aliasName: 'alias/data-platform' }), aliasOnly);
+    expect(b.outcomes[0]).toMatchObject({ status: 'ERROR', error: { code: 'KEY_NOT_FOUND' } });
+    expect(aliasOnly.alerts.alerts[0]).toMatchObject({ severity: 'CRITICAL', reason: 'KEY_NOT_FOUND' });
   });
 });
