@@ -59,7 +59,8 @@ const describeKey = async (ref: string, region: string, ctx: RuleContext): Promi
   let usage: KeyUsage | undefined;
   if (unusable) {
     // Loaded on use: the registry lists this rule too, a static import would be a cycle.
-    const { RULES } = await import('../registry');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { RULES } = require('../registry') as typeof import('../registry');
     usage = await countKeyUsers(current, region, RULES.filter((r) => r.type !== 'kms-key'), ctx);
   }
   return { kind: 'key', ref, region, cmkArn: cmk.arn, key, usage };
