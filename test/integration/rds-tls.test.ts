@@ -1,6 +1,7 @@
 import { DescribeDBInstancesCommand, DescribeDBParametersCommand, ModifyDBParameterGroupCommand, RDSClient } from '@aws-sdk/client-rds';
 import { processEvent } from '../../shared/pipeline/process';
 import { createKey } from '../../scripts/lib/estate';
+import { cloudTrailEvent } from '../../scripts/lib/estate';
 import { createDbInstance, createParameterGroup, createRedshiftCluster, rdsEvent, redshiftEvent } from '../../scripts/lib/estate-kms-tls';
 import { testDeps, testPolicy, useEmulator } from '../support/harness';
 
@@ -93,5 +94,27 @@ describe('rds-tls rule on the emulator', () => {
     const result = await processEvent(redshiftEvent('CreateCluster', 'warehouse', R), deps);
     expect(result.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', reason: 'NO_TLS', action: 'REPORT', detail: expect.stringContaining('default.redshift-1.0') });
     expect((await processEvent(redshiftEvent('ModifyCluster', 'gone', R), deps)).outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE' });
+  });
+
+  it('ModifyDBParameterGroup turning TLS off: the group is judged for every instance on it, behind the gate when shared', async () => {
+    const clients = emu.clients();
+    await createParameterGroup(clients, R, 'solo-pg', 'postgres16');
+    await createParameterGroup(clients, R, 'duo-pg', 'postgres16');
+    await createParameterGroup(clients, R, 'idle-pg', 'postgres16');
+    await createDbInstance(clients, R, 'solo-db', { parameterGroup: 'solo-pg' });
+    for (const id of ['duo-a', 'duo-b']) await createDbInstance(clients, R, id, { parameterGroup: 'duo-pg' });
+    const groupEvent = (group: string) => cloudTrailEvent({
+      source: 'aws.rds', eventSource: 'rds.amazonaws.com', eventName: 'ModifyDBParameterGroup', region: R,
+      requestParameters: { dBParameterGroupName: group, parameters: [{ parameterName: 'rds.force_ssl', parameterValue: '0', applyMethod: 'immediate' }] },
+    });
+    const deps = testDeps(clients);
+    const solo = await processEvent(groupEvent('solo-pg'), deps);
+    expect(solo.outcomes[0]).toMatchObject({ ref: { type: 'rds-tls', id: 'pg:solo-pg' }, reason: 'NO_TLS', result: 'VERIFIED', arn: expect.stringMatching(/:pg:solo-pg$/) });
+    expect(await paramOf('solo-pg', 'rds.force_ssl')).toBe('1');
+    const duo = await processEvent(groupEvent('duo-pg'), deps);
+    expect(duo.outcomes[0]).toMatchObject({ action: 'REPORT', actionDetail: expect.stringMatching(/duo-a, duo-b/) });
+    expect(await paramOf('duo-pg', 'rds.force_ssl')).toBeUndefined();
+    expect((await processEvent(groupEvent('idle-pg'), deps)).outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'UNUSED_GROUP' });
+    expect((await processEvent(groupEvent('no-such-pg'), deps)).outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'RESOURCE_GONE' });
   });
 });

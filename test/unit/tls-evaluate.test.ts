@@ -96,6 +96,13 @@ describe('parameter-group TLS evaluate', () => {
     expect(evaluateParamGroupTls(state({ engine: 'aurora-postgresql', param: undefined, notCovered: 'cluster group' }))).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'ENGINE_NOT_COVERED' });
   });
 
+  it('a group reference (parameter-group event) is judged for every database on it', () => {
+    const group = state({ id: 'pg:team', group: 'team', isDefault: false, groupRef: true, value: '0', sharedWith: ['db1', 'db2'] });
+    expect(evaluateParamGroupTls(group)).toMatchObject({ status: 'NON_COMPLIANT', reason: 'NO_TLS', detail: expect.stringContaining('team, used by db1, db2') });
+    expect(evaluateParamGroupTls({ ...group, sharedWith: [] })).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'UNUSED_GROUP' });
+    expect(evaluateParamGroupTls({ ...group, value: '1' })).toMatchObject({ status: 'COMPLIANT' });
+  });
+
   it('custom group names are deterministic and valid', () => {
     expect(tlsGroupName('postgres16')).toBe('cmk-sentinel-tls-postgres16');
     expect(tlsGroupName('sqlserver-se-15.0')).toBe('cmk-sentinel-tls-sqlserver-se-15-0');

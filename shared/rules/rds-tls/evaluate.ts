@@ -18,8 +18,10 @@ export interface ParamGroupTlsState {
   notCovered?: string;
   /** The parameter's value in the group; absent = the engine default (off). */
   value?: string;
-  /** Other instances/clusters attached to the same custom group. */
+  /** Other instances/clusters attached to the same custom group (for a group reference: all of them). */
   sharedWith: string[];
+  /** The reference names the group itself (a parameter-group event), not one database. */
+  groupRef?: boolean;
 }
 
 const ON = new Set(['1', 'on', 'true']);
@@ -38,7 +40,11 @@ export const rdsTlsParam = (engine: string): { param?: string; notCovered?: stri
 /** Pure: the group attached to the database has the TLS parameter on. */
 export const evaluateParamGroupTls = (s: ParamGroupTlsState, _ctx?: EvaluationContext): Finding => {
   if (!s.param) return { status: 'NOT_APPLICABLE', reason: 'ENGINE_NOT_COVERED', detail: `${s.id} (${s.engine}): ${s.notCovered ?? 'engine not covered'}` };
+  if (s.groupRef && s.sharedWith.length === 0) return { status: 'NOT_APPLICABLE', reason: 'UNUSED_GROUP', detail: `No database uses parameter group ${s.group}` };
   if (isOn(s.value)) return { status: 'COMPLIANT' };
+  if (s.groupRef) {
+    return { status: 'NON_COMPLIANT', reason: 'NO_TLS', detail: `Parameter group ${s.group}, used by ${s.sharedWith.join(', ')}, has ${s.param} ${s.value ?? 'unset (off)'}: clients may connect without TLS` };
+  }
   const kind = s.isDefault ? 'default parameter group' : s.sharedWith.length ? `custom parameter group shared with ${s.sharedWith.join(', ')}` : 'custom parameter group';
   return {
     status: 'NON_COMPLIANT',

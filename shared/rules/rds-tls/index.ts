@@ -1,10 +1,10 @@
 import {
-  CreateDBParameterGroupCommand, DescribeDBInstancesCommand, DescribeDBParametersCommand, type DBInstance,
+  CreateDBParameterGroupCommand, DescribeDBInstancesCommand, DescribeDBParameterGroupsCommand, DescribeDBParametersCommand, type DBInstance,
   ListTagsForResourceCommand, ModifyDBInstanceCommand, ModifyDBParameterGroupCommand, RDSClient,
 } from '@aws-sdk/client-rds';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { pick } from '../../events/normalise';
-import type { Rule, RuleContext } from '../contract';
+import type { ResourceRef, Rule, RuleContext } from '../contract';
 import { evaluateParamGroupTls, type ParamGroupTlsState, rdsTlsParam } from './evaluate';
 import { type ParamGroupOps, remediateParamGroupTls } from './remediate';
 
@@ -62,6 +62,32 @@ const ops = (ctx: RuleContext): ParamGroupOps => ({
   },
 });
 
+/** Parameter-group events name the group: the reference says so, and the state covers every instance on it. */
+const GROUP_PREFIX = 'pg:';
+
+const describeGroup = async (ref: ResourceRef, ctx: RuleContext): Promise<RdsTlsState | undefined> => {
+  const group = ref.id.slice(GROUP_PREFIX.length);
+  let family: string | undefined;
+  let arn: string | undefined;
+  try {
+    const found = (await rds(ctx).send(new DescribeDBParameterGroupsCommand({ DBParameterGroupName: group }))).DBParameterGroups?.[0];
+    family = found?.DBParameterGroupFamily;
+    // The group's own tags decide its exemption.
+    arn = found?.DBParameterGroupArn;
+  } catch (e) {
+    if (isAwsNotFound(e)) return undefined;
+    throw translateAwsError(e, 'rds:DescribeDBParameterGroups', group);
+  }
+  if (!family) return undefined;
+  const users: DBInstance[] = [];
+  for await (const db of allInstances(ctx)) if (db.DBParameterGroups?.some((g) => g.DBParameterGroupName === group)) users.push(db);
+  // The family without its version is the engine (postgres16 → postgres, sqlserver-se-15.0 → sqlserver-se).
+  const engine = users[0]?.Engine ?? family.replace(/[\d.]+$/, '').replace(/-$/, '');
+  const { param, notCovered } = rdsTlsParam(engine);
+  const base = { id: ref.id, region: ref.region, engine, group, isDefault: group.startsWith('default.'), family, arn, groupRef: true, sharedWith: users.map((u) => u.DBInstanceIdentifier ?? '') };
+  return param ? { ...base, param, value: await readParam(group, param, ctx) } : { ...base, notCovered };
+};
+
 export const rdsTlsRule: Rule<RdsTlsState> = {
   type: 'rds-tls',
   service: 'rds',
@@ -69,21 +95,28 @@ export const rdsTlsRule: Rule<RdsTlsState> = {
     eventSource: 'rds.amazonaws.com',
     eventNames: ['CreateDBInstance', 'ModifyDBInstance'],
     ids: (d) => [pick(d, 'requestParameters', 'dBInstanceIdentifier')].filter((x): x is string => !!x),
+  }, {
+    eventSource: 'rds.amazonaws.com',
+    eventNames: ['ModifyDBParameterGroup', 'ResetDBParameterGroup'],
+    ids: (d) => [pick(d, 'requestParameters', 'dBParameterGroupName')].filter((x): x is string => !!x).map((g) => `${GROUP_PREFIX}${g}`),
   }],
   configTypes: [],
   permissions: {
-    read: ['rds:DescribeDBInstances', 'rds:DescribeDBParameters', 'rds:ListTagsForResource'],
+    read: ['rds:DescribeDBInstances', 'rds:DescribeDBParameters', 'rds:DescribeDBParameterGroups', 'rds:ListTagsForResource'],
     remediate: ['rds:CreateDBParameterGroup', 'rds:ModifyDBParameterGroup', 'rds:ModifyDBInstance'],
     quarantine: [],
   },
 
-  arn: (ref) => `arn:aws:rds:${ref.region}:${ref.account}:db:${ref.id}`,
+  arn: (ref) => (ref.id.startsWith(GROUP_PREFIX)
+    ? `arn:aws:rds:${ref.region}:${ref.account}:pg:${ref.id.slice(GROUP_PREFIX.length)}`
+    : `arn:aws:rds:${ref.region}:${ref.account}:db:${ref.id}`),
 
   async *list(ctx) {
     for await (const db of allInstances(ctx)) if (db.DBInstanceIdentifier) yield db.DBInstanceIdentifier;
   },
 
   async describe(ref, ctx) {
+    if (ref.id.startsWith(GROUP_PREFIX)) return describeGroup(ref, ctx);
     let db: DBInstance | undefined;
     try {
       db = (await rds(ctx).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: ref.id }))).DBInstances?.[0];

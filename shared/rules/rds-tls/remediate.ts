@@ -34,12 +34,12 @@ export const remediateParamGroupTls = async (
       detail: `Default group ${s.group} cannot be modified: created ${name} (engine defaults, ${param}=${value}) and attached it to ${ops.noun} ${s.id}; reboot ${s.id} for the group and TLS enforcement to take effect`,
     };
   }
-  const affected = [s.id, ...s.sharedWith];
-  if (s.sharedWith.length && !ctx.policy.gates.modifySharedParameterGroups) {
+  const affected = s.groupRef ? s.sharedWith : [s.id, ...s.sharedWith];
+  if (affected.length > 1 && !ctx.policy.gates.modifySharedParameterGroups) {
     return {
       changed: false,
       manual: true,
-      detail: `Group ${s.group} is shared by ${ops.noun}s ${affected.join(', ')}: not changed (policy.gates.modifySharedParameterGroups is off); set ${param}=${value} on it or give ${s.id} its own group`,
+      detail: `Group ${s.group} is shared by ${ops.noun}s ${affected.join(', ')}: not changed (policy.gates.modifySharedParameterGroups is off); set ${param}=${value} on it or give each its own group`,
     };
   }
   await ops.setParam(s.group, param, value);
