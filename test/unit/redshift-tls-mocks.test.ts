@@ -1,11 +1,12 @@
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
-  CreateClusterParameterGroupCommand, DescribeClusterParametersCommand, DescribeClustersCommand, ModifyClusterCommand,
+  CreateClusterParameterGroupCommand, DescribeClusterParameterGroupsCommand, DescribeClusterParametersCommand, DescribeClustersCommand, ModifyClusterCommand,
   ModifyClusterParameterGroupCommand, RedshiftClient,
 } from '@aws-sdk/client-redshift';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ClientFactory } from '../../shared/aws/clients';
 import { processEvent } from '../../shared/pipeline/process';
+import { cloudTrailEvent } from '../../scripts/lib/estate';
 import { redshiftEvent } from '../../scripts/lib/estate-kms-tls';
 import { testDeps, testPolicy } from '../support/harness';
 
@@ -34,6 +35,10 @@ describe('redshift-tls remediation (SDK mock: ModifyClusterParameterGroup is mis
     redshift.on(DescribeClusterParametersCommand).callsFake(async (input: { ParameterGroupName: string }) => ({
       Parameters: Object.entries(groups[input.ParameterGroupName] ?? {}).map(([ParameterName, ParameterValue]) => ({ ParameterName, ParameterValue })),
     }));
+    redshift.on(DescribeClusterParameterGroupsCommand).callsFake(async (input: { ParameterGroupName: string }) => {
+      if (!groups[input.ParameterGroupName]) throw Object.assign(new Error('not found'), { name: 'ClusterParameterGroupNotFoundFault', $metadata: { httpStatusCode: 404 } });
+      return { ParameterGroups: [{ ParameterGroupName: input.ParameterGroupName, ParameterGroupFamily: 'redshift-1.0', Tags: [] }] };
+    });
     redshift.on(CreateClusterParameterGroupCommand).callsFake(async (input: { ParameterGroupName: string }) => {
       if (groups[input.ParameterGroupName]) throw Object.assign(new Error('exists'), { name: 'ClusterParameterGroupAlreadyExistsFault', $metadata: { httpStatusCode: 400 } });
       groups[input.ParameterGroupName] = { require_ssl: 'false' };
@@ -93,5 +98,22 @@ describe('redshift-tls remediation (SDK mock: ModifyClusterParameterGroup is mis
     redshift.on(ModifyClusterParameterGroupCommand).rejects(Object.assign(new Error('no'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
     const denied = await processEvent(redshiftEvent('ModifyCluster', 'denied', R), deps);
     expect(denied.outcomes[0]).toMatchObject({ status: 'ERROR', error: { code: 'ACCESS_DENIED', missingPermission: 'redshift:ModifyClusterParameterGroup' } });
+  });
+
+  it('ModifyClusterParameterGroup turning require_ssl off: the group is fixed when one cluster uses it, reported when shared', async () => {
+    clusters = { solo: 'solo-group', a: 'duo', b: 'duo' };
+    groups = { 'solo-group': { require_ssl: 'false' }, duo: { require_ssl: 'false' } };
+    const groupEvent = (parameterGroupName: string) => cloudTrailEvent({
+      source: 'aws.redshift', eventSource: 'redshift.amazonaws.com', eventName: 'ModifyClusterParameterGroup', region: R,
+      requestParameters: { parameterGroupName, parameters: [{ parameterName: 'require_ssl', parameterValue: 'false' }] },
+    });
+    const deps = testDeps(clients);
+    const solo = await processEvent(groupEvent('solo-group'), deps);
+    expect(solo.outcomes[0]).toMatchObject({ ref: { id: 'pg:solo-group' }, reason: 'NO_TLS', result: 'VERIFIED', arn: expect.stringMatching(/:parametergroup:solo-group$/) });
+    expect(groups['solo-group']).toEqual({ require_ssl: 'true' });
+    const duo = await processEvent(groupEvent('duo'), deps);
+    expect(duo.outcomes[0]).toMatchObject({ action: 'REPORT', actionDetail: expect.stringMatching(/clusters a, b/) });
+    expect(groups.duo).toEqual({ require_ssl: 'false' });
+    expect((await processEvent(groupEvent('gone'), deps)).outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'RESOURCE_GONE' });
   });
 });

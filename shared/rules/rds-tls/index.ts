@@ -75,7 +75,7 @@ const describeGroup = async (ref: ResourceRef, ctx: RuleContext): Promise<RdsTls
     // The group's own tags decide its exemption.
     arn = found?.DBParameterGroupArn;
   } catch (e) {
-    if (isAwsNotFound(e)) return undefined;
+    if (isAwsNotFound(e, ['DBParameterGroupNotFound', 'DBParameterGroupNotFoundFault'])) return undefined;
     throw translateAwsError(e, 'rds:DescribeDBParameterGroups', group);
   }
   if (!family) return undefined;

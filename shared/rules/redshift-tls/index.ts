@@ -1,10 +1,10 @@
 import {
-  type Cluster, CreateClusterParameterGroupCommand, DescribeClusterParametersCommand, DescribeClustersCommand,
+  type Cluster, CreateClusterParameterGroupCommand, DescribeClusterParameterGroupsCommand, DescribeClusterParametersCommand, DescribeClustersCommand,
   ModifyClusterCommand, ModifyClusterParameterGroupCommand, RedshiftClient,
 } from '@aws-sdk/client-redshift';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { pick } from '../../events/normalise';
-import type { Rule, RuleContext } from '../contract';
+import type { ResourceRef, Rule, RuleContext } from '../contract';
 import { evaluateParamGroupTls, type ParamGroupTlsState } from '../rds-tls/evaluate';
 import { type ParamGroupOps, remediateParamGroupTls } from '../rds-tls/remediate';
 
@@ -57,6 +57,30 @@ const ops = (ctx: RuleContext): ParamGroupOps => ({
   },
 });
 
+/** Parameter-group events name the group: the reference says so, and the state covers every cluster on it. */
+const GROUP_PREFIX = 'pg:';
+
+const tagMap = (tags: { Key?: string; Value?: string }[] | undefined): Record<string, string> =>
+  Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+
+const describeGroup = async (ref: ResourceRef, ctx: RuleContext): Promise<RedshiftTlsState | undefined> => {
+  const group = ref.id.slice(GROUP_PREFIX.length);
+  let found;
+  try {
+    found = (await redshift(ctx).send(new DescribeClusterParameterGroupsCommand({ ParameterGroupName: group }))).ParameterGroups?.[0];
+  } catch (e) {
+    if (isAwsNotFound(e, ['ClusterParameterGroupNotFound', 'ClusterParameterGroupNotFoundFault'])) return undefined;
+    throw translateAwsError(e, 'redshift:DescribeClusterParameterGroups', group);
+  }
+  if (!found) return undefined;
+  const users: string[] = [];
+  for await (const c of allClusters(ctx)) if (c.ClusterParameterGroups?.some((g) => g.ParameterGroupName === group)) users.push(c.ClusterIdentifier ?? '');
+  return {
+    id: ref.id, region: ref.region, engine: 'redshift', group, isDefault: group.startsWith('default.'), family: found.ParameterGroupFamily ?? 'redshift-1.0',
+    param: PARAM, value: await readParam(group, ctx), sharedWith: users, groupRef: true, tags: tagMap(found.Tags),
+  };
+};
+
 export const redshiftTlsRule: Rule<RedshiftTlsState> = {
   type: 'redshift-tls',
   service: 'redshift',
@@ -64,21 +88,28 @@ export const redshiftTlsRule: Rule<RedshiftTlsState> = {
     eventSource: 'redshift.amazonaws.com',
     eventNames: ['CreateCluster', 'ModifyCluster'],
     ids: (d) => [pick(d, 'requestParameters', 'clusterIdentifier')].filter((x): x is string => !!x),
+  }, {
+    eventSource: 'redshift.amazonaws.com',
+    eventNames: ['ModifyClusterParameterGroup', 'ResetClusterParameterGroup'],
+    ids: (d) => [pick(d, 'requestParameters', 'parameterGroupName')].filter((x): x is string => !!x).map((g) => `${GROUP_PREFIX}${g}`),
   }],
   configTypes: [],
   permissions: {
-    read: ['redshift:DescribeClusters', 'redshift:DescribeClusterParameters'],
+    read: ['redshift:DescribeClusters', 'redshift:DescribeClusterParameters', 'redshift:DescribeClusterParameterGroups'],
     remediate: ['redshift:CreateClusterParameterGroup', 'redshift:ModifyClusterParameterGroup', 'redshift:ModifyCluster'],
     quarantine: [],
   },
 
-  arn: (ref) => `arn:aws:redshift:${ref.region}:${ref.account}:cluster:${ref.id}`,
+  arn: (ref) => (ref.id.startsWith(GROUP_PREFIX)
+    ? `arn:aws:redshift:${ref.region}:${ref.account}:parametergroup:${ref.id.slice(GROUP_PREFIX.length)}`
+    : `arn:aws:redshift:${ref.region}:${ref.account}:cluster:${ref.id}`),
 
   async *list(ctx) {
     for await (const c of allClusters(ctx)) if (c.ClusterIdentifier) yield c.ClusterIdentifier;
   },
 
   async describe(ref, ctx) {
+    if (ref.id.startsWith(GROUP_PREFIX)) return describeGroup(ref, ctx);
     let cluster: Cluster | undefined;
     try {
       cluster = (await redshift(ctx).send(new DescribeClustersCommand({ ClusterIdentifier: ref.id }))).Clusters?.[0];
@@ -99,7 +130,7 @@ export const redshiftTlsRule: Rule<RedshiftTlsState> = {
       id: ref.id, region: ref.region, engine: 'redshift', group, isDefault, family: isDefault ? group.slice('default.'.length) : 'redshift-1.0',
       param: PARAM, value: await readParam(group, ctx), sharedWith,
       // DescribeClusters carries the tags: no second call.
-      tags: Object.fromEntries((cluster.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+      tags: tagMap(cluster.Tags),
     };
   },
 
