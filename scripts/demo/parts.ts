@@ -2,6 +2,7 @@ import type { DemoPart } from './context';
 import { emrDemo } from './emr';
 import { dbSnapshotsDemo } from './db-snapshots';
 import { crossRegionDemo } from './cross-region';
+import { kmsTlsDemo } from './kms-tls';
 import { s3BucketDemo } from './s3-bucket';
 
 /** The demo's sections, in the order they run. A new rule adds its part here. */
@@ -10,4 +11,5 @@ export const DEMO_PARTS: readonly DemoPart[] = [
   emrDemo,
   dbSnapshotsDemo,
   crossRegionDemo,
+  kmsTlsDemo,
 ];

@@ -46,6 +46,8 @@ export interface Alert {
 
 export const severityOf = (o: Outcome): Severity => {
   if (o.severity) return o.severity;
+  // Without the regional CMK nothing in the region can be judged or fixed (its alias deleted or repointed away).
+  if (o.error?.code === 'KEY_NOT_FOUND') return 'CRITICAL';
   if (o.status === 'ERROR' || o.result === 'FAILED' || o.result === 'VERIFICATION_FAILED') return 'HIGH';
   if (o.action === 'QUARANTINE' || o.action === 'REPORT') return 'HIGH';
   if (o.action === 'SKIP_EXEMPT') return 'MEDIUM';

@@ -14,6 +14,8 @@ export interface KeyInfo {
   state?: string;
   /** For a multi-region key: the ARN of its primary. */
   primaryArn?: string;
+  /** Set while the key is pending deletion (ISO 8601). */
+  deletionDate?: string;
 }
 
 /** A key as a resource names it (`ref`, in any of the four forms) and what it resolved to. */
@@ -57,7 +59,7 @@ export class KeyResolver {
    */
   resolve(ref: string, region: string, scope?: AwsScope): Promise<KeyInfo | undefined> {
     const keyRegion = arnParts(ref)?.region ?? region;
-    const cacheKey = `${keyRegion}|${scope?.account ?? ''}|${ref}`;
+    const cacheKey = this.cacheKey(ref, keyRegion, scope);
     const hit = this.cache.get(cacheKey);
     if (hit && this.now() - hit.at < this.ttlMs) return hit.value;
     const value = this.describe(ref, keyRegion, scope);
@@ -99,6 +101,22 @@ export class KeyResolver {
     return info?.arn === cmk.arn;
   }
 
+  /**
+   * Resolve afresh (the key guard must see the key's state now, not five minutes ago) and
+   * return what this instance knew before, if anything: a repointed alias shows as a change.
+   */
+  async refresh(ref: string, region: string, scope?: AwsScope): Promise<{ current?: KeyInfo; previous?: KeyInfo }> {
+    const cacheKey = this.cacheKey(ref, arnParts(ref)?.region ?? region, scope);
+    const hit = this.cache.get(cacheKey);
+    const previous = hit ? await hit.value.catch(() => undefined) : undefined;
+    this.cache.delete(cacheKey);
+    return { current: await this.resolve(ref, region, scope), previous };
+  }
+
+  private cacheKey(ref: string, keyRegion: string, scope?: AwsScope): string {
+    return `${keyRegion}|${scope?.account ?? ''}|${ref}`;
+  }
+
   clear(): void {
     this.cache.clear();
   }
@@ -118,6 +136,7 @@ export class KeyResolver {
         managedBy: m.KeyManager === 'AWS' ? 'AWS' : 'CUSTOMER',
         state: m.KeyState,
         primaryArn: m.MultiRegionConfiguration?.PrimaryKey?.Arn,
+        deletionDate: m.DeletionDate?.toISOString(),
       };
     } catch (e) {
       if (isAwsNotFound(e)) return undefined;

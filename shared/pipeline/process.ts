@@ -7,7 +7,7 @@ import { RULES, ruleFor } from '../rules/registry';
 import { type PipelineDeps, scopeFor } from './context';
 
 const fromFinding = (ref: ResourceRef, arn: string, f: Finding): Omit<Outcome, 'action' | 'result'> => ({
-  ref, arn, status: f.status, reason: f.reason, detail: f.detail, observedKey: f.observedKey, expectedKey: f.expectedKey,
+  ref, arn, status: f.status, reason: f.reason, detail: f.detail, observedKey: f.observedKey, expectedKey: f.expectedKey, severity: f.severity,
 });
 
 const errorOutcome = (ref: ResourceRef, arn: string | undefined, e: unknown, base: Partial<Outcome> = {}): Outcome => {

@@ -1,3 +1,4 @@
+import type { Severity } from '../alerts/alert';
 import type { AwsScope, ClientFactory } from '../aws/clients';
 import type { KeyInfo, KeyResolver } from '../kms/key-resolver';
 import type { Policy } from '../policy/policy';
@@ -23,6 +24,8 @@ export interface Finding {
   /** The key as the resource names it (as given) and its canonical ARN when known. */
   observedKey?: string;
   expectedKey?: string;
+  /** Overrides the alert severity the action would give (a CMK pending deletion is CRITICAL whatever was done). */
+  severity?: Severity;
 }
 
 export interface EvaluationContext {

@@ -7,6 +7,7 @@ export const RESOURCE_TYPES = [
   'emr-security-configuration', 'emr-cluster',
   'rds-snapshot', 'rds-cluster-snapshot', 'redshift-cluster', 'redshift-snapshot',
   's3-replication', 'rds-read-replica', 'rds-backup-replication', 'redshift-snapshot-copy',
+  'kms-key', 's3-tls', 'rds-tls', 'redshift-tls',
 ] as const;
 
 export type ResourceType = (typeof RESOURCE_TYPES)[number];

@@ -11,10 +11,12 @@ describe('normalise', () => {
     const n = normalise(fixture('cloudtrail/event-cloud-trail-create-bucket.json'), RULES);
     expect(n).toEqual({
       kind: 'resources',
+      // CreateBucket is a trigger of every bucket rule: one reference each.
       refs: [
         { type: 's3-bucket', account: '619193117841', region: 'us-west-2', id: 'custodian-create-bucket-v4' },
         // A new bucket (Object Lock makes it versioned at once) may be a replication destination.
         { type: 's3-replication', account: '619193117841', region: 'us-west-2', id: 'to:custodian-create-bucket-v4' },
+        { type: 's3-tls', account: '619193117841', region: 'us-west-2', id: 'custodian-create-bucket-v4' },
       ],
       trigger: { eventId: '075efcc5-cc27-4041-accc-5fe2f65ef80d', eventName: 'CreateBucket', source: 's3.amazonaws.com', actor: 'arn:aws:iam::619193117841:root', time: '2016-06-04T12:19:03Z' },
     });

@@ -1,0 +1,165 @@
+import {
+  CancelKeyDeletionCommand, EnableKeyCommand, EnableKeyRotationCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand,
+  KMSClient, ListResourceTagsCommand,
+} from '@aws-sdk/client-kms';
+import { isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { SentinelError } from '../../errors';
+import { pick } from '../../events/normalise';
+import { arnParts, type KeyInfo } from '../../kms/key-resolver';
+import type { ActionResult, Rule, RuleContext } from '../contract';
+import { evaluateKmsKey, type KeyDetails, type KeyUsage, type KmsKeyState } from './evaluate';
+import { countKeyUsers } from './usage';
+
+const kms = (ctx: RuleContext, region: string): KMSClient => ctx.clients.get(KMSClient, { ...ctx.scope, region });
+
+const PENDING = new Set(['PendingDeletion', 'PendingReplicaDeletion']);
+
+/** Key events name the key by id or ARN; the ARN in `resources` carries the key's own region, so prefer it. */
+const keyIds = (d: Record<string, unknown>): string[] => {
+  const id = pick(d, 'requestParameters', 'keyId');
+  if (!id) return [];
+  if (id.startsWith('arn:')) return [id];
+  const resources = Array.isArray(d.resources) ? d.resources : [];
+  const arn = resources.map((r) => pick(r, 'ARN') ?? pick(r, 'arn')).find((a) => a?.endsWith(`:key/${id}`));
+  return [arn ?? id];
+};
+
+const readRotation = async (arn: string, region: string, usable: boolean, ctx: RuleContext): Promise<boolean | undefined> => {
+  try {
+    return (await kms(ctx, region).send(new GetKeyRotationStatusCommand({ KeyId: arn }))).KeyRotationEnabled === true;
+  } catch (e) {
+    // A key pending deletion or disabled refuses the call in AWS: rotation is then not the question.
+    if (!usable) return undefined;
+    throw translateAwsError(e, 'kms:GetKeyRotationStatus', arn);
+  }
+};
+
+const readPolicy = async (k: KeyInfo, ctx: RuleContext): Promise<string | undefined> => {
+  try {
+    return (await kms(ctx, k.region).send(new GetKeyPolicyCommand({ KeyId: k.arn, PolicyName: 'default' }))).Policy;
+  } catch (e) {
+    throw translateAwsError(e, 'kms:GetKeyPolicy', k.arn);
+  }
+};
+
+const describeKey = async (ref: string, region: string, ctx: RuleContext): Promise<KmsKeyState | undefined> => {
+  // Fresh: the event is about this key's state changing; a cached resolution would hide it.
+  const { current } = await ctx.keys.refresh(ref, region);
+  if (!current) return undefined;
+  const cmk = await ctx.keys.regionalCmk(region).catch((e: unknown) => {
+    if (e instanceof SentinelError && e.code === 'KEY_NOT_FOUND') return undefined;
+    throw e;
+  });
+  const key: KeyDetails = { arn: current.arn, keyId: current.keyId, state: current.state ?? 'Unknown', deletionDate: current.deletionDate };
+  const covered = ctx.policy.regions(region).includes(region);
+  if (!covered || !cmk || cmk.arn !== current.arn) return { kind: 'key', ref, region, cmkArn: covered ? cmk?.arn : undefined, key };
+  const unusable = PENDING.has(key.state) || key.state === 'Disabled';
+  key.rotation = await readRotation(current.arn, region, !unusable, ctx);
+  key.policy = await readPolicy(current, ctx);
+  let usage: KeyUsage | undefined;
+  if (unusable) {
+    // Loaded on use: the registry lists this rule too, a static import would be a cycle.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { RULES } = require('../registry') as typeof import('../registry');
+    usage = await countKeyUsers(current, region, RULES.filter((r) => r.type !== 'kms-key'), ctx);
+  }
+  return { kind: 'key', ref, region, cmkArn: cmk.arn, key, usage };
+};
+
+const describeAlias = async (alias: string, region: string, ctx: RuleContext): Promise<KmsKeyState> => {
+  const { current, previous } = await ctx.keys.refresh(alias, region);
+  return { kind: 'alias', alias, region, policyAlias: ctx.policy.doc.cmk.alias, target: current, pinned: ctx.policy.doc.cmk.keys?.[region], previous: previous?.arn };
+};
+
+const attempt = async (call: () => Promise<unknown>, action: string, arn: string): Promise<void> => {
+  try {
+    await call();
+  } catch (e) {
+    throw translateAwsError(e, action, arn);
+  }
+};
+
+const alertOnly = (detail: string): ActionResult => ({ changed: false, taken: 'REPORT', detail });
+
+export const kmsKeyRule: Rule<KmsKeyState> = {
+  type: 'kms-key',
+  service: 'kms',
+  cloudTrail: [
+    {
+      eventSource: 'kms.amazonaws.com',
+      eventNames: ['DisableKey', 'ScheduleKeyDeletion', 'DisableKeyRotation', 'PutKeyPolicy'],
+      ids: keyIds,
+    },
+    {
+      eventSource: 'kms.amazonaws.com',
+      eventNames: ['DeleteAlias', 'UpdateAlias'],
+      ids: (d) => [pick(d, 'requestParameters', 'aliasName')].filter((x): x is string => !!x),
+    },
+  ],
+  configTypes: [],
+  permissions: {
+    read: ['kms:DescribeKey', 'kms:GetKeyRotationStatus', 'kms:GetKeyPolicy', 'kms:ListResourceTags'],
+    remediate: ['kms:CancelKeyDeletion', 'kms:EnableKey', 'kms:EnableKeyRotation'],
+    quarantine: [],
+  },
+
+  arn: (ref) => {
+    if (ref.id.startsWith('arn:')) return ref.id;
+    return `arn:aws:kms:${ref.region}:${ref.account}:${ref.id.startsWith('alias/') ? ref.id : `key/${ref.id}`}`;
+  },
+
+  async *list(ctx) {
+    // The CMK of the region, by ARN; aliases are judged only on their own events (no baseline to compare in a sweep).
+    if (!ctx.policy.regions(ctx.scope.region).includes(ctx.scope.region)) return;
+    yield (await ctx.keys.regionalCmk(ctx.scope.region)).arn;
+  },
+
+  describe(ref, ctx) {
+    const region = arnParts(ref.id)?.region ?? ref.region;
+    const alias = ref.id.startsWith('alias/') ? ref.id : /:alias\/.+$/.exec(ref.id)?.[0].slice(1);
+    return alias ? describeAlias(alias, region, ctx) : describeKey(ref.id, region, ctx);
+  },
+
+  evaluate: evaluateKmsKey,
+
+  async tags(state, ctx) {
+    if (state.kind !== 'key') return {};
+    try {
+      const out = await kms(ctx, state.region).send(new ListResourceTagsCommand({ KeyId: state.key.arn }));
+      return Object.fromEntries((out.Tags ?? []).map((t) => [t.TagKey ?? '', t.TagValue ?? '']));
+    } catch (e) {
+      if (isAwsNotFound(e)) return {};
+      throw translateAwsError(e, 'kms:ListResourceTags', state.key.arn);
+    }
+  },
+
+  async remediate(state, finding, ctx) {
+    if (state.kind === 'alias') return alertOnly('An alias is never repointed automatically: point it back at the CMK or update the policy (critical alert sent)');
+    const k = state.key;
+    const client = kms(ctx, state.region);
+    const done: string[] = [];
+    // The emulator (and only it) rejects ARNs on these four calls: the bare key id works in AWS too.
+    if (PENDING.has(k.state)) {
+      await attempt(() => client.send(new CancelKeyDeletionCommand({ KeyId: k.keyId })), 'kms:CancelKeyDeletion', k.arn);
+      done.push('cancelled the scheduled deletion');
+    }
+    if (PENDING.has(k.state) || k.state === 'Disabled') {
+      // CancelKeyDeletion leaves the key Disabled.
+      await attempt(() => client.send(new EnableKeyCommand({ KeyId: k.keyId })), 'kms:EnableKey', k.arn);
+      done.push('enabled the key');
+    }
+    const rotation = k.rotation ?? (await readRotation(k.arn, state.region, true, ctx));
+    if (rotation === false) {
+      await attempt(() => client.send(new EnableKeyRotationCommand({ KeyId: k.arn })), 'kms:EnableKeyRotation', k.arn);
+      done.push('turned automatic rotation on');
+    }
+    const manual = ['MISSING_GRANTS', 'KEY_POLICY_UNREADABLE', 'KEY_UNUSABLE'].includes(finding.reason ?? '');
+    if (done.length === 0) {
+      return alertOnly(manual ? `${finding.detail ?? ''}: key policies are never rewritten automatically; an operator must fix it` : 'Nothing to change');
+    }
+    return { changed: true, detail: `${done.join(', ')} on ${k.arn}` };
+  },
+
+  // A CMK cannot be fenced off: the critical alert is the quarantine.
+  quarantine: async () => alertOnly('Reported only: a key is never quarantined'),
+};

@@ -1,0 +1,144 @@
+import {
+  type Cluster, CreateClusterParameterGroupCommand, DescribeClusterParameterGroupsCommand, DescribeClusterParametersCommand, DescribeClustersCommand,
+  ModifyClusterCommand, ModifyClusterParameterGroupCommand, RedshiftClient,
+} from '@aws-sdk/client-redshift';
+import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { pick } from '../../events/normalise';
+import type { ResourceRef, Rule, RuleContext } from '../contract';
+import { evaluateParamGroupTls, type ParamGroupTlsState } from '../rds-tls/evaluate';
+import { type ParamGroupOps, remediateParamGroupTls } from '../rds-tls/remediate';
+
+export type RedshiftTlsState = ParamGroupTlsState & { family: string; tags: Record<string, string> };
+
+const PARAM = 'require_ssl';
+
+const redshift = (ctx: RuleContext): RedshiftClient => ctx.clients.get(RedshiftClient, ctx.scope);
+
+async function* allClusters(ctx: RuleContext): AsyncIterable<Cluster> {
+  let Marker: string | undefined;
+  do {
+    const out = await redshift(ctx).send(new DescribeClustersCommand({ Marker })).catch((e: unknown) => {
+      throw translateAwsError(e, 'redshift:DescribeClusters');
+    });
+    yield* out.Clusters ?? [];
+    Marker = out.Marker;
+  } while (Marker);
+}
+
+const readParam = async (group: string, ctx: RuleContext): Promise<string | undefined> => {
+  let Marker: string | undefined;
+  do {
+    const out = await redshift(ctx).send(new DescribeClusterParametersCommand({ ParameterGroupName: group, Marker })).catch((e: unknown) => {
+      throw translateAwsError(e, 'redshift:DescribeClusterParameters', group);
+    });
+    const hit = out.Parameters?.find((p) => p.ParameterName === PARAM);
+    if (hit) return hit.ParameterValue;
+    Marker = out.Marker;
+  } while (Marker);
+  return undefined;
+};
+
+const ops = (ctx: RuleContext): ParamGroupOps => ({
+  noun: 'cluster',
+  async createGroup(name, family, description) {
+    try {
+      await redshift(ctx).send(new CreateClusterParameterGroupCommand({ ParameterGroupName: name, ParameterGroupFamily: family, Description: description }));
+    } catch (e) {
+      if (awsErrorName(e) !== 'ClusterParameterGroupAlreadyExists' && awsErrorName(e) !== 'ClusterParameterGroupAlreadyExistsFault') throw translateAwsError(e, 'redshift:CreateClusterParameterGroup', name);
+    }
+  },
+  async setParam(group, param, value) {
+    await redshift(ctx).send(new ModifyClusterParameterGroupCommand({ ParameterGroupName: group, Parameters: [{ ParameterName: param, ParameterValue: value }] }))
+      .catch((e: unknown) => { throw translateAwsError(e, 'redshift:ModifyClusterParameterGroup', group); });
+  },
+  async attach(id, group) {
+    await redshift(ctx).send(new ModifyClusterCommand({ ClusterIdentifier: id, ClusterParameterGroupName: group }))
+      .catch((e: unknown) => { throw translateAwsError(e, 'redshift:ModifyCluster', id); });
+  },
+});
+
+/** Parameter-group events name the group: the reference says so, and the state covers every cluster on it. */
+const GROUP_PREFIX = 'pg:';
+
+const tagMap = (tags: { Key?: string; Value?: string }[] | undefined): Record<string, string> =>
+  Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+
+const describeGroup = async (ref: ResourceRef, ctx: RuleContext): Promise<RedshiftTlsState | undefined> => {
+  const group = ref.id.slice(GROUP_PREFIX.length);
+  let found;
+  try {
+    found = (await redshift(ctx).send(new DescribeClusterParameterGroupsCommand({ ParameterGroupName: group }))).ParameterGroups?.[0];
+  } catch (e) {
+    if (isAwsNotFound(e, ['ClusterParameterGroupNotFound', 'ClusterParameterGroupNotFoundFault'])) return undefined;
+    throw translateAwsError(e, 'redshift:DescribeClusterParameterGroups', group);
+  }
+  if (!found) return undefined;
+  const users: string[] = [];
+  for await (const c of allClusters(ctx)) if (c.ClusterParameterGroups?.some((g) => g.ParameterGroupName === group)) users.push(c.ClusterIdentifier ?? '');
+  return {
+    id: ref.id, region: ref.region, engine: 'redshift', group, isDefault: group.startsWith('default.'), family: found.ParameterGroupFamily ?? 'redshift-1.0',
+    param: PARAM, value: await readParam(group, ctx), sharedWith: users, groupRef: true, tags: tagMap(found.Tags),
+  };
+};
+
+export const redshiftTlsRule: Rule<RedshiftTlsState> = {
+  type: 'redshift-tls',
+  service: 'redshift',
+  cloudTrail: [{
+    eventSource: 'redshift.amazonaws.com',
+    eventNames: ['CreateCluster', 'ModifyCluster'],
+    ids: (d) => [pick(d, 'requestParameters', 'newClusterIdentifier') ?? pick(d, 'requestParameters', 'clusterIdentifier')].filter((x): x is string => !!x),
+  }, {
+    eventSource: 'redshift.amazonaws.com',
+    eventNames: ['ModifyClusterParameterGroup', 'ResetClusterParameterGroup'],
+    ids: (d) => [pick(d, 'requestParameters', 'parameterGroupName')].filter((x): x is string => !!x).map((g) => `${GROUP_PREFIX}${g}`),
+  }],
+  configTypes: [],
+  permissions: {
+    read: ['redshift:DescribeClusters', 'redshift:DescribeClusterParameters', 'redshift:DescribeClusterParameterGroups'],
+    remediate: ['redshift:CreateClusterParameterGroup', 'redshift:ModifyClusterParameterGroup', 'redshift:ModifyCluster'],
+    quarantine: [],
+  },
+
+  arn: (ref) => (ref.id.startsWith(GROUP_PREFIX)
+    ? `arn:aws:redshift:${ref.region}:${ref.account}:parametergroup:${ref.id.slice(GROUP_PREFIX.length)}`
+    : `arn:aws:redshift:${ref.region}:${ref.account}:cluster:${ref.id}`),
+
+  async *list(ctx) {
+    for await (const c of allClusters(ctx)) if (c.ClusterIdentifier) yield c.ClusterIdentifier;
+  },
+
+  async describe(ref, ctx) {
+    if (ref.id.startsWith(GROUP_PREFIX)) return describeGroup(ref, ctx);
+    let cluster: Cluster | undefined;
+    try {
+      cluster = (await redshift(ctx).send(new DescribeClustersCommand({ ClusterIdentifier: ref.id }))).Clusters?.[0];
+    } catch (e) {
+      if (isAwsNotFound(e) || awsErrorName(e) === 'ClusterNotFound') return undefined;
+      throw translateAwsError(e, 'redshift:DescribeClusters', ref.id);
+    }
+    if (!cluster) return undefined;
+    const group = cluster.ClusterParameterGroups?.[0]?.ParameterGroupName ?? 'default.redshift-1.0';
+    const isDefault = group.startsWith('default.');
+    const sharedWith: string[] = [];
+    if (!isDefault) {
+      for await (const other of allClusters(ctx)) {
+        if (other.ClusterIdentifier !== ref.id && other.ClusterParameterGroups?.some((g) => g.ParameterGroupName === group)) sharedWith.push(other.ClusterIdentifier ?? '');
+      }
+    }
+    return {
+      id: ref.id, region: ref.region, engine: 'redshift', group, isDefault, family: isDefault ? group.slice('default.'.length) : 'redshift-1.0',
+      param: PARAM, value: await readParam(group, ctx), sharedWith,
+      // DescribeClusters carries the tags: no second call.
+      tags: tagMap(cluster.Tags),
+    };
+  },
+
+  evaluate: evaluateParamGroupTls,
+
+  tags: async (state) => state.tags,
+
+  remediate: (state, _finding, ctx) => remediateParamGroupTls(state, ops(ctx), 'true', ctx),
+
+  quarantine: async () => ({ changed: false, taken: 'REPORT', detail: 'Reported only: a cluster without enforced TLS is not quarantined' }),
+};

@@ -1,0 +1,69 @@
+import { GetBucketPolicyCommand, ListBucketsCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { pick } from '../../events/normalise';
+import type { Rule, RuleContext } from '../contract';
+import { readBucketTags } from '../s3-bucket/s3-tags';
+import { evaluateS3Tls, mergeTlsStatement, type S3TlsState, TLS_SID } from './evaluate';
+
+const s3 = (ctx: RuleContext): S3Client => ctx.clients.get(S3Client, ctx.scope);
+
+const readPolicy = async (bucket: string, ctx: RuleContext): Promise<string | undefined | 'GONE'> => {
+  try {
+    return (await s3(ctx).send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? undefined;
+  } catch (e) {
+    if (awsErrorName(e) === 'NoSuchBucketPolicy') return undefined;
+    if (isAwsNotFound(e)) return 'GONE';
+    throw translateAwsError(e, 's3:GetBucketPolicy', bucket);
+  }
+};
+
+export const s3TlsRule: Rule<S3TlsState> = {
+  type: 's3-tls',
+  service: 's3',
+  cloudTrail: [{
+    eventSource: 's3.amazonaws.com',
+    eventNames: ['CreateBucket', 'PutBucketPolicy', 'DeleteBucketPolicy'],
+    ids: (d) => [pick(d, 'requestParameters', 'bucketName')].filter((x): x is string => !!x),
+  }],
+  configTypes: [],
+  permissions: {
+    read: ['s3:ListAllMyBuckets', 's3:GetBucketPolicy', 's3:GetBucketTagging'],
+    remediate: ['s3:PutBucketPolicy'],
+    quarantine: [],
+  },
+
+  arn: (ref) => `arn:aws:s3:::${ref.id}`,
+
+  async *list(ctx) {
+    const out = await s3(ctx).send(new ListBucketsCommand({ BucketRegion: ctx.scope.region })).catch((e: unknown) => {
+      throw translateAwsError(e, 's3:ListAllMyBuckets');
+    });
+    for (const b of out.Buckets ?? []) {
+      if (b.Name && (!b.BucketRegion || b.BucketRegion === ctx.scope.region)) yield b.Name;
+    }
+  },
+
+  async describe(ref, ctx) {
+    const policy = await readPolicy(ref.id, ctx);
+    if (policy === 'GONE') return undefined;
+    return { bucket: ref.id, region: ref.region, policy };
+  },
+
+  evaluate: evaluateS3Tls,
+
+  tags: (state, ctx) => readBucketTags(state.bucket, ctx),
+
+  async remediate(state, _finding, ctx) {
+    // Throws INVALID_DOCUMENT for a policy that is not JSON or would grow past S3's limit.
+    const merged = mergeTlsStatement(state.policy, state.bucket);
+    if (merged === undefined) return { changed: false, detail: 'The bucket policy already denies plain-HTTP requests' };
+    try {
+      await s3(ctx).send(new PutBucketPolicyCommand({ Bucket: state.bucket, Policy: merged }));
+    } catch (e) {
+      throw translateAwsError(e, 's3:PutBucketPolicy', state.bucket);
+    }
+    return { changed: true, detail: `Added the Deny statement ${TLS_SID} (aws:SecureTransport=false) to the bucket policy; every other statement kept` };
+  },
+
+  quarantine: async () => ({ changed: false, taken: 'REPORT', detail: 'Reported only: a bucket without a TLS policy is not quarantined' }),
+};
