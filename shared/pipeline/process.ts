@@ -3,7 +3,7 @@ import { auditRecord, isAuditable } from '../audit/audit';
 import { translateAwsError } from '../aws/errors';
 import { SentinelError } from '../errors';
 import { normalise, type TriggerInfo } from '../events/normalise';
-import { redact } from '../redact';
+import { forLog, redact } from '../redact';
 import type { Finding, ResourceRef, RuleContext } from '../rules/contract';
 import { RULES, ruleFor } from '../rules/registry';
 import { detectTamper, isServiceActor, tamperAlert } from '../tamper/tamper';
@@ -112,7 +112,7 @@ export const recordAudit = async (outcome: Outcome, trigger: TriggerInfo, deps: 
     return outcome;
   } catch (e) {
     const err = translateAwsError(e, 'audit:append');
-    deps.log.error('audit record not written', redact({ code: err.code, error: err.message, resource: outcome.ref }));
+    deps.log.error('audit record not written', forLog({ code: err.code, error: err.message, resource: outcome.ref }));
     return { ...outcome, error: { code: err.code, message: `audit record not written: ${err.message}`, retryable: true } };
   }
 };
@@ -143,7 +143,7 @@ const reportTamper = async (event: unknown, deps: PipelineDeps): Promise<EventRe
 export const processEvent = async (event: unknown, deps: PipelineDeps): Promise<EventResult> => {
   const n = normalise(event, RULES);
   if (n.kind === 'invalid') {
-    deps.log.error('invalid event', redact({ code: n.error.code, error: n.error.message, ...n.error.details }));
+    deps.log.error('invalid event', forLog({ code: n.error.code, error: n.error.message, ...n.error.details }));
     return { kind: 'invalid', outcomes: [], message: n.error.message, error: n.error.toJSON() };
   }
   // Tampering rides on the one log line of the event (and its own CRITICAL alert).
@@ -152,14 +152,14 @@ export const processEvent = async (event: unknown, deps: PipelineDeps): Promise<
   // The service's own changes come back as events; they evaluate compliant and stop. Marked, never relied on.
   const own = n.trigger && isServiceActor(n.trigger.actor, deps.policy) ? { ownChange: true } : {};
   if (n.kind === 'ignored') {
-    const line = redact({ reason: n.reason, message: n.message, eventName: n.trigger?.eventName, eventId: n.trigger?.eventId, ...own, ...tamperLine });
-    if (tamper) deps.log.error('tamper detected', { ...line, actor: n.trigger?.actor, detail: tamper.alert.detail });
+    const line = forLog({ reason: n.reason, message: n.message, eventName: n.trigger?.eventName, eventId: n.trigger?.eventId, ...own, ...tamperLine });
+    if (tamper) deps.log.error('tamper detected', forLog({ ...line, actor: n.trigger?.actor, detail: tamper.alert.detail }));
     else deps.log.info('event ignored', line);
     return { kind: 'ignored', outcomes: [], message: n.message, ...(tamper ? { tamper } : {}) };
   }
   const outcomes = await Promise.all(n.refs.map((ref) => handleResource(ref, n.trigger, deps)));
   for (const o of outcomes) {
-    const line = redact({
+    const line = forLog({
       resource: o.ref, status: o.status, reason: o.reason, action: o.action, result: o.result, eventName: n.trigger.eventName, eventId: n.trigger.eventId, error: o.error,
       ...(o.duplicate ? { duplicate: true } : {}), ...own, ...tamperLine,
     });
