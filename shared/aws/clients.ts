@@ -14,8 +14,6 @@ export interface ClientSettings {
   endpoint?: string;
   maxAttempts: number;
   credentials?: AwsCredentialIdentity;
-  /** Default adaptive (client-side rate limiting for sweeps); standard = backoff only. */
-  retryMode?: 'standard' | 'adaptive';
 }
 
 // Every SDK v3 client constructor has this shape; the factory needs nothing more.
@@ -48,13 +46,13 @@ export class ClientFactory {
   }
 
   private config(scope: AwsScope): Record<string, unknown> {
-    const { endpoint, maxAttempts, credentials, retryMode = 'adaptive' } = this.settings;
+    const { endpoint, maxAttempts, credentials } = this.settings;
     return {
       region: scope.region,
       maxAttempts,
       // Adaptive mode adds client-side rate limiting on top of backoff: the
       // right behaviour for a sweep that runs into RDS/KMS account limits.
-      retryMode,
+      retryMode: 'adaptive',
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
