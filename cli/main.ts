@@ -1,20 +1,34 @@
 import { readFileSync } from 'node:fs';
+import { causeOf, redrive, sendDeadLetter } from '../shared/dlq/dead-letter';
 import { isSentinelError } from '../shared/errors';
 import { buildDeps } from '../shared/pipeline/context';
-import { processEvent } from '../shared/pipeline/process';
+import { hasRetryableFailure, processEvent } from '../shared/pipeline/process';
 
 const USAGE = `cmk-sentinel — keeps AWS data stores on the regional customer-managed KMS key
 
 Usage:
-  cmk-sentinel handle FILE|-      run one EventBridge event (as Lambda receives it) through the pipeline
+  cmk-sentinel handle FILE|- [--dlq QUEUE_URL]
+                                  run one EventBridge event (as Lambda receives it) through the pipeline;
+                                  an event that fails for a retryable reason goes to the dead-letter queue
+                                  (--dlq or CMK_SENTINEL_DLQ_URL) with its cause, like the Lambda's onFailure
+  cmk-sentinel redrive --queue QUEUE_URL [--max N]
+                                  re-process the dead letters on a queue (Lambda destination, EventBridge DLQ
+                                  or local format); each one that now goes through is deleted
   cmk-sentinel help
 
 Environment: AWS_REGION, AWS_ENDPOINT_URL (e.g. a local emulator), CMK_SENTINEL_POLICY (policy file),
-ALERT_TOPIC_ARN (SNS topic; without it alerts are printed).`;
+ALERT_TOPIC_ARN (SNS topic; without it alerts are printed), CMK_SENTINEL_DLQ_URL, CMK_SENTINEL_AUDIT_FILE
+(append-only JSONL audit trail), IDEMPOTENCY_TABLE / AUDIT_TABLE (DynamoDB, as in the Lambda).`;
+
+const option = (args: string[], name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const region = () => process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
 
 const readInput = (file: string): string => (file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8'));
 
-export const handle = async (file: string, out: (s: string) => void): Promise<number> => {
+export const handle = async (file: string, out: (s: string) => void, dlq = process.env.CMK_SENTINEL_DLQ_URL): Promise<number> => {
   let event: unknown;
   try {
     event = JSON.parse(readInput(file));
@@ -25,7 +39,13 @@ export const handle = async (file: string, out: (s: string) => void): Promise<nu
   const deps = buildDeps();
   const result = await processEvent(event, deps);
   const alerts = 'alerts' in deps.alerts ? (deps.alerts as { alerts: unknown[] }).alerts : undefined;
-  out(JSON.stringify({ ...result, ...(alerts ? { alerts } : {}) }, null, 2));
+  let deadLetter: unknown;
+  if (dlq && hasRetryableFailure(result)) {
+    const cause = causeOf(result);
+    await sendDeadLetter(deps.clients, dlq, region(), event, cause, deps.now());
+    deadLetter = { queue: dlq, cause };
+  }
+  out(JSON.stringify({ ...result, ...(alerts ? { alerts } : {}), ...(deadLetter ? { deadLetter } : {}) }, null, 2));
   return result.kind === 'invalid' || result.outcomes.some((o) => o.status === 'ERROR') ? 1 : 0;
 };
 
@@ -35,7 +55,15 @@ export const main = async (argv: string[], out: (s: string) => void = (s) => pro
     switch (command) {
       case 'handle':
         if (!rest[0]) { out(USAGE); return 2; }
-        return await handle(rest[0], out);
+        return await handle(rest[0], out, option(rest, '--dlq') ?? process.env.CMK_SENTINEL_DLQ_URL);
+      case 'redrive': {
+        const queue = option(rest, '--queue');
+        if (!queue) { out(USAGE); return 2; }
+        const max = option(rest, '--max');
+        const report = await redrive(queue, buildDeps(), { region: region(), max: max ? Number(max) : undefined });
+        out(JSON.stringify(report, null, 2));
+        return report.stillFailing + report.unreadable === 0 ? 0 : 1;
+      }
       case undefined:
       case 'help':
       case '--help':

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'KEY_NOT_FOUND'
   | 'VERIFICATION_FAILED'
   | 'UNSAFE_ENDPOINT'
+  | 'DUPLICATE_IN_PROGRESS'
   | 'AWS_ERROR';
 
 export class SentinelError extends Error {

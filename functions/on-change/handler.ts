@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { SentinelError } from '../../shared/errors';
 import { logger } from '../../shared/logger';
 import { buildDeps, type PipelineDeps } from '../../shared/pipeline/context';
@@ -10,15 +11,20 @@ import { type EventResult, hasRetryableFailure, processEvent } from '../../share
 const metrics = new Metrics({ namespace: 'cmk-sentinel', serviceName: 'on-change' });
 let deps: PipelineDeps | undefined;
 
-export const onChange = async (event: unknown): Promise<EventResult> => {
-  deps ??= buildDeps();
-  const result = await processEvent(event, deps);
+/** The handler over given dependencies (tests pass an SDK-free pipeline; the Lambda builds them once per cold start). */
+export const makeOnChange = (getDeps: () => PipelineDeps) => async (event: unknown, context?: Context): Promise<EventResult> => {
+  const d = getDeps();
+  // An in-progress idempotency record then expires with this invocation, so a timed-out run can be retried.
+  if (context?.getRemainingTimeInMillis) d.once?.registerLambdaContext?.(context);
+  const result = await processEvent(event, d);
   for (const o of result.outcomes) metrics.addMetric(o.status === 'NON_COMPLIANT' ? `action_${o.action}` : `status_${o.status}`, MetricUnit.Count, 1);
   // Throwing hands the event back to Lambda's async retries and then the DLQ; only worth it when a retry can help.
   if (hasRetryableFailure(result)) {
-    throw new SentinelError('AWS_UNAVAILABLE', 'transient failure; the event will be retried', { retryable: true, details: { outcomes: result.outcomes.filter((o) => o.error) } });
+    throw new SentinelError('AWS_UNAVAILABLE', 'transient failure; the event will be retried', { retryable: true, details: { failed: result.outcomes.filter((o) => o.error).map((o) => ({ resource: o.ref, error: o.error })) } });
   }
   return result;
 };
+
+export const onChange = makeOnChange(() => (deps ??= buildDeps()));
 
 export const handler = middy(onChange).use(injectLambdaContext(logger)).use(logMetrics(metrics));

@@ -23,6 +23,11 @@ export interface Outcome {
   actionDetail?: string;
   error?: { code: string; message: string; retryable: boolean; missingPermission?: string };
   severity?: Severity;
+  /** The resource's state before and after the action (kept only when an audit log is configured). */
+  before?: unknown;
+  after?: unknown;
+  /** A repeated delivery answered from the idempotency store: nothing was done again. */
+  duplicate?: boolean;
 }
 
 export const ALERT_SCHEMA = 'cmk-sentinel.alert/v1';

@@ -161,3 +161,10 @@ export const pick = (obj: unknown, ...path: string[]): string | undefined => {
   }
   return str(cur);
 };
+
+/** The CloudTrail record an event carries (EventBridge delivery or a bare record), or undefined. */
+export const cloudTrailRecord = (event: unknown): { envelope: Record<string, unknown>; detail: Record<string, unknown> } | undefined => {
+  if (!isObj(event)) return undefined;
+  const { envelope, detailType, detail } = unwrap(event);
+  return detailType === 'AWS API Call via CloudTrail' && isObj(detail) ? { envelope, detail } : undefined;
+};

@@ -1,4 +1,7 @@
 import { type AlertSink, alertSinkFromEnv } from '../alerts/publisher';
+import { type AuditLog, JsonlAuditLog } from '../audit/audit';
+import { DynamoDbAuditLog } from '../audit/dynamodb';
+import { type Once, PowertoolsOnce } from '../idempotency/once';
 import { type AwsScope, ClientFactory } from '../aws/clients';
 import { KeyResolver } from '../kms/key-resolver';
 import { type Log, logger } from '../logger';
@@ -18,7 +21,24 @@ export interface PipelineDeps {
   mode?: Mode;
   /** The account the service runs in; other accounts are reached by assuming the policy's role. */
   homeAccount?: string;
+  /** De-duplicates deliveries per (event, resource); absent = every delivery runs (local runs). */
+  once?: Once;
+  /** Append-only record of every action; absent = none kept. */
+  audit?: AuditLog;
 }
+
+const regionOf = (env: NodeJS.ProcessEnv) => env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+
+/** IDEMPOTENCY_TABLE turns on de-duplication (the Lambda sets it). */
+export const onceFromEnv = (clients: ClientFactory, env: NodeJS.ProcessEnv = process.env): Once | undefined =>
+  env.IDEMPOTENCY_TABLE ? new PowertoolsOnce(clients, env.IDEMPOTENCY_TABLE, regionOf(env)) : undefined;
+
+/** AUDIT_TABLE (DynamoDB, the Lambda) or CMK_SENTINEL_AUDIT_FILE (JSONL, local runs). */
+export const auditFromEnv = (clients: ClientFactory, env: NodeJS.ProcessEnv = process.env): AuditLog | undefined => {
+  if (env.AUDIT_TABLE) return new DynamoDbAuditLog(clients, env.AUDIT_TABLE, regionOf(env));
+  if (env.CMK_SENTINEL_AUDIT_FILE) return new JsonlAuditLog(env.CMK_SENTINEL_AUDIT_FILE);
+  return undefined;
+};
 
 export const buildDeps = (overrides: Partial<PipelineDeps> = {}, env: NodeJS.ProcessEnv = process.env): PipelineDeps => {
   const clients = overrides.clients ?? new ClientFactory();
@@ -33,6 +53,8 @@ export const buildDeps = (overrides: Partial<PipelineDeps> = {}, env: NodeJS.Pro
     homeAccount: overrides.homeAccount ?? env.CMK_SENTINEL_ACCOUNT_ID,
     dryRun: overrides.dryRun,
     mode: overrides.mode,
+    once: 'once' in overrides ? overrides.once : onceFromEnv(clients, env),
+    audit: 'audit' in overrides ? overrides.audit : auditFromEnv(clients, env),
   };
 };
 

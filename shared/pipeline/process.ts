@@ -1,9 +1,12 @@
-import { type Outcome, shouldAlert, toAlert } from '../alerts/alert';
+import { type Alert, type Outcome, shouldAlert, toAlert } from '../alerts/alert';
+import { auditRecord, isAuditable } from '../audit/audit';
 import { translateAwsError } from '../aws/errors';
 import { SentinelError } from '../errors';
 import { normalise, type TriggerInfo } from '../events/normalise';
+import { forLog, redact } from '../redact';
 import type { Finding, ResourceRef, RuleContext } from '../rules/contract';
 import { RULES, ruleFor } from '../rules/registry';
+import { detectTamper, isServiceActor, tamperAlert } from '../tamper/tamper';
 import { type PipelineDeps, scopeFor } from './context';
 
 const fromFinding = (ref: ResourceRef, arn: string, f: Finding): Omit<Outcome, 'action' | 'result'> => ({
@@ -44,8 +47,11 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
 
     const mode = deps.dryRun ? 'report' : deps.mode ?? deps.policy.modeFor(ref.type);
     if (mode === 'report') return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED' };
+    // Before/after state is kept for the audit trail only.
+    const keep = deps.audit !== undefined;
+    if (keep) partial = { ...partial, before: state };
     if (deps.policy.isExempt(await rule.tags(state, ctx))) {
-      return { ...base, action: 'SKIP_EXEMPT', result: 'NOT_ATTEMPTED', actionDetail: `Tagged ${deps.policy.doc.exemptTag}=true: reported, not touched` };
+      return { ...base, ...(keep ? { before: state, after: state } : {}), action: 'SKIP_EXEMPT', result: 'NOT_ATTEMPTED', actionDetail: `Tagged ${deps.policy.doc.exemptTag}=true: reported, not touched` };
     }
 
     // What AWS cannot do to this resource: fall back remediate → quarantine → report, and say why.
@@ -55,25 +61,26 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
     if (act === 'remediate' && limits.remediate) { notes.push(`cannot re-encrypt: ${limits.remediate}`); act = 'quarantine'; }
     if (act === 'quarantine' && limits.quarantine) {
       notes.push(`cannot quarantine: ${limits.quarantine}`);
-      return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: notes.join('; ') };
+      return { ...base, ...(keep ? { before: state } : {}), action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: notes.join('; ') };
     }
 
     if (act === 'quarantine') {
-      partial = { ...base, action: 'QUARANTINE' };
+      partial = { ...partial, action: 'QUARANTINE' };
       const done = await rule.quarantine(state, finding, ctx);
       if (done.taken === 'REPORT') return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
       const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
-      return { ...base, action: 'QUARANTINE', result, actionDetail: [...notes, notes.length ? `quarantined instead: ${done.detail}` : done.detail].join('; ') };
+      const states = keep ? { before: state, after: await rule.describe(ref, ctx) } : {};
+      return { ...base, ...states, action: 'QUARANTINE', result, actionDetail: [...notes, notes.length ? `quarantined instead: ${done.detail}` : done.detail].join('; ') };
     }
 
-    partial = { ...base, action: 'REMEDIATE' };
+    partial = { ...partial, action: 'REMEDIATE' };
     const done = await rule.remediate(state, finding, ctx);
-    if (done.taken === 'REPORT') return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
+    if (done.taken === 'REPORT') return { ...base, ...(keep ? { before: state } : {}), action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
     if (done.taken === 'QUARANTINE') {
       const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
-      return { ...base, action: 'QUARANTINE', result, actionDetail: done.detail };
+      return { ...base, ...(keep ? { before: state, after: await rule.describe(ref, ctx) } : {}), action: 'QUARANTINE', result, actionDetail: done.detail };
     }
-    if (done.pending) return { ...base, action: 'REMEDIATE', result: done.changed ? 'PENDING' : 'UNCHANGED', actionDetail: done.detail };
+    if (done.pending) return { ...base, ...(keep ? { before: state } : {}), action: 'REMEDIATE', result: done.changed ? 'PENDING' : 'UNCHANGED', actionDetail: done.detail };
     // Verify with a fresh read: the action's own response is not proof. Where the rule
     // made a compliant replacement (a copy), that is what is verified.
     const verifyRef = done.replacement ? { ...ref, id: done.replacement } : ref;
@@ -82,6 +89,7 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
     const verified = check?.status === 'COMPLIANT';
     return {
       ...base,
+      ...(keep ? { before: state, after } : {}),
       action: 'REMEDIATE',
       result: !verified ? 'VERIFICATION_FAILED' : done.replacement && !done.changed ? 'UNCHANGED' : 'VERIFIED',
       actionDetail: verified ? done.detail : `${done.detail}; re-read shows ${check ? `${check.status} ${check.reason ?? ''}`.trim() : 'the resource gone'}`,
@@ -94,6 +102,8 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
 export interface EventResult {
   kind: 'resources' | 'ignored' | 'invalid';
   outcomes: Outcome[];
+  /** A CRITICAL alert for tampering with the service itself, and whether it was delivered. */
+  tamper?: { alert: Alert; delivered: boolean };
   message?: string;
   error?: ReturnType<SentinelError['toJSON']>;
 }
@@ -102,7 +112,7 @@ export interface EventResult {
 export const publishAlert = async (outcome: Outcome, trigger: TriggerInfo, deps: PipelineDeps): Promise<Outcome> => {
   if (!shouldAlert(outcome)) return outcome;
   try {
-    await deps.alerts.publish(toAlert(outcome, trigger, deps.now()));
+    await deps.alerts.publish(redact(toAlert(outcome, trigger, deps.now())));
     return outcome;
   } catch (e) {
     const err = translateAwsError(e, 'sns:Publish');
@@ -112,29 +122,70 @@ export const publishAlert = async (outcome: Outcome, trigger: TriggerInfo, deps:
   }
 };
 
-/** One resource through the pipeline and, where it deserves one, an alert. Used by events and the backfill alike. */
-export const handleResource = async (ref: ResourceRef, trigger: TriggerInfo, deps: PipelineDeps): Promise<Outcome> =>
-  publishAlert(await evaluateAndAct(ref, deps), trigger, deps);
+/** Every action goes to the append-only audit log; an unrecorded action is retried like an undelivered alert. */
+export const recordAudit = async (outcome: Outcome, trigger: TriggerInfo, deps: PipelineDeps): Promise<Outcome> => {
+  if (!deps.audit || !isAuditable(outcome)) return outcome;
+  try {
+    await deps.audit.append(auditRecord(outcome, trigger, deps.now()));
+    return outcome;
+  } catch (e) {
+    const err = translateAwsError(e, 'audit:append');
+    deps.log.error('audit record not written', forLog({ code: err.code, error: err.message, resource: outcome.ref }));
+    return { ...outcome, error: { code: err.code, message: `audit record not written: ${err.message}`, retryable: true } };
+  }
+};
+
+/**
+ * One resource through the pipeline, an alert where it deserves one, and an audit
+ * record. Used by events and the backfill alike. With an idempotency store, a
+ * repeated (event, resource) returns the first outcome and does nothing again.
+ */
+export const handleResource = async (ref: ResourceRef, trigger: TriggerInfo, deps: PipelineDeps): Promise<Outcome> => {
+  const work = async () => recordAudit(await publishAlert(await evaluateAndAct(ref, deps), trigger, deps), trigger, deps);
+  return deps.once && trigger.eventId ? deps.once.run({ eventId: trigger.eventId, ref }, work) : work();
+};
+
+const reportTamper = async (event: unknown, deps: PipelineDeps): Promise<EventResult['tamper']> => {
+  const finding = detectTamper(event, deps.policy);
+  if (!finding) return undefined;
+  const alert = redact(tamperAlert(finding, deps.now()));
+  try {
+    await deps.alerts.publish(alert);
+    return { alert, delivered: true };
+  } catch {
+    return { alert, delivered: false };
+  }
+};
 
 /** One EventBridge event through the whole pipeline; one structured log line per outcome. */
 export const processEvent = async (event: unknown, deps: PipelineDeps): Promise<EventResult> => {
   const n = normalise(event, RULES);
   if (n.kind === 'invalid') {
-    deps.log.error('invalid event', { code: n.error.code, error: n.error.message, ...n.error.details });
+    deps.log.error('invalid event', forLog({ code: n.error.code, error: n.error.message, ...n.error.details }));
     return { kind: 'invalid', outcomes: [], message: n.error.message, error: n.error.toJSON() };
   }
+  // Tampering rides on the one log line of the event (and its own CRITICAL alert).
+  const tamper = await reportTamper(event, deps);
+  const tamperLine = tamper ? { tamper: { reason: tamper.alert.reason, target: tamper.alert.resource, delivered: tamper.delivered } } : {};
+  // The service's own changes come back as events; they evaluate compliant and stop. Marked, never relied on.
+  const own = n.trigger && isServiceActor(n.trigger.actor, deps.policy) ? { ownChange: true } : {};
   if (n.kind === 'ignored') {
-    deps.log.info('event ignored', { reason: n.reason, message: n.message, eventName: n.trigger?.eventName, eventId: n.trigger?.eventId });
-    return { kind: 'ignored', outcomes: [], message: n.message };
+    const line = forLog({ reason: n.reason, message: n.message, eventName: n.trigger?.eventName, eventId: n.trigger?.eventId, ...own, ...tamperLine });
+    if (tamper) deps.log.error('tamper detected', forLog({ ...line, actor: n.trigger?.actor, detail: tamper.alert.detail }));
+    else deps.log.info('event ignored', line);
+    return { kind: 'ignored', outcomes: [], message: n.message, ...(tamper ? { tamper } : {}) };
   }
   const outcomes = await Promise.all(n.refs.map((ref) => handleResource(ref, n.trigger, deps)));
   for (const o of outcomes) {
-    const line = { resource: o.ref, status: o.status, reason: o.reason, action: o.action, result: o.result, eventName: n.trigger.eventName, eventId: n.trigger.eventId, error: o.error };
-    if (o.status === 'ERROR' || o.error) deps.log.error('resource failed', line);
+    const line = forLog({
+      resource: o.ref, status: o.status, reason: o.reason, action: o.action, result: o.result, eventName: n.trigger.eventName, eventId: n.trigger.eventId, error: o.error,
+      ...(o.duplicate ? { duplicate: true } : {}), ...own, ...tamperLine,
+    });
+    if (o.status === 'ERROR' || o.error || tamper) deps.log.error(tamper ? 'tamper detected' : 'resource failed', line);
     else deps.log.info('resource evaluated', line);
   }
-  return { kind: 'resources', outcomes };
+  return { kind: 'resources', outcomes, ...(tamper ? { tamper } : {}) };
 };
 
 /** A run worth retrying: something failed for a reason that may pass (throttling, outage, undelivered alert). */
-export const hasRetryableFailure = (r: EventResult): boolean => r.outcomes.some((o) => o.error?.retryable === true);
+export const hasRetryableFailure = (r: EventResult): boolean => r.outcomes.some((o) => o.error?.retryable === true) || r.tamper?.delivered === false;

@@ -1,6 +1,9 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RULES } from '../../shared/rules/registry';
+import { TAMPER_TRIGGERS } from '../../shared/tamper/tamper';
 import { RESOURCE_TYPES } from '../../shared/rules/type-ids';
-import { actionsOf, readServerlessYml, roleStatements } from '../support/serverless-yml';
+import { actionsOf, readServerlessYml, roleStatements, type Statement } from '../support/serverless-yml';
 
 const sls = readServerlessYml();
 const onChange = sls.functions.onChange;
@@ -8,7 +11,11 @@ type Pattern = { source: string[]; 'detail-type': string[]; detail: Record<strin
 const patterns: Pattern[] = onChange.events.map((e: { eventBridge: { pattern: Pattern } }) => e.eventBridge.pattern);
 
 // Actions the service itself needs, beyond what any rule declares.
-const SERVICE_ACTIONS = new Set(['sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt', 'sqs:SendMessage', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+const SERVICE_ACTIONS = new Set([
+  'sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt', 'sqs:SendMessage', 'logs:CreateLogStream', 'logs:PutLogEvents',
+  // idempotency store (Powertools) and the append-only audit table
+  'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem',
+]);
 
 describe('serverless.yml', () => {
   it('uses a Lambda runtime AWS still accepts and pins the framework major', () => {
@@ -21,7 +28,10 @@ describe('serverless.yml', () => {
   });
 
   it('the CloudTrail patterns name exactly the rules\' trigger events, and drop failed calls', () => {
-    const fromRules = new Set(RULES.flatMap((r) => r.cloudTrail.flatMap((t) => t.eventNames.map((n) => `${t.eventSource} ${n}`))));
+    const fromRules = new Set([
+      ...RULES.flatMap((r) => r.cloudTrail.flatMap((t) => t.eventNames.map((n) => `${t.eventSource} ${n}`))),
+      ...TAMPER_TRIGGERS.flatMap((t) => t.eventNames.map((n) => `${t.eventSource} ${n}`)),
+    ]);
     const fromYaml = new Set<string>();
     for (const p of patterns.filter((x) => x['detail-type'].includes('AWS API Call via CloudTrail'))) {
       expect(p.detail.errorCode).toEqual([{ exists: false }]);
@@ -46,7 +56,7 @@ describe('serverless.yml', () => {
   });
 
   it('the on-change role grants every permission the rules declare, and nothing else', () => {
-    const statements = roleStatements(sls, onChange.role);
+    const statements = roleStatements(sls, onChange.role).filter((st) => st.Effect === 'Allow');
     const granted = new Set(statements.flatMap(actionsOf));
     const declared = new Set(RULES.flatMap((r) => [...r.permissions.read, ...r.permissions.remediate, ...r.permissions.quarantine]));
     expect([...declared].filter((a) => !granted.has(a))).toEqual([]);
@@ -61,21 +71,127 @@ describe('serverless.yml', () => {
     expect(fromYaml).toEqual(fromRules);
   });
 
-  it('no statement allows every action, and no write action is on every resource', () => {
-    const isWrite = (a: string) => !/^[a-z0-9-]+:(Get|List|Describe)/.test(a);
-    // Actions the service authorization reference gives no resource type: grantable only on '*'.
-    const UNSCOPABLE = new Set(['elasticmapreduce:CreateSecurityConfiguration']);
-    for (const s of roleStatements(sls, onChange.role)) {
-      expect(actionsOf(s)).not.toContain('*');
-      for (const a of actionsOf(s)) expect(a.endsWith(':*')).toBe(false);
-      if (s.Resource === '*') expect(actionsOf(s).filter((a) => isWrite(a) && !UNSCOPABLE.has(a))).toEqual([]);
-    }
-  });
 
   it('the alert topic and the dead-letter queue are encrypted with a KMS key', () => {
     const r = sls.resources.Resources;
     expect(r.AlertTopic.Properties.KmsMasterKeyId).toEqual({ Ref: 'ServiceKey' });
     expect(r.OnChangeDlq.Properties.KmsMasterKeyId).toEqual({ Ref: 'ServiceKey' });
     expect(r.ServiceKey.Properties.EnableKeyRotation).toBe(true);
+  });
+});
+
+// ---- Least privilege, checked generically: every role, every statement, every encrypted store ----
+
+type Res = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const resources: Res = sls.resources.Resources;
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const roles = ofType('AWS::IAM::Role').map(([id]) => id);
+const allows = (roleId: string): Statement[] => roleStatements(sls, roleId).filter((s) => s.Effect === 'Allow');
+const resourcesOf = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+const READ = /^[a-z0-9-]+:(Get|List|Describe|Head|BatchGet|Query|Scan)/;
+// Actions AWS does not let you scope to a resource (checked against the service authorization reference).
+const UNSCOPABLE = new Set<string>(['elasticmapreduce:CreateSecurityConfiguration']);
+const isKmsKeyArn = (r: unknown): boolean => {
+  const getAtt = (r as { 'Fn::GetAtt'?: string[] })?.['Fn::GetAtt'];
+  if (getAtt) return getAtt[1] === 'Arn' && resources[getAtt[0] as string]?.Type === 'AWS::KMS::Key';
+  const text = typeof r === 'string' ? r : JSON.stringify(r);
+  return /:kms:[^:]*:[^:]*:key\//.test(text) && !/key\/\*$/.test(text);
+};
+
+/** A key/* resource narrowed to the policy's CMKs by their alias is as tight as naming them (the ARNs differ per region). */
+const scopedToCmkAlias = (s: Statement): boolean =>
+  JSON.stringify((s as { Condition?: unknown }).Condition ?? {}).includes('"kms:ResourceAliases"');
+
+/** Functions whose handler runs the rules (the registry through the pipeline): their role is held to the rules. */
+const runsRules = (fn: { handler: string }): boolean => {
+  const name = /\.build\/([^/]+)\//.exec(fn.handler)?.[1];
+  const file = join(__dirname, '..', '..', 'functions', name ?? '', 'handler.ts');
+  return existsSync(file) && /processEvent|handleResource|RULES|evaluateAndAct/.test(readFileSync(file, 'utf8'));
+};
+
+describe('least privilege (every role in serverless.yml)', () => {
+  const checked = { roles: 0, statements: 0, actions: 0 };
+  afterAll(() => console.info(`[figures] IAM: ${checked.roles} roles, ${checked.statements} statements, ${checked.actions} actions checked`));
+
+  it('every function has its own role from this template', () => {
+    for (const fn of Object.values(sls.functions) as { role?: string }[]) expect(roles).toContain(fn.role);
+  });
+
+  it('a function that runs the rules holds every permission they declare and nothing else', () => {
+    const declared = new Set(RULES.flatMap((r) => [...r.permissions.read, ...r.permissions.remediate, ...r.permissions.quarantine]));
+    const runners = (Object.values(sls.functions) as { role: string; handler: string }[]).filter(runsRules);
+    expect(runners.length).toBeGreaterThan(0);
+    // Beyond the rules' permissions a role may only touch the stack's own resources (its tables, queues, topic, bucket).
+    const ownOnly = (st: Statement) => resourcesOf(st).every((r) => {
+      const text = JSON.stringify(r);
+      return Object.keys(resources).some((id) => text.includes(`"${id}"`) || text.includes(`\${${id}`));
+    });
+    for (const fn of runners) {
+      const statements = allows(fn.role);
+      const granted = new Set(statements.flatMap(actionsOf));
+      expect([...declared].filter((a) => !granted.has(a))).toEqual([]);
+      const extra = statements.filter((st) => actionsOf(st).some((a) => !declared.has(a) && !SERVICE_ACTIONS.has(a)) && !ownOnly(st));
+      expect(extra.map((st) => st.Sid ?? actionsOf(st).join(','))).toEqual([]);
+    }
+  });
+
+  it('no Allow has Action "*" or "service:*"; no write action on Resource "*"; KMS writes only on key ARNs', () => {
+    for (const roleId of roles) {
+      checked.roles++;
+      for (const s of allows(roleId)) {
+        checked.statements++;
+        for (const a of actionsOf(s)) {
+          checked.actions++;
+          expect(a).not.toBe('*');
+          expect(a.endsWith(':*')).toBe(false);
+          const write = !READ.test(a);
+          if (write && resourcesOf(s).includes('*')) expect({ roleId, sid: s.Sid, action: a, scopable: !UNSCOPABLE.has(a) }).toEqual({ roleId, sid: s.Sid, action: a, scopable: false });
+          if (write && a.startsWith('kms:')) for (const r of resourcesOf(s)) expect({ sid: s.Sid, action: a, keyArn: isKmsKeyArn(r) || scopedToCmkAlias(s) }).toEqual({ sid: s.Sid, action: a, keyArn: true });
+        }
+      }
+    }
+  });
+
+  it('the audit table can be appended to and never rewritten by any role', () => {
+    const audit = Object.keys(resources).find((id) => id === 'AuditTable');
+    expect(audit).toBeDefined();
+    const onAudit = (s: Statement) => resourcesOf(s).some((r) => JSON.stringify(r).includes('"AuditTable"'));
+    for (const roleId of roles) {
+      const granted = allows(roleId).filter(onAudit).flatMap(actionsOf);
+      expect(granted.filter((a) => /^dynamodb:(UpdateItem|DeleteItem|BatchWriteItem|PartiQL|DeleteTable|UpdateTable|\*)/.test(a))).toEqual([]);
+    }
+    const denied = roleStatements(sls, 'OnChangeRole').filter((s) => s.Effect === 'Deny' && onAudit(s)).flatMap(actionsOf);
+    expect(denied).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:DeleteItem']));
+    expect(resources.AuditTable?.DeletionPolicy).toBe('Retain');
+    expect(resources.AuditTable?.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+  });
+
+  it('only the service may publish to the alert topic', () => {
+    for (const [, policy] of ofType('AWS::SNS::TopicPolicy')) {
+      const statements = policy.Properties.PolicyDocument.Statement as (Statement & { Principal?: unknown; Condition?: Record<string, Record<string, unknown>> })[];
+      expect(statements.filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Principal ?? '').includes('*'))).toEqual([]);
+      const guard = statements.find((s) => s.Effect === 'Deny' && s.Principal === '*' && actionsOf(s).includes('sns:Publish') && s.Condition?.ArnNotEquals?.['aws:PrincipalArn']);
+      expect(guard).toBeDefined();
+      const allowed = guard?.Condition?.ArnNotEquals?.['aws:PrincipalArn'] as { 'Fn::GetAtt': string[] }[];
+      for (const a of allowed) expect(roles).toContain(a['Fn::GetAtt'][0]);
+    }
+  });
+
+  it('every queue, topic, table and bucket is encrypted with a KMS key; the idempotency table expires records', () => {
+    const kms = (v: unknown) => v !== undefined && v !== null && v !== '' && !JSON.stringify(v).includes('alias/aws/');
+    for (const [, q] of ofType('AWS::SQS::Queue')) expect(kms(q.Properties.KmsMasterKeyId)).toBe(true);
+    for (const [, t] of ofType('AWS::SNS::Topic')) expect(kms(t.Properties.KmsMasterKeyId)).toBe(true);
+    const tables = ofType('AWS::DynamoDB::Table');
+    expect(tables.length).toBeGreaterThanOrEqual(2);
+    for (const [, t] of tables) {
+      expect(t.Properties.SSESpecification).toMatchObject({ SSEEnabled: true, SSEType: 'KMS' });
+      expect(kms(t.Properties.SSESpecification.KMSMasterKeyId)).toBe(true);
+    }
+    for (const [, b] of ofType('AWS::S3::Bucket')) {
+      const rule = b.Properties.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault;
+      expect(rule?.SSEAlgorithm).toMatch(/^aws:kms/);
+      expect(kms(rule?.KMSMasterKeyID)).toBe(true);
+    }
+    expect(resources.IdempotencyTable?.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
   });
 });

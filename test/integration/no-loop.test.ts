@@ -1,0 +1,75 @@
+import type { Alert } from '../../shared/alerts/alert';
+import { ClientFactory } from '../../shared/aws/clients';
+import { normalise } from '../../shared/events/normalise';
+import { processEvent } from '../../shared/pipeline/process';
+import type { ResourceRef } from '../../shared/rules/contract';
+import { RULES } from '../../shared/rules/registry';
+import type { DemoContext } from '../../scripts/demo/context';
+import { DEMO_PARTS } from '../../scripts/demo/parts';
+import { createKey } from '../../scripts/lib/estate';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
+import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
+import { eventSamples, replaceStrings } from '../support/samples';
+
+/**
+ * The service's own changes come back as events. For every rule in the registry
+ * (through its demo part, which builds a drifted estate of that type), let the
+ * service act, then feed back every event it listens to for each resource it
+ * touched (the events/<type>/ samples rewritten to name that resource, made by the
+ * service's own role): no further write may happen.
+ */
+const emu = useEmulator();
+let proxy: FaultProxy;
+const REGIONS = ['us-east-1', 'eu-west-1'] as const;
+const serviceRole = (region: string) => `arn:aws:sts::${ACCOUNT}:assumed-role/cmk-sentinel-prod-${region}-on-change/cmk-sentinel-prod-${region}-on-change`;
+
+beforeAll(async () => { proxy = await startFaultProxy(emu.current.endpoint); });
+afterAll(async () => { await proxy.close(); });
+
+/** A sample event of `type`, rewritten to name `ref` and to be made by the service's role. */
+const rewrite = (sample: unknown, ref: ResourceRef): unknown => {
+  const n = normalise(sample, RULES);
+  if (n.kind !== 'resources') return sample;
+  const from = n.refs[0] as ResourceRef;
+  const out = replaceStrings(sample, [[from.id, ref.id], [from.region, ref.region], [from.account, ref.account]]) as Record<string, unknown>;
+  const detail = out.detail as Record<string, unknown> | undefined;
+  out.id = `own-${Math.random().toString(16).slice(2)}`;
+  if (detail && typeof detail.userIdentity === 'object') detail.userIdentity = { type: 'AssumedRole', arn: serviceRole(ref.region), accountId: ref.account };
+  return out;
+};
+
+describe.each(['remediate', 'quarantine'] as const)('no loops in %s mode', (mode) => {
+  it('every event the service\'s own changes produce evaluates and stops: no further write', async () => {
+    await emu.current.reset();
+    const direct = emu.clients();
+    const cmks: DemoContext['cmks'] = {};
+    for (const r of REGIONS) cmks[r] = await createKey(direct, r, 'alias/data-platform');
+    const clients = new ClientFactory({ endpoint: proxy.endpoint, maxAttempts: 1, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const deps = testDeps(clients, { policy: testPolicy({ mode }) });
+    const ctx: DemoContext = { clients: direct, deps, regions: REGIONS, cmks, keyNames: {}, print: () => undefined };
+    for (const part of DEMO_PARTS) await part.run(ctx);
+
+    const acted = deps.alerts.alerts.filter((a: Alert) => (a.action.taken === 'REMEDIATE' || a.action.taken === 'QUARANTINE') && a.action.result !== 'FAILED');
+    expect(new Set(acted.map((a) => a.resource.type))).toEqual(new Set(RULES.map((r) => r.type)));
+    const samples = eventSamples();
+    let fed = 0;
+    const mark = proxy.log.length;
+    const alertsBefore = deps.alerts.alerts.length;
+    for (const a of acted) {
+      const ref = { type: a.resource.type, account: a.resource.account, region: a.resource.region, id: a.resource.id } as ResourceRef;
+      const own = samples.filter((s) => s.type === ref.type).map((s) => rewrite(s.event, ref));
+      const naming = own.filter((e) => { const n = normalise(e, RULES); return n.kind === 'resources' && n.refs.some((r) => r.id === ref.id); });
+      expect(naming.length).toBeGreaterThan(0);
+      for (const e of own) {
+        const result = await processEvent(e, deps);
+        fed++;
+        for (const o of result.outcomes) expect(o.status === 'COMPLIANT' || o.result === 'UNCHANGED' || o.status === 'NOT_APPLICABLE').toBe(true);
+      }
+    }
+    const writes = proxy.log.slice(mark).filter((r) => r.write && r.forwarded);
+    expect(writes).toEqual([]);
+    expect(deps.alerts.alerts.length).toBe(alertsBefore);
+    expect(deps.log.lines.filter((l) => l.extra.ownChange === true).length).toBeGreaterThan(0);
+    console.info(`[figures] no-loop (${mode}): ${acted.length} resources acted on, ${fed} own-change events fed back, ${writes.length} writes`);
+  }, 120_000);
+});
