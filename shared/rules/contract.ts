@@ -88,6 +88,11 @@ export interface Rule<S = unknown> {
   tags(state: S, ctx: RuleContext): Promise<Record<string, string>>;
   remediate(state: S, finding: Finding, ctx: RuleContext): Promise<ActionResult>;
   quarantine(state: S, finding: Finding, ctx: RuleContext): Promise<ActionResult>;
+  /**
+   * Optional, backfill only: after a verified re-key, rewrite data already stored
+   * under the old key (S3 objects). Idempotent; large jobs are handed to an AWS engine.
+   */
+  existingData?(ref: ResourceRef, ctx: RuleContext): Promise<ActionResult>;
 }
 
 /**
