@@ -90,7 +90,8 @@ export const runUnit = async (sweepId: string, unit: Unit, req: SweepRequest, en
   const key = unitKey(unit);
   const prior = await store.getUnit(sweepId, key);
   if (prior?.done) return { seen: prior.seen, error: prior.error };
-  const done = prior ? await store.doneIds(sweepId, key) : new Set<string>();
+  // Results may have landed before the unit's first cursor write: always ask (a fresh sweep's answer is empty).
+  const done = await store.doneIds(sweepId, key);
   const rule = ruleFor(unit.type as ResourceType);
   if (!rule) throw new SentinelError('UNKNOWN_RESOURCE_TYPE', `No rule for ${unit.type}`);
   const ctx: RuleContext = { clients: deps.clients, keys: deps.keys, policy: deps.policy, scope: scopeFor(deps, unit.account, unit.region) };
