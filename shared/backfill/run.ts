@@ -60,14 +60,11 @@ export const backfill = async (req: SweepRequest, run: BackfillRun): Promise<Bac
   const engine: SweepEngine = {
     deps, store, pacer: run.pacer,
     hooks: {
+      onPlan: (units) => { if (run.progress) progress = new Progress(run.progress, units); },
       onResult: (row) => progress?.result(row),
       onUnitDone: () => progress?.unitDone(),
     },
   };
-  if (run.progress) {
-    const units = (req.accounts?.length || 1) * (req.regions?.length || deps.policy.regions('us-east-1').length) * (req.types?.length || 1);
-    progress = new Progress(run.progress, units);
-  }
   const meta = await runSweep(req, engine);
   progress?.done();
   const report = await reportFor(meta, store);

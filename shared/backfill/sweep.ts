@@ -10,7 +10,7 @@ import type { ResourceRef, RuleContext } from '../rules/contract';
 import { RULES, ruleFor } from '../rules/registry';
 import type { ResourceType } from '../rules/type-ids';
 import { Pacer } from './pacing';
-import { type ResultRow, rowOf, type SweepStore, type Unit, unitKey } from './store';
+import { parseUnitKey, type ResultRow, rowOf, type SweepStore, type Unit, unitKey } from './store';
 
 /** The invoke payload (Lambda) and the CLI flags: everything optional. */
 export interface SweepRequest {
@@ -23,6 +23,7 @@ export interface SweepRequest {
 }
 
 export interface SweepHooks {
+  onPlan?(units: number): void;
   onResult?(row: ResultRow): void;
   onUnitDone?(unit: string, seen: number, error?: string): void;
 }
@@ -145,7 +146,8 @@ export const runSweep = async (req: SweepRequest, engine: SweepEngine) => {
   const meta = await openSweep(req, engine, planned);
   // A resumed sweep keeps its original plan and flags.
   const effective: SweepRequest = { ...req, dryRun: meta.dryRun, mode: meta.mode as Mode | undefined };
-  const units = meta.units.map((k) => planned.find((u) => unitKey(u) === k) ?? (() => { const [account = '', region = '', type = ''] = k.split('/'); return { account, region, type }; })());
+  const units = meta.units.map(parseUnitKey);
+  engine.hooks?.onPlan?.(units.length);
   const queue = [...units];
   const workers = Array.from({ length: Math.min(engine.unitConcurrency ?? 8, queue.length) }, async () => {
     for (let u = queue.shift(); u; u = queue.shift()) {
