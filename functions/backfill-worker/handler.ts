@@ -2,7 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { parseUnitMessage, workUnit } from '../../shared/backfill/fanout';
+import { parseUnitMessage, workUnit } from '../../shared/backfill/worker';
 import { storeFromEnv, sweepDeps } from '../../shared/backfill/run';
 import type { SweepEngine } from '../../shared/backfill/sweep';
 import { logger } from '../../shared/logger';
