@@ -2,6 +2,9 @@ import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aw
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoSweepStore } from '../../shared/backfill/dynamodb-store';
 import { fanOut } from '../../shared/backfill/fanout';
 import { Pacer } from '../../shared/backfill/pacing';
@@ -9,6 +12,7 @@ import type { SweepReport } from '../../shared/backfill/report';
 import type { ResultRow } from '../../shared/backfill/store';
 import type { SweepEngine } from '../../shared/backfill/sweep';
 import { createBucket, createKey } from '../../scripts/lib/estate';
+import { backfillHandler } from '../../functions/backfill/handler';
 import { setEngine, workerHandler } from '../../functions/backfill-worker/handler';
 import { ACCOUNT, testDeps, useEmulator } from '../support/harness';
 
@@ -102,5 +106,32 @@ describe('fan-out and worker on the emulator', () => {
       expect(await workerHandler({ Records: [record(bodies[0] as string, 'again')] } as unknown as SQSEvent)).toEqual({ batchItemFailures: [] });
     } finally { setEngine(undefined); }
     expect(deps.alerts.alerts.filter((a) => a.reason === 'BACKFILL_SUMMARY')).toHaveLength(1);
+  });
+});
+
+describe('the backfill function', () => {
+  it('with a queue configured, checks the payload, records the sweep and queues one message per unit', async () => {
+    const clients = emu.clients();
+    const q = await clients.get(SQSClient, { region: R }).send(new CreateQueueCommand({ QueueName: 'units' }));
+    const dir = mkdtempSync(join(tmpdir(), 'bf-'));
+    writeFileSync(join(dir, 'policy.yaml'), 'cmk: { alias: alias/data-platform }\nregions: [us-east-1, eu-west-1, eu-central-1]\naccounts: { ids: ["210987654321"] }\n');
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: emu.current.endpoint, BACKFILL_QUEUE_URL: q.QueueUrl, CMK_SENTINEL_SWEEP_TABLE: TABLE,
+      CMK_SENTINEL_POLICY: join(dir, 'policy.yaml'), CMK_SENTINEL_ACCOUNT_ID: ACCOUNT, AWS_REGION: R,
+    });
+    try {
+      await expect(backfillHandler({ regions: 'us-east-1', bogus: 1 })).rejects.toMatchObject({ code: 'INVALID_EVENT' });
+      const out = await backfillHandler({ dryRun: true, sweepId: 'fn-1' });
+      // Two accounts (home + member) x three regions x every registered type.
+      expect(out).toEqual({ mode: 'fan-out', sweepId: 'fn-1', units: 6 });
+      const meta = await new DynamoSweepStore(clients, TABLE, R).getMeta('fn-1');
+      expect(meta).toMatchObject({ dryRun: true, units: expect.arrayContaining([`210987654321/eu-central-1/s3-bucket`, `${ACCOUNT}/us-east-1/s3-bucket`]) });
+      let n = 0;
+      for (let i = 0; i < 10 && n < 6; i++) n += (await clients.get(SQSClient, { region: R }).send(new ReceiveMessageCommand({ QueueUrl: q.QueueUrl, MaxNumberOfMessages: 10 }))).Messages?.length ?? 0;
+      expect(n).toBe(6);
+    } finally {
+      process.env = saved;
+    }
   });
 });
