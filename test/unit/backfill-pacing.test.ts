@@ -1,6 +1,8 @@
 import { Pacer, Semaphore, serviceOf, TokenBucket } from '../../shared/backfill/pacing';
 import { parseSweepRequest } from '../../shared/backfill/request';
 import { ratesFromEnv } from '../../shared/backfill/run';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseBackfillArgs } from '../../cli/main';
 
 describe('token bucket', () => {
@@ -71,6 +73,13 @@ describe('backfill inputs', () => {
     expect(() => parseSweepRequest({ mode: 'delete' })).toThrow(/mode/);
     expect(() => parseSweepRequest({ accounts: ['12'] })).toThrow(/12-digit/);
     expect(() => parseSweepRequest({ sweepId: '../x' })).toThrow(/sweepId/);
+  });
+
+  it('accepts every sample payload in events/backfill/', () => {
+    const dir = join(__dirname, '..', '..', 'events', 'backfill');
+    const files = readdirSync(dir);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(() => parseSweepRequest(JSON.parse(readFileSync(join(dir, f), 'utf8')))).not.toThrow();
   });
 
   it('parses the CLI flags into the same payload', () => {
