@@ -58,7 +58,13 @@ export const planUnits = (req: SweepRequest, deps: PipelineDeps, home: string): 
     throw new SentinelError('UNKNOWN_RESOURCE_TYPE', `Unknown resource type(s) ${unknown.join(', ')}; expected some of ${RULES.map((r) => r.type).join(', ')}`, { details: { unknown } });
   }
   const regions = req.regions?.length ? req.regions : deps.policy.regions(process.env.AWS_REGION ?? 'us-east-1');
-  const accounts = req.accounts?.length ? req.accounts : [home, ...deps.policy.doc.accounts.ids.filter((a) => a !== home)];
+  const known = [home, ...deps.policy.doc.accounts.ids.filter((a) => a !== home)];
+  // An account outside the policy has no role to assume: sweeping it would sweep the home account under its name.
+  const outside = (req.accounts ?? []).filter((a) => !known.includes(a));
+  if (outside.length) {
+    throw new SentinelError('INVALID_EVENT', `Account(s) ${outside.join(', ')} are not in policy.accounts.ids (nor the service's own ${home})`, { details: { outside } });
+  }
+  const accounts = req.accounts?.length ? req.accounts : known;
   return accounts.flatMap((account) => regions.flatMap((region) => types.map((type) => ({ account, region, type }))));
 };
 

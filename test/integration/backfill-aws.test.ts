@@ -122,6 +122,8 @@ describe('the backfill function', () => {
     });
     try {
       await expect(backfillHandler({ regions: 'us-east-1', bogus: 1 })).rejects.toMatchObject({ code: 'INVALID_EVENT' });
+      await expect(backfillHandler({ accounts: ['999999999999'] })).rejects.toThrow(/not in policy.accounts.ids/);
+      await expect(backfillHandler({ types: ['rds-nothing'] })).rejects.toMatchObject({ code: 'UNKNOWN_RESOURCE_TYPE' });
       const out = await backfillHandler({ dryRun: true, sweepId: 'fn-1' });
       // Two accounts (home + member) x three regions x every registered type.
       expect(out).toEqual({ mode: 'fan-out', sweepId: 'fn-1', units: 6 });

@@ -1,4 +1,5 @@
-import { GetBucketEncryptionCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateBucketCommand, GetBucketEncryptionCommand, S3Client } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { backfill } from '../../shared/backfill/run';
 import { processEvent } from '../../shared/pipeline/process';
 import { type BucketEncryption, createBucket, createKey, s3Event } from '../../scripts/lib/estate';
 import { checkHtml, tableRows } from '../support/html';
-import { ACCOUNT, testDeps, useEmulator } from '../support/harness';
+import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
 
 const REGIONS = ['us-east-1', 'eu-west-1'] as const;
 const emu = useEmulator();
@@ -90,6 +91,33 @@ describe('backfill on the emulator', () => {
     }
     expect(summarySink.alerts).toHaveLength(1);
     expect(summarySink.alerts[0]).toMatchObject({ reason: 'BACKFILL_SUMMARY', resource: { type: 'sweep', id: result.sweepId, account: ACCOUNT } });
+  });
+
+  it('reaches a member account by assuming the policy\'s role and sweeps it beside the home account', async () => {
+    const MEMBER = '210987654321';
+    const scope = { region: 'us-east-1', account: MEMBER, roleArn: `arn:aws:iam::${MEMBER}:role/cmk-sentinel-member` };
+    const clients = emu.clients();
+    await createKey(clients, 'us-east-1', 'alias/data-platform');
+    await createBucket(clients, 'us-east-1', 'home-plain');
+    const kms = clients.get(KMSClient, scope);
+    const key = await kms.send(new CreateKeyCommand({ Description: 'member CMK' }));
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/data-platform', TargetKeyId: key.KeyMetadata?.KeyId }));
+    await clients.get(S3Client, scope).send(new CreateBucketCommand({ Bucket: 'member-plain' }));
+    const policy = testPolicy({ regions: ['us-east-1'], accounts: { ids: [MEMBER] } });
+    const deps = testDeps(clients, { policy });
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-'));
+    const result = await backfill({}, { deps, pacer: new Pacer(), store: new FileSweepStore(dir), reportFile: join(dir, 'r.json'), summarySink: new CollectingAlertSink() });
+    const rows = [];
+    for await (const r of new FileSweepStore(dir).results(result.sweepId)) rows.push(r);
+    expect(rows.map((r) => `${r.unit} ${r.id} ${r.result}`).sort()).toEqual([
+      `${ACCOUNT}/us-east-1/s3-bucket home-plain VERIFIED`,
+      `${MEMBER}/us-east-1/s3-bucket member-plain VERIFIED`,
+    ]);
+    // member-plain exists only in the member account (the emulator isolates accounts): listing it proves the role was assumed.
+    const enc = await clients.get(S3Client, scope).send(new GetBucketEncryptionCommand({ Bucket: 'member-plain' }));
+    expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('aws:kms');
+    // Which account's CMK a member gets is the key resolver's call (today: resolved per region, home credentials).
+    expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID).toBe(rows.find((r) => r.id === 'member-plain')?.expectedKey);
   });
 
   it('a dry run changes nothing and reports what it would do', async () => {
