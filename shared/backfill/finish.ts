@@ -64,7 +64,7 @@ export const summaryAlert = (report: SweepReport, where: string[], region: strin
     status: t.errors ? 'ERROR' : t.nonCompliant ? 'NON_COMPLIANT' : 'COMPLIANT',
     reason: 'BACKFILL_SUMMARY',
     detail: `${t.total} resources: ${t.compliant} compliant, ${t.nonCompliant} non-compliant (${t.fixed} fixed), ${t.errors} errors, ${report.unitErrors.length} failed listings; compliance ${t.compliancePct}% as found, ${t.compliancePctAfter}% after${report.dryRun ? ' (dry run)' : ''}. Report: ${where.join(', ')}`,
-    action: { taken: report.dryRun ? 'REPORT' : 'REMEDIATE', result: open > 0 ? 'FAILED' : 'VERIFIED', detail: Object.entries(report.byReason).map(([k, v]) => `${k}=${v}`).join(' ') },
+    action: { taken: report.dryRun ? 'REPORT' : 'REMEDIATE', result: report.dryRun ? 'NOT_ATTEMPTED' : open > 0 ? 'FAILED' : 'VERIFIED', detail: Object.entries(report.byReason).map(([k, v]) => `${k}=${v}`).join(' ') },
     trigger: { eventId: report.sweepId, eventName: 'Backfill', source: 'cmk-sentinel.backfill' },
   };
 };

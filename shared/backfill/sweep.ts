@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Outcome } from '../alerts/alert';
 import { translateAwsError } from '../aws/errors';
@@ -37,7 +38,8 @@ export interface SweepEngine {
   unitConcurrency?: number;
 }
 
-export const newSweepId = (now: Date): string => `sweep-${now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}`;
+/** Time-ordered and unique: two sweeps started in the same second must not resume each other. */
+export const newSweepId = (now: Date): string => `sweep-${now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${randomBytes(3).toString('hex')}`;
 
 /** The service's own account: from the environment, else asked once of STS. */
 export const homeAccount = async (deps: PipelineDeps, region: string): Promise<string> => {
