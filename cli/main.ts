@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { causeOf, redrive, sendDeadLetter } from '../shared/dlq/dead-letter';
-import { isSentinelError } from '../shared/errors';
+import type { Alert } from '../shared/alerts/alert';
+import type { AlertSink } from '../shared/alerts/publisher';
+import { parseSweepRequest } from '../shared/backfill/request';
+import { backfill as runBackfill, storeFromEnv, sweepDeps } from '../shared/backfill/run';
+import { isSentinelError, SentinelError } from '../shared/errors';
 import { buildDeps } from '../shared/pipeline/context';
 import { hasRetryableFailure, processEvent } from '../shared/pipeline/process';
 
@@ -14,6 +18,10 @@ Usage:
   cmk-sentinel redrive --queue QUEUE_URL [--max N]
                                   re-process the dead letters on a queue (Lambda destination, EventBridge DLQ
                                   or local format); each one that now goes through is deleted
+  cmk-sentinel backfill [--regions a,b] [--types t1,t2] [--accounts id1,id2] [--mode remediate|quarantine|report]
+                        [--dry-run] [--report FILE] [--sweep-id ID]
+                                  sweep everything that exists through the same pipeline; resumable by sweep id;
+                                  writes FILE.json, FILE.md and FILE.html (default .sweeps/<id>/report.*)
   cmk-sentinel help
 
 Environment: AWS_REGION, AWS_ENDPOINT_URL (e.g. a local emulator), CMK_SENTINEL_POLICY (policy file),
@@ -49,6 +57,39 @@ export const handle = async (file: string, out: (s: string) => void, dlq = proce
   return result.kind === 'invalid' || result.outcomes.some((o) => o.status === 'ERROR') ? 1 : 0;
 };
 
+const FLAGS: Record<string, string> = { '--regions': 'regions', '--types': 'types', '--accounts': 'accounts', '--mode': 'mode', '--sweep-id': 'sweepId', '--report': 'report' };
+
+export const parseBackfillArgs = (args: string[]): { payload: Record<string, unknown>; report?: string } => {
+  const payload: Record<string, unknown> = {};
+  let report: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = (args[i] as string).split(/=(.*)/s) as [string, string | undefined];
+    if (flag === '--dry-run') { payload.dryRun = true; continue; }
+    const field = FLAGS[flag];
+    const value = inline ?? args[++i];
+    if (!field || value === undefined) throw new SentinelError('INVALID_EVENT', `Unknown or incomplete option "${args[i - (inline === undefined ? 1 : 0)] ?? flag}"`);
+    if (field === 'report') report = value; else payload[field] = value;
+  }
+  return { payload, report };
+};
+
+/** Same code as the Lambda's in-process sweep; a progress bar on a terminal, plain lines otherwise. */
+export const backfill = async (args: string[], out: (s: string) => void, progress: NodeJS.WriteStream | undefined = process.stderr): Promise<number> => {
+  const { payload, report } = parseBackfillArgs(args);
+  const req = parseSweepRequest(payload);
+  // Without a topic, per-resource alerts would pile up in memory: the report carries them; the summary is printed.
+  const summaries: Alert[] = [];
+  const printSink: AlertSink = { publish: async (a) => { summaries.push(a); } };
+  const quiet: AlertSink = { publish: async () => undefined };
+  const { deps, pacer } = sweepDeps(process.env.ALERT_TOPIC_ARN ? {} : { alerts: quiet });
+  const result = await runBackfill(req, {
+    deps, pacer, store: storeFromEnv(deps), reportFile: report, progress,
+    summarySink: process.env.ALERT_TOPIC_ARN ? undefined : printSink,
+  });
+  out(JSON.stringify({ ...result, ...(summaries.length ? { summary: summaries[0] } : {}) }, null, 2));
+  return result.totals.errors || result.unitErrors.length ? 1 : 0;
+};
+
 export const main = async (argv: string[], out: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<number> => {
   const [command, ...rest] = argv;
   try {
@@ -64,6 +105,8 @@ export const main = async (argv: string[], out: (s: string) => void = (s) => pro
         out(JSON.stringify(report, null, 2));
         return report.stillFailing + report.unreadable === 0 ? 0 : 1;
       }
+      case 'backfill':
+        return await backfill(rest, out);
       case undefined:
       case 'help':
       case '--help':

@@ -59,6 +59,15 @@ export const policySchema = z.strictObject({
   gates,
   /** Roles that must be allowed to use the CMK (checked by the key guard). */
   keyUsers: z.array(z.string()).default([]),
+  /** Existing S3 objects in a bucket the backfill re-keys (optional). */
+  objects: z.strictObject({
+    /** Up to this many objects, copied in place by the sweep; above it, an S3 Batch Operations job. */
+    inPlaceMaxObjects: z.number().int().min(0).default(1000),
+    /** Role S3 Batch Operations assumes (name in the bucket's account); no role = large buckets are only reported. */
+    batchRoleName: z.string().optional(),
+    /** Bucket that receives Batch Operations completion reports. */
+    batchReportBucket: z.string().optional(),
+  }).optional(),
   accounts: z.strictObject({
     ids: z.array(z.string().regex(/^\d{12}$/, { error: 'expected a 12-digit account id' })).default([]),
     /** Role assumed in each member account, e.g. cmk-sentinel-member. */

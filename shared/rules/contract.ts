@@ -128,6 +128,11 @@ export interface Rule<S = unknown> {
   quarantine(state: S, finding: Finding, ctx: RuleContext): Promise<ActionResult>;
   /** Optional, pure: actions AWS does not allow on this resource (e.g. no re-key API). Absent = both possible. */
   limits?(state: S, finding: Finding): ActionLimits;
+  /**
+   * Optional, backfill only: after a verified re-key, rewrite data already stored
+   * under the old key (S3 objects). Idempotent; large jobs are handed to an AWS engine.
+   */
+  existingData?(ref: ResourceRef, ctx: RuleContext): Promise<ActionResult>;
 }
 
 /**

@@ -88,9 +88,10 @@ const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.T
 const roles = ofType('AWS::IAM::Role').map(([id]) => id);
 const allows = (roleId: string): Statement[] => roleStatements(sls, roleId).filter((s) => s.Effect === 'Allow');
 const resourcesOf = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
-const READ = /^[a-z0-9-]+:(Get|List|Describe|Head|BatchGet|Query|Scan)/;
+// kms:Decrypt reads data under a key; it changes nothing.
+const READ = /^([a-z0-9-]+:(Get|List|Describe|Head|BatchGet|Query|Scan)|kms:Decrypt$)/;
 // Actions AWS does not let you scope to a resource (checked against the service authorization reference).
-const UNSCOPABLE = new Set<string>(['elasticmapreduce:CreateSecurityConfiguration']);
+const UNSCOPABLE = new Set<string>(['elasticmapreduce:CreateSecurityConfiguration', 's3:CreateJob']);
 const isKmsKeyArn = (r: unknown): boolean => {
   const getAtt = (r as { 'Fn::GetAtt'?: string[] })?.['Fn::GetAtt'];
   if (getAtt) return getAtt[1] === 'Arn' && resources[getAtt[0] as string]?.Type === 'AWS::KMS::Key';

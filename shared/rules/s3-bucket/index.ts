@@ -6,6 +6,7 @@ import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors
 import { pick } from '../../events/normalise';
 import type { Rule, RuleContext } from '../contract';
 import { evaluateS3Bucket, type S3BucketState } from './evaluate';
+import { reencryptExistingObjects } from './objects';
 import { mergeBucketTags, readBucketTags } from './s3-tags';
 
 const NO_CONFIG = 'ServerSideEncryptionConfigurationNotFoundError';
@@ -114,4 +115,6 @@ export const s3BucketRule: Rule<S3BucketState> = {
       detail: `Tagged ${ctx.policy.doc.quarantineTag}=${finding.reason ?? 'NON_COMPLIANT'} and blocked all public access; data untouched`,
     };
   },
+
+  existingData: reencryptExistingObjects,
 };

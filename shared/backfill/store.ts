@@ -1,0 +1,83 @@
+import type { ActionOutcome, ActionTaken, Outcome } from '../alerts/alert';
+
+/** One unit of a sweep: every resource of one type in one account-region. */
+export interface Unit { account: string; region: string; type: string }
+
+export const unitKey = (u: Unit): string => `${u.account}/${u.region}/${u.type}`;
+
+export const parseUnitKey = (k: string): Unit => {
+  const [account = '', region = '', type = ''] = k.split('/');
+  return { account, region, type };
+};
+
+/** What a report needs of one resource's outcome; flat so it stores as one row. */
+export interface ResultRow {
+  unit: string;
+  id: string;
+  arn?: string;
+  status: Outcome['status'];
+  reason?: string;
+  observedKey?: string;
+  expectedKey?: string;
+  action: ActionTaken;
+  result: ActionOutcome;
+  detail?: string;
+  errorCode?: string;
+  /** Existing data (e.g. S3 objects) re-encrypted by the sweep, when the rule does that. */
+  data?: string;
+  at: string;
+}
+
+export const rowOf = (o: Outcome, at: Date, data?: string): ResultRow => ({
+  unit: unitKey(o.ref),
+  id: o.ref.id,
+  arn: o.arn,
+  status: o.status,
+  reason: o.reason ?? o.error?.code,
+  observedKey: o.observedKey,
+  expectedKey: o.expectedKey,
+  action: o.action,
+  result: o.result,
+  detail: o.error?.message ?? o.actionDetail ?? o.detail,
+  errorCode: o.error?.code,
+  data,
+  at: at.toISOString(),
+});
+
+export interface SweepMeta {
+  sweepId: string;
+  startedAt: string;
+  dryRun: boolean;
+  mode?: string;
+  units: string[];
+  finishedAt?: string;
+}
+
+export interface UnitState {
+  /** Resources with a recorded result in this unit. */
+  seen: number;
+  done: boolean;
+  /** Listing the unit failed (AccessDenied, region disabled...): recorded, the sweep goes on. */
+  error?: string;
+}
+
+/**
+ * Where a sweep keeps its progress, so a killed run re-invoked with the same id
+ * continues. One port, two adapters: a local file and a DynamoDB table.
+ */
+export interface SweepStore {
+  getMeta(sweepId: string): Promise<SweepMeta | undefined>;
+  putMeta(meta: SweepMeta): Promise<void>;
+  getUnit(sweepId: string, unit: string): Promise<UnitState | undefined>;
+  putUnit(sweepId: string, unit: string, state: UnitState): Promise<void>;
+  /** Ids of the unit that already have a result: read once when a unit resumes. */
+  doneIds(sweepId: string, unit: string): Promise<Set<string>>;
+  putResult(sweepId: string, row: ResultRow): Promise<void>;
+  /** Every result, streamed. */
+  results(sweepId: string): AsyncIterable<ResultRow>;
+  /**
+   * Count a unit finished; resolves to how many units are still open, or undefined
+   * when this unit was already counted (so exactly one caller sees 0 and finishes the sweep).
+   */
+  finishUnit(sweepId: string, unit: string): Promise<number | undefined>;
+}

@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { Outcome } from '../alerts/alert';
+import { translateAwsError } from '../aws/errors';
+import { SentinelError } from '../errors';
+import type { TriggerInfo } from '../events/normalise';
+import { type PipelineDeps, scopeFor } from '../pipeline/context';
+import { handleResource } from '../pipeline/process';
+import type { Mode } from '../policy/policy';
+import type { ResourceRef, RuleContext } from '../rules/contract';
+import { RULES, ruleFor } from '../rules/registry';
+import type { ResourceType } from '../rules/type-ids';
+import { Pacer } from './pacing';
+import { parseUnitKey, type ResultRow, rowOf, type SweepStore, type Unit, unitKey } from './store';
+
+/** The invoke payload (Lambda) and the CLI flags: everything optional. */
+export interface SweepRequest {
+  regions?: string[];
+  types?: string[];
+  accounts?: string[];
+  dryRun?: boolean;
+  mode?: Mode;
+  sweepId?: string;
+}
+
+export interface SweepHooks {
+  onPlan?(units: number): void;
+  onResult?(row: ResultRow): void;
+  onUnitDone?(unit: string, seen: number, error?: string): void;
+}
+
+export interface SweepEngine {
+  deps: PipelineDeps;
+  store: SweepStore;
+  pacer: Pacer;
+  hooks?: SweepHooks;
+  /** Units swept at once; each is further bounded by its service's slots in its account-region. */
+  unitConcurrency?: number;
+}
+
+/** Time-ordered and unique: two sweeps started in the same second must not resume each other. */
+export const newSweepId = (now: Date): string => `sweep-${now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${randomBytes(3).toString('hex')}`;
+
+/** The service's own account: from the environment, else asked once of STS. */
+export const homeAccount = async (deps: PipelineDeps, region: string): Promise<string> => {
+  if (deps.homeAccount) return deps.homeAccount;
+  try {
+    const out = await deps.clients.get(STSClient, { region }).send(new GetCallerIdentityCommand({}));
+    return out.Account as string;
+  } catch (e) {
+    throw translateAwsError(e, 'sts:GetCallerIdentity');
+  }
+};
+
+/** Every (account, region, type) the request covers: defaults are the policy's accounts, regions and every registered rule. */
+export const planUnits = (req: SweepRequest, deps: PipelineDeps, home: string): Unit[] => {
+  const types = req.types?.length ? req.types : RULES.map((r) => r.type);
+  const unknown = types.filter((t) => !ruleFor(t as ResourceType));
+  if (unknown.length) {
+    throw new SentinelError('UNKNOWN_RESOURCE_TYPE', `Unknown resource type(s) ${unknown.join(', ')}; expected some of ${RULES.map((r) => r.type).join(', ')}`, { details: { unknown } });
+  }
+  const regions = req.regions?.length ? req.regions : deps.policy.regions(process.env.AWS_REGION ?? 'us-east-1');
+  const known = [home, ...deps.policy.doc.accounts.ids.filter((a) => a !== home)];
+  // An account outside the policy has no role to assume: sweeping it would sweep the home account under its name.
+  const outside = (req.accounts ?? []).filter((a) => !known.includes(a));
+  if (outside.length) {
+    throw new SentinelError('INVALID_EVENT', `Account(s) ${outside.join(', ')} are not in policy.accounts.ids (nor the service's own ${home})`, { details: { outside } });
+  }
+  const accounts = req.accounts?.length ? req.accounts : known;
+  return accounts.flatMap((account) => regions.flatMap((region) => types.map((type) => ({ account, region, type }))));
+};
+
+const triggerFor = (sweepId: string): TriggerInfo => ({ eventId: sweepId, eventName: 'Backfill', source: 'cmk-sentinel.backfill' });
+
+const sweepDeps = (deps: PipelineDeps, req: Pick<SweepRequest, 'dryRun' | 'mode'>): PipelineDeps =>
+  ({ ...deps, dryRun: req.dryRun ?? deps.dryRun, mode: req.mode ?? deps.mode });
+
+/** After a verified re-key, data already stored under the old key, where the rule handles that (S3 objects). */
+const existingData = async (o: Outcome, ctx: RuleContext, deps: PipelineDeps): Promise<string | undefined> => {
+  const rule = ruleFor(o.ref.type);
+  if (!rule?.existingData || deps.dryRun || o.action !== 'REMEDIATE' || o.result !== 'VERIFIED') return undefined;
+  try {
+    return (await rule.existingData(o.ref, ctx)).detail;
+  } catch (e) {
+    const err = e instanceof SentinelError ? e : translateAwsError(e, 'existing-data');
+    return `FAILED ${err.code}: ${err.message}`;
+  }
+};
+
+/**
+ * Sweep one unit: stream the listing, run each resource not yet done through the
+ * same pipeline as an event, record each result as it lands. Never holds the listing:
+ * the loop waits for a slot before reading the next id. A failing listing is recorded
+ * on the unit; a failing resource is recorded on its row; neither stops the sweep.
+ */
+export const runUnit = async (sweepId: string, unit: Unit, req: SweepRequest, engine: SweepEngine): Promise<{ seen: number; error?: string }> => {
+  const { store, pacer, hooks } = engine;
+  const deps = sweepDeps(engine.deps, req);
+  const key = unitKey(unit);
+  const prior = await store.getUnit(sweepId, key);
+  if (prior?.done) return { seen: prior.seen, error: prior.error };
+  // Results may have landed before the unit's first cursor write: always ask (a fresh sweep's answer is empty).
+  const done = await store.doneIds(sweepId, key);
+  const rule = ruleFor(unit.type as ResourceType);
+  if (!rule) throw new SentinelError('UNKNOWN_RESOURCE_TYPE', `No rule for ${unit.type}`);
+  const ctx: RuleContext = { clients: deps.clients, keys: deps.keys, policy: deps.policy, scope: scopeFor(deps, unit.account, unit.region) };
+  const slots = pacer.slotsFor(rule.service, unit.account, unit.region);
+  const inFlight = new Set<Promise<void>>();
+  let seen = done.size;
+  let error: string | undefined;
+
+  const one = async (ref: ResourceRef): Promise<void> => {
+    const outcome = await handleResource(ref, triggerFor(sweepId), deps);
+    const row = rowOf(outcome, deps.now(), await existingData(outcome, ctx, deps));
+    await store.putResult(sweepId, row);
+    seen++;
+    if (seen % 100 === 0) await store.putUnit(sweepId, key, { seen, done: false });
+    hooks?.onResult?.(row);
+  };
+
+  try {
+    for await (const id of rule.list(ctx)) {
+      if (done.has(id)) continue;
+      const release = await slots.acquire();
+      const p = one({ type: rule.type, account: unit.account, region: unit.region, id })
+        .catch((e: unknown) => { deps.log.error('result not recorded', { unit: key, id, error: (e as Error).message }); })
+        .finally(() => { release(); inFlight.delete(p); });
+      inFlight.add(p);
+    }
+  } catch (e) {
+    const err = e instanceof SentinelError ? e : translateAwsError(e, `${rule.service}:list`);
+    error = `${err.code}: ${err.message}`;
+    deps.log.error('listing failed', { unit: key, code: err.code, error: err.message });
+  }
+  await Promise.all(inFlight);
+  await store.putUnit(sweepId, key, { seen, done: true, error });
+  hooks?.onUnitDone?.(key, seen, error);
+  return { seen, error };
+};
+
+/** Create or reload the sweep's record: a re-invoke with the same id continues it. */
+export const openSweep = async (req: SweepRequest, engine: SweepEngine, units: Unit[]) => {
+  const sweepId = req.sweepId ?? newSweepId(engine.deps.now());
+  const existing = await engine.store.getMeta(sweepId);
+  const meta = existing ?? { sweepId, startedAt: engine.deps.now().toISOString(), dryRun: req.dryRun === true, mode: req.mode, units: units.map(unitKey) };
+  if (!existing) await engine.store.putMeta(meta);
+  return meta;
+};
+
+/** Sweep every unit in-process (CLI, or the Lambda without a queue); units run a few at a time. */
+export const runSweep = async (req: SweepRequest, engine: SweepEngine) => {
+  const home = await homeAccount(engine.deps, req.regions?.[0] ?? process.env.AWS_REGION ?? 'us-east-1');
+  const planned = planUnits(req, engine.deps, home);
+  const meta = await openSweep(req, engine, planned);
+  // A resumed sweep keeps its original plan and flags.
+  const effective: SweepRequest = { ...req, dryRun: meta.dryRun, mode: meta.mode as Mode | undefined };
+  const units = meta.units.map(parseUnitKey);
+  engine.hooks?.onPlan?.(units.length);
+  const queue = [...units];
+  const workers = Array.from({ length: Math.min(engine.unitConcurrency ?? 8, queue.length) }, async () => {
+    for (let u = queue.shift(); u; u = queue.shift()) {
+      await runUnit(meta.sweepId, u, effective, engine);
+      await engine.store.finishUnit(meta.sweepId, unitKey(u));
+    }
+  });
+  await Promise.all(workers);
+  const finished = { ...meta, finishedAt: engine.deps.now().toISOString() };
+  await engine.store.putMeta(finished);
+  return finished;
+};

@@ -1,0 +1,231 @@
+import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateBucketCommand, GetBucketEncryptionCommand, S3Client } from '@aws-sdk/client-s3';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CollectingAlertSink } from '../../shared/alerts/publisher';
+import { FileSweepStore } from '../../shared/backfill/file-store';
+import { Pacer } from '../../shared/backfill/pacing';
+import type { SweepReport } from '../../shared/backfill/report';
+import { backfill } from '../../shared/backfill/run';
+import { processEvent } from '../../shared/pipeline/process';
+import { type BucketEncryption, createBucket, createKey, s3Event } from '../../scripts/lib/estate';
+import { checkHtml, tableRows } from '../support/html';
+import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
+
+const REGIONS = ['us-east-1', 'eu-west-1'] as const;
+const emu = useEmulator();
+
+const MIX: [string, BucketEncryption, Record<string, string>?][] = [
+  ['plain', { kind: 'none' }],
+  ['sses3', { kind: 'sse-s3' }],
+  ['awsmanaged', { kind: 'kms' }],
+  ['nobucketkey', { kind: 'kms', keyId: 'alias/data-platform', bucketKey: false }],
+  ['ok', { kind: 'kms', keyId: 'alias/data-platform' }],
+  ['exempt', { kind: 'none' }, { 'cmk-sentinel:exempt': 'true' }],
+];
+
+/** Two regions, every form of drift, one compliant and one exempt bucket each. */
+const buildEstate = async (perKind = 1): Promise<string[]> => {
+  const names: string[] = [];
+  for (const r of REGIONS) {
+    await createKey(emu.clients(), r, 'alias/data-platform');
+    for (const [kind, enc, tags] of MIX) {
+      for (let i = 0; i < perKind; i++) {
+        const name = `${kind}-${i}-${r}`;
+        await createBucket(emu.clients(), r, name, enc, tags);
+        names.push(name);
+      }
+    }
+  }
+  return names;
+};
+
+const encryptionOf = async (name: string): Promise<string> => {
+  const region = REGIONS.find((r) => name.endsWith(r)) as string;
+  try {
+    const out = await emu.clients().get(S3Client, { region }).send(new GetBucketEncryptionCommand({ Bucket: name }));
+    return JSON.stringify(out.ServerSideEncryptionConfiguration?.Rules);
+  } catch { return 'none'; }
+};
+
+const run = (opts: { dryRun?: boolean; sweepId?: string; dir?: string } = {}) => {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'sweep-'));
+  const deps = testDeps(emu.clients());
+  const store = new FileSweepStore(dir);
+  const summarySink = new CollectingAlertSink();
+  const promise = backfill({ dryRun: opts.dryRun, sweepId: opts.sweepId, regions: [...REGIONS] }, { deps, pacer: new Pacer(), store, reportFile: join(dir, 'report.json'), summarySink });
+  return { dir, deps, store, summarySink, promise };
+};
+
+beforeEach(async () => { await emu.current.reset(); });
+
+describe('backfill on the emulator', () => {
+  it('sweeps two regions and finds and fixes exactly what the event path would', async () => {
+    const names = await buildEstate();
+    // What the event path says about each bucket, without changing anything.
+    const expected = new Map<string, string>();
+    for (const n of names) {
+      const region = REGIONS.find((r) => n.endsWith(r)) as string;
+      const res = await processEvent(s3Event('PutBucketEncryption', n, region), testDeps(emu.clients(), { dryRun: true }));
+      expected.set(n, `${res.outcomes[0]?.status} ${res.outcomes[0]?.reason ?? ''}`);
+    }
+    const { promise, store, summarySink } = run();
+    const result = await promise;
+    const rows = [];
+    for await (const r of store.results(result.sweepId)) rows.push(r);
+    expect(rows.map((r) => r.id).sort()).toEqual([...names].sort());
+    for (const r of rows) expect(`${r.status} ${r.reason ?? ''}`).toBe(expected.get(r.id));
+    // Every drifted bucket not exempt is re-keyed and verified; the exempt ones are only reported.
+    const nonCompliant = rows.filter((r) => r.status === 'NON_COMPLIANT');
+    expect(nonCompliant).toHaveLength(10);
+    expect(nonCompliant.filter((r) => r.result === 'VERIFIED').map((r) => r.id).sort()).toEqual(names.filter((n) => !/^(ok|exempt)-/.test(n)).sort());
+    expect(nonCompliant.filter((r) => r.action === 'SKIP_EXEMPT')).toHaveLength(2);
+    expect(result.totals).toMatchObject({ total: 12, compliant: 2, nonCompliant: 10, fixed: 8, errors: 0 });
+    // The event path now finds every non-exempt bucket compliant.
+    for (const n of names.filter((x) => !x.startsWith('exempt'))) {
+      const region = REGIONS.find((r) => n.endsWith(r)) as string;
+      const res = await processEvent(s3Event('PutBucketEncryption', n, region), testDeps(emu.clients()));
+      expect(res.outcomes[0]?.status).toBe('COMPLIANT');
+    }
+    expect(summarySink.alerts).toHaveLength(1);
+    expect(summarySink.alerts[0]).toMatchObject({ reason: 'BACKFILL_SUMMARY', resource: { type: 'sweep', id: result.sweepId, account: ACCOUNT } });
+  });
+
+  it('reaches a member account by assuming the policy\'s role and sweeps it beside the home account', async () => {
+    const MEMBER = '210987654321';
+    const scope = { region: 'us-east-1', account: MEMBER, roleArn: `arn:aws:iam::${MEMBER}:role/cmk-sentinel-member` };
+    const clients = emu.clients();
+    await createKey(clients, 'us-east-1', 'alias/data-platform');
+    await createBucket(clients, 'us-east-1', 'home-plain');
+    const kms = clients.get(KMSClient, scope);
+    const key = await kms.send(new CreateKeyCommand({ Description: 'member CMK' }));
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/data-platform', TargetKeyId: key.KeyMetadata?.KeyId }));
+    await clients.get(S3Client, scope).send(new CreateBucketCommand({ Bucket: 'member-plain' }));
+    const policy = testPolicy({ regions: ['us-east-1'], accounts: { ids: [MEMBER] } });
+    const deps = testDeps(clients, { policy });
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-'));
+    const result = await backfill({}, { deps, pacer: new Pacer(), store: new FileSweepStore(dir), reportFile: join(dir, 'r.json'), summarySink: new CollectingAlertSink() });
+    const rows = [];
+    for await (const r of new FileSweepStore(dir).results(result.sweepId)) rows.push(r);
+    expect(rows.map((r) => `${r.unit} ${r.id} ${r.result}`).sort()).toEqual([
+      `${ACCOUNT}/us-east-1/s3-bucket home-plain VERIFIED`,
+      `${MEMBER}/us-east-1/s3-bucket member-plain VERIFIED`,
+    ]);
+    // member-plain exists only in the member account (the emulator isolates accounts): listing it proves the role was assumed.
+    const enc = await clients.get(S3Client, scope).send(new GetBucketEncryptionCommand({ Bucket: 'member-plain' }));
+    expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('aws:kms');
+    // Which account's CMK a member gets is the key resolver's call (today: resolved per region, home credentials).
+    expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID).toBe(rows.find((r) => r.id === 'member-plain')?.expectedKey);
+  });
+
+  it('a dry run changes nothing and reports what it would do', async () => {
+    const names = await buildEstate();
+    const before = await Promise.all(names.map(encryptionOf));
+    const { promise, deps } = run({ dryRun: true });
+    const result = await promise;
+    expect(await Promise.all(names.map(encryptionOf))).toEqual(before);
+    expect(result.totals).toMatchObject({ total: 12, nonCompliant: 10, fixed: 0 });
+    expect(deps.alerts.alerts.every((a) => a.action.taken === 'REPORT')).toBe(true);
+    expect(deps.alerts.alerts).toHaveLength(10);
+  });
+
+  it('one resource failing is recorded and the sweep goes on', async () => {
+    const names = await buildEstate();
+    // One bucket's read is refused (the emulator ignores bucket-policy denies on bucket-level calls).
+    const s3 = emu.clients().get(S3Client, { region: 'us-east-1' });
+    s3.middlewareStack.add((next, ctx) => async (args) => {
+      if (ctx.commandName === 'GetBucketEncryptionCommand' && (args.input as { Bucket: string }).Bucket === 'plain-0-us-east-1') {
+        throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+      }
+      return next(args);
+    }, { step: 'initialize', name: 'deny-one' });
+    const { promise, store } = run();
+    const result = await promise;
+    const rows = [];
+    for await (const r of store.results(result.sweepId)) rows.push(r);
+    expect(rows).toHaveLength(names.length);
+    expect(rows.find((r) => r.id === 'plain-0-us-east-1')).toMatchObject({ status: 'ERROR', errorCode: 'ACCESS_DENIED' });
+    expect(result.totals).toMatchObject({ errors: 1, fixed: 7 });
+    s3.middlewareStack.remove('deny-one');
+  });
+
+  it('writes JSON, Markdown and well-formed HTML reports with the counts', async () => {
+    await buildEstate();
+    const { promise, dir } = run();
+    const result = await promise;
+    expect(result.reports.map((p) => p.slice(dir.length + 1)).sort()).toEqual(['report.html', 'report.json', 'report.md']);
+    const json = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as SweepReport;
+    expect(json.totals).toMatchObject({ total: 12, compliant: 2, nonCompliant: 10, fixed: 8, compliancePct: 16.7, compliancePctAfter: 83.3 });
+    expect(json.groups.map((g) => `${g.type} ${g.region} ${g.total}`).sort()).toEqual(['s3-bucket eu-west-1 6', 's3-bucket us-east-1 6']);
+    expect(json.byReason).toEqual({ UNENCRYPTED: 4, NOT_KMS: 2, AWS_MANAGED_KEY: 2, BUCKET_KEY_DISABLED: 2 });
+    expect(json.findings).toHaveLength(10);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(checkHtml(html)).toEqual([]);
+    expect(tableRows(html, 'totals')[0]).toEqual(['12', '2', '10', '8', '0', '0']);
+    expect(tableRows(html, 'groups')).toHaveLength(2);
+    expect(tableRows(html, 'findings')).toHaveLength(10);
+    expect(html).toMatch(/<svg[^>]*aria-label="Findings by reason"/);
+    expect((html.match(/<rect /g) ?? []).length).toBe(4);
+    const md = readFileSync(join(dir, 'report.md'), 'utf8');
+    expect(md).toContain('| s3-bucket | 123456789012 | us-east-1 | 6 | 1 | 5 | 4 | 0 | 16.7% | 83.3% |');
+    expect(md.split('\n').filter((l) => l.startsWith('| s3-bucket | 123456789012/'))).toHaveLength(10);
+  });
+
+  it('a sweep killed mid-way and resumed with the same id acts on each resource once', async () => {
+    // 40 drifted buckets per region, swept by the real CLI in a child process that is then killed.
+    for (const r of REGIONS) {
+      await createKey(emu.clients(), r, 'alias/data-platform');
+      for (let i = 0; i < 40; i++) await createBucket(emu.clients(), r, `drift-${i}-${r}`, { kind: 'sse-s3' });
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-'));
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(policy, 'cmk: { alias: alias/data-platform }\nregions: [us-east-1, eu-west-1]\nmode: remediate\n');
+    const log = join(dir, 'killed', 'log.jsonl');
+    const child = spawn(process.execPath, [join(__dirname, '..', '..', 'bin', 'cmk-sentinel.js'), 'backfill', '--sweep-id', 'killed'], {
+      env: { ...process.env, AWS_ENDPOINT_URL: emu.current.endpoint, CMK_SENTINEL_SWEEP_DIR: dir, CMK_SENTINEL_POLICY: policy, CMK_SENTINEL_ACCOUNT_ID: ACCOUNT, CMK_SENTINEL_RATES: 's3=15' },
+      stdio: 'ignore',
+    });
+    const results = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('"k":"res"')).length : 0);
+    const deadline = Date.now() + 30_000;
+    while (results() < 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const doneBefore = results();
+    expect(doneBefore).toBeGreaterThanOrEqual(10);
+    expect(doneBefore).toBeLessThan(80);
+    const killedRun = new Set(readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('"k":"res"')).map((l) => (JSON.parse(l) as { row: { id: string } }).row.id));
+
+    // Count the re-keying calls of the resumed run.
+    const puts: string[] = [];
+    const s3 = (r: string) => emu.clients().get(S3Client, { region: r });
+    for (const r of REGIONS) {
+      s3(r).middlewareStack.add((next, ctx) => async (args) => {
+        if (ctx.commandName === 'PutBucketEncryptionCommand') puts.push((args.input as { Bucket: string }).Bucket);
+        return next(args);
+      }, { step: 'initialize', name: `count-${r}` });
+    }
+    try {
+      const { promise, store } = run({ sweepId: 'killed', dir });
+      const result = await promise;
+      const rows = [];
+      for await (const r of store.results('killed')) rows.push(r);
+      const ids = rows.map((r) => r.id);
+      expect(ids).toHaveLength(80);
+      expect(new Set(ids).size).toBe(80);
+      const resumed = rows.filter((r) => !killedRun.has(r.id));
+      // The resumed run never touched what the killed one recorded, and re-keyed each of the rest once;
+      // a bucket the killed run re-keyed but had not yet recorded now reads compliant and is left alone.
+      expect(puts.filter((b) => killedRun.has(b))).toEqual([]);
+      expect(new Set(puts).size).toBe(puts.length);
+      expect(puts.sort()).toEqual(resumed.filter((r) => r.action === 'REMEDIATE').map((r) => r.id).sort());
+      for (const r of resumed) expect(r.action === 'REMEDIATE' ? r.result : r.status).toMatch(/^(VERIFIED|COMPLIANT)$/);
+      expect(rows.filter((r) => killedRun.has(r.id)).every((r) => r.reason === 'NOT_KMS' && r.result === 'VERIFIED')).toBe(true);
+      expect(result.totals.errors).toBe(0);
+      expect(result.totals.compliant + result.totals.fixed).toBe(80);
+    } finally {
+      for (const r of REGIONS) s3(r).middlewareStack.remove(`count-${r}`);
+    }
+  });
+});
