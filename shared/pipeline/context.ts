@@ -3,6 +3,8 @@ import { type AwsScope, ClientFactory } from '../aws/clients';
 import { KeyResolver } from '../kms/key-resolver';
 import { type Log, logger } from '../logger';
 import { loadPolicy, type Mode, type Policy } from '../policy/policy';
+import type { WorkflowStarter } from '../workflows/contract';
+import { workflowStarterFromEnv } from '../workflows/sfn-starter';
 
 /** Everything the pipeline needs, built once per cold start (or per CLI run). */
 export interface PipelineDeps {
@@ -18,21 +20,25 @@ export interface PipelineDeps {
   mode?: Mode;
   /** The account the service runs in; other accounts are reached by assuming the policy's role. */
   homeAccount?: string;
+  /** Starts long-running remediations (RDS re-encryption); absent = such remediations fail with an error outcome. */
+  workflows?: WorkflowStarter;
 }
 
 export const buildDeps = (overrides: Partial<PipelineDeps> = {}, env: NodeJS.ProcessEnv = process.env): PipelineDeps => {
   const clients = overrides.clients ?? new ClientFactory();
   const policy = overrides.policy ?? loadPolicy(env);
+  const log = overrides.log ?? logger;
   return {
     clients,
     policy,
     keys: overrides.keys ?? new KeyResolver(clients, policy),
     alerts: overrides.alerts ?? alertSinkFromEnv(clients, env),
-    log: overrides.log ?? logger,
+    log,
     now: overrides.now ?? (() => new Date()),
     homeAccount: overrides.homeAccount ?? env.CMK_SENTINEL_ACCOUNT_ID,
     dryRun: overrides.dryRun,
     mode: overrides.mode,
+    workflows: overrides.workflows ?? workflowStarterFromEnv(clients, log, env),
   };
 };
 

@@ -2,7 +2,11 @@
  * Every resource type the service knows, by the id used in the policy, alerts and
  * reports. A new rule adds its id here and its module to the registry.
  */
-export const RESOURCE_TYPES = ['s3-bucket'] as const;
+export const RESOURCE_TYPES = [
+  's3-bucket',
+  'rds-instance',
+  'rds-cluster',
+] as const;
 
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
