@@ -1,13 +1,15 @@
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { ClientFactory } from '../aws/clients';
-import { awsErrorName, translateAwsError } from '../aws/errors';
+import { awsErrorName, isAwsNotFound, translateAwsError } from '../aws/errors';
 import type { Log } from '../logger';
 import type { WorkflowStart, WorkflowStarter } from './contract';
 
 /**
  * Starts workflows on AWS Step Functions. The execution name is deterministic per
- * resource, so a second event while (or after) one runs gets ExecutionAlreadyExists:
- * nothing new starts, and a log line says so.
+ * resource: an execution that already exists (running or ran) is found first, and a
+ * race between two events ends in ExecutionAlreadyExists. Either way nothing new starts,
+ * and a log line says so. (StartExecution alone would answer a repeat with identical
+ * input as if it had started it.)
  */
 export class StepFunctionsStarter implements WorkflowStarter {
   constructor(
@@ -21,14 +23,22 @@ export class StepFunctionsStarter implements WorkflowStarter {
     const stateMachineArn = this.machines[name];
     if (!stateMachineArn) throw translateAwsError(new Error(`no state machine configured for workflow ${name}`), 'states:StartExecution', name);
     const region = stateMachineArn.split(':')[3] ?? 'us-east-1';
+    const sfn = this.clients.get(SFNClient, { region });
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
+    const existing = await sfn.send(new DescribeExecutionCommand({ executionArn })).catch((e: unknown) => {
+      if (isAwsNotFound(e, ['ExecutionDoesNotExist'])) return undefined;
+      throw translateAwsError(e, 'states:DescribeExecution', executionArn);
+    });
+    const already = (status?: string) => {
+      this.log?.info('workflow already started for this resource: not starting another', { workflow: name, execution: executionArn, status });
+      return { started: false, executionId: executionArn };
+    };
+    if (existing) return already(existing.status);
     try {
-      const out = await this.clients.get(SFNClient, { region }).send(new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }));
-      return { started: true, executionId: out.executionArn ?? executionName };
+      const out = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }));
+      return { started: true, executionId: out.executionArn ?? executionArn };
     } catch (e) {
-      if (awsErrorName(e) === 'ExecutionAlreadyExists') {
-        this.log?.info('workflow already started for this resource: not starting another', { workflow: name, execution: executionName });
-        return { started: false, executionId: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}` };
-      }
+      if (awsErrorName(e) === 'ExecutionAlreadyExists') return already();
       throw translateAwsError(e, 'states:StartExecution', stateMachineArn);
     }
   }

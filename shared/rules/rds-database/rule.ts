@@ -60,12 +60,12 @@ export const rdsDatabaseRule = (kind: RdsKind, spec: { type: ResourceType; cloud
   permissions: kind === 'instance'
     ? {
       read: ['rds:DescribeDBInstances', 'kms:DescribeKey'],
-      remediate: ['states:StartExecution'],
+      remediate: ['states:DescribeExecution', 'states:StartExecution'],
       quarantine: ['rds:AddTagsToResource', 'rds:ModifyDBInstance', 'rds:DescribeDBSnapshots', 'rds:DescribeDBSnapshotAttributes', 'rds:ModifyDBSnapshotAttribute'],
     }
     : {
       read: ['rds:DescribeDBClusters', 'rds:DescribeDBInstances', 'kms:DescribeKey'],
-      remediate: ['states:StartExecution'],
+      remediate: ['states:DescribeExecution', 'states:StartExecution'],
       quarantine: ['rds:AddTagsToResource', 'rds:ModifyDBInstance', 'rds:DescribeDBClusterSnapshots', 'rds:DescribeDBClusterSnapshotAttributes', 'rds:ModifyDBClusterSnapshotAttribute'],
     },
   arn: (ref) => `arn:aws:rds:${ref.region}:${ref.account}:${spec.arnPart}:${ref.id}`,
