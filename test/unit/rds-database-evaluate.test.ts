@@ -86,3 +86,21 @@ describe('Aurora members and CloudTrail ids', () => {
     expect(normalise(item('AWS::RDS::DBCluster', 'analytics'), RULES)).toMatchObject({ kind: 'resources', refs: [{ type: 'rds-cluster', id: 'analytics' }] });
   });
 });
+
+describe('events/ samples for the RDS rules', () => {
+  const { readdirSync, readFileSync } = jest.requireActual<typeof import('node:fs')>('node:fs');
+  const { join } = jest.requireActual<typeof import('node:path')>('node:path');
+  const dir = (type: string) => join(__dirname, '..', '..', 'events', type);
+  it.each(['rds-instance', 'rds-cluster'])('every %s sample normalises to that type (a failed call is ignored)', (type) => {
+    const files = readdirSync(dir(type));
+    expect(files.length).toBeGreaterThanOrEqual(6);
+    for (const f of files) {
+      const n = normalise(JSON.parse(readFileSync(join(dir(type), f), 'utf8')), RULES);
+      if (f.includes('failed')) expect(n).toMatchObject({ kind: 'ignored', reason: 'FAILED_CALL' });
+      else {
+        expect({ f, kind: n.kind }).toEqual({ f, kind: 'resources' });
+        if (n.kind === 'resources') expect(n.refs.every((r) => r.type === type)).toBe(true);
+      }
+    }
+  });
+});
