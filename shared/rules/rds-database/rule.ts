@@ -70,7 +70,7 @@ export const rdsDatabaseRule = (kind: RdsKind, spec: { type: ResourceType; cloud
     },
   arn: (ref) => `arn:aws:rds:${ref.region}:${ref.account}:${spec.arnPart}:${ref.id}`,
   list: (ctx) => listIds(ctx, kind),
-  describe: (ref, ctx) => describeDatabase(kind, ref.id, { ...ctx, scope: { ...ctx.scope, account: ctx.scope.account ?? ref.account } }),
+  describe: (ref, ctx) => describeDatabase(kind, ref.id, ctx),
   evaluate: evaluateRdsDatabase,
   tags: async (state) => state.tags,
   remediate: startReencryption,

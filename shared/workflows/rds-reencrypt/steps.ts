@@ -98,8 +98,11 @@ export const copy: Step = async (s, deps) => {
   return done(s, 'copy', snapshotOutcome(status), `encrypted copy ${s.names.copy} is ${status ?? 'missing'}`);
 };
 
-const targetTags = (s: ReencryptState, source: RdsDatabaseState): Tag[] =>
-  awsTags({ ...source.tags, [WORKFLOW_TAG]: s.execution, [REENCRYPTED_FROM_TAG]: s.sourceId });
+/** The original's tags, less a quarantine mark (the copy is the fix), plus the workflow's own. */
+const targetTags = (s: ReencryptState, source: RdsDatabaseState, quarantineTag: string): Tag[] => {
+  const kept = Object.fromEntries(Object.entries(source.tags).filter(([k]) => k !== quarantineTag));
+  return awsTags({ ...kept, [WORKFLOW_TAG]: s.execution, [REENCRYPTED_FROM_TAG]: s.sourceId });
+};
 
 /** 3. Restore a new database under the CMK, carrying over the configuration that matters. */
 export const restore: Step = async (s, deps) => {
@@ -112,7 +115,7 @@ export const restore: Step = async (s, deps) => {
     const common = {
       VpcSecurityGroupIds: c.securityGroupIds.length ? c.securityGroupIds : undefined,
       Port: c.port, DeletionProtection: c.deletionProtection, EnableIAMDatabaseAuthentication: c.iamAuth,
-      BackupRetentionPeriod: c.backupRetention || undefined, Tags: targetTags(s, source), CopyTagsToSnapshot: true,
+      BackupRetentionPeriod: c.backupRetention || undefined, Tags: targetTags(s, source, deps.policy.doc.quarantineTag), CopyTagsToSnapshot: true,
     };
     if (s.kind === 'cluster') {
       if ((await snapshotStatus(s, s.names.snapshot, ctx)) === undefined) return gone(s, 'restore', `Cluster snapshot ${s.names.snapshot}`);
