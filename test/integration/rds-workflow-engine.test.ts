@@ -1,4 +1,4 @@
-import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
+import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient, StopDBInstanceCommand } from '@aws-sdk/client-rds';
 import { CreateStateMachineCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import { buildDeps, type PipelineDeps } from '../../shared/pipeline/context';
@@ -28,7 +28,7 @@ beforeEach(async () => {
 });
 
 describe('Step Functions starter (moto records executions)', () => {
-  it('starts one execution per database; a second event gets ExecutionAlreadyExists, starts nothing and logs it', async () => {
+  it('starts one execution per database; a second event finds that execution, starts nothing and logs it', async () => {
     const machine = await createMachine();
     await createInstance(emu.clients(), R, 'orders');
     const deps = testDeps(emu.clients());
@@ -78,7 +78,21 @@ describe('workflow steps are idempotent', () => {
     expect(deps.alerts.alerts).toHaveLength(alertsBefore);
   });
 
-  it('the step Lambda handler runs a step named in its input and names failures by their code', async () => {
+  it('snapshots a stopped instance without starting it', async () => {
+    await createInstance(emu.clients(), R, 'idle');
+    const rds = emu.clients().get(RDSClient, { region: R });
+    await rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: 'idle' }));
+    const deps = testDeps(emu.clients());
+    const state = {
+      kind: 'instance', account: '123456789012', region: R, sourceId: 'idle', sourceArn: 'arn:aws:rds:us-east-1:123456789012:db:idle',
+      reason: 'UNENCRYPTED', cmkArn: 'arn', execution: 'x', names: { snapshot: 'idle-cmk-src', copy: 'b', target: 'c', retired: 'd', final: 'e' },
+    } as ReencryptState;
+    expect(await runStep('snapshot', state, deps)).toMatchObject({ outcome: 'READY' });
+    expect((await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'idle' }))).DBInstances?.[0]?.DBInstanceStatus).toBe('stopped');
+    expect((await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'idle-cmk-src' }))).DBSnapshots).toHaveLength(1);
+  });
+
+  it('the step Lambda handler runs the step named in its input and rejects an unknown one', async () => {
     process.env.AWS_ENDPOINT_URL = emu.current.endpoint;
     delete process.env.CMK_SENTINEL_POLICY;
     try {

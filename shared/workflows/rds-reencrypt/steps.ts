@@ -70,8 +70,9 @@ export const snapshot: Step = async (s, deps) => {
   if (!source) return gone(s, 'snapshot', `${s.kind === 'cluster' ? 'Cluster' : 'Instance'} ${s.sourceId}`);
   let status = await snapshotStatus(s, s.names.snapshot, ctx);
   if (status === undefined) {
-    // A database still being created or modified cannot be snapshotted yet.
-    if (!isReady(source.status)) return done(s, 'snapshot', 'WAIT', `${s.sourceId} is ${source.status}`);
+    // A database still being created or modified cannot be snapshotted yet; a stopped instance can (it is not started).
+    const snapshottable = isReady(source.status) || (s.kind === 'instance' && source.status === 'stopped');
+    if (!snapshottable) return done(s, 'snapshot', 'WAIT', `${s.sourceId} is ${source.status}`);
     const Tags = awsTags({ ...source.tags, [WORKFLOW_TAG]: s.execution });
     if (s.kind === 'cluster') {
       await send('rds:CreateDBClusterSnapshot', s.names.snapshot, () => rds(ctx).send(new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: s.sourceId, DBClusterSnapshotIdentifier: s.names.snapshot, Tags })));
