@@ -3,6 +3,7 @@ import { emrDemo } from './emr';
 import { dbSnapshotsDemo } from './db-snapshots';
 import { crossRegionDemo } from './cross-region';
 import { kmsTlsDemo } from './kms-tls';
+import { rdsDatabaseDemo } from './rds-database';
 import { s3BucketDemo } from './s3-bucket';
 
 /** The demo's sections, in the order they run. A new rule adds its part here. */
@@ -12,4 +13,5 @@ export const DEMO_PARTS: readonly DemoPart[] = [
   dbSnapshotsDemo,
   crossRegionDemo,
   kmsTlsDemo,
+  rdsDatabaseDemo,
 ];

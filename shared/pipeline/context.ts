@@ -6,6 +6,8 @@ import { type AwsScope, ClientFactory } from '../aws/clients';
 import { KeyResolver } from '../kms/key-resolver';
 import { type Log, logger } from '../logger';
 import { loadPolicy, type Mode, type Policy } from '../policy/policy';
+import type { WorkflowStarter } from '../workflows/contract';
+import { workflowStarterFromEnv } from '../workflows/sfn-starter';
 
 /** Everything the pipeline needs, built once per cold start (or per CLI run). */
 export interface PipelineDeps {
@@ -25,6 +27,8 @@ export interface PipelineDeps {
   once?: Once;
   /** Append-only record of every action; absent = none kept. */
   audit?: AuditLog;
+  /** Starts long-running remediations (RDS re-encryption); absent = such remediations fail with an error outcome. */
+  workflows?: WorkflowStarter;
 }
 
 const regionOf = (env: NodeJS.ProcessEnv) => env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -43,18 +47,20 @@ export const auditFromEnv = (clients: ClientFactory, env: NodeJS.ProcessEnv = pr
 export const buildDeps = (overrides: Partial<PipelineDeps> = {}, env: NodeJS.ProcessEnv = process.env): PipelineDeps => {
   const clients = overrides.clients ?? new ClientFactory();
   const policy = overrides.policy ?? loadPolicy(env);
+  const log = overrides.log ?? logger;
   return {
     clients,
     policy,
     keys: overrides.keys ?? new KeyResolver(clients, policy),
     alerts: overrides.alerts ?? alertSinkFromEnv(clients, env),
-    log: overrides.log ?? logger,
+    log,
     now: overrides.now ?? (() => new Date()),
     homeAccount: overrides.homeAccount ?? env.CMK_SENTINEL_ACCOUNT_ID,
     dryRun: overrides.dryRun,
     mode: overrides.mode,
     once: 'once' in overrides ? overrides.once : onceFromEnv(clients, env),
     audit: 'audit' in overrides ? overrides.audit : auditFromEnv(clients, env),
+    workflows: overrides.workflows ?? workflowStarterFromEnv(clients, log, env),
   };
 };
 

@@ -32,7 +32,7 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
   const rule = ruleFor(ref.type);
   if (!rule) return errorOutcome(ref, undefined, new SentinelError('UNKNOWN_RESOURCE_TYPE', `No rule for ${ref.type}`));
   const arn = rule.arn(ref);
-  const ctx: RuleContext = { clients: deps.clients, keys: deps.keys, policy: deps.policy, scope: scopeFor(deps, ref.account, ref.region) };
+  const ctx: RuleContext = { clients: deps.clients, keys: deps.keys, policy: deps.policy, scope: scopeFor(deps, ref.account, ref.region), workflows: deps.workflows };
   let partial: Partial<Outcome> = {};
   try {
     const state = await rule.describe(ref, ctx);

@@ -2,6 +2,7 @@ import type { Severity } from '../alerts/alert';
 import type { AwsScope, ClientFactory } from '../aws/clients';
 import type { KeyInfo, KeyResolver } from '../kms/key-resolver';
 import type { Policy } from '../policy/policy';
+import type { WorkflowStarter } from '../workflows/contract';
 import type { ResourceType } from './type-ids';
 
 /** A resource named by an event or a listing: enough to re-read it. */
@@ -42,6 +43,8 @@ export interface RuleContext {
   policy: Policy;
   /** Region/account (and role) the resource lives in. */
   scope: AwsScope;
+  /** Where a remediation too long for one Lambda run hands over (Step Functions, or a local driver). */
+  workflows?: WorkflowStarter;
 }
 
 export interface ActionResult {

@@ -3,6 +3,8 @@ import { emrClusterRule } from './emr-cluster';
 import { emrSecurityConfigurationRule } from './emr-security-configuration';
 import { kmsKeyRule } from './kms-key';
 import { rdsBackupReplicationRule } from './rds-backup-replication';
+import { rdsClusterRule } from './rds-cluster';
+import { rdsInstanceRule } from './rds-instance';
 import { rdsReadReplicaRule } from './rds-read-replica';
 import { rdsClusterSnapshotRule, rdsSnapshotRule } from './rds-snapshot';
 import { rdsTlsRule } from './rds-tls';
@@ -32,6 +34,8 @@ export const RULES: readonly AnyRule[] = [
   s3TlsRule,
   rdsTlsRule,
   redshiftTlsRule,
+  rdsInstanceRule,
+  rdsClusterRule,
 ];
 
 export const ruleFor = (type: ResourceType): AnyRule | undefined => RULES.find((r) => r.type === type);

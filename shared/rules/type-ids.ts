@@ -8,6 +8,8 @@ export const RESOURCE_TYPES = [
   'rds-snapshot', 'rds-cluster-snapshot', 'redshift-cluster', 'redshift-snapshot',
   's3-replication', 'rds-read-replica', 'rds-backup-replication', 'redshift-snapshot-copy',
   'kms-key', 's3-tls', 'rds-tls', 'redshift-tls',
+  'rds-instance',
+  'rds-cluster',
 ] as const;
 
 export type ResourceType = (typeof RESOURCE_TYPES)[number];

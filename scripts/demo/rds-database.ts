@@ -1,0 +1,81 @@
+import { CreateDBInstanceReadReplicaCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import type { PipelineDeps } from '../../shared/pipeline/context';
+import { type EventResult, processEvent } from '../../shared/pipeline/process';
+import { LocalWorkflowDriver } from '../../shared/workflows/local-driver';
+import { reencryptNames } from '../../shared/workflows/rds-reencrypt/names';
+import { createCluster, createInstance, createParameterAndOptionGroups, type InstanceSpec, rdsEvent } from '../lib/estate-rds';
+import { shortKey, table } from '../lib/table';
+import type { DemoPart } from './context';
+
+interface Db { id: string; kind: 'instance' | 'cluster'; region: string; drift: string; fix: boolean; create: () => Promise<void> }
+
+export const rdsDatabaseDemo: DemoPart = {
+  title: 'RDS instances and Aurora clusters (re-encryption workflow, run in-process on the emulator)',
+  async run(ctx) {
+    const [east, west] = ctx.regions;
+    const { clients } = ctx;
+    // The workflow engine: Step Functions in AWS; here the same definition and steps, in-process, with no waits.
+    const deps: PipelineDeps = { ...ctx.deps };
+    const driver = new LocalWorkflowDriver(() => deps, { log: ctx.deps.log });
+    deps.workflows = driver;
+
+    await createParameterAndOptionGroups(clients, east, 'orders-mysql8');
+    const orders: InstanceSpec = {
+      instanceClass: 'db.m5.large', parameterGroup: 'orders-mysql8', optionGroup: 'orders-mysql8', multiAz: true, port: 3307,
+      deletionProtection: true, backupRetention: 7, iamAuth: true, tags: { team: 'orders' },
+    };
+    const estate: Db[] = [
+      { id: 'orders-db', kind: 'instance', region: east, drift: 'unencrypted storage', fix: true, create: () => createInstance(clients, east, 'orders-db', orders) },
+      { id: 'billing-db', kind: 'instance', region: east, drift: 'aws/rds key', fix: true, create: () => createInstance(clients, east, 'billing-db', { encrypted: true }) },
+      { id: 'crm-db', kind: 'instance', region: east, drift: 'CMK by alias (compliant)', fix: false, create: () => createInstance(clients, east, 'crm-db', { encrypted: true, kmsKeyId: 'alias/data-platform' }) },
+      {
+        id: 'crm-db-replica', kind: 'instance', region: east, drift: 'read replica of crm-db', fix: false,
+        create: async () => { await clients.get(RDSClient, { region: east }).send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'crm-db-replica', SourceDBInstanceIdentifier: 'crm-db' })); },
+      },
+      { id: 'legacy-db', kind: 'instance', region: east, drift: 'unencrypted, exempt', fix: false, create: () => createInstance(clients, east, 'legacy-db', { tags: { 'cmk-sentinel:exempt': 'true' } }) },
+      { id: 'analytics-aurora', kind: 'cluster', region: east, drift: 'Aurora on aws/rds', fix: true, create: () => createCluster(clients, east, 'analytics-aurora', { encrypted: true, members: ['analytics-aurora-1', 'analytics-aurora-2'], backupRetention: 7 }) },
+      { id: 'eu-orders-db', kind: 'instance', region: west, drift: 'unencrypted storage', fix: true, create: () => createInstance(clients, west, 'eu-orders-db') },
+    ];
+    for (const d of estate) await d.create();
+
+    const keyOf = async (d: Db, id = d.id): Promise<string> => {
+      const rds = clients.get(RDSClient, { region: d.region });
+      try {
+        const x = d.kind === 'cluster'
+          ? (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters?.[0]
+          : (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
+        if (!x) return 'none';
+        if (!x.StorageEncrypted) return 'unencrypted';
+        return !x.KmsKeyId || x.KmsKeyId === 'default_kms_key_id' ? 'aws/rds' : shortKey(x.KmsKeyId, ctx.keyNames);
+      } catch {
+        return 'none';
+      }
+    };
+    const before = await Promise.all(estate.map((d) => keyOf(d)));
+    const results: EventResult[] = [];
+    for (const d of estate) {
+      const event = d.kind === 'cluster' ? rdsEvent('CreateDBCluster', { dBClusterIdentifier: d.id, engine: 'aurora-mysql' }, d.region) : rdsEvent('CreateDBInstance', { dBInstanceIdentifier: d.id, engine: 'mysql' }, d.region);
+      results.push(await processEvent(event, deps));
+    }
+    const runs = await driver.settle();
+    const after = await Promise.all(estate.map((d) => keyOf(d)));
+    const copies = await Promise.all(estate.map((d) => keyOf(d, reencryptNames(d.id).target)));
+    ctx.print(table(
+      ['database', 'region', 'drift', 'before', 'finding', 'action', 'workflow', 're-encrypted copy', 'original after'],
+      estate.map((d, i) => {
+        const o = results[i]?.outcomes[0];
+        const run = [...runs.entries()].find(([name]) => name.includes(`-${d.id}-`))?.[1];
+        return [
+          `${d.kind === 'cluster' ? 'cluster ' : ''}${d.id}`, d.region, d.drift, before[i] ?? '', o ? `${o.status}${o.reason ? ` ${o.reason}` : ''}` : '-', o ? `${o.action} ${o.result}` : '-',
+          run ? `${run.status} (${run.path.filter((p) => !/(Check|Wait)$/.test(p)).length} states)` : '-',
+          copies[i] === 'none' ? '-' : `${reencryptNames(d.id).target}: ${copies[i]}`, after[i] ?? '',
+        ];
+      }),
+    ));
+    ctx.print('\nThe originals keep serving (gates.cutOver and gates.deleteOriginals are off): each workflow alert tells the operator how to cut over, e.g.');
+    const ordersNames = reencryptNames('orders-db');
+    ctx.print(`  rename orders-db -> ${ordersNames.retired}, then ${ordersNames.target} -> orders-db (modify-db-instance --new-db-instance-identifier ... --apply-immediately)`);
+    const expected = estate.filter((d) => d.fix);
+    return { expected: expected.length, done: expected.filter((d) => copies[estate.indexOf(d)] === `CMK ${d.region}`).length };
+  },
+};

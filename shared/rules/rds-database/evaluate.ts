@@ -1,0 +1,84 @@
+import { keyMismatch } from '../../kms/compare';
+import type { ObservedKey } from '../../kms/key-resolver';
+import type { EvaluationContext, Finding } from '../contract';
+
+export type RdsKind = 'instance' | 'cluster';
+
+/** The configuration a re-encrypted restore must carry over (read from the original). */
+export interface RdsConfig {
+  instanceClass?: string;
+  subnetGroup?: string;
+  securityGroupIds: string[];
+  parameterGroup?: string;
+  optionGroup?: string;
+  multiAz?: boolean;
+  port?: number;
+  deletionProtection?: boolean;
+  backupRetention?: number;
+  iamAuth?: boolean;
+  monitoringInterval?: number;
+  monitoringRoleArn?: string;
+  publiclyAccessible?: boolean;
+  engine?: string;
+  engineVersion?: string;
+  /** Aurora: the cluster's member instances (id and class), recreated in the new cluster. */
+  members?: { id: string; instanceClass?: string; writer: boolean }[];
+}
+
+/** An RDS DB instance or Aurora DB cluster as the rules and the workflow see it. */
+export interface RdsDatabaseState {
+  kind: RdsKind;
+  id: string;
+  arn: string;
+  region: string;
+  account: string;
+  status: string;
+  storageEncrypted: boolean;
+  /** KmsKeyId as RDS reports it (moto reports `default_kms_key_id` for the default key). */
+  keyRef?: string;
+  observedKey?: ObservedKey;
+  /** Set on a read replica: the source instance/cluster identifier or ARN. */
+  replicaSource?: string;
+  /** Set on an instance that belongs to an Aurora cluster: encryption is the cluster's. */
+  clusterId?: string;
+  /** Epoch ms of creation: tells a re-created database with the same name from the old one. */
+  createdAt?: number;
+  tags: Record<string, string>;
+  config: RdsConfig;
+}
+
+const NOUN: Record<RdsKind, string> = { instance: 'DB instance', cluster: 'Aurora DB cluster' };
+
+const MISMATCH_DETAIL: Record<string, string> = {
+  NO_KEY: 'is encrypted with the AWS-managed aws/rds key',
+  AWS_MANAGED_KEY: 'is encrypted with an AWS-managed key (aws/rds)',
+  UNKNOWN_KEY: 'is encrypted with a KMS key that does not exist or cannot be read',
+  WRONG_REGION_KEY: 'is encrypted with a KMS key of another region',
+  WRONG_KEY: 'is encrypted with a KMS key that is not the regional CMK',
+};
+
+/**
+ * Pure: storage must be encrypted with the regional CMK. Read replicas follow their
+ * source (a same-region replica inherits its key; cross-region replicas have their own
+ * rule) and instances inside an Aurora cluster are judged as the cluster.
+ */
+export const evaluateRdsDatabase = (s: RdsDatabaseState, ctx: EvaluationContext): Finding => {
+  const expectedKey = ctx.cmk.arn;
+  const observedKey = s.storageEncrypted ? s.observedKey?.info?.arn ?? s.observedKey?.ref ?? s.keyRef : undefined;
+  const what = `${NOUN[s.kind]} ${s.id}`;
+  if (s.replicaSource) {
+    return { status: 'NOT_APPLICABLE', reason: 'READ_REPLICA', detail: `${what} is a read replica of ${s.replicaSource}: it follows its source's encryption`, observedKey, expectedKey };
+  }
+  if (s.clusterId) {
+    return { status: 'NOT_APPLICABLE', reason: 'CLUSTER_MEMBER', detail: `${what} belongs to Aurora cluster ${s.clusterId}: its storage is the cluster's`, observedKey, expectedKey };
+  }
+  if (s.status === 'deleting') {
+    return { status: 'NOT_APPLICABLE', reason: 'DELETING', detail: `${what} is being deleted`, observedKey, expectedKey };
+  }
+  const nonCompliant = (reason: string, detail: string): Finding => ({ status: 'NON_COMPLIANT', reason, detail: `${what} ${detail}`, observedKey, expectedKey });
+  // The flag decides "encrypted": the emulator reports a key id even for unencrypted storage.
+  if (!s.storageEncrypted) return nonCompliant('UNENCRYPTED', 'has unencrypted storage');
+  const mismatch = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
+  if (mismatch) return nonCompliant(mismatch === 'NO_KEY' ? 'AWS_MANAGED_KEY' : mismatch, MISMATCH_DETAIL[mismatch] ?? mismatch);
+  return { status: 'COMPLIANT', observedKey, expectedKey };
+};

@@ -1,0 +1,75 @@
+import {
+  AddTagsToResourceCommand, DescribeDBClusterSnapshotAttributesCommand, DescribeDBClusterSnapshotsCommand,
+  DescribeDBSnapshotAttributesCommand, DescribeDBSnapshotsCommand, ModifyDBClusterSnapshotAttributeCommand,
+  ModifyDBInstanceCommand, ModifyDBSnapshotAttributeCommand,
+} from '@aws-sdk/client-rds';
+import { translateAwsError } from '../../aws/errors';
+import type { ActionResult, Finding, RuleContext } from '../contract';
+import type { RdsDatabaseState } from './evaluate';
+import { describeDatabase, describeInstance, rds } from './rds-read';
+
+const send = async <T>(action: string, resource: string, call: () => Promise<T>): Promise<T> => {
+  try {
+    return await call();
+  } catch (e) {
+    throw translateAwsError(e, action, resource);
+  }
+};
+
+/** Manual snapshots of the database whose `restore` attribute includes `all` (public). */
+const publicSnapshots = async (s: RdsDatabaseState, ctx: RuleContext): Promise<string[]> => {
+  const out: string[] = [];
+  if (s.kind === 'cluster') {
+    const snaps = await send('rds:DescribeDBClusterSnapshots', s.id, () => rds(ctx).send(new DescribeDBClusterSnapshotsCommand({ DBClusterIdentifier: s.id, SnapshotType: 'manual' })));
+    for (const snap of snaps.DBClusterSnapshots ?? []) {
+      const id = snap.DBClusterSnapshotIdentifier as string;
+      const attrs = await send('rds:DescribeDBClusterSnapshotAttributes', id, () => rds(ctx).send(new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: id })));
+      if (attrs.DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes?.some((a) => a.AttributeName === 'restore' && a.AttributeValues?.includes('all'))) out.push(id);
+    }
+  } else {
+    const snaps = await send('rds:DescribeDBSnapshots', s.id, () => rds(ctx).send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: s.id, SnapshotType: 'manual' })));
+    for (const snap of snaps.DBSnapshots ?? []) {
+      const id = snap.DBSnapshotIdentifier as string;
+      const attrs = await send('rds:DescribeDBSnapshotAttributes', id, () => rds(ctx).send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: id })));
+      if (attrs.DBSnapshotAttributesResult?.DBSnapshotAttributes?.some((a) => a.AttributeName === 'restore' && a.AttributeValues?.includes('all'))) out.push(id);
+    }
+  }
+  return out;
+};
+
+/** Instances that answer from the internet: the instance itself, or an Aurora cluster's members. */
+const publicInstances = async (s: RdsDatabaseState, ctx: RuleContext): Promise<string[]> => {
+  if (s.kind === 'instance') return s.config.publiclyAccessible ? [s.id] : [];
+  const members = await Promise.all((s.config.members ?? []).map((m) => describeInstance(m.id, ctx)));
+  return members.filter((m) => m?.config.publiclyAccessible).map((m) => (m as RdsDatabaseState).id);
+};
+
+/** Tag, close public access and public snapshot sharing; data and encryption untouched. Verified by a fresh read. */
+export const quarantineDatabase = async (s: RdsDatabaseState, finding: Finding, ctx: RuleContext): Promise<ActionResult> => {
+  const tag = ctx.policy.doc.quarantineTag;
+  const value = finding.reason ?? 'NON_COMPLIANT';
+  const steps: string[] = [];
+  if (s.tags[tag] !== value) {
+    await send('rds:AddTagsToResource', s.arn, () => rds(ctx).send(new AddTagsToResourceCommand({ ResourceName: s.arn, Tags: [{ Key: tag, Value: value }] })));
+    steps.push(`tagged ${tag}=${value}`);
+  }
+  for (const id of await publicInstances(s, ctx)) {
+    await send('rds:ModifyDBInstance', id, () => rds(ctx).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, PubliclyAccessible: false, ApplyImmediately: true })));
+    steps.push(`made ${id} not publicly accessible`);
+  }
+  for (const id of await publicSnapshots(s, ctx)) {
+    if (s.kind === 'cluster') {
+      await send('rds:ModifyDBClusterSnapshotAttribute', id, () => rds(ctx).send(new ModifyDBClusterSnapshotAttributeCommand({ DBClusterSnapshotIdentifier: id, AttributeName: 'restore', ValuesToRemove: ['all'] })));
+    } else {
+      await send('rds:ModifyDBSnapshotAttribute', id, () => rds(ctx).send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: id, AttributeName: 'restore', ValuesToRemove: ['all'] })));
+    }
+    steps.push(`stopped public sharing of snapshot ${id}`);
+  }
+  const after = await describeDatabase(s.kind, s.id, ctx);
+  const verified = !!after && after.tags[tag] === value && (await publicInstances(after, ctx)).length === 0 && (await publicSnapshots(after, ctx)).length === 0;
+  return {
+    changed: steps.length > 0,
+    verified,
+    detail: `${steps.length ? steps.join('; ') : 'already quarantined'}; storage encryption cannot change in place: data untouched, no reboot`,
+  };
+};

@@ -1,0 +1,156 @@
+import {
+  type DBCluster, type DBInstance, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient, type Tag,
+} from '@aws-sdk/client-rds';
+import { isAwsNotFound, translateAwsError } from '../../aws/errors';
+import type { RuleContext } from '../contract';
+import type { RdsDatabaseState } from './evaluate';
+
+export const rds = (ctx: Pick<RuleContext, 'clients' | 'scope'>): RDSClient => ctx.clients.get(RDSClient, ctx.scope);
+
+export const tagMap = (tags: Tag[] | undefined): Record<string, string> =>
+  Object.fromEntries((tags ?? []).filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']));
+
+/** The emulator reports `default_kms_key_id` where AWS names the aws/rds key; both mean the AWS-managed key. */
+const keyRefOf = (encrypted: boolean, kmsKeyId: string | undefined): string | undefined => {
+  if (!encrypted) return undefined;
+  return !kmsKeyId || kmsKeyId === 'default_kms_key_id' ? 'alias/aws/rds' : kmsKeyId;
+};
+
+// AWS Config names an instance by its resource id (db-…) in compliance events, a cluster by cluster-….
+const DBI_RESOURCE_ID = /^db-[A-Z0-9]{20,}$/;
+const CLUSTER_RESOURCE_ID = /^cluster-[A-Z0-9]{20,}$/;
+
+const findInstance = async (id: string, ctx: RuleContext): Promise<DBInstance | undefined> => {
+  try {
+    const input = DBI_RESOURCE_ID.test(id) ? { Filters: [{ Name: 'dbi-resource-id', Values: [id] }] } : { DBInstanceIdentifier: id };
+    const out = await rds(ctx).send(new DescribeDBInstancesCommand(input));
+    return out.DBInstances?.find((d) => d.DBInstanceIdentifier === id || d.DbiResourceId === id);
+  } catch (e) {
+    if (isAwsNotFound(e)) return undefined;
+    throw translateAwsError(e, 'rds:DescribeDBInstances', id);
+  }
+};
+
+const findCluster = async (id: string, ctx: RuleContext): Promise<DBCluster | undefined> => {
+  try {
+    if (CLUSTER_RESOURCE_ID.test(id)) {
+      for await (const c of paginate(ctx, 'cluster')) if ((c as DBCluster).DbClusterResourceId === id) return c as DBCluster;
+      return undefined;
+    }
+    const out = await rds(ctx).send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }));
+    return out.DBClusters?.find((c) => c.DBClusterIdentifier === id);
+  } catch (e) {
+    if (isAwsNotFound(e)) return undefined;
+    throw translateAwsError(e, 'rds:DescribeDBClusters', id);
+  }
+};
+
+async function* paginate(ctx: Pick<RuleContext, 'clients' | 'scope'>, kind: 'instance' | 'cluster'): AsyncIterable<DBInstance | DBCluster> {
+  let Marker: string | undefined;
+  do {
+    if (kind === 'instance') {
+      const out = await rds(ctx).send(new DescribeDBInstancesCommand({ Marker, MaxRecords: 100 }));
+      yield* out.DBInstances ?? [];
+      Marker = out.Marker;
+    } else {
+      const out = await rds(ctx).send(new DescribeDBClustersCommand({ Marker, MaxRecords: 100 }));
+      yield* out.DBClusters ?? [];
+      Marker = out.Marker;
+    }
+  } while (Marker);
+}
+
+export async function* listIds(ctx: RuleContext, kind: 'instance' | 'cluster'): AsyncIterable<string> {
+  try {
+    for await (const d of paginate(ctx, kind)) {
+      const id = kind === 'instance' ? (d as DBInstance).DBInstanceIdentifier : (d as DBCluster).DBClusterIdentifier;
+      if (id) yield id;
+    }
+  } catch (e) {
+    throw translateAwsError(e, kind === 'instance' ? 'rds:DescribeDBInstances' : 'rds:DescribeDBClusters');
+  }
+}
+
+const time = (d: Date | string | undefined): number | undefined => (d ? new Date(d).getTime() : undefined);
+
+export const describeInstance = async (id: string, ctx: RuleContext): Promise<RdsDatabaseState | undefined> => {
+  const d = await findInstance(id, ctx);
+  if (!d?.DBInstanceIdentifier) return undefined;
+  const encrypted = d.StorageEncrypted === true;
+  const keyRef = keyRefOf(encrypted, d.KmsKeyId);
+  return {
+    kind: 'instance',
+    id: d.DBInstanceIdentifier,
+    arn: d.DBInstanceArn ?? `arn:aws:rds:${ctx.scope.region}:${ctx.scope.account ?? ''}:db:${d.DBInstanceIdentifier}`,
+    region: ctx.scope.region,
+    account: d.DBInstanceArn?.split(':')[4] ?? ctx.scope.account ?? '',
+    status: d.DBInstanceStatus ?? 'unknown',
+    storageEncrypted: encrypted,
+    keyRef,
+    observedKey: await ctx.keys.observe(keyRef, ctx.scope.region),
+    replicaSource: d.ReadReplicaSourceDBInstanceIdentifier || d.ReadReplicaSourceDBClusterIdentifier || undefined,
+    clusterId: d.DBClusterIdentifier || undefined,
+    createdAt: time(d.InstanceCreateTime),
+    tags: tagMap(d.TagList),
+    config: {
+      instanceClass: d.DBInstanceClass,
+      subnetGroup: d.DBSubnetGroup?.DBSubnetGroupName,
+      securityGroupIds: (d.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId).filter((g): g is string => !!g),
+      parameterGroup: d.DBParameterGroups?.[0]?.DBParameterGroupName,
+      optionGroup: d.OptionGroupMemberships?.[0]?.OptionGroupName,
+      multiAz: d.MultiAZ,
+      port: d.Endpoint?.Port ?? d.DbInstancePort,
+      deletionProtection: d.DeletionProtection,
+      backupRetention: d.BackupRetentionPeriod,
+      iamAuth: d.IAMDatabaseAuthenticationEnabled,
+      monitoringInterval: d.MonitoringInterval,
+      monitoringRoleArn: d.MonitoringRoleArn,
+      publiclyAccessible: d.PubliclyAccessible,
+      engine: d.Engine,
+      engineVersion: d.EngineVersion,
+    },
+  };
+};
+
+export const describeCluster = async (id: string, ctx: RuleContext): Promise<RdsDatabaseState | undefined> => {
+  const c = await findCluster(id, ctx);
+  if (!c?.DBClusterIdentifier) return undefined;
+  const encrypted = c.StorageEncrypted === true;
+  const keyRef = keyRefOf(encrypted, c.KmsKeyId);
+  const members = await Promise.all((c.DBClusterMembers ?? []).filter((m) => m.DBInstanceIdentifier).map(async (m) => {
+    const inst = await findInstance(m.DBInstanceIdentifier as string, ctx);
+    return { id: m.DBInstanceIdentifier as string, instanceClass: inst?.DBInstanceClass, writer: m.IsClusterWriter === true };
+  }));
+  return {
+    kind: 'cluster',
+    id: c.DBClusterIdentifier,
+    arn: c.DBClusterArn ?? `arn:aws:rds:${ctx.scope.region}:${ctx.scope.account ?? ''}:cluster:${c.DBClusterIdentifier}`,
+    region: ctx.scope.region,
+    account: c.DBClusterArn?.split(':')[4] ?? ctx.scope.account ?? '',
+    status: c.Status ?? 'unknown',
+    storageEncrypted: encrypted,
+    keyRef,
+    observedKey: await ctx.keys.observe(keyRef, ctx.scope.region),
+    replicaSource: c.ReplicationSourceIdentifier || undefined,
+    createdAt: time(c.ClusterCreateTime),
+    tags: tagMap(c.TagList),
+    config: {
+      subnetGroup: c.DBSubnetGroup,
+      securityGroupIds: (c.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId).filter((g): g is string => !!g),
+      parameterGroup: c.DBClusterParameterGroup,
+      port: c.Port,
+      deletionProtection: c.DeletionProtection,
+      backupRetention: c.BackupRetentionPeriod,
+      iamAuth: c.IAMDatabaseAuthenticationEnabled,
+      monitoringInterval: c.MonitoringInterval,
+      monitoringRoleArn: c.MonitoringRoleArn,
+      publiclyAccessible: c.PubliclyAccessible,
+      engine: c.Engine,
+      engineVersion: c.EngineVersion,
+      members,
+    },
+  };
+};
+
+export const describeDatabase = (kind: 'instance' | 'cluster', id: string, ctx: RuleContext): Promise<RdsDatabaseState | undefined> =>
+  kind === 'instance' ? describeInstance(id, ctx) : describeCluster(id, ctx);

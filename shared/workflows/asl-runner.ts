@@ -1,0 +1,94 @@
+/**
+ * A small interpreter for the subset of Amazon States Language our definitions use
+ * (Task with Parameters/ResultPath/Catch, Choice on StringEquals, Wait, Succeed, Fail).
+ * It lets tests and the demo run the deployed definition itself, in-process.
+ */
+export type Json = Record<string, unknown>;
+
+interface AslState {
+  Type: 'Task' | 'Choice' | 'Wait' | 'Succeed' | 'Fail' | 'Pass';
+  Next?: string;
+  Parameters?: Json;
+  ResultPath?: string;
+  Catch?: { ErrorEquals: string[]; ResultPath?: string; Next: string }[];
+  Choices?: { Variable: string; StringEquals: string; Next: string }[];
+  Default?: string;
+  Seconds?: number;
+  Error?: string;
+  Cause?: string;
+}
+
+export interface AslDefinition { StartAt: string; States: Record<string, AslState> }
+
+export interface RunResult {
+  status: 'SUCCEEDED' | 'FAILED';
+  error?: string;
+  output: Json;
+  /** The states entered, in order. */
+  path: string[];
+}
+
+const read = (obj: Json, path: string): unknown => {
+  if (path === '$') return obj;
+  return path.replace(/^\$\./, '').split('.').reduce<unknown>((cur, k) => (cur && typeof cur === 'object' ? (cur as Json)[k] : undefined), obj);
+};
+
+const write = (obj: Json, path: string | undefined, value: unknown): Json => {
+  if (path === undefined || path === '$') return value as Json;
+  const keys = path.replace(/^\$\./, '').split('.');
+  const out: Json = structuredClone(obj);
+  let cur = out;
+  for (const k of keys.slice(0, -1)) cur = (cur[k] ??= {}) as Json;
+  cur[keys[keys.length - 1] as string] = value;
+  return out;
+};
+
+const parameters = (params: Json, input: Json): Json =>
+  Object.fromEntries(Object.entries(params).map(([k, v]) => (k.endsWith('.$') ? [k.slice(0, -2), read(input, v as string)] : [k, v])));
+
+export const runAsl = async (
+  def: AslDefinition,
+  input: Json,
+  task: (params: Json) => Promise<unknown>,
+  opts: { wait?: (seconds: number) => Promise<void>; maxTransitions?: number } = {},
+): Promise<RunResult> => {
+  const wait = opts.wait ?? (async () => undefined);
+  const max = opts.maxTransitions ?? 500;
+  let name = def.StartAt;
+  let data = input;
+  const path: string[] = [];
+  while (path.length < max) {
+    const st = def.States[name];
+    if (!st) throw new Error(`state "${name}" is not defined`);
+    path.push(name);
+    switch (st.Type) {
+      case 'Succeed': return { status: 'SUCCEEDED', output: data, path };
+      case 'Fail': return { status: 'FAILED', error: st.Error, output: data, path };
+      case 'Pass': name = st.Next as string; break;
+      case 'Wait': await wait(st.Seconds ?? 0); name = st.Next as string; break;
+      case 'Choice': {
+        const hit = (st.Choices ?? []).find((c) => read(data, c.Variable) === c.StringEquals);
+        const next = hit?.Next ?? st.Default;
+        if (!next) throw new Error(`Choice "${name}" matched nothing and has no Default`);
+        name = next;
+        break;
+      }
+      case 'Task': {
+        try {
+          const result = await task(parameters(st.Parameters ?? { 'input.$': '$' }, data));
+          data = write(data, st.ResultPath, result);
+          name = st.Next as string;
+        } catch (e) {
+          const errName = (e as Error).name || 'Error';
+          const c = (st.Catch ?? []).find((x) => x.ErrorEquals.includes('States.ALL') || x.ErrorEquals.includes(errName));
+          if (!c) throw e;
+          data = write(data, c.ResultPath, { Error: errName, Cause: (e as Error).message });
+          name = c.Next;
+        }
+        break;
+      }
+      default: throw new Error(`state type ${String((st as AslState).Type)} is not supported by the local runner`);
+    }
+  }
+  throw new Error(`workflow did not finish within ${max} transitions (${path.slice(-6).join(' > ')})`);
+};

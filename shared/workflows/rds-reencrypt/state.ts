@@ -1,0 +1,36 @@
+import type { RdsKind } from '../../rules/rds-database/evaluate';
+import type { ReencryptNames } from './names';
+
+/** What each step returns; the state machine's Choice states branch on it. */
+export type StepOutcome = 'READY' | 'WAIT' | 'GONE' | 'FAILED';
+
+/**
+ * The workflow's state, passed whole from step to step (each Task's ResultPath is `$`).
+ * Plain JSON: it travels through Step Functions.
+ */
+export interface ReencryptState {
+  kind: RdsKind;
+  account: string;
+  region: string;
+  /** The original database's identifier and ARN. */
+  sourceId: string;
+  sourceArn: string;
+  /** Why it was non-compliant (UNENCRYPTED, AWS_MANAGED_KEY, ...) and the key it had. */
+  reason: string;
+  observedKey?: string;
+  cmkArn: string;
+  names: ReencryptNames;
+  execution: string;
+  /** Set by every step. */
+  outcome?: StepOutcome;
+  /** The step that set `outcome`, and what it found, for the final alert. */
+  step?: string;
+  detail?: string;
+  verified?: boolean;
+  /** Configuration that differs between the original and the re-encrypted database. */
+  differences?: string[];
+  cutOver?: 'DONE' | 'SKIPPED';
+  deleted?: 'DONE' | 'SKIPPED';
+  /** Set by the state machine's Catch. */
+  error?: { Error?: string; Cause?: string };
+}

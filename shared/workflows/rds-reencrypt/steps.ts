@@ -1,0 +1,349 @@
+import {
+  CopyDBSnapshotCommand, CreateDBClusterSnapshotCommand, CreateDBInstanceCommand, CreateDBSnapshotCommand,
+  DeleteDBClusterCommand, DeleteDBClusterSnapshotCommand, DeleteDBInstanceCommand, DeleteDBSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand, ModifyDBClusterCommand, ModifyDBInstanceCommand,
+  RestoreDBClusterFromSnapshotCommand, RestoreDBInstanceFromDBSnapshotCommand, type Tag,
+} from '@aws-sdk/client-rds';
+import { type Outcome, toAlert } from '../../alerts/alert';
+import { isAwsNotFound, translateAwsError } from '../../aws/errors';
+import type { TriggerInfo } from '../../events/normalise';
+import { type PipelineDeps, scopeFor } from '../../pipeline/context';
+import type { RuleContext } from '../../rules/contract';
+import type { RdsConfig, RdsDatabaseState } from '../../rules/rds-database/evaluate';
+import { describeDatabase, describeInstance, rds } from '../../rules/rds-database/rds-read';
+import { memberTargetId, RDS_REENCRYPT, REENCRYPTED_FROM_TAG, WORKFLOW_TAG } from './names';
+import type { ReencryptState, StepOutcome } from './state';
+
+
+type Step = (s: ReencryptState, deps: PipelineDeps) => Promise<ReencryptState>;
+
+const ctxOf = (s: ReencryptState, deps: PipelineDeps): RuleContext => ({
+  clients: deps.clients, keys: deps.keys, policy: deps.policy, scope: scopeFor(deps, s.account, s.region),
+});
+
+const done = (s: ReencryptState, step: string, outcome: StepOutcome, detail?: string, extra: Partial<ReencryptState> = {}): ReencryptState =>
+  ({ ...s, ...extra, step, outcome, ...(detail !== undefined ? { detail } : {}) });
+
+const awsTags = (t: Record<string, string>): Tag[] => Object.entries(t)
+  // aws:* tags are reserved: RDS refuses them on create.
+  .filter(([k]) => !k.startsWith('aws:'))
+  .map(([Key, Value]) => ({ Key, Value }));
+
+/** Engine defaults (`default.mysql8.0`, `default:mysql-8-0`) are what a restore gets anyway; naming them can only fail. */
+const custom = (group: string | undefined): string | undefined => (group && !/^default[.:]/.test(group) ? group : undefined);
+
+const isReady = (status: string | undefined) => status === 'available';
+const isBroken = (status: string | undefined) => status !== undefined && /failed|error|incompatible|inaccessible/.test(status);
+
+const send = async <T>(action: string, resource: string, call: () => Promise<T>): Promise<T> => {
+  try {
+    return await call();
+  } catch (e) {
+    throw translateAwsError(e, action, resource);
+  }
+};
+
+/** A manual snapshot's status (instance or cluster snapshot), or undefined when it does not exist. */
+const snapshotStatus = async (s: ReencryptState, id: string, ctx: RuleContext, cluster = s.kind === 'cluster'): Promise<string | undefined> => {
+  try {
+    if (cluster) {
+      const out = await rds(ctx).send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: id }));
+      return out.DBClusterSnapshots?.[0]?.Status ?? undefined;
+    }
+    const out = await rds(ctx).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id }));
+    return out.DBSnapshots?.[0]?.Status ?? undefined;
+  } catch (e) {
+    if (isAwsNotFound(e)) return undefined;
+    throw translateAwsError(e, cluster ? 'rds:DescribeDBClusterSnapshots' : 'rds:DescribeDBSnapshots', id);
+  }
+};
+
+const snapshotOutcome = (status: string | undefined): StepOutcome => (isReady(status) ? 'READY' : isBroken(status) ? 'FAILED' : 'WAIT');
+
+const gone = (s: ReencryptState, step: string, what: string) =>
+  done(s, step, 'GONE', `${what} no longer exists: the workflow stopped at "${step}" without creating anything further`);
+
+/** 1. Manual snapshot of the original; the original itself is only read. */
+export const snapshot: Step = async (s, deps) => {
+  const ctx = ctxOf(s, deps);
+  const source = await describeDatabase(s.kind, s.sourceId, ctx);
+  if (!source) return gone(s, 'snapshot', `${s.kind === 'cluster' ? 'Cluster' : 'Instance'} ${s.sourceId}`);
+  let status = await snapshotStatus(s, s.names.snapshot, ctx);
+  if (status === undefined) {
+    // A database still being created or modified cannot be snapshotted yet; a stopped instance can (it is not started).
+    const snapshottable = isReady(source.status) || (s.kind === 'instance' && source.status === 'stopped');
+    if (!snapshottable) return done(s, 'snapshot', 'WAIT', `${s.sourceId} is ${source.status}`);
+    const Tags = awsTags({ ...source.tags, [WORKFLOW_TAG]: s.execution });
+    if (s.kind === 'cluster') {
+      await send('rds:CreateDBClusterSnapshot', s.names.snapshot, () => rds(ctx).send(new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: s.sourceId, DBClusterSnapshotIdentifier: s.names.snapshot, Tags })));
+    } else {
+      await send('rds:CreateDBSnapshot', s.names.snapshot, () => rds(ctx).send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: s.sourceId, DBSnapshotIdentifier: s.names.snapshot, Tags })));
+    }
+    status = await snapshotStatus(s, s.names.snapshot, ctx);
+  }
+  return done(s, 'snapshot', snapshotOutcome(status), `snapshot ${s.names.snapshot} is ${status ?? 'missing'}`);
+};
+
+/** 2 (instance). Copy the snapshot under the CMK: the only way RDS adds or changes an instance's key. */
+export const copy: Step = async (s, deps) => {
+  const ctx = ctxOf(s, deps);
+  let status = await snapshotStatus(s, s.names.copy, ctx, false);
+  if (status === undefined) {
+    if (!(await describeInstance(s.sourceId, ctx))) return gone(s, 'copy', `Instance ${s.sourceId}`);
+    if ((await snapshotStatus(s, s.names.snapshot, ctx, false)) === undefined) return gone(s, 'copy', `Snapshot ${s.names.snapshot}`);
+    await send('rds:CopyDBSnapshot', s.names.copy, () => rds(ctx).send(new CopyDBSnapshotCommand({
+      SourceDBSnapshotIdentifier: s.names.snapshot, TargetDBSnapshotIdentifier: s.names.copy, KmsKeyId: s.cmkArn, CopyTags: true,
+    })));
+    status = await snapshotStatus(s, s.names.copy, ctx, false);
+  }
+  return done(s, 'copy', snapshotOutcome(status), `encrypted copy ${s.names.copy} is ${status ?? 'missing'}`);
+};
+
+/** The original's tags, less a quarantine mark (the copy is the fix), plus the workflow's own. */
+const targetTags = (s: ReencryptState, source: RdsDatabaseState, quarantineTag: string): Tag[] => {
+  const kept = Object.fromEntries(Object.entries(source.tags).filter(([k]) => k !== quarantineTag));
+  return awsTags({ ...kept, [WORKFLOW_TAG]: s.execution, [REENCRYPTED_FROM_TAG]: s.sourceId });
+};
+
+/** 3. Restore a new database under the CMK, carrying over the configuration that matters. */
+export const restore: Step = async (s, deps) => {
+  const ctx = ctxOf(s, deps);
+  let target = await describeDatabase(s.kind, s.names.target, ctx);
+  if (!target) {
+    const source = await describeDatabase(s.kind, s.sourceId, ctx);
+    if (!source) return gone(s, 'restore', `${s.kind === 'cluster' ? 'Cluster' : 'Instance'} ${s.sourceId}`);
+    const c = source.config;
+    const common = {
+      VpcSecurityGroupIds: c.securityGroupIds.length ? c.securityGroupIds : undefined,
+      Port: c.port, DeletionProtection: c.deletionProtection, EnableIAMDatabaseAuthentication: c.iamAuth,
+      BackupRetentionPeriod: c.backupRetention || undefined, Tags: targetTags(s, source, deps.policy.doc.quarantineTag), CopyTagsToSnapshot: true,
+    };
+    if (s.kind === 'cluster') {
+      if ((await snapshotStatus(s, s.names.snapshot, ctx)) === undefined) return gone(s, 'restore', `Cluster snapshot ${s.names.snapshot}`);
+      await send('rds:RestoreDBClusterFromSnapshot', s.names.target, () => rds(ctx).send(new RestoreDBClusterFromSnapshotCommand({
+        ...common, DBClusterIdentifier: s.names.target, SnapshotIdentifier: s.names.snapshot, Engine: c.engine as string, EngineVersion: c.engineVersion,
+        // Aurora encrypts (or re-keys) on restore: the KMS key is given here, not by a copy.
+        KmsKeyId: s.cmkArn, DBSubnetGroupName: c.subnetGroup, DBClusterParameterGroupName: custom(c.parameterGroup),
+      })));
+    } else {
+      if ((await snapshotStatus(s, s.names.copy, ctx)) === undefined) return gone(s, 'restore', `Snapshot ${s.names.copy}`);
+      await send('rds:RestoreDBInstanceFromDBSnapshot', s.names.target, () => rds(ctx).send(new RestoreDBInstanceFromDBSnapshotCommand({
+        ...common, DBInstanceIdentifier: s.names.target, DBSnapshotIdentifier: s.names.copy, DBInstanceClass: c.instanceClass,
+        DBSubnetGroupName: c.subnetGroup, DBParameterGroupName: custom(c.parameterGroup), OptionGroupName: custom(c.optionGroup), MultiAZ: c.multiAz,
+        PubliclyAccessible: c.publiclyAccessible,
+      })));
+    }
+    target = await describeDatabase(s.kind, s.names.target, ctx);
+  }
+  if (!target) return done(s, 'restore', 'WAIT', `${s.names.target} not visible yet`);
+  return done(s, 'restore', isReady(target.status) ? 'READY' : isBroken(target.status) ? 'FAILED' : 'WAIT', `${s.names.target} is ${target.status}`);
+};
+
+/**
+ * 4. Settings a restore cannot take (monitoring on an instance; the member instances of an
+ * Aurora cluster) are applied to the NEW database only.
+ */
+export const configure: Step = async (s, deps) => {
+  const ctx = ctxOf(s, deps);
+  const [source, target] = await Promise.all([describeDatabase(s.kind, s.sourceId, ctx), describeDatabase(s.kind, s.names.target, ctx)]);
+  if (!source) return gone(s, 'configure', `${s.kind === 'cluster' ? 'Cluster' : 'Instance'} ${s.sourceId}`);
+  if (!target) return gone(s, 'configure', `Re-encrypted ${s.kind} ${s.names.target}`);
+  if (!isReady(target.status)) return done(s, 'configure', 'WAIT', `${s.names.target} is ${target.status}`);
+  const c = source.config;
+  if (s.kind === 'instance') {
+    const change = {
+      ...(c.backupRetention !== undefined && c.backupRetention !== target.config.backupRetention ? { BackupRetentionPeriod: c.backupRetention } : {}),
+      ...(c.monitoringInterval && (c.monitoringInterval !== target.config.monitoringInterval || c.monitoringRoleArn !== target.config.monitoringRoleArn)
+        ? { MonitoringInterval: c.monitoringInterval, MonitoringRoleArn: c.monitoringRoleArn } : {}),
+    };
+    if (Object.keys(change).length === 0) return done(s, 'configure', 'READY', `${s.names.target} carries the original's settings`);
+    await send('rds:ModifyDBInstance', s.names.target, () => rds(ctx).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: s.names.target, ApplyImmediately: true, ...change })));
+    return done(s, 'configure', 'WAIT', `applied ${Object.keys(change).join(', ')} to ${s.names.target}`);
+  }
+  // Aurora: one new instance per original member, same class, in the new cluster.
+  let pending = 0;
+  for (const m of c.members ?? []) {
+    const id = memberTargetId(m.id);
+    const existing = await describeInstance(id, ctx);
+    if (!existing) {
+      const orig = await describeInstance(m.id, ctx);
+      await send('rds:CreateDBInstance', id, () => rds(ctx).send(new CreateDBInstanceCommand({
+        DBInstanceIdentifier: id, DBClusterIdentifier: s.names.target, Engine: c.engine as string, DBInstanceClass: m.instanceClass ?? orig?.config.instanceClass,
+        DBParameterGroupName: custom(orig?.config.parameterGroup), PubliclyAccessible: orig?.config.publiclyAccessible,
+        MonitoringInterval: orig?.config.monitoringInterval || undefined, MonitoringRoleArn: orig?.config.monitoringInterval ? orig.config.monitoringRoleArn : undefined,
+        Tags: awsTags({ ...(orig?.tags ?? {}), [WORKFLOW_TAG]: s.execution, [REENCRYPTED_FROM_TAG]: m.id }),
+      })));
+      pending++;
+    } else if (!isReady(existing.status)) {
+      pending++;
+    }
+  }
+  return done(s, 'configure', pending ? 'WAIT' : 'READY', pending ? `${pending} member instance(s) of ${s.names.target} not available yet` : `${s.names.target} has its member instances`);
+};
+
+const CARRIED: (keyof RdsConfig)[] = ['instanceClass', 'subnetGroup', 'parameterGroup', 'optionGroup', 'multiAz', 'port', 'deletionProtection', 'backupRetention', 'iamAuth', 'monitoringInterval', 'monitoringRoleArn'];
+
+const configDifferences = (a: RdsConfig, b: RdsConfig): string[] => {
+  const out = CARRIED.filter((k) => a[k] !== undefined && a[k] !== b[k]).map((k) => `${k}: ${String(a[k])} -> ${String(b[k])}`);
+  if ([...a.securityGroupIds].sort().join() !== [...b.securityGroupIds].sort().join()) out.push(`securityGroupIds: ${a.securityGroupIds.join(',')} -> ${b.securityGroupIds.join(',')}`);
+  return out;
+};
+
+/** 5. Fresh read of the new database: available, encrypted, and the key is the regional CMK. */
+export const verify: Step = async (s, deps) => {
+  const ctx = ctxOf(s, deps);
+  const target = await describeDatabase(s.kind, s.names.target, ctx);
+  if (!target) return gone(s, 'verify', `Re-encrypted ${s.kind} ${s.names.target}`);
+  if (!isReady(target.status)) return done(s, 'verify', 'WAIT', `${s.names.target} is ${target.status}`);
+  const cmk = await deps.keys.regionalCmk(s.region);
+  const key = target.observedKey?.info?.arn;
+  if (!target.storageEncrypted || key !== cmk.arn) {
+    return done(s, 'verify', 'FAILED', `${s.names.target} is ${target.storageEncrypted ? `encrypted with ${key ?? target.keyRef}` : 'not encrypted'}, expected ${cmk.arn}`, { verified: false });
+  }
+  const source = await describeDatabase(s.kind, s.sourceId, ctx);
+  const differences = source ? configDifferences(source.config, target.config) : [];
+  return done(s, 'verify', 'READY', `${s.names.target} is available and encrypted with ${cmk.arn}`, { verified: true, differences });
+};
+
+const rename = (s: ReencryptState, ctx: RuleContext, from: string, to: string) => (s.kind === 'cluster'
+  ? send('rds:ModifyDBCluster', from, () => rds(ctx).send(new ModifyDBClusterCommand({ DBClusterIdentifier: from, NewDBClusterIdentifier: to, ApplyImmediately: true })))
+  : send('rds:ModifyDBInstance', from, () => rds(ctx).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: from, NewDBInstanceIdentifier: to, ApplyImmediately: true }))));
+
+const isReencrypted = (d: RdsDatabaseState | undefined, s: ReencryptState) => d?.tags[REENCRYPTED_FROM_TAG] === s.sourceId && d.storageEncrypted;
+
+/**
+ * 6. Gate `cutOver`: rename the original to `<id>-pre-cmk`, then the new one to `<id>`,
+ * so clients of the old endpoint name reach the re-encrypted data. Resumable at each half.
+ */
+export const cutOver: Step = async (s, deps) => {
+  if (!s.verified) return done(s, 'cutOver', 'FAILED', 'refusing to cut over: the re-encrypted database was not verified');
+  if (!deps.policy.gates.cutOver) return done(s, 'cutOver', 'READY', undefined, { cutOver: 'SKIPPED' });
+  const ctx = ctxOf(s, deps);
+  const [atId, retired, target] = await Promise.all([s.sourceId, s.names.retired, s.names.target].map((id) => describeDatabase(s.kind, id, ctx)));
+  if (isReencrypted(atId, s)) {
+    return done(s, 'cutOver', isReady(atId?.status) ? 'READY' : 'WAIT', `${s.sourceId} now names the re-encrypted ${s.kind}`, { cutOver: 'DONE' });
+  }
+  if (atId && !isReady(atId.status)) return done(s, 'cutOver', 'WAIT', `${s.sourceId} is ${atId.status}`);
+  if (atId) {
+    if (!target) return gone(s, 'cutOver', `Re-encrypted ${s.kind} ${s.names.target}`);
+    await rename(s, ctx, s.sourceId, s.names.retired);
+    return done(s, 'cutOver', 'WAIT', `renamed ${s.sourceId} to ${s.names.retired}`);
+  }
+  if (!retired) return gone(s, 'cutOver', `Original ${s.kind} ${s.sourceId}`);
+  if (!target) return gone(s, 'cutOver', `Re-encrypted ${s.kind} ${s.names.target}`);
+  if (!isReady(target.status) || !isReady(retired.status)) return done(s, 'cutOver', 'WAIT', `${s.names.target} is ${target.status}, ${s.names.retired} is ${retired.status}`);
+  await rename(s, ctx, s.names.target, s.sourceId);
+  return done(s, 'cutOver', 'WAIT', `renamed ${s.names.target} to ${s.sourceId}`);
+};
+
+/**
+ * 7. Gate `deleteOriginals`, and only after a verified cut-over: delete the retired original
+ * (with a final snapshot, so writes made after the workflow's snapshot are kept) and the
+ * unencrypted intermediate snapshot.
+ */
+export const deleteOriginal: Step = async (s, deps) => {
+  if (!deps.policy.gates.deleteOriginals) return done(s, 'deleteOriginal', 'READY', undefined, { deleted: 'SKIPPED' });
+  if (!s.verified || s.cutOver !== 'DONE') {
+    // Deleting an original that still serves its endpoint would take the data away from its users.
+    return done(s, 'deleteOriginal', 'READY', 'deleteOriginals is on but the original was not cut over: kept', { deleted: 'SKIPPED' });
+  }
+  const ctx = ctxOf(s, deps);
+  // Safety: re-check the database now at the original name before anything is deleted.
+  const live = await describeDatabase(s.kind, s.sourceId, ctx);
+  const cmk = await deps.keys.regionalCmk(s.region);
+  if (!isReencrypted(live, s) || live?.observedKey?.info?.arn !== cmk.arn) {
+    return done(s, 'deleteOriginal', 'FAILED', `refusing to delete: ${s.sourceId} is not the verified re-encrypted ${s.kind}`);
+  }
+  const retired = await describeDatabase(s.kind, s.names.retired, ctx);
+  if (retired) {
+    if (retired.status === 'deleting') return done(s, 'deleteOriginal', 'WAIT', `${s.names.retired} is being deleted`);
+    if (!isReady(retired.status)) return done(s, 'deleteOriginal', 'WAIT', `${s.names.retired} is ${retired.status}`);
+    if (retired.config.deletionProtection) {
+      if (s.kind === 'cluster') await send('rds:ModifyDBCluster', s.names.retired, () => rds(ctx).send(new ModifyDBClusterCommand({ DBClusterIdentifier: s.names.retired, DeletionProtection: false, ApplyImmediately: true })));
+      else await send('rds:ModifyDBInstance', s.names.retired, () => rds(ctx).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: s.names.retired, DeletionProtection: false, ApplyImmediately: true })));
+      return done(s, 'deleteOriginal', 'WAIT', `turned deletion protection off on ${s.names.retired}`);
+    }
+    if (s.kind === 'cluster') {
+      const members = retired.config.members ?? [];
+      for (const m of members) {
+        await send('rds:DeleteDBInstance', m.id, () => rds(ctx).send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: m.id })).catch((e: unknown) => { if (!isAwsNotFound(e)) throw e; }));
+      }
+      if (members.length) return done(s, 'deleteOriginal', 'WAIT', `deleting the ${members.length} member(s) of ${s.names.retired}`);
+      await send('rds:DeleteDBCluster', s.names.retired, () => rds(ctx).send(new DeleteDBClusterCommand({ DBClusterIdentifier: s.names.retired, FinalDBSnapshotIdentifier: s.names.final })));
+    } else {
+      await send('rds:DeleteDBInstance', s.names.retired, () => rds(ctx).send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: s.names.retired, FinalDBSnapshotIdentifier: s.names.final })));
+    }
+    return done(s, 'deleteOriginal', 'WAIT', `deleting ${s.names.retired} (final snapshot ${s.names.final})`);
+  }
+  if ((await snapshotStatus(s, s.names.snapshot, ctx)) !== undefined) {
+    if (s.kind === 'cluster') await send('rds:DeleteDBClusterSnapshot', s.names.snapshot, () => rds(ctx).send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: s.names.snapshot })));
+    else await send('rds:DeleteDBSnapshot', s.names.snapshot, () => rds(ctx).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: s.names.snapshot })));
+  }
+  return done(s, 'deleteOriginal', 'READY', `deleted ${s.names.retired} (final snapshot ${s.names.final}) and ${s.names.snapshot}`, { deleted: 'DONE' });
+};
+
+const TRIGGER = (s: ReencryptState): TriggerInfo => ({ eventId: s.execution, eventName: 'RdsReencryptWorkflow', source: 'cmk-sentinel' });
+
+const ruleType = (s: ReencryptState): 'rds-cluster' | 'rds-instance' => (s.kind === 'cluster' ? 'rds-cluster' : 'rds-instance');
+
+const publish = async (s: ReencryptState, deps: PipelineDeps, o: Pick<Outcome, 'result' | 'actionDetail' | 'error'>): Promise<void> => {
+  const outcome: Outcome = {
+    ref: { type: ruleType(s), account: s.account, region: s.region, id: s.sourceId }, arn: s.sourceArn,
+    status: 'NON_COMPLIANT', reason: s.reason, observedKey: s.observedKey, expectedKey: s.cmkArn, action: 'REMEDIATE', ...o,
+  };
+  await deps.alerts.publish(toAlert(outcome, TRIGGER(s), deps.now()));
+  deps.log.info('rds re-encryption workflow alert', { workflow: RDS_REENCRYPT, execution: s.execution, result: o.result, step: s.step });
+};
+
+/** What an operator must do to cut over by hand (gates off). */
+export const cutOverInstructions = (s: ReencryptState): string => {
+  const cli = s.kind === 'cluster' ? 'aws rds modify-db-cluster --db-cluster-identifier' : 'aws rds modify-db-instance --db-instance-identifier';
+  const flag = s.kind === 'cluster' ? '--new-db-cluster-identifier' : '--new-db-instance-identifier';
+  return `To cut over: stop writes to ${s.sourceId}; writes made after snapshot ${s.names.snapshot} are not in ${s.names.target} (re-run the workflow, or copy them, if they matter); `
+    + `\`${cli} ${s.sourceId} ${flag} ${s.names.retired} --apply-immediately\`, wait until available, then \`${cli} ${s.names.target} ${flag} ${s.sourceId} --apply-immediately\` `
+    + `so the old endpoint name reaches the re-encrypted ${s.kind}; check the application; then delete ${s.names.retired} when you no longer need it. `
+    + 'Or turn on gates.cutOver (and gates.deleteOriginals) in the policy to let the workflow do this after verification.';
+};
+
+/** 8. The end: one alert saying what was done and what is left to the operator. */
+export const notify: Step = async (s, deps) => {
+  const diffs = s.differences?.length ? ` Settings that differ: ${s.differences.join('; ')}.` : ' Configuration carried over.';
+  const next = s.cutOver === 'DONE'
+    ? `Cut over: ${s.sourceId} now names the re-encrypted ${s.kind}; the original is ${s.deleted === 'DONE' ? `deleted (final snapshot ${s.names.final})` : `kept as ${s.names.retired}`}.`
+    : cutOverInstructions(s);
+  await publish(s, deps, { result: 'VERIFIED', actionDetail: `Re-encrypted copy ${s.names.target} verified: available, encrypted with ${s.cmkArn}.${diffs} ${next}` });
+  return done(s, 'notify', 'READY');
+};
+
+/** A database or artefact vanished mid-way: stop, say what is left, change nothing. */
+export const stop: Step = async (s, deps) => {
+  await publish(s, deps, {
+    result: 'FAILED',
+    actionDetail: `${s.detail ?? 'a resource disappeared'}. Artefacts already created (if any) are kept: ${s.names.snapshot}, ${s.names.copy}, ${s.names.target}.`,
+    error: { code: 'RESOURCE_GONE', message: s.detail ?? 'resource gone', retryable: false },
+  });
+  return done(s, 'stop', 'GONE', s.detail);
+};
+
+/** A step failed (verification, AWS error past its retries): alert with the cause; nothing is cut over or deleted. */
+export const abort: Step = async (s, deps) => {
+  const failedVerify = s.outcome === 'FAILED' && !s.error;
+  const cause = s.error ? `${s.error.Error ?? 'Error'}: ${(s.error.Cause ?? '').slice(0, 300)}` : s.detail ?? 'unknown failure';
+  await publish(s, deps, {
+    result: failedVerify && s.step === 'verify' ? 'VERIFICATION_FAILED' : 'FAILED',
+    actionDetail: `Re-encryption ${s.error ? `failed after step "${s.step ?? 'start'}"` : `stopped at "${s.step ?? 'unknown step'}"`}: ${cause}. Nothing was cut over or deleted after it. The original ${s.sourceId} ${s.cutOver === 'DONE' ? 'was already cut over' : 'is untouched'}.`,
+    error: { code: s.error?.Error ?? 'VERIFICATION_FAILED', message: cause, retryable: false },
+  });
+  return done(s, 'abort', 'FAILED');
+};
+
+export const STEPS: Readonly<Record<string, Step>> = { snapshot, copy, restore, configure, verify, cutOver, deleteOriginal, notify, stop, abort };
+
+export type StepName = keyof typeof STEPS;
+
+export const runStep = async (step: string, state: ReencryptState, deps: PipelineDeps): Promise<ReencryptState> => {
+  const fn = STEPS[step];
+  if (!fn) throw new Error(`unknown workflow step "${step}"`);
+  return fn(state, deps);
+};
+

@@ -1,0 +1,239 @@
+import {
+  DeleteDBInstanceCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient,
+} from '@aws-sdk/client-rds';
+import type { PipelineDeps } from '../../shared/pipeline/context';
+import { processEvent } from '../../shared/pipeline/process';
+import { LocalWorkflowDriver } from '../../shared/workflows/local-driver';
+import type { ReencryptState } from '../../shared/workflows/rds-reencrypt/state';
+import { createKey } from '../../scripts/lib/estate';
+import { createCluster, createInstance, createParameterAndOptionGroups, rdsEvent } from '../../scripts/lib/estate-rds';
+import { testDeps, testPolicy, useEmulator } from '../support/harness';
+
+const R = 'us-east-1';
+const SG = 'sg-0a1b2c3d4e5f60718';
+const MONITORING_ROLE = 'arn:aws:iam::123456789012:role/rds-monitoring';
+const emu = useEmulator();
+let cmkArn: string;
+
+const rds = () => emu.clients().get(RDSClient, { region: R });
+const instance = async (id: string) => (await rds().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })).catch(() => undefined))?.DBInstances?.[0];
+const cluster = async (id: string) => (await rds().send(new DescribeDBClustersCommand({ DBClusterIdentifier: id })).catch(() => undefined))?.DBClusters?.[0];
+const tagsOf = (t: { Key?: string; Value?: string }[] | undefined) => Object.fromEntries((t ?? []).map((x) => [x.Key, x.Value]));
+
+type Db = Awaited<ReturnType<typeof instance>>;
+const essentials = (d: Db) => ({
+  status: d?.DBInstanceStatus, encrypted: d?.StorageEncrypted, key: d?.KmsKeyId, cls: d?.DBInstanceClass, multiAz: d?.MultiAZ, port: d?.Endpoint?.Port,
+  protection: d?.DeletionProtection, backups: d?.BackupRetentionPeriod, public: d?.PubliclyAccessible, monitoring: d?.MonitoringInterval,
+  groups: d?.DBParameterGroups?.map((g) => g.DBParameterGroupName), sgs: d?.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId), tags: tagsOf(d?.TagList),
+});
+
+/** Pipeline deps whose workflow engine is the local driver running the deployed ASL against moto. */
+const depsWith = (policy = testPolicy(), beforeStep?: (step: string, s: ReencryptState) => Promise<void>) => {
+  const deps = testDeps(emu.clients(), { policy });
+  const driver = new LocalWorkflowDriver(() => deps as PipelineDeps, { log: deps.log, beforeStep });
+  deps.workflows = driver;
+  return { deps, driver };
+};
+
+beforeAll(async () => {
+  await rds().send(new DescribeDBInstancesCommand({})); // the first RDS call is slow on moto: warm it up once
+});
+
+beforeEach(async () => {
+  await emu.current.reset();
+  cmkArn = (await createKey(emu.clients(), R, 'alias/data-platform')).arn;
+});
+
+const ORDERS = {
+  instanceClass: 'db.m5.large', securityGroupIds: [SG], parameterGroup: 'orders-app', optionGroup: 'orders-app', multiAz: true, port: 3307,
+  deletionProtection: true, backupRetention: 7, iamAuth: true, monitoring: { interval: 60, roleArn: MONITORING_ROLE }, tags: { team: 'orders', env: 'prod' },
+};
+
+describe('rds-instance re-encryption workflow on the emulator', () => {
+  it('restores an unencrypted instance as a verified CMK-encrypted copy with its configuration, leaving the original untouched', async () => {
+    await createParameterAndOptionGroups(emu.clients(), R, 'orders-app');
+    await createInstance(emu.clients(), R, 'orders', ORDERS);
+    const before = await instance('orders');
+    const { deps, driver } = depsWith();
+
+    const result = await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'orders', engine: 'mysql' }, R), deps);
+    expect(result.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', reason: 'UNENCRYPTED', action: 'REMEDIATE', result: 'PENDING' });
+    const runs = await driver.settle();
+    expect([...runs.values()][0]).toMatchObject({ status: 'SUCCEEDED' });
+    expect([...runs.values()][0]?.path).toEqual(expect.arrayContaining(['Snapshot', 'Copy', 'Restore', 'Configure', 'Verify', 'CutOver', 'DeleteOriginal', 'Notify', 'Done']));
+
+    const copy = await instance('orders-cmk');
+    expect(copy).toMatchObject({
+      DBInstanceStatus: 'available', StorageEncrypted: true, KmsKeyId: cmkArn, DBInstanceClass: 'db.m5.large', MultiAZ: true,
+      DeletionProtection: true, BackupRetentionPeriod: 7, IAMDatabaseAuthenticationEnabled: true, MonitoringInterval: 60, MonitoringRoleArn: MONITORING_ROLE,
+    });
+    expect(copy?.Endpoint?.Port).toBe(3307);
+    expect(copy?.DBParameterGroups?.[0]?.DBParameterGroupName).toBe('orders-app');
+    expect(copy?.OptionGroupMemberships?.[0]?.OptionGroupName).toBe('orders-app');
+    expect(copy?.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId)).toEqual([SG]);
+    expect(tagsOf(copy?.TagList)).toMatchObject({ team: 'orders', env: 'prod', 'cmk-sentinel:reencrypted-from': 'orders' });
+
+    // The original: same name, still unencrypted, configuration unchanged.
+    const after = await instance('orders');
+    expect(after).toMatchObject({ DBInstanceStatus: 'available', StorageEncrypted: false });
+    expect(essentials(after)).toEqual(essentials(before));
+
+    const alerts = deps.alerts.alerts;
+    expect(alerts.map((a) => a.action.result)).toEqual(['PENDING', 'VERIFIED']);
+    expect(alerts[1]?.action.detail).toMatch(/verified.*To cut over: stop writes to orders.*--new-db-instance-identifier orders-pre-cmk.*gates\.cutOver/s);
+
+    // A later event for the same original: the verified copy is found, nothing starts, nobody is alerted again.
+    const again = await processEvent(rdsEvent('ModifyDBInstance', { dBInstanceIdentifier: 'orders' }, R), deps);
+    expect(again.outcomes[0]).toMatchObject({ result: 'UNCHANGED' });
+    expect(again.outcomes[0]?.actionDetail).toMatch(/orders-cmk exists/);
+    expect(driver.executions.size).toBe(1);
+    expect(deps.alerts.alerts).toHaveLength(2);
+  });
+
+  it('re-keys an instance on the AWS-managed key (reported by moto as default_kms_key_id)', async () => {
+    await createInstance(emu.clients(), R, 'billing', { encrypted: true });
+    const { deps, driver } = depsWith();
+    const result = await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'billing' }, R), deps);
+    expect(result.outcomes[0]).toMatchObject({ reason: 'AWS_MANAGED_KEY', result: 'PENDING' });
+    await driver.settle();
+    expect(await instance('billing-cmk')).toMatchObject({ StorageEncrypted: true, KmsKeyId: cmkArn });
+  });
+
+  it('with gates on, cuts over and deletes the original only after verification', async () => {
+    await createInstance(emu.clients(), R, 'ledger', { deletionProtection: true, tags: { team: 'finance' } });
+    const seen: { step: string; targetEncrypted?: boolean; verified?: boolean }[] = [];
+    const { deps, driver } = depsWith(testPolicy({ gates: { cutOver: true, deleteOriginals: true } }), async (step, s) => {
+      seen.push({ step, verified: s.verified });
+    });
+    await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'ledger' }, R), deps);
+    const run = [...(await driver.settle()).values()][0];
+    expect(run?.status).toBe('SUCCEEDED');
+    // Every cut-over and deletion step ran after a passed verification.
+    const firstCut = seen.findIndex((x) => x.step === 'cutOver');
+    expect(seen.findIndex((x) => x.step === 'verify')).toBeLessThan(firstCut);
+    expect(seen.filter((x) => x.step === 'cutOver' || x.step === 'deleteOriginal').every((x) => x.verified === true)).toBe(true);
+
+    // `ledger` is now the re-encrypted instance; the original is gone with a final snapshot kept.
+    expect(await instance('ledger')).toMatchObject({ StorageEncrypted: true, KmsKeyId: cmkArn, DeletionProtection: true });
+    expect(tagsOf((await instance('ledger'))?.TagList)).toMatchObject({ team: 'finance', 'cmk-sentinel:reencrypted-from': 'ledger' });
+    expect(await instance('ledger-cmk')).toBeUndefined();
+    expect(await instance('ledger-pre-cmk')).toBeUndefined();
+    const snaps = (await rds().send(new DescribeDBSnapshotsCommand({}))).DBSnapshots?.map((s) => s.DBSnapshotIdentifier);
+    expect(snaps).toEqual(expect.arrayContaining(['ledger-pre-cmk-final', 'ledger-cmk-copy']));
+    expect(snaps).not.toContain('ledger-cmk-src');
+    expect(deps.alerts.alerts[1]?.action.detail).toMatch(/Cut over: ledger now names the re-encrypted instance; the original is deleted \(final snapshot ledger-pre-cmk-final\)/);
+
+    // The event of our own rename: the database now at `ledger` is compliant.
+    const own = await processEvent(rdsEvent('ModifyDBInstance', { dBInstanceIdentifier: 'ledger-cmk', newDBInstanceIdentifier: 'ledger' }, R), deps);
+    expect(own.outcomes.find((o) => o.ref.id === 'ledger')).toMatchObject({ status: 'COMPLIANT' });
+  });
+
+  it('a second event while the workflow runs starts nothing and logs why', async () => {
+    await createInstance(emu.clients(), R, 'events');
+    const { deps, driver } = depsWith();
+    const first = processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'events' }, R, { id: 'one' }), deps);
+    const second = processEvent(rdsEvent('ModifyDBInstance', { dBInstanceIdentifier: 'events' }, R, { id: 'two' }), deps);
+    const [a, b] = await Promise.all([first, second]);
+    expect([a.outcomes[0]?.result, b.outcomes[0]?.result].sort()).toEqual(['PENDING', 'UNCHANGED']);
+    expect([a, b].find((r) => r.outcomes[0]?.result === 'UNCHANGED')?.outcomes[0]?.actionDetail).toMatch(/already started/);
+    expect(deps.log.lines.some((l) => l.message.startsWith('workflow already started'))).toBe(true);
+    expect(driver.executions.size).toBe(1);
+    await driver.settle();
+    expect(deps.alerts.alerts.map((x) => x.action.result)).toEqual(['PENDING', 'VERIFIED']);
+  });
+
+  it('stops cleanly and alerts when the instance is deleted mid-workflow', async () => {
+    await createInstance(emu.clients(), R, 'scratch');
+    const { deps, driver } = depsWith(testPolicy(), async (step) => {
+      if (step === 'copy') await rds().send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'scratch', SkipFinalSnapshot: true })).catch(() => undefined);
+    });
+    await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'scratch' }, R), deps);
+    const run = [...(await driver.settle()).values()][0];
+    expect(run).toMatchObject({ status: 'FAILED', error: 'RESOURCE_GONE' });
+    expect(run?.path.slice(-2)).toEqual(['Stop', 'Stopped']);
+    expect(await instance('scratch-cmk')).toBeUndefined();
+    const last = deps.alerts.alerts.at(-1);
+    expect(last).toMatchObject({ action: { taken: 'REMEDIATE', result: 'FAILED' }, error: { code: 'RESOURCE_GONE' } });
+    expect(last?.action.detail).toMatch(/Instance scratch no longer exists: the workflow stopped at "copy"/);
+  });
+
+  it('leaves a read replica and an Aurora member to their source, and a CMK instance alone', async () => {
+    await createInstance(emu.clients(), R, 'good', { encrypted: true, kmsKeyId: 'alias/data-platform' });
+    await createCluster(emu.clients(), R, 'aur', { members: ['aur-1'] });
+    const { deps, driver } = depsWith();
+    const r = await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'good' }, R), deps);
+    const m = await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'aur-1', dBClusterIdentifier: 'aur' }, R), deps);
+    expect(r.outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE', observedKey: cmkArn });
+    expect(m.outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'CLUSTER_MEMBER' });
+    expect(driver.executions.size).toBe(0);
+  });
+
+  it('quarantine mode tags the instance, closes public access and public snapshot sharing, and keeps the data', async () => {
+    const { ModifyDBSnapshotAttributeCommand, CreateDBSnapshotCommand, DescribeDBSnapshotAttributesCommand } = await import('@aws-sdk/client-rds');
+    await createInstance(emu.clients(), R, 'open', { publiclyAccessible: true, tags: { owner: 'bi' } });
+    await rds().send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'open', DBSnapshotIdentifier: 'open-manual' }));
+    await rds().send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: 'open-manual', AttributeName: 'restore', ValuesToAdd: ['all'] }));
+    const { deps, driver } = depsWith(testPolicy({ types: { 'rds-instance': { mode: 'quarantine' } } }));
+    const result = await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'open' }, R), deps);
+    expect(result.outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'VERIFIED' });
+    const after = await instance('open');
+    expect(after).toMatchObject({ PubliclyAccessible: false, StorageEncrypted: false, DBInstanceStatus: 'available' });
+    expect(tagsOf(after?.TagList)).toMatchObject({ owner: 'bi', 'cmk-sentinel:quarantine': 'UNENCRYPTED' });
+    const attrs = await rds().send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: 'open-manual' }));
+    expect(attrs.DBSnapshotAttributesResult?.DBSnapshotAttributes?.find((a) => a.AttributeName === 'restore')?.AttributeValues ?? []).not.toContain('all');
+    expect(driver.executions.size).toBe(0);
+    const again = await processEvent(rdsEvent('ModifyDBInstance', { dBInstanceIdentifier: 'open' }, R), deps);
+    expect(again.outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'UNCHANGED' });
+  });
+
+  it('without a workflow engine, reports an error instead of pretending', async () => {
+    await createInstance(emu.clients(), R, 'orphan');
+    const deps = testDeps(emu.clients());
+    const result = await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'orphan' }, R), deps);
+    expect(result.outcomes[0]).toMatchObject({ status: 'ERROR', action: 'REMEDIATE', result: 'FAILED', error: { code: 'AWS_ERROR' } });
+    expect(result.outcomes[0]?.error?.message).toMatch(/No workflow engine/);
+  });
+});
+
+describe('rds-cluster (Aurora) re-encryption workflow on the emulator', () => {
+  it('re-keys a cluster on aws/rds: restore from a cluster snapshot with the CMK, members recreated, original untouched', async () => {
+    await createCluster(emu.clients(), R, 'analytics', { encrypted: true, members: ['analytics-1', 'analytics-2'], port: 3306, backupRetention: 5, iamAuth: true, tags: { team: 'bi' } });
+    const { deps, driver } = depsWith();
+    // moto reports a new cluster as "creating" first: the snapshot step waits for it.
+    const result = await processEvent(rdsEvent('CreateDBCluster', { dBClusterIdentifier: 'analytics' }, R), deps);
+    expect(result.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', reason: 'AWS_MANAGED_KEY', result: 'PENDING' });
+    const run = [...(await driver.settle()).values()][0];
+    expect(run?.status).toBe('SUCCEEDED');
+    expect(run?.path).not.toContain('Copy');
+
+    const target = await cluster('analytics-cmk');
+    expect(target).toMatchObject({ StorageEncrypted: true, KmsKeyId: cmkArn, Port: 3306, BackupRetentionPeriod: 5, IAMDatabaseAuthenticationEnabled: true });
+    expect(tagsOf(target?.TagList)).toMatchObject({ team: 'bi', 'cmk-sentinel:reencrypted-from': 'analytics' });
+    expect(await instance('analytics-1-cmk')).toMatchObject({ DBClusterIdentifier: 'analytics-cmk', DBInstanceClass: 'db.r6g.large' });
+    expect(await instance('analytics-2-cmk')).toMatchObject({ DBClusterIdentifier: 'analytics-cmk' });
+    expect(await cluster('analytics')).toMatchObject({ StorageEncrypted: true, KmsKeyId: 'default_kms_key_id' });
+    expect(deps.alerts.alerts.at(-1)?.action).toMatchObject({ result: 'VERIFIED' });
+    expect(deps.alerts.alerts.at(-1)?.action.detail).toMatch(/modify-db-cluster --db-cluster-identifier analytics --new-db-cluster-identifier analytics-pre-cmk/);
+
+    // The event of our own restore: the new cluster is compliant, nothing else starts.
+    const own = await processEvent(rdsEvent('RestoreDBClusterFromSnapshot', { dBClusterIdentifier: 'analytics-cmk' }, R), deps);
+    expect(own.outcomes[0]).toMatchObject({ status: 'COMPLIANT' });
+    expect(driver.executions.size).toBe(1);
+  });
+
+  it('never cuts over or deletes when the restored cluster does not verify, even with gates on', async () => {
+    // moto 5.2.1 restores an unencrypted cluster snapshot with KmsKeyId but reports StorageEncrypted=false
+    // (AWS encrypts it): a restore that did not do what was asked, which verification must catch.
+    await createCluster(emu.clients(), R, 'warehouse', { members: ['warehouse-1'] });
+    const { deps, driver } = depsWith(testPolicy({ gates: { cutOver: true, deleteOriginals: true } }));
+    const result = await processEvent(rdsEvent('CreateDBCluster', { dBClusterIdentifier: 'warehouse' }, R), deps);
+    expect(result.outcomes[0]).toMatchObject({ reason: 'UNENCRYPTED', result: 'PENDING' });
+    const run = [...(await driver.settle()).values()][0];
+    expect(run).toMatchObject({ status: 'FAILED', error: 'REENCRYPTION_FAILED' });
+    expect(run?.path).not.toContain('CutOver');
+    expect(await cluster('warehouse')).toMatchObject({ Status: 'available', StorageEncrypted: false });
+    expect(await cluster('warehouse-pre-cmk')).toBeUndefined();
+    expect(deps.alerts.alerts.at(-1)).toMatchObject({ action: { result: 'VERIFICATION_FAILED' }, error: { code: 'VERIFICATION_FAILED' } });
+    expect(deps.alerts.alerts.at(-1)?.action.detail).toMatch(/warehouse-cmk is not encrypted.*original warehouse is untouched/);
+  });
+});
