@@ -32,19 +32,19 @@ export const dbSnapshotsDemo: DemoPart = {
     const key = (k: string | undefined) => shortKey(k, ctx.keyNames);
 
     // The estate: every snapshot state the rules know, and an unencrypted Redshift cluster.
-    await createDbInstance(clients, east, 'orders-db');
-    await createDbSnapshot(clients, east, 'orders-db', 'orders-nightly', { owner: 'orders-team' });
-    await createDbInstance(clients, east, 'billing-db', { encrypted: true });
-    await createDbSnapshot(clients, east, 'billing-db', 'billing-weekly');
-    await createDbInstance(clients, east, 'crm-db', { kmsKeyId: cmkEast });
-    await createDbSnapshot(clients, east, 'crm-db', 'crm-shared');
+    await createDbInstance(clients, east, 'ledger-db');
+    await createDbSnapshot(clients, east, 'ledger-db', 'orders-nightly', { owner: 'orders-team' });
+    await createDbInstance(clients, east, 'invoices-db', { encrypted: true });
+    await createDbSnapshot(clients, east, 'invoices-db', 'billing-weekly');
+    await createDbInstance(clients, east, 'sales-db', { kmsKeyId: cmkEast });
+    await createDbSnapshot(clients, east, 'sales-db', 'crm-shared');
     await shareSnapshot(clients, east, 'instance', 'crm-shared', ['all']);
-    await createDbSnapshot(clients, east, 'crm-db', 'crm-good');
-    await createDbSnapshot(clients, east, 'orders-db', 'orders-legal-hold', { 'cmk-sentinel:exempt': 'true' });
-    const auto = (await rds().send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: 'orders-db', SnapshotType: 'automated' }))).DBSnapshots?.[0]?.DBSnapshotIdentifier ?? 'rds:orders-db';
+    await createDbSnapshot(clients, east, 'sales-db', 'crm-good');
+    await createDbSnapshot(clients, east, 'ledger-db', 'orders-legal-hold', { 'cmk-sentinel:exempt': 'true' });
+    const auto = (await rds().send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: 'ledger-db', SnapshotType: 'automated' }))).DBSnapshots?.[0]?.DBSnapshotIdentifier ?? 'rds:ledger-db';
     // A copy into us-east-1 that kept the eu-west-1 CMK.
-    await createDbInstance(clients, west, 'eu-orders-db', { kmsKeyId: cmkWest });
-    await createDbSnapshot(clients, west, 'eu-orders-db', 'eu-orders');
+    await createDbInstance(clients, west, 'eu-ledger-db', { kmsKeyId: cmkWest });
+    await createDbSnapshot(clients, west, 'eu-ledger-db', 'eu-orders');
     await rds().send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: `arn:aws:rds:${west}:123456789012:snapshot:eu-orders`, TargetDBSnapshotIdentifier: 'eu-orders-dr' }));
     await createDbCluster(clients, east, 'ledger', { encrypted: true });
     await createDbClusterSnapshot(clients, east, 'ledger', 'ledger-before-upgrade');
@@ -72,7 +72,7 @@ export const dbSnapshotsDemo: DemoPart = {
     const hasCmkCopy = (a: string) => a.includes(`-cmk: CMK ${east}`);
 
     const items: Item[] = [
-      { label: 'snapshot orders-nightly', region: east, drift: 'unencrypted', event: rdsEvent('CreateDBSnapshot', { dBSnapshotIdentifier: 'orders-nightly', dBInstanceIdentifier: 'orders-db' }, east), after: snapAfter('orders-nightly'), ok: hasCmkCopy },
+      { label: 'snapshot orders-nightly', region: east, drift: 'unencrypted', event: rdsEvent('CreateDBSnapshot', { dBSnapshotIdentifier: 'orders-nightly', dBInstanceIdentifier: 'ledger-db' }, east), after: snapAfter('orders-nightly'), ok: hasCmkCopy },
       { label: 'snapshot billing-weekly', region: east, drift: 'aws/rds key', event: rdsEvent('CreateDBSnapshot', { dBSnapshotIdentifier: 'billing-weekly' }, east), after: snapAfter('billing-weekly'), ok: hasCmkCopy },
       { label: 'snapshot crm-shared', region: east, drift: 'CMK, shared publicly', event: rdsEvent('ModifyDBSnapshotAttribute', { dBSnapshotIdentifier: 'crm-shared', attributeName: 'restore', valuesToAdd: ['all'] }, east), after: snapAfter('crm-shared'), ok: (a) => !a.includes('public') },
       { label: 'snapshot eu-orders-dr', region: east, drift: 'copied in with the eu-west-1 CMK', event: rdsEvent('CopyDBSnapshot', { sourceDBSnapshotIdentifier: `arn:aws:rds:${west}:123456789012:snapshot:eu-orders`, targetDBSnapshotIdentifier: 'eu-orders-dr', sourceRegion: west }, east), after: snapAfter('eu-orders-dr'), ok: hasCmkCopy },

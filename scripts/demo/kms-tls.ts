@@ -62,17 +62,17 @@ export const kmsTlsDemo: DemoPart = {
     if (bucketAfter.ok) done += 1;
 
     // 3. A PostgreSQL instance on the default parameter group (rds.force_ssl off).
-    await createDbInstance(clients, east, 'orders-db', { engine: 'postgres' });
+    await createDbInstance(clients, east, 'analytics-pg', { engine: 'postgres' });
     const groupState = async () => {
-      const group = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'orders-db' }))).DBInstances?.[0]?.DBParameterGroups?.[0]?.DBParameterGroupName ?? '?';
+      const group = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'analytics-pg' }))).DBInstances?.[0]?.DBParameterGroups?.[0]?.DBParameterGroupName ?? '?';
       const params = (await rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: group }))).Parameters ?? [];
       const on = params.find((p) => p.ParameterName === 'rds.force_ssl')?.ParameterValue === '1';
       return { text: `${group}, force_ssl ${on ? 'on' : 'off'}`, ok: !group.startsWith('default.') && on };
     };
     const dbBefore = (await groupState()).text;
-    const db = await processEvent(rdsEvent('CreateDBInstance', 'orders-db', east), deps);
+    const db = await processEvent(rdsEvent('CreateDBInstance', 'analytics-pg', east), deps);
     const dbAfter = await groupState();
-    rows.push(row('RDS orders-db', 'default parameter group', dbBefore, db.outcomes[0], dbAfter.text));
+    rows.push(row('RDS analytics-pg', 'default parameter group', dbBefore, db.outcomes.find((o) => o.ref.type === 'rds-tls'), dbAfter.text));
     expected += 1;
     if (dbAfter.ok) done += 1;
 

@@ -11,6 +11,8 @@ import type { ReplicationConfiguration, S3Client } from '@aws-sdk/client-s3';
 export const restoreDroppedReplicationFields = (clients: S3Client[]): void => {
   const written = new Map<string, ReplicationConfiguration>();
   for (const client of clients) {
+    // Idempotent: the demo and tests may install it on the same cached client twice.
+    if (client.middlewareStack.identify().some((n) => n.startsWith('restoreDroppedReplicationFields'))) continue;
     client.middlewareStack.add((next, context) => async (args) => {
       const input = args.input as { Bucket?: string; ReplicationConfiguration?: ReplicationConfiguration };
       if (context.commandName === 'PutBucketReplicationCommand' && input.Bucket && input.ReplicationConfiguration) {

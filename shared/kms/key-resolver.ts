@@ -117,6 +117,21 @@ export class KeyResolver {
     return `${keyRegion}|${scope?.account ?? ''}|${ref}`;
   }
 
+  /**
+   * This resolver as seen from a member account: every lookup defaults to that account's
+   * credentials (an alias names a different key per account). Shares the cache.
+   */
+  forScope(scope: AwsScope | undefined): KeyResolver {
+    if (!scope?.roleArn) return this;
+    const scoped: Partial<KeyResolver> = {
+      resolve: (ref, region, s = scope) => this.resolve(ref, region, s),
+      observe: (ref, region, s = scope) => this.observe(ref, region, s),
+      regionalCmk: (region, s = scope) => this.regionalCmk(region, s),
+      refresh: (ref, region, s = scope) => this.refresh(ref, region, s),
+    };
+    return Object.assign(Object.create(this) as KeyResolver, scoped);
+  }
+
   clear(): void {
     this.cache.clear();
   }

@@ -32,14 +32,15 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
   const rule = ruleFor(ref.type);
   if (!rule) return errorOutcome(ref, undefined, new SentinelError('UNKNOWN_RESOURCE_TYPE', `No rule for ${ref.type}`));
   const arn = rule.arn(ref);
-  const ctx: RuleContext = { clients: deps.clients, keys: deps.keys, policy: deps.policy, scope: scopeFor(deps, ref.account, ref.region), workflows: deps.workflows };
+  const scope = scopeFor(deps, ref.account, ref.region);
+  const ctx: RuleContext = { clients: deps.clients, keys: deps.keys.forScope(scope), policy: deps.policy, scope, workflows: deps.workflows };
   let partial: Partial<Outcome> = {};
   try {
     const state = await rule.describe(ref, ctx);
     if (state === undefined) {
       return { ref, arn, status: 'NOT_APPLICABLE', reason: 'RESOURCE_GONE', detail: `${ref.type} ${ref.id} does not exist (any more)`, action: 'NONE', result: 'NOT_ATTEMPTED' };
     }
-    const cmk = await deps.keys.regionalCmk(ref.region, ctx.scope.roleArn ? ctx.scope : undefined);
+    const cmk = await ctx.keys.regionalCmk(ref.region);
     const finding = rule.evaluate(state, { region: ref.region, cmk, policy: deps.policy });
     const base = fromFinding(ref, arn, finding);
     partial = base;
@@ -159,7 +160,7 @@ const reportTamper = async (event: unknown, deps: PipelineDeps): Promise<EventRe
 
 /** One EventBridge event through the whole pipeline; one structured log line per outcome. */
 export const processEvent = async (event: unknown, deps: PipelineDeps): Promise<EventResult> => {
-  const n = normalise(event, RULES);
+  const n = normalise(event, deps.rules ?? RULES);
   if (n.kind === 'invalid') {
     deps.log.error('invalid event', forLog({ code: n.error.code, error: n.error.message, ...n.error.details }));
     return { kind: 'invalid', outcomes: [], message: n.error.message, error: n.error.toJSON() };

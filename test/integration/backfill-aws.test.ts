@@ -70,7 +70,7 @@ describe('fan-out and worker on the emulator', () => {
     const q = await clients.get(SQSClient, { region: R }).send(new CreateQueueCommand({ QueueName: 'backfill' }));
     const deps = testDeps(clients);
     const engine: SweepEngine = { deps, store: new DynamoSweepStore(clients, TABLE, R), pacer: new Pacer() };
-    const out = await fanOut({ sweepId: 'org-1' }, engine, q.QueueUrl as string);
+    const out = await fanOut({ sweepId: 'org-1', types: ['s3-bucket'] }, engine, q.QueueUrl as string);
     expect(out).toEqual({ sweepId: 'org-1', units: 2 });
 
     const got = await clients.get(SQSClient, { region: R }).send(new ReceiveMessageCommand({ QueueUrl: q.QueueUrl, MaxNumberOfMessages: 10 }));
@@ -124,8 +124,8 @@ describe('the backfill function', () => {
       await expect(backfillHandler({ regions: 'us-east-1', bogus: 1 })).rejects.toMatchObject({ code: 'INVALID_EVENT' });
       await expect(backfillHandler({ accounts: ['999999999999'] })).rejects.toThrow(/not in policy.accounts.ids/);
       await expect(backfillHandler({ types: ['rds-nothing'] })).rejects.toMatchObject({ code: 'UNKNOWN_RESOURCE_TYPE' });
-      const out = await backfillHandler({ dryRun: true, sweepId: 'fn-1' });
-      // Two accounts (home + member) x three regions x every registered type.
+      const out = await backfillHandler({ dryRun: true, sweepId: 'fn-1', types: ['s3-bucket'] });
+      // Two accounts (home + member) x three regions x the one type asked for.
       expect(out).toEqual({ mode: 'fan-out', sweepId: 'fn-1', units: 6 });
       const meta = await new DynamoSweepStore(clients, TABLE, R).getMeta('fn-1');
       expect(meta).toMatchObject({ dryRun: true, units: expect.arrayContaining([`210987654321/eu-central-1/s3-bucket`, `${ACCOUNT}/us-east-1/s3-bucket`]) });

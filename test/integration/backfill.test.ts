@@ -55,7 +55,7 @@ const run = (opts: { dryRun?: boolean; sweepId?: string; dir?: string } = {}) =>
   const deps = testDeps(emu.clients());
   const store = new FileSweepStore(dir);
   const summarySink = new CollectingAlertSink();
-  const promise = backfill({ dryRun: opts.dryRun, sweepId: opts.sweepId, regions: [...REGIONS] }, { deps, pacer: new Pacer(), store, reportFile: join(dir, 'report.json'), summarySink });
+  const promise = backfill({ dryRun: opts.dryRun, sweepId: opts.sweepId, regions: [...REGIONS], types: ['s3-bucket'] }, { deps, pacer: new Pacer(), store, reportFile: join(dir, 'report.json'), summarySink });
   return { dir, deps, store, summarySink, promise };
 };
 
@@ -106,7 +106,7 @@ describe('backfill on the emulator', () => {
     const policy = testPolicy({ regions: ['us-east-1'], accounts: { ids: [MEMBER] } });
     const deps = testDeps(clients, { policy });
     const dir = mkdtempSync(join(tmpdir(), 'sweep-'));
-    const result = await backfill({}, { deps, pacer: new Pacer(), store: new FileSweepStore(dir), reportFile: join(dir, 'r.json'), summarySink: new CollectingAlertSink() });
+    const result = await backfill({ types: ['s3-bucket'] }, { deps, pacer: new Pacer(), store: new FileSweepStore(dir), reportFile: join(dir, 'r.json'), summarySink: new CollectingAlertSink() });
     const rows = [];
     for await (const r of new FileSweepStore(dir).results(result.sweepId)) rows.push(r);
     expect(rows.map((r) => `${r.unit} ${r.id} ${r.result}`).sort()).toEqual([
@@ -183,7 +183,7 @@ describe('backfill on the emulator', () => {
     const policy = join(dir, 'policy.yaml');
     writeFileSync(policy, 'cmk: { alias: alias/data-platform }\nregions: [us-east-1, eu-west-1]\nmode: remediate\n');
     const log = join(dir, 'killed', 'log.jsonl');
-    const child = spawn(process.execPath, [join(__dirname, '..', '..', 'bin', 'cmk-sentinel.js'), 'backfill', '--sweep-id', 'killed'], {
+    const child = spawn(process.execPath, [join(__dirname, '..', '..', 'bin', 'cmk-sentinel.js'), 'backfill', '--types', 's3-bucket', '--sweep-id', 'killed'], {
       env: { ...process.env, AWS_ENDPOINT_URL: emu.current.endpoint, CMK_SENTINEL_SWEEP_DIR: dir, CMK_SENTINEL_POLICY: policy, CMK_SENTINEL_ACCOUNT_ID: ACCOUNT, CMK_SENTINEL_RATES: 's3=15' },
       stdio: 'ignore',
     });

@@ -8,7 +8,10 @@ import { processEvent } from '../../shared/pipeline/process';
 import { createBucket, createKey, s3Event } from '../../scripts/lib/estate';
 import { createAuditTable, createIdempotencyTable } from '../../scripts/lib/estate-hardening';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
-import { testDeps, testPolicy, useEmulator } from '../support/harness';
+import { testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
+
+// Other rules answer some of the same calls; this file is about s3-bucket.
+onlyRules('s3-bucket');
 
 const R = 'us-east-1';
 const emu = useEmulator();

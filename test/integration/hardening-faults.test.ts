@@ -10,7 +10,10 @@ import { hasRetryableFailure, processEvent } from '../../shared/pipeline/process
 import { type BucketEncryption, createBucket, createKey, s3Event } from '../../scripts/lib/estate';
 import { createIdempotencyTable, createQueue } from '../../scripts/lib/estate-hardening';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
-import { testDeps, useEmulator } from '../support/harness';
+import { testDeps, useEmulator, onlyRules } from '../support/harness';
+
+// Other rules answer some of the same calls; this file is about s3-bucket.
+onlyRules('s3-bucket');
 
 const R = 'us-east-1';
 const emu = useEmulator();

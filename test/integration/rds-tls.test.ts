@@ -3,7 +3,10 @@ import { processEvent } from '../../shared/pipeline/process';
 import { createKey } from '../../scripts/lib/estate';
 import { cloudTrailEvent } from '../../scripts/lib/estate';
 import { createDbInstance, createParameterGroup, createRedshiftCluster, rdsEvent, redshiftEvent } from '../../scripts/lib/estate-kms-tls';
-import { testDeps, testPolicy, useEmulator } from '../support/harness';
+import { testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
+
+// Other rules answer some of the same calls; this file is about rds-tls and redshift-tls.
+onlyRules('rds-tls', 'redshift-tls');
 
 const R = 'us-east-1';
 const emu = useEmulator();

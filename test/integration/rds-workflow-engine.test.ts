@@ -10,7 +10,10 @@ import { runStep } from '../../shared/workflows/rds-reencrypt/steps';
 import { StepFunctionsStarter } from '../../shared/workflows/sfn-starter';
 import { createKey } from '../../scripts/lib/estate';
 import { createInstance, rdsEvent } from '../../scripts/lib/estate-rds';
-import { testDeps, useEmulator } from '../support/harness';
+import { testDeps, useEmulator, onlyRules } from '../support/harness';
+
+// Other rules answer some of the same calls; this file is about rds-instance and rds-cluster.
+onlyRules('rds-instance', 'rds-cluster');
 
 const R = 'us-east-1';
 const emu = useEmulator();

@@ -7,7 +7,10 @@ import { LocalWorkflowDriver } from '../../shared/workflows/local-driver';
 import type { ReencryptState } from '../../shared/workflows/rds-reencrypt/state';
 import { createKey } from '../../scripts/lib/estate';
 import { createCluster, createInstance, createParameterAndOptionGroups, rdsEvent } from '../../scripts/lib/estate-rds';
-import { testDeps, testPolicy, useEmulator } from '../support/harness';
+import { testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
+
+// Other rules answer some of the same calls; this file is about rds-instance and rds-cluster.
+onlyRules('rds-instance', 'rds-cluster');
 
 const R = 'us-east-1';
 const SG = 'sg-0a1b2c3d4e5f60718';

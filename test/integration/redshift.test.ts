@@ -5,7 +5,10 @@ import { redshiftClusterRule } from '../../shared/rules/redshift-cluster';
 import { redshiftSnapshotRule } from '../../shared/rules/redshift-snapshot';
 import { createKey } from '../../scripts/lib/estate';
 import { createRedshiftCluster, createRedshiftSnapshot, enableRedshiftSnapshotCopy, redshiftEvent } from '../../scripts/lib/estate-snapshots';
-import { testDeps, testPolicy, useEmulator } from '../support/harness';
+import { testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
+
+// Other rules answer some of the same calls; this file is about redshift-cluster and redshift-snapshot.
+onlyRules('redshift-cluster', 'redshift-snapshot');
 
 const R = 'us-east-1';
 const emu = useEmulator();

@@ -3,7 +3,10 @@ import { processEvent } from '../../shared/pipeline/process';
 import { TLS_SID } from '../../shared/rules/s3-tls/evaluate';
 import { createBucket, createKey, s3Event } from '../../scripts/lib/estate';
 import { putBucketPolicy } from '../../scripts/lib/estate-kms-tls';
-import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
+import { ACCOUNT, testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
+
+// Other rules answer some of the same calls; this file is about s3-bucket and s3-tls.
+onlyRules('s3-bucket', 's3-tls');
 
 const R = 'us-east-1';
 const emu = useEmulator();

@@ -1,3 +1,5 @@
+import { RULES } from '../../shared/rules/registry';
+import type { ResourceType } from '../../shared/rules/type-ids';
 import { ClientFactory } from '../../shared/aws/clients';
 import { CollectingAlertSink } from '../../shared/alerts/publisher';
 import { KeyResolver } from '../../shared/kms/key-resolver';
@@ -39,11 +41,24 @@ export const recordingLog = (): Log & { lines: LogLine[] } => {
 export const testPolicy = (overrides: Record<string, unknown> = {}): Policy =>
   parsePolicy({ cmk: { alias: 'alias/data-platform' }, regions: ['us-east-1', 'eu-west-1'], mode: 'remediate', ...overrides }, 'test-policy');
 
+let onlyTypes: readonly ResourceType[] | undefined;
+
+/**
+ * Narrow the rules events reach, for the rest of this test file (jest gives each file its own
+ * module registry): a file about one rule then sees only that rule's outcomes and alerts,
+ * though several rules answer the same CloudTrail call.
+ */
+export const onlyRules = (...types: ResourceType[]): void => {
+  onlyTypes = types;
+};
+
 export const testDeps = (clients: ClientFactory, overrides: Partial<PipelineDeps> = {}): PipelineDeps & { alerts: CollectingAlertSink; log: ReturnType<typeof recordingLog> } => {
   const policy = overrides.policy ?? testPolicy();
+  const rules = onlyTypes ? RULES.filter((r) => onlyTypes?.includes(r.type)) : undefined;
   return {
     clients,
     policy,
+    rules,
     keys: overrides.keys ?? new KeyResolver(clients, policy),
     alerts: new CollectingAlertSink(),
     log: recordingLog(),

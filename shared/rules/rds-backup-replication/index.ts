@@ -105,6 +105,6 @@ export const rdsBackupReplicationRule: Rule<RdsBackupReplicationState> = {
   },
 
   async quarantine(_state, finding) {
-    return { changed: true, verified: true, detail: `Alert only: backup replication left as it is (${finding.reason ?? 'NON_COMPLIANT'})` };
+    return { changed: false, taken: 'REPORT', detail: `Alert only: backup replication left as it is (${finding.reason ?? 'NON_COMPLIANT'})` };
   },
 };

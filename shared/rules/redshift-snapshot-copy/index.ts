@@ -174,6 +174,6 @@ export const redshiftSnapshotCopyRule: Rule<RedshiftSnapshotCopyState> = {
   },
 
   async quarantine(_state, finding) {
-    return { changed: true, verified: true, detail: `Alert only: snapshot copy left as it is (${finding.reason ?? 'NON_COMPLIANT'})` };
+    return { changed: false, taken: 'REPORT', detail: `Alert only: snapshot copy left as it is (${finding.reason ?? 'NON_COMPLIANT'})` };
   },
 };

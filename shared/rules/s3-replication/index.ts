@@ -208,6 +208,6 @@ export const s3ReplicationRule: Rule<S3ReplicationState> = {
 
   async quarantine(_state, finding) {
     // A replication rule holds no data to fence off: the alert is the quarantine.
-    return { changed: true, verified: true, detail: `Alert only: the replication configuration is left as it is (${finding.reason ?? 'NON_COMPLIANT'})` };
+    return { changed: false, taken: 'REPORT', detail: `Alert only: the replication configuration is left as it is (${finding.reason ?? 'NON_COMPLIANT'})` };
   },
 };
