@@ -66,7 +66,8 @@ const child = async (mode: 'sweep' | 'floor', endpoint: string): Promise<void> =
     const clients = counting(new PacedClientFactory(pacer, settings));
     const deps = buildDeps({ clients, policy, homeAccount: '123456789012', alerts: { publish: async () => undefined } });
     const dir = mkdtempSync(join(tmpdir(), 'bench-sweep-'));
-    const res = await backfill({}, { deps, pacer, store: new FileSweepStore(dir), reportFile: join(dir, 'report.json'), summarySink: { publish: async () => undefined } });
+    // The floor below makes the s3-bucket decision only: sweep the same type so the ratio compares like with like.
+    const res = await backfill({ types: ['s3-bucket'] }, { deps, pacer, store: new FileSweepStore(dir), reportFile: join(dir, 'report.json'), summarySink: { publish: async () => undefined } });
     resources = res.totals.total;
     calls = clients.calls;
     rmSync(dir, { recursive: true, force: true });

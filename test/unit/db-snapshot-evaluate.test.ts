@@ -51,6 +51,13 @@ describe('evaluateRdsSnapshot', () => {
     expect(both.detail).toContain('is not encrypted');
   });
 
+  it('the re-encryption workflow\'s own unencrypted intermediate is left to the workflow, unless it is public', () => {
+    const tags = { 'cmk-sentinel:workflow': 'rds-reencrypt-orders' };
+    expect(evaluateRdsSnapshot(snap({ encrypted: false, observedKey: undefined, tags }), ctx)).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'WORKFLOW_INTERMEDIATE' });
+    expect(evaluateRdsSnapshot(snap({ encrypted: false, observedKey: undefined, tags, restoreShares: ['all'] }), ctx)).toMatchObject({ status: 'NON_COMPLIANT', reason: 'PUBLIC_SNAPSHOT' });
+    expect(evaluateRdsSnapshot(snap({ encrypted: false, observedKey: undefined }), ctx).status).toBe('NON_COMPLIANT');
+  });
+
   it('sharing with another account alone is not a finding', () => {
     expect(evaluateRdsSnapshot(snap({ restoreShares: ['111122223333'] }), ctx).status).toBe('COMPLIANT');
   });

@@ -1,3 +1,4 @@
+import { WORKFLOW_TAG } from '../../workflows/rds-reencrypt/names';
 import { keyMismatch, type KeyMismatch } from '../../kms/compare';
 import type { KeyInfo, ObservedKey } from '../../kms/key-resolver';
 import type { ActionLimits, EvaluationContext, Finding } from '../contract';
@@ -78,6 +79,11 @@ export const evaluateRdsSnapshot = (s: RdsSnapshotState, ctx: EvaluationContext)
     return nonCompliant('PUBLIC_SNAPSHOT', `is shared publicly (restore attribute contains "all")${issue ? ` and ${KEY_DETAIL[issue]}` : ''}`);
   }
   if (!issue) return { status: 'COMPLIANT', observedKey, expectedKey };
+  if (s.tags[WORKFLOW_TAG]) {
+    // The re-encryption workflow's own intermediate (the unencrypted source of its CMK copy): the
+    // workflow keeps or deletes it; copying it again would only duplicate the data it is replacing.
+    return { status: 'NOT_APPLICABLE', reason: 'WORKFLOW_INTERMEDIATE', detail: `${name} belongs to re-encryption workflow ${s.tags[WORKFLOW_TAG]}`, observedKey, expectedKey };
+  }
   if (s.copy && copyVerified(s.copy, ctx.cmk, ctx.region) && s.tags[SUPERSEDED_TAG] === s.copy.id) {
     if (ctx.policy.gates.deleteOriginals) {
       return nonCompliant(issue, `${KEY_DETAIL[issue]}; its re-keyed copy ${s.copy.id} is verified and the policy deletes originals`);
