@@ -222,7 +222,7 @@ export const main = async (argv: string[]): Promise<number> => {
     t = performance.now();
     const b = bundles();
     say('');
-    say('## Function bundles (esbuild, minified, AWS SDK bundled; `zip -9`)');
+    say('## Function bundles (esbuild, minified, AWS SDK left to the Lambda runtime; `zip -9`)');
     say('');
     say('| function | zip | cold module load, wall (median of 5) | of which CPU time |');
     say('|---|---:|---:|---:|');
