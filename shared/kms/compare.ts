@@ -40,3 +40,12 @@ export const explainMismatch = (mismatch: KeyMismatch, observed: ObservedKey | u
       return `uses ${info?.arn ?? observed?.ref ?? 'a key'}, which is not ${region}'s CMK`;
   }
 };
+
+/** One sentence per key problem, for findings about any encrypted resource (`managed`: e.g. aws/redshift). */
+export const keyIssueSentence = (reason: string, managed: string): string => ({
+  UNENCRYPTED: 'is not encrypted',
+  AWS_MANAGED_KEY: `is encrypted with the AWS-managed ${managed} key`,
+  UNKNOWN_KEY: 'names a KMS key that does not exist or cannot be read',
+  WRONG_REGION_KEY: 'is encrypted with a KMS key of another region',
+  WRONG_KEY: 'is encrypted with a KMS key that is not the regional CMK',
+}[reason] ?? reason);

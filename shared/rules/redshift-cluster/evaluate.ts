@@ -1,4 +1,4 @@
-import { keyMismatch } from '../../kms/compare';
+import { keyIssueSentence, keyMismatch } from '../../kms/compare';
 import type { ObservedKey } from '../../kms/key-resolver';
 import type { EvaluationContext, Finding } from '../contract';
 
@@ -20,13 +20,6 @@ export interface RedshiftClusterState {
   tags: Record<string, string>;
 }
 
-const DETAIL: Record<string, string> = {
-  UNENCRYPTED: 'is not encrypted',
-  AWS_MANAGED_KEY: 'is encrypted with the AWS-managed aws/redshift key',
-  UNKNOWN_KEY: 'names a KMS key that does not exist or cannot be read',
-  WRONG_REGION_KEY: 'is encrypted with a KMS key of another region',
-  WRONG_KEY: 'is encrypted with a KMS key that is not the regional CMK',
-};
 
 /**
  * Pure. `Encrypted` decides whether the cluster is encrypted; the key is only what the API
@@ -38,12 +31,12 @@ export const evaluateRedshiftCluster = (s: RedshiftClusterState, ctx: Evaluation
   const observedKey = s.encrypted ? s.observedKey?.info?.arn ?? s.keyRef : undefined;
   const nonCompliant = (reason: string, detail: string): Finding => ({ status: 'NON_COMPLIANT', reason, detail: `Redshift cluster ${s.id} ${detail}`, observedKey, expectedKey });
   const finding = ((): Finding => {
-    if (!s.encrypted) return nonCompliant('UNENCRYPTED', DETAIL.UNENCRYPTED as string);
+    if (!s.encrypted) return nonCompliant('UNENCRYPTED', keyIssueSentence('UNENCRYPTED', 'aws/redshift'));
     if (!s.keyRef) return nonCompliant('KEY_NOT_REPORTED', 'is encrypted but the API reports no KMS key id: the key cannot be shown to be the regional CMK');
     const m = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
     if (!m) return { status: 'COMPLIANT', observedKey, expectedKey };
     const reason = m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
-    return nonCompliant(reason, DETAIL[reason] ?? reason);
+    return nonCompliant(reason, keyIssueSentence(reason, 'aws/redshift'));
   })();
   // A change AWS is still applying is not a new drift: report it as in progress.
   if (finding.status === 'NON_COMPLIANT' && (s.encryptionPending || s.status === 'modifying' || s.status === 'rotating-keys')) {

@@ -1,3 +1,4 @@
+import { byMarker } from '../../aws/paginate';
 import { type Cluster, CreateTagsCommand, DescribeClustersCommand, ModifyClusterCommand, RedshiftClient } from '@aws-sdk/client-redshift';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { pick } from '../../events/normalise';
@@ -64,12 +65,11 @@ export const redshiftClusterRule: Rule<RedshiftClusterState> = {
   arn: (ref) => redshiftClusterArn(ref.region, ref.account, ref.id),
 
   async *list(ctx) {
-    let Marker: string | undefined;
-    do {
+    const pages = byMarker(async (Marker) => {
       const out = await redshift(ctx).send(new DescribeClustersCommand({ Marker })).catch((e: unknown) => { throw translateAwsError(e, 'redshift:DescribeClusters'); });
-      for (const c of out.Clusters ?? []) if (c.ClusterIdentifier) yield c.ClusterIdentifier;
-      Marker = out.Marker;
-    } while (Marker);
+      return { items: out.Clusters, marker: out.Marker };
+    });
+    for await (const c of pages) if (c.ClusterIdentifier) yield c.ClusterIdentifier;
   },
 
   async describe(ref, ctx) {

@@ -1,4 +1,4 @@
-import { keyMismatch } from '../../kms/compare';
+import { keyIssueSentence, keyMismatch } from '../../kms/compare';
 import type { ObservedKey } from '../../kms/key-resolver';
 import type { ActionLimits, EvaluationContext, Finding } from '../contract';
 
@@ -19,13 +19,6 @@ export interface RedshiftSnapshotState {
   tags: Record<string, string>;
 }
 
-const DETAIL: Record<string, string> = {
-  UNENCRYPTED: 'is not encrypted',
-  AWS_MANAGED_KEY: 'is encrypted with the AWS-managed aws/redshift key',
-  UNKNOWN_KEY: 'names a KMS key that does not exist or cannot be read',
-  WRONG_REGION_KEY: 'is encrypted with a KMS key of another region',
-  WRONG_KEY: 'is encrypted with a KMS key that is not the regional CMK',
-};
 
 export const NO_REKEY = 'Redshift has no API that re-encrypts or re-keys an existing snapshot';
 
@@ -37,12 +30,12 @@ export const evaluateRedshiftSnapshot = (s: RedshiftSnapshotState, ctx: Evaluati
   const nonCompliant = (reason: string, detail: string): Finding => ({
     status: 'NON_COMPLIANT', reason, detail: `Redshift ${s.automated ? 'automated' : 'manual'} snapshot ${s.id} of ${s.clusterId} ${detail}${shared}`, observedKey, expectedKey,
   });
-  if (!s.encrypted) return nonCompliant('UNENCRYPTED', DETAIL.UNENCRYPTED as string);
+  if (!s.encrypted) return nonCompliant('UNENCRYPTED', keyIssueSentence('UNENCRYPTED', 'aws/redshift'));
   if (!s.keyRef) return nonCompliant('KEY_NOT_REPORTED', 'is encrypted but no KMS key id is reported for it or its cluster');
   const m = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
   if (!m) return { status: 'COMPLIANT', observedKey, expectedKey };
   const reason = m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
-  return nonCompliant(reason, DETAIL[reason] ?? reason);
+  return nonCompliant(reason, keyIssueSentence(reason, 'aws/redshift'));
 };
 
 /** Pure: no snapshot can be re-keyed; automated ones cannot even be shared or unshared. */

@@ -1,3 +1,4 @@
+import { byMarker } from '../../aws/paginate';
 import { CreateTagsCommand, DescribeClusterSnapshotsCommand, RedshiftClient, RevokeSnapshotAccessCommand, type Snapshot } from '@aws-sdk/client-redshift';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { pick } from '../../events/normalise';
@@ -42,12 +43,11 @@ export const redshiftSnapshotRule: Rule<RedshiftSnapshotState> = {
   arn: (ref) => `arn:aws:redshift:${ref.region}:${ref.account}:snapshot:*/${ref.id}`,
 
   async *list(ctx) {
-    let Marker: string | undefined;
-    do {
+    const pages = byMarker(async (Marker) => {
       const out = await redshift(ctx).send(new DescribeClusterSnapshotsCommand({ Marker })).catch((e: unknown) => { throw translateAwsError(e, 'redshift:DescribeClusterSnapshots'); });
-      for (const s of out.Snapshots ?? []) if (s.SnapshotIdentifier) yield s.SnapshotIdentifier;
-      Marker = out.Marker;
-    } while (Marker);
+      return { items: out.Snapshots, marker: out.Marker };
+    });
+    for await (const s of pages) if (s.SnapshotIdentifier) yield s.SnapshotIdentifier;
   },
 
   async describe(ref, ctx) {
