@@ -1,16 +1,20 @@
 import { GetBucketEncryptionCommand, S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/main';
+import { CollectingAlertSink } from '../../shared/alerts/publisher';
+import { FileSweepStore } from '../../shared/backfill/file-store';
+import { Pacer } from '../../shared/backfill/pacing';
+import { backfill } from '../../shared/backfill/run';
 import { ClientFactory } from '../../shared/aws/clients';
 import { PowertoolsOnce } from '../../shared/idempotency/once';
 import { hasRetryableFailure, processEvent } from '../../shared/pipeline/process';
 import { type BucketEncryption, createBucket, createKey, s3Event } from '../../scripts/lib/estate';
 import { createIdempotencyTable, createQueue } from '../../scripts/lib/estate-hardening';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
-import { testDeps, useEmulator, onlyRules } from '../support/harness';
+import { onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
 
 // Other rules answer some of the same calls; this file is about s3-bucket.
 onlyRules('s3-bucket');
@@ -45,6 +49,23 @@ beforeEach(async () => {
 });
 
 describe('faults injected between the SDK and the emulator', () => {
+  it('a backfill sweep under 30% throttling fixes every drifted bucket, re-keying each exactly once', async () => {
+    for (const [name, enc] of ESTATE) await createBucket(emu.clients(), R, name, enc);
+    proxy.setPlan({ rate: 0.3, kinds: ['throttle'], seed: 11 });
+    const deps = testDeps(proxied(), { policy: testPolicy({ regions: [R] }) });
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-throttled-'));
+    const result = await backfill({ types: ['s3-bucket'] }, { deps, pacer: new Pacer(), store: new FileSweepStore(dir), reportFile: join(dir, 'r.json'), summarySink: new CollectingAlertSink() });
+    proxy.setPlan(undefined);
+    const throttled = proxy.log.filter((r) => !r.forwarded).length;
+    expect(throttled).toBeGreaterThan(0);
+    expect(result.totals.errors).toBe(0);
+    for (const [name, , drifted] of ESTATE) {
+      expect({ name, key: drifted ? await keyOf(name) : cmkArn }).toEqual({ name, key: cmkArn });
+      expect({ name, writes: encryptionWrites(name) }).toEqual({ name, writes: drifted ? 1 : 0 });
+    }
+    console.info(`[figures] throttled sweep: ${proxy.log.length} requests, ${throttled} throttled, ${ESTATE.filter((e) => e[2]).length} buckets re-keyed once each`);
+  }, 120_000);
+
   it('30% throttling on every call, every event delivered twice: all end compliant, each acted on once, alerted once', async () => {
     for (const [name, enc] of ESTATE) await createBucket(emu.clients(), R, name, enc);
     await createIdempotencyTable(emu.clients(), R, 'idem');
