@@ -3,7 +3,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { ClientFactory } from '../aws/clients';
 import { awsErrorName, translateAwsError } from '../aws/errors';
-import type { ResultRow, SweepMeta, SweepStore, UnitState } from './store';
+import { type ResultRow, retryOnResume, type SweepMeta, type SweepStore, type UnitState } from './store';
 
 /**
  * AWS adapter: one table, partition key `sweep` (the sweep id), sort key `sk`:
@@ -85,7 +85,11 @@ export class DynamoSweepStore implements SweepStore {
   async doneIds(sweepId: string, unit: string): Promise<Set<string>> {
     const ids = new Set<string>();
     const prefix = `res#${unit}#`;
-    for await (const item of this.query(sweepId, prefix, 'sk')) ids.add((item.sk?.S ?? '').slice(prefix.length));
+    // One item per resource (a retry overwrites it): skip those an outage left to retry.
+    for await (const item of this.query(sweepId, prefix)) {
+      const row = item.body?.S ? (JSON.parse(item.body.S) as ResultRow) : undefined;
+      if (!row || !retryOnResume(row)) ids.add((item.sk?.S ?? '').slice(prefix.length));
+    }
     return ids;
   }
 

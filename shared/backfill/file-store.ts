@@ -1,7 +1,7 @@
 import { appendFileSync, createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { ResultRow, SweepMeta, SweepStore, UnitState } from './store';
+import { type ResultRow, retryOnResume, type SweepMeta, type SweepStore, type UnitState } from './store';
 
 type Line = { k: 'unit'; unit: string; state: UnitState } | { k: 'res'; row: ResultRow } | { k: 'fin'; unit: string };
 
@@ -53,7 +53,12 @@ export class FileSweepStore implements SweepStore {
 
   async doneIds(sweepId: string, unit: string): Promise<Set<string>> {
     const ids = new Set<string>();
-    for await (const l of this.lines(sweepId)) if (l.k === 'res' && l.row.unit === unit) ids.add(l.row.id);
+    for await (const l of this.lines(sweepId)) {
+      if (l.k !== 'res' || l.row.unit !== unit) continue;
+      // Rows are in order: a later success re-adds what an earlier outage left to retry.
+      if (retryOnResume(l.row)) ids.delete(l.row.id);
+      else ids.add(l.row.id);
+    }
     return ids;
   }
 
@@ -62,8 +67,13 @@ export class FileSweepStore implements SweepStore {
   }
 
   async *results(sweepId: string): AsyncIterable<ResultRow> {
-    // A resource with a result is skipped on resume, so each appears once: stream straight through.
-    for await (const l of this.lines(sweepId)) if (l.k === 'res') yield l.row;
+    // A resource retried on resume has more than one row: the last one is its result. Two passes keep
+    // only an index per resource in memory, not the rows.
+    const last = new Map<string, number>();
+    let i = 0;
+    for await (const l of this.lines(sweepId)) { if (l.k === 'res') last.set(`${l.row.unit}|${l.row.id}`, i); i++; }
+    i = 0;
+    for await (const l of this.lines(sweepId)) { if (l.k === 'res' && last.get(`${l.row.unit}|${l.row.id}`) === i) yield l.row; i++; }
   }
 
   async finishUnit(sweepId: string, unit: string): Promise<number | undefined> {

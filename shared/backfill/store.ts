@@ -28,6 +28,13 @@ export interface ResultRow {
   at: string;
 }
 
+/**
+ * A result worth another try when the sweep is resumed: the resource failed for a reason that
+ * passes (throttling past the retries, AWS or the network down), not for one that stays (denied, gone).
+ */
+export const retryOnResume = (row: Pick<ResultRow, 'status' | 'errorCode'>): boolean =>
+  row.status === 'ERROR' && (row.errorCode === 'THROTTLED' || row.errorCode === 'AWS_UNAVAILABLE');
+
 export const rowOf = (o: Outcome, at: Date, data?: string): ResultRow => ({
   unit: unitKey(o.ref),
   id: o.ref.id,

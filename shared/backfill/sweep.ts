@@ -11,7 +11,7 @@ import type { ResourceRef, RuleContext } from '../rules/contract';
 import { RULES, ruleFor } from '../rules/registry';
 import type { ResourceType } from '../rules/type-ids';
 import { Pacer } from './pacing';
-import { parseUnitKey, type ResultRow, rowOf, type SweepStore, type Unit, unitKey } from './store';
+import { parseUnitKey, type ResultRow, retryOnResume, rowOf, type SweepStore, type Unit, unitKey } from './store';
 
 /** The invoke payload (Lambda) and the CLI flags: everything optional. */
 export interface SweepRequest {
@@ -93,7 +93,7 @@ const existingData = async (o: Outcome, ctx: RuleContext, deps: PipelineDeps): P
  * the loop waits for a slot before reading the next id. A failing listing is recorded
  * on the unit; a failing resource is recorded on its row; neither stops the sweep.
  */
-export const runUnit = async (sweepId: string, unit: Unit, req: SweepRequest, engine: SweepEngine): Promise<{ seen: number; error?: string }> => {
+export const runUnit = async (sweepId: string, unit: Unit, req: SweepRequest, engine: SweepEngine): Promise<{ seen: number; error?: string; retry?: boolean }> => {
   const { store, pacer, hooks } = engine;
   const deps = sweepDeps(engine.deps, req);
   const key = unitKey(unit);
@@ -108,11 +108,14 @@ export const runUnit = async (sweepId: string, unit: Unit, req: SweepRequest, en
   const inFlight = new Set<Promise<void>>();
   let seen = done.size;
   let error: string | undefined;
+  let retry = false;
 
   const one = async (ref: ResourceRef): Promise<void> => {
     const outcome = await handleResource(ref, triggerFor(sweepId), deps);
     const row = rowOf(outcome, deps.now(), await existingData(outcome, ctx, deps));
     await store.putResult(sweepId, row);
+    // A resource an outage or throttling stopped keeps the unit open for the resume to retry it.
+    if (retryOnResume(row)) retry = true;
     seen++;
     if (seen % 100 === 0) await store.putUnit(sweepId, key, { seen, done: false });
     hooks?.onResult?.(row);
@@ -130,12 +133,15 @@ export const runUnit = async (sweepId: string, unit: Unit, req: SweepRequest, en
   } catch (e) {
     const err = e instanceof SentinelError ? e : translateAwsError(e, `${rule.service}:list`);
     error = `${err.code}: ${err.message}`;
+    retry = err.retryable;
     deps.log.error('listing failed', { unit: key, code: err.code, error: err.message });
   }
   await Promise.all(inFlight);
-  await store.putUnit(sweepId, key, { seen, done: true, error });
+  // A listing cut short or a resource stopped by an outage leaves the unit open: the same sweep id,
+  // re-invoked, lists it again and retries what failed (what succeeded is skipped).
+  await store.putUnit(sweepId, key, { seen, done: !retry, error });
   hooks?.onUnitDone?.(key, seen, error);
-  return { seen, error };
+  return { seen, error, retry };
 };
 
 /** Create or reload the sweep's record: a re-invoke with the same id continues it. */

@@ -20,6 +20,8 @@ export const parseUnitMessage = (body: string): UnitMessage => {
 export const workUnit = async (msg: UnitMessage, engine: SweepEngine, reportBucket: string | undefined) => {
   const unit = parseUnitKey(msg.unit);
   const res = await runUnit(msg.sweepId, unit, { dryRun: msg.dryRun, mode: msg.mode }, engine);
+  // An outage cut the listing short: hand the message back (batch partial failure) so SQS redelivers it.
+  if (res.retry) throw new SentinelError('AWS_UNAVAILABLE', `unit ${msg.unit} of sweep ${msg.sweepId} was cut short: ${res.error ?? 'retry'}`, { retryable: true });
   const open = await engine.store.finishUnit(msg.sweepId, unitKey(unit));
   if (open !== 0) return { ...res, open, finished: false };
   const meta = await engine.store.getMeta(msg.sweepId);

@@ -49,6 +49,29 @@ beforeEach(async () => {
 });
 
 describe('faults injected between the SDK and the emulator', () => {
+  it('an outage mid-sweep (every connection dropped), then the same sweep id again: completes, each bucket re-keyed once', async () => {
+    for (const [name, enc] of ESTATE) await createBucket(emu.clients(), R, name, enc);
+    const deps = testDeps(proxied(2), { policy: testPolicy({ regions: [R] }) });
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-outage-'));
+    const sweep = () => backfill({ types: ['s3-bucket'], sweepId: 'outage' }, { deps, pacer: new Pacer(), store: new FileSweepStore(dir), reportFile: join(dir, 'r.json'), summarySink: new CollectingAlertSink() });
+    // The emulator becomes unreachable after the third re-key: every later connection is dropped.
+    const cut = setInterval(() => {
+      if (proxy.log.filter((r) => r.forwarded && r.operation === 'PUT ?encryption').length >= 3) proxy.setPlan({ rate: 1, kinds: ['drop'], seed: 3 });
+    }, 2);
+    const first = await sweep();
+    clearInterval(cut);
+    expect(first.totals.errors).toBeGreaterThan(0);
+    proxy.setPlan(undefined);
+    const second = await sweep();
+    expect(second.totals.errors).toBe(0);
+    expect(second.totals.total).toBe(ESTATE.length);
+    for (const [name, , drifted] of ESTATE) {
+      expect({ name, key: drifted ? await keyOf(name) : cmkArn }).toEqual({ name, key: cmkArn });
+      expect({ name, writes: encryptionWrites(name) }).toEqual({ name, writes: drifted ? 1 : 0 });
+    }
+    console.info(`[figures] outage: ${first.totals.errors} resources failed while AWS was unreachable; the resumed sweep completed all ${second.totals.total}`);
+  }, 120_000);
+
   it('a backfill sweep under 30% throttling fixes every drifted bucket, re-keying each exactly once', async () => {
     for (const [name, enc] of ESTATE) await createBucket(emu.clients(), R, name, enc);
     proxy.setPlan({ rate: 0.3, kinds: ['throttle'], seed: 11 });
