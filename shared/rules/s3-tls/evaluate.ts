@@ -34,6 +34,10 @@ export const parseBucketPolicy = (text: string, bucket: string): PolicyDoc => {
   if (st !== undefined && (typeof st !== 'object' || st === null)) {
     throw new SentinelError('INVALID_DOCUMENT', `The bucket policy of ${bucket} has a Statement that is neither an object nor a list`, { details: { resource: bucket } });
   }
+  // S3 itself rejects such a policy; met anyway (fuzzing found it), it is a clear error, not a crash.
+  if (asList(st as Statement | Statement[] | undefined).some((x) => typeof x !== 'object' || x === null || Array.isArray(x))) {
+    throw new SentinelError('INVALID_DOCUMENT', `The bucket policy of ${bucket} has a statement that is not an object`, { details: { resource: bucket } });
+  }
   return doc as PolicyDoc;
 };
 
