@@ -93,3 +93,30 @@ export const subjectOf = (a: Alert): string => {
   const ascii = text.replace(/[^\x20-\x7e]/g, '?');
   return ascii.length > 100 ? `${ascii.slice(0, 97)}...` : ascii;
 };
+
+/**
+ * An event the rules' EventBridge patterns let through but that cannot be read: something upstream changed
+ * shape (or someone is feeding the function by hand). One MEDIUM alert; the event itself is not retried.
+ */
+export const invalidEventAlert = (
+  error: { code: string; message: string; field?: unknown },
+  event: unknown,
+  now: Date,
+): Alert => {
+  const env = (typeof event === 'object' && event !== null && !Array.isArray(event) ? event : {}) as Record<string, unknown>;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v.slice(0, 200) : undefined);
+  const eventId = str(env.id);
+  return {
+    schema: ALERT_SCHEMA,
+    id: createHash('sha256').update(['invalid', eventId ?? '', error.message].join('|')).digest('hex').slice(0, 32),
+    time: now.toISOString(),
+    severity: 'MEDIUM',
+    resource: { type: 'event', id: eventId ?? 'unknown', account: str(env.account) ?? '', region: str(env.region) ?? '' },
+    status: 'ERROR',
+    reason: error.code,
+    detail: error.message.slice(0, 500),
+    action: { taken: 'INVALID_EVENT', result: 'NOT_ATTEMPTED', detail: `Not processed; field ${String(error.field ?? 'unknown')}` },
+    trigger: { eventId, eventName: str(env['detail-type']) ?? 'unknown', source: str(env.source) ?? 'unknown' },
+    error: { code: error.code, message: error.message.slice(0, 500), retryable: false },
+  };
+};

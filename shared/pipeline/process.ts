@@ -1,4 +1,4 @@
-import { type Alert, type Outcome, shouldAlert, toAlert } from '../alerts/alert';
+import { type Alert, invalidEventAlert, type Outcome, shouldAlert, toAlert } from '../alerts/alert';
 import { auditRecord, isAuditable } from '../audit/audit';
 import { translateAwsError } from '../aws/errors';
 import { SentinelError } from '../errors';
@@ -162,7 +162,9 @@ const reportTamper = async (event: unknown, deps: PipelineDeps): Promise<EventRe
 export const processEvent = async (event: unknown, deps: PipelineDeps): Promise<EventResult> => {
   const n = normalise(event, deps.rules ?? RULES);
   if (n.kind === 'invalid') {
-    deps.log.error('invalid event', forLog({ code: n.error.code, error: n.error.message, ...n.error.details }));
+    // One log line (with whether the alert went out), one alert, no retry: garbage does not get better.
+    const alerted = await deps.alerts.publish(redact(invalidEventAlert(n.error, event, deps.now()))).then(() => true, () => false);
+    deps.log.error('invalid event', forLog({ code: n.error.code, error: n.error.message, ...n.error.details, alerted }));
     return { kind: 'invalid', outcomes: [], message: n.error.message, error: n.error.toJSON() };
   }
   // Tampering rides on the one log line of the event (and its own CRITICAL alert).
