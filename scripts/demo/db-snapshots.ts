@@ -1,3 +1,4 @@
+import { tagRecord } from '../../shared/aws/tags';
 import { CopyDBSnapshotCommand, DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotAttributesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DescribeClustersCommand, DescribeClusterSnapshotsCommand, RedshiftClient } from '@aws-sdk/client-redshift';
 import { type EventResult, processEvent } from '../../shared/pipeline/process';
@@ -18,7 +19,6 @@ interface Item {
   ok?(after: string): boolean;
 }
 
-const tagsOf = (l: { Key?: string; Value?: string }[] | undefined) => Object.fromEntries((l ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 
 export const dbSnapshotsDemo: DemoPart = {
   title: 'Database snapshots (RDS, Aurora) and Redshift',
@@ -66,7 +66,7 @@ export const dbSnapshotsDemo: DemoPart = {
       const all = (await rds().send(new DescribeDBClusterSnapshotsCommand({}))).DBClusterSnapshots ?? [];
       const s = all.find((x) => x.DBClusterSnapshotIdentifier === id);
       const copy = all.find((x) => x.DBClusterSnapshotIdentifier === copyIdFor(id));
-      const q = tagsOf(s?.TagList)['cmk-sentinel:quarantine'];
+      const q = tagRecord(s?.TagList)['cmk-sentinel:quarantine'];
       return `${s?.StorageEncrypted ? key(s.KmsKeyId === 'default_kms_key_id' ? 'aws/rds' : s.KmsKeyId) : 'unencrypted'}${q ? `, quarantined (${q})` : ''}${copy ? `; copy ${copy.DBClusterSnapshotIdentifier}: ${key(copy.KmsKeyId)}` : ''}`;
     };
     const hasCmkCopy = (a: string) => a.includes(`-cmk: CMK ${east}`);
@@ -92,7 +92,7 @@ export const dbSnapshotsDemo: DemoPart = {
       },
       {
         label: 'Redshift snapshot analytics-weekly', region: east, drift: 'unencrypted (taken before)', event: redshiftEvent('CreateClusterSnapshot', { snapshotIdentifier: 'analytics-weekly', clusterIdentifier: 'analytics-dw' }, east),
-        after: async () => { const s = (await redshift.send(new DescribeClusterSnapshotsCommand({ SnapshotIdentifier: 'analytics-weekly' }))).Snapshots?.[0]; const q = tagsOf(s?.Tags)['cmk-sentinel:quarantine']; return `Encrypted=${s?.Encrypted}${q ? `, quarantined (${q})` : ''}`; },
+        after: async () => { const s = (await redshift.send(new DescribeClusterSnapshotsCommand({ SnapshotIdentifier: 'analytics-weekly' }))).Snapshots?.[0]; const q = tagRecord(s?.Tags)['cmk-sentinel:quarantine']; return `Encrypted=${s?.Encrypted}${q ? `, quarantined (${q})` : ''}`; },
         ok: (a) => a.includes('quarantined'),
       },
     ];

@@ -1,12 +1,13 @@
+import { translateAwsError } from './errors';
+
 /**
- * Walk a Marker-paginated AWS listing (Redshift, RDS, EMR): yields items page by page so a
- * sweep never holds the whole listing.
+ * The items of an SDK paginator (`paginateDescribeClusters`, ...), page by page so a sweep never
+ * holds a whole listing; a failure is translated naming the IAM action, like every other read.
  */
-export async function* byMarker<T>(page: (marker: string | undefined) => Promise<{ items?: T[]; marker?: string }>): AsyncIterable<T> {
-  let marker: string | undefined;
-  do {
-    const out = await page(marker);
-    yield* out.items ?? [];
-    marker = out.marker;
-  } while (marker);
+export async function* itemsOf<P, T>(pages: AsyncIterable<P>, items: (page: P) => T[] | undefined, action: string): AsyncIterable<T> {
+  try {
+    for await (const page of pages) yield* items(page) ?? [];
+  } catch (e) {
+    throw translateAwsError(e, action);
+  }
 }

@@ -68,7 +68,6 @@ export const buildDeps = (overrides: Partial<PipelineDeps> = {}, env: NodeJS.Pro
 };
 
 export const scopeFor = (deps: PipelineDeps, account: string, region: string): AwsScope => {
-  const { ids, roleName } = deps.policy.doc.accounts;
-  const foreign = deps.homeAccount !== undefined && account !== deps.homeAccount && ids.includes(account);
-  return foreign ? { region, account, roleArn: `arn:aws:iam::${account}:role/${roleName}` } : { region };
+  const roleArn = deps.homeAccount !== undefined && account !== deps.homeAccount ? deps.policy.memberRoleArn(account) : undefined;
+  return roleArn ? { region, account, roleArn } : { region };
 };

@@ -27,6 +27,12 @@ export class Policy {
     return (tags?.[this.doc.exemptTag] ?? '').toLowerCase() === 'true';
   }
 
+  /** The role assumed in a member account of the policy; undefined for an account the policy does not list. */
+  memberRoleArn(account: string): string | undefined {
+    const { ids, roleName } = this.doc.accounts;
+    return ids.includes(account) ? `arn:aws:iam::${account}:role/${roleName}` : undefined;
+  }
+
   get gates(): PolicyDocument['gates'] {
     return this.doc.gates;
   }

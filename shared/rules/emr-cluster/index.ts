@@ -1,3 +1,4 @@
+import { tagRecord } from '../../aws/tags';
 import { AddTagsCommand, type Cluster, DescribeClusterCommand, EMRClient, ListClustersCommand, TerminateJobFlowsCommand } from '@aws-sdk/client-emr';
 import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetKeyPolicyCommand, KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
@@ -59,7 +60,7 @@ const readKeyAccess = async (region: string, ctx: RuleContext): Promise<{ keyPol
 };
 
 const tagsOf = (c: Cluster): Record<string, string> =>
-  Object.fromEntries((c.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']));
+  tagRecord(c.Tags);
 
 /** What to relaunch with: the compliant copy of the cluster's configuration, made now when the policy lets that rule remediate. */
 const relaunchAdvice = async (state: EmrClusterState, ctx: RuleContext): Promise<string> => {

@@ -1,14 +1,14 @@
 import {
-  type DBCluster, type DBInstance, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient, type Tag,
+  type DBCluster, type DBInstance, DescribeDBClustersCommand, DescribeDBInstancesCommand, paginateDescribeDBClusters, paginateDescribeDBInstances, RDSClient,
 } from '@aws-sdk/client-rds';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { itemsOf } from '../../aws/paginate';
+import { tagRecord } from '../../aws/tags';
 import type { RuleContext } from '../contract';
 import type { RdsDatabaseState } from './evaluate';
 
 export const rds = (ctx: Pick<RuleContext, 'clients' | 'scope'>): RDSClient => ctx.clients.get(RDSClient, ctx.scope);
 
-export const tagMap = (tags: Tag[] | undefined): Record<string, string> =>
-  Object.fromEntries((tags ?? []).filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']));
 
 /** The emulator reports `default_kms_key_id` where AWS names the aws/rds key; both mean the AWS-managed key. */
 const keyRefOf = (encrypted: boolean, kmsKeyId: string | undefined): string | undefined => {
@@ -34,7 +34,7 @@ const findInstance = async (id: string, ctx: RuleContext): Promise<DBInstance | 
 const findCluster = async (id: string, ctx: RuleContext): Promise<DBCluster | undefined> => {
   try {
     if (CLUSTER_RESOURCE_ID.test(id)) {
-      for await (const c of paginate(ctx, 'cluster')) if ((c as DBCluster).DbClusterResourceId === id) return c as DBCluster;
+      for await (const c of allClusters(ctx)) if (c.DbClusterResourceId === id) return c;
       return undefined;
     }
     const out = await rds(ctx).send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }));
@@ -45,29 +45,16 @@ const findCluster = async (id: string, ctx: RuleContext): Promise<DBCluster | un
   }
 };
 
-async function* paginate(ctx: Pick<RuleContext, 'clients' | 'scope'>, kind: 'instance' | 'cluster'): AsyncIterable<DBInstance | DBCluster> {
-  let Marker: string | undefined;
-  do {
-    if (kind === 'instance') {
-      const out = await rds(ctx).send(new DescribeDBInstancesCommand({ Marker, MaxRecords: 100 }));
-      yield* out.DBInstances ?? [];
-      Marker = out.Marker;
-    } else {
-      const out = await rds(ctx).send(new DescribeDBClustersCommand({ Marker, MaxRecords: 100 }));
-      yield* out.DBClusters ?? [];
-      Marker = out.Marker;
-    }
-  } while (Marker);
-}
+const allInstances = (ctx: Pick<RuleContext, 'clients' | 'scope'>): AsyncIterable<DBInstance> =>
+  itemsOf(paginateDescribeDBInstances({ client: rds(ctx), pageSize: 100 }, {}), (p) => p.DBInstances, 'rds:DescribeDBInstances');
+const allClusters = (ctx: Pick<RuleContext, 'clients' | 'scope'>): AsyncIterable<DBCluster> =>
+  itemsOf(paginateDescribeDBClusters({ client: rds(ctx), pageSize: 100 }, {}), (p) => p.DBClusters, 'rds:DescribeDBClusters');
 
 export async function* listIds(ctx: RuleContext, kind: 'instance' | 'cluster'): AsyncIterable<string> {
-  try {
-    for await (const d of paginate(ctx, kind)) {
-      const id = kind === 'instance' ? (d as DBInstance).DBInstanceIdentifier : (d as DBCluster).DBClusterIdentifier;
-      if (id) yield id;
-    }
-  } catch (e) {
-    throw translateAwsError(e, kind === 'instance' ? 'rds:DescribeDBInstances' : 'rds:DescribeDBClusters');
+  if (kind === 'instance') {
+    for await (const d of allInstances(ctx)) if (d.DBInstanceIdentifier) yield d.DBInstanceIdentifier;
+  } else {
+    for await (const c of allClusters(ctx)) if (c.DBClusterIdentifier) yield c.DBClusterIdentifier;
   }
 }
 
@@ -91,7 +78,7 @@ export const describeInstance = async (id: string, ctx: RuleContext): Promise<Rd
     replicaSource: d.ReadReplicaSourceDBInstanceIdentifier || d.ReadReplicaSourceDBClusterIdentifier || undefined,
     clusterId: d.DBClusterIdentifier || undefined,
     createdAt: time(d.InstanceCreateTime),
-    tags: tagMap(d.TagList),
+    tags: tagRecord(d.TagList),
     config: {
       instanceClass: d.DBInstanceClass,
       subnetGroup: d.DBSubnetGroup?.DBSubnetGroupName,
@@ -133,7 +120,7 @@ export const describeCluster = async (id: string, ctx: RuleContext): Promise<Rds
     observedKey: await ctx.keys.observe(keyRef, ctx.scope.region),
     replicaSource: c.ReplicationSourceIdentifier || undefined,
     createdAt: time(c.ClusterCreateTime),
-    tags: tagMap(c.TagList),
+    tags: tagRecord(c.TagList),
     config: {
       subnetGroup: c.DBSubnetGroup,
       securityGroupIds: (c.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId).filter((g): g is string => !!g),

@@ -1,24 +1,19 @@
+import { describeDbInstance } from '../../aws/rds';
+import { tagRecord } from '../../aws/tags';
 import {
-  AddTagsToResourceCommand, CreateDBInstanceReadReplicaCommand, type DBInstance, DeleteDBInstanceCommand, DescribeDBInstancesCommand,
+  AddTagsToResourceCommand, CreateDBInstanceReadReplicaCommand, type DBInstance, DeleteDBInstanceCommand,
   paginateDescribeDBInstances, RDSClient,
 } from '@aws-sdk/client-rds';
-import { isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { translateAwsError } from '../../aws/errors';
 import { pick } from '../../events/normalise';
 import type { Rule, RuleContext } from '../contract';
 import { evaluateRdsReadReplica, type RdsReadReplicaState, replacementId, replacementVerified, sourceRegionOf } from './evaluate';
 
 const rds = (ctx: RuleContext): RDSClient => ctx.clients.get(RDSClient, ctx.scope);
 
-const readInstance = async (id: string, ctx: RuleContext): Promise<DBInstance | undefined> => {
-  try {
-    return (await rds(ctx).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
-  } catch (e) {
-    if (isAwsNotFound(e)) return undefined;
-    throw translateAwsError(e, 'rds:DescribeDBInstances', id);
-  }
-};
+const readInstance = (id: string, ctx: RuleContext): Promise<DBInstance | undefined> => describeDbInstance(ctx.clients, ctx.scope, id);
 
-const tagsOf = (db: DBInstance): Record<string, string> => Object.fromEntries((db.TagList ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+const tagsOf = (db: DBInstance): Record<string, string> => tagRecord(db.TagList);
 
 export const rdsReadReplicaRule: Rule<RdsReadReplicaState> = {
   type: 'rds-read-replica',

@@ -2,9 +2,11 @@ import {
   AddTagsToResourceCommand, CopyDBClusterSnapshotCommand, CopyDBSnapshotCommand, DeleteDBClusterSnapshotCommand,
   DeleteDBSnapshotCommand, DescribeDBClusterSnapshotAttributesCommand, DescribeDBClusterSnapshotsCommand,
   DescribeDBSnapshotAttributesCommand, DescribeDBSnapshotsCommand, ModifyDBClusterSnapshotAttributeCommand,
-  ModifyDBSnapshotAttributeCommand, RDSClient,
+  ModifyDBSnapshotAttributeCommand, paginateDescribeDBClusterSnapshots, paginateDescribeDBSnapshots, RDSClient,
 } from '@aws-sdk/client-rds';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { itemsOf } from '../../aws/paginate';
+import { tagRecord } from '../../aws/tags';
 import type { RuleContext } from '../contract';
 import type { SnapshotKind } from './evaluate';
 
@@ -36,8 +38,6 @@ export interface SnapshotApi {
 }
 
 const rds = (ctx: RuleContext): RDSClient => ctx.clients.get(RDSClient, ctx.scope);
-const tagMap = (list: { Key?: string; Value?: string }[] | undefined): Record<string, string> =>
-  Object.fromEntries((list ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 
 const call = async <T>(action: string, id: string, fn: () => Promise<T>): Promise<T> => {
   try {
@@ -72,7 +72,7 @@ export const instanceSnapshots: SnapshotApi = {
       if (!s?.DBSnapshotIdentifier) return undefined;
       return {
         id: s.DBSnapshotIdentifier, arn: s.DBSnapshotArn ?? '', automated: s.SnapshotType === 'automated' || s.DBSnapshotIdentifier.startsWith('rds:'),
-        status: s.Status ?? 'unknown', encrypted: s.Encrypted === true, keyRef: s.KmsKeyId || undefined, tags: tagMap(s.TagList),
+        status: s.Status ?? 'unknown', encrypted: s.Encrypted === true, keyRef: s.KmsKeyId || undefined, tags: tagRecord(s.TagList),
       };
     } catch (e) {
       if (isAwsNotFound(e)) return undefined;
@@ -80,12 +80,8 @@ export const instanceSnapshots: SnapshotApi = {
     }
   },
   async *list(ctx) {
-    let Marker: string | undefined;
-    do {
-      const out = await call('rds:DescribeDBSnapshots', '*', () => rds(ctx).send(new DescribeDBSnapshotsCommand({ Marker })));
-      for (const s of out.DBSnapshots ?? []) if (s.DBSnapshotIdentifier) yield s.DBSnapshotIdentifier;
-      Marker = out.Marker;
-    } while (Marker);
+    const snapshots = itemsOf(paginateDescribeDBSnapshots({ client: rds(ctx) }, {}), (p) => p.DBSnapshots, 'rds:DescribeDBSnapshots');
+    for await (const s of snapshots) if (s.DBSnapshotIdentifier) yield s.DBSnapshotIdentifier;
   },
   async restoreShares(id, ctx) {
     const out = await call('rds:DescribeDBSnapshotAttributes', id, () => rds(ctx).send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: id })));
@@ -113,7 +109,7 @@ export const clusterSnapshots: SnapshotApi = {
       if (!s?.DBClusterSnapshotIdentifier) return undefined;
       return {
         id: s.DBClusterSnapshotIdentifier, arn: s.DBClusterSnapshotArn ?? '', automated: s.SnapshotType === 'automated' || s.DBClusterSnapshotIdentifier.startsWith('rds:'),
-        status: s.Status ?? 'unknown', encrypted: s.StorageEncrypted === true, keyRef: s.KmsKeyId || undefined, tags: tagMap(s.TagList),
+        status: s.Status ?? 'unknown', encrypted: s.StorageEncrypted === true, keyRef: s.KmsKeyId || undefined, tags: tagRecord(s.TagList),
       };
     } catch (e) {
       if (isAwsNotFound(e)) return undefined;
@@ -121,12 +117,8 @@ export const clusterSnapshots: SnapshotApi = {
     }
   },
   async *list(ctx) {
-    let Marker: string | undefined;
-    do {
-      const out = await call('rds:DescribeDBClusterSnapshots', '*', () => rds(ctx).send(new DescribeDBClusterSnapshotsCommand({ Marker })));
-      for (const s of out.DBClusterSnapshots ?? []) if (s.DBClusterSnapshotIdentifier) yield s.DBClusterSnapshotIdentifier;
-      Marker = out.Marker;
-    } while (Marker);
+    const snapshots = itemsOf(paginateDescribeDBClusterSnapshots({ client: rds(ctx) }, {}), (p) => p.DBClusterSnapshots, 'rds:DescribeDBClusterSnapshots');
+    for await (const s of snapshots) if (s.DBClusterSnapshotIdentifier) yield s.DBClusterSnapshotIdentifier;
   },
   async restoreShares(id, ctx) {
     const out = await call('rds:DescribeDBClusterSnapshotAttributes', id, () => rds(ctx).send(new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: id })));

@@ -1,3 +1,5 @@
+import { describeDbInstance } from '../../aws/rds';
+import { tagRecord } from '../../aws/tags';
 import {
   CreateDBParameterGroupCommand, DescribeDBInstancesCommand, DescribeDBParameterGroupsCommand, DescribeDBParametersCommand, type DBInstance,
   ListTagsForResourceCommand, ModifyDBInstanceCommand, ModifyDBParameterGroupCommand, RDSClient,
@@ -117,13 +119,7 @@ export const rdsTlsRule: Rule<RdsTlsState> = {
 
   async describe(ref, ctx) {
     if (ref.id.startsWith(GROUP_PREFIX)) return describeGroup(ref, ctx);
-    let db: DBInstance | undefined;
-    try {
-      db = (await rds(ctx).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: ref.id }))).DBInstances?.[0];
-    } catch (e) {
-      if (isAwsNotFound(e)) return undefined;
-      throw translateAwsError(e, 'rds:DescribeDBInstances', ref.id);
-    }
+    const db = await describeDbInstance(ctx.clients, ctx.scope, ref.id);
     if (!db) return undefined;
     const engine = db.Engine ?? 'unknown';
     const group = db.DBParameterGroups?.[0]?.DBParameterGroupName ?? `default.${engine}`;
@@ -147,7 +143,7 @@ export const rdsTlsRule: Rule<RdsTlsState> = {
     const out = await rds(ctx).send(new ListTagsForResourceCommand({ ResourceName: state.arn })).catch((e: unknown) => {
       throw translateAwsError(e, 'rds:ListTagsForResource', state.arn);
     });
-    return Object.fromEntries((out.TagList ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+    return tagRecord(out.TagList);
   },
 
   remediate: (state, _finding, ctx) => remediateParamGroupTls(state, ops(ctx), '1', ctx),

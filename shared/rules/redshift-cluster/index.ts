@@ -1,20 +1,14 @@
-import { byMarker } from '../../aws/paginate';
-import { type Cluster, CreateTagsCommand, DescribeClustersCommand, ModifyClusterCommand, RedshiftClient } from '@aws-sdk/client-redshift';
-import { isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { allRedshiftClusters, describeRedshiftCluster } from '../../aws/redshift';
+import { tagRecord } from '../../aws/tags';
+import { type Cluster, CreateTagsCommand, ModifyClusterCommand, RedshiftClient } from '@aws-sdk/client-redshift';
+import { translateAwsError } from '../../aws/errors';
 import { pick } from '../../events/normalise';
 import type { Rule, RuleContext } from '../contract';
 import { evaluateRedshiftCluster, type RedshiftClusterState } from './evaluate';
 
 const redshift = (ctx: RuleContext): RedshiftClient => ctx.clients.get(RedshiftClient, ctx.scope);
 
-const readCluster = async (id: string, ctx: RuleContext): Promise<Cluster | undefined> => {
-  try {
-    return (await redshift(ctx).send(new DescribeClustersCommand({ ClusterIdentifier: id }))).Clusters?.[0];
-  } catch (e) {
-    if (isAwsNotFound(e)) return undefined;
-    throw translateAwsError(e, 'redshift:DescribeClusters', id);
-  }
-};
+const readCluster = (id: string, ctx: RuleContext): Promise<Cluster | undefined> => describeRedshiftCluster(ctx.clients, ctx.scope, id);
 
 const modify = async (id: string, input: Omit<ConstructorParameters<typeof ModifyClusterCommand>[0], 'ClusterIdentifier'>, ctx: RuleContext): Promise<void> => {
   try {
@@ -42,7 +36,7 @@ const toState = async (c: Cluster, arn: string, region: string, ctx: RuleContext
     encryptionPending: c.PendingModifiedValues?.EncryptionType !== undefined,
     publiclyAccessible: c.PubliclyAccessible === true,
     snapshotCopy: copy?.DestinationRegion ? { destinationRegion: copy.DestinationRegion, grantName: copy.SnapshotCopyGrantName } : undefined,
-    tags: Object.fromEntries((c.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+    tags: tagRecord(c.Tags),
   };
 };
 
@@ -65,11 +59,7 @@ export const redshiftClusterRule: Rule<RedshiftClusterState> = {
   arn: (ref) => redshiftClusterArn(ref.region, ref.account, ref.id),
 
   async *list(ctx) {
-    const pages = byMarker(async (Marker) => {
-      const out = await redshift(ctx).send(new DescribeClustersCommand({ Marker })).catch((e: unknown) => { throw translateAwsError(e, 'redshift:DescribeClusters'); });
-      return { items: out.Clusters, marker: out.Marker };
-    });
-    for await (const c of pages) if (c.ClusterIdentifier) yield c.ClusterIdentifier;
+    for await (const c of allRedshiftClusters(ctx.clients, ctx.scope)) if (c.ClusterIdentifier) yield c.ClusterIdentifier;
   },
 
   async describe(ref, ctx) {
@@ -119,7 +109,7 @@ export const redshiftClusterRule: Rule<RedshiftClusterState> = {
     }
     if (state.publiclyAccessible) await modify(state.id, { PubliclyAccessible: false }, ctx);
     const after = await readCluster(state.id, ctx);
-    const tags = Object.fromEntries((after?.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+    const tags = tagRecord(after?.Tags);
     return {
       changed: tagged || state.publiclyAccessible,
       verified: after?.PubliclyAccessible !== true && tags[tagKey] !== undefined,

@@ -1,6 +1,8 @@
+import { allRedshiftClusters, describeRedshiftCluster } from '../../aws/redshift';
+import { tagRecord } from '../../aws/tags';
 import {
-  type Cluster, CreateSnapshotCopyGrantCommand, DescribeClustersCommand, DescribeSnapshotCopyGrantsCommand, DisableSnapshotCopyCommand,
-  EnableSnapshotCopyCommand, paginateDescribeClusters, RedshiftClient,
+  type Cluster, CreateSnapshotCopyGrantCommand, DescribeSnapshotCopyGrantsCommand, DisableSnapshotCopyCommand,
+  EnableSnapshotCopyCommand, RedshiftClient,
 } from '@aws-sdk/client-redshift';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { SentinelError } from '../../errors';
@@ -38,14 +40,7 @@ const toCopy = async (c: Cluster, region: string, ctx: RuleContext): Promise<Clu
   };
 };
 
-const describeCluster = async (id: string, ctx: RuleContext): Promise<Cluster | undefined> => {
-  try {
-    return (await redshift(ctx).send(new DescribeClustersCommand({ ClusterIdentifier: id }))).Clusters?.[0];
-  } catch (e) {
-    if (isAwsNotFound(e)) return undefined;
-    throw translateAwsError(e, 'redshift:DescribeClusters', id);
-  }
-};
+const describeCluster = (id: string, ctx: RuleContext): Promise<Cluster | undefined> => describeRedshiftCluster(ctx.clients, ctx.scope, id);
 
 /** Ensure the deterministic grant for R's CMK exists in R (created, never modified or deleted). */
 const ensureGrant = async (destRegion: string, ctx: RuleContext): Promise<{ name: string; created: boolean }> => {
@@ -116,9 +111,7 @@ export const redshiftSnapshotCopyRule: Rule<RedshiftSnapshotCopyState> = {
     : `arn:aws:redshift:${ref.region}:${ref.account}:cluster:${ref.id}`),
 
   async *list(ctx) {
-    for await (const page of paginateDescribeClusters({ client: redshift(ctx) }, {})) {
-      for (const c of page.Clusters ?? []) if (c.ClusterIdentifier && c.ClusterSnapshotCopyStatus?.DestinationRegion) yield c.ClusterIdentifier;
-    }
+    for await (const c of allRedshiftClusters(ctx.clients, ctx.scope)) if (c.ClusterIdentifier && c.ClusterSnapshotCopyStatus?.DestinationRegion) yield c.ClusterIdentifier;
   },
 
   async describe(ref, ctx) {
@@ -127,13 +120,11 @@ export const redshiftSnapshotCopyRule: Rule<RedshiftSnapshotCopyState> = {
       const copies: ClusterCopy[] = [];
       // Read-only look at the policy's other regions: which clusters copy into this one with this grant.
       for (const region of ctx.policy.regions(ref.region).filter((r) => r !== ref.region)) {
-        for await (const page of paginateDescribeClusters({ client: redshift(ctx, region) }, {})) {
-          for (const c of page.Clusters ?? []) {
-            const s = c.ClusterSnapshotCopyStatus;
-            if (s?.DestinationRegion !== ref.region || s.SnapshotCopyGrantName !== name) continue;
-            const copy = await toCopy(c, region, ctx);
-            if (copy) copies.push(copy);
-          }
+        for await (const c of allRedshiftClusters(ctx.clients, { ...ctx.scope, region })) {
+          const s = c.ClusterSnapshotCopyStatus;
+          if (s?.DestinationRegion !== ref.region || s.SnapshotCopyGrantName !== name) continue;
+          const copy = await toCopy(c, region, ctx);
+          if (copy) copies.push(copy);
         }
       }
       return { mode: 'grant', id: name, region: ref.region, copies, note: copies.length ? undefined : `No cluster copies snapshots into ${ref.region} with grant ${name}` };
@@ -149,7 +140,7 @@ export const redshiftSnapshotCopyRule: Rule<RedshiftSnapshotCopyState> = {
   async tags(state, ctx) {
     if (state.mode !== 'cluster') return {};
     const c = await describeCluster(state.id, ctx);
-    return Object.fromEntries((c?.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+    return tagRecord(c?.Tags);
   },
 
   async remediate(state, _finding, ctx): Promise<ActionResult> {

@@ -1,5 +1,6 @@
-import { byMarker } from '../../aws/paginate';
-import { CreateTagsCommand, DescribeClusterSnapshotsCommand, RedshiftClient, RevokeSnapshotAccessCommand, type Snapshot } from '@aws-sdk/client-redshift';
+import { itemsOf } from '../../aws/paginate';
+import { tagRecord } from '../../aws/tags';
+import { CreateTagsCommand, DescribeClusterSnapshotsCommand, paginateDescribeClusterSnapshots, RedshiftClient, RevokeSnapshotAccessCommand, type Snapshot } from '@aws-sdk/client-redshift';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { pick } from '../../events/normalise';
 import type { Rule, RuleContext } from '../contract';
@@ -18,7 +19,7 @@ const readSnapshot = async (id: string, ctx: RuleContext): Promise<Snapshot | un
 };
 
 const sharedWith = (s: Snapshot | undefined): string[] => (s?.AccountsWithRestoreAccess ?? []).map((a) => a.AccountId ?? '').filter(Boolean);
-const tagsOf = (s: Snapshot | undefined): Record<string, string> => Object.fromEntries((s?.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+const tagsOf = (s: Snapshot | undefined): Record<string, string> => tagRecord(s?.Tags);
 
 export const redshiftSnapshotRule: Rule<RedshiftSnapshotState> = {
   type: 'redshift-snapshot',
@@ -43,11 +44,8 @@ export const redshiftSnapshotRule: Rule<RedshiftSnapshotState> = {
   arn: (ref) => `arn:aws:redshift:${ref.region}:${ref.account}:snapshot:*/${ref.id}`,
 
   async *list(ctx) {
-    const pages = byMarker(async (Marker) => {
-      const out = await redshift(ctx).send(new DescribeClusterSnapshotsCommand({ Marker })).catch((e: unknown) => { throw translateAwsError(e, 'redshift:DescribeClusterSnapshots'); });
-      return { items: out.Snapshots, marker: out.Marker };
-    });
-    for await (const s of pages) if (s.SnapshotIdentifier) yield s.SnapshotIdentifier;
+    const snapshots = itemsOf(paginateDescribeClusterSnapshots({ client: redshift(ctx) }, {}), (p) => p.Snapshots, 'redshift:DescribeClusterSnapshots');
+    for await (const s of snapshots) if (s.SnapshotIdentifier) yield s.SnapshotIdentifier;
   },
 
   async describe(ref, ctx) {

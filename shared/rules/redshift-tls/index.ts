@@ -1,5 +1,7 @@
+import { tagRecord } from '../../aws/tags';
+import { allRedshiftClusters, describeRedshiftCluster } from '../../aws/redshift';
 import {
-  type Cluster, CreateClusterParameterGroupCommand, DescribeClusterParameterGroupsCommand, DescribeClusterParametersCommand, DescribeClustersCommand,
+  type Cluster, CreateClusterParameterGroupCommand, DescribeClusterParameterGroupsCommand, DescribeClusterParametersCommand,
   ModifyClusterCommand, ModifyClusterParameterGroupCommand, RedshiftClient,
 } from '@aws-sdk/client-redshift';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
@@ -14,16 +16,7 @@ const PARAM = 'require_ssl';
 
 const redshift = (ctx: RuleContext): RedshiftClient => ctx.clients.get(RedshiftClient, ctx.scope);
 
-async function* allClusters(ctx: RuleContext): AsyncIterable<Cluster> {
-  let Marker: string | undefined;
-  do {
-    const out = await redshift(ctx).send(new DescribeClustersCommand({ Marker })).catch((e: unknown) => {
-      throw translateAwsError(e, 'redshift:DescribeClusters');
-    });
-    yield* out.Clusters ?? [];
-    Marker = out.Marker;
-  } while (Marker);
-}
+const allClusters = (ctx: RuleContext): AsyncIterable<Cluster> => allRedshiftClusters(ctx.clients, ctx.scope);
 
 const readParam = async (group: string, ctx: RuleContext): Promise<string | undefined> => {
   let Marker: string | undefined;
@@ -60,8 +53,6 @@ const ops = (ctx: RuleContext): ParamGroupOps => ({
 /** Parameter-group events name the group: the reference says so, and the state covers every cluster on it. */
 const GROUP_PREFIX = 'pg:';
 
-const tagMap = (tags: { Key?: string; Value?: string }[] | undefined): Record<string, string> =>
-  Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 
 const describeGroup = async (ref: ResourceRef, ctx: RuleContext): Promise<RedshiftTlsState | undefined> => {
   const group = ref.id.slice(GROUP_PREFIX.length);
@@ -77,7 +68,7 @@ const describeGroup = async (ref: ResourceRef, ctx: RuleContext): Promise<Redshi
   for await (const c of allClusters(ctx)) if (c.ClusterParameterGroups?.some((g) => g.ParameterGroupName === group)) users.push(c.ClusterIdentifier ?? '');
   return {
     id: ref.id, region: ref.region, engine: 'redshift', group, isDefault: group.startsWith('default.'), family: found.ParameterGroupFamily ?? 'redshift-1.0',
-    param: PARAM, value: await readParam(group, ctx), sharedWith: users, groupRef: true, tags: tagMap(found.Tags),
+    param: PARAM, value: await readParam(group, ctx), sharedWith: users, groupRef: true, tags: tagRecord(found.Tags),
   };
 };
 
@@ -110,13 +101,7 @@ export const redshiftTlsRule: Rule<RedshiftTlsState> = {
 
   async describe(ref, ctx) {
     if (ref.id.startsWith(GROUP_PREFIX)) return describeGroup(ref, ctx);
-    let cluster: Cluster | undefined;
-    try {
-      cluster = (await redshift(ctx).send(new DescribeClustersCommand({ ClusterIdentifier: ref.id }))).Clusters?.[0];
-    } catch (e) {
-      if (isAwsNotFound(e) || awsErrorName(e) === 'ClusterNotFound') return undefined;
-      throw translateAwsError(e, 'redshift:DescribeClusters', ref.id);
-    }
+    const cluster = await describeRedshiftCluster(ctx.clients, ctx.scope, ref.id);
     if (!cluster) return undefined;
     const group = cluster.ClusterParameterGroups?.[0]?.ParameterGroupName ?? 'default.redshift-1.0';
     const isDefault = group.startsWith('default.');
@@ -130,7 +115,7 @@ export const redshiftTlsRule: Rule<RedshiftTlsState> = {
       id: ref.id, region: ref.region, engine: 'redshift', group, isDefault, family: isDefault ? group.slice('default.'.length) : 'redshift-1.0',
       param: PARAM, value: await readParam(group, ctx), sharedWith,
       // DescribeClusters carries the tags: no second call.
-      tags: tagMap(cluster.Tags),
+      tags: tagRecord(cluster.Tags),
     };
   },
 

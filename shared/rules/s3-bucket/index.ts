@@ -1,5 +1,6 @@
+import { bucketsInRegion } from '../../aws/s3';
 import {
-  GetBucketEncryptionCommand, GetPublicAccessBlockCommand, ListBucketsCommand, PutBucketEncryptionCommand,
+  GetBucketEncryptionCommand, GetPublicAccessBlockCommand, PutBucketEncryptionCommand,
   PutPublicAccessBlockCommand, S3Client, type ServerSideEncryptionRule,
 } from '@aws-sdk/client-s3';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
@@ -57,15 +58,7 @@ export const s3BucketRule: Rule<S3BucketState> = {
 
   arn: (ref) => `arn:aws:s3:::${ref.id}`,
 
-  async *list(ctx) {
-    // Without MaxBuckets: the emulator returns no continuation token when it is set.
-    const out = await s3(ctx).send(new ListBucketsCommand({ BucketRegion: ctx.scope.region })).catch((e: unknown) => {
-      throw translateAwsError(e, 's3:ListAllMyBuckets');
-    });
-    for (const b of out.Buckets ?? []) {
-      if (b.Name && (!b.BucketRegion || b.BucketRegion === ctx.scope.region)) yield b.Name;
-    }
-  },
+  list: (ctx) => bucketsInRegion(ctx.clients, ctx.scope),
 
   async describe(ref, ctx) {
     const encryption = await readEncryption(ref.id, ctx);

@@ -1,3 +1,4 @@
+import { tagRecord } from '../../aws/tags';
 import { GetBucketTaggingCommand, PutBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
 import { awsErrorName, translateAwsError } from '../../aws/errors';
 import type { RuleContext } from '../contract';
@@ -6,7 +7,7 @@ export const readBucketTags = async (bucket: string, ctx: RuleContext): Promise<
   const s3 = ctx.clients.get(S3Client, ctx.scope);
   try {
     const out = await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }));
-    return Object.fromEntries((out.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+    return tagRecord(out.TagSet);
   } catch (e) {
     if (awsErrorName(e) === 'NoSuchTagSet') return {};
     throw translateAwsError(e, 's3:GetBucketTagging', bucket);

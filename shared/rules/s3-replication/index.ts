@@ -1,5 +1,6 @@
+import { bucketsInRegion } from '../../aws/s3';
 import {
-  GetBucketLocationCommand, GetBucketReplicationCommand, GetBucketVersioningCommand, ListBucketsCommand,
+  GetBucketLocationCommand, GetBucketReplicationCommand, GetBucketVersioningCommand,
   PutBucketReplicationCommand, type ReplicationConfiguration, S3Client,
 } from '@aws-sdk/client-s3';
 import type { AwsScope } from '../../aws/clients';
@@ -56,8 +57,8 @@ const readConfig = async (bucket: string, region: string, ctx: RuleContext): Pro
 /** The destination's account, reached with the policy's member role when it is one of the policy's accounts. */
 const destinationScope = (account: string | undefined, region: string, ctx: RuleContext): AwsScope | undefined => {
   if (!account || account === ctx.scope.account) return undefined;
-  const { ids, roleName } = ctx.policy.doc.accounts;
-  return ids.includes(account) ? { region, account, roleArn: `arn:aws:iam::${account}:role/${roleName}` } : undefined;
+  const roleArn = ctx.policy.memberRoleArn(account);
+  return roleArn ? { region, account, roleArn } : undefined;
 };
 
 const viewRules = async (config: ReplicationConfiguration, ctx: RuleContext): Promise<ReplicationRuleView[]> => {
@@ -115,15 +116,7 @@ const describeDestination = async (dest: string, ctx: RuleContext): Promise<S3Re
   return { ...base, sources, note: sources.length ? undefined : `No bucket in ${region} replicates into ${dest}` };
 };
 
-async function* listBuckets(ctx: RuleContext): AsyncIterable<string> {
-  // Without MaxBuckets: the emulator returns no continuation token when it is set.
-  const out = await s3(ctx).send(new ListBucketsCommand({ BucketRegion: ctx.scope.region })).catch((e: unknown) => {
-    throw translateAwsError(e, 's3:ListAllMyBuckets');
-  });
-  for (const b of out.Buckets ?? []) {
-    if (b.Name && (!b.BucketRegion || b.BucketRegion === ctx.scope.region)) yield b.Name;
-  }
-}
+const listBuckets = (ctx: RuleContext): AsyncIterable<string> => bucketsInRegion(ctx.clients, ctx.scope);
 
 /** Rewrite the wrong fields of one source's configuration, then re-read and compare everything. */
 const fixSource = async (bucket: string, ctx: RuleContext): Promise<string | undefined> => {

@@ -1,4 +1,5 @@
-import { GetBucketPolicyCommand, ListBucketsCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { bucketsInRegion } from '../../aws/s3';
+import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { pick } from '../../events/normalise';
 import type { Rule, RuleContext } from '../contract';
@@ -34,14 +35,7 @@ export const s3TlsRule: Rule<S3TlsState> = {
 
   arn: (ref) => `arn:aws:s3:::${ref.id}`,
 
-  async *list(ctx) {
-    const out = await s3(ctx).send(new ListBucketsCommand({ BucketRegion: ctx.scope.region })).catch((e: unknown) => {
-      throw translateAwsError(e, 's3:ListAllMyBuckets');
-    });
-    for (const b of out.Buckets ?? []) {
-      if (b.Name && (!b.BucketRegion || b.BucketRegion === ctx.scope.region)) yield b.Name;
-    }
-  },
+  list: (ctx) => bucketsInRegion(ctx.clients, ctx.scope),
 
   async describe(ref, ctx) {
     const policy = await readPolicy(ref.id, ctx);

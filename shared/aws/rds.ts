@@ -1,0 +1,13 @@
+import { type DBInstance, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import type { AwsScope, ClientFactory } from './clients';
+import { isAwsNotFound, translateAwsError } from './errors';
+
+/** One DB instance by identifier, or undefined when it does not exist (any more). */
+export const describeDbInstance = async (clients: ClientFactory, scope: AwsScope, id: string): Promise<DBInstance | undefined> => {
+  try {
+    return (await clients.get(RDSClient, scope).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
+  } catch (e) {
+    if (isAwsNotFound(e)) return undefined;
+    throw translateAwsError(e, 'rds:DescribeDBInstances', id);
+  }
+};
