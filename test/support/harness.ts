@@ -27,6 +27,10 @@ export const useEmulator = (): { current: Emulator; clients: () => ClientFactory
   return box;
 };
 
+/** Clients for SDK-mock tests: an endpoint nothing listens on, so an unmocked call fails at once instead of reaching anything. */
+export const offlineClients = (): ClientFactory =>
+  new ClientFactory({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+
 export const emulatorClients = (endpoint: string): ClientFactory =>
   new ClientFactory({ endpoint: assertLoopback(endpoint), maxAttempts: 1, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
 

@@ -6,10 +6,9 @@ import {
   CreateTagsCommand, DescribeClustersCommand, DescribeClusterSnapshotsCommand, ModifyClusterCommand, RedshiftClient, RevokeSnapshotAccessCommand,
 } from '@aws-sdk/client-redshift';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ClientFactory } from '../../shared/aws/clients';
 import { processEvent } from '../../shared/pipeline/process';
 import { rdsEvent, redshiftEvent } from '../../scripts/lib/estate-snapshots';
-import { testDeps, testPolicy } from '../support/harness';
+import { offlineClients, testDeps, testPolicy } from '../support/harness';
 
 // SDK mocks: for what the emulator lacks (Redshift snapshot sharing, a copy that takes time,
 // a migration in progress) and for faults. Nothing here talks to moto.
@@ -18,7 +17,7 @@ const CMK = `arn:aws:kms:${R}:123456789012:key/cmk-1`;
 const kms = mockClient(KMSClient);
 const rds = mockClient(RDSClient);
 const redshift = mockClient(RedshiftClient);
-const clients = new ClientFactory({ maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, endpoint: 'http://127.0.0.1:9' });
+const clients = offlineClients();
 const awsError = (name: string) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: 400 } });
 
 beforeEach(() => {

@@ -4,14 +4,13 @@ import {
 } from '@aws-sdk/client-emr';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ClientFactory } from '../../shared/aws/clients';
 import { KeyResolver } from '../../shared/kms/key-resolver';
 import { processEvent } from '../../shared/pipeline/process';
 import type { RuleContext } from '../../shared/rules/contract';
 import { emrClusterRule } from '../../shared/rules/emr-cluster';
 import { emrSecurityConfigurationRule } from '../../shared/rules/emr-security-configuration';
 import { clusterStateChangeEvent, emrConfigurationEvent, securityConfigurationDoc } from '../../scripts/lib/estate-emr';
-import { testDeps, testPolicy } from '../support/harness';
+import { offlineClients, testDeps, testPolicy } from '../support/harness';
 
 // SDK mocks: the emulator lacks ListSecurityConfigurations, and faults cannot be made on it.
 const emr = mockClient(EMRClient);
@@ -21,7 +20,7 @@ afterAll(() => { emr.restore(); kms.restore(); });
 
 const R = 'us-east-1';
 const CMK_ARN = `arn:aws:kms:${R}:123456789012:key/11112222-aaaa`;
-const clients = new ClientFactory({ maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, endpoint: 'http://127.0.0.1:9' });
+const clients = offlineClients();
 const policy = testPolicy();
 const ctx: RuleContext = { clients, keys: new KeyResolver(clients, policy), policy, scope: { region: R } };
 const collect = async (it: AsyncIterable<string>) => { const out: string[] = []; for await (const x of it) out.push(x); return out; };

@@ -1,9 +1,8 @@
-import { ClientFactory } from '../../shared/aws/clients';
 import { processEvent } from '../../shared/pipeline/process';
-import { testDeps } from '../support/harness';
+import { offlineClients, testDeps } from '../support/harness';
 
 // No AWS is reached on this path: an unroutable endpoint proves it.
-const clients = new ClientFactory({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const clients = offlineClients();
 
 describe('an event that cannot be read', () => {
   it('gives one structured log line and one MEDIUM alert naming the field, and is not retried', async () => {

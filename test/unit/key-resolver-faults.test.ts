@@ -1,14 +1,13 @@
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ClientFactory } from '../../shared/aws/clients';
 import { KeyResolver } from '../../shared/kms/key-resolver';
-import { testPolicy } from '../support/harness';
+import { offlineClients, testPolicy } from '../support/harness';
 
 describe('KeyResolver caching and faults (SDK mock: faults cannot be made on the emulator)', () => {
   const kms = mockClient(KMSClient);
   afterEach(() => kms.reset());
   afterAll(() => kms.restore());
-  const clients = new ClientFactory({ maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, endpoint: 'http://127.0.0.1:9' });
+  const clients = offlineClients();
   const arn = 'arn:aws:kms:us-east-1:123456789012:key/k1';
 
   it('caches per region for the TTL, then asks again', async () => {

@@ -1,14 +1,13 @@
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ClientFactory } from '../../shared/aws/clients';
 import { KeyResolver } from '../../shared/kms/key-resolver';
-import { testPolicy } from '../support/harness';
+import { offlineClients, testPolicy } from '../support/harness';
 
 describe('KeyResolver.refresh (SDK mock: counts the calls the cache saves or must not save)', () => {
   const kms = mockClient(KMSClient);
   afterEach(() => kms.reset());
   afterAll(() => kms.restore());
-  const clients = new ClientFactory({ maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, endpoint: 'http://127.0.0.1:9' });
+  const clients = offlineClients();
   const key = (id: string, KeyState: string, DeletionDate?: Date) => ({ KeyMetadata: { Arn: `arn:aws:kms:us-east-1:123456789012:key/${id}`, KeyId: id, KeyManager: 'CUSTOMER' as const, KeyState: KeyState as 'Enabled', DeletionDate } });
 
   it('bypasses the cache, returns what was known before, and refills the cache with the fresh state', async () => {

@@ -3,16 +3,15 @@ import {
 } from '@aws-sdk/client-kms';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ClientFactory } from '../../shared/aws/clients';
 import { processEvent } from '../../shared/pipeline/process';
 import { kmsEvent } from '../../scripts/lib/estate-kms-tls';
-import { testDeps } from '../support/harness';
+import { offlineClients, testDeps } from '../support/harness';
 
 /** SDK mocks: AccessDenied and throttling cannot be made on the emulator. */
 describe('kms-key faults', () => {
   const kms = mockClient(KMSClient);
   const s3 = mockClient(S3Client);
-  const clients = new ClientFactory({ maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, endpoint: 'http://127.0.0.1:9' });
+  const clients = offlineClients();
   const arn = 'arn:aws:kms:us-east-1:123456789012:key/k1';
   const meta = (KeyState: string) => ({ KeyMetadata: { Arn: arn, KeyId: 'k1', KeyManager: 'CUSTOMER' as const, KeyState: KeyState as 'Enabled' } });
 

@@ -3,10 +3,9 @@ import {
   DescribeDBInstanceAutomatedBackupsCommand, RDSClient, StartDBInstanceAutomatedBackupsReplicationCommand, StopDBInstanceAutomatedBackupsReplicationCommand,
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ClientFactory } from '../../shared/aws/clients';
 import { processEvent } from '../../shared/pipeline/process';
 import { rdsEvent } from '../../scripts/lib/estate-cross-region';
-import { testDeps, testPolicy } from '../support/harness';
+import { offlineClients, testDeps, testPolicy } from '../support/harness';
 
 /** moto 5 has no StartDBInstanceAutomatedBackupsReplication and lists no replicated backups: RDS is an SDK mock here. */
 const rds = mockClient(RDSClient);
@@ -15,7 +14,7 @@ const W = 'eu-west-1';
 const eastKey = 'arn:aws:kms:us-east-1:123456789012:key/east';
 const westKey = 'arn:aws:kms:eu-west-1:123456789012:key/west';
 const source = 'arn:aws:rds:us-east-1:123456789012:db:orders';
-const clients = new ClientFactory({ maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, endpoint: 'http://127.0.0.1:9' });
+const clients = offlineClients();
 const event = rdsEvent('StartDBInstanceAutomatedBackupsReplication', W, { sourceDBInstanceArn: source, kmsKeyId: eastKey });
 
 const backups = (key: string | undefined) => ({

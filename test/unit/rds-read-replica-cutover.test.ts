@@ -1,10 +1,9 @@
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateDBInstanceReadReplicaCommand, type DBInstance, DeleteDBInstanceCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ClientFactory } from '../../shared/aws/clients';
 import { processEvent } from '../../shared/pipeline/process';
 import { rdsEvent } from '../../scripts/lib/estate-cross-region';
-import { testDeps, testPolicy } from '../support/harness';
+import { offlineClients, testDeps, testPolicy } from '../support/harness';
 
 /** The cut-over (gate cutOver): moto 5 answers DeleteDBInstance of a cross-region replica with HTTP 500, so RDS is mocked here. */
 const rds = mockClient(RDSClient);
@@ -13,7 +12,7 @@ const W = 'eu-west-1';
 const eastKey = 'arn:aws:kms:us-east-1:123456789012:key/east';
 const westKey = 'arn:aws:kms:eu-west-1:123456789012:key/west';
 const source = 'arn:aws:rds:us-east-1:123456789012:db:orders';
-const clients = new ClientFactory({ maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, endpoint: 'http://127.0.0.1:9' });
+const clients = offlineClients();
 
 const db = (id: string, key: string, status = 'available'): DBInstance => ({
   DBInstanceIdentifier: id, DBInstanceArn: `arn:aws:rds:${W}:123456789012:db:${id}`, DBInstanceStatus: status, StorageEncrypted: true, KmsKeyId: key,

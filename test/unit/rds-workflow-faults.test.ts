@@ -2,7 +2,6 @@ import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateDBSnapshotCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ClientFactory } from '../../shared/aws/clients';
 import { processEvent } from '../../shared/pipeline/process';
 import { reencryptNames } from '../../shared/workflows/rds-reencrypt/names';
 import type { ReencryptState } from '../../shared/workflows/rds-reencrypt/state';
@@ -10,7 +9,7 @@ import { runStep } from '../../shared/workflows/rds-reencrypt/steps';
 import { StepFunctionsStarter } from '../../shared/workflows/sfn-starter';
 import { asStepError } from '../../shared/workflows/step-error';
 import { rdsEvent } from '../../scripts/lib/estate-rds';
-import { testDeps } from '../support/harness';
+import { offlineClients, testDeps } from '../support/harness';
 
 /** Faults the emulator cannot produce: throttling and AccessDenied (SDK mocks, this file only). */
 describe('rds re-encryption under faults', () => {
@@ -19,7 +18,7 @@ describe('rds re-encryption under faults', () => {
   const sfn = mockClient(SFNClient);
   afterEach(() => { rds.reset(); kms.reset(); sfn.reset(); });
   afterAll(() => { rds.restore(); kms.restore(); sfn.restore(); });
-  const clients = new ClientFactory({ maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, endpoint: 'http://127.0.0.1:9' });
+  const clients = offlineClients();
   const cmk = 'arn:aws:kms:us-east-1:123456789012:key/k1';
   const instance = { DBInstanceIdentifier: 'orders', DBInstanceArn: 'arn:aws:rds:us-east-1:123456789012:db:orders', DBInstanceStatus: 'available', StorageEncrypted: false };
   const state: ReencryptState = {

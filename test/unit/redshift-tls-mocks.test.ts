@@ -4,11 +4,10 @@ import {
   ModifyClusterParameterGroupCommand, RedshiftClient,
 } from '@aws-sdk/client-redshift';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ClientFactory } from '../../shared/aws/clients';
 import { type EventResult, processEvent } from '../../shared/pipeline/process';
 import { cloudTrailEvent } from '../../scripts/lib/estate';
 import { redshiftEvent } from '../../scripts/lib/estate-kms-tls';
-import { testDeps, testPolicy } from '../support/harness';
+import { offlineClients, testDeps, testPolicy } from '../support/harness';
 
 /**
  * SDK mocks: the emulator lacks ModifyClusterParameterGroup. A tiny in-memory Redshift
@@ -21,7 +20,7 @@ const tlsOf = (r: EventResult) => r.outcomes.find((o) => o.ref.type === 'redshif
 describe('redshift-tls remediation (SDK mock: ModifyClusterParameterGroup is missing from the emulator)', () => {
   const redshift = mockClient(RedshiftClient);
   const kms = mockClient(KMSClient);
-  const clients = new ClientFactory({ maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, endpoint: 'http://127.0.0.1:9' });
+  const clients = offlineClients();
   const R = 'us-east-1';
   let clusters: Record<string, string>;
   let groups: Record<string, Record<string, string>>;

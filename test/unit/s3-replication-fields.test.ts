@@ -3,10 +3,9 @@ import {
   GetBucketLocationCommand, GetBucketReplicationCommand, GetBucketTaggingCommand, PutBucketReplicationCommand, type ReplicationConfiguration, S3Client,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ClientFactory } from '../../shared/aws/clients';
 import { processEvent } from '../../shared/pipeline/process';
 import { s3Event } from '../../scripts/lib/estate';
-import { testDeps } from '../support/harness';
+import { offlineClients, testDeps } from '../support/harness';
 
 /**
  * The two fields moto loses on read (SourceSelectionCriteria, Filter.Prefix), with
@@ -17,7 +16,7 @@ const kms = mockClient(KMSClient);
 const E = 'us-east-1';
 const W = 'eu-west-1';
 const cmk = (r: string) => `arn:aws:kms:${r}:123456789012:key/cmk-${r}`;
-const clients = new ClientFactory({ maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, endpoint: 'http://127.0.0.1:9' });
+const clients = offlineClients();
 
 let stored: ReplicationConfiguration;
 const config = (ssc: 'Enabled' | 'Disabled' | undefined): ReplicationConfiguration => ({

@@ -3,13 +3,12 @@ import { join } from 'node:path';
 import { processEvent } from '../../shared/pipeline/process';
 import { detectTamper, exemptTagValue, isServiceActor } from '../../shared/tamper/tamper';
 import { cloudTrailEvent } from '../../scripts/lib/estate';
-import { ClientFactory } from '../../shared/aws/clients';
-import { testDeps, testPolicy } from '../support/harness';
+import { offlineClients, testDeps, testPolicy } from '../support/harness';
 
 const policy = testPolicy();
 const sample = (name: string) => JSON.parse(readFileSync(join(__dirname, '..', '..', 'events', 'tamper', name), 'utf8'));
 // No AWS call is needed for a tamper event; a call would fail against this closed port.
-const deps = () => testDeps(new ClientFactory({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+const deps = () => testDeps(offlineClients());
 
 describe('tamper alerts: the ways to switch cmk-sentinel off', () => {
   it.each([
