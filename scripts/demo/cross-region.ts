@@ -44,8 +44,8 @@ export const crossRegionDemo: DemoPart = {
     };
     const rows = [
       { resource: 's3-replication sales-us', region: east, drift: 'replica key = us-east-1 CMK', read: replicaKeys, event: s3Event('PutBucketReplication', 'sales-us', east) },
-      { resource: 'rds-read-replica orders-eu', region: west, drift: 'replica on us-east-1 CMK', read: replicas, event: rdsEvent('CreateDBInstanceReadReplica', west, { dBInstanceIdentifier: 'orders-eu', sourceDBInstanceIdentifier: sourceArn }) },
-      { resource: 'redshift-snapshot-copy warehouse', region: east, drift: 'copy grant on us-east-1 CMK', read: copyGrant, event: redshiftEvent('EnableSnapshotCopy', east, { clusterIdentifier: 'warehouse', destinationRegion: west, snapshotCopyGrantName: 'warehouse-eu' }) },
+      { resource: 'rds-read-replica orders-eu', region: west, drift: 'replica on us-east-1 CMK', read: replicas, event: rdsEvent('CreateDBInstanceReadReplica', { dBInstanceIdentifier: 'orders-eu', sourceDBInstanceIdentifier: sourceArn }, west) },
+      { resource: 'redshift-snapshot-copy warehouse', region: east, drift: 'copy grant on us-east-1 CMK', read: copyGrant, event: redshiftEvent('EnableSnapshotCopy', { clusterIdentifier: 'warehouse', destinationRegion: west, snapshotCopyGrantName: 'warehouse-eu' }, east) },
     ];
     const before: string[] = [];
     const outcomes: (Outcome | undefined)[] = [];

@@ -70,7 +70,7 @@ export const kmsTlsDemo: DemoPart = {
       return { text: `${group}, force_ssl ${on ? 'on' : 'off'}`, ok: !group.startsWith('default.') && on };
     };
     const dbBefore = (await groupState()).text;
-    const db = await processEvent(rdsEvent('CreateDBInstance', 'analytics-pg', east), deps);
+    const db = await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'analytics-pg' }, east), deps);
     const dbAfter = await groupState();
     rows.push(row('RDS analytics-pg', 'default parameter group', dbBefore, db.outcomes.find((o) => o.ref.type === 'rds-tls'), dbAfter.text));
     expected += 1;

@@ -4,7 +4,6 @@ import {
 import { CreateClusterCommand, CreateSnapshotCopyGrantCommand, EnableSnapshotCopyCommand, RedshiftClient } from '@aws-sdk/client-redshift';
 import { CreateDBInstanceCommand, CreateDBInstanceReadReplicaCommand, RDSClient } from '@aws-sdk/client-rds';
 import type { ClientFactory } from '../../shared/aws/clients';
-import { cloudTrailEvent } from './estate';
 
 /** Estate helpers for the cross-region rules (replication, replicas, snapshot copy), shared by tests and the demo. */
 
@@ -35,12 +34,6 @@ export const putReplication = async (clients: ClientFactory, region: string, buc
   await clients.get(S3Client, { region }).send(new PutBucketReplicationCommand({ Bucket: bucket, ReplicationConfiguration: { Role: REPLICATION_ROLE, Rules: rules } }));
 };
 
-export const rdsEvent = (eventName: string, region: string, requestParameters: Record<string, unknown>, extra: { id?: string } = {}) =>
-  cloudTrailEvent({ source: 'aws.rds', eventSource: 'rds.amazonaws.com', eventName, region, requestParameters, ...extra });
-
-export const redshiftEvent = (eventName: string, region: string, requestParameters: Record<string, unknown>, extra: { id?: string } = {}) =>
-  cloudTrailEvent({ source: 'aws.redshift', eventSource: 'redshift.amazonaws.com', eventName, region, requestParameters, ...extra });
-
 /** An encrypted Redshift cluster in `region` copying its snapshots to `dest` with a grant on `grantKey` (created here). */
 export const createCopyingCluster = async (
   clients: ClientFactory, region: string, cluster: string, clusterKey: string, dest: string, grantName: string, grantKey: string | undefined, retention = 7,
@@ -70,3 +63,6 @@ export const createCrossRegionReplica = async (clients: ClientFactory, region: s
     Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
   }));
 };
+
+// One CloudTrail event builder for every estate (scripts/lib/estate.ts).
+export { rdsEvent, redshiftEvent } from './estate';

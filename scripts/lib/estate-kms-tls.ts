@@ -9,12 +9,6 @@ import { cloudTrailEvent } from './estate';
 export const kmsEvent = (eventName: string, region: string, requestParameters: Record<string, unknown>, extra: { id?: string } = {}) =>
   cloudTrailEvent({ source: 'aws.kms', eventSource: 'kms.amazonaws.com', eventName, region, requestParameters, ...extra });
 
-export const rdsEvent = (eventName: string, instance: string, region: string) =>
-  cloudTrailEvent({ source: 'aws.rds', eventSource: 'rds.amazonaws.com', eventName, region, requestParameters: { dBInstanceIdentifier: instance } });
-
-export const redshiftEvent = (eventName: string, cluster: string, region: string) =>
-  cloudTrailEvent({ source: 'aws.redshift', eventSource: 'redshift.amazonaws.com', eventName, region, requestParameters: { clusterIdentifier: cluster } });
-
 export const putBucketPolicy = async (clients: ClientFactory, region: string, bucket: string, policy: unknown): Promise<void> => {
   await clients.get(S3Client, { region }).send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: typeof policy === 'string' ? policy : JSON.stringify(policy) }));
 };
@@ -38,3 +32,6 @@ export const createRedshiftCluster = async (clients: ClientFactory, region: stri
     ClusterIdentifier: id, NodeType: 'ra3.xlplus', MasterUsername: 'admin_user', MasterUserPassword: 'NotASecret1', ClusterParameterGroupName: parameterGroup,
   }));
 };
+
+// One CloudTrail event builder for every estate (scripts/lib/estate.ts).
+export { rdsEvent, redshiftEvent } from './estate';

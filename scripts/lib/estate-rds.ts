@@ -1,6 +1,5 @@
 import { CreateDBClusterCommand, CreateDBInstanceCommand, CreateDBParameterGroupCommand, CreateOptionGroupCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import type { ClientFactory } from '../../shared/aws/clients';
-import { cloudTrailEvent } from './estate';
 
 /** RDS estate for tests and the demo: databases in each encryption state, and their CloudTrail events. */
 
@@ -63,5 +62,6 @@ export const createCluster = async (
 };
 
 /** An RDS CloudTrail event as EventBridge delivers it: camelCase request fields, like the real records. */
-export const rdsEvent = (eventName: string, requestParameters: Record<string, unknown>, region: string, extra: { errorCode?: string; id?: string } = {}) =>
-  cloudTrailEvent({ source: 'aws.rds', eventSource: 'rds.amazonaws.com', eventName, region, requestParameters, ...extra });
+
+// One CloudTrail event builder for every estate (scripts/lib/estate.ts).
+export { rdsEvent } from './estate';

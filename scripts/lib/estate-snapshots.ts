@@ -4,7 +4,6 @@ import {
 } from '@aws-sdk/client-rds';
 import { CreateClusterCommand, CreateClusterSnapshotCommand, EnableSnapshotCopyCommand, RedshiftClient } from '@aws-sdk/client-redshift';
 import type { ClientFactory } from '../../shared/aws/clients';
-import { cloudTrailEvent } from './estate';
 
 /** Estate helpers for database snapshots and Redshift, shared by tests and the demo (emulator only). */
 
@@ -60,8 +59,5 @@ export const createRedshiftSnapshot = async (clients: ClientFactory, region: str
   await clients.get(RedshiftClient, { region }).send(new CreateClusterSnapshotCommand({ ClusterIdentifier: clusterId, SnapshotIdentifier: id }));
 };
 
-export const rdsEvent = (eventName: string, requestParameters: Record<string, unknown>, region: string, extra: { id?: string; errorCode?: string } = {}) =>
-  cloudTrailEvent({ source: 'aws.rds', eventSource: 'rds.amazonaws.com', eventName, region, requestParameters, ...extra });
-
-export const redshiftEvent = (eventName: string, requestParameters: Record<string, unknown>, region: string, extra: { id?: string; errorCode?: string } = {}) =>
-  cloudTrailEvent({ source: 'aws.redshift', eventSource: 'redshift.amazonaws.com', eventName, region, requestParameters, ...extra });
+// One CloudTrail event builder for every estate (scripts/lib/estate.ts).
+export { rdsEvent, redshiftEvent } from './estate';

@@ -63,3 +63,9 @@ export const cloudTrailEvent = (opts: {
 
 export const s3Event = (eventName: string, bucket: string, region: string, extra: { errorCode?: string; id?: string } = {}) =>
   cloudTrailEvent({ source: 'aws.s3', eventSource: 's3.amazonaws.com', eventName, region, requestParameters: { bucketName: bucket, Host: `${bucket}.s3.amazonaws.com` }, ...extra });
+
+export const rdsEvent = (eventName: string, requestParameters: Record<string, unknown>, region: string, extra: { id?: string; errorCode?: string } = {}) =>
+  cloudTrailEvent({ source: 'aws.rds', eventSource: 'rds.amazonaws.com', eventName, region, requestParameters, ...extra });
+
+export const redshiftEvent = (eventName: string, requestParameters: Record<string, unknown>, region: string, extra: { id?: string; errorCode?: string } = {}) =>
+  cloudTrailEvent({ source: 'aws.redshift', eventSource: 'redshift.amazonaws.com', eventName, region, requestParameters, ...extra });

@@ -15,7 +15,7 @@ const instances = async () => {
   const out = await emu.clients().get(RDSClient, { region: W }).send(new DescribeDBInstancesCommand({}));
   return Object.fromEntries((out.DBInstances ?? []).map((d) => [d.DBInstanceIdentifier, d]));
 };
-const replicaEvent = (id: string) => rdsEvent('CreateDBInstanceReadReplica', W, { dBInstanceIdentifier: id, sourceDBInstanceIdentifier: sourceArn });
+const replicaEvent = (id: string) => rdsEvent('CreateDBInstanceReadReplica', { dBInstanceIdentifier: id, sourceDBInstanceIdentifier: sourceArn }, W);
 
 beforeEach(async () => {
   await emu.current.reset();

@@ -34,7 +34,7 @@ describe('rds-tls rule on the emulator', () => {
     const before = await groupOf('orders-db');
     expect(before).toMatch(/^default\./);
     const deps = testDeps(clients);
-    const result = await processEvent(rdsEvent('CreateDBInstance', 'orders-db', R), deps);
+    const result = await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'orders-db' }, R), deps);
     expect(result.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', reason: 'NO_TLS', action: 'REMEDIATE', result: 'VERIFIED' });
     expect(result.outcomes[0]?.actionDetail).toMatch(/reboot orders-db/);
     const group = await groupOf('orders-db');
@@ -44,10 +44,10 @@ describe('rds-tls rule on the emulator', () => {
 
     // A second instance of the same family reuses the group; a repeat changes nothing.
     await createDbInstance(clients, R, 'billing-db');
-    const second = await processEvent(rdsEvent('CreateDBInstance', 'billing-db', R), deps);
+    const second = await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'billing-db' }, R), deps);
     expect(second.outcomes[0]).toMatchObject({ result: 'VERIFIED' });
     expect(await groupOf('billing-db')).toBe(group);
-    const repeat = await processEvent(rdsEvent('ModifyDBInstance', 'orders-db', R), deps);
+    const repeat = await processEvent(rdsEvent('ModifyDBInstance', { dBInstanceIdentifier: 'orders-db' }, R), deps);
     expect(repeat.outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE' });
   });
 
@@ -55,7 +55,7 @@ describe('rds-tls rule on the emulator', () => {
     const clients = emu.clients();
     await createParameterGroup(clients, R, 'shop-mysql', 'mysql8.0');
     await createDbInstance(clients, R, 'shop-db', { engine: 'mysql', parameterGroup: 'shop-mysql' });
-    const result = await processEvent(rdsEvent('CreateDBInstance', 'shop-db', R), testDeps(clients));
+    const result = await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'shop-db' }, R), testDeps(clients));
     expect(result.outcomes[0]).toMatchObject({ reason: 'NO_TLS', result: 'VERIFIED' });
     expect(await groupOf('shop-db')).toBe('shop-mysql');
     expect(await paramOf('shop-mysql', 'require_secure_transport')).toBe('1');
@@ -66,14 +66,14 @@ describe('rds-tls rule on the emulator', () => {
     await createParameterGroup(clients, R, 'team-pg', 'postgres16');
     for (const id of ['pg-a', 'pg-b', 'pg-c']) await createDbInstance(clients, R, id, { parameterGroup: 'team-pg' });
     const deps = testDeps(clients);
-    const result = await processEvent(rdsEvent('ModifyDBInstance', 'pg-a', R), deps);
+    const result = await processEvent(rdsEvent('ModifyDBInstance', { dBInstanceIdentifier: 'pg-a' }, R), deps);
     expect(result.outcomes[0]).toMatchObject({ reason: 'NO_TLS', action: 'REPORT', result: 'NOT_ATTEMPTED' });
     expect(result.outcomes[0]?.actionDetail).toMatch(/pg-a, pg-b, pg-c/);
     expect(await paramOf('team-pg', 'rds.force_ssl')).toBeUndefined();
     expect(deps.alerts.alerts).toHaveLength(1);
 
     const gated = testDeps(clients, { policy: testPolicy({ gates: { modifySharedParameterGroups: true } }) });
-    const open = await processEvent(rdsEvent('ModifyDBInstance', 'pg-a', R), gated);
+    const open = await processEvent(rdsEvent('ModifyDBInstance', { dBInstanceIdentifier: 'pg-a' }, R), gated);
     expect(open.outcomes[0]).toMatchObject({ result: 'VERIFIED' });
     expect(open.outcomes[0]?.actionDetail).toMatch(/pg-a, pg-b, pg-c/);
     expect(await paramOf('team-pg', 'rds.force_ssl')).toBe('1');
@@ -85,8 +85,8 @@ describe('rds-tls rule on the emulator', () => {
     await rds().send(new ModifyDBParameterGroupCommand({ DBParameterGroupName: 'secure-pg', Parameters: [{ ParameterName: 'rds.force_ssl', ParameterValue: '1', ApplyMethod: 'immediate' }] }));
     await createDbInstance(clients, R, 'secure-db', { parameterGroup: 'secure-pg' });
     const deps = testDeps(clients);
-    expect((await processEvent(rdsEvent('CreateDBInstance', 'secure-db', R), deps)).outcomes[0]).toMatchObject({ status: 'COMPLIANT' });
-    expect((await processEvent(rdsEvent('CreateDBInstance', 'no-such-db', R), deps)).outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'RESOURCE_GONE' });
+    expect((await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'secure-db' }, R), deps)).outcomes[0]).toMatchObject({ status: 'COMPLIANT' });
+    expect((await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'no-such-db' }, R), deps)).outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'RESOURCE_GONE' });
     expect(deps.alerts.alerts).toHaveLength(0);
   });
 
@@ -94,9 +94,9 @@ describe('rds-tls rule on the emulator', () => {
     const clients = emu.clients();
     await createRedshiftCluster(clients, R, 'warehouse');
     const deps = testDeps(clients, { policy: testPolicy({ types: { 'redshift-tls': { mode: 'report' } } }) });
-    const result = await processEvent(redshiftEvent('CreateCluster', 'warehouse', R), deps);
+    const result = await processEvent(redshiftEvent('CreateCluster', { clusterIdentifier: 'warehouse' }, R), deps);
     expect(result.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', reason: 'NO_TLS', action: 'REPORT', detail: expect.stringContaining('default.redshift-1.0') });
-    expect((await processEvent(redshiftEvent('ModifyCluster', 'gone', R), deps)).outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE' });
+    expect((await processEvent(redshiftEvent('ModifyCluster', { clusterIdentifier: 'gone' }, R), deps)).outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE' });
   });
 
   it('ModifyDBParameterGroup turning TLS off: the group is judged for every instance on it, behind the gate when shared', async () => {

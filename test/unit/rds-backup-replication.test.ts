@@ -15,7 +15,7 @@ const eastKey = 'arn:aws:kms:us-east-1:123456789012:key/east';
 const westKey = 'arn:aws:kms:eu-west-1:123456789012:key/west';
 const source = 'arn:aws:rds:us-east-1:123456789012:db:orders';
 const clients = offlineClients();
-const event = rdsEvent('StartDBInstanceAutomatedBackupsReplication', W, { sourceDBInstanceArn: source, kmsKeyId: eastKey });
+const event = rdsEvent('StartDBInstanceAutomatedBackupsReplication', { sourceDBInstanceArn: source, kmsKeyId: eastKey }, W);
 
 const backups = (key: string | undefined) => ({
   DBInstanceAutomatedBackups: [

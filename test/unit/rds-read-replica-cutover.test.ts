@@ -34,7 +34,7 @@ afterAll(() => {
   kms.restore();
 });
 
-const event = rdsEvent('CreateDBInstanceReadReplica', W, { dBInstanceIdentifier: 'orders-eu', sourceDBInstanceIdentifier: source });
+const event = rdsEvent('CreateDBInstanceReadReplica', { dBInstanceIdentifier: 'orders-eu', sourceDBInstanceIdentifier: source }, W);
 const cutOver = () => testDeps(clients, { policy: testPolicy({ gates: { cutOver: true } }) });
 
 describe('rds-read-replica cut-over (SDK mock)', () => {

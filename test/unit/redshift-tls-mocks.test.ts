@@ -62,7 +62,7 @@ describe('redshift-tls remediation (SDK mock: ModifyClusterParameterGroup is mis
     clusters = { warehouse: 'default.redshift-1.0' };
     groups = { 'default.redshift-1.0': { require_ssl: 'false' } };
     const deps = testDeps(clients);
-    const result = await processEvent(redshiftEvent('CreateCluster', 'warehouse', R), deps);
+    const result = await processEvent(redshiftEvent('CreateCluster', { clusterIdentifier: 'warehouse' }, R), deps);
     expect(tlsOf(result)?.error).toBeUndefined();
     expect(tlsOf(result)).toMatchObject({ status: 'NON_COMPLIANT', reason: 'NO_TLS', action: 'REMEDIATE', result: 'VERIFIED' });
     expect(clusters.warehouse).toBe('cmk-sentinel-tls-redshift-1-0');
@@ -73,7 +73,7 @@ describe('redshift-tls remediation (SDK mock: ModifyClusterParameterGroup is mis
 
     // Another default-group cluster reuses the custom group (AlreadyExists is not a failure).
     clusters.lake = 'default.redshift-1.0';
-    const second = await processEvent(redshiftEvent('ModifyCluster', 'lake', R), deps);
+    const second = await processEvent(redshiftEvent('ModifyCluster', { clusterIdentifier: 'lake' }, R), deps);
     expect(tlsOf(second)).toMatchObject({ result: 'VERIFIED' });
     expect(clusters.lake).toBe('cmk-sentinel-tls-redshift-1-0');
   });
@@ -81,12 +81,12 @@ describe('redshift-tls remediation (SDK mock: ModifyClusterParameterGroup is mis
   it('a custom group shared by clusters: reported with every cluster behind the gate; changed when the gate is on', async () => {
     clusters = { a: 'team', b: 'team', c: 'other' };
     groups = { team: { require_ssl: 'false' }, other: { require_ssl: 'true' } };
-    const closed = await processEvent(redshiftEvent('ModifyCluster', 'a', R), testDeps(clients));
+    const closed = await processEvent(redshiftEvent('ModifyCluster', { clusterIdentifier: 'a' }, R), testDeps(clients));
     expect(tlsOf(closed)).toMatchObject({ reason: 'NO_TLS', action: 'REPORT', result: 'NOT_ATTEMPTED' });
     expect(tlsOf(closed)?.actionDetail).toMatch(/clusters a, b/);
     expect(redshift.commandCalls(ModifyClusterParameterGroupCommand)).toHaveLength(0);
 
-    const open = await processEvent(redshiftEvent('ModifyCluster', 'a', R), testDeps(clients, { policy: testPolicy({ gates: { modifySharedParameterGroups: true } }) }));
+    const open = await processEvent(redshiftEvent('ModifyCluster', { clusterIdentifier: 'a' }, R), testDeps(clients, { policy: testPolicy({ gates: { modifySharedParameterGroups: true } }) }));
     expect(tlsOf(open)).toMatchObject({ result: 'VERIFIED', actionDetail: expect.stringMatching(/affects clusters a, b/) });
     expect(groups.team).toEqual({ require_ssl: 'true' });
     expect(clusters.a).toBe('team');
@@ -96,9 +96,9 @@ describe('redshift-tls remediation (SDK mock: ModifyClusterParameterGroup is mis
     clusters = { ok: 'other', denied: 'solo' };
     groups = { other: { require_ssl: 'true' }, solo: { require_ssl: 'false' } };
     const deps = testDeps(clients);
-    expect(tlsOf(await processEvent(redshiftEvent('CreateCluster', 'ok', R), deps))).toMatchObject({ status: 'COMPLIANT' });
+    expect(tlsOf(await processEvent(redshiftEvent('CreateCluster', { clusterIdentifier: 'ok' }, R), deps))).toMatchObject({ status: 'COMPLIANT' });
     redshift.on(ModifyClusterParameterGroupCommand).rejects(Object.assign(new Error('no'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
-    const denied = await processEvent(redshiftEvent('ModifyCluster', 'denied', R), deps);
+    const denied = await processEvent(redshiftEvent('ModifyCluster', { clusterIdentifier: 'denied' }, R), deps);
     expect(tlsOf(denied)).toMatchObject({ status: 'ERROR', error: { code: 'ACCESS_DENIED', missingPermission: 'redshift:ModifyClusterParameterGroup' } });
   });
 
