@@ -1,6 +1,7 @@
 import { GetBucketEncryptionCommand, GetBucketTaggingCommand, ListBucketsCommand, ListObjectsV2Command, PutBucketEncryptionCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { execFileSync, spawn } from 'node:child_process';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem, type as osType, release } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +15,13 @@ import { parsePolicy } from '../shared/policy/policy';
 import { assertLoopback, startEmulator } from '../test/support/moto';
 import { createBucket, createKey, s3Event } from './lib/estate';
 import { buildBucketEstate, pool } from './lib/estate-backfill';
+import { createAuditTable, createIdempotencyTable } from './lib/estate-hardening';
 
 /**
- * `npm run bench [-- --buckets N] [--write FILE]`: builds an estate on the emulator, sweeps it,
- * measures a call floor on the same estate, a warm event at 10 and N buckets, and each
- * function's zip and module-load time. Never a jest test: figures depend on the machine.
+ * `npm run bench [-- --buckets N] [--write FILE] [--sweep-only | --bundles-only]`: builds an estate on the
+ * emulator, sweeps it, measures a call floor on the same estate, a warm event at 10 and N buckets, each
+ * function's zip and module-load time, and a cold start of the on-change bundle (init + first event).
+ * Never a jest test: figures depend on the machine.
  */
 const REGIONS = ['us-east-1', 'eu-west-1'] as const;
 const ROOT = join(__dirname, '..');
@@ -155,7 +158,66 @@ const bundles = (): { name: string; zipKb: number; loadMs: number; cpuMs: number
   });
 };
 
+/**
+ * A cold start of the built on-change bundle as Lambda runs it: a fresh process loads the bundle (init), then
+ * handles one drifted bucket's PutBucketEncryption with the deployed wiring (SNS alerts, idempotency and audit
+ * tables on the emulator). Reports init, the first event, and which AWS SDK clients that event loaded.
+ */
+const coldStarts = async (clients: ClientFactory, endpoint: string, n = 5): Promise<{ initMs: number; firstEventMs: number; clients: string[] }> => {
+  const region = 'us-east-1';
+  const topic = (await clients.get(SNSClient, { region }).send(new CreateTopicCommand({ Name: 'bench-alerts' }))).TopicArn as string;
+  await createIdempotencyTable(clients, region, 'bench-idempotency');
+  await createAuditTable(clients, region, 'bench-audit');
+  const dir = join(ROOT, '.build', 'on-change');
+  const script = `
+    const Module = require('module'); const load = Module._load; const sdk = new Set();
+    Module._load = function (r) { const m = /^@aws-sdk[/](client-[a-z0-9-]+)/.exec(r); if (m) sdk.add(m[1]); return load.apply(this, arguments); };
+    const t0 = process.hrtime.bigint();
+    const { handler } = require(${JSON.stringify(join(dir, 'index.js'))});
+    const t1 = process.hrtime.bigint();
+    const ctx = { functionName: 'on-change', functionVersion: '1', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:on-change', memoryLimitInMB: '256', awsRequestId: 'cold', logGroupName: 'g', logStreamName: 's', callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => 60000 };
+    handler(JSON.parse(process.env.BENCH_EVENT), ctx).then((r) => {
+      const t2 = process.hrtime.bigint();
+      if (r.outcomes[0]?.result !== 'VERIFIED') throw new Error('cold event not fixed: ' + JSON.stringify(r.outcomes[0]));
+      process.stderr.write('BENCH ' + JSON.stringify([Number(t1 - t0) / 1e6, Number(t2 - t1) / 1e6, [...sdk].sort()]) + '\\n');
+    });`;
+  const runs: [number, number, string[]][] = [];
+  for (let i = 0; i < n; i++) {
+    const bucket = `cold-${i}`;
+    await createBucket(clients, region, bucket, { kind: 'sse-s3' });
+    const env = {
+      PATH: process.env.PATH, AWS_ENDPOINT_URL: assertLoopback(endpoint), AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+      AWS_REGION: region, CMK_SENTINEL_POLICY: join(dir, 'policy.json'), CMK_SENTINEL_ACCOUNT_ID: '123456789012', ALERT_TOPIC_ARN: topic,
+      IDEMPOTENCY_TABLE: 'bench-idempotency', AUDIT_TABLE: 'bench-audit', POWERTOOLS_LOG_LEVEL: 'ERROR',
+      BENCH_EVENT: JSON.stringify(s3Event('PutBucketEncryption', bucket, region, { id: `cold-${i}` })),
+    };
+    // Metrics go to stdout as EMF, as in Lambda; the figures come back on stderr.
+    const res = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8' });
+    const line = res.stderr.split('\n').find((l) => l.startsWith('BENCH '));
+    if (!line) throw new Error(`cold start ${i} failed: ${res.stderr.slice(-800)}`);
+    runs.push(JSON.parse(line.slice(6)) as [number, number, string[]]);
+  }
+  return { initMs: median(runs.map((r) => r[0])), firstEventMs: median(runs.map((r) => r[1])), clients: runs[0]?.[2] ?? [] };
+};
+
 const fmt = (n: number, d = 1): string => n.toFixed(d);
+
+const bundleFigures = (say: (s: string) => void, b: ReturnType<typeof bundles>, cold: Awaited<ReturnType<typeof coldStarts>>): void => {
+  say('');
+  say('## Function bundles (esbuild, minified, AWS SDK left to the Lambda runtime; `zip -9`)');
+  say('');
+  say('| function | zip | cold module load, wall (median of 5) | of which CPU time |');
+  say('|---|---:|---:|---:|');
+  for (const x of b) say(`| ${x.name} | ${fmt(x.zipKb)} KB | ${fmt(x.loadMs)} ms | ${fmt(x.cpuMs)} ms |`);
+  say('');
+  say('## Cold start of the on-change bundle (fresh process: init, then one drifted bucket\'s PutBucketEncryption), median of 5');
+  say('');
+  say('| init (module load) | first event (loads its rules, clients, policy; re-keys and verifies) | init + first event |');
+  say('|---:|---:|---:|');
+  say(`| ${fmt(cold.initMs)} ms | ${fmt(cold.firstEventMs)} ms | ${fmt(cold.initMs + cold.firstEventMs)} ms |`);
+  say('');
+  say(`AWS SDK clients the S3 event loaded: ${cold.clients.join(', ')}.`);
+};
 
 export const main = async (argv: string[]): Promise<number> => {
   if (argv[0] === '--child') {
@@ -175,7 +237,13 @@ export const main = async (argv: string[]): Promise<number> => {
       for (const r of REGIONS) await createKey(clients, r, 'alias/data-platform');
       return buildBucketEstate(clients, REGIONS, perRegion);
     };
-    let t = performance.now();
+    if (argv.includes('--bundles-only')) {
+      await emu.reset();
+      await createKey(clients, 'us-east-1', 'alias/data-platform');
+      bundleFigures(say, bundles(), await coldStarts(clients, emu.endpoint));
+      return 0;
+    }
+    const t = performance.now();
     const drifted = await build();
     console.log(`estate: ${perRegion * REGIONS.length} buckets in ${REGIONS.join(' + ')}, ${drifted} non-compliant (built in ${fmt((performance.now() - t) / 1000)} s)`);
     const sweep = await runChild('sweep', emu.endpoint);
@@ -219,14 +287,9 @@ export const main = async (argv: string[]): Promise<number> => {
     say(`| 10 | ${fmt(small.event)} ms | ${fmt(small.rawCall)} ms | ${fmt(small.event / small.rawCall)} |`);
     say(`| ${perRegion * REGIONS.length} | ${fmt(big.event)} ms | ${fmt(big.rawCall)} ms | ${fmt(big.event / big.rawCall)} |`);
 
-    t = performance.now();
-    const b = bundles();
-    say('');
-    say('## Function bundles (esbuild, minified, AWS SDK left to the Lambda runtime; `zip -9`)');
-    say('');
-    say('| function | zip | cold module load, wall (median of 5) | of which CPU time |');
-    say('|---|---:|---:|---:|');
-    for (const x of b) say(`| ${x.name} | ${fmt(x.zipKb)} KB | ${fmt(x.loadMs)} ms | ${fmt(x.cpuMs)} ms |`);
+    await emu.reset();
+    await createKey(clients, 'us-east-1', 'alias/data-platform');
+    bundleFigures(say, bundles(), await coldStarts(clients, emu.endpoint));
     say('');
     say(`Load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (1 / 5 / 15 min).`);
     say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 1024 ** 3)} GB RAM, ${osType()} ${release()}, Node ${process.version}, moto server (one process) on loopback.`);

@@ -1,8 +1,12 @@
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { compilePolicy } from '../shared/policy/policy';
 
-/** Bundles each function under functions/ into .build/<name>/index.js with the default policy beside it. */
+/**
+ * Bundles each function under functions/ into .build/<name>/index.js with the default policy beside it,
+ * validated here (a bad policy fails the build, not the first event) and written as policy.json.
+ */
 export const FUNCTIONS_DIR = join(__dirname, '..', 'functions');
 export const BUILD_DIR = join(__dirname, '..', '.build');
 
@@ -10,6 +14,7 @@ export const functionNames = (): string[] => readdirSync(FUNCTIONS_DIR, { withFi
 
 export const main = async (): Promise<number> => {
   rmSync(BUILD_DIR, { recursive: true, force: true });
+  const policySource = process.env.CMK_SENTINEL_POLICY || join(__dirname, '..', 'policy.yaml');
   for (const name of functionNames()) {
     const outdir = join(BUILD_DIR, name);
     mkdirSync(outdir, { recursive: true });
@@ -26,11 +31,13 @@ export const main = async (): Promise<number> => {
       // The Lambda Node.js 22 runtime ships AWS SDK v3: leaving it out keeps each zip far under 300 KB and
       // the cold start short. Local runs and tests use the pinned SDK from package-lock.json.
       external: ['@aws-sdk/*', '@smithy/*'],
+      // Lambda bundles read the policy compiled below; this drops the validator (zod, yaml) from them.
+      define: { 'process.env.CMK_SENTINEL_BUNDLE': '"lambda"' },
       sourcemap: false,
       legalComments: 'none',
       logLevel: 'warning',
     });
-    copyFileSync(join(__dirname, '..', 'policy.yaml'), join(outdir, 'policy.yaml'));
+    compilePolicy(policySource, join(outdir, 'policy.json'));
   }
   return 0;
 };

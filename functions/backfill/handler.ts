@@ -1,8 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { fanOut } from '../../shared/backfill/fanout';
 import { parseSweepRequest } from '../../shared/backfill/request';
-import { backfill, storeFromEnv, sweepDeps } from '../../shared/backfill/run';
 import { logger } from '../../shared/logger';
 
 /**
@@ -12,8 +10,9 @@ import { logger } from '../../shared/logger';
  */
 export const backfillHandler = async (event: unknown) => {
   const req = parseSweepRequest(event);
-  const { deps, pacer } = sweepDeps();
-  const store = storeFromEnv(deps);
+  // The sweep machinery and its clients load only for a request that parsed.
+  const [{ fanOut }, { backfill, engineFromEnv }] = await Promise.all([import('../../shared/backfill/fanout'), import('../../shared/backfill/run')]);
+  const { deps, pacer, store } = engineFromEnv();
   const queueUrl = process.env.BACKFILL_QUEUE_URL;
   if (queueUrl) return { mode: 'fan-out', ...(await fanOut(req, { deps, store, pacer }, queueUrl)) };
   return { mode: 'in-process', ...(await backfill(req, { deps, pacer, store, reportBucket: process.env.REPORT_BUCKET || undefined })) };

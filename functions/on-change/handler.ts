@@ -4,16 +4,16 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { SentinelError } from '../../shared/errors';
+import { lazily } from '../../shared/lazy';
 import { logger } from '../../shared/logger';
-import { buildDeps, type PipelineDeps } from '../../shared/pipeline/context';
+import type { PipelineDeps } from '../../shared/pipeline/context';
 import { type EventResult, hasRetryableFailure, processEvent } from '../../shared/pipeline/process';
 
 const metrics = new Metrics({ namespace: 'cmk-sentinel', serviceName: 'on-change' });
-let deps: PipelineDeps | undefined;
 
 /** The handler over given dependencies (tests pass an SDK-free pipeline; the Lambda builds them once per cold start). */
-export const makeOnChange = (getDeps: () => PipelineDeps) => async (event: unknown, context?: Context): Promise<EventResult> => {
-  const d = getDeps();
+export const makeOnChange = (getDeps: () => PipelineDeps | Promise<PipelineDeps>) => async (event: unknown, context?: Context): Promise<EventResult> => {
+  const d = await getDeps();
   // An in-progress idempotency record then expires with this invocation, so a timed-out run can be retried.
   if (context?.getRemainingTimeInMillis) d.once?.registerLambdaContext?.(context);
   const result = await processEvent(event, d);
@@ -25,6 +25,7 @@ export const makeOnChange = (getDeps: () => PipelineDeps) => async (event: unkno
   return result;
 };
 
-export const onChange = makeOnChange(() => (deps ??= buildDeps()));
+// Clients, key resolver and policy load with the first event, and of the rules only those the event names.
+export const onChange = makeOnChange(lazily(async () => (await import('../../shared/pipeline/context')).buildDeps()));
 
 export const handler = middy(onChange).use(injectLambdaContext(logger)).use(logMetrics(metrics));

@@ -1,16 +1,19 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { lazily } from '../../shared/lazy';
 import { logger } from '../../shared/logger';
-import { buildDeps, type PipelineDeps } from '../../shared/pipeline/context';
 import type { ReencryptState } from '../../shared/workflows/rds-reencrypt/state';
-import { runStep } from '../../shared/workflows/rds-reencrypt/steps';
 import { asStepError } from '../../shared/workflows/step-error';
 
-let deps: PipelineDeps | undefined;
+// The RDS client, the steps and the policy load with the first step, not in the init phase.
+const engine = lazily(async () => {
+  const [{ buildDeps }, { runStep }] = await Promise.all([import('../../shared/pipeline/context'), import('../../shared/workflows/rds-reencrypt/steps')]);
+  return { deps: buildDeps(), runStep };
+});
 
 /** Step Functions Task input: `{ step, state }`; the output is the next state. */
 export const workflowStep = async (event: { step: string; state: ReencryptState }): Promise<ReencryptState> => {
-  deps ??= buildDeps();
+  const { deps, runStep } = await engine();
   logger.appendKeys({ execution: event.state?.execution, step: event.step });
   try {
     const next = await runStep(event.step, event.state, deps);

@@ -1,5 +1,5 @@
 import { SentinelError } from '../errors';
-import { MODES, type Mode } from '../policy/schema';
+import { MODES, type Mode } from '../policy/modes';
 import type { SweepRequest } from './sweep';
 
 const list = (v: unknown, field: string): string[] | undefined => {

@@ -33,6 +33,12 @@ export const sweepDeps = (overrides: Partial<PipelineDeps> = {}, env: NodeJS.Pro
   return { deps, pacer };
 };
 
+/** Paced deps and the configured store: what a Lambda sweeping (or working a unit) runs on. */
+export const engineFromEnv = (env: NodeJS.ProcessEnv = process.env): SweepEngine => {
+  const { deps, pacer } = sweepDeps({}, env);
+  return { deps, pacer, store: storeFromEnv(deps, env) };
+};
+
 export interface BackfillResult {
   sweepId: string;
   totals: SweepReport['totals'];

@@ -3,7 +3,7 @@ import { type AlertSink, alertSinkFromEnv } from '../alerts/publisher';
 import { type AuditLog, JsonlAuditLog } from '../audit/audit';
 import { DynamoDbAuditLog } from '../audit/dynamodb';
 import { type Once, PowertoolsOnce } from '../idempotency/once';
-import { type AwsScope, ClientFactory } from '../aws/clients';
+import { ClientFactory } from '../aws/clients';
 import { KeyResolver } from '../kms/key-resolver';
 import { type Log, logger } from '../logger';
 import { loadPolicy, type Mode, type Policy } from '../policy/policy';
@@ -65,9 +65,4 @@ export const buildDeps = (overrides: Partial<PipelineDeps> = {}, env: NodeJS.Pro
     audit: 'audit' in overrides ? overrides.audit : auditFromEnv(clients, env),
     workflows: overrides.workflows ?? workflowStarterFromEnv(clients, log, env),
   };
-};
-
-export const scopeFor = (deps: PipelineDeps, account: string, region: string): AwsScope => {
-  const roleArn = deps.homeAccount !== undefined && account !== deps.homeAccount ? deps.policy.memberRoleArn(account) : undefined;
-  return roleArn ? { region, account, roleArn } : { region };
 };

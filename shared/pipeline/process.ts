@@ -7,7 +7,8 @@ import { forLog, redact } from '../redact';
 import type { Finding, ResourceRef, RuleContext } from '../rules/contract';
 import { RULES, ruleFor } from '../rules/registry';
 import { detectTamper, isServiceActor, tamperAlert } from '../tamper/tamper';
-import { type PipelineDeps, scopeFor } from './context';
+import type { PipelineDeps } from './context';
+import { scopeFor } from './scope';
 
 const fromFinding = (ref: ResourceRef, arn: string, f: Finding): Omit<Outcome, 'action' | 'result'> => ({
   ref, arn, status: f.status, reason: f.reason, detail: f.detail, observedKey: f.observedKey, expectedKey: f.expectedKey, severity: f.severity,

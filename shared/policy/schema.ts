@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { RESOURCE_TYPES } from '../rules/type-ids';
+import { MODES } from './modes';
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
-export const MODES = ['remediate', 'quarantine', 'report'] as const;
-export type Mode = (typeof MODES)[number];
 
 const mode = z.enum(MODES, { error: () => `expected one of ${MODES.join(' | ')}` });
 

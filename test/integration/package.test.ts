@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { COMPILED_POLICY_FORMAT, loadPolicyFile } from '../../shared/policy/policy';
 
 const root = join(__dirname, '..', '..');
 const out = mkdtempSync(join(tmpdir(), 'sls-package-'));
@@ -35,5 +36,22 @@ describe('serverless package + cfn-lint', () => {
     const zips = readdirSync(out).filter((f) => f.endsWith('.zip'));
     expect(zips.length).toBeGreaterThanOrEqual(4);
     for (const z of zips) expect({ z, under300k: statSync(join(out, z)).size < 300 * 1024 }).toEqual({ z, under300k: true });
+  });
+
+  it('each function reads the policy its build validated, from inside its own zip', () => {
+    const t = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+    const functions = Object.values(t.Resources as Record<string, { Type: string; Properties: { Environment?: { Variables?: Record<string, unknown> }; Code: { S3Key: string } } }>)
+      .filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions.length).toBe(4);
+    const shipped = loadPolicyFile(join(root, 'policy.yaml')).doc;
+    for (const f of functions) {
+      const path = f.Properties.Environment?.Variables?.CMK_SENTINEL_POLICY;
+      expect(typeof path).toBe('string');
+      const zip = join(out, (f.Properties.Code.S3Key).split('/').pop() as string);
+      // Lambda's working directory is the package root: the relative path must name a file in this zip.
+      const compiled = JSON.parse(execFileSync('unzip', ['-p', zip, path as string], { encoding: 'utf8' }));
+      expect(compiled).toMatchObject({ format: COMPILED_POLICY_FORMAT, source: 'policy.yaml' });
+      expect(compiled.document).toEqual(shipped);
+    }
   });
 });

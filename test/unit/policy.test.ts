@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_POLICY_PATH, loadPolicy, loadPolicyFile, parsePolicyYaml } from '../../shared/policy/policy';
+import { compilePolicy, COMPILED_POLICY_FORMAT, DEFAULT_POLICY_PATH, loadPolicy, loadPolicyFile, parsePolicyYaml } from '../../shared/policy/policy';
 
 const problems = (yaml: string): string => {
   try {
@@ -79,5 +79,42 @@ types:
     writeFileSync(file, 'cmk: { alias: alias/from-env }\nmode: quarantine\n');
     expect(loadPolicy({ CMK_SENTINEL_POLICY: file }).doc.cmk.alias).toBe('alias/from-env');
     expect(() => loadPolicy({ CMK_SENTINEL_POLICY: join(dir, 'missing.yaml') })).toThrow(/Cannot read policy file .*missing\.yaml/);
+  });
+
+  describe('compiled at build time', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'policy-compiled-'));
+    const yaml = join(dir, 'p.yaml');
+    writeFileSync(yaml, 'cmk: { alias: alias/x }\ntypes: { s3-bucket: { mode: quarantine } }\n');
+    const compiled = join(dir, 'policy.json');
+    const bundle = process.env.CMK_SENTINEL_BUNDLE;
+    afterEach(() => { if (bundle === undefined) delete process.env.CMK_SENTINEL_BUNDLE; else process.env.CMK_SENTINEL_BUNDLE = bundle; });
+
+    it('writes the validated document with its defaults, and loads it back as the same policy', () => {
+      const p = compilePolicy(yaml, compiled);
+      const raw = JSON.parse(readFileSync(compiled, 'utf8'));
+      expect(raw).toMatchObject({ format: COMPILED_POLICY_FORMAT, source: 'p.yaml', document: { mode: 'report', exemptTag: 'cmk-sentinel:exempt' } });
+      expect(loadPolicyFile(compiled).doc).toEqual(p.doc);
+      expect(loadPolicyFile(compiled).modeFor('s3-bucket')).toBe('quarantine');
+    });
+
+    it('refuses to compile an invalid policy, so a bad policy fails the build', () => {
+      writeFileSync(join(dir, 'bad.yaml'), 'cmk: { alias: data-platform }\n');
+      expect(() => compilePolicy(join(dir, 'bad.yaml'), join(dir, 'bad.json'))).toThrow(/cmk\.alias/);
+      expect(existsSync(join(dir, 'bad.json'))).toBe(false);
+    });
+
+    it('validates a plain JSON policy like YAML, and names JSON that does not parse', () => {
+      writeFileSync(join(dir, 'plain.json'), JSON.stringify({ cmk: { alias: 'alias/aws/s3' } }));
+      expect(() => loadPolicyFile(join(dir, 'plain.json'))).toThrow(/never a customer-managed key/);
+      writeFileSync(join(dir, 'broken.json'), '{ "cmk": ');
+      expect(() => loadPolicyFile(join(dir, 'broken.json'))).toThrow(/Invalid policy .*broken\.json: not valid JSON/);
+    });
+
+    it('a Lambda bundle (built without the validator) loads the compiled policy and refuses anything else by name', () => {
+      compilePolicy(yaml, compiled);
+      process.env.CMK_SENTINEL_BUNDLE = 'lambda';
+      expect(loadPolicyFile(compiled).doc.cmk.alias).toBe('alias/x');
+      expect(() => loadPolicyFile(yaml)).toThrow(expect.objectContaining({ code: 'INVALID_POLICY', message: expect.stringContaining('not the compiled policy.json') }));
+    });
   });
 });

@@ -7,7 +7,8 @@ import {
 import { type Outcome, toAlert } from '../../alerts/alert';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import type { TriggerInfo } from '../../events/normalise';
-import { type PipelineDeps, scopeFor } from '../../pipeline/context';
+import type { PipelineDeps } from '../../pipeline/context';
+import { scopeFor } from '../../pipeline/scope';
 import type { RuleContext } from '../../rules/contract';
 import type { RdsConfig, RdsDatabaseState } from '../../rules/rds-database/evaluate';
 import { describeDatabase, describeInstance, rds } from '../../rules/rds-database/rds-read';
