@@ -1,11 +1,14 @@
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { ClientFactory } from '../aws/clients';
 import { translateAwsError } from '../aws/errors';
+import { lazily } from '../lazy';
 import { type Alert, subjectOf } from './alert';
 
 export interface AlertSink {
   publish(alert: Alert): Promise<void>;
 }
+
+// Loaded with the first alert: an event about a compliant resource sends none.
+const snsSdk = lazily(() => import('@aws-sdk/client-sns'));
 
 /** Publishes to the alert topic, with attributes subscribers can filter on. */
 export class SnsAlertSink implements AlertSink {
@@ -13,6 +16,7 @@ export class SnsAlertSink implements AlertSink {
 
   async publish(alert: Alert): Promise<void> {
     const region = this.topicArn.split(':')[3] ?? 'us-east-1';
+    const { PublishCommand, SNSClient } = await snsSdk();
     const sns = this.clients.get(SNSClient, { region });
     const attr = (v: string) => ({ DataType: 'String', StringValue: v });
     try {

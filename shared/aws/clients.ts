@@ -1,5 +1,8 @@
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { lazily } from '../lazy';
+
+// Loaded with the first member-account call: the service's own account needs no STS.
+const stsSdk = lazily(() => import('@aws-sdk/client-sts'));
 
 /** Where a call goes: a region, and optionally another account reached by assuming a role. */
 export interface AwsScope {
@@ -68,6 +71,7 @@ export class ClientFactory {
     const provider: AwsCredentialIdentityProvider = async () => {
       const fresh = current?.expiration && current.expiration.getTime() - Date.now() > 5 * 60_000;
       if (fresh && current) return current;
+      const { AssumeRoleCommand, STSClient } = await stsSdk();
       const sts = this.get(STSClient, { region: scope.region });
       const out = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'cmk-sentinel' }));
       const c = out.Credentials;

@@ -1,8 +1,11 @@
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { ClientFactory } from '../aws/clients';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../aws/errors';
+import { lazily } from '../lazy';
 import type { Log } from '../logger';
 import type { WorkflowStart, WorkflowStarter } from './contract';
+
+// Loaded with the first workflow started: most events never start one.
+const sfnSdk = lazily(() => import('@aws-sdk/client-sfn'));
 
 /**
  * Starts workflows on AWS Step Functions. The execution name is deterministic per
@@ -23,6 +26,7 @@ export class StepFunctionsStarter implements WorkflowStarter {
     const stateMachineArn = this.machines[name];
     if (!stateMachineArn) throw translateAwsError(new Error(`no state machine configured for workflow ${name}`), 'states:StartExecution', name);
     const region = stateMachineArn.split(':')[3] ?? 'us-east-1';
+    const { DescribeExecutionCommand, SFNClient, StartExecutionCommand } = await sfnSdk();
     const sfn = this.clients.get(SFNClient, { region });
     const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
     const existing = await sfn.send(new DescribeExecutionCommand({ executionArn })).catch((e: unknown) => {
