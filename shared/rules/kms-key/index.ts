@@ -49,9 +49,9 @@ const describeKey = async (ref: string, region: string, ctx: RuleContext): Promi
   let usage: KeyUsage | undefined;
   if (unusable) {
     // Loaded on use: the registry lists this rule too, a static import would be a cycle.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { RULES } = require('../registry') as typeof import('../registry');
-    usage = await countKeyUsers(current, region, RULES.filter((r) => r.type !== 'kms-key'), ctx);
+    const { RULES } = await import('../registry');
+    const others = await Promise.all(RULES.filter((r) => r.type !== 'kms-key').map((r) => r.load()));
+    usage = await countKeyUsers(current, region, others, ctx);
   }
   return { kind: 'key', ref, region, cmkArn: cmk.arn, key, usage };
 };
