@@ -9,7 +9,7 @@ import { scopeFor } from '../pipeline/scope';
 import { handleResource } from '../pipeline/process';
 import type { Mode } from '../policy/policy';
 import type { ResourceRef, RuleContext } from '../rules/contract';
-import { RULES, ruleFor } from '../rules/registry';
+import { loadRule, ruleMeta, RULES } from '../rules/registry';
 import type { ResourceType } from '../rules/type-ids';
 import { Pacer } from './pacing';
 import { parseUnitKey, type ResultRow, retryOnResume, rowOf, type SweepStore, type Unit, unitKey } from './store';
@@ -56,7 +56,7 @@ export const homeAccount = async (deps: PipelineDeps, region: string): Promise<s
 /** Every (account, region, type) the request covers: defaults are the policy's accounts, regions and every registered rule. */
 export const planUnits = (req: SweepRequest, deps: PipelineDeps, home: string): Unit[] => {
   const types = req.types?.length ? req.types : RULES.map((r) => r.type);
-  const unknown = types.filter((t) => !ruleFor(t as ResourceType));
+  const unknown = types.filter((t) => !ruleMeta(t as ResourceType));
   if (unknown.length) {
     throw new SentinelError('UNKNOWN_RESOURCE_TYPE', `Unknown resource type(s) ${unknown.join(', ')}; expected some of ${RULES.map((r) => r.type).join(', ')}`, { details: { unknown } });
   }
@@ -78,9 +78,10 @@ const sweepDeps = (deps: PipelineDeps, req: Pick<SweepRequest, 'dryRun' | 'mode'
 
 /** After a verified re-key, data already stored under the old key, where the rule handles that (S3 objects). */
 const existingData = async (o: Outcome, ctx: RuleContext, deps: PipelineDeps): Promise<string | undefined> => {
-  const rule = ruleFor(o.ref.type);
-  if (!rule?.existingData || deps.dryRun || o.action !== 'REMEDIATE' || o.result !== 'VERIFIED') return undefined;
+  if (deps.dryRun || o.action !== 'REMEDIATE' || o.result !== 'VERIFIED') return undefined;
   try {
+    const rule = await loadRule(o.ref.type);
+    if (!rule?.existingData) return undefined;
     return (await rule.existingData(o.ref, ctx)).detail;
   } catch (e) {
     const err = e instanceof SentinelError ? e : translateAwsError(e, 'existing-data');
@@ -102,7 +103,7 @@ export const runUnit = async (sweepId: string, unit: Unit, req: SweepRequest, en
   if (prior?.done) return { seen: prior.seen, error: prior.error };
   // Results may have landed before the unit's first cursor write: always ask (a fresh sweep's answer is empty).
   const done = await store.doneIds(sweepId, key);
-  const rule = ruleFor(unit.type as ResourceType);
+  const rule = await loadRule(unit.type as ResourceType);
   if (!rule) throw new SentinelError('UNKNOWN_RESOURCE_TYPE', `No rule for ${unit.type}`);
   const ctx: RuleContext = { clients: deps.clients, keys: deps.keys, policy: deps.policy, scope: scopeFor(deps, unit.account, unit.region) };
   const slots = pacer.slotsFor(rule.service, unit.account, unit.region);

@@ -1,5 +1,5 @@
 import { SentinelError } from '../errors';
-import type { ResourceRef, Rule } from '../rules/contract';
+import type { ResourceRef, RuleMeta } from '../rules/contract';
 
 /** What started the work: carried into every alert and audit record. */
 export interface TriggerInfo {
@@ -43,7 +43,7 @@ const unwrap = (event: Obj): { envelope: Obj; detailType: string | undefined; de
   return { envelope: event, detailType: str(event['detail-type']), detail: event.detail };
 };
 
-const fromCloudTrail = (envelope: Obj, detail: Obj, rules: readonly Rule[]): Normalised => {
+const fromCloudTrail = (envelope: Obj, detail: Obj, rules: readonly RuleMeta[]): Normalised => {
   const eventName = str(detail.eventName);
   const eventSource = str(detail.eventSource);
   if (!eventName) return invalid('CloudTrail event has no detail.eventName', 'detail.eventName');
@@ -78,7 +78,7 @@ const fromCloudTrail = (envelope: Obj, detail: Obj, rules: readonly Rule[]): Nor
   return { kind: 'resources', refs: dedupe(refs), trigger };
 };
 
-const fromConfig = (envelope: Obj, detailType: string, detail: Obj, rules: readonly Rule[]): Normalised => {
+const fromConfig = (envelope: Obj, detailType: string, detail: Obj, rules: readonly RuleMeta[]): Normalised => {
   const compliance = detailType === 'Config Rules Compliance Change';
   let item: unknown = compliance ? detail : detail.configurationItem;
   if (Array.isArray(item)) item = item[0];
@@ -98,7 +98,7 @@ const fromConfig = (envelope: Obj, detailType: string, detail: Obj, rules: reado
 };
 
 /** A service's own event (e.g. `EMR Cluster State Change`), matched to the rules that declare it. */
-const fromStateChange = (envelope: Obj, detailType: string, detail: Obj, rules: readonly Rule[]): Normalised | undefined => {
+const fromStateChange = (envelope: Obj, detailType: string, detail: Obj, rules: readonly RuleMeta[]): Normalised | undefined => {
   const source = str(envelope.source);
   const matching = rules.flatMap((rule) => (rule.stateChange ?? [])
     .filter((t) => t.source === source && t.detailType === detailType)
@@ -133,7 +133,7 @@ const dedupe = (refs: ResourceRef[]): ResourceRef[] => {
  * EventBridge payload → resource references. Never throws: malformed input is
  * `invalid` with a typed error, events the service does not handle are `ignored`.
  */
-export const normalise = (event: unknown, rules: readonly Rule[]): Normalised => {
+export const normalise = (event: unknown, rules: readonly RuleMeta[]): Normalised => {
   try {
     if (!isObj(event)) return invalid('Event is not a JSON object', '(root)');
     const { envelope, detailType, detail } = unwrap(event);

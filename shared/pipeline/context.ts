@@ -1,4 +1,4 @@
-import type { AnyRule } from '../rules/contract';
+import type { RuleMeta } from '../rules/contract';
 import { type AlertSink, alertSinkFromEnv } from '../alerts/publisher';
 import { type AuditLog, JsonlAuditLog } from '../audit/audit';
 import { DynamoDbAuditLog } from '../audit/dynamodb';
@@ -31,7 +31,7 @@ export interface PipelineDeps {
   /** Starts long-running remediations (RDS re-encryption); absent = such remediations fail with an error outcome. */
   workflows?: WorkflowStarter;
   /** The rules events are matched against; absent = the whole registry (tests narrow it to the rule under test). */
-  rules?: readonly AnyRule[];
+  rules?: readonly RuleMeta[];
 }
 
 const regionOf = (env: NodeJS.ProcessEnv) => env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';

@@ -5,7 +5,7 @@ import { SentinelError } from '../errors';
 import { normalise, type TriggerInfo } from '../events/normalise';
 import { forLog, redact } from '../redact';
 import type { Finding, ResourceRef, RuleContext } from '../rules/contract';
-import { RULES, ruleFor } from '../rules/registry';
+import { loadRule, RULES } from '../rules/registry';
 import { detectTamper, isServiceActor, tamperAlert } from '../tamper/tamper';
 import type { PipelineDeps } from './context';
 import { scopeFor } from './scope';
@@ -30,7 +30,8 @@ const errorOutcome = (ref: ResourceRef, arn: string | undefined, e: unknown, bas
  * becomes an ERROR outcome with a typed code, so one bad resource cannot stop others.
  */
 export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Promise<Outcome> => {
-  const rule = ruleFor(ref.type);
+  // The rule's implementation (and its SDK client) loads here, on the first resource of its type.
+  const rule = await loadRule(ref.type);
   if (!rule) return errorOutcome(ref, undefined, new SentinelError('UNKNOWN_RESOURCE_TYPE', `No rule for ${ref.type}`));
   const arn = rule.arn(ref);
   const scope = scopeFor(deps, ref.account, ref.region);

@@ -106,10 +106,11 @@ export interface Permissions {
 }
 
 /**
- * One resource type. Adding a type costs a folder implementing this and a line in
- * the registry. `evaluate` is pure: no I/O, no clock.
+ * What is known of a type without its implementation: enough to match events, name
+ * resources, pace a sweep and check the deployment's IAM. A rule's `meta.ts` exports
+ * this and imports no SDK, so the registry and the normaliser load none.
  */
-export interface Rule<S = unknown> {
+export interface RuleMeta {
   type: ResourceType;
   /** The AWS service whose API limits pace this type in a sweep. */
   service: string;
@@ -121,6 +122,13 @@ export interface Rule<S = unknown> {
   permissions: Permissions;
   /** The resource's ARN for alerts and reports. */
   arn(ref: ResourceRef): string;
+}
+
+/**
+ * One resource type. Adding a type costs a folder implementing this (its metadata in
+ * `meta.ts`) and a line in the registry. `evaluate` is pure: no I/O, no clock.
+ */
+export interface Rule<S = unknown> extends RuleMeta {
   list(ctx: RuleContext): AsyncIterable<string>;
   /** Current state, or undefined when the resource does not exist (any more). */
   describe(ref: ResourceRef, ctx: RuleContext): Promise<S | undefined>;

@@ -3,12 +3,12 @@ import { AddTagsCommand, type Cluster, DescribeClusterCommand, EMRClient, ListCl
 import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetKeyPolicyCommand, KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
-import { pick } from '../../events/normalise';
 import type { ActionResult, Finding, Rule, RuleContext } from '../contract';
 import { ensureCompliantCopy, readSecurityConfiguration } from '../emr-security-configuration';
 import { compliantCopyName } from '../emr-security-configuration/compliant-copy';
 import { CONFIGURATION_REASONS, type EmrClusterState, ENDED_STATES, evaluateEmrCluster } from './evaluate';
 import type { Grant } from './key-access';
+import { emrClusterMeta } from './meta';
 
 export type { EmrClusterState };
 
@@ -101,31 +101,7 @@ const quarantineCluster = async (state: EmrClusterState, finding: Finding, ctx: 
 const reportOnly = (finding: Finding): ActionResult => ({ changed: true, taken: 'REPORT', detail: `Reported only: ${finding.detail ?? finding.reason}` });
 
 export const emrClusterRule: Rule<EmrClusterState> = {
-  type: 'emr-cluster',
-  service: 'elasticmapreduce',
-  cloudTrail: [{
-    eventSource: 'elasticmapreduce.amazonaws.com',
-    eventNames: ['RunJobFlow'],
-    // Real records mix casings (`ReleaseLabel` beside `instances`); the id is in the response.
-    ids: (d) => [pick(d, 'responseElements', 'jobFlowId') ?? pick(d, 'responseElements', 'JobFlowId')].filter((x): x is string => !!x),
-  }],
-  stateChange: [{
-    source: 'aws.emr',
-    detailType: 'EMR Cluster State Change',
-    states: ['STARTING'],
-    ids: (d) => [pick(d, 'clusterId')].filter((x): x is string => !!x),
-  }],
-  configTypes: [],
-  permissions: {
-    read: [
-      'elasticmapreduce:DescribeCluster', 'elasticmapreduce:ListClusters', 'elasticmapreduce:DescribeSecurityConfiguration',
-      'iam:GetInstanceProfile', 'kms:GetKeyPolicy', 'kms:ListGrants', 'kms:DescribeKey',
-    ],
-    remediate: ['elasticmapreduce:TerminateJobFlows', 'elasticmapreduce:AddTags', 'elasticmapreduce:CreateSecurityConfiguration'],
-    quarantine: ['elasticmapreduce:AddTags', 'elasticmapreduce:CreateSecurityConfiguration'],
-  },
-
-  arn: (ref) => `arn:aws:elasticmapreduce:${ref.region}:${ref.account}:cluster/${ref.id}`,
+  ...emrClusterMeta,
 
   async *list(ctx) {
     let marker: string | undefined;

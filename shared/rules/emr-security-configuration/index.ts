@@ -3,12 +3,12 @@ import {
 } from '@aws-sdk/client-emr';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { SentinelError } from '../../errors';
-import { pick } from '../../events/normalise';
 import type { ObservedKey } from '../../kms/key-resolver';
 import type { Rule, RuleContext } from '../contract';
 import { compliantCopyName, compliantDocument, isCompliantCopyName } from './compliant-copy';
 import { evaluateSecurityConfiguration, type SecurityConfigurationState } from './evaluate';
 import { keyRefsOf, parseSecurityConfiguration } from './parse';
+import { emrSecurityConfigurationMeta } from './meta';
 
 export type { SecurityConfigurationState };
 
@@ -64,24 +64,7 @@ export const ensureCompliantCopy = async (state: SecurityConfigurationState, ctx
 };
 
 export const emrSecurityConfigurationRule: Rule<SecurityConfigurationState> = {
-  type: 'emr-security-configuration',
-  service: 'elasticmapreduce',
-  cloudTrail: [{
-    eventSource: 'elasticmapreduce.amazonaws.com',
-    eventNames: ['CreateSecurityConfiguration'],
-    // CloudTrail records EMR request fields in camelCase; accept the API's casing too.
-    ids: (d) => [pick(d, 'requestParameters', 'name') ?? pick(d, 'requestParameters', 'Name') ?? pick(d, 'responseElements', 'name')]
-      .filter((x): x is string => !!x),
-  }],
-  configTypes: [],
-  permissions: {
-    read: ['elasticmapreduce:DescribeSecurityConfiguration', 'elasticmapreduce:ListSecurityConfigurations', 'kms:DescribeKey'],
-    remediate: ['elasticmapreduce:CreateSecurityConfiguration'],
-    quarantine: [],
-  },
-
-  // Security configurations have no ARN of their own; this names it unambiguously for alerts.
-  arn: (ref) => `arn:aws:elasticmapreduce:${ref.region}:${ref.account}:security-configuration/${ref.id}`,
+  ...emrSecurityConfigurationMeta,
 
   async *list(ctx) {
     let marker: string | undefined;

@@ -4,25 +4,15 @@ import {
 } from '@aws-sdk/client-kms';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { SentinelError } from '../../errors';
-import { pick } from '../../events/normalise';
 import { arnParts, type KeyInfo } from '../../kms/key-resolver';
 import type { ActionResult, Rule, RuleContext } from '../contract';
 import { evaluateKmsKey, type KeyDetails, type KeyUsage, type KmsKeyState } from './evaluate';
+import { kmsKeyMeta } from './meta';
 import { countKeyUsers } from './usage';
 
 const kms = (ctx: RuleContext, region: string): KMSClient => ctx.clients.get(KMSClient, { ...ctx.scope, region });
 
 const PENDING = new Set(['PendingDeletion', 'PendingReplicaDeletion']);
-
-/** Key events name the key by id or ARN; the ARN in `resources` carries the key's own region, so prefer it. */
-const keyIds = (d: Record<string, unknown>): string[] => {
-  const id = pick(d, 'requestParameters', 'keyId');
-  if (!id) return [];
-  if (id.startsWith('arn:')) return [id];
-  const resources = Array.isArray(d.resources) ? d.resources : [];
-  const arn = resources.map((r) => pick(r, 'ARN') ?? pick(r, 'arn')).find((a) => a?.endsWith(`:key/${id}`));
-  return [arn ?? id];
-};
 
 const readRotation = async (arn: string, region: string, usable: boolean, ctx: RuleContext): Promise<boolean | undefined> => {
   try {
@@ -59,9 +49,9 @@ const describeKey = async (ref: string, region: string, ctx: RuleContext): Promi
   let usage: KeyUsage | undefined;
   if (unusable) {
     // Loaded on use: the registry lists this rule too, a static import would be a cycle.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { RULES } = require('../registry') as typeof import('../registry');
-    usage = await countKeyUsers(current, region, RULES.filter((r) => r.type !== 'kms-key'), ctx);
+    const { RULES } = await import('../registry');
+    const others = await Promise.all(RULES.filter((r) => r.type !== 'kms-key').map((r) => r.load()));
+    usage = await countKeyUsers(current, region, others, ctx);
   }
   return { kind: 'key', ref, region, cmkArn: cmk.arn, key, usage };
 };
@@ -82,31 +72,7 @@ const attempt = async (call: () => Promise<unknown>, action: string, arn: string
 const alertOnly = (detail: string): ActionResult => ({ changed: false, taken: 'REPORT', detail });
 
 export const kmsKeyRule: Rule<KmsKeyState> = {
-  type: 'kms-key',
-  service: 'kms',
-  cloudTrail: [
-    {
-      eventSource: 'kms.amazonaws.com',
-      eventNames: ['DisableKey', 'ScheduleKeyDeletion', 'DisableKeyRotation', 'PutKeyPolicy'],
-      ids: keyIds,
-    },
-    {
-      eventSource: 'kms.amazonaws.com',
-      eventNames: ['DeleteAlias', 'UpdateAlias'],
-      ids: (d) => [pick(d, 'requestParameters', 'aliasName')].filter((x): x is string => !!x),
-    },
-  ],
-  configTypes: [],
-  permissions: {
-    read: ['kms:DescribeKey', 'kms:GetKeyRotationStatus', 'kms:GetKeyPolicy', 'kms:ListResourceTags'],
-    remediate: ['kms:CancelKeyDeletion', 'kms:EnableKey', 'kms:EnableKeyRotation'],
-    quarantine: [],
-  },
-
-  arn: (ref) => {
-    if (ref.id.startsWith('arn:')) return ref.id;
-    return `arn:aws:kms:${ref.region}:${ref.account}:${ref.id.startsWith('alias/') ? ref.id : `key/${ref.id}`}`;
-  },
+  ...kmsKeyMeta,
 
   async *list(ctx) {
     // The CMK of the region, by ARN; aliases are judged only on their own events (no baseline to compare in a sweep).

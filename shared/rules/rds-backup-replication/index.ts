@@ -5,9 +5,9 @@ import {
 import { explainMismatch, keyMismatch } from '../../kms/compare';
 import type { ObservedKey } from '../../kms/key-resolver';
 import { translateAwsError } from '../../aws/errors';
-import { pick } from '../../events/normalise';
 import type { EvaluationContext, Finding, Rule, RuleContext } from '../contract';
 import { sourceRegionOf } from '../rds-read-replica/evaluate';
+import { rdsBackupReplicationMeta } from './meta';
 
 /** A source instance's automated backups replicated into this region (ref id = the source instance ARN). */
 export interface RdsBackupReplicationState {
@@ -46,22 +46,7 @@ const findReplicated = async (sourceArn: string, ctx: RuleContext): Promise<DBIn
 };
 
 export const rdsBackupReplicationRule: Rule<RdsBackupReplicationState> = {
-  type: 'rds-backup-replication',
-  service: 'rds',
-  cloudTrail: [{
-    eventSource: 'rds.amazonaws.com',
-    // Called in the destination region R: the event arrives in R, naming the source instance by ARN.
-    eventNames: ['StartDBInstanceAutomatedBackupsReplication'],
-    ids: (d) => [pick(d, 'requestParameters', 'sourceDBInstanceArn')].filter((x): x is string => !!x),
-  }],
-  configTypes: [],
-  permissions: {
-    read: ['rds:DescribeDBInstanceAutomatedBackups', 'kms:DescribeKey'],
-    remediate: ['rds:StopDBInstanceAutomatedBackupsReplication', 'rds:StartDBInstanceAutomatedBackupsReplication', 'kms:CreateGrant'],
-    quarantine: [],
-  },
-
-  arn: (ref) => ref.id,
+  ...rdsBackupReplicationMeta,
 
   async *list(ctx) {
     for await (const page of paginateDescribeDBInstanceAutomatedBackups({ client: rds(ctx) }, {})) {

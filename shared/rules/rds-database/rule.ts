@@ -1,18 +1,12 @@
 import { SentinelError } from '../../errors';
-import { pick } from '../../events/normalise';
 import { executionName, RDS_REENCRYPT, REENCRYPTED_FROM_TAG, reencryptNames } from '../../workflows/rds-reencrypt/names';
 import type { ReencryptState } from '../../workflows/rds-reencrypt/state';
-import type { ActionResult, CloudTrailTrigger, Finding, Rule, RuleContext } from '../contract';
-import type { ResourceType } from '../type-ids';
+import type { ActionResult, Finding, Rule, RuleContext, RuleMeta } from '../contract';
 import { evaluateRdsDatabase, type RdsDatabaseState, type RdsKind } from './evaluate';
 import { quarantineDatabase } from './quarantine';
 import { describeDatabase, listIds } from './rds-read';
 
-/** CloudTrail records carry RDS fields in camelCase (`dBInstanceIdentifier`), in the request and sometimes the response. */
-export const idsFrom = (fields: readonly string[]) => (d: Record<string, unknown>): string[] => {
-  const ids = fields.flatMap((f) => [pick(d, 'requestParameters', f), pick(d, 'responseElements', f)]);
-  return [...new Set(ids.filter((x): x is string => !!x))];
-};
+export { idsFrom } from './meta';
 
 /** A database the workflow created, or an original it retired at cut-over, is never a new workflow's source. */
 const workflowArtefact = async (s: RdsDatabaseState, ctx: RuleContext): Promise<string | undefined> => {
@@ -52,23 +46,9 @@ const startReencryption = async (s: RdsDatabaseState, finding: Finding, ctx: Rul
   };
 };
 
-export const rdsDatabaseRule = (kind: RdsKind, spec: { type: ResourceType; cloudTrail: CloudTrailTrigger[]; configTypes: string[]; arnPart: string }): Rule<RdsDatabaseState> => ({
-  type: spec.type,
-  service: 'rds',
-  cloudTrail: spec.cloudTrail,
-  configTypes: spec.configTypes,
-  permissions: kind === 'instance'
-    ? {
-      read: ['rds:DescribeDBInstances', 'kms:DescribeKey'],
-      remediate: ['states:DescribeExecution', 'states:StartExecution'],
-      quarantine: ['rds:AddTagsToResource', 'rds:ModifyDBInstance', 'rds:DescribeDBSnapshots', 'rds:DescribeDBSnapshotAttributes', 'rds:ModifyDBSnapshotAttribute'],
-    }
-    : {
-      read: ['rds:DescribeDBClusters', 'rds:DescribeDBInstances', 'kms:DescribeKey'],
-      remediate: ['states:DescribeExecution', 'states:StartExecution'],
-      quarantine: ['rds:AddTagsToResource', 'rds:ModifyDBInstance', 'rds:DescribeDBClusterSnapshots', 'rds:DescribeDBClusterSnapshotAttributes', 'rds:ModifyDBClusterSnapshotAttribute'],
-    },
-  arn: (ref) => `arn:aws:rds:${ref.region}:${ref.account}:${spec.arnPart}:${ref.id}`,
+/** An RDS database type from its metadata (`rdsDatabaseMeta`): the same implementation for instances and Aurora clusters. */
+export const rdsDatabaseRule = (kind: RdsKind, meta: RuleMeta): Rule<RdsDatabaseState> => ({
+  ...meta,
   list: (ctx) => listIds(ctx, kind),
   describe: (ref, ctx) => describeDatabase(kind, ref.id, ctx),
   evaluate: evaluateRdsDatabase,

@@ -5,9 +5,9 @@ import {
   paginateDescribeDBInstances, RDSClient,
 } from '@aws-sdk/client-rds';
 import { translateAwsError } from '../../aws/errors';
-import { pick } from '../../events/normalise';
 import type { Rule, RuleContext } from '../contract';
 import { evaluateRdsReadReplica, type RdsReadReplicaState, replacementId, replacementVerified, sourceRegionOf } from './evaluate';
+import { rdsReadReplicaMeta } from './meta';
 
 const rds = (ctx: RuleContext): RDSClient => ctx.clients.get(RDSClient, ctx.scope);
 
@@ -16,22 +16,7 @@ const readInstance = (id: string, ctx: RuleContext): Promise<DBInstance | undefi
 const tagsOf = (db: DBInstance): Record<string, string> => tagRecord(db.TagList);
 
 export const rdsReadReplicaRule: Rule<RdsReadReplicaState> = {
-  type: 'rds-read-replica',
-  service: 'rds',
-  cloudTrail: [{
-    eventSource: 'rds.amazonaws.com',
-    // The call is made in the replica's region R, so the event arrives in R with the replica's id.
-    eventNames: ['CreateDBInstanceReadReplica'],
-    ids: (d) => [pick(d, 'requestParameters', 'dBInstanceIdentifier')].filter((x): x is string => !!x),
-  }],
-  configTypes: [],
-  permissions: {
-    read: ['rds:DescribeDBInstances', 'kms:DescribeKey'],
-    remediate: ['rds:CreateDBInstanceReadReplica', 'rds:AddTagsToResource', 'rds:DeleteDBInstance', 'kms:CreateGrant'],
-    quarantine: ['rds:AddTagsToResource'],
-  },
-
-  arn: (ref) => `arn:aws:rds:${ref.region}:${ref.account}:db:${ref.id}`,
+  ...rdsReadReplicaMeta,
 
   async *list(ctx) {
     for await (const page of paginateDescribeDBInstances({ client: rds(ctx) }, {})) {

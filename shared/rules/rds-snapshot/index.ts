@@ -1,10 +1,10 @@
 import { SentinelError } from '../../errors';
-import { pick } from '../../events/normalise';
-import type { CloudTrailTrigger, Rule, RuleContext } from '../contract';
+import type { Rule, RuleContext, RuleMeta } from '../contract';
 import { clusterSnapshots, instanceSnapshots, type SnapshotApi } from './api';
 import {
   copyIdFor, copyVerified, evaluateRdsSnapshot, keyIssueOf, rdsSnapshotLimits, type RdsSnapshotState, type SnapshotCopyState, SUPERSEDED_TAG,
 } from './evaluate';
+import { rdsClusterSnapshotMeta, rdsSnapshotMeta } from './meta';
 
 /** The emulator reports `default_kms_key_id`, real AWS may omit the id: both mean the AWS-managed aws/rds key. */
 const rdsKeyRef = (ref: string | undefined): string => (!ref || ref === 'default_kms_key_id' ? 'alias/aws/rds' : ref);
@@ -18,27 +18,6 @@ export const copyWaitSettings = (env: NodeJS.ProcessEnv = process.env): { budget
 });
 
 const IN_PROGRESS = new Set(['creating', 'copying', 'pending']);
-
-/**
- * Snapshot ids from a CloudTrail record (camelCase, `dBSnapshotIdentifier`). A same-region copy's
- * source is evaluated too; a source in another region (an ARN) belongs to that region's stack.
- */
-const idsFrom = (detail: Record<string, unknown>, fields: readonly string[]): string[] => {
-  const region = pick(detail, 'awsRegion');
-  const out: string[] = [];
-  for (const f of fields) {
-    const v = pick(detail, 'requestParameters', f) ?? pick(detail, 'requestParameters', f.charAt(0).toUpperCase() + f.slice(1));
-    if (!v) continue;
-    const arn = /^arn:aws[a-z-]*:rds:([a-z0-9-]+):\d{12}:(?:cluster-)?snapshot:(.+)$/.exec(v);
-    if (!arn) out.push(v);
-    else if (arn[1] === region) out.push(arn[2] as string);
-  }
-  return out;
-};
-
-const trigger = (eventNames: readonly string[], fields: readonly string[]): CloudTrailTrigger => ({
-  eventSource: 'rds.amazonaws.com', eventNames, ids: (d) => idsFrom(d, fields),
-});
 
 const readCopy = async (api: SnapshotApi, id: string, region: string, ctx: RuleContext): Promise<SnapshotCopyState | undefined> => {
   const raw = await api.describe(id, ctx);
@@ -56,14 +35,8 @@ const waitForCopy = async (api: SnapshotApi, id: string, region: string, ctx: Ru
   }
 };
 
-const makeRule = (type: 'rds-snapshot' | 'rds-cluster-snapshot', api: SnapshotApi, cloudTrail: CloudTrailTrigger[], configTypes: string[], perms: Rule['permissions']): Rule<RdsSnapshotState> => ({
-  type,
-  service: 'rds',
-  cloudTrail,
-  configTypes,
-  permissions: perms,
-
-  arn: (ref) => `arn:aws:rds:${ref.region}:${ref.account}:${api.resource}:${ref.id}`,
+const makeRule = (meta: RuleMeta, api: SnapshotApi): Rule<RdsSnapshotState> => ({
+  ...meta,
 
   list: (ctx) => api.list(ctx),
 
@@ -153,20 +126,6 @@ const makeRule = (type: 'rds-snapshot' | 'rds-cluster-snapshot', api: SnapshotAp
   },
 });
 
-export const rdsSnapshotRule = makeRule('rds-snapshot', instanceSnapshots, [
-  trigger(['CreateDBSnapshot', 'ModifyDBSnapshotAttribute'], ['dBSnapshotIdentifier']),
-  trigger(['CopyDBSnapshot'], ['targetDBSnapshotIdentifier', 'sourceDBSnapshotIdentifier']),
-], ['AWS::RDS::DBSnapshot'], {
-  read: ['rds:DescribeDBSnapshots', 'rds:DescribeDBSnapshotAttributes', 'kms:DescribeKey'],
-  remediate: ['rds:CopyDBSnapshot', 'rds:ModifyDBSnapshotAttribute', 'rds:AddTagsToResource', 'rds:DeleteDBSnapshot', 'kms:CreateGrant'],
-  quarantine: ['rds:ModifyDBSnapshotAttribute', 'rds:AddTagsToResource'],
-});
+export const rdsSnapshotRule = makeRule(rdsSnapshotMeta, instanceSnapshots);
 
-export const rdsClusterSnapshotRule = makeRule('rds-cluster-snapshot', clusterSnapshots, [
-  trigger(['CreateDBClusterSnapshot', 'ModifyDBClusterSnapshotAttribute'], ['dBClusterSnapshotIdentifier']),
-  trigger(['CopyDBClusterSnapshot'], ['targetDBClusterSnapshotIdentifier', 'sourceDBClusterSnapshotIdentifier']),
-], ['AWS::RDS::DBClusterSnapshot'], {
-  read: ['rds:DescribeDBClusterSnapshots', 'rds:DescribeDBClusterSnapshotAttributes', 'kms:DescribeKey'],
-  remediate: ['rds:CopyDBClusterSnapshot', 'rds:ModifyDBClusterSnapshotAttribute', 'rds:AddTagsToResource', 'rds:DeleteDBClusterSnapshot', 'kms:CreateGrant'],
-  quarantine: ['rds:ModifyDBClusterSnapshotAttribute', 'rds:AddTagsToResource'],
-});
+export const rdsClusterSnapshotRule = makeRule(rdsClusterSnapshotMeta, clusterSnapshots);

@@ -5,10 +5,10 @@ import {
   ListTagsForResourceCommand, ModifyDBInstanceCommand, ModifyDBParameterGroupCommand, RDSClient,
 } from '@aws-sdk/client-rds';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
-import { pick } from '../../events/normalise';
 import type { ResourceRef, Rule, RuleContext } from '../contract';
 import { evaluateParamGroupTls, type ParamGroupTlsState, rdsTlsParam } from './evaluate';
 import { type ParamGroupOps, remediateParamGroupTls } from './remediate';
+import { GROUP_PREFIX, rdsTlsMeta } from './meta';
 
 export type RdsTlsState = ParamGroupTlsState & { family: string; arn?: string };
 
@@ -64,9 +64,6 @@ const ops = (ctx: RuleContext): ParamGroupOps => ({
   },
 });
 
-/** Parameter-group events name the group: the reference says so, and the state covers every instance on it. */
-const GROUP_PREFIX = 'pg:';
-
 const describeGroup = async (ref: ResourceRef, ctx: RuleContext): Promise<RdsTlsState | undefined> => {
   const group = ref.id.slice(GROUP_PREFIX.length);
   let family: string | undefined;
@@ -91,27 +88,7 @@ const describeGroup = async (ref: ResourceRef, ctx: RuleContext): Promise<RdsTls
 };
 
 export const rdsTlsRule: Rule<RdsTlsState> = {
-  type: 'rds-tls',
-  service: 'rds',
-  cloudTrail: [{
-    eventSource: 'rds.amazonaws.com',
-    eventNames: ['CreateDBInstance', 'ModifyDBInstance'],
-    ids: (d) => [pick(d, 'requestParameters', 'dBInstanceIdentifier')].filter((x): x is string => !!x),
-  }, {
-    eventSource: 'rds.amazonaws.com',
-    eventNames: ['ModifyDBParameterGroup', 'ResetDBParameterGroup'],
-    ids: (d) => [pick(d, 'requestParameters', 'dBParameterGroupName')].filter((x): x is string => !!x).map((g) => `${GROUP_PREFIX}${g}`),
-  }],
-  configTypes: [],
-  permissions: {
-    read: ['rds:DescribeDBInstances', 'rds:DescribeDBParameters', 'rds:DescribeDBParameterGroups', 'rds:ListTagsForResource'],
-    remediate: ['rds:CreateDBParameterGroup', 'rds:ModifyDBParameterGroup', 'rds:ModifyDBInstance'],
-    quarantine: [],
-  },
-
-  arn: (ref) => (ref.id.startsWith(GROUP_PREFIX)
-    ? `arn:aws:rds:${ref.region}:${ref.account}:pg:${ref.id.slice(GROUP_PREFIX.length)}`
-    : `arn:aws:rds:${ref.region}:${ref.account}:db:${ref.id}`),
+  ...rdsTlsMeta,
 
   async *list(ctx) {
     for await (const db of allInstances(ctx)) if (db.DBInstanceIdentifier) yield db.DBInstanceIdentifier;

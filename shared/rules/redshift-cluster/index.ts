@@ -2,9 +2,9 @@ import { allRedshiftClusters, describeRedshiftCluster } from '../../aws/redshift
 import { tagRecord } from '../../aws/tags';
 import { type Cluster, CreateTagsCommand, ModifyClusterCommand, RedshiftClient } from '@aws-sdk/client-redshift';
 import { translateAwsError } from '../../aws/errors';
-import { pick } from '../../events/normalise';
 import type { Rule, RuleContext } from '../contract';
 import { evaluateRedshiftCluster, type RedshiftClusterState } from './evaluate';
+import { redshiftClusterArn, redshiftClusterMeta } from './meta';
 
 const redshift = (ctx: RuleContext): RedshiftClient => ctx.clients.get(RedshiftClient, ctx.scope);
 
@@ -18,7 +18,7 @@ const modify = async (id: string, input: Omit<ConstructorParameters<typeof Modif
   }
 };
 
-export const redshiftClusterArn = (region: string, account: string, id: string): string => `arn:aws:redshift:${region}:${account}:cluster:${id}`;
+export { redshiftClusterArn };
 
 const toState = async (c: Cluster, arn: string, region: string, ctx: RuleContext): Promise<RedshiftClusterState> => {
   const encrypted = c.Encrypted === true;
@@ -41,22 +41,7 @@ const toState = async (c: Cluster, arn: string, region: string, ctx: RuleContext
 };
 
 export const redshiftClusterRule: Rule<RedshiftClusterState> = {
-  type: 'redshift-cluster',
-  service: 'redshift',
-  cloudTrail: [{
-    // CloudHSM has a CreateCluster too: the event source tells them apart.
-    eventSource: 'redshift.amazonaws.com',
-    eventNames: ['CreateCluster', 'ModifyCluster', 'RestoreFromClusterSnapshot'],
-    ids: (d) => [pick(d, 'requestParameters', 'newClusterIdentifier') ?? pick(d, 'requestParameters', 'clusterIdentifier')].filter((x): x is string => !!x),
-  }],
-  configTypes: ['AWS::Redshift::Cluster'],
-  permissions: {
-    read: ['redshift:DescribeClusters', 'kms:DescribeKey'],
-    remediate: ['redshift:ModifyCluster', 'kms:CreateGrant'],
-    quarantine: ['redshift:CreateTags', 'redshift:ModifyCluster'],
-  },
-
-  arn: (ref) => redshiftClusterArn(ref.region, ref.account, ref.id),
+  ...redshiftClusterMeta,
 
   async *list(ctx) {
     for await (const c of allRedshiftClusters(ctx.clients, ctx.scope)) if (c.ClusterIdentifier) yield c.ClusterIdentifier;

@@ -6,11 +6,11 @@ import {
 } from '@aws-sdk/client-redshift';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { SentinelError } from '../../errors';
-import { pick } from '../../events/normalise';
 import type { ActionResult, Rule, RuleContext } from '../contract';
 import { type ClusterCopy, copyProblem, evaluateRedshiftSnapshotCopy, grantNameFor, type RedshiftSnapshotCopyState } from './evaluate';
+import { GRANT_PREFIX, redshiftSnapshotCopyMeta } from './meta';
 
-export const GRANT_PREFIX = 'grant:';
+export { GRANT_PREFIX };
 
 const redshift = (ctx: RuleContext, region = ctx.scope.region): RedshiftClient => ctx.clients.get(RedshiftClient, { ...ctx.scope, region });
 
@@ -84,31 +84,7 @@ const repoint = async (copy: ClusterCopy, grantName: string, ctx: RuleContext): 
 };
 
 export const redshiftSnapshotCopyRule: Rule<RedshiftSnapshotCopyState> = {
-  type: 'redshift-snapshot-copy',
-  service: 'redshift',
-  cloudTrail: [
-    {
-      eventSource: 'redshift.amazonaws.com',
-      eventNames: ['EnableSnapshotCopy', 'ModifySnapshotCopyRetentionPeriod'],
-      ids: (d) => [pick(d, 'requestParameters', 'clusterIdentifier')].filter((x): x is string => !!x),
-    },
-    {
-      // Grants live in the destination region: find the clusters (of other regions) that copy here with it.
-      eventSource: 'redshift.amazonaws.com',
-      eventNames: ['CreateSnapshotCopyGrant', 'DeleteSnapshotCopyGrant'],
-      ids: (d) => [pick(d, 'requestParameters', 'snapshotCopyGrantName')].filter((x): x is string => !!x).map((g) => `${GRANT_PREFIX}${g}`),
-    },
-  ],
-  configTypes: [],
-  permissions: {
-    read: ['redshift:DescribeClusters', 'redshift:DescribeSnapshotCopyGrants', 'redshift:DescribeTags', 'kms:DescribeKey'],
-    remediate: ['redshift:CreateSnapshotCopyGrant', 'redshift:CreateTags', 'redshift:DisableSnapshotCopy', 'redshift:EnableSnapshotCopy', 'kms:CreateGrant'],
-    quarantine: [],
-  },
-
-  arn: (ref) => (ref.id.startsWith(GRANT_PREFIX)
-    ? `arn:aws:redshift:${ref.region}:${ref.account}:snapshotcopygrant:${ref.id.slice(GRANT_PREFIX.length)}`
-    : `arn:aws:redshift:${ref.region}:${ref.account}:cluster:${ref.id}`),
+  ...redshiftSnapshotCopyMeta,
 
   async *list(ctx) {
     for await (const c of allRedshiftClusters(ctx.clients, ctx.scope)) if (c.ClusterIdentifier && c.ClusterSnapshotCopyStatus?.DestinationRegion) yield c.ClusterIdentifier;

@@ -2,10 +2,10 @@ import { itemsOf } from '../../aws/paginate';
 import { tagRecord } from '../../aws/tags';
 import { CreateTagsCommand, DescribeClusterSnapshotsCommand, paginateDescribeClusterSnapshots, RedshiftClient, RevokeSnapshotAccessCommand, type Snapshot } from '@aws-sdk/client-redshift';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
-import { pick } from '../../events/normalise';
 import type { Rule, RuleContext } from '../contract';
 import { redshiftClusterRule } from '../redshift-cluster';
 import { evaluateRedshiftSnapshot, NO_REKEY, redshiftSnapshotLimits, type RedshiftSnapshotState } from './evaluate';
+import { redshiftSnapshotMeta } from './meta';
 
 const redshift = (ctx: RuleContext): RedshiftClient => ctx.clients.get(RedshiftClient, ctx.scope);
 
@@ -22,26 +22,7 @@ const sharedWith = (s: Snapshot | undefined): string[] => (s?.AccountsWithRestor
 const tagsOf = (s: Snapshot | undefined): Record<string, string> => tagRecord(s?.Tags);
 
 export const redshiftSnapshotRule: Rule<RedshiftSnapshotState> = {
-  type: 'redshift-snapshot',
-  service: 'redshift',
-  cloudTrail: [{
-    eventSource: 'redshift.amazonaws.com',
-    eventNames: ['CreateClusterSnapshot', 'CopyClusterSnapshot', 'AuthorizeSnapshotAccess'],
-    ids: (d) => {
-      const arn = pick(d, 'requestParameters', 'snapshotArn');
-      const fromArn = arn ? /:snapshot:[^/]+\/(.+)$/.exec(arn)?.[1] : undefined;
-      return [pick(d, 'requestParameters', 'targetSnapshotIdentifier') ?? pick(d, 'requestParameters', 'snapshotIdentifier') ?? fromArn].filter((x): x is string => !!x);
-    },
-  }],
-  configTypes: ['AWS::Redshift::ClusterSnapshot'],
-  permissions: {
-    read: ['redshift:DescribeClusterSnapshots', 'redshift:DescribeClusters', 'kms:DescribeKey'],
-    remediate: [],
-    quarantine: ['redshift:RevokeSnapshotAccess', 'redshift:CreateTags'],
-  },
-
-  // The ref carries no cluster id (Redshift snapshot ids are unique per region): `*` stands for it.
-  arn: (ref) => `arn:aws:redshift:${ref.region}:${ref.account}:snapshot:*/${ref.id}`,
+  ...redshiftSnapshotMeta,
 
   async *list(ctx) {
     const snapshots = itemsOf(paginateDescribeClusterSnapshots({ client: redshift(ctx) }, {}), (p) => p.Snapshots, 'redshift:DescribeClusterSnapshots');

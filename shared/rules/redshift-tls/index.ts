@@ -5,10 +5,10 @@ import {
   ModifyClusterCommand, ModifyClusterParameterGroupCommand, RedshiftClient,
 } from '@aws-sdk/client-redshift';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
-import { pick } from '../../events/normalise';
 import type { ResourceRef, Rule, RuleContext } from '../contract';
 import { evaluateParamGroupTls, type ParamGroupTlsState } from '../rds-tls/evaluate';
 import { type ParamGroupOps, remediateParamGroupTls } from '../rds-tls/remediate';
+import { GROUP_PREFIX, redshiftTlsMeta } from './meta';
 
 export type RedshiftTlsState = ParamGroupTlsState & { family: string; tags: Record<string, string> };
 
@@ -50,10 +50,6 @@ const ops = (ctx: RuleContext): ParamGroupOps => ({
   },
 });
 
-/** Parameter-group events name the group: the reference says so, and the state covers every cluster on it. */
-const GROUP_PREFIX = 'pg:';
-
-
 const describeGroup = async (ref: ResourceRef, ctx: RuleContext): Promise<RedshiftTlsState | undefined> => {
   const group = ref.id.slice(GROUP_PREFIX.length);
   let found;
@@ -73,27 +69,7 @@ const describeGroup = async (ref: ResourceRef, ctx: RuleContext): Promise<Redshi
 };
 
 export const redshiftTlsRule: Rule<RedshiftTlsState> = {
-  type: 'redshift-tls',
-  service: 'redshift',
-  cloudTrail: [{
-    eventSource: 'redshift.amazonaws.com',
-    eventNames: ['CreateCluster', 'ModifyCluster'],
-    ids: (d) => [pick(d, 'requestParameters', 'newClusterIdentifier') ?? pick(d, 'requestParameters', 'clusterIdentifier')].filter((x): x is string => !!x),
-  }, {
-    eventSource: 'redshift.amazonaws.com',
-    eventNames: ['ModifyClusterParameterGroup', 'ResetClusterParameterGroup'],
-    ids: (d) => [pick(d, 'requestParameters', 'parameterGroupName')].filter((x): x is string => !!x).map((g) => `${GROUP_PREFIX}${g}`),
-  }],
-  configTypes: [],
-  permissions: {
-    read: ['redshift:DescribeClusters', 'redshift:DescribeClusterParameters', 'redshift:DescribeClusterParameterGroups'],
-    remediate: ['redshift:CreateClusterParameterGroup', 'redshift:ModifyClusterParameterGroup', 'redshift:ModifyCluster'],
-    quarantine: [],
-  },
-
-  arn: (ref) => (ref.id.startsWith(GROUP_PREFIX)
-    ? `arn:aws:redshift:${ref.region}:${ref.account}:parametergroup:${ref.id.slice(GROUP_PREFIX.length)}`
-    : `arn:aws:redshift:${ref.region}:${ref.account}:cluster:${ref.id}`),
+  ...redshiftTlsMeta,
 
   async *list(ctx) {
     for await (const c of allClusters(ctx)) if (c.ClusterIdentifier) yield c.ClusterIdentifier;

@@ -4,11 +4,11 @@ import {
   PutPublicAccessBlockCommand, S3Client, type ServerSideEncryptionRule,
 } from '@aws-sdk/client-s3';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
-import { pick } from '../../events/normalise';
 import type { Rule, RuleContext } from '../contract';
 import { evaluateS3Bucket, type S3BucketState } from './evaluate';
 import { reencryptExistingObjects } from './objects';
 import { mergeBucketTags, readBucketTags } from './s3-tags';
+import { s3BucketMeta } from './meta';
 
 const NO_CONFIG = 'ServerSideEncryptionConfigurationNotFoundError';
 const ALL_BLOCKED = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
@@ -42,21 +42,7 @@ const readPublicAccessBlock = async (bucket: string, ctx: RuleContext): Promise<
 };
 
 export const s3BucketRule: Rule<S3BucketState> = {
-  type: 's3-bucket',
-  service: 's3',
-  cloudTrail: [{
-    eventSource: 's3.amazonaws.com',
-    eventNames: ['CreateBucket', 'PutBucketEncryption', 'DeleteBucketEncryption'],
-    ids: (d) => [pick(d, 'requestParameters', 'bucketName')].filter((x): x is string => !!x),
-  }],
-  configTypes: ['AWS::S3::Bucket'],
-  permissions: {
-    read: ['s3:ListAllMyBuckets', 's3:GetEncryptionConfiguration', 's3:GetBucketTagging', 'kms:DescribeKey'],
-    remediate: ['s3:PutEncryptionConfiguration'],
-    quarantine: ['s3:PutBucketTagging', 's3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock'],
-  },
-
-  arn: (ref) => `arn:aws:s3:::${ref.id}`,
+  ...s3BucketMeta,
 
   list: (ctx) => bucketsInRegion(ctx.clients, ctx.scope),
 

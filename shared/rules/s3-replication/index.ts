@@ -6,15 +6,14 @@ import {
 import type { AwsScope } from '../../aws/clients';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { SentinelError } from '../../errors';
-import { pick } from '../../events/normalise';
 import type { Rule, RuleContext } from '../contract';
 import { readBucketTags } from '../s3-bucket/s3-tags';
 import {
   canonicalJson, evaluateS3Replication, withoutOwnedFields, patchReplication, type ReplicationRuleView, replicationProblems, type S3ReplicationState, type SourceBucket,
 } from './evaluate';
+import { DESTINATION_PREFIX, s3ReplicationMeta } from './meta';
 
-/** Ref ids for "the rules that replicate into bucket X" carry this prefix; a plain id is a source bucket. */
-export const DESTINATION_PREFIX = 'to:';
+export { DESTINATION_PREFIX };
 const NO_REPLICATION = 'ReplicationConfigurationNotFoundError';
 
 const s3 = (ctx: RuleContext, region = ctx.scope.region): S3Client => ctx.clients.get(S3Client, { ...ctx.scope, region });
@@ -146,25 +145,7 @@ const fixSource = async (bucket: string, ctx: RuleContext): Promise<string | und
 };
 
 export const s3ReplicationRule: Rule<S3ReplicationState> = {
-  type: 's3-replication',
-  service: 's3',
-  cloudTrail: [
-    { eventSource: 's3.amazonaws.com', eventNames: ['PutBucketReplication'], ids: (d) => [pick(d, 'requestParameters', 'bucketName')].filter((x): x is string => !!x) },
-    {
-      // A bucket that may be some rule's destination: re-judge the rules that replicate into it.
-      eventSource: 's3.amazonaws.com',
-      eventNames: ['CreateBucket', 'PutBucketEncryption', 'PutBucketVersioning'],
-      ids: (d) => [pick(d, 'requestParameters', 'bucketName')].filter((x): x is string => !!x).map((b) => `${DESTINATION_PREFIX}${b}`),
-    },
-  ],
-  configTypes: [],
-  permissions: {
-    read: ['s3:ListAllMyBuckets', 's3:GetReplicationConfiguration', 's3:GetBucketLocation', 's3:GetBucketVersioning', 's3:GetBucketTagging', 'kms:DescribeKey'],
-    remediate: ['s3:PutReplicationConfiguration', 'iam:PassRole'],
-    quarantine: [],
-  },
-
-  arn: (ref) => `arn:aws:s3:::${ref.id.startsWith(DESTINATION_PREFIX) ? ref.id.slice(DESTINATION_PREFIX.length) : ref.id}`,
+  ...s3ReplicationMeta,
 
   list: listBuckets,
 

@@ -1,10 +1,10 @@
 import { bucketsInRegion } from '../../aws/s3';
 import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
-import { pick } from '../../events/normalise';
 import type { Rule, RuleContext } from '../contract';
 import { readBucketTags } from '../s3-bucket/s3-tags';
 import { evaluateS3Tls, mergeTlsStatement, type S3TlsState, TLS_SID } from './evaluate';
+import { s3TlsMeta } from './meta';
 
 const s3 = (ctx: RuleContext): S3Client => ctx.clients.get(S3Client, ctx.scope);
 
@@ -19,21 +19,7 @@ const readPolicy = async (bucket: string, ctx: RuleContext): Promise<string | un
 };
 
 export const s3TlsRule: Rule<S3TlsState> = {
-  type: 's3-tls',
-  service: 's3',
-  cloudTrail: [{
-    eventSource: 's3.amazonaws.com',
-    eventNames: ['CreateBucket', 'PutBucketPolicy', 'DeleteBucketPolicy'],
-    ids: (d) => [pick(d, 'requestParameters', 'bucketName')].filter((x): x is string => !!x),
-  }],
-  configTypes: [],
-  permissions: {
-    read: ['s3:ListAllMyBuckets', 's3:GetBucketPolicy', 's3:GetBucketTagging'],
-    remediate: ['s3:PutBucketPolicy'],
-    quarantine: [],
-  },
-
-  arn: (ref) => `arn:aws:s3:::${ref.id}`,
+  ...s3TlsMeta,
 
   list: (ctx) => bucketsInRegion(ctx.clients, ctx.scope),
 

@@ -1,0 +1,30 @@
+import { pick } from '../../events/normalise';
+import type { RuleMeta } from '../contract';
+
+export const emrClusterMeta: RuleMeta = {
+  type: 'emr-cluster',
+  service: 'elasticmapreduce',
+  cloudTrail: [{
+    eventSource: 'elasticmapreduce.amazonaws.com',
+    eventNames: ['RunJobFlow'],
+    // Real records mix casings (`ReleaseLabel` beside `instances`); the id is in the response.
+    ids: (d) => [pick(d, 'responseElements', 'jobFlowId') ?? pick(d, 'responseElements', 'JobFlowId')].filter((x): x is string => !!x),
+  }],
+  stateChange: [{
+    source: 'aws.emr',
+    detailType: 'EMR Cluster State Change',
+    states: ['STARTING'],
+    ids: (d) => [pick(d, 'clusterId')].filter((x): x is string => !!x),
+  }],
+  configTypes: [],
+  permissions: {
+    read: [
+      'elasticmapreduce:DescribeCluster', 'elasticmapreduce:ListClusters', 'elasticmapreduce:DescribeSecurityConfiguration',
+      'iam:GetInstanceProfile', 'kms:GetKeyPolicy', 'kms:ListGrants', 'kms:DescribeKey',
+    ],
+    remediate: ['elasticmapreduce:TerminateJobFlows', 'elasticmapreduce:AddTags', 'elasticmapreduce:CreateSecurityConfiguration'],
+    quarantine: ['elasticmapreduce:AddTags', 'elasticmapreduce:CreateSecurityConfiguration'],
+  },
+
+  arn: (ref) => `arn:aws:elasticmapreduce:${ref.region}:${ref.account}:cluster/${ref.id}`,
+};

@@ -1,0 +1,40 @@
+import { pick } from '../../events/normalise';
+import type { RuleMeta } from '../contract';
+
+/** Key events name the key by id or ARN; the ARN in `resources` carries the key's own region, so prefer it. */
+const keyIds = (d: Record<string, unknown>): string[] => {
+  const id = pick(d, 'requestParameters', 'keyId');
+  if (!id) return [];
+  if (id.startsWith('arn:')) return [id];
+  const resources = Array.isArray(d.resources) ? d.resources : [];
+  const arn = resources.map((r) => pick(r, 'ARN') ?? pick(r, 'arn')).find((a) => a?.endsWith(`:key/${id}`));
+  return [arn ?? id];
+};
+
+export const kmsKeyMeta: RuleMeta = {
+  type: 'kms-key',
+  service: 'kms',
+  cloudTrail: [
+    {
+      eventSource: 'kms.amazonaws.com',
+      eventNames: ['DisableKey', 'ScheduleKeyDeletion', 'DisableKeyRotation', 'PutKeyPolicy'],
+      ids: keyIds,
+    },
+    {
+      eventSource: 'kms.amazonaws.com',
+      eventNames: ['DeleteAlias', 'UpdateAlias'],
+      ids: (d) => [pick(d, 'requestParameters', 'aliasName')].filter((x): x is string => !!x),
+    },
+  ],
+  configTypes: [],
+  permissions: {
+    read: ['kms:DescribeKey', 'kms:GetKeyRotationStatus', 'kms:GetKeyPolicy', 'kms:ListResourceTags'],
+    remediate: ['kms:CancelKeyDeletion', 'kms:EnableKey', 'kms:EnableKeyRotation'],
+    quarantine: [],
+  },
+
+  arn: (ref) => {
+    if (ref.id.startsWith('arn:')) return ref.id;
+    return `arn:aws:kms:${ref.region}:${ref.account}:${ref.id.startsWith('alias/') ? ref.id : `key/${ref.id}`}`;
+  },
+};

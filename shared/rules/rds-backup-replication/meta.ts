@@ -1,0 +1,21 @@
+import { pick } from '../../events/normalise';
+import type { RuleMeta } from '../contract';
+
+export const rdsBackupReplicationMeta: RuleMeta = {
+  type: 'rds-backup-replication',
+  service: 'rds',
+  cloudTrail: [{
+    eventSource: 'rds.amazonaws.com',
+    // Called in the destination region R: the event arrives in R, naming the source instance by ARN.
+    eventNames: ['StartDBInstanceAutomatedBackupsReplication'],
+    ids: (d) => [pick(d, 'requestParameters', 'sourceDBInstanceArn')].filter((x): x is string => !!x),
+  }],
+  configTypes: [],
+  permissions: {
+    read: ['rds:DescribeDBInstanceAutomatedBackups', 'kms:DescribeKey'],
+    remediate: ['rds:StopDBInstanceAutomatedBackupsReplication', 'rds:StartDBInstanceAutomatedBackupsReplication', 'kms:CreateGrant'],
+    quarantine: [],
+  },
+
+  arn: (ref) => ref.id,
+};

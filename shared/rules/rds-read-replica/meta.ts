@@ -1,0 +1,21 @@
+import { pick } from '../../events/normalise';
+import type { RuleMeta } from '../contract';
+
+export const rdsReadReplicaMeta: RuleMeta = {
+  type: 'rds-read-replica',
+  service: 'rds',
+  cloudTrail: [{
+    eventSource: 'rds.amazonaws.com',
+    // The call is made in the replica's region R, so the event arrives in R with the replica's id.
+    eventNames: ['CreateDBInstanceReadReplica'],
+    ids: (d) => [pick(d, 'requestParameters', 'dBInstanceIdentifier')].filter((x): x is string => !!x),
+  }],
+  configTypes: [],
+  permissions: {
+    read: ['rds:DescribeDBInstances', 'kms:DescribeKey'],
+    remediate: ['rds:CreateDBInstanceReadReplica', 'rds:AddTagsToResource', 'rds:DeleteDBInstance', 'kms:CreateGrant'],
+    quarantine: ['rds:AddTagsToResource'],
+  },
+
+  arn: (ref) => `arn:aws:rds:${ref.region}:${ref.account}:db:${ref.id}`,
+};

@@ -1,0 +1,29 @@
+import { pick } from '../../events/normalise';
+import type { RuleMeta } from '../contract';
+
+/** Parameter-group events name the group: the reference says so, and the state covers every instance on it. */
+export const GROUP_PREFIX = 'pg:';
+
+export const rdsTlsMeta: RuleMeta = {
+  type: 'rds-tls',
+  service: 'rds',
+  cloudTrail: [{
+    eventSource: 'rds.amazonaws.com',
+    eventNames: ['CreateDBInstance', 'ModifyDBInstance'],
+    ids: (d) => [pick(d, 'requestParameters', 'dBInstanceIdentifier')].filter((x): x is string => !!x),
+  }, {
+    eventSource: 'rds.amazonaws.com',
+    eventNames: ['ModifyDBParameterGroup', 'ResetDBParameterGroup'],
+    ids: (d) => [pick(d, 'requestParameters', 'dBParameterGroupName')].filter((x): x is string => !!x).map((g) => `${GROUP_PREFIX}${g}`),
+  }],
+  configTypes: [],
+  permissions: {
+    read: ['rds:DescribeDBInstances', 'rds:DescribeDBParameters', 'rds:DescribeDBParameterGroups', 'rds:ListTagsForResource'],
+    remediate: ['rds:CreateDBParameterGroup', 'rds:ModifyDBParameterGroup', 'rds:ModifyDBInstance'],
+    quarantine: [],
+  },
+
+  arn: (ref) => (ref.id.startsWith(GROUP_PREFIX)
+    ? `arn:aws:rds:${ref.region}:${ref.account}:pg:${ref.id.slice(GROUP_PREFIX.length)}`
+    : `arn:aws:rds:${ref.region}:${ref.account}:db:${ref.id}`),
+};

@@ -1,0 +1,23 @@
+import { pick } from '../../events/normalise';
+import type { RuleMeta } from '../contract';
+
+export const redshiftClusterArn = (region: string, account: string, id: string): string => `arn:aws:redshift:${region}:${account}:cluster:${id}`;
+
+export const redshiftClusterMeta: RuleMeta = {
+  type: 'redshift-cluster',
+  service: 'redshift',
+  cloudTrail: [{
+    // CloudHSM has a CreateCluster too: the event source tells them apart.
+    eventSource: 'redshift.amazonaws.com',
+    eventNames: ['CreateCluster', 'ModifyCluster', 'RestoreFromClusterSnapshot'],
+    ids: (d) => [pick(d, 'requestParameters', 'newClusterIdentifier') ?? pick(d, 'requestParameters', 'clusterIdentifier')].filter((x): x is string => !!x),
+  }],
+  configTypes: ['AWS::Redshift::Cluster'],
+  permissions: {
+    read: ['redshift:DescribeClusters', 'kms:DescribeKey'],
+    remediate: ['redshift:ModifyCluster', 'kms:CreateGrant'],
+    quarantine: ['redshift:CreateTags', 'redshift:ModifyCluster'],
+  },
+
+  arn: (ref) => redshiftClusterArn(ref.region, ref.account, ref.id),
+};

@@ -1,0 +1,32 @@
+import { pick } from '../../events/normalise';
+import type { RuleMeta } from '../contract';
+
+export const GRANT_PREFIX = 'grant:';
+
+export const redshiftSnapshotCopyMeta: RuleMeta = {
+  type: 'redshift-snapshot-copy',
+  service: 'redshift',
+  cloudTrail: [
+    {
+      eventSource: 'redshift.amazonaws.com',
+      eventNames: ['EnableSnapshotCopy', 'ModifySnapshotCopyRetentionPeriod'],
+      ids: (d) => [pick(d, 'requestParameters', 'clusterIdentifier')].filter((x): x is string => !!x),
+    },
+    {
+      // Grants live in the destination region: find the clusters (of other regions) that copy here with it.
+      eventSource: 'redshift.amazonaws.com',
+      eventNames: ['CreateSnapshotCopyGrant', 'DeleteSnapshotCopyGrant'],
+      ids: (d) => [pick(d, 'requestParameters', 'snapshotCopyGrantName')].filter((x): x is string => !!x).map((g) => `${GRANT_PREFIX}${g}`),
+    },
+  ],
+  configTypes: [],
+  permissions: {
+    read: ['redshift:DescribeClusters', 'redshift:DescribeSnapshotCopyGrants', 'redshift:DescribeTags', 'kms:DescribeKey'],
+    remediate: ['redshift:CreateSnapshotCopyGrant', 'redshift:CreateTags', 'redshift:DisableSnapshotCopy', 'redshift:EnableSnapshotCopy', 'kms:CreateGrant'],
+    quarantine: [],
+  },
+
+  arn: (ref) => (ref.id.startsWith(GRANT_PREFIX)
+    ? `arn:aws:redshift:${ref.region}:${ref.account}:snapshotcopygrant:${ref.id.slice(GRANT_PREFIX.length)}`
+    : `arn:aws:redshift:${ref.region}:${ref.account}:cluster:${ref.id}`),
+};

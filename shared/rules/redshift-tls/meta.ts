@@ -1,0 +1,29 @@
+import { pick } from '../../events/normalise';
+import type { RuleMeta } from '../contract';
+
+/** Parameter-group events name the group: the reference says so, and the state covers every cluster on it. */
+export const GROUP_PREFIX = 'pg:';
+
+export const redshiftTlsMeta: RuleMeta = {
+  type: 'redshift-tls',
+  service: 'redshift',
+  cloudTrail: [{
+    eventSource: 'redshift.amazonaws.com',
+    eventNames: ['CreateCluster', 'ModifyCluster'],
+    ids: (d) => [pick(d, 'requestParameters', 'newClusterIdentifier') ?? pick(d, 'requestParameters', 'clusterIdentifier')].filter((x): x is string => !!x),
+  }, {
+    eventSource: 'redshift.amazonaws.com',
+    eventNames: ['ModifyClusterParameterGroup', 'ResetClusterParameterGroup'],
+    ids: (d) => [pick(d, 'requestParameters', 'parameterGroupName')].filter((x): x is string => !!x).map((g) => `${GROUP_PREFIX}${g}`),
+  }],
+  configTypes: [],
+  permissions: {
+    read: ['redshift:DescribeClusters', 'redshift:DescribeClusterParameters', 'redshift:DescribeClusterParameterGroups'],
+    remediate: ['redshift:CreateClusterParameterGroup', 'redshift:ModifyClusterParameterGroup', 'redshift:ModifyCluster'],
+    quarantine: [],
+  },
+
+  arn: (ref) => (ref.id.startsWith(GROUP_PREFIX)
+    ? `arn:aws:redshift:${ref.region}:${ref.account}:parametergroup:${ref.id.slice(GROUP_PREFIX.length)}`
+    : `arn:aws:redshift:${ref.region}:${ref.account}:cluster:${ref.id}`),
+};

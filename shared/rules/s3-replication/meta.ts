@@ -1,0 +1,27 @@
+import { pick } from '../../events/normalise';
+import type { RuleMeta } from '../contract';
+
+/** Ref ids for "the rules that replicate into bucket X" carry this prefix; a plain id is a source bucket. */
+export const DESTINATION_PREFIX = 'to:';
+
+export const s3ReplicationMeta: RuleMeta = {
+  type: 's3-replication',
+  service: 's3',
+  cloudTrail: [
+    { eventSource: 's3.amazonaws.com', eventNames: ['PutBucketReplication'], ids: (d) => [pick(d, 'requestParameters', 'bucketName')].filter((x): x is string => !!x) },
+    {
+      // A bucket that may be some rule's destination: re-judge the rules that replicate into it.
+      eventSource: 's3.amazonaws.com',
+      eventNames: ['CreateBucket', 'PutBucketEncryption', 'PutBucketVersioning'],
+      ids: (d) => [pick(d, 'requestParameters', 'bucketName')].filter((x): x is string => !!x).map((b) => `${DESTINATION_PREFIX}${b}`),
+    },
+  ],
+  configTypes: [],
+  permissions: {
+    read: ['s3:ListAllMyBuckets', 's3:GetReplicationConfiguration', 's3:GetBucketLocation', 's3:GetBucketVersioning', 's3:GetBucketTagging', 'kms:DescribeKey'],
+    remediate: ['s3:PutReplicationConfiguration', 'iam:PassRole'],
+    quarantine: [],
+  },
+
+  arn: (ref) => `arn:aws:s3:::${ref.id.startsWith(DESTINATION_PREFIX) ? ref.id.slice(DESTINATION_PREFIX.length) : ref.id}`,
+};
