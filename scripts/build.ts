@@ -26,6 +26,9 @@ export const main = async (): Promise<number> => {
       target: 'node22',
       // CJS: ESM bundles with Powertools fail on a dynamic require; `module` first tree-shakes the SDK.
       format: 'cjs',
+      // import() of a lazily loaded module becomes a deferred require(): the SDK is then found exactly as a
+      // static import finds it (Lambda resolves the runtime's SDK through NODE_PATH, which import() ignores).
+      supported: { 'dynamic-import': false },
       mainFields: ['module', 'main'],
       minify: true,
       // The Lambda Node.js 22 runtime ships AWS SDK v3: leaving it out keeps each zip far under 300 KB and

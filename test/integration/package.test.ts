@@ -54,4 +54,21 @@ describe('serverless package + cfn-lint', () => {
       expect(compiled.document).toEqual(shipped);
     }
   });
+
+  it('no bundle loads an AWS SDK client, zod or yaml in its init phase: those load with the first event that needs them', () => {
+    const probe = `
+      const Module = require('module'); const load = Module._load; const seen = new Set();
+      Module._load = function (r) { if (/^(@aws-sdk|@smithy|zod|yaml)/.test(r)) seen.add(r); return load.apply(this, arguments); };
+      const m = require(process.argv[1]);
+      process.stdout.write(JSON.stringify({ handler: typeof m.handler, loaded: [...seen] }));`;
+    const build = join(root, '.build');
+    const names = readdirSync(build);
+    expect(names.sort()).toEqual(['backfill', 'backfill-worker', 'on-change', 'workflow-step']);
+    for (const name of names) {
+      const res = JSON.parse(execFileSync(process.execPath, ['-e', probe, join(build, name, 'index.js')], { encoding: 'utf8', env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' } }));
+      expect({ name, ...res }).toEqual({ name, handler: 'function', loaded: [] });
+      // A lazy load must stay a require(): Lambda finds its runtime's SDK through NODE_PATH, which import() ignores.
+      expect({ name, esmImports: readFileSync(join(build, name, 'index.js'), 'utf8').match(/\bimport\(["'][^."']/g) ?? [] }).toEqual({ name, esmImports: [] });
+    }
+  });
 });
