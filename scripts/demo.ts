@@ -1,6 +1,3 @@
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Alert } from '../shared/alerts/alert';
 import { SnsAlertSink } from '../shared/alerts/publisher';
 import { ClientFactory } from '../shared/aws/clients';
 import { buildDeps } from '../shared/pipeline/context';
@@ -8,6 +5,7 @@ import { loadPolicy } from '../shared/policy/policy';
 import { assertLoopback, startEmulator } from '../test/support/moto';
 import type { DemoContext } from './demo/context';
 import { DEMO_PARTS } from './demo/parts';
+import { alertInbox } from './lib/alert-inbox';
 import { createKey } from './lib/estate';
 import { shortKey, table } from './lib/table';
 
@@ -31,15 +29,10 @@ export const main = async (): Promise<number> => {
       keyNames[(cmks[r] as { arn: string }).arn] = `CMK ${r}`;
     }
 
-    const sns = clients.get(SNSClient, { region: regions[0] });
-    const sqs = clients.get(SQSClient, { region: regions[0] });
-    const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'cmk-sentinel-alerts' }))).TopicArn as string;
-    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'alert-inbox' }))).QueueUrl as string;
-    const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
-    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
+    const inbox = await alertInbox(clients, regions[0] as string);
 
     const policy = loadPolicy();
-    const deps = buildDeps({ clients, policy, alerts: new SnsAlertSink(clients, topicArn), homeAccount: '123456789012' }, {});
+    const deps = buildDeps({ clients, policy, alerts: new SnsAlertSink(clients, inbox.topicArn), homeAccount: '123456789012' }, {});
     const ctx: DemoContext = { clients, deps, regions, cmks, keyNames, print: (t) => console.log(t) };
     console.log(`Policy: ${policy.doc.cmk.alias ?? 'explicit keys'}, default mode ${policy.doc.mode}`);
 
@@ -52,12 +45,7 @@ export const main = async (): Promise<number> => {
       done += r.done;
     }
 
-    const received: Alert[] = [];
-    for (;;) {
-      const msgs = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }))).Messages ?? [];
-      if (msgs.length === 0) break;
-      for (const m of msgs) received.push(JSON.parse((JSON.parse(m.Body as string) as { Message: string }).Message) as Alert);
-    }
+    const received = await inbox.receive();
     console.log(`\n== Alerts received on the queue subscribed to the topic (${received.length}) ==\n`);
     console.log(table(['severity', 'resource', 'reason', 'action', 'observed key', 'expected key'], received.map((a) => [
       a.severity, `${a.resource.type}/${a.resource.id}`, a.reason ?? '', `${a.action.taken} ${a.action.result}`, shortKey(a.observedKey, keyNames), shortKey(a.expectedKey, keyNames),

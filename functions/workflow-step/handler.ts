@@ -2,13 +2,14 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { lazily } from '../../shared/lazy';
 import { logger } from '../../shared/logger';
+import { isExecutionStatusChange } from '../../shared/workflows/rds-reencrypt/ended';
 import type { ReencryptState } from '../../shared/workflows/rds-reencrypt/state';
 import { asStepError } from '../../shared/workflows/step-error';
 
-// The RDS client, the steps and the policy load with the first step, not in the init phase.
+// The RDS client, the steps and the policy load with the first invocation, not in the init phase.
 const engine = lazily(async () => {
-  const [{ buildDeps }, { runStep }] = await Promise.all([import('../../shared/pipeline/context'), import('../../shared/workflows/rds-reencrypt/steps')]);
-  return { deps: buildDeps(), runStep };
+  const [{ buildDeps }, steps] = await Promise.all([import('../../shared/pipeline/context'), import('../../shared/workflows/rds-reencrypt/steps')]);
+  return { deps: buildDeps(), ...steps };
 });
 
 /** Step Functions Task input: `{ step, state }`; the output is the next state. */
@@ -26,4 +27,9 @@ export const workflowStep = async (event: { step: string; state: ReencryptState 
   }
 };
 
-export const handler = middy(workflowStep).use(injectLambdaContext(logger));
+/** The ends the workflow cannot report itself (timed out, stopped, its alert failed), from EventBridge: one alert. */
+const workflowEnded = (event: unknown) => engine().then(({ deps, alertExecutionEnd }) => alertExecutionEnd(event, deps));
+
+export const route = async (event: unknown) => (isExecutionStatusChange(event) ? workflowEnded(event) : workflowStep(event as { step: string; state: ReencryptState }));
+
+export const handler = middy(route).use(injectLambdaContext(logger));

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RULES } from '../../shared/rules/registry';
 import { TAMPER_TRIGGERS } from '../../shared/tamper/tamper';
+import { EXECUTION_STATUS_CHANGE, WATCHED_STATUSES } from '../../shared/workflows/rds-reencrypt/ended';
 import { RESOURCE_TYPES } from '../../shared/rules/type-ids';
 import { actionsOf, readServerlessYml, roleStatements, type Statement } from '../support/serverless-yml';
 
@@ -71,6 +72,22 @@ describe('serverless.yml', () => {
     expect(fromYaml).toEqual(fromRules);
   });
 
+
+  it('the re-encryption workflow\'s unreported ends reach the step function, with retries and a dead-letter queue', () => {
+    const step = sls.functions.workflowStep;
+    expect(step.events).toHaveLength(1);
+    const { pattern, retryPolicy, deadLetterQueueArn } = step.events[0].eventBridge;
+    expect(pattern).toEqual({
+      source: ['aws.states'], 'detail-type': [EXECUTION_STATUS_CHANGE],
+      detail: { stateMachineArn: [{ Ref: 'RdsReencryptStateMachine' }], status: [...WATCHED_STATUSES] },
+    });
+    expect(retryPolicy.maximumRetryAttempts).toBeGreaterThan(0);
+    expect(deadLetterQueueArn).toEqual({ 'Fn::GetAtt': ['OnChangeDlq', 'Arn'] });
+    // An alert that still fails after Lambda's retries is kept, not dropped.
+    expect(step.maximumRetryAttempts).toBeGreaterThan(0);
+    expect(step.destinations.onFailure).toEqual({ type: 'sqs', arn: { 'Fn::GetAtt': ['OnChangeDlq', 'Arn'] } });
+    expect(roleStatements(sls, step.role).filter((st) => st.Effect === 'Allow' && actionsOf(st).includes('sqs:SendMessage')).map((st) => st.Resource)).toEqual([{ 'Fn::GetAtt': ['OnChangeDlq', 'Arn'] }]);
+  });
 
   it('the alert topic and the dead-letter queue are encrypted with a KMS key', () => {
     const r = sls.resources.Resources;

@@ -4,14 +4,17 @@ import {
   DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand, ModifyDBClusterCommand, ModifyDBInstanceCommand,
   RestoreDBClusterFromSnapshotCommand, RestoreDBInstanceFromDBSnapshotCommand, type Tag,
 } from '@aws-sdk/client-rds';
-import { type Outcome, toAlert } from '../../alerts/alert';
+import { invalidEventAlert, type Outcome, toAlert } from '../../alerts/alert';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { SentinelError } from '../../errors';
 import type { TriggerInfo } from '../../events/normalise';
 import type { PipelineDeps } from '../../pipeline/context';
 import { scopeFor } from '../../pipeline/scope';
+import { forLog, redact } from '../../redact';
 import type { RuleContext } from '../../rules/contract';
 import type { RdsConfig, RdsDatabaseState } from '../../rules/rds-database/evaluate';
 import { describeDatabase, describeInstance, rds } from '../../rules/rds-database/rds-read';
+import { endedDetail, endedTrigger, type ExecutionEnd, needsAlert, parseExecutionEnd } from './ended';
 import { memberTargetId, RDS_REENCRYPT, REENCRYPTED_FROM_TAG, WORKFLOW_TAG } from './names';
 import type { ReencryptState, StepOutcome } from './state';
 
@@ -287,12 +290,13 @@ const TRIGGER = (s: ReencryptState): TriggerInfo => ({ eventId: s.execution, eve
 
 const ruleType = (s: ReencryptState): 'rds-cluster' | 'rds-instance' => (s.kind === 'cluster' ? 'rds-cluster' : 'rds-instance');
 
-const publish = async (s: ReencryptState, deps: PipelineDeps, o: Pick<Outcome, 'result' | 'actionDetail' | 'error'>): Promise<void> => {
+/** The workflow's one alert shape: the database, why it was re-encrypted, and what became of it. */
+export const publishWorkflowAlert = async (s: ReencryptState, deps: PipelineDeps, o: Pick<Outcome, 'result' | 'actionDetail' | 'error'>, trigger: TriggerInfo = TRIGGER(s)): Promise<void> => {
   const outcome: Outcome = {
     ref: { type: ruleType(s), account: s.account, region: s.region, id: s.sourceId }, arn: s.sourceArn,
     status: 'NON_COMPLIANT', reason: s.reason, observedKey: s.observedKey, expectedKey: s.cmkArn, action: 'REMEDIATE', ...o,
   };
-  await deps.alerts.publish(toAlert(outcome, TRIGGER(s), deps.now()));
+  await deps.alerts.publish(toAlert(outcome, trigger, deps.now()));
   deps.log.info('rds re-encryption workflow alert', { workflow: RDS_REENCRYPT, execution: s.execution, result: o.result, step: s.step });
 };
 
@@ -312,13 +316,13 @@ export const notify: Step = async (s, deps) => {
   const next = s.cutOver === 'DONE'
     ? `Cut over: ${s.sourceId} now names the re-encrypted ${s.kind}; the original is ${s.deleted === 'DONE' ? `deleted (final snapshot ${s.names.final})` : `kept as ${s.names.retired}`}.`
     : cutOverInstructions(s);
-  await publish(s, deps, { result: 'VERIFIED', actionDetail: `Re-encrypted copy ${s.names.target} verified: available, encrypted with ${s.cmkArn}.${diffs} ${next}` });
+  await publishWorkflowAlert(s, deps, { result: 'VERIFIED', actionDetail: `Re-encrypted copy ${s.names.target} verified: available, encrypted with ${s.cmkArn}.${diffs} ${next}` });
   return done(s, 'notify', 'READY');
 };
 
 /** A database or artefact vanished mid-way: stop, say what is left, change nothing. */
 export const stop: Step = async (s, deps) => {
-  await publish(s, deps, {
+  await publishWorkflowAlert(s, deps, {
     result: 'FAILED',
     actionDetail: `${s.detail ?? 'a resource disappeared'}. Artefacts already created (if any) are kept: ${s.names.snapshot}, ${s.names.copy}, ${s.names.target}.`,
     error: { code: 'RESOURCE_GONE', message: s.detail ?? 'resource gone', retryable: false },
@@ -330,12 +334,48 @@ export const stop: Step = async (s, deps) => {
 export const abort: Step = async (s, deps) => {
   const failedVerify = s.outcome === 'FAILED' && !s.error;
   const cause = s.error ? `${s.error.Error ?? 'Error'}: ${(s.error.Cause ?? '').slice(0, 300)}` : s.detail ?? 'unknown failure';
-  await publish(s, deps, {
+  await publishWorkflowAlert(s, deps, {
     result: failedVerify && s.step === 'verify' ? 'VERIFICATION_FAILED' : 'FAILED',
     actionDetail: `Re-encryption ${s.error ? `failed after step "${s.step ?? 'start'}"` : `stopped at "${s.step ?? 'unknown step'}"`}: ${cause}. Nothing was cut over or deleted after it. The original ${s.sourceId} ${s.cutOver === 'DONE' ? 'was already cut over' : 'is untouched'}.`,
     error: { code: s.error?.Error ?? 'VERIFICATION_FAILED', message: cause, retryable: false },
   });
   return done(s, 'abort', 'FAILED');
+};
+
+export interface ExecutionEndResult {
+  alerted: boolean;
+  status?: string;
+  execution?: string;
+  /** Set when the event could not be read: it was logged and alerted as an invalid event. */
+  error?: Record<string, unknown>;
+}
+
+/**
+ * An execution that timed out, was stopped, or failed without its own alert (EventBridge, via serverless.yml):
+ * one alert from its start state. An unreadable event gets the invalid-event alert and is not retried.
+ */
+export const alertExecutionEnd = async (event: unknown, deps: PipelineDeps): Promise<ExecutionEndResult> => {
+  let end: ExecutionEnd;
+  try {
+    end = parseExecutionEnd(event);
+  } catch (e) {
+    const err = e instanceof SentinelError ? e : new SentinelError('INVALID_EVENT', (e as Error).message);
+    const alerted = await deps.alerts.publish(redact(invalidEventAlert(err, event, deps.now()))).then(() => true, () => false);
+    deps.log.error('invalid workflow status event', forLog({ code: err.code, error: err.message, ...err.details, alerted }));
+    return { alerted, error: err.toJSON() };
+  }
+  const execution = end.executionArn;
+  if (!needsAlert(end)) {
+    deps.log.info('workflow ended after its own alert: nothing more to say', { workflow: RDS_REENCRYPT, execution, status: end.status, error: end.error });
+    return { alerted: false, status: end.status, execution };
+  }
+  await publishWorkflowAlert(end.state, deps, {
+    result: 'FAILED',
+    actionDetail: endedDetail(end),
+    error: { code: `WORKFLOW_${end.status}`, message: `${end.state.execution} ${end.status}${end.error ? `: ${end.error}` : ''}`, retryable: false },
+  }, endedTrigger(end));
+  deps.log.warn('workflow ended without its own alert: alerted for it', { workflow: RDS_REENCRYPT, execution, status: end.status, error: end.error });
+  return { alerted: true, status: end.status, execution };
 };
 
 export const STEPS: Readonly<Record<string, Step>> = { snapshot, copy, restore, configure, verify, cutOver, deleteOriginal, notify, stop, abort };
