@@ -51,8 +51,8 @@ export const createRedshiftCluster = async (
   }));
 };
 
-export const enableRedshiftSnapshotCopy = async (clients: ClientFactory, region: string, id: string, destinationRegion: string): Promise<void> => {
-  await clients.get(RedshiftClient, { region }).send(new EnableSnapshotCopyCommand({ ClusterIdentifier: id, DestinationRegion: destinationRegion }));
+export const enableRedshiftSnapshotCopy = async (clients: ClientFactory, region: string, id: string, destinationRegion: string, retentionPeriod?: number): Promise<void> => {
+  await clients.get(RedshiftClient, { region }).send(new EnableSnapshotCopyCommand({ ClusterIdentifier: id, DestinationRegion: destinationRegion, RetentionPeriod: retentionPeriod }));
 };
 
 export const createRedshiftSnapshot = async (clients: ClientFactory, region: string, clusterId: string, id: string): Promise<void> => {

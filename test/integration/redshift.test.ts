@@ -1,7 +1,8 @@
-import { DescribeClustersCommand, DescribeClusterSnapshotsCommand, RedshiftClient } from '@aws-sdk/client-redshift';
+import { DescribeClustersCommand, DescribeClusterSnapshotsCommand, DescribeSnapshotCopyGrantsCommand, RedshiftClient } from '@aws-sdk/client-redshift';
 import { KeyResolver } from '../../shared/kms/key-resolver';
 import { processEvent } from '../../shared/pipeline/process';
 import { redshiftClusterRule } from '../../shared/rules/redshift-cluster';
+import { SUSPENDED_COPY_TAG } from '../../shared/rules/redshift-cluster/evaluate';
 import { redshiftSnapshotRule } from '../../shared/rules/redshift-snapshot';
 import { createKey } from '../../scripts/lib/estate';
 import { createRedshiftCluster, createRedshiftSnapshot, enableRedshiftSnapshotCopy, redshiftEvent } from '../../scripts/lib/estate-snapshots';
@@ -46,14 +47,45 @@ describe('redshift-cluster rule on the emulator', () => {
     expect(deps.alerts.alerts).toHaveLength(1);
   });
 
-  it('leaves cross-region snapshot copy on and says the cross-region rule handles its grant', async () => {
+  it('turns cross-region snapshot copy off for the re-key (AWS requires it), remembering where it went in a tag', async () => {
     const clients = emu.clients();
     await createRedshiftCluster(clients, R, 'dw');
-    await enableRedshiftSnapshotCopy(clients, R, 'dw', 'eu-west-1');
+    await enableRedshiftSnapshotCopy(clients, R, 'dw', 'eu-west-1', 9);
     const result = await processEvent(created('dw'), testDeps(clients));
     expect(result.outcomes[0]).toMatchObject({ action: 'REMEDIATE', result: 'PENDING' });
-    expect(result.outcomes[0]?.actionDetail).toContain('cross-region snapshot copy to eu-west-1 left on: the cross-region rule');
-    expect((await cluster('dw'))?.ClusterSnapshotCopyStatus?.DestinationRegion).toBe('eu-west-1');
+    expect(result.outcomes[0]?.actionDetail).toContain('cross-region snapshot copy to eu-west-1 turned off for the change');
+    const after = await cluster('dw');
+    expect(after?.ClusterSnapshotCopyStatus).toBeUndefined();
+    expect(after?.Encrypted).toBe(true);
+    expect(tagsOf(after)[SUSPENDED_COPY_TAG]).toBe('eu-west-1:9:');
+  });
+
+  it('once the cluster reports the CMK, turns the suspended copy back on with a grant for the destination\'s CMK and drops the tag', async () => {
+    const clients = emu.clients();
+    const euCmk = await createKey(clients, 'eu-west-1', 'alias/data-platform');
+    // The state a finished re-key leaves: on the CMK, copy off, the tag saying where it went.
+    await createRedshiftCluster(clients, R, 'dw', { kmsKeyId: cmk.arn, tags: { [SUSPENDED_COPY_TAG]: 'eu-west-1:9:' } });
+    const deps = testDeps(clients, { policy: testPolicy({ regions: [R, 'eu-west-1'] }) });
+    const first = await processEvent(created('dw'), deps);
+    expect(first.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', reason: 'SNAPSHOT_COPY_SUSPENDED', action: 'REMEDIATE', result: 'VERIFIED' });
+    const after = await cluster('dw');
+    expect(after?.ClusterSnapshotCopyStatus).toMatchObject({ DestinationRegion: 'eu-west-1', RetentionPeriod: 9 });
+    expect(tagsOf(after)[SUSPENDED_COPY_TAG]).toBeUndefined();
+    const grantName = after?.ClusterSnapshotCopyStatus?.SnapshotCopyGrantName as string;
+    const grants = await emu.clients().get(RedshiftClient, { region: 'eu-west-1' }).send(new DescribeSnapshotCopyGrantsCommand({ SnapshotCopyGrantName: grantName }));
+    expect(await new KeyResolver(clients, deps.policy).resolve(grants.SnapshotCopyGrants?.[0]?.KmsKeyId as string, 'eu-west-1')).toMatchObject({ arn: euCmk.arn });
+    // Its own change, delivered again: nothing more to do.
+    const again = await processEvent(created('dw'), deps);
+    expect(again.outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE' });
+  });
+
+  it('in quarantine mode a suspended copy is reported, never quarantined: the data is already under the CMK', async () => {
+    const clients = emu.clients();
+    await createRedshiftCluster(clients, R, 'dw', { kmsKeyId: cmk.arn, tags: { [SUSPENDED_COPY_TAG]: 'eu-west-1::' } });
+    const result = await processEvent(created('dw'), testDeps(clients, { policy: testPolicy({ mode: 'quarantine' }) }));
+    expect(result.outcomes[0]).toMatchObject({ reason: 'SNAPSHOT_COPY_SUSPENDED', action: 'REPORT' });
+    expect(result.outcomes[0]?.actionDetail).toContain('only the suspended snapshot copy needs turning back on');
+    expect(tagsOf(await cluster('dw'))[testPolicy().doc.quarantineTag]).toBeUndefined();
   });
 
   it('asks a cluster on another customer key to move to the CMK', async () => {

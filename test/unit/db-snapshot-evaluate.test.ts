@@ -1,6 +1,6 @@
 import type { KeyInfo, ObservedKey } from '../../shared/kms/key-resolver';
 import { copyIdFor, evaluateRdsSnapshot, type RdsSnapshotState, rdsSnapshotLimits, SUPERSEDED_TAG } from '../../shared/rules/rds-snapshot/evaluate';
-import { evaluateRedshiftCluster, type RedshiftClusterState } from '../../shared/rules/redshift-cluster/evaluate';
+import { evaluateRedshiftCluster, parseSuspendedCopy, redshiftClusterLimits, type RedshiftClusterState, suspendedCopyTag } from '../../shared/rules/redshift-cluster/evaluate';
 import { evaluateRedshiftSnapshot, type RedshiftSnapshotState, redshiftSnapshotLimits } from '../../shared/rules/redshift-snapshot/evaluate';
 import { testPolicy } from '../support/harness';
 
@@ -137,6 +137,29 @@ describe('evaluateRedshiftCluster', () => {
 
   it('a cluster on the CMK that is being modified for another reason stays compliant', () => {
     expect(evaluateRedshiftCluster(cluster({ status: 'modifying' }), ctx).status).toBe('COMPLIANT');
+  });
+
+  describe('snapshot copy suspended for the re-key', () => {
+    const suspended = { destRegion: 'eu-west-1', retentionPeriod: 9 };
+    it('on the CMK with the copy still off: SNAPSHOT_COPY_SUSPENDED, which can only be turned back on, not quarantined', () => {
+      const s = cluster({ suspendedCopy: suspended });
+      const f = evaluateRedshiftCluster(s, ctx);
+      expect(f).toMatchObject({ status: 'NON_COMPLIANT', reason: 'SNAPSHOT_COPY_SUSPENDED', observedKey: CMK.arn, expectedKey: CMK.arn });
+      expect(f.detail).toContain('to eu-west-1');
+      expect(redshiftClusterLimits(s, f).quarantine).toMatch(/already under the regional CMK/);
+    });
+    it('waits for the re-key: still migrating is ENCRYPTION_IN_PROGRESS, still on the wrong key is that key\'s finding', () => {
+      expect(evaluateRedshiftCluster(cluster({ suspendedCopy: suspended, status: 'modifying' }), ctx).reason).toBe('ENCRYPTION_IN_PROGRESS');
+      expect(evaluateRedshiftCluster(cluster({ suspendedCopy: suspended, encrypted: false }), ctx).reason).toBe('UNENCRYPTED');
+    });
+    it('copy already back on (by hand): compliant, the stale tag changes nothing', () => {
+      expect(evaluateRedshiftCluster(cluster({ suspendedCopy: suspended, snapshotCopy: { destRegion: 'eu-west-1' } }), ctx).status).toBe('COMPLIANT');
+    });
+    it('the tag round-trips the copy settings; a value the service did not write is ignored', () => {
+      expect(parseSuspendedCopy(suspendedCopyTag({ destRegion: 'eu-west-1', retentionPeriod: 9, manualRetentionPeriod: -1 }))).toEqual({ destRegion: 'eu-west-1', retentionPeriod: 9, manualRetentionPeriod: -1 });
+      expect(parseSuspendedCopy(suspendedCopyTag({ destRegion: 'ap-southeast-2' }))).toEqual({ destRegion: 'ap-southeast-2', retentionPeriod: undefined, manualRetentionPeriod: undefined });
+      for (const v of [undefined, '', 'true', 'eu-west-1', 'eu-west-1:x:', 'EU-WEST-1::']) expect(parseSuspendedCopy(v)).toBeUndefined();
+    });
   });
 });
 

@@ -1,6 +1,7 @@
 import { keyIssueSentence, keyMismatch } from '../../kms/compare';
 import type { ObservedKey } from '../../kms/key-resolver';
 import type { EvaluationContext, Finding } from '../contract';
+import type { CopySettings } from '../redshift-snapshot-copy/copy-api';
 
 export interface RedshiftClusterState {
   id: string;
@@ -16,9 +17,24 @@ export interface RedshiftClusterState {
   encryptionPending: boolean;
   publiclyAccessible: boolean;
   /** Cross-region snapshot copy (its destination needs a grant for the new key). */
-  snapshotCopy?: { destinationRegion?: string; grantName?: string };
+  snapshotCopy?: CopySettings & { grantName?: string };
+  /** Copy the service turned off to re-key the cluster (AWS refuses the change while it is on), from its tag. */
+  suspendedCopy?: CopySettings;
   tags: Record<string, string>;
 }
+
+/** Tag that remembers a snapshot copy suspended for the re-key: `<region>:<retention days>:<manual retention days>`. */
+export const SUSPENDED_COPY_TAG = 'cmk-sentinel:suspended-snapshot-copy';
+
+export const suspendedCopyTag = (c: CopySettings): string => `${c.destRegion}:${c.retentionPeriod ?? ''}:${c.manualRetentionPeriod ?? ''}`;
+
+/** Pure: the copy settings a tag value records; undefined for a value the service did not write. */
+export const parseSuspendedCopy = (value: string | undefined): CopySettings | undefined => {
+  const m = /^([a-z]{2}(?:-[a-z]+)+-\d):(-?\d*):(-?\d*)$/.exec(value ?? '');
+  if (!m) return undefined;
+  const num = (v: string | undefined): number | undefined => (v ? Number(v) : undefined);
+  return { destRegion: m[1] as string, retentionPeriod: num(m[2]), manualRetentionPeriod: num(m[3]) };
+};
 
 
 /**
@@ -34,6 +50,9 @@ export const evaluateRedshiftCluster = (s: RedshiftClusterState, ctx: Evaluation
     if (!s.encrypted) return nonCompliant('UNENCRYPTED', keyIssueSentence('UNENCRYPTED', 'aws/redshift'));
     if (!s.keyRef) return nonCompliant('KEY_NOT_REPORTED', 'is encrypted but the API reports no KMS key id: the key cannot be shown to be the regional CMK');
     const m = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
+    if (!m && s.suspendedCopy && !s.snapshotCopy) {
+      return nonCompliant('SNAPSHOT_COPY_SUSPENDED', `is encrypted with the regional CMK; its cross-region snapshot copy to ${s.suspendedCopy.destRegion}, turned off for the re-key, is still off`);
+    }
     if (!m) return { status: 'COMPLIANT', observedKey, expectedKey };
     const reason = m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
     return nonCompliant(reason, keyIssueSentence(reason, 'aws/redshift'));
@@ -44,3 +63,7 @@ export const evaluateRedshiftCluster = (s: RedshiftClusterState, ctx: Evaluation
   }
   return finding;
 };
+
+/** Pure: a suspended copy only needs turning back on; there is nothing to quarantine. */
+export const redshiftClusterLimits = (_s: RedshiftClusterState, f: Finding): { quarantine?: string } =>
+  (f.reason === 'SNAPSHOT_COPY_SUSPENDED' ? { quarantine: 'the data is already under the regional CMK: only the suspended snapshot copy needs turning back on' } : {});

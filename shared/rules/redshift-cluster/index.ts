@@ -1,9 +1,10 @@
 import { allRedshiftClusters, describeRedshiftCluster } from '../../aws/redshift';
 import { tagRecord } from '../../aws/tags';
-import { type Cluster, CreateTagsCommand, ModifyClusterCommand, RedshiftClient } from '@aws-sdk/client-redshift';
+import { type Cluster, CreateTagsCommand, DeleteTagsCommand, ModifyClusterCommand, RedshiftClient } from '@aws-sdk/client-redshift';
 import { translateAwsError } from '../../aws/errors';
-import type { Rule, RuleContext } from '../contract';
-import { evaluateRedshiftCluster, type RedshiftClusterState } from './evaluate';
+import type { ActionResult, Rule, RuleContext } from '../contract';
+import { type CopySettings, disableSnapshotCopy, enableSnapshotCopy, ensureGrant } from '../redshift-snapshot-copy/copy-api';
+import { evaluateRedshiftCluster, parseSuspendedCopy, redshiftClusterLimits, type RedshiftClusterState, SUSPENDED_COPY_TAG, suspendedCopyTag } from './evaluate';
 import { redshiftClusterArn, redshiftClusterMeta } from './meta';
 
 const redshift = (ctx: RuleContext): RedshiftClient => ctx.clients.get(RedshiftClient, ctx.scope);
@@ -24,6 +25,7 @@ const toState = async (c: Cluster, arn: string, region: string, ctx: RuleContext
   const encrypted = c.Encrypted === true;
   const keyRef = c.KmsKeyId || undefined;
   const copy = c.ClusterSnapshotCopyStatus;
+  const tags = tagRecord(c.Tags);
   return {
     id: c.ClusterIdentifier ?? '',
     arn,
@@ -35,9 +37,32 @@ const toState = async (c: Cluster, arn: string, region: string, ctx: RuleContext
     observedKey: encrypted && keyRef ? await ctx.keys.observe(keyRef, region) : undefined,
     encryptionPending: c.PendingModifiedValues?.EncryptionType !== undefined,
     publiclyAccessible: c.PubliclyAccessible === true,
-    snapshotCopy: copy?.DestinationRegion ? { destinationRegion: copy.DestinationRegion, grantName: copy.SnapshotCopyGrantName } : undefined,
-    tags: tagRecord(c.Tags),
+    snapshotCopy: copy?.DestinationRegion
+      ? { destRegion: copy.DestinationRegion, grantName: copy.SnapshotCopyGrantName, retentionPeriod: copy.RetentionPeriod, manualRetentionPeriod: copy.ManualSnapshotRetentionPeriod }
+      : undefined,
+    suspendedCopy: parseSuspendedCopy(tags[SUSPENDED_COPY_TAG]),
+    tags,
   };
+};
+
+const tagCluster = async (arn: string, key: string, value: string, ctx: RuleContext): Promise<void> => {
+  try {
+    await redshift(ctx).send(new CreateTagsCommand({ ResourceName: arn, Tags: [{ Key: key, Value: value }] }));
+  } catch (e) {
+    throw translateAwsError(e, 'redshift:CreateTags', arn);
+  }
+};
+
+/** After the re-key: copy back on, same destination and retention, under a grant for the destination's CMK. */
+const resumeCopy = async (state: RedshiftClusterState, copy: CopySettings, ctx: RuleContext): Promise<ActionResult> => {
+  const grant = await ensureGrant(copy.destRegion, ctx);
+  await enableSnapshotCopy(state.id, copy, grant.name, ctx);
+  try {
+    await redshift(ctx).send(new DeleteTagsCommand({ ResourceName: state.arn, TagKeys: [SUSPENDED_COPY_TAG] }));
+  } catch (e) {
+    throw translateAwsError(e, 'redshift:DeleteTags', state.arn);
+  }
+  return { changed: true, detail: `Cross-region snapshot copy to ${copy.destRegion} turned back on with grant ${grant.name} (${grant.created ? 'created' : 'present'}) for ${copy.destRegion}'s CMK, retention as before` };
 };
 
 export const redshiftClusterRule: Rule<RedshiftClusterState> = {
@@ -56,24 +81,32 @@ export const redshiftClusterRule: Rule<RedshiftClusterState> = {
 
   tags: async (state) => state.tags,
 
+  limits: redshiftClusterLimits,
+
   async remediate(state, finding, ctx) {
+    if (finding.reason === 'SNAPSHOT_COPY_SUSPENDED' && state.suspendedCopy) return resumeCopy(state, state.suspendedCopy, ctx);
     const cmk = await ctx.keys.regionalCmk(state.region);
     const readOnly = 'the cluster is read-only while Redshift re-encrypts it (hours for large clusters)';
     // Never start a second migration: one in flight (or a key the API does not report yet) is left to finish.
     if (finding.reason === 'ENCRYPTION_IN_PROGRESS' || finding.reason === 'KEY_NOT_REPORTED' || state.status !== 'available') {
       return { changed: false, pending: true, detail: `Encryption change in progress or not yet reported (status ${state.status}, KmsKeyId ${state.keyRef ?? 'not reported'}); no second ModifyCluster sent` };
     }
-    await modify(state.id, { Encrypted: true, KmsKeyId: cmk.arn }, ctx);
-    const notes = [`ModifyCluster Encrypted=true KmsKeyId=${cmk.arn} requested; ${readOnly}`];
+    const notes: string[] = [];
     if (state.snapshotCopy) {
-      notes.push(`cross-region snapshot copy to ${state.snapshotCopy.destinationRegion} left on: the cross-region rule gives it a copy grant for that region's CMK`);
+      // AWS refuses an encryption change while cross-region snapshot copy is on. The tag goes first, so a run
+      // that stops after turning copy off still knows where to turn it back on.
+      await tagCluster(state.arn, SUSPENDED_COPY_TAG, suspendedCopyTag(state.snapshotCopy), ctx);
+      await disableSnapshotCopy(state.id, ctx);
+      notes.push(`cross-region snapshot copy to ${state.snapshotCopy.destRegion} turned off for the change (AWS requires it); it is turned back on, with a grant for ${state.snapshotCopy.destRegion}'s CMK, once the cluster reports the CMK (tag ${SUSPENDED_COPY_TAG})`);
     }
+    await modify(state.id, { Encrypted: true, KmsKeyId: cmk.arn }, ctx);
+    notes.unshift(`ModifyCluster Encrypted=true KmsKeyId=${cmk.arn} requested; ${readOnly}`);
     // A fresh read: done only when the API reports the CMK; otherwise the migration is still running.
     const after = await readCluster(state.id, ctx);
     if (!after) return { changed: true, detail: `${notes.join('; ')}; the cluster is gone` };
     const fresh = await toState(after, state.arn, state.region, ctx);
     const done = fresh.encrypted && !fresh.encryptionPending && fresh.observedKey?.info?.arn === cmk.arn;
-    if (!done) {
+    if (!done || fresh.suspendedCopy) {
       notes.push(`re-read: Encrypted=${fresh.encrypted}, KmsKeyId ${fresh.keyRef ?? 'not reported'}, status ${fresh.status}: in progress until the API reports the CMK`);
       return { changed: true, pending: true, detail: notes.join('; ') };
     }
@@ -85,13 +118,7 @@ export const redshiftClusterRule: Rule<RedshiftClusterState> = {
     const tagValue = finding.reason ?? 'NON_COMPLIANT';
     // Already quarantined (for this or an earlier reason): the first tag stays, no new alert.
     const tagged = state.tags[tagKey] === undefined;
-    if (tagged) {
-      try {
-        await redshift(ctx).send(new CreateTagsCommand({ ResourceName: state.arn, Tags: [{ Key: tagKey, Value: tagValue }] }));
-      } catch (e) {
-        throw translateAwsError(e, 'redshift:CreateTags', state.id);
-      }
-    }
+    if (tagged) await tagCluster(state.arn, tagKey, tagValue, ctx);
     if (state.publiclyAccessible) await modify(state.id, { PubliclyAccessible: false }, ctx);
     const after = await readCluster(state.id, ctx);
     const tags = tagRecord(after?.Tags);

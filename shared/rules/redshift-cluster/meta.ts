@@ -14,8 +14,12 @@ export const redshiftClusterMeta: RuleMeta = {
   }],
   configTypes: ['AWS::Redshift::Cluster'],
   permissions: {
-    read: ['redshift:DescribeClusters', 'kms:DescribeKey'],
-    remediate: ['redshift:ModifyCluster', 'kms:CreateGrant'],
+    read: ['redshift:DescribeClusters', 'redshift:DescribeSnapshotCopyGrants', 'kms:DescribeKey'],
+    // Snapshot copy is turned off for the re-key and back on after it, under a grant for the destination's CMK.
+    remediate: [
+      'redshift:ModifyCluster', 'kms:CreateGrant', 'redshift:CreateTags', 'redshift:DeleteTags',
+      'redshift:DisableSnapshotCopy', 'redshift:EnableSnapshotCopy', 'redshift:CreateSnapshotCopyGrant',
+    ],
     quarantine: ['redshift:CreateTags', 'redshift:ModifyCluster'],
   },
 

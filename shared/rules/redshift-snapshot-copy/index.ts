@@ -1,30 +1,12 @@
 import { allRedshiftClusters, describeRedshiftCluster } from '../../aws/redshift';
 import { tagRecord } from '../../aws/tags';
-import {
-  type Cluster, CreateSnapshotCopyGrantCommand, DescribeSnapshotCopyGrantsCommand, DisableSnapshotCopyCommand,
-  EnableSnapshotCopyCommand, RedshiftClient,
-} from '@aws-sdk/client-redshift';
-import { isAwsNotFound, translateAwsError } from '../../aws/errors';
-import { SentinelError } from '../../errors';
+import type { Cluster } from '@aws-sdk/client-redshift';
 import type { ActionResult, Rule, RuleContext } from '../contract';
-import { type ClusterCopy, copyProblem, evaluateRedshiftSnapshotCopy, grantNameFor, type RedshiftSnapshotCopyState } from './evaluate';
+import { disableSnapshotCopy, enableSnapshotCopy, ensureGrant, readGrant } from './copy-api';
+import { type ClusterCopy, copyProblem, evaluateRedshiftSnapshotCopy, type RedshiftSnapshotCopyState } from './evaluate';
 import { GRANT_PREFIX, redshiftSnapshotCopyMeta } from './meta';
 
 export { GRANT_PREFIX };
-
-const redshift = (ctx: RuleContext, region = ctx.scope.region): RedshiftClient => ctx.clients.get(RedshiftClient, { ...ctx.scope, region });
-
-/** The grant's key as named, or MISSING. Read-only in the destination region. */
-const readGrant = async (name: string, region: string, ctx: RuleContext): Promise<{ keyRef?: string } | 'MISSING'> => {
-  try {
-    const out = await redshift(ctx, region).send(new DescribeSnapshotCopyGrantsCommand({ SnapshotCopyGrantName: name }));
-    const g = out.SnapshotCopyGrants?.find((x) => x.SnapshotCopyGrantName === name);
-    return g ? { keyRef: g.KmsKeyId } : 'MISSING';
-  } catch (e) {
-    if (isAwsNotFound(e)) return 'MISSING';
-    throw translateAwsError(e, 'redshift:DescribeSnapshotCopyGrants', name);
-  }
-};
 
 const toCopy = async (c: Cluster, region: string, ctx: RuleContext): Promise<ClusterCopy | undefined> => {
   const s = c.ClusterSnapshotCopyStatus;
@@ -42,45 +24,10 @@ const toCopy = async (c: Cluster, region: string, ctx: RuleContext): Promise<Clu
 
 const describeCluster = (id: string, ctx: RuleContext): Promise<Cluster | undefined> => describeRedshiftCluster(ctx.clients, ctx.scope, id);
 
-/** Ensure the deterministic grant for R's CMK exists in R (created, never modified or deleted). */
-const ensureGrant = async (destRegion: string, ctx: RuleContext): Promise<{ name: string; created: boolean }> => {
-  const cmk = await ctx.keys.regionalCmk(destRegion);
-  const name = grantNameFor(cmk);
-  const existing = await readGrant(name, destRegion, ctx);
-  if (existing !== 'MISSING') {
-    const info = existing.keyRef ? await ctx.keys.resolve(existing.keyRef, destRegion) : undefined;
-    if (info?.arn !== cmk.arn) {
-      throw new SentinelError('VERIFICATION_FAILED', `Grant ${name} in ${destRegion} exists with key ${existing.keyRef ?? '(none)'}, not ${cmk.arn}: delete it or rename, the service will not change it`, { details: { resource: name } });
-    }
-    return { name, created: false };
-  }
-  try {
-    await redshift(ctx, destRegion).send(new CreateSnapshotCopyGrantCommand({
-      SnapshotCopyGrantName: name, KmsKeyId: cmk.arn, Tags: [{ Key: 'managed-by', Value: 'cmk-sentinel' }],
-    }));
-  } catch (e) {
-    throw translateAwsError(e, 'redshift:CreateSnapshotCopyGrant', name);
-  }
-  return { name, created: true };
-};
-
 /** Re-point one cluster of this region: disable copy, enable it with the right grant, same destination and retention. */
 const repoint = async (copy: ClusterCopy, grantName: string, ctx: RuleContext): Promise<void> => {
-  const client = redshift(ctx);
-  try {
-    await client.send(new DisableSnapshotCopyCommand({ ClusterIdentifier: copy.cluster }));
-  } catch (e) {
-    throw translateAwsError(e, 'redshift:DisableSnapshotCopy', copy.cluster);
-  }
-  try {
-    await client.send(new EnableSnapshotCopyCommand({
-      ClusterIdentifier: copy.cluster, DestinationRegion: copy.destRegion, SnapshotCopyGrantName: grantName,
-      ...(copy.retentionPeriod !== undefined ? { RetentionPeriod: copy.retentionPeriod } : {}),
-      ...(copy.manualRetentionPeriod !== undefined ? { ManualSnapshotRetentionPeriod: copy.manualRetentionPeriod } : {}),
-    }));
-  } catch (e) {
-    throw translateAwsError(e, 'redshift:EnableSnapshotCopy', copy.cluster);
-  }
+  await disableSnapshotCopy(copy.cluster, ctx);
+  await enableSnapshotCopy(copy.cluster, copy, grantName, ctx);
 };
 
 export const redshiftSnapshotCopyRule: Rule<RedshiftSnapshotCopyState> = {
