@@ -185,7 +185,7 @@ describe('least privilege (every role in serverless.yml)', () => {
   });
 
   it('only the service may publish to the alert topic', () => {
-    for (const [, policy] of ofType('AWS::SNS::TopicPolicy')) {
+    for (const [, policy] of ofType('AWS::SNS::TopicPolicy').filter(([, p]) => JSON.stringify(p.Properties.Topics) === JSON.stringify([{ Ref: 'AlertTopic' }]))) {
       const statements = policy.Properties.PolicyDocument.Statement as (Statement & { Principal?: unknown; Condition?: Record<string, Record<string, unknown>> })[];
       expect(statements.filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Principal ?? '').includes('*'))).toEqual([]);
       const guard = statements.find((s) => s.Effect === 'Deny' && s.Principal === '*' && actionsOf(s).includes('sns:Publish') && s.Condition?.ArnNotEquals?.['aws:PrincipalArn']);
@@ -193,6 +193,25 @@ describe('least privilege (every role in serverless.yml)', () => {
       const allowed = guard?.Condition?.ArnNotEquals?.['aws:PrincipalArn'] as { 'Fn::GetAtt': string[] }[];
       for (const a of allowed) expect(roles).toContain(a['Fn::GetAtt'][0]);
     }
+  });
+
+  it('every dead-letter queue has an alarm that reaches the operations topic, which only this stack\'s alarms may publish to', () => {
+    const dlqs = ofType('AWS::SQS::Queue').map(([id]) => id).filter((id) => /Dlq$/.test(id));
+    expect(dlqs.sort()).toEqual(['BackfillDlq', 'OnChangeDlq']);
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    for (const q of dlqs) {
+      const alarm = alarms.find((a) => JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [q, 'QueueName'] } }]));
+      expect({ q, alarm }).toMatchObject({ q, alarm: { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [{ Ref: 'OperationsTopic' }] } });
+      expect(alarm?.AlarmName).toMatch(/^\$\{self:service\}-\$\{sls:stage\}-/);
+    }
+    const [, policy] = ofType('AWS::SNS::TopicPolicy').find(([, p]) => JSON.stringify(p.Properties.Topics) === JSON.stringify([{ Ref: 'OperationsTopic' }])) ?? [];
+    const statements = policy?.Properties.PolicyDocument.Statement as (Statement & { Principal?: unknown; Condition?: Record<string, Record<string, unknown>> })[];
+    expect(statements.filter((st) => st.Effect === 'Allow').map((st) => st.Principal)).toEqual([{ Service: 'cloudwatch.amazonaws.com' }]);
+    expect(JSON.stringify(statements.find((st) => st.Effect === 'Allow')?.Condition)).toContain(':alarm:${self:service}-${sls:stage}-*');
+    expect(statements.find((st) => st.Effect === 'Deny' && st.Principal === '*' && st.Condition?.StringNotEqualsIfExists)?.Condition?.StringNotEqualsIfExists).toEqual({ 'aws:PrincipalServiceName': 'cloudwatch.amazonaws.com' });
+    // CloudWatch must be able to use the key the topic is encrypted with.
+    const keyStatements = resources.ServiceKey?.Properties.KeyPolicy.Statement as { Principal?: { Service?: string[] }; Action: string[] }[];
+    expect(keyStatements.some((st) => st.Principal?.Service?.includes('cloudwatch.amazonaws.com') && st.Action.includes('kms:GenerateDataKey'))).toBe(true);
   });
 
   it('every queue, topic, table and bucket is encrypted with a KMS key; the idempotency table expires records', () => {
