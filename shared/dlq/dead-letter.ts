@@ -5,6 +5,7 @@ import { SentinelError } from '../errors';
 import type { PipelineDeps } from '../pipeline/context';
 import { type EventResult, hasRetryableFailure, processEvent } from '../pipeline/process';
 import { redact } from '../redact';
+import { isExecutionStatusChange } from '../workflows/rds-reencrypt/ended';
 
 /**
  * Dead letters come in two shapes: Lambda's onFailure destination record
@@ -82,8 +83,28 @@ export interface RedriveReport {
   stillFailing: number;
   /** Bodies nobody can read: put back on the queue for a person. */
   unreadable: number;
-  results: { messageId?: string; cause?: DeadLetter['cause']; kind?: EventResult['kind']; outcome: 'REDRIVEN' | 'STILL_FAILING' | 'UNREADABLE'; error?: string }[];
+  results: { messageId?: string; cause?: DeadLetter['cause']; kind?: EventResult['kind'] | 'workflow-end'; outcome: 'REDRIVEN' | 'STILL_FAILING' | 'UNREADABLE'; error?: string }[];
 }
+
+/**
+ * One dead letter again, where it was first sent: a re-encryption workflow's end (the step Lambda's dead
+ * letters share the queue) to its alert, anything else through the event pipeline. Failed = keep it: a
+ * workflow end whose alert still cannot be sent is kept whatever the cause, as nothing else reports it.
+ */
+const reprocess = async (event: unknown, deps: PipelineDeps): Promise<{ failed?: DeadLetter['cause']; kind: NonNullable<RedriveReport['results'][number]['kind']> }> => {
+  if (isExecutionStatusChange(event)) {
+    const { alertExecutionEnd } = await import('../workflows/rds-reencrypt/steps');
+    try {
+      await alertExecutionEnd(event, deps);
+      return { kind: 'workflow-end' };
+    } catch (e) {
+      const err = e instanceof SentinelError ? e : translateAwsError(e, 'sns:Publish');
+      return { failed: { code: err.code, message: err.message }, kind: 'workflow-end' };
+    }
+  }
+  const result = await processEvent(event, deps);
+  return hasRetryableFailure(result) ? { failed: causeOf(result), kind: result.kind } : { kind: result.kind };
+};
 
 /** Re-process every dead letter on a queue through the same pipeline; delete each one that now goes through. */
 export const redrive = async (queueUrl: string, deps: PipelineDeps, opts: { region: string; max?: number; visibilityTimeout?: number }): Promise<RedriveReport> => {
@@ -114,18 +135,18 @@ export const redrive = async (queueUrl: string, deps: PipelineDeps, opts: { regi
         report.results.push({ messageId: m.MessageId, outcome: 'UNREADABLE', error: letter.message });
         continue;
       }
-      const result = await processEvent(letter.event, deps);
-      if (hasRetryableFailure(result)) {
+      const { failed, kind } = await reprocess(letter.event, deps);
+      if (failed) {
         report.stillFailing++;
         await release(m.ReceiptHandle);
-        report.results.push({ messageId: m.MessageId, cause: causeOf(result), kind: result.kind, outcome: 'STILL_FAILING' });
+        report.results.push({ messageId: m.MessageId, cause: failed, kind, outcome: 'STILL_FAILING' });
         continue;
       }
       await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle })).catch((e: unknown) => {
         throw translateAwsError(e, 'sqs:DeleteMessage', queueUrl);
       });
       report.redriven++;
-      report.results.push({ messageId: m.MessageId, cause: letter.cause, kind: result.kind, outcome: 'REDRIVEN' });
+      report.results.push({ messageId: m.MessageId, cause: letter.cause, kind, outcome: 'REDRIVEN' });
     }
   }
   return report;

@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { alertInbox } from '../../scripts/lib/alert-inbox';
-import { useEmulator } from '../support/harness';
+import { createQueue } from '../../scripts/lib/estate-hardening';
+import { SnsAlertSink } from '../../shared/alerts/publisher';
+import { deadLetterBody, redrive } from '../../shared/dlq/dead-letter';
+import { SentinelError } from '../../shared/errors';
+import { testDeps, useEmulator } from '../support/harness';
 
 const R = 'us-east-1';
 const emu = useEmulator();
@@ -55,5 +60,19 @@ describe('an execution that timed out, was stopped, or could not alert: the watc
     expect(result).toMatchObject({ alerted: true, error: { code: 'INVALID_EVENT', field: 'detail.input' } });
     const [alert] = await inbox.receive();
     expect(alert).toMatchObject({ severity: 'MEDIUM', status: 'ERROR', reason: 'INVALID_EVENT', resource: { type: 'event', id: 'bad' } });
+  });
+
+  it('its dead letter is redriven to the same alert (not through the event pipeline, which would drop it); kept while the alert cannot be sent', async () => {
+    const clients = emu.clients();
+    const queueUrl = await createQueue(clients, R, 'on-change-dlq');
+    await clients.get(SQSClient, { region: R }).send(new SendMessageCommand({
+      QueueUrl: queueUrl, MessageBody: deadLetterBody({ ...sample, id: 'dl-1' }, { code: 'AWS_UNAVAILABLE', message: 'sns:Publish failed' }, new Date()),
+    }));
+    const refusing = testDeps(clients, { alerts: { publish: async () => { throw new SentinelError('ACCESS_DENIED', 'sns:Publish was denied'); } } });
+    await expect(redrive(queueUrl, refusing, { region: R })).resolves.toMatchObject({ received: 1, redriven: 0, stillFailing: 1, results: [{ kind: 'workflow-end', cause: { code: 'ACCESS_DENIED' } }] });
+    const deps = testDeps(clients, { alerts: new SnsAlertSink(clients, inbox.topicArn) });
+    await expect(redrive(queueUrl, deps, { region: R })).resolves.toMatchObject({ received: 1, redriven: 1, stillFailing: 0 });
+    expect((await inbox.receive()).map((a) => [a.trigger.eventId, a.error?.code])).toEqual([['dl-1', 'WORKFLOW_TIMED_OUT']]);
+    expect((await clients.get(SQSClient, { region: R }).send(new ReceiveMessageCommand({ QueueUrl: queueUrl, VisibilityTimeout: 0 }))).Messages ?? []).toHaveLength(0);
   });
 });
