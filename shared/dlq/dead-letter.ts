@@ -6,6 +6,7 @@ import type { PipelineDeps } from '../pipeline/context';
 import { type EventResult, hasRetryableFailure, processEvent } from '../pipeline/process';
 import { redact } from '../redact';
 import { isExecutionStatusChange } from '../workflows/rds-reencrypt/ended';
+import { isObj } from '../json';
 
 /**
  * Dead letters come in two shapes: Lambda's onFailure destination record
@@ -17,9 +18,6 @@ export interface DeadLetter {
   event: unknown;
   cause: { code: string; message: string };
 }
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const causeOf = (result: EventResult): DeadLetter['cause'] => {
   const failed = result.outcomes.find((o) => o.error?.retryable) ?? result.outcomes.find((o) => o.error);

@@ -1,5 +1,6 @@
 import { SentinelError } from '../errors';
 import type { ResourceRef, RuleMeta } from '../rules/contract';
+import { type Obj, isObj, str } from '../json';
 
 /** What started the work: carried into every alert and audit record. */
 export interface TriggerInfo {
@@ -15,11 +16,6 @@ export type Normalised =
   | { kind: 'resources'; refs: ResourceRef[]; trigger: TriggerInfo }
   | { kind: 'ignored'; reason: 'FAILED_CALL' | 'UNKNOWN_EVENT' | 'NO_RESOURCE'; message: string; trigger?: TriggerInfo }
   | { kind: 'invalid'; error: SentinelError };
-
-type Obj = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
 const invalid = (message: string, field: string): Normalised => ({
   kind: 'invalid',

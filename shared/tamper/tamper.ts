@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Alert, ALERT_SCHEMA } from '../alerts/alert';
 import { cloudTrailRecord } from '../events/normalise';
 import type { Policy } from '../policy/policy';
+import { type Obj, isObj, str } from '../json';
 
 /**
  * The ways to switch cmk-sentinel off without touching its code: exempt a resource by
@@ -40,10 +41,6 @@ export const TAMPER_TRIGGERS = [
   { source: 'aws.cloudtrail', eventSource: 'cloudtrail.amazonaws.com', eventNames: ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors'] },
   { source: 'aws.iam', eventSource: 'iam.amazonaws.com', eventNames: ['PutRolePolicy', 'AttachRolePolicy', 'DetachRolePolicy', 'DeleteRolePolicy', 'UpdateAssumeRolePolicy', 'PutRolePermissionsBoundary', 'DeleteRole'] },
 ] as const;
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
 const TAG_KEY = ['Key', 'key', 'tagKey', 'TagKey'];
 const TAG_VALUE = ['Value', 'value', 'tagValue', 'TagValue'];

@@ -1,3 +1,5 @@
+import { isObj } from '../../json';
+
 /**
  * Can a role use a KMS key, judged from the key policy and the key's grants alone?
  * Pure. The key policy is never rewritten: this only reads.
@@ -6,14 +8,11 @@
  * which are not read here, so it does not count as naming the role.
  */
 
-type Obj = Record<string, unknown>;
-
 export interface Grant { grantee?: string; operations: readonly string[] }
 
 /** What EMR's EC2 instance role needs from the CMK for S3 SSE-KMS/CSE-KMS and local disks. */
 export const REQUIRED_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'] as const;
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 
 const globToRegExp = (pattern: string): RegExp =>

@@ -1,9 +1,6 @@
 import type { KeyInfo } from '../../kms/key-resolver';
 import type { ParsedConfiguration } from './parse';
-
-type Obj = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { type Obj, isObj } from '../../json';
 
 /** EMR allows long names; keep ours well inside any limit and readable. */
 const MAX_NAME = 200;

@@ -1,9 +1,9 @@
+import { type Obj, isObj } from '../../json';
+
 /**
  * An EMR security configuration is a JSON string that EMR stores as given. Read it
  * defensively: anything unexpected becomes a `problem`, never an exception. Pure.
  */
-
-type Obj = Record<string, unknown>;
 
 export interface S3Encryption {
   /** SSE-S3 | SSE-KMS | CSE-KMS | CSE-Custom */
@@ -24,7 +24,6 @@ export type ParsedConfiguration =
   | { ok: true; doc: Obj; settings: EncryptionSettings }
   | { ok: false; problem: string };
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const kind = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
 
 class Malformed extends Error {}

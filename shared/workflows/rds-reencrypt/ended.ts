@@ -1,6 +1,7 @@
 import { SentinelError } from '../../errors';
 import type { TriggerInfo } from '../../events/normalise';
 import type { ReencryptState } from './state';
+import { type Obj, isObj, str } from '../../json';
 
 /**
  * The re-encryption workflow alerts for itself when it finishes, fails or stops. Three ends it cannot
@@ -25,10 +26,6 @@ export interface ExecutionEnd {
   /** The execution's input: the workflow's state when it started. */
   state: ReencryptState;
 }
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
 export const isExecutionStatusChange = (event: unknown): boolean =>
   isObj(event) && event.source === 'aws.states' && event['detail-type'] === EXECUTION_STATUS_CHANGE;
