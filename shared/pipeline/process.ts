@@ -160,13 +160,21 @@ const reportTamper = async (event: unknown, deps: PipelineDeps): Promise<EventRe
   }
 };
 
+/**
+ * An event nobody can read: one log line (with whether the alert went out) and one MEDIUM alert, no retry:
+ * garbage does not get better. Returns whether the alert was delivered.
+ */
+export const reportInvalidEvent = async (error: SentinelError, event: unknown, deps: PipelineDeps, what = 'invalid event'): Promise<boolean> => {
+  const alerted = await deps.alerts.publish(redact(invalidEventAlert(error, event, deps.now()))).then(() => true, () => false);
+  deps.log.error(what, forLog({ code: error.code, error: error.message, ...error.details, alerted }));
+  return alerted;
+};
+
 /** One EventBridge event through the whole pipeline; one structured log line per outcome. */
 export const processEvent = async (event: unknown, deps: PipelineDeps): Promise<EventResult> => {
   const n = normalise(event, deps.rules ?? RULES);
   if (n.kind === 'invalid') {
-    // One log line (with whether the alert went out), one alert, no retry: garbage does not get better.
-    const alerted = await deps.alerts.publish(redact(invalidEventAlert(n.error, event, deps.now()))).then(() => true, () => false);
-    deps.log.error('invalid event', forLog({ code: n.error.code, error: n.error.message, ...n.error.details, alerted }));
+    await reportInvalidEvent(n.error, event, deps);
     return { kind: 'invalid', outcomes: [], message: n.error.message, error: n.error.toJSON() };
   }
   // Tampering rides on the one log line of the event (and its own CRITICAL alert).

@@ -4,13 +4,13 @@ import {
   DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotsCommand, ModifyDBClusterCommand, ModifyDBInstanceCommand,
   RestoreDBClusterFromSnapshotCommand, RestoreDBInstanceFromDBSnapshotCommand, type Tag,
 } from '@aws-sdk/client-rds';
-import { invalidEventAlert, type Outcome, toAlert } from '../../alerts/alert';
+import { type Outcome, toAlert } from '../../alerts/alert';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { SentinelError } from '../../errors';
 import type { TriggerInfo } from '../../events/normalise';
 import type { PipelineDeps } from '../../pipeline/context';
+import { reportInvalidEvent } from '../../pipeline/process';
 import { scopeFor } from '../../pipeline/scope';
-import { forLog, redact } from '../../redact';
 import type { RuleContext } from '../../rules/contract';
 import type { RdsConfig, RdsDatabaseState } from '../../rules/rds-database/evaluate';
 import { describeDatabase, describeInstance, rds } from '../../rules/rds-database/rds-read';
@@ -360,9 +360,7 @@ export const alertExecutionEnd = async (event: unknown, deps: PipelineDeps): Pro
     end = parseExecutionEnd(event);
   } catch (e) {
     const err = e instanceof SentinelError ? e : new SentinelError('INVALID_EVENT', (e as Error).message);
-    const alerted = await deps.alerts.publish(redact(invalidEventAlert(err, event, deps.now()))).then(() => true, () => false);
-    deps.log.error('invalid workflow status event', forLog({ code: err.code, error: err.message, ...err.details, alerted }));
-    return { alerted, error: err.toJSON() };
+    return { alerted: await reportInvalidEvent(err, event, deps, 'invalid workflow status event'), error: err.toJSON() };
   }
   const execution = end.executionArn;
   if (!needsAlert(end)) {
