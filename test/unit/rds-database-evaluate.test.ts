@@ -1,6 +1,6 @@
 import type { KeyInfo, ObservedKey } from '../../shared/kms/key-resolver';
 import { evaluateRdsDatabase, type RdsDatabaseState, type RdsKind } from '../../shared/rules/rds-database/evaluate';
-import { idsFrom } from '../../shared/rules/rds-database/rule';
+import { idsFrom } from '../../shared/rules/rds-database/meta';
 import { rdsClusterRule } from '../../shared/rules/rds-cluster';
 import { rdsInstanceRule } from '../../shared/rules/rds-instance';
 import { normalise } from '../../shared/events/normalise';

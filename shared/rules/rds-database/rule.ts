@@ -6,8 +6,6 @@ import { evaluateRdsDatabase, type RdsDatabaseState, type RdsKind } from './eval
 import { quarantineDatabase } from './quarantine';
 import { describeDatabase, listIds } from './rds-read';
 
-export { idsFrom } from './meta';
-
 /** A database the workflow created, or an original it retired at cut-over, is never a new workflow's source. */
 const workflowArtefact = async (s: RdsDatabaseState, ctx: RuleContext): Promise<string | undefined> => {
   if (s.tags[REENCRYPTED_FROM_TAG]) return `${s.id} is the re-encrypted copy of ${s.tags[REENCRYPTED_FROM_TAG]} made by cmk-sentinel; it did not verify: see that workflow's alert`;

@@ -5,7 +5,7 @@ import { translateAwsError } from '../../aws/errors';
 import type { ActionResult, Rule, RuleContext } from '../contract';
 import { type CopySettings, disableSnapshotCopy, enableSnapshotCopy, ensureGrant } from '../redshift-snapshot-copy/copy-api';
 import { evaluateRedshiftCluster, parseSuspendedCopy, redshiftClusterLimits, type RedshiftClusterState, SUSPENDED_COPY_TAG, suspendedCopyTag } from './evaluate';
-import { redshiftClusterArn, redshiftClusterMeta } from './meta';
+import { redshiftClusterMeta } from './meta';
 
 const redshift = (ctx: RuleContext): RedshiftClient => ctx.clients.get(RedshiftClient, ctx.scope);
 
@@ -18,8 +18,6 @@ const modify = async (id: string, input: Omit<ConstructorParameters<typeof Modif
     throw translateAwsError(e, 'redshift:ModifyCluster', id);
   }
 };
-
-export { redshiftClusterArn };
 
 const toState = async (c: Cluster, arn: string, region: string, ctx: RuleContext): Promise<RedshiftClusterState> => {
   const encrypted = c.Encrypted === true;

@@ -6,8 +6,6 @@ import { disableSnapshotCopy, enableSnapshotCopy, ensureGrant, readGrant } from 
 import { type ClusterCopy, copyProblem, evaluateRedshiftSnapshotCopy, type RedshiftSnapshotCopyState } from './evaluate';
 import { GRANT_PREFIX, redshiftSnapshotCopyMeta } from './meta';
 
-export { GRANT_PREFIX };
-
 const toCopy = async (c: Cluster, region: string, ctx: RuleContext): Promise<ClusterCopy | undefined> => {
   const s = c.ClusterSnapshotCopyStatus;
   if (!c.ClusterIdentifier || !s?.DestinationRegion) return undefined;

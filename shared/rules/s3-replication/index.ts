@@ -13,7 +13,6 @@ import {
 } from './evaluate';
 import { DESTINATION_PREFIX, s3ReplicationMeta } from './meta';
 
-export { DESTINATION_PREFIX };
 const NO_REPLICATION = 'ReplicationConfigurationNotFoundError';
 
 const s3 = (ctx: RuleContext, region = ctx.scope.region): S3Client => ctx.clients.get(S3Client, { ...ctx.scope, region });
