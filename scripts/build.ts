@@ -1,4 +1,4 @@
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { compilePolicy } from '../shared/policy/policy';
@@ -12,34 +12,35 @@ export const BUILD_DIR = join(__dirname, '..', '.build');
 
 export const functionNames = (): string[] => readdirSync(FUNCTIONS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
 
+/** How every function is bundled (the tests build their probes the same way). */
+export const LAMBDA_BUILD_OPTIONS: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  // CJS: ESM bundles with Powertools fail on a dynamic require; `module` first tree-shakes the SDK.
+  format: 'cjs',
+  // import() of a lazily loaded module becomes a deferred require(): the SDK is then found exactly as a
+  // static import finds it (Lambda resolves the runtime's SDK through NODE_PATH, which import() ignores).
+  supported: { 'dynamic-import': false },
+  mainFields: ['module', 'main'],
+  minify: true,
+  // The Lambda Node.js 22 runtime ships AWS SDK v3: leaving it out keeps each zip far under 300 KB and
+  // the cold start short. Local runs and tests use the pinned SDK from package-lock.json.
+  external: ['@aws-sdk/*', '@smithy/*'],
+  // Lambda bundles read the policy `main` compiles beside them; this drops the validator (zod, yaml) from them.
+  define: { 'process.env.CMK_SENTINEL_BUNDLE': '"lambda"' },
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
 export const main = async (): Promise<number> => {
   rmSync(BUILD_DIR, { recursive: true, force: true });
   const policySource = process.env.CMK_SENTINEL_POLICY || join(__dirname, '..', 'policy.yaml');
   for (const name of functionNames()) {
     const outdir = join(BUILD_DIR, name);
     mkdirSync(outdir, { recursive: true });
-    await build({
-      entryPoints: [join(FUNCTIONS_DIR, name, 'handler.ts')],
-      outfile: join(outdir, 'index.js'),
-      bundle: true,
-      platform: 'node',
-      target: 'node22',
-      // CJS: ESM bundles with Powertools fail on a dynamic require; `module` first tree-shakes the SDK.
-      format: 'cjs',
-      // import() of a lazily loaded module becomes a deferred require(): the SDK is then found exactly as a
-      // static import finds it (Lambda resolves the runtime's SDK through NODE_PATH, which import() ignores).
-      supported: { 'dynamic-import': false },
-      mainFields: ['module', 'main'],
-      minify: true,
-      // The Lambda Node.js 22 runtime ships AWS SDK v3: leaving it out keeps each zip far under 300 KB and
-      // the cold start short. Local runs and tests use the pinned SDK from package-lock.json.
-      external: ['@aws-sdk/*', '@smithy/*'],
-      // Lambda bundles read the policy compiled below; this drops the validator (zod, yaml) from them.
-      define: { 'process.env.CMK_SENTINEL_BUNDLE': '"lambda"' },
-      sourcemap: false,
-      legalComments: 'none',
-      logLevel: 'warning',
-    });
+    await build({ ...LAMBDA_BUILD_OPTIONS, entryPoints: [join(FUNCTIONS_DIR, name, 'handler.ts')], outfile: join(outdir, 'index.js') });
     compilePolicy(policySource, join(outdir, 'policy.json'));
   }
   return 0;

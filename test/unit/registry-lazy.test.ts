@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { RuleMeta } from '../../shared/rules/contract';
 import { RULES } from '../../shared/rules/registry';
+import { LAMBDA_BUILD_OPTIONS } from '../../scripts/build';
 
 /**
  * The registry must cost a cold start no SDK: rule metadata is eager, implementations load
@@ -82,7 +83,7 @@ ${probeSource(`{ ...require('./shared/rules/registry'), ...require('./shared/eve
     expect(new Set(implementations)).toEqual(new Set(['s3-bucket']));
   });
 
-  it('through an esbuild bundle built like the Lambda\'s (SDK external): the same', async () => {
+  it('through an esbuild bundle built with the Lambda\'s options (SDK external): the same', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'registry-lazy-'));
     try {
       const outfile = join(dir, 'probe.js');
@@ -91,8 +92,7 @@ ${probeSource(`{ ...require('./shared/rules/registry'), ...require('./shared/eve
           contents: "export { RULES, loadRule } from './shared/rules/registry'; export { normalise } from './shared/events/normalise';",
           resolveDir: ROOT, loader: 'ts', sourcefile: 'probe-entry.ts',
         },
-        outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', mainFields: ['module', 'main'],
-        external: ['@aws-sdk/*', '@smithy/*'], logLevel: 'silent',
+        ...LAMBDA_BUILD_OPTIONS, outfile, logLevel: 'silent',
       });
       // The bundle lives outside the repo: resolve its externals from the repo's node_modules.
       const p = run(probeSource(`require(${JSON.stringify(outfile)})`), { ...process.env, NODE_PATH: join(ROOT, 'node_modules') });
