@@ -158,6 +158,9 @@ export const pick = (obj: unknown, ...path: string[]): string | undefined => {
   return str(cur);
 };
 
+/** For rules' id extractors: the id a record names, as a list of one, or none. */
+export const idList = (id: string | undefined): string[] => (id ? [id] : []);
+
 /** The CloudTrail record an event carries (EventBridge delivery or a bare record), or undefined. */
 export const cloudTrailRecord = (event: unknown): { envelope: Record<string, unknown>; detail: Record<string, unknown> } | undefined => {
   if (!isObj(event)) return undefined;

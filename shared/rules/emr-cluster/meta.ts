@@ -1,4 +1,4 @@
-import { pick } from '../../events/normalise';
+import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
 
 export const emrClusterMeta: RuleMeta = {
@@ -8,13 +8,13 @@ export const emrClusterMeta: RuleMeta = {
     eventSource: 'elasticmapreduce.amazonaws.com',
     eventNames: ['RunJobFlow'],
     // Real records mix casings (`ReleaseLabel` beside `instances`); the id is in the response.
-    ids: (d) => [pick(d, 'responseElements', 'jobFlowId') ?? pick(d, 'responseElements', 'JobFlowId')].filter((x): x is string => !!x),
+    ids: (d) => idList(pick(d, 'responseElements', 'jobFlowId') ?? pick(d, 'responseElements', 'JobFlowId')),
   }],
   stateChange: [{
     source: 'aws.emr',
     detailType: 'EMR Cluster State Change',
     states: ['STARTING'],
-    ids: (d) => [pick(d, 'clusterId')].filter((x): x is string => !!x),
+    ids: (d) => idList(pick(d, 'clusterId')),
   }],
   configTypes: [],
   permissions: {

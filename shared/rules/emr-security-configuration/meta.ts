@@ -1,4 +1,4 @@
-import { pick } from '../../events/normalise';
+import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
 
 export const emrSecurityConfigurationMeta: RuleMeta = {
@@ -8,8 +8,7 @@ export const emrSecurityConfigurationMeta: RuleMeta = {
     eventSource: 'elasticmapreduce.amazonaws.com',
     eventNames: ['CreateSecurityConfiguration'],
     // CloudTrail records EMR request fields in camelCase; accept the API's casing too.
-    ids: (d) => [pick(d, 'requestParameters', 'name') ?? pick(d, 'requestParameters', 'Name') ?? pick(d, 'responseElements', 'name')]
-      .filter((x): x is string => !!x),
+    ids: (d) => idList(pick(d, 'requestParameters', 'name') ?? pick(d, 'requestParameters', 'Name') ?? pick(d, 'responseElements', 'name')),
   }],
   configTypes: [],
   permissions: {

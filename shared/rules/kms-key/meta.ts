@@ -1,4 +1,4 @@
-import { pick } from '../../events/normalise';
+import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
 
 /** Key events name the key by id or ARN; the ARN in `resources` carries the key's own region, so prefer it. */
@@ -23,7 +23,7 @@ export const kmsKeyMeta: RuleMeta = {
     {
       eventSource: 'kms.amazonaws.com',
       eventNames: ['DeleteAlias', 'UpdateAlias'],
-      ids: (d) => [pick(d, 'requestParameters', 'aliasName')].filter((x): x is string => !!x),
+      ids: (d) => idList(pick(d, 'requestParameters', 'aliasName')),
     },
   ],
   configTypes: [],

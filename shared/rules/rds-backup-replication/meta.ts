@@ -1,4 +1,4 @@
-import { pick } from '../../events/normalise';
+import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
 
 export const rdsBackupReplicationMeta: RuleMeta = {
@@ -8,7 +8,7 @@ export const rdsBackupReplicationMeta: RuleMeta = {
     eventSource: 'rds.amazonaws.com',
     // Called in the destination region R: the event arrives in R, naming the source instance by ARN.
     eventNames: ['StartDBInstanceAutomatedBackupsReplication'],
-    ids: (d) => [pick(d, 'requestParameters', 'sourceDBInstanceArn')].filter((x): x is string => !!x),
+    ids: (d) => idList(pick(d, 'requestParameters', 'sourceDBInstanceArn')),
   }],
   configTypes: [],
   permissions: {

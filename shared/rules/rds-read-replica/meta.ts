@@ -1,4 +1,4 @@
-import { pick } from '../../events/normalise';
+import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
 
 export const rdsReadReplicaMeta: RuleMeta = {
@@ -8,7 +8,7 @@ export const rdsReadReplicaMeta: RuleMeta = {
     eventSource: 'rds.amazonaws.com',
     // The call is made in the replica's region R, so the event arrives in R with the replica's id.
     eventNames: ['CreateDBInstanceReadReplica'],
-    ids: (d) => [pick(d, 'requestParameters', 'dBInstanceIdentifier')].filter((x): x is string => !!x),
+    ids: (d) => idList(pick(d, 'requestParameters', 'dBInstanceIdentifier')),
   }],
   configTypes: [],
   permissions: {

@@ -1,4 +1,4 @@
-import { pick } from '../../events/normalise';
+import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
 
 /** Parameter-group events name the group: the reference says so, and the state covers every instance on it. */
@@ -10,11 +10,11 @@ export const rdsTlsMeta: RuleMeta = {
   cloudTrail: [{
     eventSource: 'rds.amazonaws.com',
     eventNames: ['CreateDBInstance', 'ModifyDBInstance'],
-    ids: (d) => [pick(d, 'requestParameters', 'dBInstanceIdentifier')].filter((x): x is string => !!x),
+    ids: (d) => idList(pick(d, 'requestParameters', 'dBInstanceIdentifier')),
   }, {
     eventSource: 'rds.amazonaws.com',
     eventNames: ['ModifyDBParameterGroup', 'ResetDBParameterGroup'],
-    ids: (d) => [pick(d, 'requestParameters', 'dBParameterGroupName')].filter((x): x is string => !!x).map((g) => `${GROUP_PREFIX}${g}`),
+    ids: (d) => idList(pick(d, 'requestParameters', 'dBParameterGroupName')).map((g) => `${GROUP_PREFIX}${g}`),
   }],
   configTypes: [],
   permissions: {

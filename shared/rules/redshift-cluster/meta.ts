@@ -1,4 +1,4 @@
-import { pick } from '../../events/normalise';
+import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
 
 export const redshiftClusterArn = (region: string, account: string, id: string): string => `arn:aws:redshift:${region}:${account}:cluster:${id}`;
@@ -10,7 +10,7 @@ export const redshiftClusterMeta: RuleMeta = {
     // CloudHSM has a CreateCluster too: the event source tells them apart.
     eventSource: 'redshift.amazonaws.com',
     eventNames: ['CreateCluster', 'ModifyCluster', 'RestoreFromClusterSnapshot'],
-    ids: (d) => [pick(d, 'requestParameters', 'newClusterIdentifier') ?? pick(d, 'requestParameters', 'clusterIdentifier')].filter((x): x is string => !!x),
+    ids: (d) => idList(pick(d, 'requestParameters', 'newClusterIdentifier') ?? pick(d, 'requestParameters', 'clusterIdentifier')),
   }],
   configTypes: ['AWS::Redshift::Cluster'],
   permissions: {

@@ -1,4 +1,4 @@
-import { pick } from '../../events/normalise';
+import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
 
 export const GRANT_PREFIX = 'grant:';
@@ -10,13 +10,13 @@ export const redshiftSnapshotCopyMeta: RuleMeta = {
     {
       eventSource: 'redshift.amazonaws.com',
       eventNames: ['EnableSnapshotCopy', 'ModifySnapshotCopyRetentionPeriod'],
-      ids: (d) => [pick(d, 'requestParameters', 'clusterIdentifier')].filter((x): x is string => !!x),
+      ids: (d) => idList(pick(d, 'requestParameters', 'clusterIdentifier')),
     },
     {
       // Grants live in the destination region: find the clusters (of other regions) that copy here with it.
       eventSource: 'redshift.amazonaws.com',
       eventNames: ['CreateSnapshotCopyGrant', 'DeleteSnapshotCopyGrant'],
-      ids: (d) => [pick(d, 'requestParameters', 'snapshotCopyGrantName')].filter((x): x is string => !!x).map((g) => `${GRANT_PREFIX}${g}`),
+      ids: (d) => idList(pick(d, 'requestParameters', 'snapshotCopyGrantName')).map((g) => `${GRANT_PREFIX}${g}`),
     },
   ],
   configTypes: [],

@@ -1,4 +1,4 @@
-import { pick } from '../../events/normalise';
+import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
 
 export const redshiftSnapshotMeta: RuleMeta = {
@@ -10,7 +10,7 @@ export const redshiftSnapshotMeta: RuleMeta = {
     ids: (d) => {
       const arn = pick(d, 'requestParameters', 'snapshotArn');
       const fromArn = arn ? /:snapshot:[^/]+\/(.+)$/.exec(arn)?.[1] : undefined;
-      return [pick(d, 'requestParameters', 'targetSnapshotIdentifier') ?? pick(d, 'requestParameters', 'snapshotIdentifier') ?? fromArn].filter((x): x is string => !!x);
+      return idList(pick(d, 'requestParameters', 'targetSnapshotIdentifier') ?? pick(d, 'requestParameters', 'snapshotIdentifier') ?? fromArn);
     },
   }],
   configTypes: ['AWS::Redshift::ClusterSnapshot'],

@@ -1,4 +1,4 @@
-import { pick } from '../../events/normalise';
+import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
 
 /** Parameter-group events name the group: the reference says so, and the state covers every cluster on it. */
@@ -10,11 +10,11 @@ export const redshiftTlsMeta: RuleMeta = {
   cloudTrail: [{
     eventSource: 'redshift.amazonaws.com',
     eventNames: ['CreateCluster', 'ModifyCluster'],
-    ids: (d) => [pick(d, 'requestParameters', 'newClusterIdentifier') ?? pick(d, 'requestParameters', 'clusterIdentifier')].filter((x): x is string => !!x),
+    ids: (d) => idList(pick(d, 'requestParameters', 'newClusterIdentifier') ?? pick(d, 'requestParameters', 'clusterIdentifier')),
   }, {
     eventSource: 'redshift.amazonaws.com',
     eventNames: ['ModifyClusterParameterGroup', 'ResetClusterParameterGroup'],
-    ids: (d) => [pick(d, 'requestParameters', 'parameterGroupName')].filter((x): x is string => !!x).map((g) => `${GROUP_PREFIX}${g}`),
+    ids: (d) => idList(pick(d, 'requestParameters', 'parameterGroupName')).map((g) => `${GROUP_PREFIX}${g}`),
   }],
   configTypes: [],
   permissions: {

@@ -1,4 +1,4 @@
-import { pick } from '../../events/normalise';
+import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
 
 export const s3BucketMeta: RuleMeta = {
@@ -7,7 +7,7 @@ export const s3BucketMeta: RuleMeta = {
   cloudTrail: [{
     eventSource: 's3.amazonaws.com',
     eventNames: ['CreateBucket', 'PutBucketEncryption', 'DeleteBucketEncryption'],
-    ids: (d) => [pick(d, 'requestParameters', 'bucketName')].filter((x): x is string => !!x),
+    ids: (d) => idList(pick(d, 'requestParameters', 'bucketName')),
   }],
   configTypes: ['AWS::S3::Bucket'],
   permissions: {

@@ -1,4 +1,4 @@
-import { pick } from '../../events/normalise';
+import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
 
 /** Ref ids for "the rules that replicate into bucket X" carry this prefix; a plain id is a source bucket. */
@@ -8,12 +8,12 @@ export const s3ReplicationMeta: RuleMeta = {
   type: 's3-replication',
   service: 's3',
   cloudTrail: [
-    { eventSource: 's3.amazonaws.com', eventNames: ['PutBucketReplication'], ids: (d) => [pick(d, 'requestParameters', 'bucketName')].filter((x): x is string => !!x) },
+    { eventSource: 's3.amazonaws.com', eventNames: ['PutBucketReplication'], ids: (d) => idList(pick(d, 'requestParameters', 'bucketName')) },
     {
       // A bucket that may be some rule's destination: re-judge the rules that replicate into it.
       eventSource: 's3.amazonaws.com',
       eventNames: ['CreateBucket', 'PutBucketEncryption', 'PutBucketVersioning'],
-      ids: (d) => [pick(d, 'requestParameters', 'bucketName')].filter((x): x is string => !!x).map((b) => `${DESTINATION_PREFIX}${b}`),
+      ids: (d) => idList(pick(d, 'requestParameters', 'bucketName')).map((b) => `${DESTINATION_PREFIX}${b}`),
     },
   ],
   configTypes: [],

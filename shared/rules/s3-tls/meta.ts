@@ -1,4 +1,4 @@
-import { pick } from '../../events/normalise';
+import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
 
 export const s3TlsMeta: RuleMeta = {
@@ -7,7 +7,7 @@ export const s3TlsMeta: RuleMeta = {
   cloudTrail: [{
     eventSource: 's3.amazonaws.com',
     eventNames: ['CreateBucket', 'PutBucketPolicy', 'DeleteBucketPolicy'],
-    ids: (d) => [pick(d, 'requestParameters', 'bucketName')].filter((x): x is string => !!x),
+    ids: (d) => idList(pick(d, 'requestParameters', 'bucketName')),
   }],
   configTypes: [],
   permissions: {
