@@ -1,4 +1,5 @@
 import type { AnyRule, RuleMeta } from './contract';
+import { dynamodbTableMeta } from './dynamodb-table/meta';
 import { emrClusterMeta } from './emr-cluster/meta';
 import { emrSecurityConfigurationMeta } from './emr-security-configuration/meta';
 import { kmsKeyMeta } from './kms-key/meta';
@@ -46,6 +47,7 @@ export const RULES: readonly RuleEntry[] = [
   { ...redshiftTlsMeta, load: () => import('./redshift-tls').then((m) => m.redshiftTlsRule) },
   { ...rdsInstanceMeta, load: () => import('./rds-instance').then((m) => m.rdsInstanceRule) },
   { ...rdsClusterMeta, load: () => import('./rds-cluster').then((m) => m.rdsClusterRule) },
+  { ...dynamodbTableMeta, load: () => import('./dynamodb-table').then((m) => m.dynamodbTableRule) },
 ];
 
 export const ruleMeta = (type: ResourceType): RuleEntry | undefined => RULES.find((r) => r.type === type);

@@ -10,6 +10,7 @@ export const RESOURCE_TYPES = [
   'kms-key', 's3-tls', 'rds-tls', 'redshift-tls',
   'rds-instance',
   'rds-cluster',
+  'dynamodb-table',
 ] as const;
 
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
