@@ -1,8 +1,9 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Outcome } from '../../shared/alerts/alert';
 import { processEvent } from '../../shared/pipeline/process';
 import { createKey } from '../lib/estate';
-import { createTable, dynamodbEvent } from '../lib/estate-data-platform';
+import { createStream, createTable, dynamodbEvent, kinesisEvent } from '../lib/estate-data-platform';
 import { shortKey, table } from '../lib/table';
 import type { DemoContext, DemoPart } from './context';
 
@@ -28,7 +29,14 @@ const cases = (ctx: DemoContext, other: { arn: string }): Case[] => {
     const d = (await ddb.send(new DescribeTableCommand({ TableName: name }))).Table?.SSEDescription;
     return d?.SSEType === 'KMS' ? shortKey(d.KMSMasterKeyArn ?? 'aws/dynamodb', ctx.keyNames) : 'AWS-owned key';
   };
+  const kinesis = ctx.clients.get(KinesisClient, { region: east });
+  const streamKey = (name: string) => async () => {
+    const d = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary;
+    return d?.EncryptionType === 'KMS' ? shortKey(d.KeyId, ctx.keyNames) : 'none';
+  };
   return [
+    { what: 'stream iot-telemetry', drift: 'no encryption', setup: () => createStream(ctx.clients, east, 'iot-telemetry'), event: kinesisEvent('CreateStream', 'iot-telemetry', east), read: streamKey('iot-telemetry'), counted: true },
+    { what: 'stream iot-alerts', drift: 'aws/kinesis key', setup: () => createStream(ctx.clients, east, 'iot-alerts', 'alias/aws/kinesis'), event: kinesisEvent('StartStreamEncryption', 'iot-alerts', east), read: streamKey('iot-alerts'), counted: true },
     { what: 'table device-state', drift: 'AWS-owned key (default)', setup: () => createTable(ctx.clients, east, 'device-state'), event: dynamodbEvent('CreateTable', 'device-state', east), read: tableKey('device-state'), counted: false, gap: 'moto 5.2.1 ignores UpdateTable SSESpecification (the re-read shows the old key, so the service reports VERIFICATION_FAILED)' },
     { what: 'table shadow-state', drift: 'another key', setup: () => createTable(ctx.clients, east, 'shadow-state', other.arn), event: dynamodbEvent('UpdateTable', 'shadow-state', east), read: tableKey('shadow-state'), counted: false, gap: 'as above' },
     { what: 'table telemetry', drift: 'none (CMK)', setup: () => createTable(ctx.clients, east, 'telemetry', cmk.arn), event: dynamodbEvent('CreateTable', 'telemetry', east), read: tableKey('telemetry'), counted: false },

@@ -1,4 +1,5 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AddTagsToStreamCommand, CreateStreamCommand, KinesisClient, StartStreamEncryptionCommand } from '@aws-sdk/client-kinesis';
 import type { ClientFactory } from '../../shared/aws/clients';
 import { cloudTrailEvent } from './estate';
 
@@ -15,4 +16,16 @@ export const createTable = async (clients: ClientFactory, region: string, name: 
     ...(key ? { SSESpecification: { Enabled: true, SSEType: 'KMS', ...(key === 'aws' ? {} : { KMSMasterKeyId: key }) } } : {}),
     Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
   }));
+};
+
+export const kinesisEvent = (eventName: string, streamName: string, region: string, extra: { id?: string } = {}) =>
+  cloudTrailEvent({ source: 'aws.kinesis', eventSource: 'kinesis.amazonaws.com', eventName, region, requestParameters: { streamName }, ...extra });
+
+/** `key`: undefined = no encryption; else StartStreamEncryption with that key (id, ARN or alias, `alias/aws/kinesis` too). */
+export const createStream = async (clients: ClientFactory, region: string, name: string, key?: string, tags: Record<string, string> = {}): Promise<void> => {
+  const kinesis = clients.get(KinesisClient, { region });
+  await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+  // moto drops CreateStream's Tags: tag separately.
+  if (Object.keys(tags).length) await kinesis.send(new AddTagsToStreamCommand({ StreamName: name, Tags: tags }));
+  if (key) await kinesis.send(new StartStreamEncryptionCommand({ StreamName: name, EncryptionType: 'KMS', KeyId: key }));
 };

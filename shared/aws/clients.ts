@@ -1,4 +1,5 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { lazily } from '../lazy';
 
 // Loaded with the first member-account call: the service's own account needs no STS.
@@ -18,6 +19,13 @@ export interface ClientSettings {
   maxAttempts: number;
   credentials?: AwsCredentialIdentity;
 }
+
+/**
+ * Clients whose default handler is HTTP/2 (Kinesis: for SubscribeToShard). The emulator and the fault proxy speak
+ * HTTP/1.1 only (the HTTP/2 session fails with ERR_HTTP2_ERROR), so against a custom endpoint they get the HTTP/1.1
+ * handler every other client uses; against AWS they keep their default.
+ */
+const HTTP2_BY_DEFAULT = new Set(['KinesisClient']);
 
 // Every SDK v3 client constructor has this shape; the factory needs nothing more.
 type ClientCtor<C> = new (config: Record<string, unknown>) => C;
@@ -42,7 +50,7 @@ export class ClientFactory {
     const key = `${Ctor.name}|${scope.region}|${scope.account ?? ''}|${scope.roleArn ?? ''}`;
     let client = this.clients.get(key) as C | undefined;
     if (!client) {
-      client = new Ctor(this.config(scope));
+      client = new Ctor({ ...this.config(scope), ...(this.settings.endpoint && HTTP2_BY_DEFAULT.has(Ctor.name) ? { requestHandler: new NodeHttpHandler() } : {}) });
       this.clients.set(key, client);
     }
     return client;

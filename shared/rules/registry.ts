@@ -2,6 +2,7 @@ import type { AnyRule, RuleMeta } from './contract';
 import { dynamodbTableMeta } from './dynamodb-table/meta';
 import { emrClusterMeta } from './emr-cluster/meta';
 import { emrSecurityConfigurationMeta } from './emr-security-configuration/meta';
+import { kinesisStreamMeta } from './kinesis-stream/meta';
 import { kmsKeyMeta } from './kms-key/meta';
 import { rdsBackupReplicationMeta } from './rds-backup-replication/meta';
 import { rdsClusterMeta } from './rds-cluster/meta';
@@ -48,6 +49,7 @@ export const RULES: readonly RuleEntry[] = [
   { ...rdsInstanceMeta, load: () => import('./rds-instance').then((m) => m.rdsInstanceRule) },
   { ...rdsClusterMeta, load: () => import('./rds-cluster').then((m) => m.rdsClusterRule) },
   { ...dynamodbTableMeta, load: () => import('./dynamodb-table').then((m) => m.dynamodbTableRule) },
+  { ...kinesisStreamMeta, load: () => import('./kinesis-stream').then((m) => m.kinesisStreamRule) },
 ];
 
 export const ruleMeta = (type: ResourceType): RuleEntry | undefined => RULES.find((r) => r.type === type);

@@ -11,6 +11,7 @@ export const RESOURCE_TYPES = [
   'rds-instance',
   'rds-cluster',
   'dynamodb-table',
+  'kinesis-stream',
 ] as const;
 
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
