@@ -1,5 +1,6 @@
 import type { AnyRule, RuleMeta } from './contract';
 import { dynamodbTableMeta } from './dynamodb-table/meta';
+import { ebsDefaultMeta } from './ebs-default/meta';
 import { emrClusterMeta } from './emr-cluster/meta';
 import { emrSecurityConfigurationMeta } from './emr-security-configuration/meta';
 import { kinesisStreamMeta } from './kinesis-stream/meta';
@@ -50,6 +51,7 @@ export const RULES: readonly RuleEntry[] = [
   { ...rdsClusterMeta, load: () => import('./rds-cluster').then((m) => m.rdsClusterRule) },
   { ...dynamodbTableMeta, load: () => import('./dynamodb-table').then((m) => m.dynamodbTableRule) },
   { ...kinesisStreamMeta, load: () => import('./kinesis-stream').then((m) => m.kinesisStreamRule) },
+  { ...ebsDefaultMeta, load: () => import('./ebs-default').then((m) => m.ebsDefaultRule) },
 ];
 
 export const ruleMeta = (type: ResourceType): RuleEntry | undefined => RULES.find((r) => r.type === type);

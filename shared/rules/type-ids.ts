@@ -12,6 +12,7 @@ export const RESOURCE_TYPES = [
   'rds-cluster',
   'dynamodb-table',
   'kinesis-stream',
+  'ebs-default',
 ] as const;
 
 export type ResourceType = (typeof RESOURCE_TYPES)[number];

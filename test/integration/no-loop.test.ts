@@ -47,6 +47,7 @@ const rewrite = (sample: unknown, ref: ResourceRef): unknown => {
 const cannotActHere = (mode: 'remediate' | 'quarantine'): Set<string> => new Set([
   'rds-backup-replication', // moto lacks StartDBInstanceAutomatedBackupsReplication
   'redshift-tls', // moto lacks ModifyClusterParameterGroup
+  'ebs-default', // moto lacks GetEbsDefaultKmsKeyId and ResetEbsDefaultKmsKeyId
   // Quarantine is alert-only for these (nothing to tag or close): they report, never write.
   ...(mode === 'quarantine' ? ['emr-security-configuration', 'kms-key', 'rds-tls', 's3-tls', 's3-replication', 'redshift-snapshot-copy'] : []),
 ]);
