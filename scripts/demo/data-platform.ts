@@ -1,9 +1,10 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetDataCatalogEncryptionSettingsCommand, GlueClient } from '@aws-sdk/client-glue';
 import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Outcome } from '../../shared/alerts/alert';
 import { processEvent } from '../../shared/pipeline/process';
 import { createKey } from '../lib/estate';
-import { createStream, createTable, dynamodbEvent, kinesisEvent } from '../lib/estate-data-platform';
+import { createStream, createTable, dynamodbEvent, glueEvent, kinesisEvent, setCatalogEncryption } from '../lib/estate-data-platform';
 import { shortKey, table } from '../lib/table';
 import type { DemoContext, DemoPart } from './context';
 
@@ -34,7 +35,15 @@ const cases = (ctx: DemoContext, other: { arn: string }): Case[] => {
     const d = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary;
     return d?.EncryptionType === 'KMS' ? shortKey(d.KeyId, ctx.keyNames) : 'none';
   };
+  const glue = ctx.clients.get(GlueClient, { region: east });
+  const catalogKeys = async () => {
+    const d = (await glue.send(new GetDataCatalogEncryptionSettingsCommand({}))).DataCatalogEncryptionSettings;
+    const atRest = d?.EncryptionAtRest?.CatalogEncryptionMode === 'DISABLED' ? 'none' : shortKey(d?.EncryptionAtRest?.SseAwsKmsKeyId ?? 'aws/glue', ctx.keyNames);
+    const pw = d?.ConnectionPasswordEncryption?.ReturnConnectionPasswordEncrypted ? shortKey(d.ConnectionPasswordEncryption.AwsKmsKeyId, ctx.keyNames) : 'none';
+    return atRest === pw ? atRest : `${atRest}, passwords ${pw}`;
+  };
   return [
+    { what: `Glue catalog ${east}`, drift: 'aws/glue, passwords in clear', setup: () => setCatalogEncryption(ctx.clients, east, 'aws'), event: glueEvent(east), read: catalogKeys, counted: true },
     { what: 'stream iot-telemetry', drift: 'no encryption', setup: () => createStream(ctx.clients, east, 'iot-telemetry'), event: kinesisEvent('CreateStream', 'iot-telemetry', east), read: streamKey('iot-telemetry'), counted: true },
     { what: 'stream iot-alerts', drift: 'aws/kinesis key', setup: () => createStream(ctx.clients, east, 'iot-alerts', 'alias/aws/kinesis'), event: kinesisEvent('StartStreamEncryption', 'iot-alerts', east), read: streamKey('iot-alerts'), counted: true },
     { what: 'table device-state', drift: 'AWS-owned key (default)', setup: () => createTable(ctx.clients, east, 'device-state'), event: dynamodbEvent('CreateTable', 'device-state', east), read: tableKey('device-state'), counted: false, gap: 'moto 5.2.1 ignores UpdateTable SSESpecification (the re-read shows the old key, so the service reports VERIFICATION_FAILED)' },

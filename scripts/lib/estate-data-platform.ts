@@ -1,4 +1,5 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GlueClient, PutDataCatalogEncryptionSettingsCommand } from '@aws-sdk/client-glue';
 import { AddTagsToStreamCommand, CreateStreamCommand, KinesisClient, StartStreamEncryptionCommand } from '@aws-sdk/client-kinesis';
 import type { ClientFactory } from '../../shared/aws/clients';
 import { cloudTrailEvent } from './estate';
@@ -28,4 +29,17 @@ export const createStream = async (clients: ClientFactory, region: string, name:
   // moto drops CreateStream's Tags: tag separately.
   if (Object.keys(tags).length) await kinesis.send(new AddTagsToStreamCommand({ StreamName: name, Tags: tags }));
   if (key) await kinesis.send(new StartStreamEncryptionCommand({ StreamName: name, EncryptionType: 'KMS', KeyId: key }));
+};
+
+export const glueEvent = (region: string, extra: { id?: string } = {}) =>
+  cloudTrailEvent({ source: 'aws.glue', eventSource: 'glue.amazonaws.com', eventName: 'PutDataCatalogEncryptionSettings', region, requestParameters: {}, ...extra });
+
+/** The region's Data Catalog settings: `catalogKey` undefined = DISABLED, 'aws' = SSE-KMS without a key id; `passwordKey` likewise. */
+export const setCatalogEncryption = async (clients: ClientFactory, region: string, catalogKey?: string, passwordKey?: string): Promise<void> => {
+  await clients.get(GlueClient, { region }).send(new PutDataCatalogEncryptionSettingsCommand({
+    DataCatalogEncryptionSettings: {
+      EncryptionAtRest: catalogKey ? { CatalogEncryptionMode: 'SSE-KMS', ...(catalogKey === 'aws' ? {} : { SseAwsKmsKeyId: catalogKey }) } : { CatalogEncryptionMode: 'DISABLED' },
+      ConnectionPasswordEncryption: passwordKey ? { ReturnConnectionPasswordEncrypted: true, AwsKmsKeyId: passwordKey } : { ReturnConnectionPasswordEncrypted: false },
+    },
+  }));
 };

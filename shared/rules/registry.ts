@@ -3,6 +3,7 @@ import { dynamodbTableMeta } from './dynamodb-table/meta';
 import { ebsDefaultMeta } from './ebs-default/meta';
 import { emrClusterMeta } from './emr-cluster/meta';
 import { emrSecurityConfigurationMeta } from './emr-security-configuration/meta';
+import { glueCatalogMeta } from './glue-catalog/meta';
 import { kinesisStreamMeta } from './kinesis-stream/meta';
 import { kmsKeyMeta } from './kms-key/meta';
 import { rdsBackupReplicationMeta } from './rds-backup-replication/meta';
@@ -52,6 +53,7 @@ export const RULES: readonly RuleEntry[] = [
   { ...dynamodbTableMeta, load: () => import('./dynamodb-table').then((m) => m.dynamodbTableRule) },
   { ...kinesisStreamMeta, load: () => import('./kinesis-stream').then((m) => m.kinesisStreamRule) },
   { ...ebsDefaultMeta, load: () => import('./ebs-default').then((m) => m.ebsDefaultRule) },
+  { ...glueCatalogMeta, load: () => import('./glue-catalog').then((m) => m.glueCatalogRule) },
 ];
 
 export const ruleMeta = (type: ResourceType): RuleEntry | undefined => RULES.find((r) => r.type === type);

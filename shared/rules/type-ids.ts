@@ -13,6 +13,7 @@ export const RESOURCE_TYPES = [
   'dynamodb-table',
   'kinesis-stream',
   'ebs-default',
+  'glue-catalog',
 ] as const;
 
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
