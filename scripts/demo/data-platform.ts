@@ -1,10 +1,13 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
 import { GetDataCatalogEncryptionSettingsCommand, GlueClient } from '@aws-sdk/client-glue';
 import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Outcome } from '../../shared/alerts/alert';
 import { processEvent } from '../../shared/pipeline/process';
 import { createKey } from '../lib/estate';
-import { createStream, createTable, dynamodbEvent, glueEvent, kinesisEvent, setCatalogEncryption } from '../lib/estate-data-platform';
+import {
+  createDeliveryStream, createStream, createTable, dynamodbEvent, firehoseEvent, glueEvent, kinesisEvent, setCatalogEncryption,
+} from '../lib/estate-data-platform';
 import { shortKey, table } from '../lib/table';
 import type { DemoContext, DemoPart } from './context';
 
@@ -42,7 +45,17 @@ const cases = (ctx: DemoContext, other: { arn: string }): Case[] => {
     const pw = d?.ConnectionPasswordEncryption?.ReturnConnectionPasswordEncrypted ? shortKey(d.ConnectionPasswordEncryption.AwsKmsKeyId, ctx.keyNames) : 'none';
     return atRest === pw ? atRest : `${atRest}, passwords ${pw}`;
   };
+  const firehose = ctx.clients.get(FirehoseClient, { region: east });
+  const deliveryKeys = (name: string) => async () => {
+    const d = (await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }))).DeliveryStreamDescription;
+    const sse = d?.DeliveryStreamEncryptionConfiguration;
+    const own = sse?.Status === 'ENABLED' ? (sse.KeyType === 'CUSTOMER_MANAGED_CMK' ? shortKey(sse.KeyARN, ctx.keyNames) : 'AWS-owned key') : 'none';
+    const dest = d?.Destinations?.[0]?.ExtendedS3DestinationDescription?.EncryptionConfiguration?.KMSEncryptionConfig?.AWSKMSKeyARN;
+    const to = dest ? shortKey(dest, ctx.keyNames) : 'NoEncryption';
+    return own === to ? own : `${own}, to S3 ${to}`;
+  };
   return [
+    { what: 'delivery iot-to-lake', drift: 'no SSE, NoEncryption to S3', setup: () => createDeliveryStream(ctx.clients, east, 'iot-to-lake'), event: firehoseEvent('CreateDeliveryStream', 'iot-to-lake', east), read: deliveryKeys('iot-to-lake'), counted: true },
     { what: `Glue catalog ${east}`, drift: 'aws/glue, passwords in clear', setup: () => setCatalogEncryption(ctx.clients, east, 'aws'), event: glueEvent(east), read: catalogKeys, counted: true },
     { what: 'stream iot-telemetry', drift: 'no encryption', setup: () => createStream(ctx.clients, east, 'iot-telemetry'), event: kinesisEvent('CreateStream', 'iot-telemetry', east), read: streamKey('iot-telemetry'), counted: true },
     { what: 'stream iot-alerts', drift: 'aws/kinesis key', setup: () => createStream(ctx.clients, east, 'iot-alerts', 'alias/aws/kinesis'), event: kinesisEvent('StartStreamEncryption', 'iot-alerts', east), read: streamKey('iot-alerts'), counted: true },

@@ -1,4 +1,5 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateDeliveryStreamCommand, FirehoseClient, StartDeliveryStreamEncryptionCommand } from '@aws-sdk/client-firehose';
 import { GlueClient, PutDataCatalogEncryptionSettingsCommand } from '@aws-sdk/client-glue';
 import { AddTagsToStreamCommand, CreateStreamCommand, KinesisClient, StartStreamEncryptionCommand } from '@aws-sdk/client-kinesis';
 import type { ClientFactory } from '../../shared/aws/clients';
@@ -42,4 +43,30 @@ export const setCatalogEncryption = async (clients: ClientFactory, region: strin
       ConnectionPasswordEncryption: passwordKey ? { ReturnConnectionPasswordEncrypted: true, AwsKmsKeyId: passwordKey } : { ReturnConnectionPasswordEncrypted: false },
     },
   }));
+};
+
+export const firehoseEvent = (eventName: string, deliveryStreamName: string, region: string, extra: { id?: string } = {}) =>
+  cloudTrailEvent({ source: 'aws.firehose', eventSource: 'firehose.amazonaws.com', eventName, region, requestParameters: { deliveryStreamName }, ...extra });
+
+/** A DirectPut stream to S3: `sse` undefined = off, else that key (CUSTOMER_MANAGED_CMK) or 'aws' (AWS_OWNED_CMK); `destinationKey` undefined = NoEncryption. */
+export const createDeliveryStream = async (
+  clients: ClientFactory, region: string, name: string, opts: { sse?: string; destinationKey?: string; source?: 'DirectPut' | 'KinesisStreamAsSource'; tags?: Record<string, string> } = {},
+): Promise<void> => {
+  const firehose = clients.get(FirehoseClient, { region });
+  const role = 'arn:aws:iam::123456789012:role/firehose-delivery';
+  await firehose.send(new CreateDeliveryStreamCommand({
+    DeliveryStreamName: name,
+    DeliveryStreamType: opts.source ?? 'DirectPut',
+    ...(opts.source === 'KinesisStreamAsSource' ? { KinesisStreamSourceConfiguration: { KinesisStreamARN: `arn:aws:kinesis:${region}:123456789012:stream/iot-telemetry`, RoleARN: role } } : {}),
+    ExtendedS3DestinationConfiguration: {
+      RoleARN: role, BucketARN: 'arn:aws:s3:::raw-landing',
+      EncryptionConfiguration: opts.destinationKey ? { KMSEncryptionConfig: { AWSKMSKeyARN: opts.destinationKey } } : { NoEncryptionConfig: 'NoEncryption' },
+    },
+    Tags: Object.entries(opts.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+  }));
+  if (opts.sse) {
+    await firehose.send(new StartDeliveryStreamEncryptionCommand({
+      DeliveryStreamName: name, DeliveryStreamEncryptionConfigurationInput: opts.sse === 'aws' ? { KeyType: 'AWS_OWNED_CMK' } : { KeyType: 'CUSTOMER_MANAGED_CMK', KeyARN: opts.sse },
+    }));
+  }
 };

@@ -3,6 +3,7 @@ import { dynamodbTableMeta } from './dynamodb-table/meta';
 import { ebsDefaultMeta } from './ebs-default/meta';
 import { emrClusterMeta } from './emr-cluster/meta';
 import { emrSecurityConfigurationMeta } from './emr-security-configuration/meta';
+import { firehoseStreamMeta } from './firehose-stream/meta';
 import { glueCatalogMeta } from './glue-catalog/meta';
 import { kinesisStreamMeta } from './kinesis-stream/meta';
 import { kmsKeyMeta } from './kms-key/meta';
@@ -54,6 +55,7 @@ export const RULES: readonly RuleEntry[] = [
   { ...kinesisStreamMeta, load: () => import('./kinesis-stream').then((m) => m.kinesisStreamRule) },
   { ...ebsDefaultMeta, load: () => import('./ebs-default').then((m) => m.ebsDefaultRule) },
   { ...glueCatalogMeta, load: () => import('./glue-catalog').then((m) => m.glueCatalogRule) },
+  { ...firehoseStreamMeta, load: () => import('./firehose-stream').then((m) => m.firehoseStreamRule) },
 ];
 
 export const ruleMeta = (type: ResourceType): RuleEntry | undefined => RULES.find((r) => r.type === type);

@@ -14,6 +14,7 @@ export const RESOURCE_TYPES = [
   'kinesis-stream',
   'ebs-default',
   'glue-catalog',
+  'firehose-stream',
 ] as const;
 
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
