@@ -18,9 +18,10 @@ def s3_error(status: int, code: str, message: str) -> tuple[int, dict[str, str],
     return status, {"content-type": "application/xml"}, body
 
 
-def json_error(status: int, code: str, message: str) -> tuple[int, dict[str, str], str]:
+def json_error(status: int, code: str, message: str) -> tuple[int, dict[str, Any], str]:
     """An awsJson1_1 error body (`__type` + `message`)."""
-    return status, {"content-type": "application/x-amz-json-1.1"}, json.dumps({"__type": code, "message": message})
+    # moto takes the status from the "status" header of a handler's result.
+    return status, {"status": status, "content-type": "application/x-amz-json-1.1"}, json.dumps({"__type": code, "message": message})
 
 
 def patch(cls: Any, name: str, new: Any) -> None:
