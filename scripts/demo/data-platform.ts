@@ -1,3 +1,4 @@
+import { AthenaClient, GetWorkGroupCommand } from '@aws-sdk/client-athena';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
 import { GetDataCatalogEncryptionSettingsCommand, GlueClient } from '@aws-sdk/client-glue';
@@ -6,7 +7,8 @@ import type { Outcome } from '../../shared/alerts/alert';
 import { processEvent } from '../../shared/pipeline/process';
 import { createKey } from '../lib/estate';
 import {
-  createDeliveryStream, createStream, createTable, dynamodbEvent, firehoseEvent, glueEvent, kinesisEvent, setCatalogEncryption,
+  athenaEvent, createDeliveryStream, createStream, createTable, createWorkgroup, dynamodbEvent, firehoseEvent, glueEvent, kinesisEvent,
+  setCatalogEncryption,
 } from '../lib/estate-data-platform';
 import { shortKey, table } from '../lib/table';
 import type { DemoContext, DemoPart } from './context';
@@ -54,7 +56,15 @@ const cases = (ctx: DemoContext, other: { arn: string }): Case[] => {
     const to = dest ? shortKey(dest, ctx.keyNames) : 'NoEncryption';
     return own === to ? own : `${own}, to S3 ${to}`;
   };
+  const athena = ctx.clients.get(AthenaClient, { region: east });
+  const resultKey = (name: string) => async () => {
+    const c = (await athena.send(new GetWorkGroupCommand({ WorkGroup: name }))).WorkGroup?.Configuration;
+    const e = c?.ResultConfiguration?.EncryptionConfiguration;
+    const key = !e ? 'none' : e.EncryptionOption === 'SSE_S3' ? 'SSE_S3' : shortKey(e.KmsKey ?? 'aws/s3', ctx.keyNames);
+    return c?.EnforceWorkGroupConfiguration ? key : `${key}, not enforced`;
+  };
   return [
+    { what: 'workgroup analysts', drift: 'SSE_S3 results, not enforced', setup: () => createWorkgroup(ctx.clients, east, 'analysts', { option: 'SSE_S3' }), event: athenaEvent('CreateWorkGroup', 'analysts', east), read: resultKey('analysts'), counted: true },
     { what: 'delivery iot-to-lake', drift: 'no SSE, NoEncryption to S3', setup: () => createDeliveryStream(ctx.clients, east, 'iot-to-lake'), event: firehoseEvent('CreateDeliveryStream', 'iot-to-lake', east), read: deliveryKeys('iot-to-lake'), counted: true },
     { what: `Glue catalog ${east}`, drift: 'aws/glue, passwords in clear', setup: () => setCatalogEncryption(ctx.clients, east, 'aws'), event: glueEvent(east), read: catalogKeys, counted: true },
     { what: 'stream iot-telemetry', drift: 'no encryption', setup: () => createStream(ctx.clients, east, 'iot-telemetry'), event: kinesisEvent('CreateStream', 'iot-telemetry', east), read: streamKey('iot-telemetry'), counted: true },

@@ -1,4 +1,5 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AthenaClient, CreateWorkGroupCommand } from '@aws-sdk/client-athena';
 import { CreateDeliveryStreamCommand, FirehoseClient, StartDeliveryStreamEncryptionCommand } from '@aws-sdk/client-firehose';
 import { GlueClient, PutDataCatalogEncryptionSettingsCommand } from '@aws-sdk/client-glue';
 import { AddTagsToStreamCommand, CreateStreamCommand, KinesisClient, StartStreamEncryptionCommand } from '@aws-sdk/client-kinesis';
@@ -69,4 +70,21 @@ export const createDeliveryStream = async (
       DeliveryStreamName: name, DeliveryStreamEncryptionConfigurationInput: opts.sse === 'aws' ? { KeyType: 'AWS_OWNED_CMK' } : { KeyType: 'CUSTOMER_MANAGED_CMK', KeyARN: opts.sse },
     }));
   }
+};
+
+export const athenaEvent = (eventName: 'CreateWorkGroup' | 'UpdateWorkGroup', workGroup: string, region: string, extra: { id?: string } = {}) =>
+  cloudTrailEvent({ source: 'aws.athena', eventSource: 'athena.amazonaws.com', eventName, region, requestParameters: eventName === 'CreateWorkGroup' ? { name: workGroup } : { workGroup }, ...extra });
+
+/** `encryption`: undefined = none; e.g. { option: 'SSE_KMS', key } ; `enforce` defaults to false (Athena's default). */
+export const createWorkgroup = async (
+  clients: ClientFactory, region: string, name: string, opts: { option?: 'SSE_S3' | 'SSE_KMS' | 'CSE_KMS'; key?: string; enforce?: boolean; tags?: Record<string, string> } = {},
+): Promise<void> => {
+  await clients.get(AthenaClient, { region }).send(new CreateWorkGroupCommand({
+    Name: name,
+    Configuration: {
+      ResultConfiguration: { OutputLocation: `s3://query-results/${name}/`, ...(opts.option ? { EncryptionConfiguration: { EncryptionOption: opts.option, ...(opts.key ? { KmsKey: opts.key } : {}) } } : {}) },
+      EnforceWorkGroupConfiguration: opts.enforce ?? false,
+    },
+    Tags: Object.entries(opts.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+  }));
 };

@@ -1,4 +1,5 @@
 import type { AnyRule, RuleMeta } from './contract';
+import { athenaWorkgroupMeta } from './athena-workgroup/meta';
 import { dynamodbTableMeta } from './dynamodb-table/meta';
 import { ebsDefaultMeta } from './ebs-default/meta';
 import { emrClusterMeta } from './emr-cluster/meta';
@@ -56,6 +57,7 @@ export const RULES: readonly RuleEntry[] = [
   { ...ebsDefaultMeta, load: () => import('./ebs-default').then((m) => m.ebsDefaultRule) },
   { ...glueCatalogMeta, load: () => import('./glue-catalog').then((m) => m.glueCatalogRule) },
   { ...firehoseStreamMeta, load: () => import('./firehose-stream').then((m) => m.firehoseStreamRule) },
+  { ...athenaWorkgroupMeta, load: () => import('./athena-workgroup').then((m) => m.athenaWorkgroupRule) },
 ];
 
 export const ruleMeta = (type: ResourceType): RuleEntry | undefined => RULES.find((r) => r.type === type);

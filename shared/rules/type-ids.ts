@@ -15,6 +15,7 @@ export const RESOURCE_TYPES = [
   'ebs-default',
   'glue-catalog',
   'firehose-stream',
+  'athena-workgroup',
 ] as const;
 
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
