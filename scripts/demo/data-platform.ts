@@ -1,4 +1,5 @@
 import { AthenaClient, GetWorkGroupCommand } from '@aws-sdk/client-athena';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
 import { GetDataCatalogEncryptionSettingsCommand, GlueClient } from '@aws-sdk/client-glue';
@@ -7,9 +8,10 @@ import type { Outcome } from '../../shared/alerts/alert';
 import { processEvent } from '../../shared/pipeline/process';
 import { createKey } from '../lib/estate';
 import {
-  athenaEvent, createDeliveryStream, createStream, createTable, createWorkgroup, dynamodbEvent, firehoseEvent, glueEvent, kinesisEvent,
-  setCatalogEncryption,
+  allowLogsOnKey, athenaEvent, createDeliveryStream, createLogGroup, createStream, createTable, createWorkgroup, dynamodbEvent, firehoseEvent,
+  glueEvent, kinesisEvent, logsEvent, setCatalogEncryption,
 } from '../lib/estate-data-platform';
+import { logsKeyStatement } from '../../shared/rules/log-group/evaluate';
 import { shortKey, table } from '../lib/table';
 import type { DemoContext, DemoPart } from './context';
 
@@ -63,7 +65,23 @@ const cases = (ctx: DemoContext, other: { arn: string }): Case[] => {
     const key = !e ? 'none' : e.EncryptionOption === 'SSE_S3' ? 'SSE_S3' : shortKey(e.KmsKey ?? 'aws/s3', ctx.keyNames);
     return c?.EnforceWorkGroupConfiguration ? key : `${key}, not enforced`;
   };
+  const logs = ctx.clients.get(CloudWatchLogsClient, { region: east });
+  const groupKey = (name: string) => async () => {
+    const g = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name }))).logGroups?.find((x) => x.logGroupName === name);
+    return g?.kmsKeyId ? shortKey(g.kmsKeyId, ctx.keyNames) : 'service-owned keys';
+  };
   return [
+    { what: 'log group /data-platform/emr/steps', drift: 'no KMS key; CMK policy lacks Logs', setup: () => createLogGroup(ctx.clients, east, '/data-platform/emr/steps'), event: logsEvent('CreateLogGroup', '/data-platform/emr/steps', east), read: groupKey('/data-platform/emr/steps'), counted: true },
+    {
+      what: 'log group /data-platform/ingest', drift: 'no KMS key (statement added)',
+      // The key owner adds the statement the previous alert asked for; the next log group is associated.
+      setup: async () => {
+        const key = ctx.cmks[east] as { arn: string; keyId: string };
+        await allowLogsOnKey(ctx.clients, east, key.keyId, logsKeyStatement(east, key.arn.split(':')[4] as string));
+        await createLogGroup(ctx.clients, east, '/data-platform/ingest');
+      },
+      event: logsEvent('CreateLogGroup', '/data-platform/ingest', east), read: groupKey('/data-platform/ingest'), counted: true,
+    },
     { what: 'workgroup analysts', drift: 'SSE_S3 results, not enforced', setup: () => createWorkgroup(ctx.clients, east, 'analysts', { option: 'SSE_S3' }), event: athenaEvent('CreateWorkGroup', 'analysts', east), read: resultKey('analysts'), counted: true },
     { what: 'delivery iot-to-lake', drift: 'no SSE, NoEncryption to S3', setup: () => createDeliveryStream(ctx.clients, east, 'iot-to-lake'), event: firehoseEvent('CreateDeliveryStream', 'iot-to-lake', east), read: deliveryKeys('iot-to-lake'), counted: true },
     { what: `Glue catalog ${east}`, drift: 'aws/glue, passwords in clear', setup: () => setCatalogEncryption(ctx.clients, east, 'aws'), event: glueEvent(east), read: catalogKeys, counted: true },

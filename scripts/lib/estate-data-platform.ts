@@ -1,4 +1,6 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetKeyPolicyCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { AthenaClient, CreateWorkGroupCommand } from '@aws-sdk/client-athena';
 import { CreateDeliveryStreamCommand, FirehoseClient, StartDeliveryStreamEncryptionCommand } from '@aws-sdk/client-firehose';
 import { GlueClient, PutDataCatalogEncryptionSettingsCommand } from '@aws-sdk/client-glue';
@@ -87,4 +89,18 @@ export const createWorkgroup = async (
     },
     Tags: Object.entries(opts.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
   }));
+};
+
+export const logsEvent = (eventName: 'CreateLogGroup' | 'DisassociateKmsKey', logGroupName: string, region: string, extra: { id?: string } = {}) =>
+  cloudTrailEvent({ source: 'aws.logs', eventSource: 'logs.amazonaws.com', eventName, region, requestParameters: { logGroupName }, ...extra });
+
+export const createLogGroup = async (clients: ClientFactory, region: string, name: string, key?: string, tags: Record<string, string> = {}): Promise<void> => {
+  await clients.get(CloudWatchLogsClient, { region }).send(new CreateLogGroupCommand({ logGroupName: name, ...(key ? { kmsKeyId: key } : {}), ...(Object.keys(tags).length ? { tags } : {}) }));
+};
+
+/** The key policy statement CloudWatch Logs needs (what the service tells the key owner to add), merged into the key's policy. */
+export const allowLogsOnKey = async (clients: ClientFactory, region: string, keyId: string, statement: Record<string, unknown>): Promise<void> => {
+  const kms = clients.get(KMSClient, { region });
+  const doc = JSON.parse((await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy ?? '{"Version":"2012-10-17","Statement":[]}') as { Statement: unknown[] };
+  await kms.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: JSON.stringify({ ...doc, Statement: [...doc.Statement, statement] }) }));
 };

@@ -8,6 +8,7 @@ import { firehoseStreamMeta } from './firehose-stream/meta';
 import { glueCatalogMeta } from './glue-catalog/meta';
 import { kinesisStreamMeta } from './kinesis-stream/meta';
 import { kmsKeyMeta } from './kms-key/meta';
+import { logGroupMeta } from './log-group/meta';
 import { rdsBackupReplicationMeta } from './rds-backup-replication/meta';
 import { rdsClusterMeta } from './rds-cluster/meta';
 import { rdsInstanceMeta } from './rds-instance/meta';
@@ -58,6 +59,7 @@ export const RULES: readonly RuleEntry[] = [
   { ...glueCatalogMeta, load: () => import('./glue-catalog').then((m) => m.glueCatalogRule) },
   { ...firehoseStreamMeta, load: () => import('./firehose-stream').then((m) => m.firehoseStreamRule) },
   { ...athenaWorkgroupMeta, load: () => import('./athena-workgroup').then((m) => m.athenaWorkgroupRule) },
+  { ...logGroupMeta, load: () => import('./log-group').then((m) => m.logGroupRule) },
 ];
 
 export const ruleMeta = (type: ResourceType): RuleEntry | undefined => RULES.find((r) => r.type === type);

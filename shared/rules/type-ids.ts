@@ -16,6 +16,7 @@ export const RESOURCE_TYPES = [
   'glue-catalog',
   'firehose-stream',
   'athena-workgroup',
+  'log-group',
 ] as const;
 
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
