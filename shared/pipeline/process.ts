@@ -4,11 +4,10 @@ import { translateAwsError } from '../aws/errors';
 import { SentinelError } from '../errors';
 import { normalise, type TriggerInfo } from '../events/normalise';
 import { forLog, redact } from '../redact';
-import type { Finding, ResourceRef, RuleContext } from '../rules/contract';
+import type { Finding, ResourceRef } from '../rules/contract';
 import { loadRule, RULES } from '../rules/registry';
 import { detectTamper, isServiceActor, tamperAlert } from '../tamper/tamper';
-import type { PipelineDeps } from './context';
-import { scopeFor } from './scope';
+import { type PipelineDeps, ruleContext } from './context';
 
 const fromFinding = (ref: ResourceRef, arn: string, f: Finding): Omit<Outcome, 'action' | 'result'> => ({
   ref, arn, status: f.status, reason: f.reason, detail: f.detail, observedKey: f.observedKey, expectedKey: f.expectedKey, severity: f.severity,
@@ -34,8 +33,7 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
   const rule = await loadRule(ref.type);
   if (!rule) return errorOutcome(ref, undefined, new SentinelError('UNKNOWN_RESOURCE_TYPE', `No rule for ${ref.type}`));
   const arn = rule.arn(ref);
-  const scope = scopeFor(deps, ref.account, ref.region);
-  const ctx: RuleContext = { clients: deps.clients, keys: deps.keys.forScope(scope), policy: deps.policy, scope, workflows: deps.workflows };
+  const ctx = ruleContext(deps, ref.account, ref.region);
   let partial: Partial<Outcome> = {};
   try {
     const state = await rule.describe(ref, ctx);
