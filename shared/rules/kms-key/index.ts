@@ -94,7 +94,7 @@ export const kmsKeyRule: Rule<KmsKeyState> = {
       const out = await kms(ctx, state.region).send(new ListResourceTagsCommand({ KeyId: state.key.arn }));
       return Object.fromEntries((out.Tags ?? []).map((t) => [t.TagKey ?? '', t.TagValue ?? '']));
     } catch (e) {
-      if (isAwsNotFound(e)) return {};
+      if (isAwsNotFound(e, 'kms:ListResourceTags')) return {};
       throw translateAwsError(e, 'kms:ListResourceTags', state.key.arn);
     }
   },

@@ -54,7 +54,7 @@ const snapshotStatus = async (s: ReencryptState, id: string, ctx: RuleContext, c
     const out = await rds(ctx).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id }));
     return out.DBSnapshots?.[0]?.Status ?? undefined;
   } catch (e) {
-    if (isAwsNotFound(e)) return undefined;
+    if (isAwsNotFound(e, cluster ? 'rds:DescribeDBClusterSnapshots' : 'rds:DescribeDBSnapshots')) return undefined;
     throw translateAwsError(e, cluster ? 'rds:DescribeDBClusterSnapshots' : 'rds:DescribeDBSnapshots', id);
   }
 };
@@ -267,7 +267,7 @@ export const deleteOriginal: Step = async (s, deps) => {
     if (s.kind === 'cluster') {
       const members = retired.config.members ?? [];
       for (const m of members) {
-        await send('rds:DeleteDBInstance', m.id, () => rds(ctx).send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: m.id })).catch((e: unknown) => { if (!isAwsNotFound(e)) throw e; }));
+        await send('rds:DeleteDBInstance', m.id, () => rds(ctx).send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: m.id })).catch((e: unknown) => { if (!isAwsNotFound(e, 'rds:DeleteDBInstance')) throw e; }));
       }
       if (members.length) return done(s, 'deleteOriginal', 'WAIT', `deleting the ${members.length} member(s) of ${s.names.retired}`);
       await send('rds:DeleteDBCluster', s.names.retired, () => rds(ctx).send(new DeleteDBClusterCommand({ DBClusterIdentifier: s.names.retired, FinalDBSnapshotIdentifier: s.names.final })));
