@@ -1,4 +1,5 @@
-import type { RuleContext, RuleMeta } from '../rules/contract';
+import type { AnyRule, RuleContext, RuleMeta } from '../rules/contract';
+import { RULES } from '../rules/registry';
 import { type AlertSink, alertSinkFromEnv } from '../alerts/publisher';
 import { type AuditLog, JsonlAuditLog } from '../audit/audit';
 import { DynamoDbAuditLog } from '../audit/dynamodb';
@@ -50,8 +51,11 @@ export const scopeFor = (deps: Pick<PipelineDeps, 'homeAccount' | 'policy'>, acc
  */
 export const ruleContext = (deps: Pick<PipelineDeps, 'clients' | 'keys' | 'policy' | 'homeAccount' | 'workflows'>, account: string, region: string): RuleContext => {
   const scope = scopeFor(deps, account, region);
-  return { clients: deps.clients, keys: deps.keys.forScope(scope), policy: deps.policy, scope, ...(deps.workflows ? { workflows: deps.workflows } : {}) };
+  return { clients: deps.clients, keys: deps.keys.forScope(scope), policy: deps.policy, scope, allRules: loadAllRules, ...(deps.workflows ? { workflows: deps.workflows } : {}) };
 };
+
+/** Every registered rule's implementation (each loads once, on first use). */
+const loadAllRules = (): Promise<readonly AnyRule[]> => Promise.all(RULES.map((r) => r.load()));
 
 const regionOf = (env: NodeJS.ProcessEnv) => env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
 
