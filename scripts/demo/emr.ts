@@ -1,6 +1,6 @@
 import { DescribeClusterCommand, DescribeSecurityConfigurationCommand, EMRClient } from '@aws-sdk/client-emr';
 import type { Outcome } from '../../shared/alerts/alert';
-import { ruleContext } from '../../shared/pipeline/context';
+import { ruleContext } from '../../shared/pipeline/scope';
 import { processEvent } from '../../shared/pipeline/process';
 import { compliantCopyName } from '../../shared/rules/emr-security-configuration/compliant-copy';
 import { evaluateSecurityConfiguration } from '../../shared/rules/emr-security-configuration/evaluate';

@@ -1,11 +1,10 @@
-import type { AnyRule, RuleContext, RuleMeta } from '../rules/contract';
-import { RULES } from '../rules/registry';
+import type { RuleMeta } from '../rules/contract';
 import { type AlertSink, alertSinkFromEnv } from '../alerts/publisher';
 import { type AuditLog, JsonlAuditLog } from '../audit/audit';
 import { DynamoDbAuditLog } from '../audit/dynamodb';
 import { type Once, PowertoolsOnce } from '../idempotency/once';
 import { type AlertOutbox, DynamoDbAlertOutbox } from '../idempotency/outbox';
-import { type AwsScope, ClientFactory } from '../aws/clients';
+import { ClientFactory } from '../aws/clients';
 import { KeyResolver } from '../kms/key-resolver';
 import { type Log, logger } from '../logger';
 import { loadPolicy, type Mode, type Policy } from '../policy/policy';
@@ -37,25 +36,6 @@ export interface PipelineDeps {
   /** The rules events are matched against; absent = the whole registry (tests narrow it to the rule under test). */
   rules?: readonly RuleMeta[];
 }
-
-/** The service's own account is reached with its own credentials; a member account by the policy's role. */
-export const scopeFor = (deps: Pick<PipelineDeps, 'homeAccount' | 'policy'>, account: string, region: string): AwsScope => {
-  const roleArn = deps.homeAccount !== undefined && account !== deps.homeAccount ? deps.policy.memberRoleArn(account) : undefined;
-  return roleArn ? { region, account, roleArn } : { region };
-};
-
-/**
- * The one way a rule context is made, for the pipeline, the sweep and the workflow steps alike: clients and
- * the key resolver both act in the resource's account (an alias names a different key in each account, so a
- * resolver left on the home account judges a member's resource against the wrong CMK).
- */
-export const ruleContext = (deps: Pick<PipelineDeps, 'clients' | 'keys' | 'policy' | 'homeAccount' | 'workflows'>, account: string, region: string): RuleContext => {
-  const scope = scopeFor(deps, account, region);
-  return { clients: deps.clients, keys: deps.keys.forScope(scope), policy: deps.policy, scope, allRules: loadAllRules, ...(deps.workflows ? { workflows: deps.workflows } : {}) };
-};
-
-/** Every registered rule's implementation (each loads once, on first use). */
-const loadAllRules = (): Promise<readonly AnyRule[]> => Promise.all(RULES.map((r) => r.load()));
 
 const regionOf = (env: NodeJS.ProcessEnv) => env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
 

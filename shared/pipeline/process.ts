@@ -9,7 +9,8 @@ import { forLog, redact } from '../redact';
 import type { Finding, ResourceRef } from '../rules/contract';
 import { loadRule, RULES } from '../rules/registry';
 import { detectTamper, isServiceActor, tamperAlert } from '../tamper/tamper';
-import { type PipelineDeps, ruleContext } from './context';
+import type { PipelineDeps } from './context';
+import { ruleContext } from './scope';
 
 const fromFinding = (ref: ResourceRef, arn: string, f: Finding): Omit<Outcome, 'action' | 'result'> => ({
   ref, arn, status: f.status, reason: f.reason, detail: f.detail, observedKey: f.observedKey, expectedKey: f.expectedKey, severity: f.severity,

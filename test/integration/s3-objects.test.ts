@@ -1,7 +1,7 @@
 import { GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { reencryptExistingObjects } from '../../shared/rules/s3-bucket/objects';
 import type { RuleContext } from '../../shared/rules/contract';
-import { ruleContext } from '../../shared/pipeline/context';
+import { ruleContext } from '../../shared/pipeline/scope';
 import { createBucket, createKey } from '../../scripts/lib/estate';
 import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
 

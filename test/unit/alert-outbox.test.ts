@@ -1,10 +1,11 @@
 import type { Alert, Outcome } from '../../shared/alerts/alert';
 import { CollectingAlertSink } from '../../shared/alerts/publisher';
 import type { OnceKey } from '../../shared/idempotency/once';
-import type { AlertOutbox, OutboxEntry } from '../../shared/idempotency/outbox';
+import { type AlertOutbox, DynamoDbAlertOutbox, type OutboxEntry } from '../../shared/idempotency/outbox';
+import { buildDeps } from '../../shared/pipeline/context';
 import { handleResource } from '../../shared/pipeline/process';
 import type { ResourceRef } from '../../shared/rules/contract';
-import { ACCOUNT, offlineClients, testDeps } from '../support/harness';
+import { ACCOUNT, offlineClients, testDeps, testPolicy } from '../support/harness';
 
 // The pipeline's side of the outbox; the DynamoDB adapter and the SNS path are in test/integration/alert-outbox.test.ts.
 // Nothing here may reach AWS: an evaluation would try the unroutable endpoint and come back as an ERROR outcome.
@@ -61,5 +62,13 @@ describe('alert outbox in the pipeline', () => {
     expect(outcome.status).toBe('ERROR');
     expect(deps.alerts.alerts).toHaveLength(1);
     expect(deps.log.lines.map((l) => l.message)).toContain('alert not kept in the outbox');
+  });
+});
+
+describe('outbox wiring', () => {
+  it('the functions that de-duplicate (IDEMPOTENCY_TABLE) keep their alerts in that table; local runs keep none', () => {
+    const base = { clients: offlineClients(), policy: testPolicy(), alerts: new CollectingAlertSink() };
+    expect(buildDeps(base, { IDEMPOTENCY_TABLE: 'idem', AWS_REGION: 'eu-west-1' }).outbox).toBeInstanceOf(DynamoDbAlertOutbox);
+    expect(buildDeps(base, {}).outbox).toBeUndefined();
   });
 });
