@@ -15,7 +15,7 @@ const readWorkgroup = async (name: string, ctx: RuleContext): Promise<WorkGroup 
     return (await athena(ctx).send(new GetWorkGroupCommand({ WorkGroup: name }))).WorkGroup;
   } catch (e) {
     // Athena answers an unknown workgroup with InvalidRequestException (its only client error).
-    if (isAwsNotFound(e)) return undefined;
+    if (isAwsNotFound(e, 'athena:GetWorkGroup')) return undefined;
     throw translateAwsError(e, 'athena:GetWorkGroup', name);
   }
 };

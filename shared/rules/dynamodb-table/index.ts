@@ -15,7 +15,7 @@ const readTable = async (name: string, ctx: RuleContext): Promise<TableDescripti
   try {
     return (await ddb(ctx).send(new DescribeTableCommand({ TableName: name }))).Table;
   } catch (e) {
-    if (isAwsNotFound(e)) return undefined;
+    if (isAwsNotFound(e, 'dynamodb:DescribeTable')) return undefined;
     throw translateAwsError(e, 'dynamodb:DescribeTable', name);
   }
 };

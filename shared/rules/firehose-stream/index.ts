@@ -14,7 +14,7 @@ const readStream = async (name: string, ctx: RuleContext): Promise<DeliveryStrea
   try {
     return (await firehose(ctx).send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }))).DeliveryStreamDescription;
   } catch (e) {
-    if (isAwsNotFound(e)) return undefined;
+    if (isAwsNotFound(e, 'firehose:DescribeDeliveryStream')) return undefined;
     throw translateAwsError(e, 'firehose:DescribeDeliveryStream', name);
   }
 };

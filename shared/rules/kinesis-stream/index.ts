@@ -15,7 +15,7 @@ const readStream = async (name: string, ctx: RuleContext): Promise<StreamDescrip
   try {
     return (await kinesis(ctx).send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary;
   } catch (e) {
-    if (isAwsNotFound(e)) return undefined;
+    if (isAwsNotFound(e, 'kinesis:DescribeStreamSummary')) return undefined;
     throw translateAwsError(e, 'kinesis:DescribeStreamSummary', name);
   }
 };
