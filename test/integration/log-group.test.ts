@@ -41,6 +41,11 @@ describe('log-group evaluate and key policy check (pure)', () => {
     expect([f.status, f.reason]).toEqual([status, reason]);
   });
 
+  it('the policy refuses an empty or blank prefix list, naming the field', () => {
+    expect(() => testPolicy({ logGroups: { prefixes: [] } })).toThrow(/logGroups\.prefixes: expected at least one prefix/);
+    expect(() => testPolicy({ logGroups: { prefixes: [''] } })).toThrow(/logGroups\.prefixes\.0: expected a log group name prefix/);
+  });
+
   const policyWith = (...st: unknown[]) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }, ...st] });
   it.each<[string, string, boolean]>([
     ['the default key policy (account root only)', policyWith(), false],
