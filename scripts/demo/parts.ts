@@ -2,6 +2,7 @@ import type { DemoPart } from './context';
 import { emrDemo } from './emr';
 import { dbSnapshotsDemo } from './db-snapshots';
 import { crossRegionDemo } from './cross-region';
+import { dataPlatformDemo } from './data-platform';
 import { kmsTlsDemo } from './kms-tls';
 import { rdsDatabaseDemo } from './rds-database';
 import { s3BucketDemo } from './s3-bucket';
@@ -14,4 +15,5 @@ export const DEMO_PARTS: readonly DemoPart[] = [
   crossRegionDemo,
   kmsTlsDemo,
   rdsDatabaseDemo,
+  dataPlatformDemo,
 ];

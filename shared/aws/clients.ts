@@ -1,4 +1,5 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { lazily } from '../lazy';
 
 // Loaded with the first member-account call: the service's own account needs no STS.
@@ -18,6 +19,16 @@ export interface ClientSettings {
   maxAttempts: number;
   credentials?: AwsCredentialIdentity;
 }
+
+/**
+ * Clients whose default handler is HTTP/2 (Kinesis: for SubscribeToShard). The emulator and the fault proxy speak
+ * HTTP/1.1 only (the HTTP/2 session fails with ERR_HTTP2_ERROR), so against a custom endpoint they get the HTTP/1.1
+ * handler every other client uses; against AWS they keep their default.
+ */
+const HTTP2_BY_DEFAULT = new Set(['KinesisClient']);
+
+/** Clients whose endpoint rules put the account id in the host (S3 Control: `<account>.s3-control.<region>...`). */
+const ACCOUNT_IN_HOST = new Set(['S3ControlClient']);
 
 // Every SDK v3 client constructor has this shape; the factory needs nothing more.
 type ClientCtor<C> = new (config: Record<string, unknown>) => C;
@@ -42,13 +53,16 @@ export class ClientFactory {
     const key = `${Ctor.name}|${scope.region}|${scope.account ?? ''}|${scope.roleArn ?? ''}`;
     let client = this.clients.get(key) as C | undefined;
     if (!client) {
-      client = new Ctor(this.config(scope));
+      client = new Ctor({
+        ...this.config(scope, ACCOUNT_IN_HOST.has(Ctor.name)),
+        ...(this.settings.endpoint && HTTP2_BY_DEFAULT.has(Ctor.name) ? { requestHandler: new NodeHttpHandler() } : {}),
+      });
       this.clients.set(key, client);
     }
     return client;
   }
 
-  private config(scope: AwsScope): Record<string, unknown> {
+  private config(scope: AwsScope, accountInHost = false): Record<string, unknown> {
     const { endpoint, maxAttempts, credentials } = this.settings;
     return {
       region: scope.region,
@@ -59,6 +73,8 @@ export class ClientFactory {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+      // A custom endpoint would get the account id as a host label (`<account>.127.0.0.1`): send to it as given.
+      ...(endpoint && accountInHost ? { endpointProvider: () => ({ url: new URL(endpoint) }) } : {}),
       ...(scope.roleArn ? { credentials: this.assumed(scope) } : credentials ? { credentials } : {}),
     };
   }

@@ -36,6 +36,11 @@ const NOT_FOUND_BY_SERVICE: Readonly<Record<string, readonly NotFoundMatch[]>> =
   iam: ['NoSuchEntity', 'NoSuchEntityException'],
   states: ['ExecutionDoesNotExist', 'StateMachineDoesNotExist'],
   dynamodb: ['ResourceNotFoundException'],
+  kinesis: ['ResourceNotFoundException'],
+  firehose: ['ResourceNotFoundException'],
+  logs: ['ResourceNotFoundException'],
+  // Athena has one client error for everything (InvalidRequestException): only GetWorkGroup's own message counts.
+  athena: [],
   elasticmapreduce: [],
 };
 
@@ -49,6 +54,8 @@ const NOT_FOUND_BY_SERVICE: Readonly<Record<string, readonly NotFoundMatch[]>> =
 const NOT_FOUND_BY_OPERATION: Readonly<Record<string, readonly NotFoundMatch[]>> = {
   'elasticmapreduce:DescribeSecurityConfiguration': [{ name: 'InvalidRequestException', errorCodes: ['ResourceNotFound'], message: /does not exist/i }],
   'elasticmapreduce:DescribeCluster': [{ name: 'InvalidRequestException', errorCodes: ['NoSuchCluster'], message: /is not valid|does not exist/i }],
+  // botocore athena GetWorkGroup lists only InternalServerException and InvalidRequestException; AWS says "WorkGroup <name> is not found".
+  'athena:GetWorkGroup': [{ name: 'InvalidRequestException', message: /is not found|does not exist/i }],
   'rds:DescribeDBParameterGroups': ['DBParameterGroupNotFound', 'DBParameterGroupNotFoundFault'],
   'redshift:DescribeClusterParameterGroups': ['ClusterParameterGroupNotFound', 'ClusterParameterGroupNotFoundFault'],
 };

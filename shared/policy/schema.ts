@@ -56,6 +56,10 @@ export const policySchema = z.strictObject({
   exemptTag: z.string().min(1, { error: 'expected a tag key' }).default('cmk-sentinel:exempt'),
   quarantineTag: z.string().min(1, { error: 'expected a tag key' }).default('cmk-sentinel:quarantine'),
   gates,
+  /** log-group: the platform's log groups by name prefix; absent = every log group in the region. */
+  logGroups: z.strictObject({
+    prefixes: z.array(z.string().min(1, { error: 'expected a log group name prefix' })).min(1, { error: 'expected at least one prefix' }),
+  }).optional(),
   /** Roles that must be allowed to use the CMK (checked by the key guard). */
   keyUsers: z.array(z.string()).default([]),
   /** Existing S3 objects in a bucket the backfill re-keys (optional). */

@@ -108,7 +108,11 @@ const resourcesOf = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.
 // kms:Decrypt reads data under a key; it changes nothing.
 const READ = /^([a-z0-9-]+:(Get|List|Describe|Head|BatchGet|Query|Scan)|kms:Decrypt$)/;
 // Actions AWS does not let you scope to a resource (checked against the service authorization reference).
-const UNSCOPABLE = new Set<string>(['elasticmapreduce:CreateSecurityConfiguration', 's3:CreateJob']);
+const UNSCOPABLE = new Set<string>([
+  'elasticmapreduce:CreateSecurityConfiguration', 's3:CreateJob',
+  // account settings of a region (ebs-default): no resource type exists for them
+  'ec2:EnableEbsEncryptionByDefault', 'ec2:ModifyEbsDefaultKmsKeyId',
+]);
 const isKmsKeyArn = (r: unknown): boolean => {
   const getAtt = (r as { 'Fn::GetAtt'?: string[] })?.['Fn::GetAtt'];
   if (getAtt) return getAtt[1] === 'Arn' && resources[getAtt[0] as string]?.Type === 'AWS::KMS::Key';
