@@ -22,6 +22,42 @@ export interface ClientSettings {
 // Every SDK v3 client constructor has this shape; the factory needs nothing more.
 type ClientCtor<C> = new (config: Record<string, unknown>) => C;
 
+/** One request as the production code sent it, before the SDK serialises it. */
+export interface SentRequest {
+  /** The SDK client's class name (`S3Client`, `RDSClient`, ...). */
+  client: string;
+  /** The API operation (`PutBucketEncryption`). */
+  operation: string;
+  input: unknown;
+  scope: AwsScope;
+}
+
+export type RequestHook = (request: SentRequest) => void;
+
+// Test and demo instrumentation only: absent in production, where no middleware is added at all.
+let requestHook: RequestHook | undefined;
+
+/**
+ * Let tests and the demo see every request made by clients of this factory (to check it against the
+ * AWS model and the deployed roles). Returns the uninstaller. Only clients made while a hook is installed
+ * carry the middleware, so production clients (no hook) are exactly what they were.
+ */
+export const installRequestHook = (hook: RequestHook): (() => void) => {
+  requestHook = hook;
+  return () => { if (requestHook === hook) requestHook = undefined; };
+};
+
+interface MiddlewareStackLike { add(mw: unknown, options: { step: string; name: string }): void }
+
+const recordRequests = (client: unknown, clientName: string, scope: AwsScope): void => {
+  const stack = (client as { middlewareStack?: MiddlewareStackLike }).middlewareStack;
+  stack?.add((next: (args: { input: unknown }) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: unknown }) => {
+    const hook = requestHook;
+    if (hook) hook({ client: clientName, operation: (context.commandName ?? '').replace(/Command$/, ''), input: args.input, scope });
+    return next(args);
+  }, { step: 'initialize', name: 'cmkSentinelRequestHook' });
+};
+
 export const settingsFromEnv = (env: NodeJS.ProcessEnv = process.env): ClientSettings => ({
   endpoint: env.AWS_ENDPOINT_URL || undefined,
   maxAttempts: Number(env.CMK_SENTINEL_MAX_ATTEMPTS ?? 6),
@@ -43,6 +79,7 @@ export class ClientFactory {
     let client = this.clients.get(key) as C | undefined;
     if (!client) {
       client = new Ctor(this.config(scope));
+      if (requestHook) recordRequests(client, Ctor.name, scope);
       this.clients.set(key, client);
     }
     return client;
