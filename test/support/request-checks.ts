@@ -1,25 +1,60 @@
+import { writeFileSync } from 'node:fs';
+import { RULES } from '../../shared/rules/registry';
 import { describeViolation, validateRequest } from './aws-model';
-import { recordRequests } from './requests';
+import { authorize, actionsForOperation, functionRoles, roleStatements, type Where } from './iam-authorize';
+import { PACKAGE_REGION, packagedTemplate } from './packaged';
+import { type RecordedRequest, recordRequests } from './requests';
+
+export const HOME_ACCOUNT = '123456789012';
 
 /**
- * Every integration suite (jest `setupFilesAfterEnv`): record each request the code sends through the client
- * factory and fail the suite when AWS's model would refuse one (operation, member, rule named). Setup requests
- * are checked too: a fixture AWS would refuse tests nothing.
+ * The problems AWS would have with the recorded requests: inputs its model refuses (every request, setup too:
+ * a fixture AWS would refuse tests nothing), and requests of the production code the role of the function
+ * that sent them does not authorize in the packaged template, or that its rule does not declare.
  */
+export const checkRequests = (requests: readonly RecordedRequest[]): string[] => {
+  const problems = new Set<string>();
+  for (const r of requests) for (const v of validateRequest(r.client, r.operation, r.input)) problems.add(`model: ${describeViolation(v)} [sent by ${r.as}]`);
+  const sent = requests.filter((r) => r.as !== 'setup');
+  if (sent.length === 0) return [...problems];
+  const template = packagedTemplate();
+  const roles = functionRoles(template);
+  const statementsFor = new Map<string, ReturnType<typeof roleStatements>>();
+  for (const r of sent) {
+    const role = roles[r.as];
+    if (!role) { problems.add(`iam: ${r.as} is not a function of the packaged template`); continue; }
+    // Each region's stack handles that region's events; one backfill stack sweeps every region (README.md#backfill).
+    const stackRegion = r.as === 'backfillWorker' || r.as === 'backfill' ? PACKAGE_REGION : r.scope.region;
+    const key = `${role} ${stackRegion}`;
+    let statements = statementsFor.get(key);
+    if (!statements) { statements = roleStatements(template, role, { partition: 'aws', region: stackRegion, account: HOME_ACCOUNT }); statementsFor.set(key, statements); }
+    // A member account's requests run as its member role, which the README's trust and permissions describe.
+    if (r.scope.account && r.scope.account !== HOME_ACCOUNT) continue;
+    const w: Where = { partition: 'aws', region: r.scope.region, account: HOME_ACCOUNT };
+    for (const refusal of authorize(statements, r.client, r.operation, r.input, w)) {
+      problems.add(`iam: ${r.as} (${role}) ${r.client} ${r.operation} in ${r.scope.region}: ${refusal.action} on ${refusal.resource || '-'}: ${refusal.why}`);
+    }
+    if (r.rule) {
+      const rule = RULES.find((x) => x.type === r.rule);
+      const declared = new Set(rule ? [...rule.permissions.read, ...rule.permissions.remediate, ...rule.permissions.quarantine] : []);
+      const missing = actionsForOperation(r.client, r.operation).filter((a) => !declared.has(a));
+      if (missing.length > 0) problems.add(`declared: rule ${r.rule} sends ${r.client} ${r.operation} but does not declare ${missing.join(', ')} in its meta.ts permissions`);
+    }
+  }
+  return [...problems];
+};
+
+// Every integration suite (jest `setupFilesAfterEnv`): record, then fail the suite on any problem, naming it.
 const testPath = expect.getState().testPath ?? '';
 if (/[/\\]test[/\\]integration[/\\]/.test(testPath)) {
   const recorder = recordRequests();
   afterAll(() => {
     recorder.stop();
-    const violations = recorder.requests.flatMap((r) => validateRequest(r.client, r.operation, r.input).map((v) => ({ v, as: r.as })));
     const ops = new Set(recorder.requests.map((r) => `${r.client} ${r.operation}`));
-    console.info(`[figures] requests: ${recorder.requests.length} recorded (${ops.size} operations), ${recorder.requests.length} validated against the AWS model, ${violations.length} refused`);
-    if (process.env.CMK_SENTINEL_REQUEST_DUMP) {
-      require('node:fs').writeFileSync(process.env.CMK_SENTINEL_REQUEST_DUMP, JSON.stringify(recorder.requests.map(({ input: _i, ...r }) => r), null, 1)); // eslint-disable-line @typescript-eslint/no-require-imports
-    }
-    if (violations.length > 0) {
-      const lines = [...new Set(violations.map(({ v, as }) => `${describeViolation(v)} [sent by ${as}]`))];
-      throw new Error(`AWS would refuse ${violations.length} request(s) of this suite:\n${lines.join('\n')}`);
-    }
+    const problems = checkRequests(recorder.requests);
+    const own = recorder.requests.filter((r) => r.as !== 'setup').length;
+    console.info(`[figures] requests: ${recorder.requests.length} recorded (${ops.size} operations), all validated against the AWS model; ${own} sent by the service's functions, authorized against their packaged roles; ${problems.length} problems`);
+    if (process.env.CMK_SENTINEL_REQUEST_DUMP) writeFileSync(process.env.CMK_SENTINEL_REQUEST_DUMP, JSON.stringify(recorder.requests.map(({ input: _i, ...r }) => r), null, 1));
+    if (problems.length > 0) throw new Error(`AWS would refuse requests of this suite (${problems.length}):\n${problems.join('\n')}`);
   });
 }
