@@ -40,6 +40,11 @@ export const DOCUMENTED_OPERATIONS: Record<string, string[]> = {
   'S3Client HeadBucket': ['s3:ListBucket'],
   'S3Client CopyObject': ['s3:GetObject', 's3:PutObject'],
   'S3Client ListObjects': ['s3:ListBucket'],
+  // "SendMessageBatch ... the same permissions as SendMessage" (SQS Developer Guide, Amazon SQS API permissions reference);
+  // likewise DeleteMessageBatch and ChangeMessageVisibilityBatch.
+  'SQSClient SendMessageBatch': ['sqs:SendMessage'],
+  'SQSClient DeleteMessageBatch': ['sqs:DeleteMessage'],
+  'SQSClient ChangeMessageVisibilityBatch': ['sqs:ChangeMessageVisibility'],
 };
 
 /**
@@ -55,6 +60,8 @@ export const DEPENDENTS_NOT_NEEDED: Record<string, string> = {
   'ec2:*': 'no VPC, subnet or security group is created or changed',
   'iam:CreateServiceLinkedRole': 'the service-linked roles exist in any account that runs these databases',
   'rds:CreateTenantDatabase': 'no tenant databases are created',
+  'rds:DeleteTenantDatabase': 'no tenant databases exist on the instances the service deletes (it deletes only its own restored copies or, gated, an original it re-created)',
+  'rds:CopyCustomDBEngineVersion': 'RDS Custom engine versions are not copied (only snapshots of RDS/Aurora engines)',
 };
 
 const notNeeded = (action: string): boolean =>

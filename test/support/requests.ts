@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sep } from 'node:path';
 import { installRequestHook, type AwsScope } from '../../shared/aws/clients';
-import type { ResourceType } from '../../shared/rules/type-ids';
 
 /** The functions of serverless.yml, by their key there. */
 export type FunctionKey = 'onChange' | 'backfill' | 'backfillWorker' | 'workflowStep';
@@ -12,10 +11,13 @@ export interface RecordedRequest {
   operation: string;
   input: unknown;
   scope: AwsScope;
-  /** `setup` = the test, the demo or an estate builder made it; otherwise the function whose code sent it. */
-  as: FunctionKey | 'setup';
-  /** The rule folder the request came from, when it came from one. */
-  rule?: ResourceType;
+  /**
+   * `setup` = the test, the demo or an estate builder made it; `operator` = the CLI's own commands (a person's
+   * credentials, e.g. `redrive`); otherwise the function whose code sent it.
+   */
+  as: FunctionKey | 'setup' | 'operator';
+  /** The rule folder (shared/rules/<folder>/) the request came from, when it came from one. */
+  rule?: string;
 }
 
 const FUNCTION_DIRS: Record<string, FunctionKey> = { 'on-change': 'onChange', backfill: 'backfill', 'backfill-worker': 'backfillWorker', 'workflow-step': 'workflowStep' };
@@ -36,15 +38,19 @@ export const attribute = (stack: string): Pick<RecordedRequest, 'as' | 'rule'> =
   const own = frames.filter((l) => !/\/shared\/aws\/clients\.ts|\/test\/support\/requests\.ts/.test(l));
   const first = own[0] ?? '';
   if (!/\/(shared|functions|cli)\//.test(first)) return { as: 'setup' };
-  // rds-database is the code rds-instance and rds-cluster share: the rule is the type folder above it, if any.
-  const rule = own.map((l) => /\/shared\/rules\/([a-z0-9-]+)\//.exec(l)?.[1]).find((x) => x && x !== 'rds-database') as ResourceType | undefined;
+  // Existing objects are rewritten by the sweep only (README.md#backfill), never on an event: their requests are
+  // the worker's own statements (ObjectsCopy), not the rule's declared permissions.
+  const objects = own.some((l) => /\/shared\/rules\/s3-bucket\/objects\.ts/.test(l));
+  const rule = objects ? undefined : own.map((l) => /\/shared\/rules\/([a-z0-9-]+)\//.exec(l)?.[1]).find(Boolean);
   const fromExplicit = explicit.getStore();
   if (fromExplicit) return { as: fromExplicit, rule };
   const fnDir = own.map((l) => /\/functions\/([a-z-]+)\/handler\.ts/.exec(l)?.[1]).find(Boolean);
   if (fnDir && FUNCTION_DIRS[fnDir]) return { as: FUNCTION_DIRS[fnDir] as FunctionKey, rule };
-  if (own.some((l) => /\/shared\/workflows\/(rds-reencrypt\/steps|local-driver|asl-runner)/.test(l))) return { as: 'workflowStep', rule };
-  if (own.some((l) => /\/shared\/backfill\/(worker|sweep|run|finish|progress)\.ts/.test(l))) return { as: 'backfillWorker', rule };
+  if (own.some((l) => /\/(cli\/|shared\/dlq\/)/.test(l))) return { as: 'operator', rule };
+  // The workflow's steps (run by the Step Functions task, or in-process by the local driver); not the starter.
+  if (own.some((l) => /\/shared\/workflows\/(rds-reencrypt\/|local-driver|asl-runner)/.test(l))) return { as: 'workflowStep', rule };
   if (own.some((l) => /\/shared\/backfill\/fanout\.ts/.test(l))) return { as: 'backfill', rule };
+  if (objects || own.some((l) => /\/shared\/backfill\//.test(l))) return { as: 'backfillWorker', rule };
   return { as: 'onChange', rule };
 };
 
