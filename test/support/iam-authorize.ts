@@ -64,8 +64,13 @@ export const DEPENDENTS_NOT_NEEDED: Record<string, string> = {
   'rds:CopyCustomDBEngineVersion': 'RDS Custom engine versions are not copied (only snapshots of RDS/Aurora engines)',
 };
 
-const notNeeded = (action: string): boolean =>
-  Object.keys(DEPENDENTS_NOT_NEEDED).some((k) => k === action || (k.endsWith(':*') && action.startsWith(k.slice(0, -1))));
+/** Dependent actions needed only for a feature one action's requests never use: `action>dependent`, and why. */
+export const DEPENDENT_NOT_NEEDED_FOR: Record<string, string> = {
+  'rds:DeleteDBInstance>rds:CreateDBSnapshot': 'only for a final snapshot: the rules delete read replicas only, which cannot have one (SkipFinalSnapshot); the workflow-step role, which deletes with a final snapshot, holds it',
+};
+
+const notNeeded = (action: string, of?: string): boolean => (of !== undefined && DEPENDENT_NOT_NEEDED_FOR[`${of}>${action}`] !== undefined)
+  || Object.keys(DEPENDENTS_NOT_NEEDED).some((k) => k === action || (k.endsWith(':*') && action.startsWith(k.slice(0, -1))));
 
 export const actionFacts = (action: string): ActionFacts | undefined => {
   const [prefix, name] = action.split(':');
@@ -230,7 +235,7 @@ export interface Refusal { action: string; resource: string; why: string }
  * The checks AWS makes for one request, against a role's statements. `w` is where the request goes
  * (the client's region, the account it runs in). Empty when every check passes.
  */
-export const authorize = (statements: ResolvedStatement[], client: string, operation: string, input: unknown, w: Where): Refusal[] => {
+export const authorize = (statements: ResolvedStatement[], client: string, operation: string, input: unknown, w: Where, opts: { anyRequiredType?: boolean } = {}): Refusal[] => {
   const actions = actionsForOperation(client, operation);
   if (actions.length === 0) return [{ action: `${client} ${operation}`, resource: '', why: 'no IAM action is known to authorize this operation: add it to DOCUMENTED_OPERATIONS with its AWS source' }];
   const out: Refusal[] = [];
@@ -246,6 +251,11 @@ export const authorize = (statements: ResolvedStatement[], client: string, opera
     if (required.length > 0) {
       const named = required.filter((r) => r.types.some((x) => involved.has(x.replace(/\*$/, ''))));
       entries = required.length === 1 ? required : named.length > 0 ? named : required;
+      // Without a request (an operation found in the code), which of several required types it involves is unknown:
+      // one granted is enough here; the recorded requests hold each request to the types it names.
+      if (opts.anyRequiredType && named.length === 0 && required.length > 1) {
+        entries = [required.find((r) => grants(statements, action, formatGlob(formats[(r.types[0] as string).replace(/\*$/, '')] ?? '*', w), false)) ?? required[0] as ResourceEntry];
+      }
     } else if (typed.length > 0) {
       // Alternatives (an object or an access-point object): the one this request uses, not an access point.
       entries = [typed.find((r) => r.types.every((x) => !x.includes('accesspoint'))) ?? typed[0] as ResourceEntry];
@@ -259,7 +269,7 @@ export const authorize = (statements: ResolvedStatement[], client: string, opera
       const glob = formatGlob(formats[type] ?? '*', where);
       if (!grants(statements, action, glob, false)) out.push({ action, resource: glob, why: `no Allow for this action on a ${prefix} ${type} in ${where.region || 'any region'}/${where.account || 'any account'}` });
       for (const dep of entry.dependent) {
-        if (notNeeded(dep)) continue;
+        if (notNeeded(dep, action)) continue;
         if (!statements.some((s) => s.Effect === 'Allow' && s.Action.some((a) => globMatch(a, dep, true)))) out.push({ action, resource: glob, why: `dependent action ${dep} is not granted` });
       }
     }
