@@ -34,8 +34,8 @@ export interface SentRequest {
 
 export type RequestHook = (request: SentRequest) => void;
 
-// Test and demo instrumentation only: absent in production, where no middleware is added at all.
-let requestHook: RequestHook | undefined;
+// Test and demo instrumentation only: empty in production, where no middleware is added at all.
+const requestHooks = new Set<RequestHook>();
 
 /**
  * Let tests and the demo see every request made by clients of this factory (to check it against the
@@ -43,8 +43,8 @@ let requestHook: RequestHook | undefined;
  * carry the middleware, so production clients (no hook) are exactly what they were.
  */
 export const installRequestHook = (hook: RequestHook): (() => void) => {
-  requestHook = hook;
-  return () => { if (requestHook === hook) requestHook = undefined; };
+  requestHooks.add(hook);
+  return () => { requestHooks.delete(hook); };
 };
 
 interface MiddlewareStackLike { add(mw: unknown, options: { step: string; name: string }): void }
@@ -52,8 +52,7 @@ interface MiddlewareStackLike { add(mw: unknown, options: { step: string; name: 
 const recordRequests = (client: unknown, clientName: string, scope: AwsScope): void => {
   const stack = (client as { middlewareStack?: MiddlewareStackLike }).middlewareStack;
   stack?.add((next: (args: { input: unknown }) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: unknown }) => {
-    const hook = requestHook;
-    if (hook) hook({ client: clientName, operation: (context.commandName ?? '').replace(/Command$/, ''), input: args.input, scope });
+    for (const hook of requestHooks) hook({ client: clientName, operation: (context.commandName ?? '').replace(/Command$/, ''), input: args.input, scope });
     return next(args);
   }, { step: 'initialize', name: 'cmkSentinelRequestHook' });
 };
@@ -79,7 +78,7 @@ export class ClientFactory {
     let client = this.clients.get(key) as C | undefined;
     if (!client) {
       client = new Ctor(this.config(scope));
-      if (requestHook) recordRequests(client, Ctor.name, scope);
+      if (requestHooks.size > 0) recordRequests(client, Ctor.name, scope);
       this.clients.set(key, client);
     }
     return client;
