@@ -23,22 +23,26 @@ export interface EmulatorBox {
   as: (fn: FunctionKey) => ClientFactory;
   /** With `iam`: the role credentials of `fn`, for handlers that take theirs from the environment as on Lambda. */
   credentials?: (fn: FunctionKey) => { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** With `iam` and `members`: a member account's own admin, for the test's setup there. */
+  adminIn?: (account: string) => ClientFactory;
 }
 
 /**
  * One emulator per test file (files run in parallel workers), reset by the caller when it needs a clean slate.
  * `iam: true` turns moto's IAM enforcement on with the packaged stack's roles (test/support/moto-iam.ts):
- * testDeps(emu.clients()) then runs the production code as its function's role, and a request moto refuses fails.
+ * testDeps(emu.clients()) then runs the production code as its function's role, and a request moto refuses fails;
+ * `members` are accounts given the member role (README.md#member-account-role).
  */
-export const useEmulator = (options: { iam?: boolean } = {}): EmulatorBox => {
+export const useEmulator = (options: { iam?: boolean; members?: readonly string[] } = {}): EmulatorBox => {
   const box = {} as EmulatorBox;
   let factory: ClientFactory | undefined;
   let bed: IamBed | undefined;
   const enforce = async () => {
-    bed = await enforceIam(box.current.endpoint);
+    bed = await enforceIam(box.current.endpoint, undefined, options.members ?? []);
     const b = bed;
     roleClientsOf.set(b.admin, (fn) => b.as(fn));
     box.credentials = (fn) => b.credentials(fn) as { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+    box.adminIn = (account) => b.adminIn(account);
   };
   beforeAll(async () => {
     box.current = await startEmulator();

@@ -57,6 +57,8 @@ export const motoStatements = (statements: Statement[]): Statement[] => statemen
 export interface IamBed {
   /** The test's own setup: an admin user of the emulator. */
   admin: ClientFactory;
+  /** The setup clients of a member account (its own admin user). */
+  adminIn(account: string): ClientFactory;
   /** Clients with the credentials of `fn`'s role, assumed through STS. */
   as(fn: FunctionKey): ClientFactory;
   credentials(fn: FunctionKey): AwsCredentialIdentity;
@@ -64,8 +66,32 @@ export interface IamBed {
 
 const factory = (endpoint: string, credentials: AwsCredentialIdentity) => new ClientFactory({ endpoint: assertLoopback(endpoint), maxAttempts: 1, credentials });
 
-/** Create the admin user and the stack's roles, assume them, then turn enforcement on. */
-export const enforceIam = async (endpoint: string, template: Template = packagedTemplate()): Promise<IamBed> => {
+/**
+ * The member role's permissions as the README describes them (#member-account-role): the rules' statements (the
+ * `rules` policy of OnChangeRole) and the worker's statements for existing objects.
+ */
+const memberStatements = (template: Template, w: { partition: string; region: string; account: string }): Statement[] => {
+  const of = (roleId: string) => ((resolveValue(template, template.Resources[roleId]?.Properties.Policies, w) ?? []) as { PolicyName: string; PolicyDocument: { Statement: Statement[] } }[]);
+  const rules = of('OnChangeRole').filter((p) => p.PolicyName === 'rules').flatMap((p) => p.PolicyDocument.Statement);
+  const objects = of('BackfillWorkerRole').flatMap((p) => p.PolicyDocument.Statement).filter((s) => s.Sid?.startsWith('Objects'));
+  return motoStatements([...rules, ...objects]);
+};
+
+/** An IAM client of the emulator acting in `account` (moto: the x-moto-account-id header). */
+const iamIn = (cfg: Record<string, unknown>, account: string): IAMClient => {
+  const c = new IAMClient(cfg);
+  c.middlewareStack.add((next) => async (args) => {
+    (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
+    return next(args);
+  }, { step: 'build', name: 'motoAccount' });
+  return c;
+};
+
+/**
+ * Create the admin user and the stack's roles, assume them, then turn enforcement on. `members`: accounts in
+ * which to create the policy's member role (`memberRoleName`), with the README's permissions.
+ */
+export const enforceIam = async (endpoint: string, template: Template = packagedTemplate(), members: readonly string[] = [], memberRoleName = 'cmk-sentinel-member'): Promise<IamBed> => {
   const boot = { accessKeyId: 'testing', secretAccessKey: 'testing' };
   const cfg = { endpoint: assertLoopback(endpoint), region: PACKAGE_REGION, credentials: boot, maxAttempts: 1 };
   const iam = new IAMClient(cfg);
@@ -86,6 +112,17 @@ export const enforceIam = async (endpoint: string, template: Template = packaged
     const c = (await sts.send(new AssumeRoleCommand({ RoleArn: created.Role?.Arn, RoleSessionName: fn }))).Credentials;
     creds.set(fn, { accessKeyId: c?.AccessKeyId as string, secretAccessKey: c?.SecretAccessKey as string, sessionToken: c?.SessionToken });
   }
+  const memberAdmins = new Map<string, AwsCredentialIdentity>();
+  for (const member of members) {
+    const mi = iamIn(cfg, member);
+    await mi.send(new CreateUserCommand({ UserName: 'test-admin' }));
+    await mi.send(new PutUserPolicyCommand({ UserName: 'test-admin', PolicyName: 'admin', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) }));
+    const k = (await mi.send(new CreateAccessKeyCommand({ UserName: 'test-admin' }))).AccessKey;
+    memberAdmins.set(member, { accessKeyId: k?.AccessKeyId as string, secretAccessKey: k?.SecretAccessKey as string });
+    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] };
+    await mi.send(new CreateRoleCommand({ RoleName: memberRoleName, AssumeRolePolicyDocument: JSON.stringify(trust) }));
+    await mi.send(new PutRolePolicyCommand({ RoleName: memberRoleName, PolicyName: 'member', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: memberStatements(template, { ...w, account: member }) }) }));
+  }
   const res = await fetch(`${endpoint}/moto-api/reset-auth`, { method: 'POST', body: '0' });
   if (!res.ok) throw new Error(`moto did not turn IAM enforcement on: ${res.status}`);
   const factories = new Map<FunctionKey, ClientFactory>();
@@ -96,6 +133,11 @@ export const enforceIam = async (endpoint: string, template: Template = packaged
   };
   return {
     admin: factory(endpoint, admin),
+    adminIn(account) {
+      const c = memberAdmins.get(account);
+      if (!c) throw new Error(`${account} is not a member account of this emulator`);
+      return factory(endpoint, c);
+    },
     as(fn) {
       let f = factories.get(fn);
       if (!f) { f = factory(endpoint, credentials(fn)); factories.set(fn, f); }
