@@ -3,6 +3,8 @@ import { ClientFactory } from '../shared/aws/clients';
 import { buildDeps } from '../shared/pipeline/context';
 import { loadPolicy } from '../shared/policy/policy';
 import { assertLoopback, startEmulator } from '../test/support/moto';
+import { checkRequests } from '../test/support/request-audit';
+import { recordRequests } from '../test/support/requests';
 import type { DemoContext } from './demo/context';
 import { DEMO_PARTS } from './demo/parts';
 import { alertInbox } from './lib/alert-inbox';
@@ -18,6 +20,8 @@ export const main = async (): Promise<number> => {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.stdout.write('Starting the local AWS emulator (moto)... ');
   const emu = await startEmulator();
+  // Every request the demo's service code sends is checked as AWS would check it: the API model, and the packaged role.
+  const recorder = recordRequests();
   console.log(`ready on ${emu.endpoint} (pid ${emu.pid})`);
   try {
     const clients = new ClientFactory({ endpoint: assertLoopback(emu.endpoint), maxAttempts: 3, credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' } });
@@ -53,8 +57,14 @@ export const main = async (): Promise<number> => {
     if (received[0]) console.log(`\nOne alert in full:\n${JSON.stringify(received[0], null, 2)}`);
 
     console.log(`\n${done}/${expected} drifted, non-exempt resources fixed or quarantined per the policy; ${received.length} alerts; ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return done === expected ? 0 : 1;
+    recorder.stop();
+    const problems = checkRequests(recorder.requests);
+    const own = recorder.requests.filter((r) => r.as !== 'setup' && r.as !== 'operator').length;
+    console.log(`Requests: ${recorder.requests.length} validated against the AWS API models, ${own} sent by the service authorized against its packaged roles: ${problems.length ? `${problems.length} AWS would refuse` : 'AWS would accept them all'}`);
+    for (const p of problems) console.log(`  ${p}`);
+    return done === expected && problems.length === 0 ? 0 : 1;
   } finally {
+    recorder.stop();
     await emu.stop();
   }
 };

@@ -33,6 +33,41 @@ const ACCOUNT_IN_HOST = new Set(['S3ControlClient']);
 // Every SDK v3 client constructor has this shape; the factory needs nothing more.
 type ClientCtor<C> = new (config: Record<string, unknown>) => C;
 
+/** One request as the production code sent it, before the SDK serialises it. */
+export interface SentRequest {
+  /** The SDK client's class name (`S3Client`, `RDSClient`, ...). */
+  client: string;
+  /** The API operation (`PutBucketEncryption`). */
+  operation: string;
+  input: unknown;
+  scope: AwsScope;
+}
+
+export type RequestHook = (request: SentRequest) => void;
+
+// Test and demo instrumentation only: empty in production, where no middleware is added at all.
+const requestHooks = new Set<RequestHook>();
+
+/**
+ * Let tests and the demo see every request made by clients of this factory (to check it against the
+ * AWS model and the deployed roles). Returns the uninstaller. Only clients made while a hook is installed
+ * carry the middleware, so production clients (no hook) are exactly what they were.
+ */
+export const installRequestHook = (hook: RequestHook): (() => void) => {
+  requestHooks.add(hook);
+  return () => { requestHooks.delete(hook); };
+};
+
+interface MiddlewareStackLike { add(mw: unknown, options: { step: string; name: string }): void }
+
+const recordRequests = (client: unknown, clientName: string, scope: AwsScope): void => {
+  const stack = (client as { middlewareStack?: MiddlewareStackLike }).middlewareStack;
+  stack?.add((next: (args: { input: unknown }) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: unknown }) => {
+    for (const hook of requestHooks) hook({ client: clientName, operation: (context.commandName ?? '').replace(/Command$/, ''), input: args.input, scope });
+    return next(args);
+  }, { step: 'initialize', name: 'cmkSentinelRequestHook' });
+};
+
 export const settingsFromEnv = (env: NodeJS.ProcessEnv = process.env): ClientSettings => ({
   endpoint: env.AWS_ENDPOINT_URL || undefined,
   maxAttempts: Number(env.CMK_SENTINEL_MAX_ATTEMPTS ?? 6),
@@ -57,6 +92,7 @@ export class ClientFactory {
         ...this.config(scope, ACCOUNT_IN_HOST.has(Ctor.name)),
         ...(this.settings.endpoint && HTTP2_BY_DEFAULT.has(Ctor.name) ? { requestHandler: new NodeHttpHandler() } : {}),
       });
+      if (requestHooks.size > 0) recordRequests(client, Ctor.name, scope);
       this.clients.set(key, client);
     }
     return client;

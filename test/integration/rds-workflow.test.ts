@@ -15,7 +15,8 @@ onlyRules('rds-instance', 'rds-cluster');
 const R = 'us-east-1';
 const SG = 'sg-0a1b2c3d4e5f60718';
 const MONITORING_ROLE = 'arn:aws:iam::123456789012:role/rds-monitoring';
-const emu = useEmulator();
+// IAM enforced (moto): the rule runs as the packaged on-change role, the workflow's steps as the workflow-step role.
+const emu = useEmulator({ iam: true });
 let cmkArn: string;
 
 const rds = () => emu.clients().get(RDSClient, { region: R });
@@ -33,7 +34,9 @@ const essentials = (d: Db) => ({
 /** Pipeline deps whose workflow engine is the local driver running the deployed ASL against moto. */
 const depsWith = (policy = testPolicy(), beforeStep?: (step: string, s: ReencryptState) => Promise<void>) => {
   const deps = testDeps(emu.clients(), { policy });
-  const driver = new LocalWorkflowDriver(() => deps as PipelineDeps, { log: deps.log, beforeStep });
+  // The steps run as the workflow-step function does on Lambda, with its own role.
+  const steps = testDeps(emu.clients(), { policy, log: deps.log, alerts: deps.alerts }, 'workflowStep');
+  const driver = new LocalWorkflowDriver(() => steps as PipelineDeps, { log: deps.log, beforeStep });
   deps.workflows = driver;
   return { deps, driver };
 };
