@@ -1,13 +1,14 @@
 import { SnsAlertSink } from '../shared/alerts/publisher';
 import { ClientFactory } from '../shared/aws/clients';
+import { logger, logToStderr } from '../shared/logger';
 import { buildDeps } from '../shared/pipeline/context';
-import { loadPolicy } from '../shared/policy/policy';
+import { loadPolicyFile } from '../shared/policy/policy';
 import { assertLoopback, startEmulator } from '../test/support/moto';
-import type { DemoContext } from './demo/context';
+import { DEMO_POLICY_PATH, type DemoContext } from './demo/context';
 import { DEMO_PARTS } from './demo/parts';
 import { alertInbox } from './lib/alert-inbox';
 import { createKey } from './lib/estate';
-import { shortKey, table } from './lib/table';
+import { shortKey, table } from '../cli/table';
 
 /**
  * The main job, end to end on the local emulator: an estate drifted in every way the
@@ -15,7 +16,9 @@ import { shortKey, table } from './lib/table';
  */
 export const main = async (): Promise<number> => {
   const started = Date.now();
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  // The tables are the output: log lines go to stderr, WARN and above unless asked (the logger exists already,
+  // so the level is set on it, not only in the environment it read at import).
+  logToStderr(logger, (process.env.POWERTOOLS_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN');
   process.stdout.write('Starting the local AWS emulator (moto)... ');
   const emu = await startEmulator();
   console.log(`ready on ${emu.endpoint} (pid ${emu.pid})`);
@@ -31,7 +34,7 @@ export const main = async (): Promise<number> => {
 
     const inbox = await alertInbox(clients, regions[0] as string);
 
-    const policy = loadPolicy();
+    const policy = loadPolicyFile(DEMO_POLICY_PATH);
     const deps = buildDeps({ clients, policy, alerts: new SnsAlertSink(clients, inbox.topicArn), homeAccount: '123456789012' }, {});
     const ctx: DemoContext = { clients, deps, regions, cmks, keyNames, print: (t) => console.log(t) };
     console.log(`Policy: ${policy.doc.cmk.alias ?? 'explicit keys'}, default mode ${policy.doc.mode}`);

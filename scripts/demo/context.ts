@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { ClientFactory } from '../../shared/aws/clients';
 import type { PipelineDeps } from '../../shared/pipeline/context';
 
@@ -19,3 +20,6 @@ export interface DemoPart {
   /** Returns how many resources it expected to be fixed or quarantined and how many were. */
   run(ctx: DemoContext): Promise<{ expected: number; done: number }>;
 }
+
+/** The demo remediates every type; the shipped policy.yaml only reports (a fresh deployment changes nothing). */
+export const DEMO_POLICY_PATH = join(__dirname, 'policy.yaml');

@@ -6,7 +6,7 @@ import { processEvent } from '../../shared/pipeline/process';
 import { isTlsDeny } from '../../shared/rules/s3-tls/evaluate';
 import { createBucket, s3Event } from '../lib/estate';
 import { createDbInstance, kmsEvent, putBucketPolicy, rdsEvent } from '../lib/estate-kms-tls';
-import { table } from '../lib/table';
+import { table } from '../../cli/table';
 import type { DemoPart } from './context';
 
 const row = (what: string, drift: string, before: string, o: Outcome | undefined, after: string): string[] =>

@@ -4,7 +4,7 @@ import { type EventResult, processEvent } from '../../shared/pipeline/process';
 import { LocalWorkflowDriver } from '../../shared/workflows/local-driver';
 import { reencryptNames } from '../../shared/workflows/rds-reencrypt/names';
 import { createCluster, createInstance, createParameterAndOptionGroups, type InstanceSpec, rdsEvent } from '../lib/estate-rds';
-import { shortKey, table } from '../lib/table';
+import { shortKey, table } from '../../cli/table';
 import type { DemoPart } from './context';
 
 interface Db { id: string; kind: 'instance' | 'cluster'; region: string; drift: string; fix: boolean; create: () => Promise<void> }

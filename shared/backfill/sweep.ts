@@ -65,7 +65,7 @@ export const planUnits = (req: SweepRequest, deps: PipelineDeps, home: string): 
   // An account outside the policy has no role to assume: sweeping it would sweep the home account under its name.
   const outside = (req.accounts ?? []).filter((a) => !known.includes(a));
   if (outside.length) {
-    throw new SentinelError('INVALID_EVENT', `Account(s) ${outside.join(', ')} are not in policy.accounts.ids (nor the service's own ${home})`, { details: { outside } });
+    throw new SentinelError('USAGE', `Account(s) ${outside.join(', ')} are not in policy.accounts.ids (nor the service's own ${home})`, { details: { outside } });
   }
   const accounts = req.accounts?.length ? req.accounts : known;
   return accounts.flatMap((account) => regions.flatMap((region) => types.map((type) => ({ account, region, type }))));

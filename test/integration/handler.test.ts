@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { main } from '../../cli/main';
 import { createBucket, createKey } from '../../scripts/lib/estate';
 import { useEmulator } from '../support/harness';
+import { DEMO_POLICY_PATH } from '../../scripts/demo/context';
 
 const emu = useEmulator();
 const sample = (name: string) => join(__dirname, '..', '..', 'events', 's3-bucket', name);
@@ -16,7 +17,7 @@ beforeAll(async () => {
   process.env.AWS_ENDPOINT_URL = emu.current.endpoint;
   const topic = await emu.clients().get(SNSClient, { region: 'us-east-1' }).send(new CreateTopicCommand({ Name: 'alerts' }));
   process.env.ALERT_TOPIC_ARN = topic.TopicArn;
-  delete process.env.CMK_SENTINEL_POLICY;
+  process.env.CMK_SENTINEL_POLICY = DEMO_POLICY_PATH;
   await createKey(emu.clients(), 'us-east-1', 'alias/data-platform');
 });
 afterAll(() => {
