@@ -10,6 +10,8 @@ import { detectTamper, isServiceActor, tamperAlert } from '../tamper/tamper';
 import type { PipelineDeps } from './context';
 import { scopeFor } from './scope';
 
+const homeRegion = () => process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+
 const fromFinding = (ref: ResourceRef, arn: string, f: Finding): Omit<Outcome, 'action' | 'result'> => ({
   ref, arn, status: f.status, reason: f.reason, detail: f.detail, observedKey: f.observedKey, expectedKey: f.expectedKey, severity: f.severity,
 });
@@ -104,6 +106,8 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
 
 export interface EventResult {
   kind: 'resources' | 'ignored' | 'invalid';
+  /** Why an event was ignored: FAILED_CALL, UNKNOWN_EVENT, NO_RESOURCE, OUTSIDE_POLICY_REGIONS. */
+  reason?: string;
   outcomes: Outcome[];
   /** A CRITICAL alert for tampering with the service itself, and whether it was delivered. */
   tamper?: { alert: Alert; delivered: boolean };
@@ -182,12 +186,24 @@ export const processEvent = async (event: unknown, deps: PipelineDeps): Promise<
   const tamperLine = tamper ? { tamper: { reason: tamper.alert.reason, target: tamper.alert.resource, delivered: tamper.delivered } } : {};
   // The service's own changes come back as events; they evaluate compliant and stop. Marked, never relied on.
   const own = n.trigger && isServiceActor(n.trigger.actor, deps.policy) ? { ownChange: true } : {};
-  if (n.kind === 'ignored') {
-    const line = forLog({ reason: n.reason, message: n.message, eventName: n.trigger?.eventName, eventId: n.trigger?.eventId, ...own, ...tamperLine });
-    if (tamper) deps.log.error('tamper detected', forLog({ ...line, actor: n.trigger?.actor, detail: tamper.alert.detail }));
+  // An event from a region the policy does not cover has no CMK to judge it by (it would fail KEY_NOT_FOUND).
+  const covered = n.kind === 'resources' ? deps.policy.regions(homeRegion()) : [];
+  const outside = n.kind === 'resources' && n.refs.every((r) => !covered.includes(r.region))
+    ? { reason: 'OUTSIDE_POLICY_REGIONS' as const, message: `${n.trigger.eventName} in ${n.refs[0]?.region}: not one of the policy's regions (${covered.join(', ')})`, trigger: n.trigger }
+    : undefined;
+  const ignored = n.kind === 'ignored' ? n : outside;
+  if (ignored) {
+    // Powertools reserves "message" (it would drop the reason with a warning): the reason goes in "why".
+    const line = forLog({ reason: ignored.reason, why: ignored.message, eventName: ignored.trigger?.eventName, eventId: ignored.trigger?.eventId, ...own, ...tamperLine });
+    if (tamper) deps.log.error('tamper detected', forLog({ ...line, actor: ignored.trigger?.actor, detail: tamper.alert.detail }));
     else deps.log.info('event ignored', line);
-    return { kind: 'ignored', outcomes: [], message: n.message, ...(tamper ? { tamper } : {}) };
+    // Next to a CRITICAL tamper alert, "not an event cmk-sentinel handles" would mislead: say what happened.
+    const message = tamper
+      ? `Tampering with cmk-sentinel detected (${tamper.alert.reason}): ${tamper.alert.detail ?? ''}; CRITICAL alert ${tamper.delivered ? 'sent' : 'NOT delivered'}. No resource to evaluate.`
+      : ignored.message;
+    return { kind: 'ignored', reason: ignored.reason, outcomes: [], message, ...(tamper ? { tamper } : {}) };
   }
+  if (n.kind !== 'resources') throw new Error('unreachable');
   const outcomes = await Promise.all(n.refs.map((ref) => handleResource(ref, n.trigger, deps)));
   for (const o of outcomes) {
     const line = forLog({
