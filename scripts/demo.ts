@@ -1,4 +1,6 @@
+import type { Alert } from '../shared/alerts/alert';
 import { SnsAlertSink } from '../shared/alerts/publisher';
+import { LocalWorkflowDriver } from '../shared/workflows/local-driver';
 import { ClientFactory } from '../shared/aws/clients';
 import { logger, logToStderr } from '../shared/logger';
 import { buildDeps } from '../shared/pipeline/context';
@@ -9,6 +11,10 @@ import { DEMO_PARTS } from './demo/parts';
 import { alertInbox } from './lib/alert-inbox';
 import { createKey } from './lib/estate';
 import { shortKey, table } from '../cli/table';
+
+/** An alert that reports something not done: an error, a failed action or a failed verification. */
+export const failedAlert = (a: Pick<Alert, 'status' | 'action'>): boolean =>
+  a.status === 'ERROR' || a.action.result === 'FAILED' || a.action.result === 'VERIFICATION_FAILED';
 
 /**
  * The main job, end to end on the local emulator: an estate drifted in every way the
@@ -36,7 +42,10 @@ export const main = async (): Promise<number> => {
 
     const policy = loadPolicyFile(DEMO_POLICY_PATH);
     const deps = buildDeps({ clients, policy, alerts: new SnsAlertSink(clients, inbox.topicArn), homeAccount: '123456789012' }, {});
-    const ctx: DemoContext = { clients, deps, regions, cmks, keyNames, print: (t) => console.log(t) };
+    // One workflow engine for every part (Step Functions in AWS; here the same definition in-process, no waits).
+    const workflows = new LocalWorkflowDriver(() => deps, { log: deps.log });
+    deps.workflows = workflows;
+    const ctx: DemoContext = { clients, deps, workflows, regions, cmks, keyNames, print: (t) => console.log(t) };
     console.log(`Policy: ${policy.doc.cmk.alias ?? 'explicit keys'}, default mode ${policy.doc.mode}`);
 
     let expected = 0;
@@ -55,8 +64,20 @@ export const main = async (): Promise<number> => {
     ])));
     if (received[0]) console.log(`\nOne alert in full:\n${JSON.stringify(received[0], null, 2)}`);
 
-    console.log(`\n${done}/${expected} drifted, non-exempt resources fixed or quarantined per the policy; ${received.length} alerts; ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return done === expected ? 0 : 1;
+    // The verdict counts every outcome: an alert that reports a failure, or a workflow that failed, is a failure
+    // whatever the part's own before/after check said.
+    const runs = await workflows.settle();
+    const failures = [
+      ...received.filter(failedAlert).map((a) => `${a.resource.type}/${a.resource.id}: ${a.action.taken} ${a.action.result}${a.error ? ` ${a.error.code}: ${a.error.message.split('\n')[0]}` : a.action.detail ? ` (${a.action.detail.slice(0, 160)})` : ''}`),
+      ...[...runs.entries()].filter(([, r]) => r.status === 'FAILED').map(([name, r]) => `workflow ${name}: FAILED ${r.error ?? ''}`),
+    ];
+    if (failures.length) console.log(`\n== Failures (${failures.length}) ==\n\n${failures.map((f) => `  ${f}`).join('\n')}`);
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    const ok = done === expected && failures.length === 0;
+    console.log(ok
+      ? `\n${done}/${expected} drifted, non-exempt resources fixed or quarantined per the policy; 0 failures; ${received.length} alerts; ${seconds} s`
+      : `\nFAILED: ${done}/${expected} drifted, non-exempt resources fixed or quarantined per the policy; ${failures.length} failure(s) above; ${received.length} alerts; ${seconds} s`);
+    return ok ? 0 : 1;
   } finally {
     await emu.stop();
   }

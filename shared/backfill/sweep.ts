@@ -173,7 +173,11 @@ export const openSweep = async (req: SweepRequest, engine: SweepEngine, units: U
   if (conflicts.length) {
     throw new SentinelError('SWEEP_CONFLICT', `Sweep ${sweepId} cannot resume with different flags: ${conflicts.join('; ')}. Resume it with only --sweep-id ${sweepId}, or start a new sweep.`, { details: { sweepId, conflicts } });
   }
-  const meta = existing ?? { sweepId, startedAt: engine.deps.now().toISOString(), dryRun: req.dryRun === true, mode: req.mode, units: units.map(unitKey) };
+  const { policy } = engine.deps;
+  const meta: SweepMeta = existing ?? {
+    sweepId, startedAt: engine.deps.now().toISOString(), dryRun: req.dryRun === true, mode: req.mode,
+    policy: policy.source, policyMode: policy.doc.mode, units: units.map(unitKey),
+  };
   if (!existing) await engine.store.putMeta(meta);
   return meta;
 };

@@ -14,7 +14,8 @@ export const DEFAULT_POLICY_PATH = join(__dirname, '..', '..', 'policy.yaml');
 export const COMPILED_POLICY_FORMAT = 'cmk-sentinel.policy.compiled/v1';
 
 export class Policy {
-  constructor(readonly doc: PolicyDocument) {}
+  /** `source`: the file it was read from, named in reports. */
+  constructor(readonly doc: PolicyDocument, readonly source?: string) {}
 
   modeFor(type: ResourceType): Mode {
     return this.doc.types[type]?.mode ?? this.doc.mode;
@@ -84,7 +85,7 @@ export const loadPolicyFile = (path: string): Policy => {
     } catch (e) {
       throw new SentinelError('INVALID_POLICY', `Invalid policy ${path}: not valid JSON: ${(e as Error).message}`, { cause: e, details: { source: path } });
     }
-    return isCompiled(raw) ? new Policy(raw.document) : parsePolicy(raw, path);
+    return isCompiled(raw) ? new Policy(raw.document, `${path} (compiled from ${raw.source})`) : parsePolicy(raw, path);
   }
   return parsePolicyYaml(text, path);
 };

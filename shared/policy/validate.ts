@@ -17,7 +17,7 @@ export const parsePolicy = (raw: unknown, source = 'policy'): Policy => {
     const problems = result.error.issues.map(describeIssue);
     throw new SentinelError('INVALID_POLICY', `Invalid policy ${source}:\n  - ${problems.join('\n  - ')}`, { details: { source, problems } });
   }
-  return new Policy(result.data);
+  return new Policy(result.data, source);
 };
 
 export const parsePolicyYaml = (text: string, source = 'policy'): Policy => {

@@ -12,6 +12,7 @@ import { createKey } from '../../scripts/lib/estate';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
 import { eventSamples, replaceStrings } from '../support/samples';
+import { LocalWorkflowDriver } from '../../shared/workflows/local-driver';
 
 /**
  * The service's own changes come back as events. For every rule in the registry
@@ -61,7 +62,9 @@ describe.each(['remediate', 'quarantine'] as const)('no loops in %s mode', (mode
     // moto drops two replication fields on read; the demo restores them on its clients, so do it on these too.
     restoreDroppedReplicationFields([clients.get(S3Client, { region: REGIONS[0] }), clients.get(S3Client, { region: REGIONS[1] })]);
     const deps = testDeps(clients, { policy: testPolicy({ mode }) });
-    const ctx: DemoContext = { clients: direct, deps, regions: REGIONS, cmks, keyNames: {}, print: () => undefined };
+    const workflows = new LocalWorkflowDriver(() => deps);
+    deps.workflows = workflows;
+    const ctx: DemoContext = { clients: direct, deps, workflows, regions: REGIONS, cmks, keyNames: {}, print: () => undefined };
     for (const part of DEMO_PARTS) await part.run(ctx);
 
     const acted = deps.alerts.alerts.filter((a: Alert) => (a.action.taken === 'REMEDIATE' || a.action.taken === 'QUARANTINE') && a.action.result !== 'FAILED');
