@@ -235,7 +235,7 @@ code{font-size:12px}
 <h1>cmk-sentinel sweep <code>${esc(r.sweepId)}</code>${r.dryRun ? ' (dry run)' : ''}</h1>
 <p id="run">${esc(header(r))}</p>
 <p>Started ${esc(r.startedAt)}${r.finishedAt ? `, finished ${esc(r.finishedAt)}` : ''}.</p>
-<p><span class="big" id="compliance">${esc(pctText(t.compliancePct))}</span> compliant as found, <span id="compliance-after">${esc(pctText(t.compliancePctAfter))}</span> after the sweep (of the ${t.compliant + t.nonCompliant + t.errors} resources evaluated; ${t.notApplicable} not applicable are not counted).</p>
+<p><span class="big" id="compliance">${esc(pctText(t.compliancePct))}</span> compliant as found, <span id="compliance-after">${esc(pctText(t.compliancePctAfter))}</span> after the sweep, of ${t.compliant + t.nonCompliant + t.errors} resources evaluated (${t.notApplicable} not applicable, not counted).</p>
 <table id="totals"><tr><th>resources</th><th>compliant</th><th>non-compliant</th><th>fixed</th><th>not applicable</th><th>errors</th></tr>
 <tr>${cell(t.total, 'n')}${cell(t.compliant, 'n')}${cell(t.nonCompliant, 'n')}${cell(t.fixed, 'n')}${cell(t.notApplicable, 'n')}${cell(t.errors, 'n')}</tr></table>
 <h2>Summary per type and region</h2>
