@@ -4,7 +4,8 @@ import { translateAwsError } from '../aws/errors';
 import { SentinelError } from '../errors';
 import { normalise, type TriggerInfo } from '../events/normalise';
 import { forLog, redact } from '../redact';
-import type { Finding, ResourceRef, RuleContext } from '../rules/contract';
+import type { AnyRule, Finding, ResourceRef, RuleContext } from '../rules/contract';
+import { RULE_DOCS } from '../rules/docs';
 import { loadRule, RULES } from '../rules/registry';
 import { detectTamper, isServiceActor, tamperAlert } from '../tamper/tamper';
 import type { PipelineDeps } from './context';
@@ -25,6 +26,25 @@ const errorOutcome = (ref: ResourceRef, arn: string | undefined, e: unknown, bas
     result: 'FAILED',
     error: { code: err.code, message: err.message, retryable: err.retryable, missingPermission: err.details.missingPermission as string | undefined },
   };
+};
+
+/**
+ * What a run without --dry-run would do to this resource, from the same inputs the action uses (mode, exemption tag,
+ * what AWS allows, the gates), read-only. Said in the action detail of a dry run's REPORT.
+ */
+export const dryRunPreview = async (rule: AnyRule, state: unknown, finding: Finding, ctx: RuleContext, deps: PipelineDeps): Promise<string> => {
+  const mode = deps.mode ?? deps.policy.modeFor(rule.type);
+  if (mode === 'report') return `dry run: would report only (mode report for ${rule.type})`;
+  if (deps.policy.isExempt(await rule.tags(state, ctx))) return `dry run: would skip, exempt (tagged ${deps.policy.doc.exemptTag}=true)`;
+  const limits = rule.limits?.(state, finding) ?? {};
+  const notes: string[] = [];
+  let act: string = mode;
+  if (act === 'remediate' && limits.remediate) { notes.push(`cannot re-encrypt: ${limits.remediate}`); act = 'quarantine'; }
+  if (act === 'quarantine' && limits.quarantine) { notes.push(`cannot quarantine: ${limits.quarantine}`); act = 'report'; }
+  const off = RULE_DOCS[rule.type].gates.filter((g) => !deps.policy.gates[g]);
+  const gated = act === 'report' || off.length === 0 ? '' : `; blocked by gate${off.length > 1 ? 's' : ''} ${off.map((g) => `gates.${g}`).join(', ')} (off): ${off.length > 1 ? 'those steps' : 'that step'} would not run`;
+  const verb = act === 'remediate' ? 'would remediate (re-encrypt with the regional CMK)' : act === 'quarantine' ? 'would quarantine' : 'would report only';
+  return `dry run: ${verb}${notes.length ? ` (${notes.join('; ')})` : ''}${gated}`;
 };
 
 /**
@@ -50,7 +70,8 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
     partial = base;
     if (finding.status !== 'NON_COMPLIANT') return { ...base, action: 'NONE', result: 'NOT_ATTEMPTED' };
 
-    const mode = deps.dryRun ? 'report' : deps.mode ?? deps.policy.modeFor(ref.type);
+    if (deps.dryRun) return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: await dryRunPreview(rule, state, finding, ctx, deps) };
+    const mode = deps.mode ?? deps.policy.modeFor(ref.type);
     if (mode === 'report') return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED' };
     // Before/after state is kept for the audit trail only.
     const keep = deps.audit !== undefined;

@@ -1,4 +1,5 @@
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { GetBucketEncryptionCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,6 +76,24 @@ describe('cmk-sentinel CLI on the emulator', () => {
     expect(resumed.code).toBe(2);
     expect(JSON.parse(resumed.text).error).toMatchObject({ code: 'SWEEP_CONFLICT' });
     expect(JSON.parse(resumed.text).error.conflicts).toHaveLength(2);
+  });
+
+  it('a dry run says what would happen to each resource, changes nothing, and its report names mode, policy and dry run', async () => {
+    await createBucket(emu.clients(), 'us-east-1', 'dry-plain', { kind: 'sse-s3' });
+    await createBucket(emu.clients(), 'us-east-1', 'dry-exempt', { kind: 'sse-s3' }, { 'cmk-sentinel:exempt': 'true' });
+    const base = join(dir, 'dry');
+    const { code, text } = await run(['backfill', '--dry-run', '--types', 's3-bucket,rds-instance', '--regions', 'us-east-1', '--report', base]);
+    expect(code).toBe(0);
+    expect(JSON.parse(text).totals.fixed).toBe(0);
+    const report = JSON.parse(readFileSync(`${base}.json`, 'utf8'));
+    const detail = (id: string) => report.findings.find((f: { id: string }) => f.id === id)?.detail;
+    expect(detail('dry-plain')).toBe('dry run: would remediate (re-encrypt with the regional CMK)');
+    expect(detail('dry-exempt')).toBe('dry run: would skip, exempt (tagged cmk-sentinel:exempt=true)');
+    expect(detail('cli-orders')).toMatch(/^dry run: would remediate .*blocked by gates gates.cutOver, gates.deleteOriginals \(off\)/);
+    expect(report).toMatchObject({ dryRun: true, mode: 'per policy (default remediate)', policy: DEMO_POLICY_PATH });
+    expect(readFileSync(`${base}.html`, 'utf8')).toContain('Dry run: nothing was changed');
+    const enc = await emu.clients().get(S3Client, { region: 'us-east-1' }).send(new GetBucketEncryptionCommand({ Bucket: 'dry-plain' }));
+    expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');
   });
 
   it('usage errors exit 2 and name the problem: unknown region, missing report directory, bad --max, --help', async () => {
