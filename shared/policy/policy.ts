@@ -95,8 +95,10 @@ export const loadPolicy = (env: NodeJS.ProcessEnv = process.env): Policy =>
   loadPolicyFile(env.CMK_SENTINEL_POLICY || DEFAULT_POLICY_PATH);
 
 /** Validate a policy file once, at build time, into the form a function loads without a validator. */
-export const compilePolicy = (from: string, to: string): Policy => {
-  const policy = loadPolicyFile(from);
+export const compilePolicy = (from: string, to: string): Policy => writeCompiledPolicy(loadPolicyFile(from), from, to);
+
+/** Write a policy validated already (the build validates once, then writes one copy per function). */
+export const writeCompiledPolicy = (policy: Policy, from: string, to: string): Policy => {
   const compiled: CompiledPolicy = { format: COMPILED_POLICY_FORMAT, source: from.split('/').pop() ?? from, document: policy.doc };
   writeFileSync(to, `${JSON.stringify(compiled, null, 2)}\n`);
   return policy;
