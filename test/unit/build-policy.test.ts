@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../scripts/build';
+import { readServerlessYml } from '../support/serverless-yml';
 
 describe('npm run build with a bad policy', () => {
   it('prints the problem list once, no stack trace, exits 2, and leaves .build/ as it was', async () => {
@@ -25,5 +26,14 @@ describe('npm run build with a bad policy', () => {
     expect(text).toMatch(/regions\.0: "eu-wset-1" is not an AWS region[\s\S]*mode: expected one of/);
     expect(text).not.toMatch(/\n\s+at /);
     expect(existsSync(join(buildDir, 'on-change', 'index.js'))).toBe(true);
+  });
+});
+
+describe('uninstall keeps the audit trail readable', () => {
+  it('the service key is retained with the audit table it encrypts', () => {
+    const r = readServerlessYml().resources.Resources;
+    expect(r.AuditTable).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(r.AuditTable.Properties.SSESpecification.KMSMasterKeyId).toEqual({ 'Fn::GetAtt': ['ServiceKey', 'Arn'] });
+    expect(r.ServiceKey).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 });
