@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { FileSweepStore } from '../../shared/backfill/file-store';
 import { openSweep, resumeConflicts, type SweepEngine } from '../../shared/backfill/sweep';
 import type { Unit } from '../../shared/backfill/store';
+import { testPolicy } from '../support/harness';
 
 const units: Unit[] = [{ account: '111122223333', region: 'us-east-1', type: 's3-bucket' }];
-const engine = (dir: string) => ({ deps: { now: () => new Date('2026-12-01T00:00:00Z') }, store: new FileSweepStore(dir) }) as unknown as SweepEngine;
+const engine = (dir: string) => ({ deps: { now: () => new Date('2026-12-01T00:00:00Z'), policy: testPolicy() }, store: new FileSweepStore(dir) }) as unknown as SweepEngine;
 
 describe('a resumed sweep never drops a flag it is given', () => {
   const started = { dryRun: false, mode: undefined, units: ['111122223333/us-east-1/s3-bucket'] };
@@ -30,6 +31,6 @@ describe('a resumed sweep never drops a flag it is given', () => {
     const e = engine(mkdtempSync(join(tmpdir(), 'resume-')));
     await openSweep({ sweepId: 'live' }, e, units);
     await expect(openSweep({ sweepId: 'live', dryRun: true }, e, units)).rejects.toMatchObject({ code: 'SWEEP_CONFLICT', details: { sweepId: 'live' } });
-    await expect(openSweep({ sweepId: 'live', dryRun: false }, e, units)).resolves.toMatchObject({ sweepId: 'live', dryRun: false });
+    await expect(openSweep({ sweepId: 'live', dryRun: false }, e, units)).resolves.toMatchObject({ sweepId: 'live', dryRun: false, policy: 'test-policy', policyMode: 'remediate' });
   });
 });
