@@ -82,7 +82,7 @@ const outcomeRows = (outcomes: readonly Outcome[]): string[][] => outcomes.map((
 const handleTable = (r: EventResult & { workflows?: WorkflowRun[]; deadLetter?: unknown }): string => {
   const parts: string[] = [];
   if (r.kind === 'invalid') parts.push(`Invalid event: ${r.message ?? ''}`);
-  if (r.kind === 'ignored') parts.push(`Ignored: ${r.message ?? ''}`);
+  if (r.kind === 'ignored' && !r.tamper) parts.push(`Ignored (${r.reason ?? 'not handled'}): ${r.message ?? ''}`);
   if (r.tamper) parts.push(`TAMPER (${r.tamper.alert.severity}, alert ${r.tamper.delivered ? 'sent' : 'NOT delivered'}): ${r.tamper.alert.detail ?? r.tamper.alert.reason ?? ''}`);
   if (r.outcomes.length) parts.push(table(['resource', 'region', 'finding', 'action', 'detail'], outcomeRows(r.outcomes)));
   for (const w of r.workflows ?? []) parts.push(`workflow ${w.execution}: ${w.status}${w.error ? ` (${w.error})` : ''}, ${w.states.length} states`);
@@ -135,6 +135,18 @@ export const parseBackfillArgs = (args: string[]): { payload: Record<string, unk
   return { payload, report: str(p, '--report') };
 };
 
+const SHOWN = 50;
+
+/** On a terminal, the findings (a dry run's previews among them) from the local JSON report, first 50. */
+const findingsTable = (reports: string[]): string[] => {
+  const json = reports.find((r) => r.endsWith('.json') && existsSync(r));
+  if (!json) return [];
+  const { findings } = JSON.parse(readFileSync(json, 'utf8')) as { findings: { unit: string; id: string; reason?: string; action: string; result: string; detail?: string }[] };
+  if (!findings.length) return [];
+  const rows = findings.slice(0, SHOWN).map((f) => [`${f.unit.split('/')[2]}/${f.id}`, f.unit.split('/')[1] ?? '', f.reason ?? '', `${f.action} ${f.result}`, (f.detail ?? '').slice(0, 160)]);
+  return [table(['resource', 'region', 'reason', 'action', 'detail'], rows), ...(findings.length > SHOWN ? [`... and ${findings.length - SHOWN} more in the report`] : []), ''];
+};
+
 /** A report path whose directory does not exist is refused before anything is swept. */
 const checkReportPath = (report: string | undefined): void => {
   if (!report) return;
@@ -172,6 +184,7 @@ export const backfill = async (args: string[], io: Io, progress: NodeJS.WriteStr
   else {
     const t = result.totals;
     io.out([
+      ...findingsTable(result.reports),
       `sweep ${result.sweepId}${req.dryRun ? ' (dry run: nothing changed)' : ''}`,
       table(['resources', 'compliant', 'non-compliant', 'fixed', 'not applicable', 'errors'], [[t.total, t.compliant, t.nonCompliant, t.fixed, t.notApplicable, t.errors].map(String)]),
       ...result.unitErrors.map((u) => `listing failed: ${u.unit}: ${u.error}`),
@@ -201,7 +214,7 @@ const defaultIo: Io = { out: (s) => process.stdout.write(`${s}\n`), tty: process
 
 export const main = async (argv: string[], out: Io['out'] = defaultIo.out, tty = out === defaultIo.out && defaultIo.tty): Promise<number> => {
   // stdout is the result: every log line goes to stderr.
-  logToStderr();
+  logToStderr(undefined, process.env.POWERTOOLS_LOG_LEVEL as Parameters<typeof logToStderr>[1]);
   const io: Io = { out, tty };
   const [command, ...rest] = argv;
   try {

@@ -121,4 +121,12 @@ describe('cmk-sentinel CLI on the emulator', () => {
     expect(await run(['policy', 'validate', init])).toMatchObject({ code: 0, text: expect.stringContaining('mode report') });
     expect((await run(['policy', 'init', init])).code).toBe(2);
   });
+
+  it('--format table prints tables and sentences: a rule, a tamper event', async () => {
+    expect((await run(['rules', 'rds-instance', '--format', 'table'])).text).toMatch(/^rds-instance \(rds\)\n {2}compliant: [\s\S]*gates:\s+cutOver, deleteOriginals/);
+    const tamper = await run(['handle', join(root, 'events', 'tamper', 'StopLogging.json'), '--format', 'table']);
+    expect(tamper.text).toMatch(/^TAMPER \(CRITICAL, alert sent\): StopLogging on trail/);
+    expect(tamper.text).not.toMatch(/not an event/);
+    expect((await run(['handle', join(root, 'events', 'tamper', 'StopLogging.json'), '--format', 'yaml'])).code).toBe(2);
+  });
 });
