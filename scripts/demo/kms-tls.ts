@@ -78,7 +78,7 @@ export const kmsTlsDemo: DemoPart = {
 
     ctx.print(table(['resource', 'drift', 'before', 'finding', 'action', 'after'], rows));
     if (usage) ctx.print(`\nThe CMK alert said: ${usage}.`);
-    const reboot = db.outcomes[0]?.actionDetail;
+    const reboot = db.outcomes.find((o) => o.ref.type === 'rds-tls')?.actionDetail;
     if (reboot) ctx.print(`The RDS alert said: ${reboot}.`);
     return { expected, done };
   },
