@@ -1,5 +1,12 @@
 import { SentinelError } from '../shared/errors';
 
+/** Where a command writes its result. */
+export interface Io {
+  out: (s: string) => void;
+  /** stdout is a terminal: tables by default. */
+  tty: boolean;
+}
+
 /** Each option a command takes: a value (`--x v`, `--x=v`) or a switch. */
 export type OptionSpec = Readonly<Record<string, 'value' | 'switch'>>;
 

@@ -9,7 +9,7 @@ import { isSentinelError, SentinelError } from '../shared/errors';
 import { logToStderr } from '../shared/logger';
 import { buildDeps } from '../shared/pipeline/context';
 import { type EventResult, hasRetryableFailure, processEvent } from '../shared/pipeline/process';
-import { formatOf, type Parsed, parseArgs, positiveInt, str } from './args';
+import { formatOf, type Io, type Parsed, parseArgs, positiveInt, str } from './args';
 import { policyCommand, POLICY_USAGE } from './policy-command';
 import { rulesCommand, RULES_USAGE } from './rules-command';
 import { table } from './table';
@@ -68,11 +68,6 @@ const region = () => process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ??
 
 const readInput = (file: string): string => (file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8'));
 
-export interface Io {
-  out: (s: string) => void;
-  /** stdout is a terminal: tables by default. */
-  tty: boolean;
-}
 
 const outcomeRows = (outcomes: readonly Outcome[]): string[][] => outcomes.map((o) => [
   `${o.ref.type}/${o.ref.id}`, o.ref.region, `${o.status}${o.reason ? ` ${o.reason}` : ''}`, `${o.action} ${o.result}`,

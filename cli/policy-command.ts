@@ -1,8 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { SentinelError } from '../shared/errors';
 import { DEFAULT_POLICY_PATH, loadPolicyFile } from '../shared/policy/policy';
-import { parseArgs } from './args';
-import type { Io } from './main';
+import { type Io, parseArgs } from './args';
 
 export const POLICY_USAGE = `Usage: cmk-sentinel policy validate [FILE]   check a policy (default: CMK_SENTINEL_POLICY or policy.yaml);
                                               every problem listed, exit 2 when there is one

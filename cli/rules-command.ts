@@ -1,8 +1,7 @@
 import { SentinelError } from '../shared/errors';
 import { RULE_DOCS } from '../shared/rules/docs';
 import { RULES } from '../shared/rules/registry';
-import { formatOf, parseArgs } from './args';
-import type { Io } from './main';
+import { formatOf, type Io, parseArgs } from './args';
 
 export const RULES_USAGE = `Usage: cmk-sentinel rules [TYPE] [--format table|json]
 

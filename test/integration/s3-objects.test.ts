@@ -1,6 +1,7 @@
 import { GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { reencryptExistingObjects } from '../../shared/rules/s3-bucket/objects';
 import type { RuleContext } from '../../shared/rules/contract';
+import { ruleContext } from '../../shared/pipeline/scope';
 import { createBucket, createKey } from '../../scripts/lib/estate';
 import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
 
@@ -12,7 +13,7 @@ beforeEach(async () => { await emu.current.reset(); });
 const ctxFor = (objects?: Record<string, unknown>): RuleContext => {
   const policy = testPolicy(objects ? { objects } : {});
   const deps = testDeps(emu.clients(), { policy });
-  return { clients: deps.clients, keys: deps.keys, policy, scope: { region: R } };
+  return ruleContext(deps, ACCOUNT, R);
 };
 
 describe('existing S3 objects on the emulator', () => {

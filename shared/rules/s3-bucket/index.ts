@@ -25,7 +25,7 @@ const readEncryption = async (bucket: string, ctx: RuleContext): Promise<S3Bucke
     return { algorithm: def.SSEAlgorithm, keyRef: def.KMSMasterKeyID || undefined, bucketKey: rule?.BucketKeyEnabled === true };
   } catch (e) {
     if (awsErrorName(e) === NO_CONFIG) return undefined;
-    if (isAwsNotFound(e)) return 'GONE';
+    if (isAwsNotFound(e, 's3:GetEncryptionConfiguration')) return 'GONE';
     throw translateAwsError(e, 's3:GetEncryptionConfiguration', bucket);
   }
 };
