@@ -8,7 +8,7 @@ import { s3Event } from '../lib/estate';
 import {
   createCopyingCluster, createCrossRegionReplica, createSourceInstance, createVersionedBucket, putReplication, rdsEvent, redshiftEvent, replicationRule,
 } from '../lib/estate-cross-region';
-import { shortKey, table } from '../lib/table';
+import { shortKey, table } from '../../cli/table';
 import type { DemoPart } from './context';
 
 /** A replication rule, a read replica and a snapshot copy grant, each keyed with the source region's CMK. */

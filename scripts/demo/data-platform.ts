@@ -12,7 +12,7 @@ import {
   glueEvent, kinesisEvent, logsEvent, setCatalogEncryption,
 } from '../lib/estate-data-platform';
 import { logsKeyStatement } from '../../shared/rules/log-group/evaluate';
-import { shortKey, table } from '../lib/table';
+import { shortKey, table } from '../../cli/table';
 import type { DemoContext, DemoPart } from './context';
 
 /** One drifted (or compliant) resource of the platform's other stores, and how to read its key. */

@@ -6,7 +6,7 @@ import { copyIdFor } from '../../shared/rules/rds-snapshot/evaluate';
 import {
   createDbCluster, createDbClusterSnapshot, createDbInstance, createDbSnapshot, createRedshiftCluster, createRedshiftSnapshot, rdsEvent, redshiftEvent, shareSnapshot,
 } from '../lib/estate-snapshots';
-import { shortKey, table } from '../lib/table';
+import { shortKey, table } from '../../cli/table';
 import type { DemoContext, DemoPart } from './context';
 
 interface Item {

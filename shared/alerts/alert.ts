@@ -97,13 +97,15 @@ export const subjectOf = (a: Alert): string => {
  * shape (or someone is feeding the function by hand). One MEDIUM alert; the event itself is not retried.
  */
 export const invalidEventAlert = (
-  error: { code: string; message: string; field?: unknown },
+  error: { code: string; message: string; field?: unknown; details?: Record<string, unknown> },
   event: unknown,
   now: Date,
 ): Alert => {
   const env = (typeof event === 'object' && event !== null && !Array.isArray(event) ? event : {}) as Record<string, unknown>;
   const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v.slice(0, 200) : undefined);
   const eventId = str(env.id);
+  // A SentinelError carries the field in details (toJSON flattens it): read either.
+  const field = error.details?.field ?? error.field;
   return {
     schema: ALERT_SCHEMA,
     id: createHash('sha256').update(['invalid', eventId ?? '', error.message].join('|')).digest('hex').slice(0, 32),
@@ -113,7 +115,7 @@ export const invalidEventAlert = (
     status: 'ERROR',
     reason: error.code,
     detail: error.message.slice(0, 500),
-    action: { taken: 'INVALID_EVENT', result: 'NOT_ATTEMPTED', detail: `Not processed; field ${String(error.field ?? 'unknown')}` },
+    action: { taken: 'INVALID_EVENT', result: 'NOT_ATTEMPTED', detail: `Not processed; field ${String(field ?? 'unknown')}` },
     trigger: { eventId, eventName: str(env['detail-type']) ?? 'unknown', source: str(env.source) ?? 'unknown' },
     error: { code: error.code, message: error.message.slice(0, 500), retryable: false },
   };

@@ -55,7 +55,11 @@ export interface SweepMeta {
   sweepId: string;
   startedAt: string;
   dryRun: boolean;
+  /** --mode given for the sweep (else each type's mode in the policy). */
   mode?: string;
+  /** The policy file the sweep ran under, and its default mode. */
+  policy?: string;
+  policyMode?: string;
   units: string[];
   finishedAt?: string;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RESOURCE_TYPES } from '../rules/type-ids';
 import { MODES } from './modes';
+import { isKnownRegion, isRoleRef } from './regions';
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
@@ -9,7 +10,16 @@ const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const mode = z.enum(MODES, { error: () => `expected one of ${MODES.join(' | ')}` });
 
 const region = z.string({ error: () => 'expected an AWS region name such as us-east-1' })
-  .regex(REGION, { error: (iss) => `expected an AWS region name such as us-east-1 (got "${String(iss.input)}")` });
+  .regex(REGION, { error: (iss) => `expected an AWS region name such as us-east-1 (got "${String(iss.input)}")` })
+  .refine(isKnownRegion, { error: (iss) => `"${String(iss.input)}" is not an AWS region the SDK knows (e.g. us-east-1, eu-west-1)`, abort: true });
+
+/** YAML reads an unquoted 123456789012 as a number (and drops the leading zero of 012345678901): say to quote it. */
+const accountId = z.string({
+  error: (iss) => (typeof iss.input === 'number' ? `account id ${String(iss.input)} is a YAML number: quote it ("${String(iss.input).padStart(12, '0')}")` : 'expected a 12-digit account id in quotes'),
+}).regex(/^\d{12}$/, { error: (iss) => `expected a 12-digit account id (got "${String(iss.input)}")` });
+
+const keyUser = z.string({ error: () => 'expected a role ARN (arn:aws:iam::111122223333:role/name) or a role name' })
+  .refine(isRoleRef, { error: (iss) => `"${String(iss.input)}" is neither a role ARN (arn:aws:iam::111122223333:role/name) nor a role name ([A-Za-z0-9+=,.@_-], up to 64)` });
 
 const alias = z.string({ error: () => 'expected a KMS alias name such as alias/data-platform' })
   .regex(/^alias\/[A-Za-z0-9/_-]+$/, { error: (iss) => `expected a KMS alias name starting with "alias/" (got "${String(iss.input)}")` })
@@ -61,7 +71,7 @@ export const policySchema = z.strictObject({
     prefixes: z.array(z.string().min(1, { error: 'expected a log group name prefix' })).min(1, { error: 'expected at least one prefix' }),
   }).optional(),
   /** Roles that must be allowed to use the CMK (checked by the key guard). */
-  keyUsers: z.array(z.string()).default([]),
+  keyUsers: z.array(keyUser).default([]),
   /** Existing S3 objects in a bucket the backfill re-keys (optional). */
   objects: z.strictObject({
     /** Up to this many objects, copied in place by the sweep; above it, an S3 Batch Operations job. */
@@ -72,7 +82,7 @@ export const policySchema = z.strictObject({
     batchReportBucket: z.string().optional(),
   }).optional(),
   accounts: z.strictObject({
-    ids: z.array(z.string().regex(/^\d{12}$/, { error: 'expected a 12-digit account id' })).default([]),
+    ids: z.array(accountId).default([]),
     /** Role assumed in each member account, e.g. cmk-sentinel-member. */
     roleName: z.string().default('cmk-sentinel-member'),
   }).default({ ids: [], roleName: 'cmk-sentinel-member' }),

@@ -175,10 +175,12 @@ describe('backfill on the emulator', () => {
     expect(tableRows(html, 'totals')[0]).toEqual(['12', '2', '10', '8', '0', '0']);
     expect(tableRows(html, 'groups')).toHaveLength(2);
     expect(tableRows(html, 'findings')).toHaveLength(10);
-    expect(html).toMatch(/<svg[^>]*aria-label="Findings by reason"/);
-    expect((html.match(/<rect /g) ?? []).length).toBe(4);
+    expect(html).toMatch(/<svg[^>]*aria-label="Findings by reason, found and after the sweep"/);
+    // Four reasons, each a "found" and an "after the sweep" bar.
+    expect((html.match(/<rect class="found"/g) ?? []).length).toBe(4);
+    expect((html.match(/<rect class="after"/g) ?? []).length).toBe(4);
     const md = readFileSync(join(dir, 'report.md'), 'utf8');
-    expect(md).toContain('| s3-bucket | 123456789012 | us-east-1 | 6 | 1 | 5 | 4 | 0 | 16.7% | 83.3% |');
+    expect(md).toContain('| s3-bucket | 123456789012 | us-east-1 | 6 | 1 | 5 | 4 | 0 | 0 | 16.7% | 83.3% |');
     expect(md.split('\n').filter((l) => l.startsWith('| s3-bucket | 123456789012/'))).toHaveLength(10);
   });
 

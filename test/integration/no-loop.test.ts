@@ -10,6 +10,7 @@ import { createKey } from '../../scripts/lib/estate';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
 import { eventSamples, replaceStrings } from '../support/samples';
+import { LocalWorkflowDriver } from '../../shared/workflows/local-driver';
 
 /**
  * The service's own changes come back as events. For every rule in the registry
@@ -59,7 +60,9 @@ describe.each(['remediate', 'quarantine'] as const)('no loops in %s mode', (mode
     for (const r of REGIONS) cmks[r] = await createKey(direct, r, 'alias/data-platform');
     const clients = new ClientFactory({ endpoint: proxy.endpoint, maxAttempts: 1, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     const deps = testDeps(clients, { policy: testPolicy({ mode }) });
-    const ctx: DemoContext = { clients: direct, deps, regions: REGIONS, cmks, keyNames: {}, print: () => undefined };
+    const workflows = new LocalWorkflowDriver(() => deps);
+    deps.workflows = workflows;
+    const ctx: DemoContext = { clients: direct, deps, workflows, regions: REGIONS, cmks, keyNames: {}, print: () => undefined };
     for (const part of DEMO_PARTS) await part.run(ctx);
 
     const acted = deps.alerts.alerts.filter((a: Alert) => (a.action.taken === 'REMEDIATE' || a.action.taken === 'QUARANTINE') && a.action.result !== 'FAILED');
