@@ -40,6 +40,8 @@ export const policySchema = z.strictObject({
     keys: z.record(region, keyArn, {
       error: (iss) => (iss.code === 'invalid_key' ? 'expected an AWS region name such as us-east-1 as the key' : undefined),
     }).optional(),
+    /** The CMK's automatic rotation period; KMS accepts 90–2560 days (EnableKeyRotation RotationPeriodInDays). Absent = keep the key's own. */
+    rotationPeriodInDays: z.number().int().min(90, { error: 'expected 90 to 2560 days' }).max(2560, { error: 'expected 90 to 2560 days' }).optional(),
   }, { error: (iss) => (iss.code === 'unrecognized_keys' ? undefined : 'expected a mapping with "alias" and/or "keys"') })
     .refine((c) => c.alias !== undefined || (c.keys !== undefined && Object.keys(c.keys).length > 0), {
       error: 'expected "alias" (the same alias names the CMK in every region) or "keys" (a region → key ARN map)',
