@@ -88,6 +88,18 @@ describe('redshift-cluster rule on the emulator', () => {
     expect(tagsOf(await cluster('dw'))[testPolicy().doc.quarantineTag]).toBeUndefined();
   });
 
+  it('a cluster on the default AWS-owned key (Encrypted, no KmsKeyId) is re-keyed to the CMK, then waited on, not re-keyed twice', async () => {
+    await createRedshiftCluster(emu.clients(), R, 'dflt', { encrypted: true });
+    expect((await cluster('dflt'))?.KmsKeyId ?? '').toBe('');
+    const deps = testDeps(emu.clients());
+    const first = await processEvent(created('dflt'), deps);
+    expect(first.outcomes[0]).toMatchObject({ reason: 'AWS_OWNED_KEY', action: 'REMEDIATE', result: 'PENDING' });
+    expect(tagsOf(await cluster('dflt'))['cmk-sentinel:rekey-requested']).toBe(cmk.arn);
+    // moto leaves KmsKeyId empty after ModifyCluster: our tag says the change is ours and still being reported.
+    const again = await processEvent(redshiftEvent('ModifyCluster', { clusterIdentifier: 'dflt' }, R), deps);
+    expect(again.outcomes[0]).toMatchObject({ reason: 'KEY_NOT_REPORTED', result: 'UNCHANGED' });
+  });
+
   it('asks a cluster on another customer key to move to the CMK', async () => {
     const clients = emu.clients();
     const other = await createKey(clients, R);

@@ -1,5 +1,5 @@
 import { keyIssueSentence, keyMismatch } from '../../kms/compare';
-import type { ObservedKey } from '../../kms/key-resolver';
+import type { ObservedForeignKey } from '../../kms/owned-key';
 import type { EvaluationContext, Finding } from '../contract';
 import type { CopySettings } from '../redshift-snapshot-copy/copy-api';
 
@@ -12,7 +12,7 @@ export interface RedshiftClusterState {
   encrypted: boolean;
   /** KmsKeyId exactly as the API returns it; absent when the API reports none. */
   keyRef?: string;
-  observedKey?: ObservedKey;
+  observedKey?: ObservedForeignKey;
   /** An encryption change AWS has accepted and is still applying (PendingModifiedValues.EncryptionType). */
   encryptionPending: boolean;
   publiclyAccessible: boolean;
@@ -22,6 +22,13 @@ export interface RedshiftClusterState {
   suspendedCopy?: CopySettings;
   tags: Record<string, string>;
 }
+
+/**
+ * Tag the service writes with its ModifyCluster (value: the CMK ARN asked for). An encrypted cluster that reports
+ * no KmsKeyId is then our migration not yet reported (KEY_NOT_REPORTED, wait); without the tag it is the default
+ * AWS-owned key (AWS_OWNED_KEY, re-keyed like any other key).
+ */
+export const REKEY_REQUESTED_TAG = 'cmk-sentinel:rekey-requested';
 
 /** Tag that remembers a snapshot copy suspended for the re-key: `<region>:<retention days>:<manual retention days>`. */
 export const SUSPENDED_COPY_TAG = 'cmk-sentinel:suspended-snapshot-copy';
@@ -39,8 +46,11 @@ export const parseSuspendedCopy = (value: string | undefined): CopySettings | un
 
 /**
  * Pure. `Encrypted` decides whether the cluster is encrypted; the key is only what the API
- * reports. An encrypted cluster for which the API reports no key is KEY_NOT_REPORTED: nothing
- * proves it is the CMK (the emulator's ModifyCluster flips `Encrypted` and leaves KmsKeyId empty).
+ * reports. Redshift clusters are encrypted by default (CreateCluster `Encrypted`: "Default: true"),
+ * with an AWS-owned key when none is named: Encrypted with no KmsKeyId, or an ARN of an account that
+ * may not be described. Both are AWS_OWNED_KEY, never the CMK. Only a cluster this service asked to
+ * re-key (its tag) and that reports no key yet is KEY_NOT_REPORTED: the change is still being applied
+ * (the emulator's ModifyCluster flips `Encrypted` and leaves KmsKeyId empty).
  */
 export const evaluateRedshiftCluster = (s: RedshiftClusterState, ctx: EvaluationContext): Finding => {
   const expectedKey = ctx.cmk.arn;
@@ -48,7 +58,13 @@ export const evaluateRedshiftCluster = (s: RedshiftClusterState, ctx: Evaluation
   const nonCompliant = (reason: string, detail: string): Finding => ({ status: 'NON_COMPLIANT', reason, detail: `Redshift cluster ${s.id} ${detail}`, observedKey, expectedKey });
   const finding = ((): Finding => {
     if (!s.encrypted) return nonCompliant('UNENCRYPTED', keyIssueSentence('UNENCRYPTED', 'aws/redshift'));
-    if (!s.keyRef) return nonCompliant('KEY_NOT_REPORTED', 'is encrypted but the API reports no KMS key id: the key cannot be shown to be the regional CMK');
+    if (!s.keyRef && s.tags[REKEY_REQUESTED_TAG]) {
+      return nonCompliant('KEY_NOT_REPORTED', `is encrypted but the API reports no KMS key id yet after the re-key to ${s.tags[REKEY_REQUESTED_TAG]}: the key cannot be shown to be the regional CMK`);
+    }
+    if (!s.keyRef) return nonCompliant('AWS_OWNED_KEY', 'is encrypted with the default AWS-owned key (Encrypted, no KmsKeyId reported), not the regional CMK');
+    if (s.observedKey?.foreignAccount) {
+      return nonCompliant('AWS_OWNED_KEY', `is encrypted with key ${s.keyRef} of account ${s.observedKey.foreignAccount}, which this account may not describe (an AWS-owned or another account's key): not the regional CMK`);
+    }
     const m = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
     if (!m && s.suspendedCopy && !s.snapshotCopy) {
       return nonCompliant('SNAPSHOT_COPY_SUSPENDED', `is encrypted with the regional CMK; its cross-region snapshot copy to ${s.suspendedCopy.destRegion}, turned off for the re-key, is still off`);

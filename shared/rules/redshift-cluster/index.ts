@@ -4,7 +4,10 @@ import { type Cluster, CreateTagsCommand, DeleteTagsCommand, ModifyClusterComman
 import { translateAwsError } from '../../aws/errors';
 import type { ActionResult, Rule, RuleContext } from '../contract';
 import { type CopySettings, disableSnapshotCopy, enableSnapshotCopy, ensureGrant } from '../redshift-snapshot-copy/copy-api';
-import { evaluateRedshiftCluster, parseSuspendedCopy, redshiftClusterLimits, type RedshiftClusterState, SUSPENDED_COPY_TAG, suspendedCopyTag } from './evaluate';
+import { observeKeyOf } from '../../kms/owned-key';
+import {
+  evaluateRedshiftCluster, parseSuspendedCopy, REKEY_REQUESTED_TAG, redshiftClusterLimits, type RedshiftClusterState, SUSPENDED_COPY_TAG, suspendedCopyTag,
+} from './evaluate';
 import { redshiftClusterMeta } from './meta';
 
 const redshift = (ctx: RuleContext): RedshiftClient => ctx.clients.get(RedshiftClient, ctx.scope);
@@ -32,7 +35,7 @@ const toState = async (c: Cluster, arn: string, region: string, ctx: RuleContext
     encrypted,
     keyRef,
     // Only a key the API reports is resolved; an empty KmsKeyId is never assumed to be anything.
-    observedKey: encrypted && keyRef ? await ctx.keys.observe(keyRef, region) : undefined,
+    observedKey: encrypted && keyRef ? await observeKeyOf(ctx.keys, keyRef, region, arn.split(':')[4]) : undefined,
     encryptionPending: c.PendingModifiedValues?.EncryptionType !== undefined,
     publiclyAccessible: c.PubliclyAccessible === true,
     snapshotCopy: copy?.DestinationRegion
@@ -97,6 +100,8 @@ export const redshiftClusterRule: Rule<RedshiftClusterState> = {
       await disableSnapshotCopy(state.id, ctx);
       notes.push(`cross-region snapshot copy to ${state.snapshotCopy.destRegion} turned off for the change (AWS requires it); it is turned back on, with a grant for ${state.snapshotCopy.destRegion}'s CMK, once the cluster reports the CMK (tag ${SUSPENDED_COPY_TAG})`);
     }
+    // Tagged first: until the API reports the new key, the tag tells our migration from the default AWS-owned key.
+    if (state.tags[REKEY_REQUESTED_TAG] !== cmk.arn) await tagCluster(state.arn, REKEY_REQUESTED_TAG, cmk.arn, ctx);
     await modify(state.id, { Encrypted: true, KmsKeyId: cmk.arn }, ctx);
     notes.unshift(`ModifyCluster Encrypted=true KmsKeyId=${cmk.arn} requested; ${readOnly}`);
     // A fresh read: done only when the API reports the CMK; otherwise the migration is still running.
