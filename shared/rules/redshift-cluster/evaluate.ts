@@ -2,6 +2,7 @@ import { keyIssueSentence, keyMismatch } from '../../kms/compare';
 import type { ObservedForeignKey } from '../../kms/owned-key';
 import type { EvaluationContext, Finding } from '../contract';
 import type { CopySettings } from '../redshift-snapshot-copy/copy-api';
+import { type Grant, REQUIRED_KEY_ACTIONS, roleKeyAccess } from '../emr-cluster/key-access';
 
 export interface RedshiftClusterState {
   id: string;
@@ -20,6 +21,13 @@ export interface RedshiftClusterState {
   snapshotCopy?: CopySettings & { grantName?: string };
   /** Copy the service turned off to re-key the cluster (AWS refuses the change while it is on), from its tag. */
   suspendedCopy?: CopySettings;
+  /**
+   * The IAM roles COPY/UNLOAD run with (IamRoles[] not being removed, and DefaultIamRoleArn): each must be able
+   * to use the regional CMK that encrypts the platform's S3 data (kms:Decrypt, kms:GenerateDataKey).
+   */
+  roles?: string[];
+  /** The regional CMK's key policy and grants, read when the cluster has roles. */
+  cmkAccess?: { keyPolicy?: string; grants: Grant[] };
   tags: Record<string, string>;
 }
 
@@ -52,7 +60,33 @@ export const parseSuspendedCopy = (value: string | undefined): CopySettings | un
  * re-key (its tag) and that reports no key yet is KEY_NOT_REPORTED: the change is still being applied
  * (the emulator's ModifyCluster flips `Encrypted` and leaves KmsKeyId empty).
  */
+/** Pure: the cluster's COPY/UNLOAD roles that neither the CMK's key policy nor a grant lets use it, and why. */
+export const rolesWithoutCmk = (s: RedshiftClusterState): { role: string; why: string }[] =>
+  (s.cmkAccess ? (s.roles ?? []) : []).flatMap((role) => {
+    const access = roleKeyAccess(role, s.cmkAccess?.keyPolicy, s.cmkAccess?.grants ?? []);
+    return access.allowed ? [] : [{ role, why: access.why }];
+  });
+
+/** The key policy statement that lets the roles use the CMK (what the operator adds; never written by the service). */
+export const roleStatement = (roles: string[]): string =>
+  JSON.stringify({ Sid: 'RedshiftCopyUnload', Effect: 'Allow', Principal: { AWS: roles }, Action: [...REQUIRED_KEY_ACTIONS], Resource: '*' });
+
+const roleProblem = (s: RedshiftClusterState, cmkArn: string): string | undefined => {
+  const missing = rolesWithoutCmk(s);
+  if (missing.length === 0) return undefined;
+  return `its IAM role${missing.length > 1 ? 's' : ''} for COPY/UNLOAD ${missing.map((m) => `${m.role} (${m.why})`).join('; ')} cannot use the CMK ${cmkArn} for S3 data under it: `
+    + `add to its key policy ${roleStatement(missing.map((m) => m.role))} or create a grant (Decrypt, GenerateDataKey) for each role`;
+};
+
 export const evaluateRedshiftCluster = (s: RedshiftClusterState, ctx: EvaluationContext): Finding => {
+  const key = evaluateRedshiftClusterKey(s, ctx);
+  const roles = roleProblem(s, ctx.cmk.arn);
+  if (!roles) return key;
+  if (key.status === 'COMPLIANT') return { status: 'NON_COMPLIANT', reason: 'ROLE_CANNOT_USE_CMK', detail: `Redshift cluster ${s.id} ${roles}`, observedKey: key.observedKey, expectedKey: key.expectedKey };
+  return key.status === 'NON_COMPLIANT' ? { ...key, detail: `${key.detail ?? ''}; also, ${roles}` } : key;
+};
+
+const evaluateRedshiftClusterKey = (s: RedshiftClusterState, ctx: EvaluationContext): Finding => {
   const expectedKey = ctx.cmk.arn;
   const observedKey = s.encrypted ? s.observedKey?.info?.arn ?? s.keyRef : undefined;
   const nonCompliant = (reason: string, detail: string): Finding => ({ status: 'NON_COMPLIANT', reason, detail: `Redshift cluster ${s.id} ${detail}`, observedKey, expectedKey });
@@ -80,6 +114,9 @@ export const evaluateRedshiftCluster = (s: RedshiftClusterState, ctx: Evaluation
   return finding;
 };
 
-/** Pure: a suspended copy only needs turning back on; there is nothing to quarantine. */
-export const redshiftClusterLimits = (_s: RedshiftClusterState, f: Finding): { quarantine?: string } =>
-  (f.reason === 'SNAPSHOT_COPY_SUSPENDED' ? { quarantine: 'the data is already under the regional CMK: only the suspended snapshot copy needs turning back on' } : {});
+/** Pure: a suspended copy only needs turning back on, a role only a key policy entry; there is nothing to quarantine. */
+export const redshiftClusterLimits = (_s: RedshiftClusterState, f: Finding): { quarantine?: string } => {
+  if (f.reason === 'SNAPSHOT_COPY_SUSPENDED') return { quarantine: 'the data is already under the regional CMK: only the suspended snapshot copy needs turning back on' };
+  if (f.reason === 'ROLE_CANNOT_USE_CMK') return { quarantine: 'the data is under the regional CMK: only the key policy (or a grant) for the role is missing, and key policies are never rewritten' };
+  return {};
+};

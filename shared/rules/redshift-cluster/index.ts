@@ -4,6 +4,7 @@ import { type Cluster, CreateTagsCommand, DeleteTagsCommand, ModifyClusterComman
 import { translateAwsError } from '../../aws/errors';
 import type { ActionResult, Rule, RuleContext } from '../contract';
 import { type CopySettings, disableSnapshotCopy, enableSnapshotCopy, ensureGrant } from '../redshift-snapshot-copy/copy-api';
+import { readCmkAccess } from '../../kms/cmk-access';
 import { observeKeyOf } from '../../kms/owned-key';
 import {
   evaluateRedshiftCluster, parseSuspendedCopy, REKEY_REQUESTED_TAG, redshiftClusterLimits, type RedshiftClusterState, SUSPENDED_COPY_TAG, suspendedCopyTag,
@@ -27,6 +28,11 @@ const toState = async (c: Cluster, arn: string, region: string, ctx: RuleContext
   const keyRef = c.KmsKeyId || undefined;
   const copy = c.ClusterSnapshotCopyStatus;
   const tags = tagRecord(c.Tags);
+  // A role being removed no longer runs COPY/UNLOAD; one being added soon will.
+  const roles = [...new Set([
+    ...(c.IamRoles ?? []).filter((r) => r.ApplyStatus !== 'removing').map((r) => r.IamRoleArn),
+    c.DefaultIamRoleArn,
+  ].filter((r): r is string => !!r))];
   return {
     id: c.ClusterIdentifier ?? '',
     arn,
@@ -42,6 +48,8 @@ const toState = async (c: Cluster, arn: string, region: string, ctx: RuleContext
       ? { destRegion: copy.DestinationRegion, grantName: copy.SnapshotCopyGrantName, retentionPeriod: copy.RetentionPeriod, manualRetentionPeriod: copy.ManualSnapshotRetentionPeriod }
       : undefined,
     suspendedCopy: parseSuspendedCopy(tags[SUSPENDED_COPY_TAG]),
+    roles,
+    cmkAccess: roles.length ? await readCmkAccess(region, ctx) : undefined,
     tags,
   };
 };
@@ -86,6 +94,9 @@ export const redshiftClusterRule: Rule<RedshiftClusterState> = {
 
   async remediate(state, finding, ctx) {
     if (finding.reason === 'SNAPSHOT_COPY_SUSPENDED' && state.suspendedCopy) return resumeCopy(state, state.suspendedCopy, ctx);
+    if (finding.reason === 'ROLE_CANNOT_USE_CMK') {
+      return { changed: false, taken: 'REPORT', detail: `Reported only: key policies are never rewritten automatically; add the statement named in the finding to the CMK's key policy (or a grant per role)` };
+    }
     const cmk = await ctx.keys.regionalCmk(state.region);
     const readOnly = 'the cluster is read-only while Redshift re-encrypts it (hours for large clusters)';
     // Never start a second migration: one in flight (or a key the API does not report yet) is left to finish.
