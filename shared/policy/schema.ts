@@ -69,6 +69,23 @@ export const policySchema = z.strictObject({
     /** Bucket that receives Batch Operations completion reports. */
     batchReportBucket: z.string().optional(),
   }).optional(),
+  /** EMR settings the service cannot choose for the owner. */
+  emr: z.strictObject({
+    /**
+     * The platform's TLS certificate provider for in-transit encryption, copied into a compliant security
+     * configuration whose original has in-transit off and names none (EMR Management Guide, security configuration
+     * JSON: TLSCertificateConfiguration CertificateProviderType PEM + S3Object zip, or Custom + S3Object jar +
+     * CertificateProviderClass). Absent: such a configuration gets no copy, only the alert.
+     */
+    tlsCertificateProvider: z.discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('PEM'), s3Object: z.string().regex(/^s3:\/\/[^/]+\/.+/, { error: 'expected s3://bucket/key of the PEM certificates zip' }) }),
+      z.strictObject({
+        type: z.literal('Custom'),
+        s3Object: z.string().regex(/^s3:\/\/[^/]+\/.+/, { error: 'expected s3://bucket/key of the provider jar' }),
+        providerClass: z.string().min(1, { error: 'expected the provider\'s Java class name' }),
+      }),
+    ]).optional(),
+  }).optional(),
   accounts: z.strictObject({
     ids: z.array(z.string().regex(/^\d{12}$/, { error: 'expected a 12-digit account id' })).default([]),
     /** Role assumed in each member account, e.g. cmk-sentinel-member. */
