@@ -21,6 +21,8 @@ export interface RedshiftClusterState {
   snapshotCopy?: CopySettings & { grantName?: string };
   /** Copy the service turned off to re-key the cluster (AWS refuses the change while it is on), from its tag. */
   suspendedCopy?: CopySettings;
+  /** When it was turned off (ISO 8601, from SUSPENDED_SINCE_TAG): the start of the DR gap. */
+  suspendedSince?: string;
   /**
    * The IAM roles COPY/UNLOAD run with (IamRoles[] not being removed, and DefaultIamRoleArn): each must be able
    * to use the regional CMK that encrypts the platform's S3 data (kms:Decrypt, kms:GenerateDataKey).
@@ -40,6 +42,13 @@ export const REKEY_REQUESTED_TAG = 'cmk-sentinel:rekey-requested';
 
 /** Tag that remembers a snapshot copy suspended for the re-key: `<region>:<retention days>:<manual retention days>`. */
 export const SUSPENDED_COPY_TAG = 'cmk-sentinel:suspended-snapshot-copy';
+
+/** When the copy was turned off: snapshots taken since then were never copied to the destination. */
+export const SUSPENDED_SINCE_TAG = 'cmk-sentinel:suspended-snapshot-copy-since';
+
+/** The sentence every finding and action carries while the copy is off. */
+export const drGap = (c: CopySettings, since?: string): string =>
+  `DR gap: cross-region snapshot copy to ${c.destRegion} is off${since ? ` since ${since}` : ''}; snapshots taken meanwhile are not copied there and will not be copied later`;
 
 export const suspendedCopyTag = (c: CopySettings): string => `${c.destRegion}:${c.retentionPeriod ?? ''}:${c.manualRetentionPeriod ?? ''}`;
 
@@ -101,7 +110,7 @@ const evaluateRedshiftClusterKey = (s: RedshiftClusterState, ctx: EvaluationCont
     }
     const m = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
     if (!m && s.suspendedCopy && !s.snapshotCopy) {
-      return nonCompliant('SNAPSHOT_COPY_SUSPENDED', `is encrypted with the regional CMK; its cross-region snapshot copy to ${s.suspendedCopy.destRegion}, turned off for the re-key, is still off`);
+      return nonCompliant('SNAPSHOT_COPY_SUSPENDED', `is encrypted with the regional CMK; its cross-region snapshot copy to ${s.suspendedCopy.destRegion}, turned off for the re-key, is still off. ${drGap(s.suspendedCopy, s.suspendedSince)}`);
     }
     if (!m) return { status: 'COMPLIANT', observedKey, expectedKey };
     const reason = m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
@@ -109,7 +118,8 @@ const evaluateRedshiftClusterKey = (s: RedshiftClusterState, ctx: EvaluationCont
   })();
   // A change AWS is still applying is not a new drift: report it as in progress.
   if (finding.status === 'NON_COMPLIANT' && (s.encryptionPending || s.status === 'modifying' || s.status === 'rotating-keys')) {
-    return nonCompliant('ENCRYPTION_IN_PROGRESS', `is being modified (status ${s.status}); an encryption change is being applied and the cluster is read-only meanwhile`);
+    const gap = s.suspendedCopy && !s.snapshotCopy ? `. ${drGap(s.suspendedCopy, s.suspendedSince)} (turned back on when the cluster reports the CMK; re-checked every 15 minutes)` : '';
+    return nonCompliant('ENCRYPTION_IN_PROGRESS', `is being modified (status ${s.status}); an encryption change is being applied and the cluster is read-only meanwhile${gap}`);
   }
   return finding;
 };

@@ -7,7 +7,8 @@ import { type CopySettings, disableSnapshotCopy, enableSnapshotCopy, ensureGrant
 import { readCmkAccess } from '../../kms/cmk-access';
 import { observeKeyOf } from '../../kms/owned-key';
 import {
-  evaluateRedshiftCluster, parseSuspendedCopy, REKEY_REQUESTED_TAG, redshiftClusterLimits, type RedshiftClusterState, SUSPENDED_COPY_TAG, suspendedCopyTag,
+  drGap, evaluateRedshiftCluster, parseSuspendedCopy, REKEY_REQUESTED_TAG, redshiftClusterLimits, type RedshiftClusterState, SUSPENDED_COPY_TAG,
+  SUSPENDED_SINCE_TAG, suspendedCopyTag,
 } from './evaluate';
 import { redshiftClusterMeta } from './meta';
 
@@ -48,6 +49,7 @@ const toState = async (c: Cluster, arn: string, region: string, ctx: RuleContext
       ? { destRegion: copy.DestinationRegion, grantName: copy.SnapshotCopyGrantName, retentionPeriod: copy.RetentionPeriod, manualRetentionPeriod: copy.ManualSnapshotRetentionPeriod }
       : undefined,
     suspendedCopy: parseSuspendedCopy(tags[SUSPENDED_COPY_TAG]),
+    suspendedSince: tags[SUSPENDED_SINCE_TAG],
     roles,
     cmkAccess: roles.length ? await readCmkAccess(region, ctx) : undefined,
     tags,
@@ -67,11 +69,15 @@ const resumeCopy = async (state: RedshiftClusterState, copy: CopySettings, ctx: 
   const grant = await ensureGrant(copy.destRegion, ctx);
   await enableSnapshotCopy(state.id, copy, grant.name, ctx);
   try {
-    await redshift(ctx).send(new DeleteTagsCommand({ ResourceName: state.arn, TagKeys: [SUSPENDED_COPY_TAG] }));
+    await redshift(ctx).send(new DeleteTagsCommand({ ResourceName: state.arn, TagKeys: [SUSPENDED_COPY_TAG, SUSPENDED_SINCE_TAG] }));
   } catch (e) {
     throw translateAwsError(e, 'redshift:DeleteTags', state.arn);
   }
-  return { changed: true, detail: `Cross-region snapshot copy to ${copy.destRegion} turned back on with grant ${grant.name} (${grant.created ? 'created' : 'present'}) for ${copy.destRegion}'s CMK, retention as before` };
+  return {
+    changed: true,
+    detail: `Cross-region snapshot copy to ${copy.destRegion} turned back on with grant ${grant.name} (${grant.created ? 'created' : 'present'}) for ${copy.destRegion}'s CMK, retention as before; `
+      + `the DR gap is closed for new snapshots${state.suspendedSince ? `, but snapshots taken since ${state.suspendedSince} were not copied: copy any you need by hand` : ''}`,
+  };
 };
 
 export const redshiftClusterRule: Rule<RedshiftClusterState> = {
@@ -107,9 +113,12 @@ export const redshiftClusterRule: Rule<RedshiftClusterState> = {
     if (state.snapshotCopy) {
       // AWS refuses an encryption change while cross-region snapshot copy is on. The tag goes first, so a run
       // that stops after turning copy off still knows where to turn it back on.
+      const since = new Date().toISOString();
       await tagCluster(state.arn, SUSPENDED_COPY_TAG, suspendedCopyTag(state.snapshotCopy), ctx);
+      await tagCluster(state.arn, SUSPENDED_SINCE_TAG, since, ctx);
       await disableSnapshotCopy(state.id, ctx);
-      notes.push(`cross-region snapshot copy to ${state.snapshotCopy.destRegion} turned off for the change (AWS requires it); it is turned back on, with a grant for ${state.snapshotCopy.destRegion}'s CMK, once the cluster reports the CMK (tag ${SUSPENDED_COPY_TAG})`);
+      notes.push(`cross-region snapshot copy to ${state.snapshotCopy.destRegion} turned off for the change (AWS requires it); it is turned back on, with a grant for ${state.snapshotCopy.destRegion}'s CMK, once the cluster reports the CMK `
+        + `(tag ${SUSPENDED_COPY_TAG}; Redshift sends no EventBridge event when the migration ends, so a scheduled re-check every 15 minutes looks). ${drGap(state.snapshotCopy, since)}`);
     }
     // Tagged first: until the API reports the new key, the tag tells our migration from the default AWS-owned key.
     if (state.tags[REKEY_REQUESTED_TAG] !== cmk.arn) await tagCluster(state.arn, REKEY_REQUESTED_TAG, cmk.arn, ctx);
