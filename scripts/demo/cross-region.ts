@@ -8,6 +8,8 @@ import { s3Event } from '../lib/estate';
 import {
   createCopyingCluster, createCrossRegionReplica, createSourceInstance, createVersionedBucket, putReplication, rdsEvent, redshiftEvent, replicationRule,
 } from '../lib/estate-cross-region';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { answerSimulatePrincipalPolicy } from '../lib/emulator-iam';
 import { restoreDroppedReplicationFields } from '../lib/emulator-replication';
 import { shortKey, table } from '../lib/table';
 import type { DemoPart } from './context';
@@ -21,6 +23,8 @@ export const crossRegionDemo: DemoPart = {
     const cmkEast = ctx.cmks[east] as { arn: string };
     const cmkWest = ctx.cmks[west] as { arn: string };
     restoreDroppedReplicationFields([clients.get(S3Client, { region: east }), clients.get(S3Client, { region: west })]);
+    // moto has no iam:SimulatePrincipalPolicy: the demo's replication role is taken to be allowed to use both CMKs.
+    answerSimulatePrincipalPolicy([clients.get(IAMClient, { region: east }), clients.get(IAMClient, { region: west })]);
     const name = (k: string | undefined) => shortKey(k, ctx.keyNames);
 
     await createVersionedBucket(clients, east, 'sales-us');

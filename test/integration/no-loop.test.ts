@@ -1,4 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { answerSimulatePrincipalPolicy } from '../../scripts/lib/emulator-iam';
 import { restoreDroppedReplicationFields } from '../../scripts/lib/emulator-replication';
 import type { Alert } from '../../shared/alerts/alert';
 import { ClientFactory } from '../../shared/aws/clients';
@@ -60,6 +62,8 @@ describe.each(['remediate', 'quarantine'] as const)('no loops in %s mode', (mode
     const clients = new ClientFactory({ endpoint: proxy.endpoint, maxAttempts: 1, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
     // moto drops two replication fields on read; the demo restores them on its clients, so do it on these too.
     restoreDroppedReplicationFields([clients.get(S3Client, { region: REGIONS[0] }), clients.get(S3Client, { region: REGIONS[1] })]);
+    // moto has no iam:SimulatePrincipalPolicy (the replication role check): the demo answers it, so do it here too.
+    answerSimulatePrincipalPolicy([clients.get(IAMClient, { region: REGIONS[0] }), clients.get(IAMClient, { region: REGIONS[1] })]);
     const deps = testDeps(clients, { policy: testPolicy({ mode }) });
     const ctx: DemoContext = { clients: direct, deps, regions: REGIONS, cmks, keyNames: {}, print: () => undefined };
     for (const part of DEMO_PARTS) await part.run(ctx);
