@@ -5,6 +5,7 @@ import { crossRegionDemo } from './cross-region';
 import { kmsTlsDemo } from './kms-tls';
 import { rdsDatabaseDemo } from './rds-database';
 import { s3BucketDemo } from './s3-bucket';
+import { verdictsDemo } from '../lib/estate-verdicts';
 
 /** The demo's sections, in the order they run. A new rule adds its part here. */
 export const DEMO_PARTS: readonly DemoPart[] = [
@@ -14,4 +15,5 @@ export const DEMO_PARTS: readonly DemoPart[] = [
   crossRegionDemo,
   kmsTlsDemo,
   rdsDatabaseDemo,
+  verdictsDemo,
 ];

@@ -91,7 +91,7 @@ export const evaluateRedshiftCluster = (s: RedshiftClusterState, ctx: Evaluation
   const key = evaluateRedshiftClusterKey(s, ctx);
   const roles = roleProblem(s, ctx.cmk.arn);
   if (!roles) return key;
-  if (key.status === 'COMPLIANT') return { status: 'NON_COMPLIANT', reason: 'ROLE_CANNOT_USE_CMK', detail: `Redshift cluster ${s.id} ${roles}`, observedKey: key.observedKey, expectedKey: key.expectedKey };
+  if (key.status === 'COMPLIANT') return { status: 'NON_COMPLIANT', reason: 'ROLE_CANNOT_USE_CMK', detail: `Redshift cluster ${s.id}: ${roles}`, observedKey: key.observedKey, expectedKey: key.expectedKey };
   return key.status === 'NON_COMPLIANT' ? { ...key, detail: `${key.detail ?? ''}; also, ${roles}` } : key;
 };
 
