@@ -10,7 +10,6 @@ import {
 } from '../lib/estate-cross-region';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { answerSimulatePrincipalPolicy } from '../lib/emulator-iam';
-import { restoreDroppedReplicationFields } from '../lib/emulator-replication';
 import { shortKey, table } from '../lib/table';
 import type { DemoPart } from './context';
 
@@ -22,7 +21,6 @@ export const crossRegionDemo: DemoPart = {
     const { clients } = ctx;
     const cmkEast = ctx.cmks[east] as { arn: string };
     const cmkWest = ctx.cmks[west] as { arn: string };
-    restoreDroppedReplicationFields([clients.get(S3Client, { region: east }), clients.get(S3Client, { region: west })]);
     // moto has no iam:SimulatePrincipalPolicy: the demo's replication role is taken to be allowed to use both CMKs.
     answerSimulatePrincipalPolicy([clients.get(IAMClient, { region: east }), clients.get(IAMClient, { region: west })]);
     const name = (k: string | undefined) => shortKey(k, ctx.keyNames);

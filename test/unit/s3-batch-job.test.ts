@@ -7,7 +7,8 @@ import { parsePolicy } from '../../shared/policy/policy';
 import type { RuleContext } from '../../shared/rules/contract';
 import { reencryptExistingObjects } from '../../shared/rules/s3-bucket/objects';
 
-// The emulator has no S3 Batch Operations: the job request is checked against SDK mocks (own file: mocks patch the classes).
+// SDK mocks for a fault only (CreateJob refused); the job itself is created on the emulator:
+// test/integration/s3-batch-job.test.ts (own file: mocks patch the classes).
 const s3 = mockClient(S3Client);
 const control = mockClient(S3ControlClient);
 const CMK = 'arn:aws:kms:eu-west-1:111122223333:key/1111aaaa-2222-3333-4444-555566667777';
@@ -20,30 +21,7 @@ const ctx = (): RuleContext => {
 
 beforeEach(() => { s3.reset(); control.reset(); });
 
-describe('S3 Batch Operations copy job for a large bucket', () => {
-  it('creates one idempotent copy job under the CMK with a generated manifest and a failure report', async () => {
-    s3.on(ListObjectsV2Command).resolves({ KeyCount: 1000, IsTruncated: true, NextContinuationToken: 't' });
-    control.on(CreateJobCommand).resolves({ JobId: 'job-123' });
-    const ref = { type: 's3-bucket' as const, account: '111122223333', region: 'eu-west-1', id: 'big-bucket' };
-    const res = await reencryptExistingObjects(ref, ctx());
-    expect(res).toEqual({ changed: true, pending: true, detail: 'more than 1000 objects: S3 Batch Operations job job-123 copies them under the CMK' });
-    // Counting stops as soon as the threshold is passed: two pages, not the whole bucket.
-    expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(2);
-    const input = control.commandCalls(CreateJobCommand)[0]?.args[0].input;
-    expect(input).toMatchObject({
-      AccountId: '111122223333',
-      ConfirmationRequired: false,
-      RoleArn: 'arn:aws:iam::111122223333:role/cmk-sentinel-batch',
-      Operation: { S3PutObjectCopy: { TargetResource: 'arn:aws:s3:::big-bucket', MetadataDirective: 'COPY', SSEAwsKmsKeyId: CMK, BucketKeyEnabled: true } },
-      ManifestGenerator: { S3JobManifestGenerator: { SourceBucket: 'arn:aws:s3:::big-bucket', EnableManifestOutput: true } },
-      Report: { Enabled: true, Bucket: 'arn:aws:s3:::audit-bucket', ReportScope: 'FailedTasksOnly' },
-    });
-    await reencryptExistingObjects(ref, ctx());
-    const tokens = control.commandCalls(CreateJobCommand).map((c) => c.args[0].input.ClientRequestToken);
-    expect(tokens[0]).toMatch(/^[0-9a-f]{64}$/);
-    expect(tokens[1]).toBe(tokens[0]);
-  });
-
+describe('S3 Batch Operations copy job faults (SDK mock)', () => {
   it('a refused CreateJob surfaces as ACCESS_DENIED naming s3:CreateJob', async () => {
     s3.on(ListObjectsV2Command).resolves({ KeyCount: 1001, IsTruncated: false });
     control.on(CreateJobCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
