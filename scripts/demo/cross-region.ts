@@ -8,6 +8,8 @@ import { s3Event } from '../lib/estate';
 import {
   createCopyingCluster, createCrossRegionReplica, createSourceInstance, createVersionedBucket, putReplication, rdsEvent, redshiftEvent, replicationRule,
 } from '../lib/estate-cross-region';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { answerSimulatePrincipalPolicy } from '../lib/emulator-iam';
 import { shortKey, table } from '../../cli/table';
 import type { DemoPart } from './context';
 
@@ -19,6 +21,8 @@ export const crossRegionDemo: DemoPart = {
     const { clients } = ctx;
     const cmkEast = ctx.cmks[east] as { arn: string };
     const cmkWest = ctx.cmks[west] as { arn: string };
+    // moto has no iam:SimulatePrincipalPolicy: the demo's replication role is taken to be allowed to use both CMKs.
+    answerSimulatePrincipalPolicy([clients.get(IAMClient, { region: east }), clients.get(IAMClient, { region: west })]);
     const name = (k: string | undefined) => shortKey(k, ctx.keyNames);
 
     await createVersionedBucket(clients, east, 'sales-us');

@@ -50,6 +50,8 @@ export const policySchema = z.strictObject({
     keys: z.record(region, keyArn, {
       error: (iss) => (iss.code === 'invalid_key' ? 'expected an AWS region name such as us-east-1 as the key' : undefined),
     }).optional(),
+    /** The CMK's automatic rotation period; KMS accepts 90–2560 days (EnableKeyRotation RotationPeriodInDays). Absent = keep the key's own. */
+    rotationPeriodInDays: z.number().int().min(90, { error: 'expected 90 to 2560 days' }).max(2560, { error: 'expected 90 to 2560 days' }).optional(),
   }, { error: (iss) => (iss.code === 'unrecognized_keys' ? undefined : 'expected a mapping with "alias" and/or "keys"') })
     .refine((c) => c.alias !== undefined || (c.keys !== undefined && Object.keys(c.keys).length > 0), {
       error: 'expected "alias" (the same alias names the CMK in every region) or "keys" (a region → key ARN map)',
@@ -80,6 +82,23 @@ export const policySchema = z.strictObject({
     batchRoleName: z.string().optional(),
     /** Bucket that receives Batch Operations completion reports. */
     batchReportBucket: z.string().optional(),
+  }).optional(),
+  /** EMR settings the service cannot choose for the owner. */
+  emr: z.strictObject({
+    /**
+     * The platform's TLS certificate provider for in-transit encryption, copied into a compliant security
+     * configuration whose original has in-transit off and names none (EMR Management Guide, security configuration
+     * JSON: TLSCertificateConfiguration CertificateProviderType PEM + S3Object zip, or Custom + S3Object jar +
+     * CertificateProviderClass). Absent: such a configuration gets no copy, only the alert.
+     */
+    tlsCertificateProvider: z.discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('PEM'), s3Object: z.string().regex(/^s3:\/\/[^/]+\/.+/, { error: 'expected s3://bucket/key of the PEM certificates zip' }) }),
+      z.strictObject({
+        type: z.literal('Custom'),
+        s3Object: z.string().regex(/^s3:\/\/[^/]+\/.+/, { error: 'expected s3://bucket/key of the provider jar' }),
+        providerClass: z.string().min(1, { error: 'expected the provider\'s Java class name' }),
+      }),
+    ]).optional(),
   }).optional(),
   accounts: z.strictObject({
     ids: z.array(accountId).default([]),

@@ -107,6 +107,23 @@ describe('emr-security-configuration rule on the emulator', () => {
     expect(await readConfig(copyName('no-tls'))).toBeUndefined();
   });
 
+  it.each([
+    ['PEM certificates in S3', { type: 'PEM', s3Object: 's3://platform-certs/emr/certs.zip' }, { CertificateProviderType: 'PEM', S3Object: 's3://platform-certs/emr/certs.zip' }],
+    ['a custom provider class', { type: 'Custom', s3Object: 's3://platform-certs/emr/provider.jar', providerClass: 'com.example.TlsProvider' },
+      { CertificateProviderType: 'Custom', S3Object: 's3://platform-certs/emr/provider.jar', CertificateProviderClass: 'com.example.TlsProvider' }],
+  ])('in transit off with no provider, the policy naming %s: a compliant copy with that provider, verified; the EMR 5.24.0 note', async (_l, provider, expected) => {
+    const clients = emu.clients();
+    await createSecurityConfiguration(clients, R, 'no-tls', securityConfigurationDoc(cmk.arn, { inTransit: false, tls: false }));
+    const policy = testPolicy({ emr: { tlsCertificateProvider: provider } });
+    const r = await processEvent(emrConfigurationEvent('no-tls', R), testDeps(clients, { policy }));
+    expect(r.outcomes[0]).toMatchObject({ reason: 'IN_TRANSIT_ENCRYPTION_DISABLED', action: 'REMEDIATE', result: 'VERIFIED' });
+    expect(r.outcomes[0]?.actionDetail).toContain(`in-transit TLS with the policy's ${provider.type} certificate provider`);
+    expect(r.outcomes[0]?.actionDetail).toContain('needs EMR release 5.24.0 or later');
+    const made = await readConfig(copyName('no-tls'));
+    expect(made?.EncryptionConfiguration.EnableInTransitEncryption).toBe(true);
+    expect(made?.EncryptionConfiguration.InTransitEncryptionConfiguration).toEqual({ TLSCertificateConfiguration: expected });
+  });
+
   it('quarantine mode only alerts (a configuration cannot be changed or tagged); report mode only reports', async () => {
     const clients = emu.clients();
     await createSecurityConfiguration(clients, R, 'sse-s3', securityConfigurationDoc(cmk.arn, { s3: { mode: 'SSE-S3' } }));

@@ -37,18 +37,20 @@ describe('redshift-tls remediation on the emulator', () => {
     const deps = testDeps(emu.clients());
     const result = await processEvent(redshiftEvent('CreateCluster', { clusterIdentifier: 'warehouse' }, R), deps);
     expect(tlsOf(result)?.error).toBeUndefined();
-    expect(tlsOf(result)).toMatchObject({ status: 'NON_COMPLIANT', reason: 'NO_TLS', action: 'REMEDIATE', result: 'VERIFIED' });
+    // require_ssl is static and a new group applies after a reboot: PENDING (the emulator reports every group in-sync; the
+    // pending-reboot verdict itself is tested with SDK mocks in test/unit/redshift-tls-mocks.test.ts).
+    expect(tlsOf(result)).toMatchObject({ status: 'NON_COMPLIANT', reason: 'NO_TLS', action: 'REMEDIATE', result: 'PENDING' });
     expect(await groupOf('warehouse')).toEqual(['cmk-sentinel-tls-redshift-1-0']);
     expect(await requireSsl('cmk-sentinel-tls-redshift-1-0')).toMatchObject({ ParameterValue: 'true', Source: 'user' });
     expect(await requireSsl('default.redshift-1.0')).toMatchObject({ ParameterValue: 'false', Source: 'engine-default' });
     const made = (await redshift().send(new DescribeClusterParameterGroupsCommand({ ParameterGroupName: 'cmk-sentinel-tls-redshift-1-0' }))).ParameterGroups?.[0];
     expect(made?.ParameterGroupFamily).toBe('redshift-1.0');
-    expect(deps.alerts.alerts.find((a) => a.resource.type === 'redshift-tls')?.action.detail).toMatch(/reboot warehouse/);
+    expect(deps.alerts.alerts.find((a) => a.resource.type === 'redshift-tls')?.action.detail).toMatch(/reboot cluster warehouse/);
 
     // Another default-group cluster reuses the custom group (AlreadyExists is not a failure).
     await createRedshiftCluster(emu.clients(), R, 'lake');
     const second = await processEvent(redshiftEvent('ModifyCluster', { clusterIdentifier: 'lake' }, R), deps);
-    expect(tlsOf(second)).toMatchObject({ result: 'VERIFIED' });
+    expect(tlsOf(second)).toMatchObject({ result: 'PENDING' });
     expect(await groupOf('lake')).toEqual(['cmk-sentinel-tls-redshift-1-0']);
     expect(await requireSsl('cmk-sentinel-tls-redshift-1-0')).toMatchObject({ ParameterValue: 'true' });
   });
@@ -63,7 +65,7 @@ describe('redshift-tls remediation on the emulator', () => {
     expect((await requireSsl('team'))?.ParameterValue).toBe('false');
 
     const open = await processEvent(redshiftEvent('ModifyCluster', { clusterIdentifier: 'a' }, R), testDeps(emu.clients(), { policy: testPolicy({ gates: { modifySharedParameterGroups: true } }) }));
-    expect(tlsOf(open)).toMatchObject({ result: 'VERIFIED', actionDetail: expect.stringMatching(/affects clusters a, b/) });
+    expect(tlsOf(open)).toMatchObject({ result: 'PENDING', actionDetail: expect.stringMatching(/affects clusters a, b: reboot clusters a, b /) });
     expect((await requireSsl('team'))?.ParameterValue).toBe('true');
     expect(await groupOf('a')).toEqual(['team']);
   });
@@ -86,7 +88,7 @@ describe('redshift-tls remediation on the emulator', () => {
     });
     const deps = testDeps(emu.clients());
     const solo = await processEvent(groupEvent('solo-group'), deps);
-    expect(tlsOf(solo)).toMatchObject({ ref: { id: 'pg:solo-group' }, reason: 'NO_TLS', result: 'VERIFIED', arn: expect.stringMatching(/:parametergroup:solo-group$/) });
+    expect(tlsOf(solo)).toMatchObject({ ref: { id: 'pg:solo-group' }, reason: 'NO_TLS', result: 'PENDING', arn: expect.stringMatching(/:parametergroup:solo-group$/) });
     expect((await requireSsl('solo-group'))?.ParameterValue).toBe('true');
     const duo = await processEvent(groupEvent('duo'), deps);
     expect(tlsOf(duo)).toMatchObject({ action: 'REPORT', actionDetail: expect.stringMatching(/clusters a, b/) });

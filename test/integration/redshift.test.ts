@@ -4,7 +4,10 @@ import {
 import { KeyResolver } from '../../shared/kms/key-resolver';
 import { processEvent } from '../../shared/pipeline/process';
 import { redshiftClusterRule } from '../../shared/rules/redshift-cluster';
-import { SUSPENDED_COPY_TAG } from '../../shared/rules/redshift-cluster/evaluate';
+import { SUSPENDED_COPY_TAG, SUSPENDED_SINCE_TAG } from '../../shared/rules/redshift-cluster/evaluate';
+import { recheckSuspendedCopies } from '../../shared/rules/redshift-cluster/recheck';
+import { makeOnChange } from '../../functions/on-change/handler';
+import { isRecheckEvent, RECHECK_EVENT } from '../../shared/rules/redshift-cluster/recheck-event';
 import { redshiftSnapshotRule } from '../../shared/rules/redshift-snapshot';
 import { createKey } from '../../scripts/lib/estate';
 import { createRedshiftCluster, createRedshiftSnapshot, enableRedshiftSnapshotCopy, redshiftEvent } from '../../scripts/lib/estate-snapshots';
@@ -59,6 +62,30 @@ describe('redshift-cluster rule on the emulator', () => {
     expect(after?.ClusterSnapshotCopyStatus).toBeUndefined();
     expect(after?.Encrypted).toBe(true);
     expect(tagsOf(after)[SUSPENDED_COPY_TAG]).toBe('eu-west-1:9:');
+    // While the copy is off the alert says so: the DR gap, since when, and how it ends.
+    expect(result.outcomes[0]?.actionDetail).toMatch(/DR gap: cross-region snapshot copy to eu-west-1 is off since \d{4}-\d\d-\d\dT.*not copied there/);
+    expect(result.outcomes[0]?.actionDetail).toContain('a scheduled re-check every 15 minutes');
+    expect(tagsOf(after)[SUSPENDED_SINCE_TAG]).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('the scheduled re-check (no event comes when Redshift finishes) turns the copy back on for exactly the suspended clusters', async () => {
+    const clients = emu.clients();
+    await createKey(clients, 'eu-west-1', 'alias/data-platform');
+    // One re-key finished (on the CMK, copy still off, tagged), one cluster untouched by us.
+    await createRedshiftCluster(clients, R, 'done', { kmsKeyId: cmk.arn, tags: { [SUSPENDED_COPY_TAG]: 'eu-west-1:9:', [SUSPENDED_SINCE_TAG]: '2026-11-27T09:00:00.000Z' } });
+    await createRedshiftCluster(clients, R, 'other');
+    const deps = testDeps(clients, { policy: testPolicy({ regions: [R, 'eu-west-1'] }) });
+    expect(isRecheckEvent(RECHECK_EVENT)).toBe(true);
+    // Through the handler, as the schedule delivers it.
+    const result = await makeOnChange(() => deps)(RECHECK_EVENT);
+    expect(result.outcomes.map((o) => o.ref.id)).toEqual(['done']);
+    expect(result.outcomes[0]).toMatchObject({ reason: 'SNAPSHOT_COPY_SUSPENDED', result: 'VERIFIED', detail: expect.stringContaining('off since 2026-11-27T09:00:00.000Z') });
+    expect(result.outcomes[0]?.actionDetail).toContain('snapshots taken since 2026-11-27T09:00:00.000Z were not copied');
+    expect((await cluster('done'))?.ClusterSnapshotCopyStatus).toMatchObject({ DestinationRegion: 'eu-west-1', RetentionPeriod: 9 });
+    expect(tagsOf(await cluster('done'))[SUSPENDED_SINCE_TAG]).toBeUndefined();
+    expect(deps.alerts.alerts.map((a) => a.resource.id)).toEqual(['done']);
+    // Nothing left suspended: the next tick finds nothing and says nothing.
+    expect((await recheckSuspendedCopies(deps, R)).outcomes).toEqual([]);
   });
 
   it('once the cluster reports the CMK, turns the suspended copy back on with a grant for the destination\'s CMK and drops the tag', async () => {
@@ -87,6 +114,20 @@ describe('redshift-cluster rule on the emulator', () => {
     expect(result.outcomes[0]).toMatchObject({ reason: 'SNAPSHOT_COPY_SUSPENDED', action: 'REPORT' });
     expect(result.outcomes[0]?.actionDetail).toContain('only the suspended snapshot copy needs turning back on');
     expect(tagsOf(await cluster('dw'))[testPolicy().doc.quarantineTag]).toBeUndefined();
+  });
+
+  it('a cluster on the default AWS-owned key (Encrypted, no KmsKeyId) is re-keyed to the CMK, not stuck as KEY_NOT_REPORTED', async () => {
+    await createRedshiftCluster(emu.clients(), R, 'dflt', { encrypted: true });
+    expect((await cluster('dflt'))?.KmsKeyId ?? '').toBe('');
+    const deps = testDeps(emu.clients());
+    const first = await processEvent(created('dflt'), deps);
+    // The emulator (test/emulator) reports the new KmsKeyId at once; AWS is PENDING until the migration ends.
+    // Our tag tells a re-key still unreported from the AWS-owned default (unit: test/unit/aws-owned-default.test.ts).
+    expect(first.outcomes[0]).toMatchObject({ reason: 'AWS_OWNED_KEY', action: 'REMEDIATE', result: 'VERIFIED' });
+    expect(tagsOf(await cluster('dflt'))['cmk-sentinel:rekey-requested']).toBe(cmk.arn);
+    expect((await cluster('dflt'))?.KmsKeyId).toBe(cmk.arn);
+    const again = await processEvent(redshiftEvent('ModifyCluster', { clusterIdentifier: 'dflt' }, R), deps);
+    expect(again.outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE' });
   });
 
   it('asks a cluster on another customer key to move to the CMK', async () => {

@@ -2,6 +2,8 @@ import { GetBucketReplicationCommand, PutBucketReplicationCommand, type Replicat
 import { processEvent } from '../../shared/pipeline/process';
 import { createKey, createBucket, s3Event } from '../../scripts/lib/estate';
 import { createVersionedBucket, putReplication, REPLICATION_ROLE, replicationRule } from '../../scripts/lib/estate-cross-region';
+import { answerSimulatePrincipalPolicy } from '../../scripts/lib/emulator-iam';
+import { IAMClient, type SimulatePrincipalPolicyCommandInput } from '@aws-sdk/client-iam';
 import { testDeps, testPolicy, useEmulator } from '../support/harness';
 
 const E = 'us-east-1';
@@ -13,8 +15,15 @@ let west: { arn: string; keyId: string };
 const readConfig = async (bucket: string): Promise<ReplicationConfiguration | undefined> =>
   (await emu.clients().get(S3Client, { region: E }).send(new GetBucketReplicationCommand({ Bucket: bucket }))).ReplicationConfiguration;
 
+// moto has no iam:SimulatePrincipalPolicy: answered 'allowed' here unless a test says otherwise.
+let simulated: SimulatePrincipalPolicyCommandInput[];
+const simulate = (decide?: Parameters<typeof answerSimulatePrincipalPolicy>[1]) => {
+  simulated = answerSimulatePrincipalPolicy([emu.clients().get(IAMClient, { region: E }), emu.clients().get(IAMClient, { region: W })], decide);
+};
+
 beforeEach(async () => {
   await emu.current.reset();
+  simulate();
   east = await createKey(emu.clients(), E, 'alias/data-platform');
   west = await createKey(emu.clients(), W, 'alias/data-platform');
   await createVersionedBucket(emu.clients(), E, 'src');
@@ -52,6 +61,39 @@ describe('s3-replication rule on the emulator, two regions', () => {
     const again = await processEvent(s3Event('PutBucketReplication', 'src', E), deps);
     expect(again.outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE' });
     expect(deps.alerts.alerts).toHaveLength(1);
+  });
+
+  it('before rewriting the replica key, the role is checked against both keys: one it cannot use is reported with the statements to add, nothing written', async () => {
+    const clients = emu.clients();
+    await putReplication(clients, E, 'src', [replicationRule('to-eu', 1, 'dst-eu', east.arn)]);
+    const before = await readConfig('src');
+    // The role may decrypt the source CMK, but not encrypt with eu-west-1's.
+    simulate((input) => (input.ActionNames?.[0] === 'kms:Encrypt' ? 'implicitDeny' : 'allowed'));
+    const deps = testDeps(clients);
+    const out = (await processEvent(s3Event('PutBucketReplication', 'src', E), deps)).outcomes[0];
+    expect(out).toMatchObject({ status: 'NON_COMPLIANT', reason: 'WRONG_REGION_KEY', action: 'REPORT', result: 'NOT_ATTEMPTED' });
+    expect(out?.detail).toContain('replication would end ReplicationStatus=FAILED');
+    const statement = { Effect: 'Allow', Action: 'kms:Encrypt', Resource: west.arn, Condition: { StringLike: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com', 'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::dst-eu/*' } } };
+    expect(out?.actionDetail).toContain(`add to role ${REPLICATION_ROLE} ${JSON.stringify(statement)}`);
+    expect(await readConfig('src')).toEqual(before);
+    // What was asked: each key with its own key policy and the context S3 sends.
+    const encrypt = simulated.find((i) => i.ActionNames?.[0] === 'kms:Encrypt');
+    expect(encrypt).toMatchObject({ PolicySourceArn: REPLICATION_ROLE, ResourceArns: [west.arn], ResourceOwner: `arn:aws:iam::${west.arn.split(':')[4]}:root` });
+    expect(JSON.parse(encrypt?.ResourcePolicy as string)).toHaveProperty('Statement');
+    expect(encrypt?.ContextEntries).toContainEqual({ ContextKeyName: 'kms:ViaService', ContextKeyType: 'string', ContextKeyValues: ['s3.eu-west-1.amazonaws.com'] });
+    expect(simulated.find((i) => i.ActionNames?.[0] === 'kms:Decrypt')).toMatchObject({ ResourceArns: [east.arn] });
+
+    // Once the role may use it, the rewrite goes ahead and verifies.
+    simulate();
+    expect((await processEvent(s3Event('PutBucketReplication', 'src', E), deps)).outcomes[0]).toMatchObject({ reason: 'WRONG_REGION_KEY', action: 'REMEDIATE', result: 'VERIFIED' });
+  });
+
+  it('a rule already on the right key whose role cannot use it is non-compliant (replication is failing now) and reported', async () => {
+    const clients = emu.clients();
+    await putReplication(clients, E, 'src', [replicationRule('to-eu', 1, 'dst-eu', west.arn)]);
+    simulate((input) => (input.ActionNames?.[0] === 'kms:Decrypt' ? 'explicitDeny' : 'allowed'));
+    const out = (await processEvent(s3Event('PutBucketReplication', 'src', E), testDeps(clients))).outcomes[0];
+    expect(out).toMatchObject({ reason: 'REPLICATION_ROLE_CANNOT_USE_KEYS', action: 'REPORT', detail: expect.stringContaining(`kms:Decrypt on ${east.arn} via S3 in us-east-1`) });
   });
 
   it('a configuration already keyed right (alias, key id or ARN of each destination\'s CMK) is untouched', async () => {

@@ -4,13 +4,16 @@ import { RULES } from '../../shared/rules/registry';
 import { TAMPER_TRIGGERS } from '../../shared/tamper/tamper';
 import { EXECUTION_STATUS_CHANGE, WATCHED_STATUSES } from '../../shared/workflows/rds-reencrypt/ended';
 import { RESOURCE_TYPES } from '../../shared/rules/type-ids';
+import { isRecheckEvent, RECHECK_EVENT } from '../../shared/rules/redshift-cluster/recheck-event';
 import { actionsOf, readServerlessYml, roleStatements, type Statement } from '../support/serverless-yml';
 import { actionFacts } from '../support/iam-authorize';
 
 const sls = readServerlessYml();
 const onChange = sls.functions.onChange;
 type Pattern = { source: string[]; 'detail-type': string[]; detail: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
-const patterns: Pattern[] = onChange.events.map((e: { eventBridge: { pattern: Pattern } }) => e.eventBridge.pattern);
+type BridgeEvent = { eventBridge: { pattern?: Pattern; schedule?: string; input?: Record<string, unknown> } };
+const patterns: Pattern[] = onChange.events.flatMap((e: BridgeEvent) => (e.eventBridge.pattern ? [e.eventBridge.pattern] : []));
+const schedules = onChange.events.flatMap((e: BridgeEvent) => (e.eventBridge.schedule ? [e.eventBridge] : []));
 
 // Actions the service itself needs, beyond what any rule declares.
 const SERVICE_ACTIONS = new Set([
@@ -36,6 +39,11 @@ describe('serverless.yml', () => {
 
   it('the registry and the type list agree', () => {
     expect(RULES.map((r) => r.type).sort()).toEqual([...RESOURCE_TYPES].sort());
+  });
+
+  it('the one schedule is the Redshift snapshot-copy re-check, with the input the handler recognises', () => {
+    expect(schedules).toEqual([expect.objectContaining({ schedule: 'rate(15 minutes)', input: RECHECK_EVENT })]);
+    expect(isRecheckEvent(schedules[0]?.input)).toBe(true);
   });
 
   it('the CloudTrail patterns name exactly the rules\' trigger events, and drop failed calls', () => {

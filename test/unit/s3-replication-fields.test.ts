@@ -1,4 +1,5 @@
-import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   GetBucketLocationCommand, GetBucketReplicationCommand, GetBucketTaggingCommand, PutBucketReplicationCommand, type ReplicationConfiguration, S3Client,
 } from '@aws-sdk/client-s3';
@@ -14,6 +15,8 @@ import { offlineClients, testDeps } from '../support/harness';
  */
 const s3 = mockClient(S3Client);
 const kms = mockClient(KMSClient);
+// The role check before a rewrite (iam:SimulatePrincipalPolicy with the key policy): allowed here.
+const iam = mockClient(IAMClient);
 const E = 'us-east-1';
 const W = 'eu-west-1';
 const cmk = (r: string) => `arn:aws:kms:${r}:123456789012:key/cmk-${r}`;
@@ -37,6 +40,9 @@ const config = (ssc: 'Enabled' | 'Disabled' | undefined): ReplicationConfigurati
 beforeEach(() => {
   s3.reset();
   kms.reset();
+  iam.reset();
+  iam.on(SimulatePrincipalPolicyCommand).resolves({ EvaluationResults: [{ EvalActionName: 'kms:Encrypt', EvalResourceName: '*', EvalDecision: 'allowed' }] });
+  kms.on(GetKeyPolicyCommand).resolves({ Policy: '{"Statement":[]}' });
   kms.on(DescribeKeyCommand).callsFake(async (input: { KeyId?: string }, getClient: () => KMSClient) => {
     const region = await getClient().config.region();
     const arn = input.KeyId?.startsWith('arn:') ? input.KeyId : cmk(region);
