@@ -100,13 +100,14 @@ export const s3BucketRule: Rule<S3BucketState> = {
       if (diff.length) throw new SentinelError('VERIFICATION_FAILED', `Default encryption of ${state.bucket} does not read back as written: ${diff.join('; ')}`, { details: { resource: state.bucket } });
       changed = true;
       notes.push(`Default encryption set to ${target.algorithm} with ${cmk.arn}${target.bucketKey ? ' and the bucket key on' : ''}${target.blockedEncryptionTypes ? `, blocked types ${target.blockedEncryptionTypes.join(',')} kept` : ''}`);
-      // Until the pass below ends complete, the bucket says its objects are not all on the CMK.
-      if (!state.objectsPending) await setBucketTag(state.bucket, OBJECTS_MARKER, 'pending', ctx);
     }
     const ref = { type: 's3-bucket' as const, account: state.account, region: state.region, id: state.bucket };
-    const data = await rekeyObjects(ref, cmk.arn, state.objectsPending, ctx);
+    let marked = state.objectsPending;
+    // Until the pass ends complete, the bucket says its objects are not all on the CMK: a run cut short leaves it.
+    const mark = async () => { if (!marked) { await setBucketTag(state.bucket, OBJECTS_MARKER, 'pending', ctx); marked = 'pending'; } };
+    const data = await rekeyObjects(ref, cmk.arn, state.objectsPending, ctx, mark);
     const marker = markerValue(data);
-    if (marker !== state.objectsPending || changed) await setBucketTag(state.bucket, OBJECTS_MARKER, marker, ctx);
+    if (marker !== marked) await setBucketTag(state.bucket, OBJECTS_MARKER, marker, ctx);
     notes.push(`objects: ${describeData(data)}`);
     const running = data.job !== undefined && isComplete({ ...data, job: undefined });
     return { changed: changed || data.rekeyed > 0 || marker !== state.objectsPending, detail: notes.join('; '), data, ...(running ? { pending: true } : {}) };
