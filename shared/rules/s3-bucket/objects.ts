@@ -2,7 +2,7 @@ import {
   AbortMultipartUploadCommand, type ChecksumAlgorithm, CompleteMultipartUploadCommand, type CompletedPart, CopyObjectCommand,
   CreateMultipartUploadCommand, GetBucketVersioningCommand, GetObjectAclCommand, type GetObjectAclCommandOutput, GetObjectTaggingCommand,
   HeadObjectCommand, type HeadObjectCommandOutput, ListObjectVersionsCommand, type ListObjectVersionsCommandOutput, type ObjectVersion,
-  PutObjectAclCommand, S3Client, UpdateObjectEncryptionCommand, UploadPartCopyCommand,
+  PutObjectLegalHoldCommand, PutObjectRetentionCommand, S3Client, UpdateObjectEncryptionCommand, UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import type * as S3Control from '@aws-sdk/client-s3-control';
 import { createHash } from 'node:crypto';
@@ -104,36 +104,52 @@ const readAcl = async (p: Pass, v: ObjectVersionState): Promise<GetObjectAclComm
   }
 };
 
-const onlyOwner = (acl: GetObjectAclCommandOutput): boolean =>
-  (acl.Grants ?? []).every((g) => g.Permission === 'FULL_CONTROL' && g.Grantee?.ID !== undefined && g.Grantee.ID === acl.Owner?.ID);
+const GRANT_HEADER = { FULL_CONTROL: 'GrantFullControl', READ: 'GrantRead', READ_ACP: 'GrantReadACP', WRITE_ACP: 'GrantWriteACP' } as const;
 
 /**
- * Everything a copy onto itself would lose unless given again (S3 API reference, CopyObject): the redirect
- * (not copied with a metadata directive), Object Lock retention and legal hold, the storage class (else
- * STANDARD), the checksum algorithm; tags and metadata are copied by directive.
+ * A copy is private (S3 API reference, CopyObject): the source's grants are given again as the copy's
+ * grant headers (`id=`, `uri=`, `emailAddress=`), owner's included, so the new version has them from its first byte.
+ * Undefined when only the owner holds grants: nothing to give back.
+ */
+export const grantHeaders = (acl: GetObjectAclCommandOutput | undefined): Partial<Record<(typeof GRANT_HEADER)[keyof typeof GRANT_HEADER], string>> | undefined => {
+  const grants = acl?.Grants ?? [];
+  if (grants.every((g) => g.Permission === 'FULL_CONTROL' && g.Grantee?.ID !== undefined && g.Grantee.ID === acl?.Owner?.ID)) return undefined;
+  const out: Partial<Record<string, string[]>> = {};
+  for (const g of grants) {
+    const header = GRANT_HEADER[g.Permission as keyof typeof GRANT_HEADER];
+    const who = g.Grantee?.ID ? `id="${g.Grantee.ID}"` : g.Grantee?.URI ? `uri="${g.Grantee.URI}"` : g.Grantee?.EmailAddress ? `emailAddress="${g.Grantee.EmailAddress}"` : undefined;
+    if (header && who) (out[header] ??= []).push(who);
+  }
+  return Object.fromEntries(Object.entries(out).map(([h, w]) => [h, (w ?? []).join(', ')]));
+};
+
+/**
+ * What a copy onto itself would lose unless given again (S3 API reference, CopyObject): the redirect (not
+ * copied with a metadata directive), the storage class (else STANDARD), the checksum algorithm; tags and
+ * metadata are copied by directive; Object Lock retention and legal hold are set on the new version after.
  */
 const keptFields = (h: HeadObjectCommandOutput) => ({
   StorageClass: h.StorageClass ?? 'STANDARD',
   ...(h.WebsiteRedirectLocation ? { WebsiteRedirectLocation: h.WebsiteRedirectLocation } : {}),
-  ...(h.ObjectLockMode ? { ObjectLockMode: h.ObjectLockMode, ObjectLockRetainUntilDate: h.ObjectLockRetainUntilDate } : {}),
-  ...(h.ObjectLockLegalHoldStatus ? { ObjectLockLegalHoldStatus: h.ObjectLockLegalHoldStatus } : {}),
   ...(CHECKSUM_FIELDS.find(([f]) => h[f] !== undefined) ? { ChecksumAlgorithm: CHECKSUM_FIELDS.find(([f]) => h[f] !== undefined)?.[1] } : {}),
 });
 
-const copySmall = async (p: Pass, v: ObjectVersionState, head: HeadObjectCommandOutput): Promise<string | undefined> => {
+type Grants = ReturnType<typeof grantHeaders>;
+
+const copySmall = async (p: Pass, v: ObjectVersionState, head: HeadObjectCommandOutput, grants: Grants): Promise<string | undefined> => {
   const out = await send(p, 's3:PutObject', itemName(v), () => s3(p.ctx).send(new CopyObjectCommand({
     Bucket: p.bucket, Key: v.key, CopySource: copySource(p.bucket, v),
     // Only what was read is copied: a write since the HEAD fails the copy instead of being re-encrypted unseen.
     CopySourceIfMatch: head.ETag,
     MetadataDirective: 'COPY', TaggingDirective: 'COPY',
     ServerSideEncryption: 'aws:kms', SSEKMSKeyId: p.cmkArn, BucketKeyEnabled: true,
-    ...keptFields(head),
+    ...keptFields(head), ...grants,
   })));
   return out.VersionId;
 };
 
 /** Multipart copy for objects over 5 GiB: every header given again, each part conditional, aborted on any failure. */
-const copyLarge = async (p: Pass, v: ObjectVersionState, head: HeadObjectCommandOutput, partSize: number): Promise<string | undefined> => {
+const copyLarge = async (p: Pass, v: ObjectVersionState, head: HeadObjectCommandOutput, grants: Grants, partSize: number): Promise<string | undefined> => {
   const client = s3(p.ctx);
   const item = itemName(v);
   // A multipart upload copies neither tags nor metadata by itself.
@@ -143,7 +159,7 @@ const copyLarge = async (p: Pass, v: ObjectVersionState, head: HeadObjectCommand
     Bucket: p.bucket, Key: v.key, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: p.cmkArn, BucketKeyEnabled: true,
     Metadata: head.Metadata, ContentType: head.ContentType, ContentEncoding: head.ContentEncoding, ContentDisposition: head.ContentDisposition,
     ContentLanguage: head.ContentLanguage, CacheControl: head.CacheControl, Expires: head.Expires, Tagging: tagging,
-    ...keptFields(head),
+    ...keptFields(head), ...grants,
   })));
   try {
     const parts: CompletedPart[] = [];
@@ -166,14 +182,18 @@ const copyLarge = async (p: Pass, v: ObjectVersionState, head: HeadObjectCommand
 };
 
 const copyUnencrypted = async (p: Pass, v: ObjectVersionState, head: HeadObjectCommandOutput, partSize?: number): Promise<void> => {
-  const acl = await readAcl(p, v);
-  const newVersion = partSize ? await copyLarge(p, v, head, partSize) : await copySmall(p, v, head);
-  // A copy is private (S3 API reference, CopyObject): grants beyond the owner's are given back to the new version.
-  if (acl && !onlyOwner(acl)) {
-    await send(p, 's3:PutObjectVersionAcl', itemName(v), () => s3(p.ctx).send(new PutObjectAclCommand({
-      Bucket: p.bucket, Key: v.key, ...(newVersion && newVersion !== 'null' ? { VersionId: newVersion } : {}),
-      AccessControlPolicy: { Grants: acl.Grants, Owner: acl.Owner },
+  const grants = grantHeaders(await readAcl(p, v));
+  const newVersion = partSize ? await copyLarge(p, v, head, grants, partSize) : await copySmall(p, v, head, grants);
+  const target = { Bucket: p.bucket, Key: v.key, ...(newVersion && newVersion !== 'null' ? { VersionId: newVersion } : {}) };
+  // Retention and legal hold are not carried to the new version (S3 API reference, CopyObject): set as they were.
+  // Their own calls rather than copy headers: the emulator refuses lock headers on a copy without a Content-MD5.
+  if (head.ObjectLockMode && head.ObjectLockRetainUntilDate) {
+    await send(p, 's3:PutObjectRetention', itemName(v), () => s3(p.ctx).send(new PutObjectRetentionCommand({
+      ...target, Retention: { Mode: head.ObjectLockMode as 'GOVERNANCE' | 'COMPLIANCE', RetainUntilDate: head.ObjectLockRetainUntilDate },
     })));
+  }
+  if (head.ObjectLockLegalHoldStatus === 'ON') {
+    await send(p, 's3:PutObjectLegalHold', itemName(v), () => s3(p.ctx).send(new PutObjectLegalHoldCommand({ ...target, LegalHold: { Status: 'ON' } })));
   }
 };
 
