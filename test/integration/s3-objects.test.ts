@@ -1,11 +1,15 @@
 import {
   CreateBucketCommand, GetBucketEncryptionCommand, GetBucketTaggingCommand, GetObjectAclCommand, GetObjectTaggingCommand, HeadObjectCommand,
-  ListObjectVersionsCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client,
+  ListObjectVersionsCommand, PutBucketEncryptionCommand, DeleteBucketPolicyCommand, PutBucketPolicyCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Outcome } from '../../shared/alerts/alert';
 import { processEvent } from '../../shared/pipeline/process';
 import { createBucket, createKey, s3Event } from '../../scripts/lib/estate';
-import { onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
+import { ACCOUNT, onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
 
 const R = 'us-east-1';
 onlyRules('s3-bucket');
@@ -127,5 +131,34 @@ describe('existing objects, every version, on the emulator', () => {
     expect(await marker('denied')).toBe('failed=1 skipped=0');
     expect((await head('denied', 'k')).ServerSideEncryption).toBe('AES256');
     expect(await run('denied')).toMatchObject({ reason: 'OBJECTS_NOT_ON_CMK', result: 'INCOMPLETE' });
+  });
+
+  it('the CLI sweep exits 1 for a bucket whose objects failed, and the next sweep retries them and exits 0', async () => {
+    await createBucket(emu.clients(), R, 'swept', { kind: 'sse-s3' });
+    await s3().send(new PutObjectCommand({ Bucket: 'swept', Key: 'k', Body: 'x', ServerSideEncryption: 'AES256' }));
+    await s3().send(new PutBucketPolicyCommand({ Bucket: 'swept', Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'NoWrites', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: 'arn:aws:s3:::swept/*' }] }) }));
+    const dir = mkdtempSync(join(tmpdir(), 'sweep-'));
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(policy, 'cmk: { alias: alias/data-platform }\nregions: [us-east-1]\nmode: remediate\n');
+    const sweep = (id: string) => new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(__dirname, '..', '..', 'bin', 'cmk-sentinel.js'), 'backfill', '--types', 's3-bucket', '--regions', R, '--sweep-id', id], {
+        env: { ...process.env, AWS_ENDPOINT_URL: emu.current.endpoint, CMK_SENTINEL_SWEEP_DIR: dir, CMK_SENTINEL_POLICY: policy, CMK_SENTINEL_ACCOUNT_ID: ACCOUNT },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+      child.once('exit', (code) => resolve({ code, out }));
+    });
+    const first = await sweep('first');
+    expect(first.code).toBe(1);
+    expect(JSON.parse(first.out).totals).toMatchObject({ nonCompliant: 1, fixed: 0, incomplete: 1, errors: 0 });
+    expect(await marker('swept')).toBe('failed=1 skipped=0');
+
+    await s3().send(new DeleteBucketPolicyCommand({ Bucket: 'swept' }));
+    const second = await sweep('second');
+    expect(JSON.parse(second.out).totals).toMatchObject({ nonCompliant: 1, fixed: 1, incomplete: 0 });
+    expect(second.code).toBe(0);
+    expect((await head('swept', 'k')).SSEKMSKeyId).toBe(cmkArn);
+    expect(await marker('swept')).toBeUndefined();
   });
 });
