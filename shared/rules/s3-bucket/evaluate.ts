@@ -27,6 +27,8 @@ export interface S3BucketState {
    * service sets when it changes the default or an object pass ends short, and removes when all are).
    */
   objectsPending?: string;
+  /** The bucket's tags as read with it (the marker is one): the exemption check needs no second read. */
+  tags?: Record<string, string>;
 }
 
 /** S3's name for DSSE-KMS: two layers under the KMS key, and no bucket keys (S3 user guide, DSSE-KMS). */

@@ -59,13 +59,14 @@ export const s3BucketRule: Rule<S3BucketState> = {
     const kms = encryption && encryption.algorithm.startsWith('aws:kms');
     // `aws:kms` with no key id means the AWS-managed aws/s3 key.
     const observedKey = kms ? await ctx.keys.observe(encryption.keyRef ?? 'alias/aws/s3', ref.region) : undefined;
-    const objectsPending = (await readBucketTags(ref.id, ctx))[OBJECTS_MARKER];
-    return { bucket: ref.id, region: ref.region, account: ref.account, encryption, observedKey, ...(objectsPending ? { objectsPending } : {}) };
+    const tags = await readBucketTags(ref.id, ctx);
+    const objectsPending = tags[OBJECTS_MARKER];
+    return { bucket: ref.id, region: ref.region, account: ref.account, encryption, observedKey, tags, ...(objectsPending ? { objectsPending } : {}) };
   },
 
   evaluate: evaluateS3Bucket,
 
-  tags: (state, ctx) => readBucketTags(state.bucket, ctx),
+  tags: async (state, ctx) => state.tags ?? readBucketTags(state.bucket, ctx),
 
   /**
    * The default first (the CMK, the algorithm as read, every field not ours as read), verified by a re-read;
