@@ -52,6 +52,8 @@ export interface DataOutcome {
   job?: { id: string; status: string };
   /** AWS API calls the pass sent (bench: calls per object). */
   calls: number;
+  /** What the pass could not see or cover, in words (a Batch job's manifest leaves unencrypted objects out). */
+  notes?: string[];
 }
 
 export interface EvaluationContext {

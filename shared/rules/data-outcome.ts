@@ -29,6 +29,7 @@ export const describeData = (d: DataOutcome): string => {
   if (skipped.length) parts.push(`skipped: ${skipped.join('; ')}`);
   if (d.failedCount) parts.push(`${d.failedCount} failed: ${d.failed.slice(0, 3).map((f) => `${f.item} ${f.code}: ${f.message}`).join('; ')}${d.failedCount > 3 ? '; ...' : ''}`);
   if (d.job) parts.push(`S3 Batch Operations job ${d.job.id} ${d.job.status}`);
+  if (d.notes?.length) parts.push(...d.notes);
   return parts.join('; ');
 };
 

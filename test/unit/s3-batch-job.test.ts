@@ -1,4 +1,7 @@
-import { ListBucketsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetBucketVersioningCommand, GetObjectAclCommand,
+  GetObjectTaggingCommand, HeadObjectCommand, ListBucketsCommand, ListObjectVersionsCommand, PutObjectRetentionCommand, S3Client, UploadPartCopyCommand,
+} from '@aws-sdk/client-s3';
 import { CreateJobCommand, DescribeJobCommand, S3ControlClient } from '@aws-sdk/client-s3-control';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ClientFactory } from '../../shared/aws/clients';
@@ -95,5 +98,52 @@ describe('ListBuckets', () => {
     expect(names).toHaveLength(10_001);
     expect(names.at(-1)).toBe('last');
     expect(s3.commandCalls(ListBucketsCommand).map((c) => c.args[0].input)).toEqual([{ BucketRegion: 'eu-west-1' }, { BucketRegion: 'eu-west-1', ContinuationToken: 't2' }]);
+  });
+});
+
+describe('multipart copy of an unencrypted object over 5 GiB (mocks: the emulator cannot hold one)', () => {
+  const GiB = 1024 ** 3;
+  const big = { Versions: [{ Key: 'huge.bin', VersionId: 'v1', IsLatest: true, Size: 6 * GiB }] };
+  const head = {
+    ContentLength: 6 * GiB, ETag: '"etag-1"', ContentType: 'application/x-big', Metadata: { owner: 'a' }, StorageClass: 'STANDARD_IA' as const,
+    WebsiteRedirectLocation: '/r', ChecksumSHA256: 'abc=', ObjectLockMode: 'GOVERNANCE' as const, ObjectLockRetainUntilDate: new Date('2030-01-01T00:00:00Z'),
+  };
+  const small = (): RuleContext => ({ ...ctx(), policy: parsePolicy({ cmk: { alias: 'alias/data-platform' } }) });
+  beforeEach(() => {
+    s3.on(ListObjectVersionsCommand).resolves(big);
+    s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
+    s3.on(HeadObjectCommand).resolves(head);
+    s3.on(GetObjectAclCommand).resolves({ Owner: { ID: 'me' }, Grants: [{ Grantee: { ID: 'me', Type: 'CanonicalUser' }, Permission: 'FULL_CONTROL' }, { Grantee: { URI: 'http://acs.amazonaws.com/groups/global/AllUsers', Type: 'Group' }, Permission: 'READ' }] });
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: 'pii', Value: 'yes' }] });
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-1' });
+  });
+
+  it('carries every header, copies 512 MiB parts conditional on the ETag read, completes, and sets the lock on the new version', async () => {
+    s3.on(UploadPartCopyCommand).resolves({ CopyPartResult: { ETag: '"p"', ChecksumSHA256: 's' } });
+    s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: 'v2' });
+    const res = await rekeyObjects(REF, CMK, undefined, small());
+    expect(res).toMatchObject({ copied: 1, rekeyed: 1, failedCount: 0, skipped: { UNENCRYPTED_OLD_VERSION: { count: 1 } } });
+    expect(s3.commandCalls(CreateMultipartUploadCommand)[0]?.args[0].input).toMatchObject({
+      Bucket: 'big-bucket', Key: 'huge.bin', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: CMK, BucketKeyEnabled: true,
+      ContentType: 'application/x-big', Metadata: { owner: 'a' }, StorageClass: 'STANDARD_IA', WebsiteRedirectLocation: '/r', ChecksumAlgorithm: 'SHA256',
+      Tagging: 'pii=yes', GrantFullControl: 'id="me"', GrantRead: 'uri="http://acs.amazonaws.com/groups/global/AllUsers"',
+    });
+    const parts = s3.commandCalls(UploadPartCopyCommand).map((c) => c.args[0].input);
+    expect(parts).toHaveLength(12);
+    expect(parts.every((p) => p.CopySourceIfMatch === '"etag-1"' && p.CopySource === 'big-bucket/huge.bin?versionId=v1')).toBe(true);
+    expect(parts[11]?.CopySourceRange).toBe(`bytes=${11 * 512 * 1024 ** 2}-${6 * GiB - 1}`);
+    expect(s3.commandCalls(CompleteMultipartUploadCommand)[0]?.args[0].input.MultipartUpload?.Parts?.[0]).toEqual(expect.objectContaining({ PartNumber: 1, ETag: '"p"', ChecksumSHA256: 's' }));
+    expect(s3.commandCalls(PutObjectRetentionCommand)[0]?.args[0].input).toMatchObject({ Key: 'huge.bin', VersionId: 'v2', Retention: { Mode: 'GOVERNANCE' } });
+    expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(0);
+  });
+
+  it('a part that fails (the source changed since the HEAD) aborts the upload and is a named failure, not a stop', async () => {
+    s3.on(UploadPartCopyCommand).resolvesOnce({ CopyPartResult: { ETag: '"p"' } })
+      .rejects(Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } }));
+    const res = await rekeyObjects(REF, CMK, undefined, small());
+    expect(res).toMatchObject({ copied: 0, failedCount: 1, failed: [{ item: 'huge.bin?versionId=v1', code: 'AWS_ERROR' }] });
+    expect(res.failed[0]?.message).toContain('PreconditionFailed');
+    expect(s3.commandCalls(AbortMultipartUploadCommand)[0]?.args[0].input).toEqual({ Bucket: 'big-bucket', Key: 'huge.bin', UploadId: 'up-1' });
+    expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
   });
 });

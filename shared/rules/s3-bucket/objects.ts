@@ -295,11 +295,15 @@ export const createUpdateJob = async (ref: ResourceRef, cmkArn: string, ctx: Rul
   }
 };
 
+const OUTSIDE_JOB = 'objects stored without encryption are outside the job (UpdateObjectEncryption refuses them; S3 encrypts every new object since 2023-01-05): '
+  + 'they are not re-keyed by it, and no Batch copy is started for them (it would drop ACLs and locks and fails above 5 GB)';
+
 /** A job the bucket's marker names: still running, done, or done with failures (then a follow-up job). */
 const followJob = async (ref: ResourceRef, jobId: string, cmkArn: string, p: Pass): Promise<void> => {
   const { DescribeJobCommand, S3ControlClient } = s3Control();
   const job = (await send(p, 's3:DescribeJob', jobId, () => p.ctx.clients.get(S3ControlClient, p.ctx.scope).send(new DescribeJobCommand({ AccountId: ref.account, JobId: jobId })))).Job;
   const status = job?.Status ?? 'Unknown';
+  p.data.notes = [OUTSIDE_JOB];
   if (JOB_RUNNING.has(status)) { p.data.job = { id: jobId, status }; return; }
   const summary = job?.ProgressSummary;
   p.data.rekeyed += summary?.NumberOfTasksSucceeded ?? 0;
@@ -344,5 +348,6 @@ export const rekeyObjects = async (
   }
   p.data.calls++;
   p.data.job = { id: await createUpdateJob(ref, cmkArn, ctx), status: 'New' };
+  p.data.notes = [OUTSIDE_JOB];
   return p.data;
 };
