@@ -20,6 +20,9 @@ export interface ClientSettings {
   credentials?: AwsCredentialIdentity;
 }
 
+/** Clients whose endpoint rules put the account id in the host (S3 Control: `<account>.s3-control.<region>...`). */
+const ACCOUNT_IN_HOST = new Set(['S3ControlClient']);
+
 // Every SDK v3 client constructor has this shape; the factory needs nothing more.
 type ClientCtor<C> = new (config: Record<string, unknown>) => C;
 
@@ -62,13 +65,13 @@ export class ClientFactory {
     const key = `${Ctor.name}|${scope.region}|${scope.account ?? ''}|${scope.roleArn ?? ''}`;
     let client = this.clients.get(key) as C | undefined;
     if (!client) {
-      client = new Ctor(this.config(scope));
+      client = new Ctor(this.config(scope, ACCOUNT_IN_HOST.has(Ctor.name)));
       this.clients.set(key, client);
     }
     return client;
   }
 
-  private config(scope: AwsScope): Record<string, unknown> {
+  private config(scope: AwsScope, accountInHost = false): Record<string, unknown> {
     const { endpoint, maxAttempts, credentials } = this.settings;
     return {
       region: scope.region,
@@ -79,6 +82,8 @@ export class ClientFactory {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+      // A custom endpoint would get the account id as a host label (`<account>.127.0.0.1`): send to it as given.
+      ...(endpoint && accountInHost ? { endpointProvider: () => ({ url: new URL(endpoint) }) } : {}),
       ...(scope.roleArn ? { credentials: this.assumed(scope) } : credentials ? { credentials } : {}),
     };
   }

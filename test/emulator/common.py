@@ -18,6 +18,12 @@ def s3_error(status: int, code: str, message: str) -> tuple[int, dict[str, str],
     return status, {"content-type": "application/xml"}, body
 
 
+def rest_xml_error(status: int, code: str, message: str) -> tuple[int, dict[str, Any], str]:
+    """The same XML error from a BaseResponse.dispatch handler, which takes the status from a "status" header."""
+    status_code, headers, body = s3_error(status, code, message)
+    return status_code, {**headers, "status": status}, body
+
+
 def json_error(status: int, code: str, message: str) -> tuple[int, dict[str, Any], str]:
     """An awsJson1_1 error body (`__type` + `message`)."""
     # moto takes the status from the "status" header of a handler's result.

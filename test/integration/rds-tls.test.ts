@@ -90,7 +90,7 @@ describe('rds-tls rule on the emulator', () => {
     expect(deps.alerts.alerts).toHaveLength(0);
   });
 
-  it('redshift-tls reads a cluster on the emulator: default group without require_ssl is reported (the change itself is tested with SDK mocks)', async () => {
+  it('redshift-tls reads a cluster on the emulator: default group without require_ssl is reported (the change: redshift-tls.test.ts)', async () => {
     const clients = emu.clients();
     await createRedshiftCluster(clients, R, 'warehouse');
     const deps = testDeps(clients, { policy: testPolicy({ types: { 'redshift-tls': { mode: 'report' } } }) });

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SentinelError } from '../../shared/errors';
@@ -77,7 +78,12 @@ export const startEmulator = async ({ timeoutMs = 30_000, env = {} }: EmulatorOp
     });
     if (spawnError) throw new Error(`cannot start the emulator (${EMULATOR_ENTRY}): ${spawnError.message}`);
     let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+    // EMULATOR_STDERR=<file>: keep the server's log (tracebacks of HTTP 500s) for debugging.
+    const log = process.env.EMULATOR_STDERR;
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+      if (log) appendFileSync(log, d);
+    });
     try {
       await ready(endpoint, child, timeoutMs);
     } catch (e) {

@@ -5,19 +5,19 @@ import {
 } from '@aws-sdk/client-redshift';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type EventResult, processEvent } from '../../shared/pipeline/process';
-import { cloudTrailEvent } from '../../scripts/lib/estate';
 import { redshiftEvent } from '../../scripts/lib/estate-kms-tls';
-import { offlineClients, testDeps, testPolicy } from '../support/harness';
+import { offlineClients, testDeps } from '../support/harness';
 
 /**
- * SDK mocks: the emulator lacks ModifyClusterParameterGroup. A tiny in-memory Redshift
+ * SDK mocks for a fault only (AccessDenied on ModifyClusterParameterGroup); the behaviour itself runs on the
+ * emulator in test/integration/redshift-tls.test.ts. A tiny in-memory Redshift
  * (clusters → group, group → parameters) stands behind the mocked calls so the pipeline's
  * verify step re-reads real-looking state.
  */
 // Cluster events also reach the redshift-cluster rule: these tests look at the TLS outcome.
 const tlsOf = (r: EventResult) => r.outcomes.find((o) => o.ref.type === 'redshift-tls');
 
-describe('redshift-tls remediation (SDK mock: ModifyClusterParameterGroup is missing from the emulator)', () => {
+describe('redshift-tls remediation faults (SDK mock)', () => {
   const redshift = mockClient(RedshiftClient);
   const kms = mockClient(KMSClient);
   const clients = offlineClients();
@@ -58,64 +58,12 @@ describe('redshift-tls remediation (SDK mock: ModifyClusterParameterGroup is mis
   afterEach(() => { redshift.reset(); kms.reset(); });
   afterAll(() => { redshift.restore(); kms.restore(); });
 
-  it('a cluster on the default group gets a custom copy with require_ssl=true, attached; reboot in the alert', async () => {
-    clusters = { warehouse: 'default.redshift-1.0' };
-    groups = { 'default.redshift-1.0': { require_ssl: 'false' } };
+  it('AccessDenied on the change is a typed error naming the action', async () => {
+    clusters = { denied: 'solo' };
+    groups = { solo: { require_ssl: 'false' } };
     const deps = testDeps(clients);
-    const result = await processEvent(redshiftEvent('CreateCluster', { clusterIdentifier: 'warehouse' }, R), deps);
-    expect(tlsOf(result)?.error).toBeUndefined();
-    expect(tlsOf(result)).toMatchObject({ status: 'NON_COMPLIANT', reason: 'NO_TLS', action: 'REMEDIATE', result: 'VERIFIED' });
-    expect(clusters.warehouse).toBe('cmk-sentinel-tls-redshift-1-0');
-    expect(groups['cmk-sentinel-tls-redshift-1-0']).toEqual({ require_ssl: 'true' });
-    expect(groups['default.redshift-1.0']).toEqual({ require_ssl: 'false' });
-    expect(redshift.commandCalls(CreateClusterParameterGroupCommand)[0]?.args[0].input).toMatchObject({ ParameterGroupFamily: 'redshift-1.0' });
-    expect(deps.alerts.alerts.find((a) => a.resource.type === 'redshift-tls')?.action.detail).toMatch(/reboot warehouse/);
-
-    // Another default-group cluster reuses the custom group (AlreadyExists is not a failure).
-    clusters.lake = 'default.redshift-1.0';
-    const second = await processEvent(redshiftEvent('ModifyCluster', { clusterIdentifier: 'lake' }, R), deps);
-    expect(tlsOf(second)).toMatchObject({ result: 'VERIFIED' });
-    expect(clusters.lake).toBe('cmk-sentinel-tls-redshift-1-0');
-  });
-
-  it('a custom group shared by clusters: reported with every cluster behind the gate; changed when the gate is on', async () => {
-    clusters = { a: 'team', b: 'team', c: 'other' };
-    groups = { team: { require_ssl: 'false' }, other: { require_ssl: 'true' } };
-    const closed = await processEvent(redshiftEvent('ModifyCluster', { clusterIdentifier: 'a' }, R), testDeps(clients));
-    expect(tlsOf(closed)).toMatchObject({ reason: 'NO_TLS', action: 'REPORT', result: 'NOT_ATTEMPTED' });
-    expect(tlsOf(closed)?.actionDetail).toMatch(/clusters a, b/);
-    expect(redshift.commandCalls(ModifyClusterParameterGroupCommand)).toHaveLength(0);
-
-    const open = await processEvent(redshiftEvent('ModifyCluster', { clusterIdentifier: 'a' }, R), testDeps(clients, { policy: testPolicy({ gates: { modifySharedParameterGroups: true } }) }));
-    expect(tlsOf(open)).toMatchObject({ result: 'VERIFIED', actionDetail: expect.stringMatching(/affects clusters a, b/) });
-    expect(groups.team).toEqual({ require_ssl: 'true' });
-    expect(clusters.a).toBe('team');
-  });
-
-  it('a cluster already on a group with require_ssl is compliant; AccessDenied on the change is a typed error naming the action', async () => {
-    clusters = { ok: 'other', denied: 'solo' };
-    groups = { other: { require_ssl: 'true' }, solo: { require_ssl: 'false' } };
-    const deps = testDeps(clients);
-    expect(tlsOf(await processEvent(redshiftEvent('CreateCluster', { clusterIdentifier: 'ok' }, R), deps))).toMatchObject({ status: 'COMPLIANT' });
     redshift.on(ModifyClusterParameterGroupCommand).rejects(Object.assign(new Error('no'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
     const denied = await processEvent(redshiftEvent('ModifyCluster', { clusterIdentifier: 'denied' }, R), deps);
     expect(tlsOf(denied)).toMatchObject({ status: 'ERROR', error: { code: 'ACCESS_DENIED', missingPermission: 'redshift:ModifyClusterParameterGroup' } });
-  });
-
-  it('ModifyClusterParameterGroup turning require_ssl off: the group is fixed when one cluster uses it, reported when shared', async () => {
-    clusters = { solo: 'solo-group', a: 'duo', b: 'duo' };
-    groups = { 'solo-group': { require_ssl: 'false' }, duo: { require_ssl: 'false' } };
-    const groupEvent = (parameterGroupName: string) => cloudTrailEvent({
-      source: 'aws.redshift', eventSource: 'redshift.amazonaws.com', eventName: 'ModifyClusterParameterGroup', region: R,
-      requestParameters: { parameterGroupName, parameters: [{ parameterName: 'require_ssl', parameterValue: 'false' }] },
-    });
-    const deps = testDeps(clients);
-    const solo = await processEvent(groupEvent('solo-group'), deps);
-    expect(tlsOf(solo)).toMatchObject({ ref: { id: 'pg:solo-group' }, reason: 'NO_TLS', result: 'VERIFIED', arn: expect.stringMatching(/:parametergroup:solo-group$/) });
-    expect(groups['solo-group']).toEqual({ require_ssl: 'true' });
-    const duo = await processEvent(groupEvent('duo'), deps);
-    expect(tlsOf(duo)).toMatchObject({ action: 'REPORT', actionDetail: expect.stringMatching(/clusters a, b/) });
-    expect(groups.duo).toEqual({ require_ssl: 'false' });
-    expect(tlsOf(await processEvent(groupEvent('gone'), deps))).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'RESOURCE_GONE' });
   });
 });

@@ -11,7 +11,8 @@ import { parsePolicy } from '../../shared/policy/policy';
 import type { RuleContext } from '../../shared/rules/contract';
 import { rekeyObjects } from '../../shared/rules/s3-bucket/objects';
 
-// The emulator has no S3 Batch Operations: the job request is checked against SDK mocks (own file: mocks patch the classes).
+// Job states the emulator does not produce (it records jobs, never runs them: Complete, failed tasks) and faults are
+// SDK mocks here; the job request itself is also checked on the emulator in test/integration/s3-batch-job.test.ts.
 const s3 = mockClient(S3Client);
 const control = mockClient(S3ControlClient);
 const CMK = 'arn:aws:kms:eu-west-1:111122223333:key/1111aaaa-2222-3333-4444-555566667777';
