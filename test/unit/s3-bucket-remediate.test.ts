@@ -82,4 +82,12 @@ describe('s3-bucket remediate', () => {
     expect(res.data?.failed[0]?.message).not.toContain('grant s3:UpdateObjectEncryption');
     expect(s3.commandCalls(PutBucketTaggingCommand).map((c) => c.args[0].input.Tagging?.TagSet)).toEqual([[{ Key: 'cmk-sentinel:objects', Value: 'failed=1 skipped=0' }]]);
   });
+
+  it('a listing refused after the default was fixed leaves the bucket marked pending: the next run comes back', async () => {
+    readBack({ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: CMK }, BucketKeyEnabled: true });
+    s3.on(ListObjectVersionsCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    await expect(s3BucketRule.remediate(state({ encryption: { algorithm: 'AES256', bucketKey: false } }), finding({ reason: 'NOT_KMS' }), ctx()))
+      .rejects.toMatchObject({ code: 'ACCESS_DENIED', details: { missingPermission: 's3:ListBucketVersions' } });
+    expect(s3.commandCalls(PutBucketTaggingCommand).map((c) => c.args[0].input.Tagging?.TagSet)).toEqual([[{ Key: 'owner', Value: 'team' }, { Key: 'cmk-sentinel:objects', Value: 'pending' }]]);
+  });
 });

@@ -104,9 +104,10 @@ export const s3BucketRule: Rule<S3BucketState> = {
     }
     const ref = { type: 's3-bucket' as const, account: state.account, region: state.region, id: state.bucket };
     let marked = state.objectsPending;
-    // Until the pass ends complete, the bucket says its objects are not all on the CMK: a run cut short leaves it.
-    const mark = async () => { if (!marked) { await setBucketTag(state.bucket, OBJECTS_MARKER, 'pending', ctx); marked = 'pending'; } };
-    const data = await rekeyObjects(ref, cmk.arn, state.objectsPending, ctx, mark);
+    // Before any object call, the bucket says its objects are not all on the CMK: a run cut short (a timeout,
+    // a listing refused) leaves it, and the next event or sweep comes back.
+    if (!marked) { await setBucketTag(state.bucket, OBJECTS_MARKER, 'pending', ctx); marked = 'pending'; }
+    const data = await rekeyObjects(ref, cmk.arn, state.objectsPending, ctx);
     const marker = markerValue(data);
     if (marker !== marked) await setBucketTag(state.bucket, OBJECTS_MARKER, marker, ctx);
     notes.push(`objects: ${describeData(data)}`);

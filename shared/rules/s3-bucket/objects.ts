@@ -247,6 +247,7 @@ const isVersioned = async (p: Pass): Promise<boolean> => {
 
 /** Every version through the plan, a few at a time; one object's failure never stops the others. */
 const rekeyInPlace = async (p: Pass, versions: ObjectVersion[]): Promise<void> => {
+  if (versions.length === 0) return;
   const versioned = await isVersioned(p);
   const queue = [...versions];
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, async () => {
@@ -321,13 +322,9 @@ const followJob = async (ref: ResourceRef, jobId: string, cmkArn: string, p: Pas
 /**
  * Existing objects of a bucket onto the CMK, every version: in place when the bucket holds up to
  * `objects.inPlaceMaxObjects` versions, else one Batch Operations job. `marker` is the bucket's objects
- * marker as read (a job to follow); `beforeWork` runs once there is work, before any of it (the caller
- * marks the bucket). Failures and skips are counted and named, never thrown.
+ * marker as read (a job to follow). Failures and skips are counted and named, never thrown.
  */
-export const rekeyObjects = async (
-  ref: ResourceRef, cmkArn: string, marker: string | undefined, ctx: RuleContext,
-  beforeWork: () => Promise<void> = async () => undefined, now = new Date(),
-): Promise<DataOutcome> => {
+export const rekeyObjects = async (ref: ResourceRef, cmkArn: string, marker: string | undefined, ctx: RuleContext, now = new Date()): Promise<DataOutcome> => {
   const p: Pass = { bucket: ref.id, cmkArn, ctx, data: emptyData(), now, keyArns: new Map() };
   const job = /^job:(.+)$/.exec(marker ?? '')?.[1];
   if (job) {
@@ -336,8 +333,6 @@ export const rekeyObjects = async (
   }
   const limit = ctx.policy.doc.objects?.inPlaceMaxObjects ?? 1000;
   const versions = await listVersions(p, limit);
-  if (versions.length === 0) return p.data;
-  await beforeWork();
   if (versions.length <= limit) {
     await rekeyInPlace(p, versions);
     return p.data;
