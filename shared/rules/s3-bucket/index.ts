@@ -106,7 +106,7 @@ export const s3BucketRule: Rule<S3BucketState> = {
     let marked = state.objectsPending;
     // Before any object call, the bucket says its objects are not all on the CMK: a run cut short (a timeout,
     // a listing refused) leaves it, and the next event or sweep comes back.
-    if (!marked) { await setBucketTag(state.bucket, OBJECTS_MARKER, 'pending', ctx); marked = 'pending'; }
+    if (!marked) { await setBucketTag(state.bucket, OBJECTS_MARKER, 'pending', ctx, state.tags); marked = 'pending'; }
     const data = await rekeyObjects(ref, cmk.arn, state.objectsPending, ctx);
     const marker = markerValue(data);
     if (marker !== marked) await setBucketTag(state.bucket, OBJECTS_MARKER, marker, ctx);

@@ -35,9 +35,12 @@ export const mergeBucketTags = async (bucket: string, add: Record<string, string
  */
 export const OBJECTS_MARKER = 'cmk-sentinel:objects';
 
-/** Set one tag, or remove it (`undefined`), keeping every other tag. DeleteBucketTagging is authorized by s3:PutBucketTagging. */
-export const setBucketTag = async (bucket: string, key: string, value: string | undefined, ctx: RuleContext): Promise<void> => {
-  const current = await readBucketTags(bucket, ctx);
+/**
+ * Set one tag, or remove it (`undefined`), keeping every other tag. DeleteBucketTagging is authorized by
+ * s3:PutBucketTagging. `known`: the tags just read (saves the read; only right after reading them).
+ */
+export const setBucketTag = async (bucket: string, key: string, value: string | undefined, ctx: RuleContext, known?: Record<string, string>): Promise<void> => {
+  const current = known ?? await readBucketTags(bucket, ctx);
   if (current[key] === value) return;
   const next = { ...current };
   if (value === undefined) delete next[key]; else next[key] = value;
