@@ -1,5 +1,6 @@
 import { DescribeClusterCommand, DescribeSecurityConfigurationCommand, EMRClient } from '@aws-sdk/client-emr';
 import type { Outcome } from '../../shared/alerts/alert';
+import { ruleContext } from '../../shared/pipeline/scope';
 import { processEvent } from '../../shared/pipeline/process';
 import { compliantCopyName } from '../../shared/rules/emr-security-configuration/compliant-copy';
 import { evaluateSecurityConfiguration } from '../../shared/rules/emr-security-configuration/evaluate';
@@ -41,7 +42,7 @@ export const emrDemo: DemoPart = {
 
     const configResults: (Outcome | undefined)[] = [];
     for (const c of configs) configResults.push((await processEvent(emrConfigurationEvent(c.name, east), deps)).outcomes[0]);
-    const ruleCtx = { clients, keys: deps.keys, policy: deps.policy, scope: { region: east } };
+    const ruleCtx = ruleContext(deps, ACCOUNT, east);
     const cmkInfo = await deps.keys.regionalCmk(east);
     const copyState = await Promise.all(configs.map(async (c) => {
       const copy = await readSecurityConfiguration(compliantCopyName(c.name, cmkInfo), east, ruleCtx);

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TriggerInfo } from '../events/normalise';
-import type { ComplianceStatus, DataOutcome, ResourceRef } from '../rules/contract';
-
-export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'INFO';
+import type { ComplianceStatus, DataOutcome, ResourceRef, Severity } from '../rules/contract';
 
 /** What the service did about a finding. */
 export type ActionTaken = 'NONE' | 'REMEDIATE' | 'QUARANTINE' | 'REPORT' | 'SKIP_EXEMPT' | 'INVALID_EVENT';

@@ -8,12 +8,6 @@ interface AwsLikeError {
   $fault?: string;
 }
 
-const NOT_FOUND = new Set([
-  'NoSuchBucket', 'NotFoundException', 'NotFound', 'DBInstanceNotFound', 'DBInstanceNotFoundFault',
-  'DBClusterNotFoundFault', 'DBSnapshotNotFound', 'DBSnapshotNotFoundFault', 'DBClusterSnapshotNotFoundFault',
-  'ClusterNotFound', 'ClusterNotFoundFault', 'ClusterSnapshotNotFound', 'ClusterSnapshotNotFoundFault',
-  'ResourceNotFoundException', 'InvalidRequestException', 'SnapshotCopyGrantNotFoundFault',
-]);
 const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError']);
 const THROTTLED = new Set([
   'Throttling', 'ThrottlingException', 'ThrottledException', 'TooManyRequestsException', 'RequestLimitExceeded',
@@ -25,10 +19,59 @@ export const awsErrorName = (e: unknown): string => {
   return err?.name ?? err?.Code ?? 'UnknownError';
 };
 
-export const isAwsNotFound = (e: unknown, extra: readonly string[] = []): boolean => {
-  const name = awsErrorName(e);
-  return NOT_FOUND.has(name) || extra.includes(name);
+/**
+ * One way an operation says "no such resource": an error name, and where that name also covers other faults
+ * (EMR answers every bad input with InvalidRequestException) the `ErrorCode` member or the message that tells
+ * the missing resource apart. Either one matching is enough.
+ */
+export type NotFoundMatch = string | { name: string; errorCodes?: readonly string[]; message?: RegExp };
+
+/** Names each service uses only for a missing resource, whatever the operation. EMR has none of its own. */
+const NOT_FOUND_BY_SERVICE: Readonly<Record<string, readonly NotFoundMatch[]>> = {
+  // HeadBucket/HeadObject answer a bare 404, which the SDK names NotFound.
+  s3: ['NoSuchBucket', 'NotFound'],
+  rds: ['DBInstanceNotFound', 'DBInstanceNotFoundFault', 'DBClusterNotFoundFault', 'DBSnapshotNotFound', 'DBSnapshotNotFoundFault', 'DBClusterSnapshotNotFoundFault'],
+  redshift: ['ClusterNotFound', 'ClusterNotFoundFault', 'ClusterSnapshotNotFound', 'ClusterSnapshotNotFoundFault', 'SnapshotCopyGrantNotFoundFault'],
+  kms: ['NotFoundException'],
+  iam: ['NoSuchEntity', 'NoSuchEntityException'],
+  states: ['ExecutionDoesNotExist', 'StateMachineDoesNotExist'],
+  dynamodb: ['ResourceNotFoundException'],
+  elasticmapreduce: [],
 };
+
+/**
+ * Operations whose not-found is their own. EMR's DescribeSecurityConfiguration and DescribeCluster fail with
+ * InvalidRequestException for a missing name or id (botocore emr service-2.json lists no other client error for
+ * them), the same exception as for a malformed request or a refused document; only the ErrorCode member and the
+ * message say which. moto 5.2.1 answers "Security configuration with name 'x' does not exist." with ErrorCode
+ * ResourceNotFound and "Cluster id 'j-x' is not valid." with ErrorCode NoSuchCluster (moto/emr/exceptions.py).
+ */
+const NOT_FOUND_BY_OPERATION: Readonly<Record<string, readonly NotFoundMatch[]>> = {
+  'elasticmapreduce:DescribeSecurityConfiguration': [{ name: 'InvalidRequestException', errorCodes: ['ResourceNotFound'], message: /does not exist/i }],
+  'elasticmapreduce:DescribeCluster': [{ name: 'InvalidRequestException', errorCodes: ['NoSuchCluster'], message: /is not valid|does not exist/i }],
+  'rds:DescribeDBParameterGroups': ['DBParameterGroupNotFound', 'DBParameterGroupNotFoundFault'],
+  'redshift:DescribeClusterParameterGroups': ['ClusterParameterGroupNotFound', 'ClusterParameterGroupNotFoundFault'],
+};
+
+// An action outside the tables (a wrapper's label such as "existing-data"): only names no service uses for anything else.
+const ANY_SERVICE = Object.values(NOT_FOUND_BY_SERVICE).flat().filter((m): m is string => typeof m === 'string');
+
+/** How `action` (an IAM action, `service:Operation`) reports a missing resource. */
+export const notFoundMatches = (action: string): readonly NotFoundMatch[] => {
+  const service = NOT_FOUND_BY_SERVICE[action.split(':')[0] ?? ''];
+  return [...(service ?? ANY_SERVICE), ...(NOT_FOUND_BY_OPERATION[action] ?? [])];
+};
+
+const matches = (e: unknown, m: NotFoundMatch): boolean => {
+  const name = awsErrorName(e);
+  if (typeof m === 'string') return name === m;
+  if (name !== m.name) return false;
+  const err = e as AwsLikeError & { ErrorCode?: string };
+  return (err?.ErrorCode !== undefined && m.errorCodes?.includes(err.ErrorCode) === true) || (m.message?.test(err?.message ?? '') ?? false);
+};
+
+/** Whether `e`, raised by `action`, says the resource does not exist: judged per operation, never by one global list. */
+export const isAwsNotFound = (e: unknown, action: string): boolean => notFoundMatches(action).some((m) => matches(e, m));
 
 /**
  * Translate an SDK error into the service's error vocabulary where it is caught,
@@ -54,7 +97,7 @@ export const translateAwsError = (e: unknown, action: string, resource?: string)
   if (THROTTLED.has(name) || status === 429) {
     return new SentinelError('THROTTLED', `${action} was throttled past the retry budget`, { cause: e, retryable: true, details });
   }
-  if (isAwsNotFound(e)) {
+  if (isAwsNotFound(e, action)) {
     return new SentinelError('RESOURCE_GONE', `${resource ?? 'resource'} no longer exists (${name})`, { cause: e, details });
   }
   if ((status !== undefined && status >= 500) || err?.$fault === 'server' || name === 'TimeoutError' || /ECONNRESET|ECONNREFUSED|socket hang up|EPIPE/.test(message)) {

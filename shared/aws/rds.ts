@@ -7,7 +7,7 @@ export const describeDbInstance = async (clients: ClientFactory, scope: AwsScope
   try {
     return (await clients.get(RDSClient, scope).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
   } catch (e) {
-    if (isAwsNotFound(e)) return undefined;
+    if (isAwsNotFound(e, 'rds:DescribeDBInstances')) return undefined;
     throw translateAwsError(e, 'rds:DescribeDBInstances', id);
   }
 };

@@ -8,7 +8,7 @@ export const describeRedshiftCluster = async (clients: ClientFactory, scope: Aws
   try {
     return (await clients.get(RedshiftClient, scope).send(new DescribeClustersCommand({ ClusterIdentifier: id }))).Clusters?.[0];
   } catch (e) {
-    if (isAwsNotFound(e)) return undefined;
+    if (isAwsNotFound(e, 'redshift:DescribeClusters')) return undefined;
     throw translateAwsError(e, 'redshift:DescribeClusters', id);
   }
 };

@@ -4,7 +4,7 @@ import { translateAwsError } from '../aws/errors';
 import { SentinelError } from '../errors';
 import type { TriggerInfo } from '../events/normalise';
 import type { PipelineDeps } from '../pipeline/context';
-import { scopeFor } from '../pipeline/scope';
+import { ruleContext } from '../pipeline/scope';
 import { handleResource } from '../pipeline/process';
 import type { Mode } from '../policy/policy';
 import type { ResourceRef, RuleContext } from '../rules/contract';
@@ -91,7 +91,7 @@ export const runUnit = async (sweepId: string, unit: Unit, req: SweepRequest, en
   const done = await store.doneIds(sweepId, key);
   const rule = await loadRule(unit.type as ResourceType);
   if (!rule) throw new SentinelError('UNKNOWN_RESOURCE_TYPE', `No rule for ${unit.type}`);
-  const ctx: RuleContext = { clients: deps.clients, keys: deps.keys, policy: deps.policy, scope: scopeFor(deps, unit.account, unit.region) };
+  const ctx = ruleContext(deps, unit.account, unit.region);
   const slots = pacer.slotsFor(rule.service, unit.account, unit.region);
   const inFlight = new Set<Promise<void>>();
   let seen = done.size;

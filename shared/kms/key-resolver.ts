@@ -154,7 +154,7 @@ export class KeyResolver {
         deletionDate: m.DeletionDate?.toISOString(),
       };
     } catch (e) {
-      if (isAwsNotFound(e)) return undefined;
+      if (isAwsNotFound(e, 'kms:DescribeKey')) return undefined;
       throw translateAwsError(e, 'kms:DescribeKey', ref);
     }
   }

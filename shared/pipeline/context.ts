@@ -3,6 +3,7 @@ import { type AlertSink, alertSinkFromEnv } from '../alerts/publisher';
 import { type AuditLog, JsonlAuditLog } from '../audit/audit';
 import { DynamoDbAuditLog } from '../audit/dynamodb';
 import { type Once, PowertoolsOnce } from '../idempotency/once';
+import { type AlertOutbox, DynamoDbAlertOutbox } from '../idempotency/outbox';
 import { ClientFactory } from '../aws/clients';
 import { KeyResolver } from '../kms/key-resolver';
 import { type Log, logger } from '../logger';
@@ -26,6 +27,8 @@ export interface PipelineDeps {
   homeAccount?: string;
   /** De-duplicates deliveries per (event, resource); absent = every delivery runs (local runs). */
   once?: Once;
+  /** Alerts kept until the topic took them, replayed by a retry of their event; absent = not kept (local runs). */
+  outbox?: AlertOutbox;
   /** Append-only record of every action; absent = none kept. */
   audit?: AuditLog;
   /** Starts long-running remediations (RDS re-encryption); absent = such remediations fail with an error outcome. */
@@ -39,6 +42,10 @@ const regionOf = (env: NodeJS.ProcessEnv) => env.AWS_REGION ?? env.AWS_DEFAULT_R
 /** IDEMPOTENCY_TABLE turns on de-duplication (the Lambda sets it). */
 export const onceFromEnv = (clients: ClientFactory, env: NodeJS.ProcessEnv = process.env): Once | undefined =>
   env.IDEMPOTENCY_TABLE ? new PowertoolsOnce(clients, env.IDEMPOTENCY_TABLE, regionOf(env)) : undefined;
+
+/** The outbox lives in the idempotency table: the same functions de-duplicate and retry events. */
+export const outboxFromEnv = (clients: ClientFactory, env: NodeJS.ProcessEnv = process.env): AlertOutbox | undefined =>
+  env.IDEMPOTENCY_TABLE ? new DynamoDbAlertOutbox(clients, env.IDEMPOTENCY_TABLE, regionOf(env)) : undefined;
 
 /** AUDIT_TABLE (DynamoDB, the Lambda) or CMK_SENTINEL_AUDIT_FILE (JSONL, local runs). */
 export const auditFromEnv = (clients: ClientFactory, env: NodeJS.ProcessEnv = process.env): AuditLog | undefined => {
@@ -62,6 +69,7 @@ export const buildDeps = (overrides: Partial<PipelineDeps> = {}, env: NodeJS.Pro
     dryRun: overrides.dryRun,
     mode: overrides.mode,
     once: 'once' in overrides ? overrides.once : onceFromEnv(clients, env),
+    outbox: 'outbox' in overrides ? overrides.outbox : outboxFromEnv(clients, env),
     audit: 'audit' in overrides ? overrides.audit : auditFromEnv(clients, env),
     workflows: overrides.workflows ?? workflowStarterFromEnv(clients, log, env),
   };

@@ -3,12 +3,14 @@ import { auditRecord, isAuditable } from '../audit/audit';
 import { translateAwsError } from '../aws/errors';
 import { SentinelError } from '../errors';
 import { normalise, type TriggerInfo } from '../events/normalise';
+import type { OnceKey } from '../idempotency/once';
+import type { OutboxEntry } from '../idempotency/outbox';
 import { forLog, redact } from '../redact';
-import type { Finding, ResourceRef, RuleContext } from '../rules/contract';
+import type { Finding, ResourceRef } from '../rules/contract';
 import { loadRule, RULES } from '../rules/registry';
 import { detectTamper, isServiceActor, tamperAlert } from '../tamper/tamper';
 import type { PipelineDeps } from './context';
-import { scopeFor } from './scope';
+import { ruleContext } from './scope';
 
 const fromFinding = (ref: ResourceRef, arn: string, f: Finding): Omit<Outcome, 'action' | 'result'> => ({
   ref, arn, status: f.status, reason: f.reason, detail: f.detail, observedKey: f.observedKey, expectedKey: f.expectedKey, severity: f.severity,
@@ -34,8 +36,7 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
   const rule = await loadRule(ref.type);
   if (!rule) return errorOutcome(ref, undefined, new SentinelError('UNKNOWN_RESOURCE_TYPE', `No rule for ${ref.type}`));
   const arn = rule.arn(ref);
-  const scope = scopeFor(deps, ref.account, ref.region);
-  const ctx: RuleContext = { clients: deps.clients, keys: deps.keys.forScope(scope), policy: deps.policy, scope, workflows: deps.workflows };
+  const ctx = ruleContext(deps, ref.account, ref.region);
   let partial: Partial<Outcome> = {};
   try {
     const state = await rule.describe(ref, ctx);
@@ -115,18 +116,55 @@ export interface EventResult {
   error?: ReturnType<SentinelError['toJSON']>;
 }
 
-/** Alert on an outcome when it deserves one; an undeliverable alert marks the outcome retryable. */
-export const publishAlert = async (outcome: Outcome, trigger: TriggerInfo, deps: PipelineDeps): Promise<Outcome> => {
-  if (!shouldAlert(outcome)) return outcome;
+/** Publish; once the topic took the alert its outbox entry is done. A refused alert marks the outcome retryable. */
+const deliver = async (alert: Alert, outcome: Outcome, deps: PipelineDeps, key?: OnceKey): Promise<Outcome> => {
   try {
-    await deps.alerts.publish(redact(toAlert(outcome, trigger, deps.now())));
-    return outcome;
+    await deps.alerts.publish(alert);
   } catch (e) {
     const err = translateAwsError(e, 'sns:Publish');
-    deps.log.error('alert not delivered', { code: err.code, error: err.message, resource: outcome.ref });
+    deps.log.error('alert not delivered', { code: err.code, error: err.message, resource: outcome.ref, kept: key !== undefined && deps.outbox !== undefined });
     // The action happened but nobody was told: that must not pass silently.
     return { ...outcome, error: { code: err.code, message: `alert not delivered: ${err.message}`, retryable: true } };
   }
+  if (key && deps.outbox) {
+    // A leftover entry only means a later retry of this event sends the same alert (same id) again; the TTL ends it.
+    await deps.outbox.delete(key).catch((e: unknown) => deps.log.warn('delivered alert not cleared from the outbox', forLog({ resource: outcome.ref, error: (e as Error).message })));
+  }
+  return outcome;
+};
+
+/**
+ * Alert on an outcome when it deserves one. With an outbox, the alert is written down before it is published:
+ * a retry of the event (the outcome is retryable when the topic refused it) sends it, where a fresh evaluation
+ * of the now-fixed resource would have nothing to say.
+ */
+export const publishAlert = async (outcome: Outcome, trigger: TriggerInfo, deps: PipelineDeps, key?: OnceKey): Promise<Outcome> => {
+  if (!shouldAlert(outcome)) return outcome;
+  const alert = redact(toAlert(outcome, trigger, deps.now()));
+  if (key && deps.outbox) {
+    // Publishing still goes ahead: an alert that cannot be kept is better sent than held back.
+    await deps.outbox.put(key, { alert, outcome: redact(outcome) }).catch((e: unknown) => deps.log.error('alert not kept in the outbox', forLog({ resource: outcome.ref, error: (e as Error).message })));
+  }
+  return deliver(alert, outcome, deps, key);
+};
+
+/**
+ * An alert an earlier attempt of this (event, resource) could not deliver: send it and report that attempt's
+ * outcome, without acting again. undefined = nothing kept, go on as usual.
+ */
+const replayKeptAlert = async (key: OnceKey, deps: PipelineDeps): Promise<Outcome | undefined> => {
+  if (!deps.outbox) return undefined;
+  let kept: OutboxEntry | undefined;
+  try {
+    kept = await deps.outbox.get(key);
+  } catch (e) {
+    const err = e instanceof SentinelError ? e : translateAwsError(e, 'outbox:get');
+    // Not knowing whether an alert is owed, acting afresh could lose it: retry the event instead.
+    return { ref: key.ref, status: 'ERROR', action: 'NONE', result: 'FAILED', error: { code: err.code, message: `alert outbox unreadable: ${err.message}`, retryable: true } };
+  }
+  if (!kept) return undefined;
+  deps.log.info('replaying an undelivered alert', forLog({ resource: key.ref, eventId: key.eventId, alert: kept.alert.id }));
+  return deliver(kept.alert, kept.outcome, deps, key);
 };
 
 /** Every action goes to the append-only audit log; an unrecorded action is retried like an undelivered alert. */
@@ -145,11 +183,15 @@ export const recordAudit = async (outcome: Outcome, trigger: TriggerInfo, deps: 
 /**
  * One resource through the pipeline, an alert where it deserves one, and an audit
  * record. Used by events and the backfill alike. With an idempotency store, a
- * repeated (event, resource) returns the first outcome and does nothing again.
+ * repeated (event, resource) returns the first outcome and does nothing again; with an
+ * outbox, a retry first sends what an earlier attempt could not.
  */
 export const handleResource = async (ref: ResourceRef, trigger: TriggerInfo, deps: PipelineDeps): Promise<Outcome> => {
-  const work = async () => recordAudit(await publishAlert(await evaluateAndAct(ref, deps), trigger, deps), trigger, deps);
-  return deps.once && trigger.eventId ? deps.once.run({ eventId: trigger.eventId, ref }, work) : work();
+  const key: OnceKey | undefined = trigger.eventId ? { eventId: trigger.eventId, ref } : undefined;
+  const act = async (): Promise<Outcome> =>
+    (key && (await replayKeptAlert(key, deps))) || publishAlert(await evaluateAndAct(ref, deps), trigger, deps, key);
+  const work = async () => recordAudit(await act(), trigger, deps);
+  return deps.once && key ? deps.once.run(key, work) : work();
 };
 
 const reportTamper = async (event: unknown, deps: PipelineDeps): Promise<EventResult['tamper']> => {

@@ -52,9 +52,9 @@ const validator = (source: string): typeof import('./validate') => {
 };
 
 /** Validate a parsed document; the error names every bad field and what was expected. */
-export const parsePolicy = (raw: unknown, source = 'policy'): Policy => validator(source).parsePolicy(raw, source);
+export const parsePolicy = (raw: unknown, source = 'policy'): Policy => new Policy(validator(source).validatePolicy(raw, source));
 
-export const parsePolicyYaml = (text: string, source = 'policy'): Policy => validator(source).parsePolicyYaml(text, source);
+export const parsePolicyYaml = (text: string, source = 'policy'): Policy => new Policy(validator(source).validatePolicyYaml(text, source));
 
 interface CompiledPolicy {
   format: typeof COMPILED_POLICY_FORMAT;

@@ -1,9 +1,11 @@
-/** Loaded on use by policy.ts: the one module that needs zod and yaml. */
+/**
+ * Loaded on use by policy.ts: the one module that needs zod and yaml. It returns the validated document,
+ * not a Policy: policy.ts wraps it, and this module imports nothing of policy.ts (no import cycle).
+ */
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { SentinelError } from '../errors';
-import { Policy } from './policy';
-import { policySchema } from './schema';
+import { type PolicyDocument, policySchema } from './schema';
 
 const describeIssue = (issue: z.core.$ZodIssue): string => {
   const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
@@ -11,16 +13,16 @@ const describeIssue = (issue: z.core.$ZodIssue): string => {
 };
 
 /** Validate a parsed document; the error names every bad field and what was expected. */
-export const parsePolicy = (raw: unknown, source = 'policy'): Policy => {
+export const validatePolicy = (raw: unknown, source = 'policy'): PolicyDocument => {
   const result = policySchema.safeParse(raw ?? {});
   if (!result.success) {
     const problems = result.error.issues.map(describeIssue);
     throw new SentinelError('INVALID_POLICY', `Invalid policy ${source}:\n  - ${problems.join('\n  - ')}`, { details: { source, problems } });
   }
-  return new Policy(result.data);
+  return result.data;
 };
 
-export const parsePolicyYaml = (text: string, source = 'policy'): Policy => {
+export const validatePolicyYaml = (text: string, source = 'policy'): PolicyDocument => {
   let raw: unknown;
   try {
     raw = parseYaml(text, { prettyErrors: true });
@@ -31,5 +33,5 @@ export const parsePolicyYaml = (text: string, source = 'policy'): Policy => {
   if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) {
     throw new SentinelError('INVALID_POLICY', `Invalid policy ${source}: expected a YAML mapping at the top level`, { details: { source } });
   }
-  return parsePolicy(raw, source);
+  return validatePolicy(raw, source);
 };

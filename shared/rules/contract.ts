@@ -1,4 +1,3 @@
-import type { Severity } from '../alerts/alert';
 import type { AwsScope, ClientFactory } from '../aws/clients';
 import type { KeyInfo, KeyResolver } from '../kms/key-resolver';
 import type { Policy } from '../policy/policy';
@@ -14,6 +13,9 @@ export interface ResourceRef {
 }
 
 export type ComplianceStatus = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE';
+
+/** How urgent a finding is: a rule may set it on its finding, the alert carries it. */
+export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'INFO';
 
 /** The verdict of a pure evaluate: non-compliance is data, not an error. */
 export interface Finding {
@@ -72,6 +74,11 @@ export interface RuleContext {
   scope: AwsScope;
   /** Where a remediation too long for one Lambda run hands over (Step Functions, or a local driver). */
   workflows?: WorkflowStarter;
+  /**
+   * Every registered rule, loaded on use, for a rule that looks across types (the key guard counts the CMK's
+   * users). Handed in by the context factory: a rule importing the registry, which lists it, would be a cycle.
+   */
+  allRules?: () => Promise<readonly AnyRule[]>;
 }
 
 export interface ActionResult {

@@ -1,15 +1,25 @@
 /**
  * A small interpreter for the subset of Amazon States Language our definitions use
- * (Task with Parameters/ResultPath/Catch, Choice on StringEquals, Wait, Succeed, Fail).
+ * (Task with Parameters/ResultPath/Retry/Catch, Choice on StringEquals, Wait, Succeed, Fail).
  * It lets tests and the demo run the deployed definition itself, in-process.
  */
 export type Json = Record<string, unknown>;
+
+/** https://states-language.net/spec.html#retrying-after-error (JitterStrategy is not modelled: no jitter). */
+interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+}
 
 interface AslState {
   Type: 'Task' | 'Choice' | 'Wait' | 'Succeed' | 'Fail' | 'Pass';
   Next?: string;
   Parameters?: Json;
   ResultPath?: string;
+  Retry?: Retrier[];
   Catch?: { ErrorEquals: string[]; ResultPath?: string; Next: string }[];
   Choices?: { Variable: string; StringEquals: string; Next: string }[];
   Default?: string;
@@ -26,7 +36,19 @@ export interface RunResult {
   output: Json;
   /** The states entered, in order. */
   path: string[];
+  /** Every retry made, in order: which state, for which error, its number under its retrier, the wait before it. */
+  retries: { state: string; error: string; attempt: number; delaySeconds: number }[];
 }
+
+/** Whether an ErrorEquals list names the error: by name, States.ALL, or States.TaskFailed (any but States.Timeout). */
+const names = (errorEquals: readonly string[], error: string): boolean =>
+  errorEquals.includes(error) || errorEquals.includes('States.ALL') || (errorEquals.includes('States.TaskFailed') && error !== 'States.Timeout');
+
+/** The wait before a retrier's retry number `attempt` (1-based), with the spec's defaults (1 s, ×2.0). */
+const retryDelay = (r: Retrier, attempt: number): number => {
+  const delay = (r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** (attempt - 1);
+  return r.MaxDelaySeconds !== undefined ? Math.min(delay, r.MaxDelaySeconds) : delay;
+};
 
 const read = (obj: Json, path: string): unknown => {
   if (path === '$') return obj;
@@ -50,6 +72,7 @@ export const runAsl = async (
   def: AslDefinition,
   input: Json,
   task: (params: Json) => Promise<unknown>,
+  /** `wait` is how time passes, for Wait states and the backoff before a retry alike (tests and the demo shorten it). */
   opts: { wait?: (seconds: number) => Promise<void>; maxTransitions?: number } = {},
 ): Promise<RunResult> => {
   const wait = opts.wait ?? (async () => undefined);
@@ -57,13 +80,14 @@ export const runAsl = async (
   let name = def.StartAt;
   let data = input;
   const path: string[] = [];
+  const retries: RunResult['retries'] = [];
   while (path.length < max) {
     const st = def.States[name];
     if (!st) throw new Error(`state "${name}" is not defined`);
     path.push(name);
     switch (st.Type) {
-      case 'Succeed': return { status: 'SUCCEEDED', output: data, path };
-      case 'Fail': return { status: 'FAILED', error: st.Error, output: data, path };
+      case 'Succeed': return { status: 'SUCCEEDED', output: data, path, retries };
+      case 'Fail': return { status: 'FAILED', error: st.Error, output: data, path, retries };
       case 'Pass': name = st.Next as string; break;
       case 'Wait': await wait(st.Seconds ?? 0); name = st.Next as string; break;
       case 'Choice': {
@@ -74,16 +98,33 @@ export const runAsl = async (
         break;
       }
       case 'Task': {
-        try {
-          const result = await task(parameters(st.Parameters ?? { 'input.$': '$' }, data));
-          data = write(data, st.ResultPath, result);
-          name = st.Next as string;
-        } catch (e) {
-          const errName = (e as Error).name || 'Error';
-          const c = (st.Catch ?? []).find((x) => x.ErrorEquals.includes('States.ALL') || x.ErrorEquals.includes(errName));
-          if (!c) throw e;
-          data = write(data, c.ResultPath, { Error: errName, Cause: (e as Error).message });
-          name = c.Next;
+        // Each retrier counts its own attempts, from zero each time the state is entered.
+        const used = (st.Retry ?? []).map(() => 0);
+        for (;;) {
+          try {
+            const result = await task(parameters(st.Parameters ?? { 'input.$': '$' }, data));
+            data = write(data, st.ResultPath, result);
+            name = st.Next as string;
+            break;
+          } catch (e) {
+            const errName = (e as Error).name || 'Error';
+            // The first retrier naming the error decides; once its attempts are used, Catch takes over.
+            const i = (st.Retry ?? []).findIndex((r) => names(r.ErrorEquals, errName));
+            const retrier = st.Retry?.[i];
+            if (retrier && (used[i] as number) < (retrier.MaxAttempts ?? 3)) {
+              const attempt = (used[i] as number) + 1;
+              used[i] = attempt;
+              const delaySeconds = retryDelay(retrier, attempt);
+              retries.push({ state: name, error: errName, attempt, delaySeconds });
+              await wait(delaySeconds);
+              continue;
+            }
+            const c = (st.Catch ?? []).find((x) => names(x.ErrorEquals, errName));
+            if (!c) throw e;
+            data = write(data, c.ResultPath, { Error: errName, Cause: (e as Error).message });
+            name = c.Next;
+            break;
+          }
         }
         break;
       }

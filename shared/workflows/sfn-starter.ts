@@ -30,7 +30,7 @@ export class StepFunctionsStarter implements WorkflowStarter {
     const sfn = this.clients.get(SFNClient, { region });
     const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
     const existing = await sfn.send(new DescribeExecutionCommand({ executionArn })).catch((e: unknown) => {
-      if (isAwsNotFound(e, ['ExecutionDoesNotExist'])) return undefined;
+      if (isAwsNotFound(e, 'states:DescribeExecution')) return undefined;
       throw translateAwsError(e, 'states:DescribeExecution', executionArn);
     });
     const already = (status?: string) => {

@@ -116,7 +116,7 @@ describe('backfill on the emulator', () => {
     // member-plain exists only in the member account (the emulator isolates accounts): listing it proves the role was assumed.
     const enc = await clients.get(S3Client, scope).send(new GetBucketEncryptionCommand({ Bucket: 'member-plain' }));
     expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('aws:kms');
-    // Which account's CMK a member gets is the key resolver's call (today: resolved per region, home credentials).
+    // The member's bucket gets the member's own CMK: the rule context scopes the key resolver to the member account.
     expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID).toBe(rows.find((r) => r.id === 'member-plain')?.expectedKey);
   });
 

@@ -26,6 +26,8 @@ const policy = testPolicy();
 const ctx: RuleContext = { clients, keys: new KeyResolver(clients, policy), policy, scope: { region: R } };
 const collect = async (it: AsyncIterable<string>) => { const out: string[] = []; for await (const x of it) out.push(x); return out; };
 const awsError = (name: string, status: number) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+// How EMR says a configuration does not exist (InvalidRequestException alone is any bad input: test/unit/aws-not-found.test.ts).
+const noSuchConfiguration = (name: string) => Object.assign(new Error(`Security configuration with name '${name}' does not exist.`), { name: 'InvalidRequestException', ErrorCode: 'ResourceNotFound', $metadata: { httpStatusCode: 400 } });
 
 describe('EMR list (backfill) with pagination', () => {
   it('lists only active clusters, across pages', async () => {
@@ -64,7 +66,7 @@ describe('EMR faults through the pipeline', () => {
     emr.on(DescribeSecurityConfigurationCommand, { Name: 'cfg' }).resolves({ Name: 'cfg', SecurityConfiguration: original });
     // The copy is absent when first looked for, present after the (lost) race.
     emr.on(DescribeSecurityConfigurationCommand, { Name: 'cfg-cmk-11112222' })
-      .rejectsOnce(awsError('InvalidRequestException', 400))
+      .rejectsOnce(noSuchConfiguration('cfg-cmk-11112222'))
       .resolves({ Name: 'cfg-cmk-11112222', SecurityConfiguration: copy });
     emr.on(CreateSecurityConfigurationCommand).rejects(Object.assign(new Error("SecurityConfiguration with name 'cfg-cmk-11112222' already exists."), { name: 'InvalidRequestException', $metadata: { httpStatusCode: 400 } }));
     const r = await processEvent(emrConfigurationEvent('cfg', R), testDeps(clients));
@@ -74,7 +76,7 @@ describe('EMR faults through the pipeline', () => {
   it('EMR refusing the copy is an AWS_ERROR that says so, not "resource gone"', async () => {
     kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { Arn: CMK_ARN, KeyId: '11112222-aaaa', KeyManager: 'CUSTOMER' } });
     emr.on(DescribeSecurityConfigurationCommand, { Name: 'cfg' }).resolves({ Name: 'cfg', SecurityConfiguration: JSON.stringify(securityConfigurationDoc(CMK_ARN, { s3: { mode: 'SSE-S3' } })) });
-    emr.on(DescribeSecurityConfigurationCommand, { Name: 'cfg-cmk-11112222' }).rejects(awsError('InvalidRequestException', 400));
+    emr.on(DescribeSecurityConfigurationCommand, { Name: 'cfg-cmk-11112222' }).rejects(noSuchConfiguration('cfg-cmk-11112222'));
     emr.on(CreateSecurityConfigurationCommand).rejects(Object.assign(new Error('Invalid security configuration JSON'), { name: 'InvalidRequestException', $metadata: { httpStatusCode: 400 } }));
     const r = await processEvent(emrConfigurationEvent('cfg', R), testDeps(clients));
     expect(r.outcomes[0]).toMatchObject({ status: 'ERROR', action: 'REMEDIATE', error: { code: 'AWS_ERROR', message: expect.stringContaining('EMR refused the compliant copy cfg-cmk-11112222') } });

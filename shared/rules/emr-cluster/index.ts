@@ -20,7 +20,7 @@ const readCluster = async (id: string, ctx: RuleContext): Promise<Cluster | unde
   try {
     return (await emr(ctx).send(new DescribeClusterCommand({ ClusterId: id }))).Cluster;
   } catch (e) {
-    if (isAwsNotFound(e)) return undefined;
+    if (isAwsNotFound(e, 'elasticmapreduce:DescribeCluster')) return undefined;
     throw translateAwsError(e, 'elasticmapreduce:DescribeCluster', id);
   }
 };
@@ -33,7 +33,7 @@ const instanceRole = async (profile: string, account: string, ctx: RuleContext):
     const arn = out.InstanceProfile?.Roles?.[0]?.Arn;
     if (arn) return { arn, source: 'IAM' };
   } catch (e) {
-    if (!isAwsNotFound(e, ['NoSuchEntity', 'NoSuchEntityException'])) throw translateAwsError(e, 'iam:GetInstanceProfile', name);
+    if (!isAwsNotFound(e, 'iam:GetInstanceProfile')) throw translateAwsError(e, 'iam:GetInstanceProfile', name);
   }
   return { arn: `arn:aws:iam::${account}:role/${name}`, source: 'SAME_NAME' };
 };

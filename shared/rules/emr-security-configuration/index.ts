@@ -21,7 +21,7 @@ export const readSecurityConfiguration = async (name: string, region: string, ct
     const out = await emr(ctx).send(new DescribeSecurityConfigurationCommand({ Name: name }));
     raw = out.SecurityConfiguration;
   } catch (e) {
-    if (isAwsNotFound(e)) return undefined;
+    if (isAwsNotFound(e, 'elasticmapreduce:DescribeSecurityConfiguration')) return undefined;
     throw translateAwsError(e, 'elasticmapreduce:DescribeSecurityConfiguration', name);
   }
   const parsed = parseSecurityConfiguration(raw);

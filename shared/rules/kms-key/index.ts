@@ -48,10 +48,9 @@ const describeKey = async (ref: string, region: string, ctx: RuleContext): Promi
   key.policy = await readPolicy(current, ctx);
   let usage: KeyUsage | undefined;
   if (unusable) {
-    // Loaded on use: the registry lists this rule too, a static import would be a cycle.
-    const { RULES } = await import('../registry');
-    const others = await Promise.all(RULES.filter((r) => r.type !== 'kms-key').map((r) => r.load()));
-    usage = await countKeyUsers(current, region, others, ctx);
+    // The other rules come from the context (loaded on use): importing the registry, which lists this rule, is a cycle.
+    const others = ctx.allRules ? (await ctx.allRules()).filter((r) => r.type !== 'kms-key') : undefined;
+    usage = others ? await countKeyUsers(current, region, others, ctx) : undefined;
   }
   return { kind: 'key', ref, region, cmkArn: cmk.arn, key, usage };
 };
@@ -94,7 +93,7 @@ export const kmsKeyRule: Rule<KmsKeyState> = {
       const out = await kms(ctx, state.region).send(new ListResourceTagsCommand({ KeyId: state.key.arn }));
       return Object.fromEntries((out.Tags ?? []).map((t) => [t.TagKey ?? '', t.TagValue ?? '']));
     } catch (e) {
-      if (isAwsNotFound(e)) return {};
+      if (isAwsNotFound(e, 'kms:ListResourceTags')) return {};
       throw translateAwsError(e, 'kms:ListResourceTags', state.key.arn);
     }
   },

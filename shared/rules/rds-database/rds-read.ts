@@ -26,7 +26,7 @@ const findInstance = async (id: string, ctx: RuleContext): Promise<DBInstance | 
     const out = await rds(ctx).send(new DescribeDBInstancesCommand(input));
     return out.DBInstances?.find((d) => d.DBInstanceIdentifier === id || d.DbiResourceId === id);
   } catch (e) {
-    if (isAwsNotFound(e)) return undefined;
+    if (isAwsNotFound(e, 'rds:DescribeDBInstances')) return undefined;
     throw translateAwsError(e, 'rds:DescribeDBInstances', id);
   }
 };
@@ -40,7 +40,7 @@ const findCluster = async (id: string, ctx: RuleContext): Promise<DBCluster | un
     const out = await rds(ctx).send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }));
     return out.DBClusters?.find((c) => c.DBClusterIdentifier === id);
   } catch (e) {
-    if (isAwsNotFound(e)) return undefined;
+    if (isAwsNotFound(e, 'rds:DescribeDBClusters')) return undefined;
     throw translateAwsError(e, 'rds:DescribeDBClusters', id);
   }
 };

@@ -48,8 +48,8 @@ const call = async <T>(action: string, id: string, fn: () => Promise<T>): Promis
 };
 
 /** Deleting what a concurrent run (a duplicate delivery) already deleted reaches the goal all the same. */
-const ignoreGone = (e: unknown): void => {
-  if (!isAwsNotFound(e)) throw e;
+const ignoreGone = (action: string) => (e: unknown): void => {
+  if (!isAwsNotFound(e, action)) throw e;
 };
 
 /** A concurrent run made the copy first: the caller waits for it and verifies it like its own. */
@@ -75,7 +75,7 @@ export const instanceSnapshots: SnapshotApi = {
         status: s.Status ?? 'unknown', encrypted: s.Encrypted === true, keyRef: s.KmsKeyId || undefined, tags: tagRecord(s.TagList),
       };
     } catch (e) {
-      if (isAwsNotFound(e)) return undefined;
+      if (isAwsNotFound(e, 'rds:DescribeDBSnapshots')) return undefined;
       throw translateAwsError(e, 'rds:DescribeDBSnapshots', id);
     }
   },
@@ -94,7 +94,7 @@ export const instanceSnapshots: SnapshotApi = {
     await rds(ctx).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: id, TargetDBSnapshotIdentifier: target, KmsKeyId: kmsKeyArn, CopyTags: true })).catch(ignoreExists);
   }),
   remove: (id, ctx) => call('rds:DeleteDBSnapshot', id, async () => {
-    await rds(ctx).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: id })).catch(ignoreGone);
+    await rds(ctx).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: id })).catch(ignoreGone('rds:DeleteDBSnapshot'));
   }),
   tag,
 };
@@ -112,7 +112,7 @@ export const clusterSnapshots: SnapshotApi = {
         status: s.Status ?? 'unknown', encrypted: s.StorageEncrypted === true, keyRef: s.KmsKeyId || undefined, tags: tagRecord(s.TagList),
       };
     } catch (e) {
-      if (isAwsNotFound(e)) return undefined;
+      if (isAwsNotFound(e, 'rds:DescribeDBClusterSnapshots')) return undefined;
       throw translateAwsError(e, 'rds:DescribeDBClusterSnapshots', id);
     }
   },
@@ -131,7 +131,7 @@ export const clusterSnapshots: SnapshotApi = {
     await rds(ctx).send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: id, TargetDBClusterSnapshotIdentifier: target, KmsKeyId: kmsKeyArn, CopyTags: true })).catch(ignoreExists);
   }),
   remove: (id, ctx) => call('rds:DeleteDBClusterSnapshot', id, async () => {
-    await rds(ctx).send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: id })).catch(ignoreGone);
+    await rds(ctx).send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: id })).catch(ignoreGone('rds:DeleteDBClusterSnapshot'));
   }),
   tag,
 };

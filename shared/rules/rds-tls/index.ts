@@ -74,7 +74,7 @@ const describeGroup = async (ref: ResourceRef, ctx: RuleContext): Promise<RdsTls
     // The group's own tags decide its exemption.
     arn = found?.DBParameterGroupArn;
   } catch (e) {
-    if (isAwsNotFound(e, ['DBParameterGroupNotFound', 'DBParameterGroupNotFoundFault'])) return undefined;
+    if (isAwsNotFound(e, 'rds:DescribeDBParameterGroups')) return undefined;
     throw translateAwsError(e, 'rds:DescribeDBParameterGroups', group);
   }
   if (!family) return undefined;

@@ -22,7 +22,7 @@ export const readGrant = async (name: string, region: string, ctx: RuleContext):
     const g = out.SnapshotCopyGrants?.find((x) => x.SnapshotCopyGrantName === name);
     return g ? { keyRef: g.KmsKeyId } : 'MISSING';
   } catch (e) {
-    if (isAwsNotFound(e)) return 'MISSING';
+    if (isAwsNotFound(e, 'redshift:DescribeSnapshotCopyGrants')) return 'MISSING';
     throw translateAwsError(e, 'redshift:DescribeSnapshotCopyGrants', name);
   }
 };

@@ -13,7 +13,7 @@ const readSnapshot = async (id: string, ctx: RuleContext): Promise<Snapshot | un
   try {
     return (await redshift(ctx).send(new DescribeClusterSnapshotsCommand({ SnapshotIdentifier: id }))).Snapshots?.[0];
   } catch (e) {
-    if (isAwsNotFound(e)) return undefined;
+    if (isAwsNotFound(e, 'redshift:DescribeClusterSnapshots')) return undefined;
     throw translateAwsError(e, 'redshift:DescribeClusterSnapshots', id);
   }
 };

@@ -56,7 +56,7 @@ const describeGroup = async (ref: ResourceRef, ctx: RuleContext): Promise<Redshi
   try {
     found = (await redshift(ctx).send(new DescribeClusterParameterGroupsCommand({ ParameterGroupName: group }))).ParameterGroups?.[0];
   } catch (e) {
-    if (isAwsNotFound(e, ['ClusterParameterGroupNotFound', 'ClusterParameterGroupNotFoundFault'])) return undefined;
+    if (isAwsNotFound(e, 'redshift:DescribeClusterParameterGroups')) return undefined;
     throw translateAwsError(e, 'redshift:DescribeClusterParameterGroups', group);
   }
   if (!found) return undefined;

@@ -32,7 +32,7 @@ const readEncryption = async (bucket: string, ctx: RuleContext): Promise<BucketD
     };
   } catch (e) {
     if (awsErrorName(e) === NO_CONFIG) return undefined;
-    if (isAwsNotFound(e)) return 'GONE';
+    if (isAwsNotFound(e, 's3:GetEncryptionConfiguration')) return 'GONE';
     throw translateAwsError(e, 's3:GetEncryptionConfiguration', bucket);
   }
 };

@@ -33,7 +33,7 @@ const bucketRegion = (bucket: string, ctx: RuleContext, memo: Map<string, Promis
       return !c ? 'us-east-1' : c === 'EU' ? 'eu-west-1' : c;
     },
     (e: unknown) => {
-      if (isAwsNotFound(e)) return undefined;
+      if (isAwsNotFound(e, 's3:GetBucketLocation')) return undefined;
       throw translateAwsError(e, 's3:GetBucketLocation', bucket);
     },
   );
@@ -47,7 +47,7 @@ const readConfig = async (bucket: string, region: string, ctx: RuleContext): Pro
     return out.ReplicationConfiguration ?? 'NONE';
   } catch (e) {
     if (awsErrorName(e) === NO_REPLICATION) return 'NONE';
-    if (isAwsNotFound(e)) return 'GONE';
+    if (isAwsNotFound(e, 's3:GetReplicationConfiguration')) return 'GONE';
     throw translateAwsError(e, 's3:GetReplicationConfiguration', bucket);
   }
 };
@@ -99,7 +99,7 @@ const describeDestination = async (dest: string, ctx: RuleContext): Promise<S3Re
   try {
     versioned = (await s3(ctx).send(new GetBucketVersioningCommand({ Bucket: dest }))).Status === 'Enabled';
   } catch (e) {
-    if (isAwsNotFound(e)) return undefined;
+    if (isAwsNotFound(e, 's3:GetBucketVersioning')) return undefined;
     throw translateAwsError(e, 's3:GetBucketVersioning', dest);
   }
   const base = { mode: 'destination' as const, bucket: dest, region, sources: [] };

@@ -13,7 +13,7 @@ const readPolicy = async (bucket: string, ctx: RuleContext): Promise<string | un
     return (await s3(ctx).send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? undefined;
   } catch (e) {
     if (awsErrorName(e) === 'NoSuchBucketPolicy') return undefined;
-    if (isAwsNotFound(e)) return 'GONE';
+    if (isAwsNotFound(e, 's3:GetBucketPolicy')) return 'GONE';
     throw translateAwsError(e, 's3:GetBucketPolicy', bucket);
   }
 };

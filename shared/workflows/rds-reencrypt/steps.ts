@@ -9,8 +9,8 @@ import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { SentinelError } from '../../errors';
 import type { TriggerInfo } from '../../events/normalise';
 import type { PipelineDeps } from '../../pipeline/context';
+import { ruleContext } from '../../pipeline/scope';
 import { reportInvalidEvent } from '../../pipeline/process';
-import { scopeFor } from '../../pipeline/scope';
 import type { RuleContext } from '../../rules/contract';
 import type { RdsConfig, RdsDatabaseState } from '../../rules/rds-database/evaluate';
 import { describeDatabase, describeInstance, rds } from '../../rules/rds-database/rds-read';
@@ -21,9 +21,7 @@ import type { ReencryptState, StepOutcome } from './state';
 
 type Step = (s: ReencryptState, deps: PipelineDeps) => Promise<ReencryptState>;
 
-const ctxOf = (s: ReencryptState, deps: PipelineDeps): RuleContext => ({
-  clients: deps.clients, keys: deps.keys, policy: deps.policy, scope: scopeFor(deps, s.account, s.region),
-});
+const ctxOf = (s: ReencryptState, deps: PipelineDeps): RuleContext => ruleContext(deps, s.account, s.region);
 
 const done = (s: ReencryptState, step: string, outcome: StepOutcome, detail?: string, extra: Partial<ReencryptState> = {}): ReencryptState =>
   ({ ...s, ...extra, step, outcome, ...(detail !== undefined ? { detail } : {}) });
@@ -57,7 +55,7 @@ const snapshotStatus = async (s: ReencryptState, id: string, ctx: RuleContext, c
     const out = await rds(ctx).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id }));
     return out.DBSnapshots?.[0]?.Status ?? undefined;
   } catch (e) {
-    if (isAwsNotFound(e)) return undefined;
+    if (isAwsNotFound(e, cluster ? 'rds:DescribeDBClusterSnapshots' : 'rds:DescribeDBSnapshots')) return undefined;
     throw translateAwsError(e, cluster ? 'rds:DescribeDBClusterSnapshots' : 'rds:DescribeDBSnapshots', id);
   }
 };
@@ -199,7 +197,7 @@ export const verify: Step = async (s, deps) => {
   const target = await describeDatabase(s.kind, s.names.target, ctx);
   if (!target) return gone(s, 'verify', `Re-encrypted ${s.kind} ${s.names.target}`);
   if (!isReady(target.status)) return done(s, 'verify', 'WAIT', `${s.names.target} is ${target.status}`);
-  const cmk = await deps.keys.regionalCmk(s.region);
+  const cmk = await ctx.keys.regionalCmk(s.region);
   const key = target.observedKey?.info?.arn;
   if (!target.storageEncrypted || key !== cmk.arn) {
     return done(s, 'verify', 'FAILED', `${s.names.target} is ${target.storageEncrypted ? `encrypted with ${key ?? target.keyRef}` : 'not encrypted'}, expected ${cmk.arn}`, { verified: false });
@@ -254,7 +252,7 @@ export const deleteOriginal: Step = async (s, deps) => {
   const ctx = ctxOf(s, deps);
   // Safety: re-check the database now at the original name before anything is deleted.
   const live = await describeDatabase(s.kind, s.sourceId, ctx);
-  const cmk = await deps.keys.regionalCmk(s.region);
+  const cmk = await ctx.keys.regionalCmk(s.region);
   if (!isReencrypted(live, s) || live?.observedKey?.info?.arn !== cmk.arn) {
     return done(s, 'deleteOriginal', 'FAILED', `refusing to delete: ${s.sourceId} is not the verified re-encrypted ${s.kind}`);
   }
@@ -270,7 +268,7 @@ export const deleteOriginal: Step = async (s, deps) => {
     if (s.kind === 'cluster') {
       const members = retired.config.members ?? [];
       for (const m of members) {
-        await send('rds:DeleteDBInstance', m.id, () => rds(ctx).send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: m.id })).catch((e: unknown) => { if (!isAwsNotFound(e)) throw e; }));
+        await send('rds:DeleteDBInstance', m.id, () => rds(ctx).send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: m.id })).catch((e: unknown) => { if (!isAwsNotFound(e, 'rds:DeleteDBInstance')) throw e; }));
       }
       if (members.length) return done(s, 'deleteOriginal', 'WAIT', `deleting the ${members.length} member(s) of ${s.names.retired}`);
       await send('rds:DeleteDBCluster', s.names.retired, () => rds(ctx).send(new DeleteDBClusterCommand({ DBClusterIdentifier: s.names.retired, FinalDBSnapshotIdentifier: s.names.final })));
