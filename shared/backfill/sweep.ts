@@ -7,7 +7,7 @@ import type { PipelineDeps } from '../pipeline/context';
 import { ruleContext } from '../pipeline/scope';
 import { handleResource } from '../pipeline/process';
 import type { Mode } from '../policy/policy';
-import type { ResourceRef, RuleContext } from '../rules/contract';
+import type { ResourceRef } from '../rules/contract';
 import { loadRule, ruleMeta, RULES } from '../rules/registry';
 import type { ResourceType } from '../rules/type-ids';
 import { Pacer } from './pacing';
