@@ -1,6 +1,6 @@
 import {
   DeleteBucketTaggingCommand, GetBucketEncryptionCommand, GetBucketTaggingCommand, GetBucketVersioningCommand, HeadObjectCommand,
-  ListObjectVersionsCommand, PutBucketEncryptionCommand, PutBucketTaggingCommand, S3Client, UpdateObjectEncryptionCommand,
+  CopyObjectCommand, GetObjectAclCommand, ListObjectVersionsCommand, PutBucketEncryptionCommand, PutBucketTaggingCommand, S3Client, UpdateObjectEncryptionCommand,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { KeyResolver } from '../../shared/kms/key-resolver';
@@ -89,5 +89,23 @@ describe('s3-bucket remediate', () => {
     await expect(s3BucketRule.remediate(state({ encryption: { algorithm: 'AES256', bucketKey: false } }), finding({ reason: 'NOT_KMS' }), ctx()))
       .rejects.toMatchObject({ code: 'ACCESS_DENIED', details: { missingPermission: 's3:ListBucketVersions' } });
     expect(s3.commandCalls(PutBucketTaggingCommand).map((c) => c.args[0].input.Tagging?.TagSet)).toEqual([[{ Key: 'owner', Value: 'team' }, { Key: 'cmk-sentinel:objects', Value: 'pending' }]]);
+  });
+
+  it('in a DSSE-KMS bucket an unencrypted object is copied as DSSE-KMS (no bucket key); SSE-S3 ones go to SSE-KMS, the only target UpdateObjectEncryption has', async () => {
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'plain', VersionId: 'null', IsLatest: true, Size: 1 }, { Key: 's3', VersionId: 'null', IsLatest: true, Size: 1 }] });
+    s3.on(GetBucketVersioningCommand).resolves({});
+    s3.on(HeadObjectCommand, { Key: 'plain' }).resolves({ ETag: '"e"' });
+    s3.on(HeadObjectCommand, { Key: 's3' }).resolves({ ServerSideEncryption: 'AES256', ETag: '"f"' });
+    s3.on(GetObjectAclCommand).resolves({ Owner: { ID: 'me' }, Grants: [{ Grantee: { ID: 'me' }, Permission: 'FULL_CONTROL' }] });
+    s3.on(CopyObjectCommand).resolves({});
+    s3.on(UpdateObjectEncryptionCommand).resolves({});
+    s3.on(GetBucketTaggingCommand).resolves({ TagSet: [{ Key: 'cmk-sentinel:objects', Value: 'pending' }] });
+    const res = await s3BucketRule.remediate(state({ encryption: { algorithm: 'aws:kms:dsse', keyRef: CMK, bucketKey: false }, objectsPending: 'pending' }), finding({ reason: 'OBJECTS_NOT_ON_CMK', dataOnly: true }), ctx());
+    expect(res.data).toMatchObject({ copied: 1, updated: 1, failedCount: 0 });
+    const copy = s3.commandCalls(CopyObjectCommand)[0]?.args[0].input;
+    expect(copy).toMatchObject({ ServerSideEncryption: 'aws:kms:dsse', SSEKMSKeyId: CMK, CopySourceIfMatch: '"e"', MetadataDirective: 'COPY', TaggingDirective: 'COPY' });
+    expect(copy?.BucketKeyEnabled).toBeUndefined();
+    // Only the owner's grant: nothing to give back, no grant headers.
+    expect(copy?.GrantFullControl).toBeUndefined();
   });
 });

@@ -7,7 +7,7 @@ import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors
 import { SentinelError } from '../../errors';
 import type { Rule, RuleContext } from '../contract';
 import { describeData, isComplete } from '../data-outcome';
-import { type BucketDefaultEncryption, defaultDifferences, evaluateS3Bucket, type S3BucketState, targetDefault } from './evaluate';
+import { type BucketDefaultEncryption, defaultDifferences, DSSE, evaluateS3Bucket, type S3BucketState, targetDefault } from './evaluate';
 import { markerValue } from './object-plan';
 import { rekeyObjects } from './objects';
 import { mergeBucketTags, OBJECTS_MARKER, readBucketTags, setBucketTag } from './s3-tags';
@@ -107,7 +107,8 @@ export const s3BucketRule: Rule<S3BucketState> = {
     // Before any object call, the bucket says its objects are not all on the CMK: a run cut short (a timeout,
     // a listing refused) leaves it, and the next event or sweep comes back.
     if (!marked) { await setBucketTag(state.bucket, OBJECTS_MARKER, 'pending', ctx, state.tags); marked = 'pending'; }
-    const data = await rekeyObjects(ref, cmk.arn, state.objectsPending, ctx);
+    // UpdateObjectEncryption can only target SSE-KMS; a copy follows the bucket's algorithm (DSSE-KMS stays DSSE-KMS).
+    const data = await rekeyObjects(ref, cmk.arn, state.objectsPending, ctx, { dsse: targetDefault(state.encryption, cmk.arn).algorithm === DSSE });
     const marker = markerValue(data);
     if (marker !== marked) await setBucketTag(state.bucket, OBJECTS_MARKER, marker, ctx);
     notes.push(`objects: ${describeData(data)}`);

@@ -32,7 +32,11 @@ const CHECKSUM_FIELDS: [keyof HeadObjectCommandOutput, ChecksumAlgorithm][] = [
 ];
 
 /** One pass over a bucket: its counters, and the key ARNs resolved so far. */
-interface Pass { bucket: string; cmkArn: string; ctx: RuleContext; data: DataOutcome; now: Date; keyArns: Map<string, string | undefined> }
+interface Pass {
+  bucket: string; cmkArn: string; ctx: RuleContext; data: DataOutcome; now: Date; keyArns: Map<string, string | undefined>;
+  /** What a copy writes: the bucket's own algorithm (a DSSE-KMS bucket's copies are DSSE-KMS, without a bucket key). */
+  copyEncryption: { ServerSideEncryption: 'aws:kms' | 'aws:kms:dsse'; BucketKeyEnabled?: boolean };
+}
 
 const send = async <T>(p: Pass, action: string, item: string, call: () => Promise<T>): Promise<T> => {
   p.data.calls++;
@@ -142,7 +146,7 @@ const copySmall = async (p: Pass, v: ObjectVersionState, head: HeadObjectCommand
     // Only what was read is copied: a write since the HEAD fails the copy instead of being re-encrypted unseen.
     CopySourceIfMatch: head.ETag,
     MetadataDirective: 'COPY', TaggingDirective: 'COPY',
-    ServerSideEncryption: 'aws:kms', SSEKMSKeyId: p.cmkArn, BucketKeyEnabled: true,
+    ...p.copyEncryption, SSEKMSKeyId: p.cmkArn,
     ...keptFields(head), ...grants,
   })));
   return out.VersionId;
@@ -156,7 +160,7 @@ const copyLarge = async (p: Pass, v: ObjectVersionState, head: HeadObjectCommand
   const tags = await send(p, 's3:GetObjectTagging', item, () => client.send(new GetObjectTaggingCommand({ Bucket: p.bucket, Key: v.key, ...versionParam(v) })));
   const tagging = (tags.TagSet ?? []).map((t) => `${encodeURIComponent(t.Key ?? '')}=${encodeURIComponent(t.Value ?? '')}`).join('&') || undefined;
   const up = await send(p, 's3:PutObject', item, () => client.send(new CreateMultipartUploadCommand({
-    Bucket: p.bucket, Key: v.key, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: p.cmkArn, BucketKeyEnabled: true,
+    Bucket: p.bucket, Key: v.key, ...p.copyEncryption, SSEKMSKeyId: p.cmkArn,
     Metadata: head.Metadata, ContentType: head.ContentType, ContentEncoding: head.ContentEncoding, ContentDisposition: head.ContentDisposition,
     ContentLanguage: head.ContentLanguage, CacheControl: head.CacheControl, Expires: head.Expires, Tagging: tagging,
     ...keptFields(head), ...grants,
@@ -324,8 +328,11 @@ const followJob = async (ref: ResourceRef, jobId: string, cmkArn: string, p: Pas
  * `objects.inPlaceMaxObjects` versions, else one Batch Operations job. `marker` is the bucket's objects
  * marker as read (a job to follow). Failures and skips are counted and named, never thrown.
  */
-export const rekeyObjects = async (ref: ResourceRef, cmkArn: string, marker: string | undefined, ctx: RuleContext, now = new Date()): Promise<DataOutcome> => {
-  const p: Pass = { bucket: ref.id, cmkArn, ctx, data: emptyData(), now, keyArns: new Map() };
+export const rekeyObjects = async (
+  ref: ResourceRef, cmkArn: string, marker: string | undefined, ctx: RuleContext, opts: { dsse?: boolean; now?: Date } = {},
+): Promise<DataOutcome> => {
+  const copyEncryption = opts.dsse ? { ServerSideEncryption: 'aws:kms:dsse' as const } : { ServerSideEncryption: 'aws:kms' as const, BucketKeyEnabled: true };
+  const p: Pass = { bucket: ref.id, cmkArn, ctx, data: emptyData(), now: opts.now ?? new Date(), keyArns: new Map(), copyEncryption };
   const job = /^job:(.+)$/.exec(marker ?? '')?.[1];
   if (job) {
     await followJob(ref, job, cmkArn, p);
