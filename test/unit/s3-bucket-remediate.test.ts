@@ -96,7 +96,7 @@ describe('s3-bucket remediate', () => {
     s3.on(GetBucketVersioningCommand).resolves({});
     s3.on(HeadObjectCommand, { Key: 'plain' }).resolves({ ETag: '"e"' });
     s3.on(HeadObjectCommand, { Key: 's3' }).resolves({ ServerSideEncryption: 'AES256', ETag: '"f"' });
-    s3.on(GetObjectAclCommand).resolves({ Owner: { ID: 'me' }, Grants: [{ Grantee: { ID: 'me' }, Permission: 'FULL_CONTROL' }] });
+    s3.on(GetObjectAclCommand).resolves({ Owner: { ID: 'me' }, Grants: [{ Grantee: { ID: 'me', Type: 'CanonicalUser' }, Permission: 'FULL_CONTROL' }] });
     s3.on(CopyObjectCommand).resolves({});
     s3.on(UpdateObjectEncryptionCommand).resolves({});
     s3.on(GetBucketTaggingCommand).resolves({ TagSet: [{ Key: 'cmk-sentinel:objects', Value: 'pending' }] });
