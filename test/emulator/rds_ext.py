@@ -20,6 +20,9 @@
   replicated backups (DBInstanceArn = source, Region = source Region, Status `replicating`, Encrypted, KmsKeyId)
   and the source instance names the replication (DBInstanceAutomatedBackupsReplications). Simplification: a stop
   forgets the replicated backups at once (AWS keeps those already copied until their retention ends).
+- DeleteDBInstance of a cross-Region read replica (API_DeleteDBInstance.html: a read replica can be deleted; its
+  source then no longer lists it). moto records a cross-Region replica on its source by ARN and removes it by
+  name, which failed with HTTP 500.
 """
 
 from __future__ import annotations
@@ -195,9 +198,17 @@ def describe_db_instance_automated_backups(self: Any) -> Any:
     return result
 
 
+def remove_replica(self: Any, replica: Any) -> None:
+    for ref in (replica.db_instance_identifier, replica.db_instance_arn):
+        if ref in self.replicas:
+            self.replicas.remove(ref)
+
+
 def install() -> None:
-    from moto.rds.models import RDSBackend
+    from moto.rds.models import DBInstance, RDSBackend
     from moto.rds.responses import RDSResponse
+
+    patch(DBInstance, "remove_replica", remove_replica)
 
     patch(RDSResponse, "start_db_instance_automated_backups_replication", start_db_instance_automated_backups_replication)
     patch(RDSResponse, "stop_db_instance_automated_backups_replication", stop_db_instance_automated_backups_replication)
