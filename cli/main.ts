@@ -181,13 +181,14 @@ export const backfill = async (args: string[], io: Io, progress: NodeJS.WriteStr
     io.out([
       ...findingsTable(result.reports),
       `sweep ${result.sweepId}${req.dryRun ? ' (dry run: nothing changed)' : ''}`,
-      table(['resources', 'compliant', 'non-compliant', 'fixed', 'not applicable', 'errors'], [[t.total, t.compliant, t.nonCompliant, t.fixed, t.notApplicable, t.errors].map(String)]),
+      table(['resources', 'compliant', 'non-compliant', 'fixed', 'not applicable', 'errors', 'objects incomplete'], [[t.total, t.compliant, t.nonCompliant, t.fixed, t.notApplicable, t.errors, t.incomplete].map(String)]),
       ...result.unitErrors.map((u) => `listing failed: ${u.unit}: ${u.error}`),
       ...workflows.map((w) => `workflow ${w.execution}: ${w.status}${w.error ? ` (${w.error})` : ''}`),
       `reports: ${result.reports.join(', ')}`,
     ].join('\n'));
   }
-  return result.totals.errors || result.unitErrors.length || workflows.some((w) => w.status === 'FAILED') ? EXIT.FAILED : EXIT.OK;
+  // A bucket whose objects are not all on the CMK is not fixed: the run fails like an error would.
+  return result.totals.errors || result.totals.incomplete || result.unitErrors.length || workflows.some((w) => w.status === 'FAILED') ? EXIT.FAILED : EXIT.OK;
 };
 
 const redriveCommand = async (args: Parsed, io: Io): Promise<number> => {

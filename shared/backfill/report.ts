@@ -11,6 +11,8 @@ export interface GroupSummary {
   errors: number;
   /** Non-compliant resources re-keyed and verified by this sweep. */
   fixed: number;
+  /** Remediated but with data (S3 objects) not all re-keyed: not fixed; the sweep fails for them. */
+  incomplete: number;
   /**
    * Compliant share of the evaluated resources (not-applicable ones are not evaluated) as found, and after this
    * sweep's fixes; null when nothing was evaluated: 0 resources is not "100% compliant".
@@ -45,7 +47,7 @@ const pct = (num: number, den: number): number | null => (den === 0 ? null : Mat
 
 export const pctText = (v: number | null): string => (v === null ? 'n/a (nothing evaluated)' : `${v}%`);
 
-const empty = () => ({ total: 0, compliant: 0, nonCompliant: 0, notApplicable: 0, errors: 0, fixed: 0, compliancePct: null as number | null, compliancePctAfter: null as number | null });
+const empty = () => ({ total: 0, compliant: 0, nonCompliant: 0, notApplicable: 0, errors: 0, fixed: 0, incomplete: 0, compliancePct: null as number | null, compliancePctAfter: null as number | null });
 
 type Counts = ReturnType<typeof empty>;
 
@@ -58,6 +60,7 @@ const add = (c: Counts, r: ResultRow): void => {
   else if (r.status === 'NOT_APPLICABLE') c.notApplicable++;
   else c.errors++;
   if (isFixed(r)) c.fixed++;
+  if (r.result === 'INCOMPLETE') c.incomplete++;
 };
 
 const finish = (c: Counts): void => {
@@ -147,7 +150,7 @@ export const renderMarkdown = (r: SweepReport): string => {
     '',
     header(r),
     '',
-    `Started ${r.startedAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}. ${t.total} resources: ${t.compliant} compliant, ${t.nonCompliant} non-compliant (${t.fixed} fixed), ${t.notApplicable} not applicable (not counted as compliant), ${t.errors} errors. Compliance ${pctText(t.compliancePct)} as found, ${pctText(t.compliancePctAfter)} after the sweep.`,
+    `Started ${r.startedAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}. ${t.total} resources: ${t.compliant} compliant, ${t.nonCompliant} non-compliant (${t.fixed} fixed${t.incomplete ? `, ${t.incomplete} with objects not all re-keyed` : ''}), ${t.notApplicable} not applicable (not counted as compliant), ${t.errors} errors. Compliance ${pctText(t.compliancePct)} as found, ${pctText(t.compliancePctAfter)} after the sweep.`,
     '',
     '## Summary per type and region',
     '',
