@@ -269,7 +269,9 @@ export const authorize = (statements: ResolvedStatement[], client: string, opera
       const usual = typed.filter((r) => r.types.every((x) => !x.includes('accesspoint')));
       // Without a request, which alternative (iam:SimulatePrincipalPolicy: a group, role or user) is unknown: one granted is enough.
       const granted = opts.anyRequiredType ? usual.find((r) => grants(statements, action, formatGlob(formats[r.types[0] as string] ?? '*', w), false)) : undefined;
-      entries = [granted ?? usual[0] ?? typed[0] as ResourceEntry];
+      // The alternative the request names (iam:SimulatePrincipalPolicy's PolicySourceArn: a role) is the one AWS checks.
+      const named = typed.find((r) => r.types.some((x) => involved.has(x)));
+      entries = [named ?? granted ?? usual[0] ?? typed[0] as ResourceEntry];
     } else entries = [];
     if (entries.length === 0) {
       if (!grants(statements, action, '*', true)) out.push({ action, resource: '*', why: 'no Allow for this action on Resource "*" (it has no resource-level permissions)' });
