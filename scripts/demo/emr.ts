@@ -35,7 +35,7 @@ export const emrDemo: DemoPart = {
       { name: 'legacy-batch', spec: { localDisk: { provider: 'Custom' } }, drift: 'custom local-disk key provider', fix: true },
       { name: 'scratch', spec: { localDisk: { provider: 'AwsKms', key: cmk.arn, ebs: false } }, drift: 'EBS encryption off', fix: true },
       { name: 'eu-copy', spec: {}, key: cmkWest.arn, drift: 'the eu-west-1 CMK', fix: true },
-      { name: 'no-tls', spec: { inTransit: false, tls: false }, drift: 'in transit off, no TLS provider', fix: false },
+      { name: 'no-tls', spec: { inTransit: false, tls: false }, drift: 'in transit off, no TLS provider (the policy names the platform\'s)', fix: true },
       { name: 'platform-standard', spec: {}, key: 'alias/data-platform', drift: 'CMK by alias (compliant)', fix: false },
     ];
     for (const c of configs) await createSecurityConfiguration(clients, east, c.name, securityConfigurationDoc(c.key ?? cmk.arn, c.spec));

@@ -65,7 +65,8 @@ export const createDeliveryStream = async (
       RoleARN: role, BucketARN: 'arn:aws:s3:::raw-landing',
       EncryptionConfiguration: opts.destinationKey ? { KMSEncryptionConfig: { AWSKMSKeyARN: opts.destinationKey } } : { NoEncryptionConfig: 'NoEncryption' },
     },
-    Tags: Object.entries(opts.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+    // Tags has min 1 (botocore firehose TagDeliveryStreamInputTagList): an empty list is left out, as AWS would refuse it.
+    ...(opts.tags && Object.keys(opts.tags).length > 0 ? { Tags: Object.entries(opts.tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
   }));
   if (opts.sse) {
     await firehose.send(new StartDeliveryStreamEncryptionCommand({
@@ -87,7 +88,8 @@ export const createWorkgroup = async (
       ResultConfiguration: { OutputLocation: `s3://query-results/${name}/`, ...(opts.option ? { EncryptionConfiguration: { EncryptionOption: opts.option, ...(opts.key ? { KmsKey: opts.key } : {}) } } : {}) },
       EnforceWorkGroupConfiguration: opts.enforce ?? false,
     },
-    Tags: Object.entries(opts.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+    // Tags has min 1 (botocore firehose TagDeliveryStreamInputTagList): an empty list is left out, as AWS would refuse it.
+    ...(opts.tags && Object.keys(opts.tags).length > 0 ? { Tags: Object.entries(opts.tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
   }));
 };
 

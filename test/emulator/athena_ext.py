@@ -1,4 +1,9 @@
-"""Athena UpdateWorkGroup, which moto 5.2.1 lacks.
+"""Athena UpdateWorkGroup, which moto 5.2.1 lacks; ListTagsForResource of a workgroup without tags.
+
+moto 5.2.1 answers ListTagsForResource for a workgroup that has no tags with "Does Not Exist"
+(moto/athena/responses.py: `if not tags`); AWS lists an existing workgroup's tags, none being an empty list
+(https://docs.aws.amazon.com/athena/latest/APIReference/API_ListTagsForResource.html), and refuses only an
+unknown resource (InvalidRequestException).
 
 Follows https://docs.aws.amazon.com/athena/latest/APIReference/API_UpdateWorkGroup.html and its types
 WorkGroupConfigurationUpdates / ResultConfigurationUpdates (API_ResultConfigurationUpdates.html: a
@@ -105,7 +110,19 @@ def update_work_group(self: Any) -> Any:
     return "{}"
 
 
+def list_tags_for_resource(self: Any) -> Any:
+    arn = self._get_param("ResourceARN") or ""
+    tags = self.athena_backend.list_tags_for_resource(arn)
+    if tags:
+        return json.dumps(tags)
+    prefix = f"arn:{self.partition}:athena:{self.region}:{self.current_account}:workgroup/"
+    if arn.startswith(prefix) and arn[len(prefix):] in self.athena_backend.work_groups:
+        return json.dumps({"Tags": []})
+    return self.error(f"Athena Resource, {arn} Does Not Exist", 400)
+
+
 def install() -> None:
     from moto.athena.responses import AthenaResponse
 
     patch(AthenaResponse, "update_work_group", update_work_group)
+    patch(AthenaResponse, "list_tags_for_resource", list_tags_for_resource)

@@ -3,7 +3,7 @@ import { processEvent } from '../../shared/pipeline/process';
 import { dynamodbTableRule } from '../../shared/rules/dynamodb-table';
 import { createKey } from '../../scripts/lib/estate';
 import { createTable, dynamodbEvent } from '../../scripts/lib/estate-data-platform';
-import { ACCOUNT, onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
+import { ACCOUNT, emulatorClients, onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
 
 onlyRules('dynamodb-table');
 
@@ -40,9 +40,27 @@ describe('dynamodb-table rule on the emulator', () => {
     expect(await sseOf('device-state')).toEqual(before);
   });
 
-  it('the emulator ignores UpdateTable SSESpecification: the fresh re-read says so (VERIFICATION_FAILED, never VERIFIED)', async () => {
-    await createTable(emu.clients(), R, 'device-state');
+  it.each<[string, string | undefined, string]>([
+    ['the AWS-owned default', undefined, 'NOT_KMS'],
+    ['another key of the account', 'other', 'WRONG_KEY'],
+  ])('%s is re-keyed in place with UpdateTable and verified by a fresh read', async (_label, key, reason) => {
+    const other = await createKey(emu.clients(), R);
+    await createTable(emu.clients(), R, 'device-state', key === 'other' ? other.arn : key);
     const r = await processEvent(dynamodbEvent('UpdateTable', 'device-state', R), testDeps(emu.clients()));
+    expect(r.outcomes[0]).toMatchObject({ reason, action: 'REMEDIATE', result: 'VERIFIED' });
+    expect(await sseOf('device-state')).toMatchObject({ Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: cmk.arn });
+  });
+
+  it('a re-read that still shows the old key is VERIFICATION_FAILED, never VERIFIED', async () => {
+    // UpdateTable accepted but the table not re-keyed, injected into the DescribeTable responses.
+    await createTable(emu.clients(), R, 'device-state');
+    const clients = emulatorClients(emu.current.endpoint);
+    clients.get(DynamoDBClient, { region: R }).middlewareStack.add((next, context) => async (args) => {
+      const out = await next(args);
+      if (context.commandName === 'DescribeTableCommand') delete (out.output as { Table?: { SSEDescription?: unknown } }).Table?.SSEDescription;
+      return out;
+    }, { step: 'initialize', name: 'updateDidNotRekey' });
+    const r = await processEvent(dynamodbEvent('UpdateTable', 'device-state', R), testDeps(clients));
     expect(r.outcomes[0]).toMatchObject({ reason: 'NOT_KMS', action: 'REMEDIATE', result: 'VERIFICATION_FAILED' });
     expect(r.outcomes[0]?.actionDetail).toContain('re-read shows NON_COMPLIANT NOT_KMS');
   });

@@ -242,7 +242,10 @@ describe('rds-cluster (Aurora) re-encryption workflow on the emulator', () => {
   it('never cuts over or deletes when the restored cluster does not verify, even with gates on', async () => {
     // A restore that did not do what was asked (reported unencrypted), injected into the describe responses:
     // verification must catch it. The emulator itself now restores with the key (test/emulator/rds_ext.py).
-    const clients = emulatorClients(emu.current.endpoint);
+    // The steps' own fresh clients (the fault stays out of the shared cache), as the workflow-step role.
+    const credentials = emu.credentials?.('workflowStep');
+    if (!credentials) throw new Error('this suite runs with IAM enforced: the workflow-step role has credentials');
+    const clients = emulatorClients(emu.current.endpoint, credentials);
     clients.get(RDSClient, { region: R }).middlewareStack.add((next, context) => async (args) => {
       const out = await next(args);
       if (context.commandName === 'DescribeDBClustersCommand') {
@@ -252,8 +255,10 @@ describe('rds-cluster (Aurora) re-encryption workflow on the emulator', () => {
       return out;
     }, { step: 'initialize', name: 'restoreDidNotEncrypt' });
     await createCluster(emu.clients(), R, 'warehouse', { members: ['warehouse-1'] });
-    const deps = testDeps(clients, { policy: testPolicy({ gates: { cutOver: true, deleteOriginals: true } }) });
-    const driver = new LocalWorkflowDriver(() => deps as PipelineDeps, { log: deps.log });
+    const policy = testPolicy({ gates: { cutOver: true, deleteOriginals: true } });
+    const deps = testDeps(emu.clients(), { policy });
+    const steps = testDeps(clients, { policy, log: deps.log, alerts: deps.alerts });
+    const driver = new LocalWorkflowDriver(() => steps as PipelineDeps, { log: deps.log });
     deps.workflows = driver;
     const result = await processEvent(rdsEvent('CreateDBCluster', { dBClusterIdentifier: 'warehouse' }, R), deps);
     expect(result.outcomes[0]).toMatchObject({ reason: 'UNENCRYPTED', result: 'PENDING' });

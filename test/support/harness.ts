@@ -69,8 +69,9 @@ export const useEmulator = (options: { iam?: boolean; members?: readonly string[
 export const offlineClients = (): ClientFactory =>
   new ClientFactory({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 
-export const emulatorClients = (endpoint: string): ClientFactory =>
-  new ClientFactory({ endpoint: assertLoopback(endpoint), maxAttempts: 1, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+/** A fresh factory for the emulator (its own client cache), with dummy credentials or, under IAM enforcement, a role's. */
+export const emulatorClients = (endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = { accessKeyId: 'testing', secretAccessKey: 'testing' }): ClientFactory =>
+  new ClientFactory({ endpoint: assertLoopback(endpoint), maxAttempts: 1, credentials });
 
 export interface LogLine { level: string; message: string; extra: Record<string, unknown> }
 
