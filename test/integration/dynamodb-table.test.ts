@@ -40,11 +40,22 @@ describe('dynamodb-table rule on the emulator', () => {
     expect(await sseOf('device-state')).toEqual(before);
   });
 
-  it('the emulator ignores UpdateTable SSESpecification: the fresh re-read says so (VERIFICATION_FAILED, never VERIFIED)', async () => {
+  it('remediation re-keys the table in place with the CMK ARN; the fresh re-read verifies it, and the next event is silent', async () => {
     await createTable(emu.clients(), R, 'device-state');
-    const r = await processEvent(dynamodbEvent('UpdateTable', 'device-state', R), testDeps(emu.clients()));
-    expect(r.outcomes[0]).toMatchObject({ reason: 'NOT_KMS', action: 'REMEDIATE', result: 'VERIFICATION_FAILED' });
-    expect(r.outcomes[0]?.actionDetail).toContain('re-read shows NON_COMPLIANT NOT_KMS');
+    const deps = testDeps(emu.clients());
+    const r = await processEvent(dynamodbEvent('UpdateTable', 'device-state', R), deps);
+    expect(r.outcomes[0]).toMatchObject({ reason: 'NOT_KMS', action: 'REMEDIATE', result: 'VERIFIED' });
+    expect(await sseOf('device-state')).toEqual({ Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: cmk.arn });
+    const again = await processEvent(dynamodbEvent('UpdateTable', 'device-state', R), deps);
+    expect(again.outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE' });
+  });
+
+  it('a table on another key of the account is re-keyed to the CMK (WRONG_KEY, VERIFIED)', async () => {
+    const other = await createKey(emu.clients(), R);
+    await createTable(emu.clients(), R, 'device-state', other.arn);
+    const r = await processEvent(dynamodbEvent('CreateTable', 'device-state', R), testDeps(emu.clients()));
+    expect(r.outcomes[0]).toMatchObject({ reason: 'WRONG_KEY', action: 'REMEDIATE', result: 'VERIFIED', expectedKey: cmk.arn });
+    expect((await sseOf('device-state'))?.KMSMasterKeyArn).toBe(cmk.arn);
   });
 
   it('quarantine tags the table once, data untouched; an exempt table is not touched', async () => {
