@@ -47,7 +47,8 @@ describe('S3 Batch Operations UpdateObjectEncryption job for a large bucket, on 
       ConfirmationRequired: false,
       RoleArn: `arn:aws:iam::${ACCOUNT}:role/cmk-sentinel-batch`,
       Operation: { S3UpdateObjectEncryption: { ObjectEncryption: { SSEKMS: { KMSKeyArn: cmk.arn, BucketKeyEnabled: true } } } },
-      ManifestGenerator: { S3JobManifestGenerator: { SourceBucket: 'arn:aws:s3:::big-bucket', EnableManifestOutput: true, Filter: { MatchAnyObjectEncryption: [{ SSES3: {} }, { SSEKMS: {} }] } } },
+      ManifestGenerator: { S3JobManifestGenerator: { SourceBucket: 'arn:aws:s3:::big-bucket', EnableManifestOutput: true, Filter: { MatchAnyObjectEncryption: [{ SSEKMS: {} }] } } },
+      Description: expect.stringMatching(/^cmk-sentinel: re-key SSE-KMS objects of big-bucket to /),
       Report: { Enabled: true, Bucket: 'arn:aws:s3:::audit-bucket', ReportScope: 'FailedTasksOnly' },
     });
 

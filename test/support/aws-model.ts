@@ -45,6 +45,11 @@ export const SERVICES: Record<string, { pkg: string; botocore: string }> = {
   SFNClient: { pkg: '@aws-sdk/client-sfn', botocore: 'stepfunctions' },
   IAMClient: { pkg: '@aws-sdk/client-iam', botocore: 'iam' },
   EC2Client: { pkg: '@aws-sdk/client-ec2', botocore: 'ec2' },
+  KinesisClient: { pkg: '@aws-sdk/client-kinesis', botocore: 'kinesis' },
+  FirehoseClient: { pkg: '@aws-sdk/client-firehose', botocore: 'firehose' },
+  GlueClient: { pkg: '@aws-sdk/client-glue', botocore: 'glue' },
+  AthenaClient: { pkg: '@aws-sdk/client-athena', botocore: 'athena' },
+  CloudWatchLogsClient: { pkg: '@aws-sdk/client-cloudwatch-logs', botocore: 'logs' },
 };
 
 interface Shape {

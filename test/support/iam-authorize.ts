@@ -26,6 +26,8 @@ export const IAM_PREFIX: Record<string, { prefix: string; apiPrefix?: string }> 
   S3Client: { prefix: 's3' }, S3ControlClient: { prefix: 's3', apiPrefix: 'control_' }, RDSClient: { prefix: 'rds' },
   RedshiftClient: { prefix: 'redshift' }, KMSClient: { prefix: 'kms' }, STSClient: { prefix: 'sts' }, EMRClient: { prefix: 'elasticmapreduce' },
   SNSClient: { prefix: 'sns' }, SQSClient: { prefix: 'sqs' }, DynamoDBClient: { prefix: 'dynamodb' }, SFNClient: { prefix: 'states' }, IAMClient: { prefix: 'iam' },
+  EC2Client: { prefix: 'ec2' }, KinesisClient: { prefix: 'kinesis' }, FirehoseClient: { prefix: 'firehose' }, GlueClient: { prefix: 'glue' },
+  AthenaClient: { prefix: 'athena' }, CloudWatchLogsClient: { prefix: 'logs' },
 };
 
 /**
@@ -40,6 +42,12 @@ export const DOCUMENTED_OPERATIONS: Record<string, string[]> = {
   'S3Client HeadBucket': ['s3:ListBucket'],
   'S3Client CopyObject': ['s3:GetObject', 's3:PutObject'],
   'S3Client ListObjects': ['s3:ListBucket'],
+  // "To use this operation, you must have permission to perform the s3:PutBucketTagging action" (S3 API Reference, DeleteBucketTagging).
+  'S3Client DeleteBucketTagging': ['s3:PutBucketTagging'],
+  // The reference links these Glue actions to the Developer Guide's "Security APIs in AWS Glue" page
+  // (aws-glue-api-jobs-security.html#aws-glue-api-jobs-security-<Operation>), so `apis` holds the page's name.
+  'GlueClient GetDataCatalogEncryptionSettings': ['glue:GetDataCatalogEncryptionSettings'],
+  'GlueClient PutDataCatalogEncryptionSettings': ['glue:PutDataCatalogEncryptionSettings'],
   // "SendMessageBatch ... the same permissions as SendMessage" (SQS Developer Guide, Amazon SQS API permissions reference);
   // likewise DeleteMessageBatch and ChangeMessageVisibilityBatch.
   'SQSClient SendMessageBatch': ['sqs:SendMessage'],
@@ -258,7 +266,12 @@ export const authorize = (statements: ResolvedStatement[], client: string, opera
       }
     } else if (typed.length > 0) {
       // Alternatives (an object or an access-point object): the one this request uses, not an access point.
-      entries = [typed.find((r) => r.types.every((x) => !x.includes('accesspoint'))) ?? typed[0] as ResourceEntry];
+      const usual = typed.filter((r) => r.types.every((x) => !x.includes('accesspoint')));
+      // Without a request, which alternative (iam:SimulatePrincipalPolicy: a group, role or user) is unknown: one granted is enough.
+      const granted = opts.anyRequiredType ? usual.find((r) => grants(statements, action, formatGlob(formats[r.types[0] as string] ?? '*', w), false)) : undefined;
+      // The alternative the request names (iam:SimulatePrincipalPolicy's PolicySourceArn: a role) is the one AWS checks.
+      const named = typed.find((r) => r.types.some((x) => involved.has(x)));
+      entries = [named ?? granted ?? usual[0] ?? typed[0] as ResourceEntry];
     } else entries = [];
     if (entries.length === 0) {
       if (!grants(statements, action, '*', true)) out.push({ action, resource: '*', why: 'no Allow for this action on Resource "*" (it has no resource-level permissions)' });

@@ -48,9 +48,22 @@ export const motoStatements = (statements: Statement[]): Statement[] => statemen
   const s3 = actions.filter((a) => a.startsWith('s3:'));
   const other = actions.filter((a) => !a.startsWith('s3:'));
   const out: Statement[] = [];
-  if (s3.length > 0) out.push({ Effect: 'Allow', Action: [...new Set([...s3, ...s3.flatMap((a) => MOTO_S3_ALIASES[a] ?? [])])], Resource: s.Resource });
+  if (s3.length > 0) {
+    const action = [...new Set([...s3, ...s3.flatMap((a) => MOTO_S3_ALIASES[a] ?? [])])];
+    // moto's policy validator refuses a regional S3 ARN other than an access point's (moto/iam/policy_validation.py:
+    // "can not contain region information"), though IAM takes S3 Control's job ARNs (arn:...:s3:<region>:<account>:job/<id>
+    // in the reference): the moto copy grants those on `*`, as it does outside S3; the static check holds the ARNs.
+    const regional = (r: string) => /^arn:[^:]+:s3:[^:]+:/.test(r) && !/^arn:[^:]+:s3:[^:]+:[^:]*:accesspoint\//.test(r);
+    const resources = list(s.Resource);
+    const kept = resources.filter((r) => !regional(r));
+    if (kept.length > 0) out.push({ Effect: 'Allow', Action: action, Resource: kept.length === resources.length ? s.Resource : kept });
+    if (kept.length < resources.length) out.push({ Effect: 'Allow', Action: action, Resource: '*' });
+  }
   // moto's own operation names: for these services they are the IAM action names (checked: every action exists in the reference).
-  if (other.length > 0) out.push({ Effect: 'Allow', Action: other.filter((a) => actionFacts(a)), Resource: '*' });
+  // A statement none of whose actions the reference knows is left out: IAM refuses a statement without actions
+  // (MalformedPolicyDocument "Policy statement must contain actions"); the static check reports unknown actions.
+  const known = other.filter((a) => actionFacts(a));
+  if (known.length > 0) out.push({ Effect: 'Allow', Action: known, Resource: '*' });
   return out;
 });
 

@@ -18,6 +18,8 @@ export interface RecordedRequest {
   as: FunctionKey | 'setup' | 'operator';
   /** The rule folder (shared/rules/<folder>/) the request came from, when it came from one. */
   rule?: string;
+  /** Sent inside `sentInvalidOnPurpose`: a test's request whose input breaks the AWS model, for AWS to refuse. */
+  invalidOnPurpose?: true;
 }
 
 const FUNCTION_DIRS: Record<string, FunctionKey> = { 'on-change': 'onChange', backfill: 'backfill', 'backfill-worker': 'backfillWorker', 'workflow-step': 'workflowStep' };
@@ -25,6 +27,15 @@ const explicit = new AsyncLocalStorage<FunctionKey>();
 
 /** Run `fn` as `key`: for code paths the stack cannot attribute (a test driving a worker's internals directly). */
 export const runningAs = <T>(key: FunctionKey, fn: () => T): T => explicit.run(key, fn);
+
+const invalid = new AsyncLocalStorage<true>();
+
+/**
+ * Send, inside `fn`, requests whose input AWS refuses by its model (an emulator test of that refusal): the audit
+ * does not count their model violations, but reports a request so marked that breaks nothing (test/support/request-audit.ts).
+ * Only the test's own setup requests may be marked; the test asserts the refusal itself.
+ */
+export const sentInvalidOnPurpose = <T>(fn: () => Promise<T>): Promise<T> => invalid.run(true, fn);
 
 const norm = (f: string) => f.split(sep).join('/');
 
@@ -62,7 +73,7 @@ export const recordRequests = (): { requests: RecordedRequest[]; stop: () => voi
     Error.stackTraceLimit = 200;
     const stack = new Error().stack ?? '';
     Error.stackTraceLimit = limit;
-    requests.push({ ...r, ...attribute(stack) });
+    requests.push({ ...r, ...attribute(stack), ...(invalid.getStore() ? { invalidOnPurpose: true as const } : {}) });
   });
   return { requests, stop };
 };

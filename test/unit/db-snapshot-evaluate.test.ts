@@ -1,6 +1,6 @@
 import type { KeyInfo, ObservedKey } from '../../shared/kms/key-resolver';
 import { copyIdFor, evaluateRdsSnapshot, type RdsSnapshotState, rdsSnapshotLimits, SUPERSEDED_TAG } from '../../shared/rules/rds-snapshot/evaluate';
-import { evaluateRedshiftCluster, parseSuspendedCopy, redshiftClusterLimits, type RedshiftClusterState, suspendedCopyTag } from '../../shared/rules/redshift-cluster/evaluate';
+import { evaluateRedshiftCluster, parseSuspendedCopy, redshiftClusterLimits, REKEY_REQUESTED_TAG, type RedshiftClusterState, suspendedCopyTag } from '../../shared/rules/redshift-cluster/evaluate';
 import { evaluateRedshiftSnapshot, type RedshiftSnapshotState, redshiftSnapshotLimits } from '../../shared/rules/redshift-snapshot/evaluate';
 import { testPolicy } from '../support/harness';
 
@@ -123,8 +123,11 @@ describe('evaluateRedshiftCluster', () => {
     expect(evaluateRedshiftCluster(cluster({ encrypted: false }), ctx)).toMatchObject({ reason: 'UNENCRYPTED', observedKey: undefined });
   });
 
-  it('an encrypted cluster whose API reports no key is KEY_NOT_REPORTED (never assumed to be the CMK)', () => {
-    expect(evaluateRedshiftCluster(cluster({ keyRef: undefined, observedKey: undefined }), ctx)).toMatchObject({ status: 'NON_COMPLIANT', reason: 'KEY_NOT_REPORTED' });
+  // Issue 15 point 6: an encrypted cluster reporting no key is on the default AWS-owned key (re-keyed), and only a
+  // cluster this service asked to re-key (its tag) waits as KEY_NOT_REPORTED; neither is ever assumed to be the CMK.
+  it('an encrypted cluster whose API reports no key is AWS_OWNED_KEY, or KEY_NOT_REPORTED after our re-key (never assumed to be the CMK)', () => {
+    expect(evaluateRedshiftCluster(cluster({ keyRef: undefined, observedKey: undefined }), ctx)).toMatchObject({ status: 'NON_COMPLIANT', reason: 'AWS_OWNED_KEY' });
+    expect(evaluateRedshiftCluster(cluster({ keyRef: undefined, observedKey: undefined, tags: { [REKEY_REQUESTED_TAG]: CMK.arn } }), ctx)).toMatchObject({ status: 'NON_COMPLIANT', reason: 'KEY_NOT_REPORTED' });
   });
 
   it.each<[string, Partial<RedshiftClusterState>]>([

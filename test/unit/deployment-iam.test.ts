@@ -108,6 +108,7 @@ describe('the packaged roles against the Service Authorization Reference', () =>
 
 const clientOfPrefix = (prefix: string): string => ({
   s3: 'S3Client', rds: 'RDSClient', redshift: 'RedshiftClient', kms: 'KMSClient', sts: 'STSClient', sns: 'SNSClient', sqs: 'SQSClient', dynamodb: 'DynamoDBClient', states: 'SFNClient', iam: 'IAMClient',
+  ec2: 'EC2Client', kinesis: 'KinesisClient', firehose: 'FirehoseClient', glue: 'GlueClient', athena: 'AthenaClient', logs: 'CloudWatchLogsClient',
 } as Record<string, string>)[prefix] ?? `${prefix}?`;
 
 describe('the defects issue 11 found, each held by a test', () => {

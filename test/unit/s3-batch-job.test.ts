@@ -31,7 +31,9 @@ const page = (n: number, truncated: boolean) => ({
 beforeEach(() => { s3.reset(); control.reset(); });
 
 describe('S3 Batch Operations UpdateObjectEncryption job for a large bucket', () => {
-  it('creates one idempotent job with the UpdateObjectEncryption operation over a manifest filtered to SSE-S3 and SSE-KMS', async () => {
+  // The filter takes exactly one encryption (S3 Control API Reference, JobManifestGeneratorFilter: "Fixed number of 1 item"):
+  // the SSE-KMS job first, then the SSE-S3 one.
+  it('creates one idempotent job with the UpdateObjectEncryption operation over a manifest filtered to one encryption, SSE-KMS first', async () => {
     s3.on(ListObjectVersionsCommand).resolves(page(1000, true));
     control.on(CreateJobCommand).resolves({ JobId: 'job-123' });
     const res = await rekeyObjects(REF, CMK, undefined, ctx());
@@ -45,7 +47,7 @@ describe('S3 Batch Operations UpdateObjectEncryption job for a large bucket', ()
       RoleArn: 'arn:aws:iam::111122223333:role/cmk-sentinel-batch',
       // The operation name in @aws-sdk/client-s3-control's JobOperation; no copy, so no 5 GB limit and no class change.
       Operation: { S3UpdateObjectEncryption: { ObjectEncryption: { SSEKMS: { KMSKeyArn: CMK, BucketKeyEnabled: true } } } },
-      ManifestGenerator: { S3JobManifestGenerator: { SourceBucket: 'arn:aws:s3:::big-bucket', EnableManifestOutput: true, Filter: { MatchAnyObjectEncryption: [{ SSES3: {} }, { SSEKMS: {} }] } } },
+      ManifestGenerator: { S3JobManifestGenerator: { SourceBucket: 'arn:aws:s3:::big-bucket', EnableManifestOutput: true, Filter: { MatchAnyObjectEncryption: [{ SSEKMS: {} }] } } },
       Report: { Enabled: true, Bucket: 'arn:aws:s3:::audit-bucket', ReportScope: 'FailedTasksOnly' },
     });
     expect(input?.Operation?.S3PutObjectCopy).toBeUndefined();
@@ -57,9 +59,10 @@ describe('S3 Batch Operations UpdateObjectEncryption job for a large bucket', ()
   });
 
   it('follows the job the marker names: running stays pending, complete is done, failed tasks start one follow-up job', async () => {
+    const described = (phase: string) => `cmk-sentinel: re-key ${phase} objects of big-bucket to ${CMK}`;
     control.on(DescribeJobCommand, { JobId: 'j-run' }).resolves({ Job: { Status: 'Active' } });
-    control.on(DescribeJobCommand, { JobId: 'j-ok' }).resolves({ Job: { Status: 'Complete', ProgressSummary: { NumberOfTasksSucceeded: 5000, NumberOfTasksFailed: 0 } } });
-    control.on(DescribeJobCommand, { JobId: 'j-bad' }).resolves({ Job: { Status: 'Complete', ProgressSummary: { NumberOfTasksSucceeded: 4990, NumberOfTasksFailed: 10 } } });
+    control.on(DescribeJobCommand, { JobId: 'j-ok' }).resolves({ Job: { Status: 'Complete', Description: described('SSE-S3'), ProgressSummary: { NumberOfTasksSucceeded: 5000, NumberOfTasksFailed: 0 } } });
+    control.on(DescribeJobCommand, { JobId: 'j-bad' }).resolves({ Job: { Status: 'Complete', Description: described('SSE-S3'), ProgressSummary: { NumberOfTasksSucceeded: 4990, NumberOfTasksFailed: 10 } } });
     control.on(CreateJobCommand).resolves({ JobId: 'j-next' });
     expect(await rekeyObjects(REF, CMK, 'job:j-run', ctx())).toMatchObject({ job: { id: 'j-run', status: 'Active' }, failedCount: 0 });
     const ok = await rekeyObjects(REF, CMK, 'job:j-ok', ctx());
@@ -72,7 +75,20 @@ describe('S3 Batch Operations UpdateObjectEncryption job for a large bucket', ()
     // The follow-up's token differs from the first job's, and is the same on a re-run.
     expect(control.commandCalls(CreateJobCommand)[0]?.args[0].input.ClientRequestToken).not.toBe(
       (await import('node:crypto')).createHash('sha256').update(`111122223333|eu-west-1|big-bucket|${CMK}|`).digest('hex').slice(0, 64));
+    expect(control.commandCalls(CreateJobCommand)[0]?.args[0].input.ManifestGenerator?.S3JobManifestGenerator?.Filter?.MatchAnyObjectEncryption).toEqual([{ SSES3: {} }]);
     expect(s3.commandCalls(ListObjectVersionsCommand)).toHaveLength(0);
+  });
+
+  it('the SSE-KMS job done starts the SSE-S3 one; a job not described as one of ours is followed by the SSE-S3 one too', async () => {
+    control.on(DescribeJobCommand, { JobId: 'j-kms' }).resolves({ Job: { Status: 'Complete', Description: `cmk-sentinel: re-key SSE-KMS objects of big-bucket to ${CMK}`, ProgressSummary: { NumberOfTasksSucceeded: 7, NumberOfTasksFailed: 0 } } });
+    control.on(DescribeJobCommand, { JobId: 'j-other' }).resolves({ Job: { Status: 'Complete', ProgressSummary: { NumberOfTasksSucceeded: 3, NumberOfTasksFailed: 0 } } });
+    control.on(CreateJobCommand).resolves({ JobId: 'j-s3' });
+    expect(await rekeyObjects(REF, CMK, 'job:j-kms', ctx())).toMatchObject({ rekeyed: 7, failedCount: 0, job: { id: 'j-s3', status: 'New' } });
+    expect(await rekeyObjects(REF, CMK, 'job:j-other', ctx())).toMatchObject({ rekeyed: 3, failedCount: 0, job: { id: 'j-s3', status: 'New' } });
+    const inputs = control.commandCalls(CreateJobCommand).map((c) => c.args[0].input);
+    expect(inputs.map((i) => i.ManifestGenerator?.S3JobManifestGenerator?.Filter?.MatchAnyObjectEncryption)).toEqual([[{ SSES3: {} }], [{ SSES3: {} }]]);
+    expect(inputs.map((i) => i.Description)).toEqual([expect.stringMatching(/^cmk-sentinel: re-key SSE-S3 objects of big-bucket/), expect.stringMatching(/^cmk-sentinel: re-key SSE-S3 objects of big-bucket/)]);
+    expect(inputs[0]?.ClientRequestToken).not.toBe(inputs[1]?.ClientRequestToken);
   });
 
   it('above the threshold without a batch role: a named failure, not a silent skip', async () => {

@@ -262,13 +262,26 @@ const rekeyInPlace = async (p: Pass, versions: ObjectVersion[]): Promise<void> =
 const JOB_RUNNING = new Set(['New', 'Preparing', 'Ready', 'Active', 'Pausing', 'Paused', 'Suspended', 'Cancelling', 'Completing', 'Failing']);
 
 /**
- * A large bucket is re-keyed by one S3 Batch Operations job with the `S3UpdateObjectEncryption` operation
- * (the same API per object, no size limit, no data moved) over a manifest generated from the bucket and
- * filtered to SSE-S3 and SSE-KMS objects (`MatchAnyObjectEncryption`; the filter cannot exclude one key, so
- * objects already on the CMK are in it and the update leaves them as they are). The client token is derived
- * from the bucket, the CMK and the job it follows: a re-run creates no second job.
+ * The source encryptions a Batch job's manifest is filtered to, in the order the jobs run. The filter takes one
+ * (JobManifestGeneratorFilter.MatchAnyObjectEncryption: "Array Members: Fixed number of 1 item", S3 Control API
+ * Reference; botocore s3control ObjectEncryptionFilterList max 1), so a bucket takes two jobs: SSE-KMS objects first,
+ * then SSE-S3 ones (the second then holds no object the first re-keyed).
  */
-export const createUpdateJob = async (ref: ResourceRef, cmkArn: string, ctx: RuleContext, after = ''): Promise<string> => {
+export const JOB_PHASES = ['SSE-KMS', 'SSE-S3'] as const;
+export type JobPhase = typeof JOB_PHASES[number];
+const PHASE_FILTER: Record<JobPhase, { SSEKMS: object } | { SSES3: object }> = { 'SSE-KMS': { SSEKMS: {} }, 'SSE-S3': { SSES3: {} } };
+const jobDescription = (phase: JobPhase, bucket: string, cmkArn: string) => `cmk-sentinel: re-key ${phase} objects of ${bucket} to ${cmkArn}`.slice(0, 256);
+/** The phase of a job this service created, from the description it gave it; undefined for any other job. */
+export const phaseOfJob = (description: string | undefined): JobPhase | undefined => JOB_PHASES.find((ph) => description?.startsWith(`cmk-sentinel: re-key ${ph} objects of `));
+
+/**
+ * A large bucket is re-keyed by S3 Batch Operations jobs with the `S3UpdateObjectEncryption` operation
+ * (the same API per object, no size limit, no data moved) over a manifest generated from the bucket, one job per
+ * source encryption (JOB_PHASES; objects already on the CMK are in the SSE-KMS one and the update leaves them as
+ * they are). The client token is derived from the bucket, the CMK, the phase and the job it follows: a re-run
+ * creates no second job.
+ */
+export const createUpdateJob = async (ref: ResourceRef, cmkArn: string, ctx: RuleContext, after = '', phase: JobPhase = JOB_PHASES[0]): Promise<string> => {
   const objects = ctx.policy.doc.objects;
   const roleArn = `arn:aws:iam::${ref.account}:role/${objects?.batchRoleName ?? 'cmk-sentinel-batch'}`;
   const reportBucket = `arn:aws:s3:::${objects?.batchReportBucket ?? ref.id}`;
@@ -280,15 +293,15 @@ export const createUpdateJob = async (ref: ResourceRef, cmkArn: string, ctx: Rul
       ConfirmationRequired: false,
       Priority: 10,
       RoleArn: roleArn,
-      ClientRequestToken: createHash('sha256').update(`${ref.account}|${ref.region}|${ref.id}|${cmkArn}|${after}`).digest('hex').slice(0, 64),
-      Description: `cmk-sentinel: re-key ${ref.id} to ${cmkArn}`.slice(0, 256),
+      ClientRequestToken: createHash('sha256').update(`${ref.account}|${ref.region}|${ref.id}|${cmkArn}|${after}|${phase}`).digest('hex').slice(0, 64),
+      Description: jobDescription(phase, ref.id, cmkArn),
       Operation: { S3UpdateObjectEncryption: { ObjectEncryption: { SSEKMS: { KMSKeyArn: cmkArn, BucketKeyEnabled: true } } } },
       ManifestGenerator: {
         S3JobManifestGenerator: {
           SourceBucket: `arn:aws:s3:::${ref.id}`,
           EnableManifestOutput: true,
           ManifestOutputLocation: { Bucket: reportBucket, ManifestPrefix: `cmk-sentinel/manifests/${ref.id}`, ManifestFormat: 'S3InventoryReport_CSV_20211130', ManifestEncryption: { SSEKMS: { KeyId: cmkArn } } },
-          Filter: { MatchAnyObjectEncryption: [{ SSES3: {} }, { SSEKMS: {} }] },
+          Filter: { MatchAnyObjectEncryption: [PHASE_FILTER[phase]] },
         },
       },
       Report: { Enabled: true, Bucket: reportBucket, Prefix: `cmk-sentinel/reports/${ref.id}`, Format: 'Report_CSV_20180820', ReportScope: 'FailedTasksOnly' },
@@ -303,7 +316,11 @@ export const createUpdateJob = async (ref: ResourceRef, cmkArn: string, ctx: Rul
 const OUTSIDE_JOB = 'objects stored without encryption are outside the job (UpdateObjectEncryption refuses them; S3 encrypts every new object since 2023-01-05): '
   + 'they are not re-keyed by it, and no Batch copy is started for them (it would drop ACLs and locks and fails above 5 GB)';
 
-/** A job the bucket's marker names: still running, done, or done with failures (then a follow-up job). */
+/**
+ * A job the bucket's marker names: still running, done, or done with failures (then a follow-up job of the same
+ * phase). A phase done starts the next one; a job whose phase is not known (not described by this service) is
+ * followed by the last phase, so no source encryption is left out.
+ */
 const followJob = async (ref: ResourceRef, jobId: string, cmkArn: string, p: Pass): Promise<void> => {
   const { DescribeJobCommand, S3ControlClient } = s3Control();
   const job = (await send(p, 's3:DescribeJob', jobId, () => p.ctx.clients.get(S3ControlClient, p.ctx.scope).send(new DescribeJobCommand({ AccountId: ref.account, JobId: jobId })))).Job;
@@ -314,12 +331,19 @@ const followJob = async (ref: ResourceRef, jobId: string, cmkArn: string, p: Pas
   p.data.rekeyed += summary?.NumberOfTasksSucceeded ?? 0;
   p.data.updated += summary?.NumberOfTasksSucceeded ?? 0;
   const failed = summary?.NumberOfTasksFailed ?? 0;
-  if (status === 'Complete' && failed === 0) return;
+  const phase = phaseOfJob(job?.Description);
+  if (status === 'Complete' && failed === 0) {
+    const next = phase === undefined ? JOB_PHASES.at(-1) as JobPhase : JOB_PHASES[JOB_PHASES.indexOf(phase) + 1];
+    if (!next || next === phase) return;
+    p.data.calls++;
+    p.data.job = { id: await createUpdateJob(ref, cmkArn, p.ctx, jobId, next), status: 'New' };
+    return;
+  }
   // Failed tasks (or a failed job) are named by its report; the next pass follows up with one new job.
   p.data.failedCount += Math.max(failed, 1);
   p.data.failed.push({ item: `job ${jobId}`, code: status === 'Complete' ? 'TASKS_FAILED' : `JOB_${status.toUpperCase()}`, message: `${failed} tasks failed${job?.FailureReasons?.length ? `: ${job.FailureReasons.map((f) => f.FailureReason).join('; ')}` : ''}; see the report under cmk-sentinel/reports/${ref.id}` });
   p.data.calls++;
-  const next = await createUpdateJob(ref, cmkArn, p.ctx, jobId);
+  const next = await createUpdateJob(ref, cmkArn, p.ctx, jobId, phase ?? JOB_PHASES.at(-1) as JobPhase);
   p.data.job = { id: next, status: 'New' };
 };
 
