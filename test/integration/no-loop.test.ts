@@ -49,9 +49,8 @@ const cannotActHere = (mode: 'remediate' | 'quarantine'): Set<string> => new Set
   // The demo makes no replicated backups: their one write (restart under the CMK) needs gates.cutOver, off in the
   // demo; the rule runs on the emulator in rds-backup-replication.test.ts.
   'rds-backup-replication',
-  'ebs-default', // moto lacks GetEbsDefaultKmsKeyId and ResetEbsDefaultKmsKeyId
   // Quarantine is alert-only for these (nothing to tag or close): they report, never write.
-  ...(mode === 'quarantine' ? ['emr-security-configuration', 'kms-key', 'rds-tls', 'redshift-tls', 's3-tls', 's3-replication', 'redshift-snapshot-copy', 'glue-catalog'] : []),
+  ...(mode === 'quarantine' ? ['ebs-default', 'emr-security-configuration', 'kms-key', 'rds-tls', 'redshift-tls', 's3-tls', 's3-replication', 'redshift-snapshot-copy', 'glue-catalog'] : []),
 ]);
 
 describe.each(['remediate', 'quarantine'] as const)('no loops in %s mode', (mode) => {
