@@ -1,5 +1,3 @@
-import { IAMClient } from '@aws-sdk/client-iam';
-import { answerSimulatePrincipalPolicy } from '../../scripts/lib/emulator-iam';
 import type { Alert } from '../../shared/alerts/alert';
 import { ClientFactory } from '../../shared/aws/clients';
 import { normalise } from '../../shared/events/normalise';
@@ -60,8 +58,6 @@ describe.each(['remediate', 'quarantine'] as const)('no loops in %s mode', (mode
     const cmks: DemoContext['cmks'] = {};
     for (const r of REGIONS) cmks[r] = await createKey(direct, r, 'alias/data-platform');
     const clients = new ClientFactory({ endpoint: proxy.endpoint, maxAttempts: 1, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-    // moto has no iam:SimulatePrincipalPolicy (the replication role check): the demo answers it, so do it here too.
-    answerSimulatePrincipalPolicy([clients.get(IAMClient, { region: REGIONS[0] }), clients.get(IAMClient, { region: REGIONS[1] })]);
     const deps = testDeps(clients, { policy: testPolicy({ mode }) });
     const workflows = new LocalWorkflowDriver(() => deps);
     deps.workflows = workflows;
