@@ -168,6 +168,39 @@ def _put_object(self: Any) -> Any:
     return result
 
 
+# API_GetObject.html / API_HeadObject.html: "If you encrypt an object by using server-side encryption with
+# customer-provided encryption keys (SSE-C) when you store the object in Amazon S3, then when you retrieve the
+# metadata from the object, you must use the following headers ... x-amz-server-side-encryption-customer-algorithm,
+# -customer-key, -customer-key-MD5"; without them S3 answers 400 InvalidRequest (a HEAD: the status, no body).
+SSE_C_REQUIRED = (
+    "The object was stored using a form of Server Side Encryption. "
+    "The correct parameters must be provided to retrieve the object."
+)
+SSE_C_HEADER = "x-amz-server-side-encryption-customer-algorithm"
+
+
+def _sse_c_read(self: Any, result: Any, key_name: str, query: dict[str, Any]) -> Any:
+    if not isinstance(result, tuple) or result[0] not in (200, 206, 304):
+        return result
+    version_id = query.get("versionId", [None])[0]
+    key = self.backend.get_object(self.bucket_name, key_name, version_id=version_id)
+    algorithm = getattr(key, "sse_customer_algorithm", None)
+    if not algorithm:
+        return result
+    if not self.headers.get(SSE_C_HEADER):
+        return s3_error(400, "InvalidRequest", SSE_C_REQUIRED)
+    status, headers, body = result
+    return status, {**headers, SSE_C_HEADER: algorithm, "x-amz-server-side-encryption-customer-key-MD5": self.headers.get("x-amz-server-side-encryption-customer-key-MD5", "")}, body
+
+
+def _head_object(self: Any, bucket_name: str, query: dict[str, Any], key_name: str, headers: dict[str, Any]) -> Any:
+    return _sse_c_read(self, self._orig_head_object(bucket_name, query, key_name, headers), key_name, query)
+
+
+def _get_object(self: Any) -> Any:
+    return _sse_c_read(self, self._orig_get_object(), self.parse_key_name(), self.querystring)
+
+
 def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -222,3 +255,5 @@ def install() -> None:
     responses.ACTION_MAP["KEY"]["PUT"]["encryption"] = "UpdateObjectEncryption"
     patch(responses.S3Response, "_key_response_put", _key_response_put)
     patch(responses.S3Response, "put_object", _put_object)
+    patch(responses.S3Response, "head_object", _head_object)
+    patch(responses.S3Response, "get_object", _get_object)

@@ -86,6 +86,20 @@ describe('S3 UpdateObjectEncryption on the emulator', () => {
     expect((await s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'plain' }))).ServerSideEncryption).toBeUndefined();
   });
 
+  it('HEAD and GET of an SSE-C object without its customer key are 400 InvalidRequest; with it they succeed and name the algorithm', async () => {
+    const sseC = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: Buffer.alloc(32, 7).toString('base64') };
+    await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'ssec', Body: 'secret', ...sseC }));
+    // API_HeadObject.html / API_GetObject.html: retrieving an SSE-C object requires the customer key headers.
+    expect(await refusal(s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'ssec' })))).toMatchObject({ status: 400 });
+    expect(await refusal(s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'ssec' })))).toMatchObject({ name: 'InvalidRequest', status: 400, message: expect.stringContaining('Server Side Encryption') });
+    expect((await s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'ssec', ...sseC }))).SSECustomerAlgorithm).toBe('AES256');
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'ssec', ...sseC }));
+    expect(await got.Body?.transformToString()).toBe('secret');
+    // Other objects are read as before.
+    await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'plain', Body: 'p' }));
+    expect((await s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'plain' }))).SSECustomerAlgorithm).toBeUndefined();
+  });
+
   it('refuses SSE-S3 as the target, a key that is not a key ARN, a key of another account and an unknown key', async () => {
     const k = await newKey();
     await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'o', Body: 'o', ServerSideEncryption: 'AES256' }));
