@@ -1,5 +1,5 @@
 import {
-  CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutBucketVersioningCommand, PutObjectCommand,
+  CopyObjectCommand, type CopyObjectCommandInput, CreateBucketCommand, GetBucketEncryptionCommand, GetObjectCommand, PutBucketEncryptionCommand, HeadObjectCommand, PutBucketVersioningCommand, PutObjectCommand,
   PutObjectLegalHoldCommand, S3Client, S3ServiceException, UpdateObjectEncryptionCommand,
 } from '@aws-sdk/client-s3';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -123,5 +123,32 @@ describe('S3 UpdateObjectEncryption on the emulator', () => {
     await s3.send(new PutObjectLegalHoldCommand({ Bucket: 'locked', Key: 'l', LegalHold: { Status: 'ON' }, ChecksumAlgorithm: 'SHA256' }));
     const locked = s3.send(new UpdateObjectEncryptionCommand({ Bucket: 'locked', Key: 'l', ObjectEncryption: { SSEKMS: { KMSKeyArn: k } } }));
     expect(await refusal(locked)).toMatchObject({ name: 'AccessDenied', status: 403, message: expect.stringContaining('Object Lock') });
+  });
+});
+
+describe('S3 CopyObject preconditions and GetBucketEncryption on the emulator', () => {
+  beforeEach(async () => { await s3.send(new CreateBucketCommand({ Bucket: 'data' })); });
+
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html (x-amz-copy-source-if-match / -if-none-match)
+  it('CopySourceIfMatch copies only while the ETag matches, CopySourceIfNoneMatch only while it differs; otherwise 412 PreconditionFailed', async () => {
+    const etag = (await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'src', Body: 'one' }))).ETag as string;
+    const copy = (extra: Partial<CopyObjectCommandInput>) => s3.send(new CopyObjectCommand({ Bucket: 'data', Key: 'dst', CopySource: 'data/src', ...extra }));
+    expect(await refusal(copy({ CopySourceIfMatch: '"0123456789abcdef0123456789abcdef"' }))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    expect(await refusal(copy({ CopySourceIfNoneMatch: etag }))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    await expect(s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'dst' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    await copy({ CopySourceIfMatch: etag });
+    expect((await s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'dst' }))).ETag).toBe(etag);
+    await copy({ CopySourceIfNoneMatch: '"0123456789abcdef0123456789abcdef"' });
+  });
+
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionRule.html (BlockedEncryptionTypes)
+  it('GetBucketEncryption returns the BlockedEncryptionTypes that were put, and none when none were', async () => {
+    await s3.send(new PutBucketEncryptionCommand({ Bucket: 'data', ServerSideEncryptionConfiguration: { Rules: [{
+      ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] },
+    }] } }));
+    expect((await s3.send(new GetBucketEncryptionCommand({ Bucket: 'data' }))).ServerSideEncryptionConfiguration?.Rules)
+      .toEqual([{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false, BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] } }]);
+    await s3.send(new PutBucketEncryptionCommand({ Bucket: 'data', ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } }));
+    expect((await s3.send(new GetBucketEncryptionCommand({ Bucket: 'data' }))).ServerSideEncryptionConfiguration?.Rules?.[0]?.BlockedEncryptionTypes).toBeUndefined();
   });
 });
