@@ -6,10 +6,8 @@ import { processEvent } from '../../shared/pipeline/process';
 import { replacementId } from '../../shared/rules/rds-read-replica/evaluate';
 import { s3Event } from '../lib/estate';
 import {
-  createCopyingCluster, createCrossRegionReplica, createSourceInstance, createVersionedBucket, putReplication, rdsEvent, redshiftEvent, replicationRule,
+  createCopyingCluster, createCrossRegionReplica, createSourceInstance, createVersionedBucket, putReplication, putReplicationRole, rdsEvent, redshiftEvent, replicationRule,
 } from '../lib/estate-cross-region';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { answerSimulatePrincipalPolicy } from '../lib/emulator-iam';
 import { shortKey, table } from '../../cli/table';
 import type { DemoPart } from './context';
 
@@ -21,8 +19,8 @@ export const crossRegionDemo: DemoPart = {
     const { clients } = ctx;
     const cmkEast = ctx.cmks[east] as { arn: string };
     const cmkWest = ctx.cmks[west] as { arn: string };
-    // moto has no iam:SimulatePrincipalPolicy: the demo's replication role is taken to be allowed to use both CMKs.
-    answerSimulatePrincipalPolicy([clients.get(IAMClient, { region: east }), clients.get(IAMClient, { region: west })]);
+    // The replication role may use both CMKs; the rule checks it with iam:SimulatePrincipalPolicy before a rewrite.
+    await putReplicationRole(clients);
     const name = (k: string | undefined) => shortKey(k, ctx.keyNames);
 
     await createVersionedBucket(clients, east, 'sales-us');

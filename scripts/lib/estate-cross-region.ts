@@ -3,11 +3,30 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateClusterCommand, CreateSnapshotCopyGrantCommand, EnableSnapshotCopyCommand, RedshiftClient } from '@aws-sdk/client-redshift';
 import { CreateDBInstanceCommand, CreateDBInstanceReadReplicaCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CreateRoleCommand, DeleteRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import type { ClientFactory } from '../../shared/aws/clients';
 
 /** Estate helpers for the cross-region rules (replication, replicas, snapshot copy), shared by tests and the demo. */
 
 export const REPLICATION_ROLE = 'arn:aws:iam::123456789012:role/s3-replication';
+
+/** Allows the replication role to use every KMS key: what a role set up for replication of encrypted objects has. */
+export const REPLICATION_KEY_USE = [{ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:Encrypt'], Resource: '*' }];
+
+/**
+ * The replication role with `statements` as its one inline policy (created on first call, the policy replaced
+ * after). iam:SimulatePrincipalPolicy, which the s3-replication rule asks before a rewrite, evaluates it.
+ */
+export const putReplicationRole = async (clients: ClientFactory, statements: object[] = REPLICATION_KEY_USE): Promise<void> => {
+  const iam = clients.get(IAMClient, { region: 'us-east-1' });
+  const name = REPLICATION_ROLE.split('/').pop() as string;
+  const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+  await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: JSON.stringify(trust) })).catch((e: Error) => {
+    if (e.name !== 'EntityAlreadyExistsException' && e.name !== 'EntityAlreadyExists') throw e;
+  });
+  await iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: 'replication-keys' })).catch(() => undefined);
+  await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: 'replication-keys', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }));
+};
 
 export const createVersionedBucket = async (clients: ClientFactory, region: string, name: string): Promise<void> => {
   const s3 = clients.get(S3Client, { region });

@@ -23,6 +23,10 @@ export const createTable = async (clients: ClientFactory, region: string, name: 
   }));
 };
 
+/** The region's EBS encryption-by-default setting changed (the setting has no id: the region names it). */
+export const ebsDefaultEvent = (eventName: string, region: string, extra: { id?: string } = {}) =>
+  cloudTrailEvent({ source: 'aws.ec2', eventSource: 'ec2.amazonaws.com', eventName, region, requestParameters: {}, ...extra });
+
 export const kinesisEvent = (eventName: string, streamName: string, region: string, extra: { id?: string } = {}) =>
   cloudTrailEvent({ source: 'aws.kinesis', eventSource: 'kinesis.amazonaws.com', eventName, region, requestParameters: { streamName }, ...extra });
 

@@ -1,11 +1,15 @@
-"""DynamoDB UpdateTable SSESpecification, which moto 5.2.1 ignores (it applies only attributes, indexes,
-throughput, billing, streams, deletion protection and warm throughput).
+"""DynamoDB UpdateTable SSESpecification, which moto 5.2.1 ignores (its update_table drops the member).
 
 Follows https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTable.html and
-API_SSESpecification.html: `Enabled` true with `SSEType` KMS uses `KMSMasterKeyId` (a key ARN, key id or alias;
-without it the AWS managed key alias/aws/dynamodb), `Enabled` false returns to the AWS owned key. DescribeTable
-then reports SSEDescription with the key's ARN (moto already prints it from the table's sse_specification).
-A key that does not exist is a ValidationException, and the table is left as it was.
+API_SSESpecification.html: Enabled true means SSEType KMS, with the AWS-managed alias/aws/dynamodb key
+unless KMSMasterKeyId names another ("key ID, Amazon Resource Name (ARN), alias name, or alias ARN");
+Enabled false means the AWS-owned key (DescribeTable then reports no SSEDescription). SSEType: "The only
+supported value is KMS" (AES256 is in the enum but refused). API_SSEDescription.html: KMSMasterKeyArn is
+the key's ARN, so an alias or key ID is resolved. Every refusal is a ValidationException, the
+operation's client error for a bad parameter combination.
+
+The switch completes at once (Status ENABLED): the real service goes UPDATING first and the rule
+handles both (its PENDING path is tested with an SDK mock, a fault injection).
 """
 
 from __future__ import annotations
@@ -15,32 +19,62 @@ from typing import Any
 from common import patch
 
 
-def _key_arn(account: str, region: str, key: str) -> str | None:
-    from moto.kms import kms_backends
+def _resolve_key(account: str, region: str, key_id: str) -> str:
+    from moto.dynamodb.exceptions import MockValidationException
+    from moto.kms.models import kms_backends
 
     kms = kms_backends[account][region]
     try:
-        return kms.describe_key(key).arn
-    except Exception:  # noqa: BLE001 - moto raises its own NotFound types
+        key = kms.describe_key(key_id)
+    except Exception:
+        # KMS reports the key as not found; DynamoDB surfaces that as a ValidationException on UpdateTable.
+        raise MockValidationException(f"KMS key {key_id} does not exist or is not accessible in {region}") from None
+    if key.key_state != "Enabled":
+        raise MockValidationException(f"KMS key {key.arn} is {key.key_state}; an enabled key is required")
+    return key.arn
+
+
+def _new_spec(self: Any, spec: dict[str, Any]) -> dict[str, Any] | None:
+    """The table's sse_specification after the update, as moto's Table.describe reads it; None: AWS-owned key."""
+    from moto.dynamodb.exceptions import MockValidationException
+
+    enabled = spec.get("Enabled")
+    sse_type = spec.get("SSEType")
+    key_id = spec.get("KMSMasterKeyId")
+    if sse_type is not None and sse_type not in ("AES256", "KMS"):
+        raise MockValidationException(
+            f"1 validation error detected: Value '{sse_type}' at 'sSESpecification.sSEType' failed to satisfy "
+            "constraint: Member must satisfy enum value set: [AES256, KMS]"
+        )
+    if enabled is False:
+        if sse_type is not None or key_id is not None:
+            raise MockValidationException("SSEType and KMSMasterKeyId cannot be specified when SSE is disabled")
         return None
+    if sse_type == "AES256":
+        raise MockValidationException("SSEType AES256 is not supported; the only supported value is KMS")
+    if enabled is None and sse_type is None:
+        # "If disabled (false) or not specified, server-side encryption is set to AWS owned key."
+        if key_id is not None:
+            raise MockValidationException("KMSMasterKeyId can only be specified when SSE is enabled with SSEType KMS")
+        return None
+    account, region = self.current_account, self.region
+    arn = _resolve_key(account, region, key_id or "alias/aws/dynamodb")
+    return {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": arn}
 
 
 def update_table(self: Any) -> Any:
-    sse = self.body.get("SSESpecification")
-    if sse is not None:
-        table = self.dynamodb_backend.get_table(self.body["TableName"])
-        if sse.get("Enabled") is False:
-            table.sse_specification = None
-        else:
-            account, region = self.current_account, self.region
-            key = sse.get("KMSMasterKeyId")
-            arn = _key_arn(account, region, key) if key else table._get_default_encryption_key(account, region)
-            if arn is None:
-                from moto.dynamodb.exceptions import MockValidationException
+    spec = self.body.get("SSESpecification")
+    if spec is None:
+        return self._orig_update_table()
+    table = self.dynamodb_backend.get_table(self.body["TableName"])
+    new = _new_spec(self, spec)  # all refusals before any change
+    others = {k: v for k, v in self.body.items() if k not in ("TableName", "SSESpecification")}
+    if others:
+        self._orig_update_table()
+    table.sse_specification = new
+    from moto.dynamodb.responses import DynamoResult
 
-                raise MockValidationException(f"KMS key {key} does not exist")
-            table.sse_specification = {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": arn}
-    return self._orig_update_table()
+    return DynamoResult(table.describe())
 
 
 def install() -> None:

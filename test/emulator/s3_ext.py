@@ -148,7 +148,39 @@ def update_object_encryption(self: Any, query: dict[str, Any], key_name: str) ->
     return 200, {}, ""
 
 
+# API_CopyObject.html: x-amz-copy-source-if-match "Copies the object if its entity tag (ETag) matches the
+# specified tag", x-amz-copy-source-if-none-match "if its entity tag (ETag) is different"; otherwise
+# "412 Precondition Failed". moto copied regardless.
+PRECONDITION_FAILED = "At least one of the pre-conditions you specified did not hold"
+
+
+def _copy_precondition(self: Any) -> Any:
+    from urllib.parse import parse_qs, unquote, urlparse
+
+    if_match = self.headers.get("x-amz-copy-source-if-match")
+    if_none_match = self.headers.get("x-amz-copy-source-if-none-match")
+    if not if_match and not if_none_match:
+        return None
+    parsed = urlparse(str(self.headers.get("x-amz-copy-source")))
+    src_bucket, _, src_key = unquote(parsed.path).lstrip("/").partition("/")
+    version_id = parse_qs(parsed.query).get("versionId", [None])[0]
+    source = self.backend.get_object(src_bucket, src_key, version_id=version_id)
+    if source is None:
+        return None  # moto's own copy reports the missing source
+    etag = source.etag.strip('"')
+    tags = lambda header: {t.strip().strip('"') for t in header.split(",")}  # noqa: E731
+    if if_match and etag not in tags(if_match) and "*" not in tags(if_match):
+        return s3_error(412, "PreconditionFailed", PRECONDITION_FAILED)
+    if if_none_match and (etag in tags(if_none_match) or "*" in tags(if_none_match)):
+        return s3_error(412, "PreconditionFailed", PRECONDITION_FAILED)
+    return None
+
+
 def _key_response_put(self: Any, query: dict[str, Any], key_name: str) -> Any:
+    if "x-amz-copy-source" in self.headers and "uploadId" not in query:
+        failed = _copy_precondition(self)
+        if failed is not None:
+            return failed
     if "encryption" in query and "x-amz-copy-source" not in self.headers:
         self._set_action("KEY", "PUT", query)
         self._authenticate_and_authorize_s3_action(bucket_name=self.bucket_name, key_name=key_name)
@@ -166,6 +198,63 @@ def _put_object(self: Any) -> Any:
             key.sse_customer_algorithm = algorithm
             key.encryption = None
     return result
+
+
+# API_GetObject.html / API_HeadObject.html: "If you encrypt an object by using server-side encryption with
+# customer-provided encryption keys (SSE-C) when you store the object in Amazon S3, then when you retrieve the
+# metadata from the object, you must use the following headers ... x-amz-server-side-encryption-customer-algorithm,
+# -customer-key, -customer-key-MD5"; without them S3 answers 400 InvalidRequest (a HEAD: the status, no body).
+SSE_C_REQUIRED = (
+    "The object was stored using a form of Server Side Encryption. "
+    "The correct parameters must be provided to retrieve the object."
+)
+SSE_C_HEADER = "x-amz-server-side-encryption-customer-algorithm"
+
+
+def _sse_c_read(self: Any, result: Any, key_name: str, query: dict[str, Any]) -> Any:
+    if not isinstance(result, tuple) or result[0] not in (200, 206, 304):
+        return result
+    version_id = query.get("versionId", [None])[0]
+    key = self.backend.get_object(self.bucket_name, key_name, version_id=version_id)
+    algorithm = getattr(key, "sse_customer_algorithm", None)
+    if not algorithm:
+        return result
+    if not self.headers.get(SSE_C_HEADER):
+        return s3_error(400, "InvalidRequest", SSE_C_REQUIRED)
+    status, headers, body = result
+    return status, {**headers, SSE_C_HEADER: algorithm, "x-amz-server-side-encryption-customer-key-MD5": self.headers.get("x-amz-server-side-encryption-customer-key-MD5", "")}, body
+
+
+def _head_object(self: Any, bucket_name: str, query: dict[str, Any], key_name: str, headers: dict[str, Any]) -> Any:
+    return _sse_c_read(self, self._orig_head_object(bucket_name, query, key_name, headers), key_name, query)
+
+
+def _get_object(self: Any) -> Any:
+    return _sse_c_read(self, self._orig_get_object(), self.parse_key_name(), self.querystring)
+
+
+def get_bucket_encryption(self: Any) -> Any:
+    """GetBucketEncryption with each rule's BlockedEncryptionTypes (API_ServerSideEncryptionRule.html), which
+    moto stored from PutBucketEncryption but left out of the answer."""
+    from moto.core.responses import ActionResult
+    from moto.s3.exceptions import ServerSideEncryptionConfigurationNotFoundError
+    from moto.core.utils import ensure_boolean
+
+    self.data["Action"] = "GetBucketEncryption"
+    encryption = self.backend.get_bucket_encryption(self.bucket_name)
+    if not encryption:
+        raise ServerSideEncryptionConfigurationNotFoundError(bucket_name=self.bucket_name)
+    rules = []
+    for rule in _as_list(encryption["Rule"]):
+        out: dict[str, Any] = {
+            "ApplyServerSideEncryptionByDefault": rule["ApplyServerSideEncryptionByDefault"],
+            "BucketKeyEnabled": ensure_boolean(rule.get("BucketKeyEnabled")),
+        }
+        blocked = (rule.get("BlockedEncryptionTypes") or {}).get("EncryptionType")
+        if blocked is not None:
+            out["BlockedEncryptionTypes"] = {"EncryptionType": _as_list(blocked)}
+        rules.append(out)
+    return self.serialized(ActionResult({"ServerSideEncryptionConfiguration": {"Rules": rules}}))
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -217,8 +306,11 @@ def install() -> None:
     from moto.s3 import responses
 
     patch(responses.S3Response, "get_bucket_replication", get_bucket_replication)
+    patch(responses.S3Response, "get_bucket_encryption", get_bucket_encryption)
 
     # IAM: the action S3 authorizes this request as (Service Authorization Reference: s3:UpdateObjectEncryption).
     responses.ACTION_MAP["KEY"]["PUT"]["encryption"] = "UpdateObjectEncryption"
     patch(responses.S3Response, "_key_response_put", _key_response_put)
     patch(responses.S3Response, "put_object", _put_object)
+    patch(responses.S3Response, "head_object", _head_object)
+    patch(responses.S3Response, "get_object", _get_object)

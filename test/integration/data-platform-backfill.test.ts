@@ -15,8 +15,7 @@ import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
 
 /** The backfill path for the data-platform types: two regions, drift in each, one sweep. */
 const REGIONS = ['us-east-1', 'eu-west-1'] as const;
-// ebs-default is left out: moto 5.2.1 lacks GetEbsDefaultKmsKeyId (its sweep is one describe per region; see test/unit/ebs-default.test.ts).
-const TYPES: ResourceType[] = ['dynamodb-table', 'kinesis-stream', 'glue-catalog', 'firehose-stream', 'athena-workgroup', 'log-group'];
+const TYPES: ResourceType[] = ['ebs-default', 'dynamodb-table', 'kinesis-stream', 'glue-catalog', 'firehose-stream', 'athena-workgroup', 'log-group'];
 const emu = useEmulator();
 
 beforeEach(async () => { await emu.current.reset(); });
@@ -47,8 +46,9 @@ describe('backfill of the data-platform types on the emulator', () => {
       `${r}/athena-workgroup analysts-${r} NON_COMPLIANT NOT_KMS REMEDIATE VERIFIED`,
       `${r}/athena-workgroup primary NON_COMPLIANT UNENCRYPTED REMEDIATE VERIFIED`,
       `${r}/dynamodb-table ok-${r} COMPLIANT  NONE NOT_ATTEMPTED`,
-      // moto ignores UpdateTable SSESpecification: the fresh read says so.
-      `${r}/dynamodb-table state-${r} NON_COMPLIANT NOT_KMS REMEDIATE VERIFICATION_FAILED`,
+      // Encryption by default is off in a fresh region: the CMK becomes the default key and it is turned on.
+      `${r}/ebs-default ${r} NON_COMPLIANT UNENCRYPTED REMEDIATE VERIFIED`,
+      `${r}/dynamodb-table state-${r} NON_COMPLIANT NOT_KMS REMEDIATE VERIFIED`,
       `${r}/firehose-stream lake-${r} NON_COMPLIANT UNENCRYPTED REMEDIATE VERIFIED`,
       `${r}/glue-catalog ${r} NON_COMPLIANT AWS_MANAGED_KEY REMEDIATE VERIFIED`,
       `${r}/kinesis-stream iot-${r} NON_COMPLIANT UNENCRYPTED REMEDIATE VERIFIED`,

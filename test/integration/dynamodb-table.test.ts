@@ -3,7 +3,7 @@ import { processEvent } from '../../shared/pipeline/process';
 import { dynamodbTableRule } from '../../shared/rules/dynamodb-table';
 import { createKey } from '../../scripts/lib/estate';
 import { createTable, dynamodbEvent } from '../../scripts/lib/estate-data-platform';
-import { ACCOUNT, emulatorClients, onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
+import { ACCOUNT, onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
 
 onlyRules('dynamodb-table');
 
@@ -40,29 +40,22 @@ describe('dynamodb-table rule on the emulator', () => {
     expect(await sseOf('device-state')).toEqual(before);
   });
 
-  it.each<[string, string | undefined, string]>([
-    ['the AWS-owned default', undefined, 'NOT_KMS'],
-    ['another key of the account', 'other', 'WRONG_KEY'],
-  ])('%s is re-keyed in place with UpdateTable and verified by a fresh read', async (_label, key, reason) => {
-    const other = await createKey(emu.clients(), R);
-    await createTable(emu.clients(), R, 'device-state', key === 'other' ? other.arn : key);
-    const r = await processEvent(dynamodbEvent('UpdateTable', 'device-state', R), testDeps(emu.clients()));
-    expect(r.outcomes[0]).toMatchObject({ reason, action: 'REMEDIATE', result: 'VERIFIED' });
-    expect(await sseOf('device-state')).toMatchObject({ Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: cmk.arn });
+  it('remediation re-keys the table in place with the CMK ARN; the fresh re-read verifies it, and the next event is silent', async () => {
+    await createTable(emu.clients(), R, 'device-state');
+    const deps = testDeps(emu.clients());
+    const r = await processEvent(dynamodbEvent('UpdateTable', 'device-state', R), deps);
+    expect(r.outcomes[0]).toMatchObject({ reason: 'NOT_KMS', action: 'REMEDIATE', result: 'VERIFIED' });
+    expect(await sseOf('device-state')).toEqual({ Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: cmk.arn });
+    const again = await processEvent(dynamodbEvent('UpdateTable', 'device-state', R), deps);
+    expect(again.outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE' });
   });
 
-  it('a re-read that still shows the old key is VERIFICATION_FAILED, never VERIFIED', async () => {
-    // UpdateTable accepted but the table not re-keyed, injected into the DescribeTable responses.
-    await createTable(emu.clients(), R, 'device-state');
-    const clients = emulatorClients(emu.current.endpoint);
-    clients.get(DynamoDBClient, { region: R }).middlewareStack.add((next, context) => async (args) => {
-      const out = await next(args);
-      if (context.commandName === 'DescribeTableCommand') delete (out.output as { Table?: { SSEDescription?: unknown } }).Table?.SSEDescription;
-      return out;
-    }, { step: 'initialize', name: 'updateDidNotRekey' });
-    const r = await processEvent(dynamodbEvent('UpdateTable', 'device-state', R), testDeps(clients));
-    expect(r.outcomes[0]).toMatchObject({ reason: 'NOT_KMS', action: 'REMEDIATE', result: 'VERIFICATION_FAILED' });
-    expect(r.outcomes[0]?.actionDetail).toContain('re-read shows NON_COMPLIANT NOT_KMS');
+  it('a table on another key of the account is re-keyed to the CMK (WRONG_KEY, VERIFIED)', async () => {
+    const other = await createKey(emu.clients(), R);
+    await createTable(emu.clients(), R, 'device-state', other.arn);
+    const r = await processEvent(dynamodbEvent('CreateTable', 'device-state', R), testDeps(emu.clients()));
+    expect(r.outcomes[0]).toMatchObject({ reason: 'WRONG_KEY', action: 'REMEDIATE', result: 'VERIFIED', expectedKey: cmk.arn });
+    expect((await sseOf('device-state'))?.KMSMasterKeyArn).toBe(cmk.arn);
   });
 
   it('quarantine tags the table once, data untouched; an exempt table is not touched', async () => {

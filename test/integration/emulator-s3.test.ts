@@ -1,5 +1,5 @@
 import {
-  CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutBucketVersioningCommand, PutObjectCommand,
+  CopyObjectCommand, type CopyObjectCommandInput, CreateBucketCommand, GetBucketEncryptionCommand, GetObjectCommand, PutBucketEncryptionCommand, HeadObjectCommand, PutBucketVersioningCommand, PutObjectCommand,
   PutObjectLegalHoldCommand, S3Client, S3ServiceException, UpdateObjectEncryptionCommand,
 } from '@aws-sdk/client-s3';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -86,6 +86,20 @@ describe('S3 UpdateObjectEncryption on the emulator', () => {
     expect((await s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'plain' }))).ServerSideEncryption).toBeUndefined();
   });
 
+  it('HEAD and GET of an SSE-C object without its customer key are 400 InvalidRequest; with it they succeed and name the algorithm', async () => {
+    const sseC = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: Buffer.alloc(32, 7).toString('base64') };
+    await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'ssec', Body: 'secret', ...sseC }));
+    // API_HeadObject.html / API_GetObject.html: retrieving an SSE-C object requires the customer key headers.
+    expect(await refusal(s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'ssec' })))).toMatchObject({ status: 400 });
+    expect(await refusal(s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'ssec' })))).toMatchObject({ name: 'InvalidRequest', status: 400, message: expect.stringContaining('Server Side Encryption') });
+    expect((await s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'ssec', ...sseC }))).SSECustomerAlgorithm).toBe('AES256');
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'ssec', ...sseC }));
+    expect(await got.Body?.transformToString()).toBe('secret');
+    // Other objects are read as before.
+    await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'plain', Body: 'p' }));
+    expect((await s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'plain' }))).SSECustomerAlgorithm).toBeUndefined();
+  });
+
   it('refuses SSE-S3 as the target, a key that is not a key ARN, a key of another account and an unknown key', async () => {
     const k = await newKey();
     await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'o', Body: 'o', ServerSideEncryption: 'AES256' }));
@@ -109,5 +123,32 @@ describe('S3 UpdateObjectEncryption on the emulator', () => {
     await s3.send(new PutObjectLegalHoldCommand({ Bucket: 'locked', Key: 'l', LegalHold: { Status: 'ON' }, ChecksumAlgorithm: 'SHA256' }));
     const locked = s3.send(new UpdateObjectEncryptionCommand({ Bucket: 'locked', Key: 'l', ObjectEncryption: { SSEKMS: { KMSKeyArn: k } } }));
     expect(await refusal(locked)).toMatchObject({ name: 'AccessDenied', status: 403, message: expect.stringContaining('Object Lock') });
+  });
+});
+
+describe('S3 CopyObject preconditions and GetBucketEncryption on the emulator', () => {
+  beforeEach(async () => { await s3.send(new CreateBucketCommand({ Bucket: 'data' })); });
+
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html (x-amz-copy-source-if-match / -if-none-match)
+  it('CopySourceIfMatch copies only while the ETag matches, CopySourceIfNoneMatch only while it differs; otherwise 412 PreconditionFailed', async () => {
+    const etag = (await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'src', Body: 'one' }))).ETag as string;
+    const copy = (extra: Partial<CopyObjectCommandInput>) => s3.send(new CopyObjectCommand({ Bucket: 'data', Key: 'dst', CopySource: 'data/src', ...extra }));
+    expect(await refusal(copy({ CopySourceIfMatch: '"0123456789abcdef0123456789abcdef"' }))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    expect(await refusal(copy({ CopySourceIfNoneMatch: etag }))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    await expect(s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'dst' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    await copy({ CopySourceIfMatch: etag });
+    expect((await s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'dst' }))).ETag).toBe(etag);
+    await copy({ CopySourceIfNoneMatch: '"0123456789abcdef0123456789abcdef"' });
+  });
+
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionRule.html (BlockedEncryptionTypes)
+  it('GetBucketEncryption returns the BlockedEncryptionTypes that were put, and none when none were', async () => {
+    await s3.send(new PutBucketEncryptionCommand({ Bucket: 'data', ServerSideEncryptionConfiguration: { Rules: [{
+      ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] },
+    }] } }));
+    expect((await s3.send(new GetBucketEncryptionCommand({ Bucket: 'data' }))).ServerSideEncryptionConfiguration?.Rules)
+      .toEqual([{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false, BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] } }]);
+    await s3.send(new PutBucketEncryptionCommand({ Bucket: 'data', ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } }));
+    expect((await s3.send(new GetBucketEncryptionCommand({ Bucket: 'data' }))).ServerSideEncryptionConfiguration?.Rules?.[0]?.BlockedEncryptionTypes).toBeUndefined();
   });
 });

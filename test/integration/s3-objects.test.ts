@@ -113,11 +113,10 @@ describe('existing objects, every version, on the emulator', () => {
     const o = await run('dsse-other');
     const rule = (await s3().send(new GetBucketEncryptionCommand({ Bucket: 'dsse-other' }))).ServerSideEncryptionConfiguration?.Rules?.[0];
     expect(rule?.ApplyServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'aws:kms:dsse', KMSMasterKeyID: cmkArn });
-    // Whether the emulator keeps BlockedEncryptionTypes decides the verdict: kept → VERIFIED; dropped → the re-read says so.
     expect(rule?.BucketKeyEnabled).not.toBe(true);
+    // Written back as read, and verified on the re-read (a re-read without it fails: test/unit/s3-bucket-remediate.test.ts).
+    expect(rule?.BlockedEncryptionTypes).toEqual({ EncryptionType: ['SSE-C'] });
     expect(o).toMatchObject({ reason: 'WRONG_KEY', result: 'VERIFIED' });
-    // moto 5.2.1 drops BlockedEncryptionTypes on PutBucketEncryption (nothing to keep on read): that the request
-    // carries it back, and that a re-read without it fails verification, is in test/unit/s3-bucket-remediate.test.ts.
   });
 
   it('an object the bucket policy denies is a named failure, the bucket is not VERIFIED and stays marked for the next run', async () => {

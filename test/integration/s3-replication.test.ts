@@ -1,10 +1,10 @@
 import { GetBucketReplicationCommand, PutBucketReplicationCommand, type ReplicationConfiguration, S3Client } from '@aws-sdk/client-s3';
 import { processEvent } from '../../shared/pipeline/process';
 import { createKey, createBucket, s3Event } from '../../scripts/lib/estate';
-import { createVersionedBucket, putReplication, REPLICATION_ROLE, replicationRule } from '../../scripts/lib/estate-cross-region';
-import { answerSimulatePrincipalPolicy } from '../../scripts/lib/emulator-iam';
-import { IAMClient, type SimulatePrincipalPolicyCommandInput } from '@aws-sdk/client-iam';
+import { createVersionedBucket, putReplication, putReplicationRole, REPLICATION_ROLE, replicationRule } from '../../scripts/lib/estate-cross-region';
+import type { SimulatePrincipalPolicyCommandInput } from '@aws-sdk/client-iam';
 import { testDeps, testPolicy, useEmulator } from '../support/harness';
+import { recordRequests } from '../support/requests';
 
 const E = 'us-east-1';
 const W = 'eu-west-1';
@@ -15,15 +15,18 @@ let west: { arn: string; keyId: string };
 const readConfig = async (bucket: string): Promise<ReplicationConfiguration | undefined> =>
   (await emu.clients().get(S3Client, { region: E }).send(new GetBucketReplicationCommand({ Bucket: bucket }))).ReplicationConfiguration;
 
-// moto has no iam:SimulatePrincipalPolicy: answered 'allowed' here unless a test says otherwise.
-let simulated: SimulatePrincipalPolicyCommandInput[];
-const simulate = (decide?: Parameters<typeof answerSimulatePrincipalPolicy>[1]) => {
-  simulated = answerSimulatePrincipalPolicy([emu.clients().get(IAMClient, { region: E }), emu.clients().get(IAMClient, { region: W })], decide);
-};
+// iam:SimulatePrincipalPolicy runs on the emulator (test/emulator/iam_ext.py) against the role's inline policy;
+// the requests the rule sends are read from the request recorder.
+let recorder: ReturnType<typeof recordRequests>;
+const simulated = (): SimulatePrincipalPolicyCommandInput[] =>
+  recorder.requests.filter((r) => r.operation === 'SimulatePrincipalPolicy').map((r) => r.input as SimulatePrincipalPolicyCommandInput);
+
+afterEach(() => { recorder.stop(); });
 
 beforeEach(async () => {
   await emu.current.reset();
-  simulate();
+  recorder = recordRequests();
+  await putReplicationRole(emu.clients());
   east = await createKey(emu.clients(), E, 'alias/data-platform');
   west = await createKey(emu.clients(), W, 'alias/data-platform');
   await createVersionedBucket(emu.clients(), E, 'src');
@@ -68,7 +71,7 @@ describe('s3-replication rule on the emulator, two regions', () => {
     await putReplication(clients, E, 'src', [replicationRule('to-eu', 1, 'dst-eu', east.arn)]);
     const before = await readConfig('src');
     // The role may decrypt the source CMK, but not encrypt with eu-west-1's.
-    simulate((input) => (input.ActionNames?.[0] === 'kms:Encrypt' ? 'implicitDeny' : 'allowed'));
+    await putReplicationRole(clients, [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }]);
     const deps = testDeps(clients);
     const out = (await processEvent(s3Event('PutBucketReplication', 'src', E), deps)).outcomes[0];
     expect(out).toMatchObject({ status: 'NON_COMPLIANT', reason: 'WRONG_REGION_KEY', action: 'REPORT', result: 'NOT_ATTEMPTED' });
@@ -77,21 +80,21 @@ describe('s3-replication rule on the emulator, two regions', () => {
     expect(out?.actionDetail).toContain(`add to role ${REPLICATION_ROLE} ${JSON.stringify(statement)}`);
     expect(await readConfig('src')).toEqual(before);
     // What was asked: each key with its own key policy and the context S3 sends.
-    const encrypt = simulated.find((i) => i.ActionNames?.[0] === 'kms:Encrypt');
+    const encrypt = simulated().find((i) => i.ActionNames?.[0] === 'kms:Encrypt');
     expect(encrypt).toMatchObject({ PolicySourceArn: REPLICATION_ROLE, ResourceArns: [west.arn], ResourceOwner: `arn:aws:iam::${west.arn.split(':')[4]}:root` });
     expect(JSON.parse(encrypt?.ResourcePolicy as string)).toHaveProperty('Statement');
     expect(encrypt?.ContextEntries).toContainEqual({ ContextKeyName: 'kms:ViaService', ContextKeyType: 'string', ContextKeyValues: ['s3.eu-west-1.amazonaws.com'] });
-    expect(simulated.find((i) => i.ActionNames?.[0] === 'kms:Decrypt')).toMatchObject({ ResourceArns: [east.arn] });
+    expect(simulated().find((i) => i.ActionNames?.[0] === 'kms:Decrypt')).toMatchObject({ ResourceArns: [east.arn] });
 
     // Once the role may use it, the rewrite goes ahead and verifies.
-    simulate();
+    await putReplicationRole(clients);
     expect((await processEvent(s3Event('PutBucketReplication', 'src', E), deps)).outcomes[0]).toMatchObject({ reason: 'WRONG_REGION_KEY', action: 'REMEDIATE', result: 'VERIFIED' });
   });
 
   it('a rule already on the right key whose role cannot use it is non-compliant (replication is failing now) and reported', async () => {
     const clients = emu.clients();
     await putReplication(clients, E, 'src', [replicationRule('to-eu', 1, 'dst-eu', west.arn)]);
-    simulate((input) => (input.ActionNames?.[0] === 'kms:Decrypt' ? 'explicitDeny' : 'allowed'));
+    await putReplicationRole(clients, [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }, { Effect: 'Deny', Action: 'kms:Decrypt', Resource: east.arn }]);
     const out = (await processEvent(s3Event('PutBucketReplication', 'src', E), testDeps(clients))).outcomes[0];
     expect(out).toMatchObject({ reason: 'REPLICATION_ROLE_CANNOT_USE_KEYS', action: 'REPORT', detail: expect.stringContaining(`kms:Decrypt on ${east.arn} via S3 in us-east-1`) });
   });

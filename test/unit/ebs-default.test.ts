@@ -1,11 +1,5 @@
-import {
-  EC2Client, EnableEbsEncryptionByDefaultCommand, GetEbsDefaultKmsKeyIdCommand, GetEbsEncryptionByDefaultCommand, ModifyEbsDefaultKmsKeyIdCommand,
-} from '@aws-sdk/client-ec2';
-import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { mockClient } from 'aws-sdk-client-mock';
 import type { KeyInfo, ObservedKey } from '../../shared/kms/key-resolver';
 import { normalise } from '../../shared/events/normalise';
-import { processEvent } from '../../shared/pipeline/process';
 import { ebsDefaultRule } from '../../shared/rules/ebs-default';
 import { evaluateEbsDefault, type EbsDefaultState } from '../../shared/rules/ebs-default/evaluate';
 import { RULES } from '../../shared/rules/registry';
@@ -40,53 +34,7 @@ describe('evaluateEbsDefault', () => {
   });
 });
 
-/**
- * SDK mocks: moto 5.2.1 lacks GetEbsDefaultKmsKeyId and ResetEbsDefaultKmsKeyId (HTTP 500, "not yet implemented"),
- * so the pipeline runs against an in-memory region that behaves as the EC2 API reference says.
- */
-describe('ebs-default through the pipeline (SDK mock: the emulator lacks GetEbsDefaultKmsKeyId)', () => {
-  const ec2 = mockClient(EC2Client);
-  const kms = mockClient(KMSClient);
-  let region: { enabled: boolean; key: string };
-
-  beforeEach(() => {
-    ec2.reset();
-    region = { enabled: false, key: 'alias/aws/ebs' };
-    kms.on(DescribeKeyCommand).callsFake(async (input: { KeyId: string }) => ({
-      KeyMetadata: input.KeyId === OTHER ? { Arn: OTHER, KeyId: 'other', KeyManager: 'CUSTOMER', KeyState: 'Enabled' } : { Arn: CMK.arn, KeyId: 'cmk-1', KeyManager: 'CUSTOMER', KeyState: 'Enabled' },
-    }));
-    ec2.on(GetEbsEncryptionByDefaultCommand).callsFake(async () => ({ EbsEncryptionByDefault: region.enabled }));
-    ec2.on(GetEbsDefaultKmsKeyIdCommand).callsFake(async () => ({ KmsKeyId: region.key }));
-    ec2.on(EnableEbsEncryptionByDefaultCommand).callsFake(async () => { region.enabled = true; return { EbsEncryptionByDefault: true }; });
-    ec2.on(ModifyEbsDefaultKmsKeyIdCommand).callsFake(async (input: { KmsKeyId: string }) => { region.key = input.KmsKeyId; return { KmsKeyId: input.KmsKeyId }; });
-  });
-
-  it('off with aws/ebs: sets the CMK as default key, turns encryption by default on, verifies; the next event changes nothing', async () => {
-    const deps = testDeps(offlineClients());
-    const r = await processEvent(loadJson(`${EVENTS_DIR}/ebs-default/DisableEbsEncryptionByDefault.json`), deps);
-    expect(r.outcomes[0]).toMatchObject({ reason: 'UNENCRYPTED', action: 'REMEDIATE', result: 'VERIFIED', expectedKey: CMK.arn });
-    expect(r.outcomes[0]?.actionDetail).toContain('Existing volumes keep their encryption');
-    expect(region).toEqual({ enabled: true, key: CMK.arn });
-    const again = await processEvent(loadJson(`${EVENTS_DIR}/ebs-default/ModifyEbsDefaultKmsKeyId.json`), deps);
-    expect(again.outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE' });
-    expect(ec2.commandCalls(ModifyEbsDefaultKmsKeyIdCommand)).toHaveLength(1);
-    expect(ec2.commandCalls(EnableEbsEncryptionByDefaultCommand)).toHaveLength(1);
-  });
-
-  it('on with another key: only the key is changed', async () => {
-    region = { enabled: true, key: OTHER };
-    const r = await processEvent(loadJson(`${EVENTS_DIR}/ebs-default/ModifyEbsDefaultKmsKeyId.json`), testDeps(offlineClients()));
-    expect(r.outcomes[0]).toMatchObject({ reason: 'WRONG_KEY', result: 'VERIFIED' });
-    expect(ec2.commandCalls(EnableEbsEncryptionByDefaultCommand)).toHaveLength(0);
-  });
-
-  it('quarantine mode reports (an account setting has nothing to quarantine) and writes nothing', async () => {
-    const r = await processEvent(loadJson(`${EVENTS_DIR}/ebs-default/ResetEbsDefaultKmsKeyId.json`), testDeps(offlineClients(), { policy: testPolicy({ mode: 'quarantine' }) }));
-    expect(r.outcomes[0]).toMatchObject({ reason: 'UNENCRYPTED', action: 'REPORT', result: 'NOT_ATTEMPTED' });
-    expect(r.outcomes[0]?.actionDetail).toContain('nothing to tag');
-    expect(ec2.commandCalls(ModifyEbsDefaultKmsKeyIdCommand)).toHaveLength(0);
-  });
-
+describe('ebs-default listing (the pipeline runs on the emulator in test/integration/ebs-default.test.ts)', () => {
   it('the backfill lists exactly the region\'s one setting', async () => {
     const deps = testDeps(offlineClients());
     const ids: string[] = [];

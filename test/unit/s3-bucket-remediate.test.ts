@@ -10,7 +10,7 @@ import type { S3BucketState } from '../../shared/rules/s3-bucket/evaluate';
 import { s3BucketRule } from '../../shared/rules/s3-bucket/index';
 import { offlineClients } from '../support/harness';
 
-// Request shapes and call order (mocks: BlockedEncryptionTypes is dropped by the emulator, see s3-objects.test.ts).
+// Request shapes and call order, and a re-read that lost a field (a fault): mocks. The re-key itself runs on the emulator in s3-objects.test.ts.
 const s3 = mockClient(S3Client);
 const R = 'eu-west-1';
 const CMK = `arn:aws:kms:${R}:111122223333:key/cmk`;
