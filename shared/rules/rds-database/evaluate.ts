@@ -21,6 +21,10 @@ export interface RdsConfig {
   publiclyAccessible?: boolean;
   engine?: string;
   engineVersion?: string;
+  /** The master password is managed in Secrets Manager (MasterUserSecret): Blue/Green refuses such sources. */
+  managedMasterSecret?: boolean;
+  /** Read replicas: ids in the same Region, ARNs across Regions (ReadReplicaDBInstanceIdentifiers / ReadReplicaIdentifiers). */
+  readReplicas?: string[];
   /** Aurora: the cluster's member instances (id and class), recreated in the new cluster. */
   members?: { id: string; instanceClass?: string; writer: boolean }[];
 }
