@@ -13,11 +13,11 @@ const engine = lazily(async () => {
 });
 
 /** Step Functions Task input: `{ step, state }`; the output is the next state. */
-export const workflowStep = async (event: { step: string; state: ReencryptState }): Promise<ReencryptState> => {
+export const workflowStep = async (event: { step: string; state: ReencryptState; taskToken?: string }): Promise<ReencryptState> => {
   const { deps, runStep } = await engine();
   logger.appendKeys({ execution: event.state?.execution, step: event.step });
   try {
-    const next = await runStep(event.step, event.state, deps);
+    const next = await runStep(event.step, event.state, deps, event.taskToken);
     logger.info('workflow step done', { outcome: next.outcome, detail: next.detail });
     return next;
   } catch (e) {
