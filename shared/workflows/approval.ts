@@ -51,23 +51,52 @@ export class LocalApprovals implements ApprovalStore, TaskCompleter {
   /** How the approval timeout passes: real time by default; tests make it never or now. */
   constructor(private readonly timeout: (seconds: number) => Promise<void> = (s) => new Promise((r) => setTimeout(r, s * 1000).unref())) {}
 
-  async record(execution: string, token: string): Promise<void> { this.tokens.set(execution, token); }
+  private readonly listeners = new Map<string, (() => void)[]>();
+
+  async record(execution: string, token: string): Promise<void> {
+    this.tokens.set(execution, token);
+    for (const l of this.listeners.get(execution) ?? []) l();
+    this.listeners.delete(execution);
+  }
+
+  /** Resolves once `execution` waits for a decision (the demo and tests approve then). */
+  whenPending(execution: string): Promise<void> {
+    if (this.tokens.has(execution)) return Promise.resolve();
+    return new Promise((r) => this.listeners.set(execution, [...(this.listeners.get(execution) ?? []), r]));
+  }
+
   async find(execution: string): Promise<string | undefined> { return this.tokens.get(execution); }
   async forget(execution: string): Promise<void> { this.tokens.delete(execution); }
   pending(): string[] { return [...this.tokens.keys()]; }
 
-  async succeed(token: string, output: Record<string, unknown>): Promise<void> { this.settle(token).resolve(output); }
-  async fail(token: string, error: string, cause: string): Promise<void> { this.settle(token).reject(new TaskTokenError(error, cause)); }
+  // A decision can arrive between the task recording its token and the state starting to wait, as on Step Functions
+  // (the token is valid from the moment the task is invoked): it is kept until the wait begins.
+  private readonly early = new Map<string, { ok: true; output: unknown } | { ok: false; error: Error }>();
 
-  private settle(token: string) {
+  async succeed(token: string, output: Record<string, unknown>): Promise<void> { this.settle(token, { ok: true, output }); }
+  async fail(token: string, error: string, cause: string): Promise<void> { this.settle(token, { ok: false, error: new TaskTokenError(error, cause) }); }
+
+  private settle(token: string, result: { ok: true; output: unknown } | { ok: false; error: Error }) {
     const w = this.waiting.get(token);
-    if (!w) throw new SentinelError('INVALID_EVENT', 'task token is not waiting (TaskTimedOut or already completed)');
+    if (!w) {
+      if (![...this.tokens.values()].includes(token)) throw new SentinelError('INVALID_EVENT', 'task token is not waiting (TaskTimedOut or already completed)');
+      this.early.set(token, result);
+      return;
+    }
     this.waiting.delete(token);
-    return w;
+    if (result.ok) w.resolve(result.output);
+    else w.reject(result.error);
   }
 
   /** The runner's TaskTokenWait. */
   readonly wait = (token: string, timeoutSeconds: number | undefined): Promise<unknown> => new Promise((resolve, reject) => {
+    const decided = this.early.get(token);
+    if (decided) {
+      this.early.delete(token);
+      if (decided.ok) resolve(decided.output);
+      else reject(decided.error);
+      return;
+    }
     this.waiting.set(token, { resolve, reject });
     if (timeoutSeconds !== undefined) {
       void this.timeout(timeoutSeconds).then(() => {

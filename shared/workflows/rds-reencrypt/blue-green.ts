@@ -73,7 +73,7 @@ export const createGreen: Step = async (s, deps) => {
       TargetResourceConfigurations: [source.arn, ...replicaArns].map((SourceArn) => ({ SourceArn, TargetKmsKeyId: s.cmkArn })),
       Tags: [{ Key: WORKFLOW_TAG, Value: s.execution }],
     })));
-    bg = out.BlueGreenDeployment;
+    bg = (await findDeployment(s, ctx)) ?? out.BlueGreenDeployment;
   }
   const id = bg?.BlueGreenDeploymentIdentifier;
   return done(s, 'createGreen', statusOutcome(bg?.Status, 'AVAILABLE'), `Blue/Green deployment ${s.names.blueGreen} (${id ?? '?'}) is ${bg?.Status ?? 'missing'}${bg?.StatusDetails ? `: ${bg.StatusDetails}` : ''}`,
@@ -128,8 +128,9 @@ export const switchoverPlan = (s: ReencryptState): string =>
 export const requestApproval = async (s: ReencryptState, deps: PipelineDeps, taskToken: string | undefined, publish: (s: ReencryptState, detail: string) => Promise<void>): Promise<ReencryptState> => {
   if (!taskToken) throw translateAwsError(new Error('requestApproval was called without a task token'), 'states:SendTaskSuccess', s.execution);
   if (!deps.approvals) throw translateAwsError(new Error('no approval store configured (IDEMPOTENCY_TABLE): the switchover cannot be approved'), 'dynamodb:PutItem', s.execution);
-  await deps.approvals.record(s.execution, taskToken);
   await publish(s, `Green verified; waiting up to ${s.approvalTimeoutSeconds ?? APPROVAL_TIMEOUT_SECONDS} s for approval: \`cmk-sentinel approve ${s.execution}\` or \`cmk-sentinel reject ${s.execution}\`. ${switchoverPlan(s)}`);
+  // Recorded after the alert: an approval cannot come before the operator was told what it approves.
+  await deps.approvals.record(s.execution, taskToken);
   return done(s, 'requestApproval', 'WAIT', 'waiting for approval');
 };
 
