@@ -1,5 +1,5 @@
 import {
-  DeleteDBInstanceCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient,
+  DeleteDBInstanceCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient,
 } from '@aws-sdk/client-rds';
 import type { PipelineDeps } from '../../shared/pipeline/context';
 import { processEvent } from '../../shared/pipeline/process';

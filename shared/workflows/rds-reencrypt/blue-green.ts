@@ -137,7 +137,8 @@ export const requestApproval = async (s: ReencryptState, deps: PipelineDeps, tas
 /** 3b. The wait ended without approval: rejected or timed out (reported, nothing switched), or broke (abort). */
 export const approvalEnded: Step = async (s) => {
   const name = s.error?.Error;
-  const { error: _dropped, ...rest } = s;
+  const rest: ReencryptState = { ...s };
+  delete rest.error;
   if (name === REJECTED_ERROR) return done(rest, 'approvalEnded', 'READY', s.error?.Cause, { approval: { decision: 'REJECTED', detail: s.error?.Cause } });
   if (name === 'States.Timeout') return done(rest, 'approvalEnded', 'READY', 'no decision before the approval timeout', { approval: { decision: 'TIMED_OUT', detail: `no decision within ${s.approvalTimeoutSeconds ?? APPROVAL_TIMEOUT_SECONDS} s` } });
   return done(s, 'approvalEnded', 'FAILED', `the approval wait failed: ${name ?? 'unknown'}: ${s.error?.Cause ?? ''}`);

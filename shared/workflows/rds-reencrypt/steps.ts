@@ -208,10 +208,6 @@ export const verify: Step = async (s, deps) => {
   return done(s, 'verify', 'READY', `${s.names.target} is available and encrypted with ${cmk.arn}`, { verified: true, differences });
 };
 
-const rename = (s: ReencryptState, ctx: RuleContext, from: string, to: string) => (s.kind === 'cluster'
-  ? send('rds:ModifyDBCluster', from, () => rds(ctx).send(new ModifyDBClusterCommand({ DBClusterIdentifier: from, NewDBClusterIdentifier: to, ApplyImmediately: true })))
-  : send('rds:ModifyDBInstance', from, () => rds(ctx).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: from, NewDBInstanceIdentifier: to, ApplyImmediately: true }))));
-
 const isReencrypted = (d: RdsDatabaseState | undefined, s: ReencryptState) => d?.tags[REENCRYPTED_FROM_TAG] === s.sourceId && d.storageEncrypted;
 
 /**
