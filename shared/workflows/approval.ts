@@ -1,5 +1,5 @@
 import type { ClientFactory } from '../aws/clients';
-import type { PipelineDeps } from '../pipeline/context';
+import type { Log } from '../logger';
 import { translateAwsError } from '../aws/errors';
 import { SentinelError } from '../errors';
 import { lazily } from '../lazy';
@@ -164,7 +164,7 @@ export const approvalStoreFromEnv = (clients: ClientFactory, env: NodeJS.Process
   env.IDEMPOTENCY_TABLE ? new DynamoDbApprovalStore(clients, env.IDEMPOTENCY_TABLE, env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1') : undefined;
 
 /** The deployed function's `{ execution, decision, by? }` event, with the function's own store and Step Functions. */
-export const decisionFromEvent = async (event: unknown, deps: Pick<PipelineDeps, 'approvals' | 'clients' | 'log'>, region = process.env.AWS_REGION ?? 'us-east-1'): Promise<DecisionResult> => {
+export const decisionFromEvent = async (event: unknown, deps: { approvals?: ApprovalStore; clients: ClientFactory; log: Log }, region = process.env.AWS_REGION ?? 'us-east-1'): Promise<DecisionResult> => {
   const e = (event ?? {}) as { execution?: unknown; decision?: unknown; by?: unknown };
   if (typeof e.execution !== 'string' || (e.decision !== 'approve' && e.decision !== 'reject')) {
     throw new SentinelError('INVALID_EVENT', 'expected { "execution": "<name>", "decision": "approve" | "reject", "by"?: "<who>" }');
