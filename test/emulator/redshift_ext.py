@@ -11,6 +11,12 @@
   (InvalidClusterParameterGroupState; Redshift Management Guide, "Amazon Redshift parameter groups": "You can't
   modify the default parameter group"). DescribeClusterParameters then shows the group's own values, with
   Source `user` for those set (and honours the Source filter); moto returns the defaults for every group.
+- AuthorizeSnapshotAccess / RevokeSnapshotAccess (API_AuthorizeSnapshotAccess.html, API_RevokeSnapshotAccess.html):
+  the snapshot by SnapshotIdentifier (+ SnapshotClusterIdentifier) or SnapshotArn, else ClusterSnapshotNotFound
+  (404); an account already authorized is AuthorizationAlreadyExists, one not authorized AuthorizationNotFound
+  (404); a snapshot not `available` is InvalidClusterSnapshotState; at most 20 accounts (Management Guide,
+  "Sharing snapshots": "You can authorize up to 20 accounts"), AuthorizationQuotaExceeded beyond.
+  DescribeClusterSnapshots then lists AccountsWithRestoreAccess. moto has neither operation.
 - CreateClusterParameterGroup of an existing name is ClusterParameterGroupAlreadyExists
   (API_CreateClusterParameterGroup.html); moto silently replaced the group.
 """
@@ -140,6 +146,49 @@ def create_cluster_parameter_group(self: Any) -> Any:
     return self._orig_create_cluster_parameter_group()
 
 
+def _snapshot_for_access(self: Any) -> Any:
+    from moto.redshift.exceptions import ClusterSnapshotNotFoundError
+
+    arn = self._get_param("SnapshotArn")
+    identifier = self._get_param("SnapshotIdentifier") or (arn.rsplit("/", 1)[-1] if arn else None)
+    cluster = self._get_param("SnapshotClusterIdentifier") or (arn.split(":snapshot:", 1)[1].split("/", 1)[0] if arn and ":snapshot:" in arn else None)
+    snapshot = self.redshift_backend.snapshots.get(identifier or "")
+    if snapshot is None or (cluster and snapshot.cluster_identifier != cluster):
+        raise ClusterSnapshotNotFoundError(identifier or arn or "")
+    if not hasattr(snapshot, "accounts_with_restore_access"):
+        snapshot.accounts_with_restore_access = []
+    return snapshot
+
+
+def authorize_snapshot_access(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+    from moto.redshift.exceptions import RedshiftClientError
+
+    snapshot = _snapshot_for_access(self)
+    account = self._get_param("AccountWithRestoreAccess")
+    if snapshot.status != "available":
+        raise RedshiftClientError("InvalidClusterSnapshotState", f"Snapshot {snapshot.snapshot_identifier} is not available.")
+    if any(a["AccountId"] == account for a in snapshot.accounts_with_restore_access):
+        raise RedshiftClientError("AuthorizationAlreadyExists", f"Account {account} is already authorized to restore {snapshot.snapshot_identifier}.")
+    if len(snapshot.accounts_with_restore_access) >= 20:
+        raise RedshiftClientError("AuthorizationQuotaExceeded", "A snapshot can be shared with at most 20 accounts.")
+    snapshot.accounts_with_restore_access.append({"AccountId": account})
+    return ActionResult({"Snapshot": snapshot})
+
+
+def revoke_snapshot_access(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+    from moto.redshift.exceptions import RedshiftClientError
+
+    snapshot = _snapshot_for_access(self)
+    account = self._get_param("AccountWithRestoreAccess")
+    before = len(snapshot.accounts_with_restore_access)
+    snapshot.accounts_with_restore_access = [a for a in snapshot.accounts_with_restore_access if a["AccountId"] != account]
+    if len(snapshot.accounts_with_restore_access) == before:
+        raise RedshiftClientError("AuthorizationNotFound", f"Account {account} is not authorized to restore {snapshot.snapshot_identifier}.")
+    return ActionResult({"Snapshot": snapshot})
+
+
 def install() -> None:
     from moto.redshift.models import RedshiftBackend
     from moto.redshift.responses import RedshiftResponse
@@ -148,4 +197,6 @@ def install() -> None:
     patch(RedshiftResponse, "modify_cluster_parameter_group", modify_cluster_parameter_group)
     patch(RedshiftResponse, "describe_cluster_parameters", describe_cluster_parameters_response)
     patch(RedshiftResponse, "create_cluster_parameter_group", create_cluster_parameter_group)
+    patch(RedshiftResponse, "authorize_snapshot_access", authorize_snapshot_access)
+    patch(RedshiftResponse, "revoke_snapshot_access", revoke_snapshot_access)
     patch(RedshiftBackend, "describe_cluster_parameters", describe_cluster_parameters)

@@ -1,4 +1,6 @@
-import { DescribeClustersCommand, DescribeClusterSnapshotsCommand, DescribeSnapshotCopyGrantsCommand, RedshiftClient } from '@aws-sdk/client-redshift';
+import {
+  AuthorizeSnapshotAccessCommand, DescribeClustersCommand, DescribeClusterSnapshotsCommand, DescribeSnapshotCopyGrantsCommand, RedshiftClient, RevokeSnapshotAccessCommand,
+} from '@aws-sdk/client-redshift';
 import { KeyResolver } from '../../shared/kms/key-resolver';
 import { processEvent } from '../../shared/pipeline/process';
 import { redshiftClusterRule } from '../../shared/rules/redshift-cluster';
@@ -168,6 +170,36 @@ describe('redshift-snapshot rule on the emulator', () => {
     expect(result.outcomes[0]).toMatchObject({ reason: 'UNENCRYPTED', action: 'REPORT', result: 'NOT_ATTEMPTED' });
     expect(result.outcomes[0]?.actionDetail).toContain('automated snapshot');
     expect(tagsOf(await snapshot(auto))).toEqual({});
+  });
+
+  // Snapshot sharing comes from the emulator extension (test/emulator/redshift_ext.py,
+  // https://docs.aws.amazon.com/redshift/latest/APIReference/API_RevokeSnapshotAccess.html).
+  it('quarantine revokes every account\'s restore access and tags', async () => {
+    const clients = emu.clients();
+    await createRedshiftCluster(clients, R, 'dw');
+    await createRedshiftSnapshot(clients, R, 'dw', 's1');
+    for (const account of ['111122223333', '444455556666']) await redshift().send(new AuthorizeSnapshotAccessCommand({ SnapshotIdentifier: 's1', SnapshotClusterIdentifier: 'dw', AccountWithRestoreAccess: account }));
+    expect((await snapshot('s1'))?.AccountsWithRestoreAccess?.map((a) => a.AccountId)).toEqual(['111122223333', '444455556666']);
+    const result = await processEvent(redshiftEvent('AuthorizeSnapshotAccess', { snapshotIdentifier: 's1', accountWithRestoreAccess: '444455556666' }, R), testDeps(clients));
+    expect(result.outcomes[0]).toMatchObject({ reason: 'UNENCRYPTED', action: 'QUARANTINE', result: 'VERIFIED' });
+    expect(result.outcomes[0]?.detail).toContain('restorable by 111122223333, 444455556666');
+    expect(result.outcomes[0]?.actionDetail).toContain('Revoked restore access for 111122223333, 444455556666');
+    const after = await snapshot('s1');
+    expect(after?.AccountsWithRestoreAccess ?? []).toEqual([]);
+    expect(tagsOf(after)['cmk-sentinel:quarantine']).toBe('UNENCRYPTED');
+  });
+
+  it('snapshot sharing refuses what the API reference states: unknown snapshot, repeated or unknown account', async () => {
+    await createRedshiftCluster(emu.clients(), R, 'dw');
+    await createRedshiftSnapshot(emu.clients(), R, 'dw', 's1');
+    const share = (AccountWithRestoreAccess: string, SnapshotIdentifier = 's1') => redshift().send(new AuthorizeSnapshotAccessCommand({ SnapshotIdentifier, AccountWithRestoreAccess }));
+    await share('111122223333');
+    await expect(share('111122223333')).rejects.toMatchObject({ name: 'AuthorizationAlreadyExistsFault' });
+    await expect(share('111122223333', 'nope')).rejects.toMatchObject({ name: 'ClusterSnapshotNotFoundFault', $metadata: { httpStatusCode: 404 } });
+    await expect(redshift().send(new RevokeSnapshotAccessCommand({ SnapshotIdentifier: 's1', AccountWithRestoreAccess: '999999999999' })))
+      .rejects.toMatchObject({ name: 'AuthorizationNotFoundFault', $metadata: { httpStatusCode: 404 } });
+    await redshift().send(new RevokeSnapshotAccessCommand({ SnapshotArn: `arn:aws:redshift:${R}:123456789012:snapshot:dw/s1`, AccountWithRestoreAccess: '111122223333' }));
+    expect((await snapshot('s1'))?.AccountsWithRestoreAccess ?? []).toEqual([]);
   });
 
   it('a snapshot that is gone is NOT_APPLICABLE', async () => {
