@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { APPROVE_USAGE, approveCommand } from './approve';
 import { causeOf, redrive, sendDeadLetter } from '../shared/dlq/dead-letter';
 import type { Alert, Outcome } from '../shared/alerts/alert';
 import type { AlertSink } from '../shared/alerts/publisher';
@@ -47,6 +48,7 @@ Usage:
   cmk-sentinel redrive --queue URL  re-process the dead letters on a queue
   cmk-sentinel rules [TYPE]         what each resource type checks and does (from the rules' metadata)
   cmk-sentinel policy validate [FILE] | policy init [FILE]
+${APPROVE_USAGE}
   cmk-sentinel --version | help [COMMAND] | COMMAND --help
 
 Output: the result on stdout (a table on a terminal, JSON otherwise or with --format json); log lines on stderr.
@@ -237,6 +239,7 @@ export const main = async (argv: string[], out: Io['out'] = defaultIo.out, tty =
       case 'version':
         out(version());
         return EXIT.OK;
+      case 'approve': case 'reject': return await approveCommand(command, rest, out);
       case 'help':
       case '--help':
       case '-h':

@@ -13,11 +13,11 @@ const engine = lazily(async () => {
 });
 
 /** Step Functions Task input: `{ step, state }`; the output is the next state. */
-export const workflowStep = async (event: { step: string; state: ReencryptState }): Promise<ReencryptState> => {
+export const workflowStep = async (event: { step: string; state: ReencryptState; taskToken?: string }): Promise<ReencryptState> => {
   const { deps, runStep } = await engine();
   logger.appendKeys({ execution: event.state?.execution, step: event.step });
   try {
-    const next = await runStep(event.step, event.state, deps);
+    const next = await runStep(event.step, event.state, deps, event.taskToken);
     logger.info('workflow step done', { outcome: next.outcome, detail: next.detail });
     return next;
   } catch (e) {
@@ -26,10 +26,13 @@ export const workflowStep = async (event: { step: string; state: ReencryptState 
     throw err;
   }
 };
-
 /** The ends the workflow cannot report itself (timed out, stopped, its alert failed), from EventBridge: one alert. */
 const workflowEnded = (event: unknown) => engine().then(({ deps, alertExecutionEnd }) => alertExecutionEnd(event, deps));
 
-export const route = async (event: unknown) => (isExecutionStatusChange(event) ? workflowEnded(event) : workflowStep(event as { step: string; state: ReencryptState }));
+// `{ execution, decision: 'approve' | 'reject', by? }` (lambda invoke): the twin of `cmk-sentinel approve|reject`.
+const decideSwitchover = (event: unknown) => Promise.all([engine(), import('../../shared/workflows/approval')]).then(([{ deps }, a]) => a.decisionFromEvent(event, deps));
+
+export const route = async (event: unknown) => (isExecutionStatusChange(event) ? workflowEnded(event)
+  : event && typeof event === 'object' && 'decision' in event ? decideSwitchover(event) : workflowStep(event as { step: string; state: ReencryptState }));
 
 export const handler = middy(route).use(injectLambdaContext(logger));

@@ -3,6 +3,11 @@ import type { Outcome } from '../../shared/alerts/alert';
 import { type EventResult, processEvent } from '../../shared/pipeline/process';
 import { reencryptNames } from '../../shared/workflows/rds-reencrypt/names';
 import { createCluster, createInstance, createParameterAndOptionGroups, type InstanceSpec, rdsEvent } from '../lib/estate-rds';
+
+// This section shows the snapshot-and-restore fallback, on engines AWS Blue/Green does not take (route.ts): MySQL 5.6,
+// Aurora PostgreSQL 14.8. The Blue/Green section (green on the CMK, approval, switchover) is still to be written.
+const FALLBACK = { engineVersion: '5.6.51' };
+const FALLBACK_CLUSTER = { engine: 'aurora-postgresql', engineVersion: '14.8' };
 import { shortKey, table } from '../../cli/table';
 import type { DemoPart } from './context';
 
@@ -19,19 +24,19 @@ export const rdsDatabaseDemo: DemoPart = {
     await createParameterAndOptionGroups(clients, east, 'orders-mysql8');
     const orders: InstanceSpec = {
       instanceClass: 'db.m5.large', parameterGroup: 'orders-mysql8', optionGroup: 'orders-mysql8', multiAz: true, port: 3307,
-      deletionProtection: true, backupRetention: 7, iamAuth: true, tags: { team: 'orders' },
+      deletionProtection: true, backupRetention: 7, iamAuth: true, tags: { team: 'orders' }, engineVersion: FALLBACK.engineVersion,
     };
     const estate: Db[] = [
       { id: 'orders-db', kind: 'instance', region: east, drift: 'unencrypted storage', fix: true, create: () => createInstance(clients, east, 'orders-db', orders) },
-      { id: 'billing-db', kind: 'instance', region: east, drift: 'aws/rds key', fix: true, create: () => createInstance(clients, east, 'billing-db', { encrypted: true }) },
+      { id: 'billing-db', kind: 'instance', region: east, drift: 'aws/rds key', fix: true, create: () => createInstance(clients, east, 'billing-db', { ...FALLBACK, encrypted: true }) },
       { id: 'crm-db', kind: 'instance', region: east, drift: 'CMK by alias (compliant)', fix: false, create: () => createInstance(clients, east, 'crm-db', { encrypted: true, kmsKeyId: 'alias/data-platform' }) },
       {
         id: 'crm-db-replica', kind: 'instance', region: east, drift: 'read replica of crm-db', fix: false,
         create: async () => { await clients.get(RDSClient, { region: east }).send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'crm-db-replica', SourceDBInstanceIdentifier: 'crm-db' })); },
       },
       { id: 'legacy-db', kind: 'instance', region: east, drift: 'unencrypted, exempt', fix: false, create: () => createInstance(clients, east, 'legacy-db', { tags: { 'cmk-sentinel:exempt': 'true' } }) },
-      { id: 'analytics-aurora', kind: 'cluster', region: east, drift: 'Aurora on aws/rds', fix: true, create: () => createCluster(clients, east, 'analytics-aurora', { encrypted: true, members: ['analytics-aurora-1', 'analytics-aurora-2'], backupRetention: 7 }) },
-      { id: 'eu-orders-db', kind: 'instance', region: west, drift: 'unencrypted storage', fix: true, create: () => createInstance(clients, west, 'eu-orders-db') },
+      { id: 'analytics-aurora', kind: 'cluster', region: east, drift: 'Aurora on aws/rds', fix: true, create: () => createCluster(clients, east, 'analytics-aurora', { ...FALLBACK_CLUSTER, encrypted: true, members: ['analytics-aurora-1', 'analytics-aurora-2'], backupRetention: 7 }) },
+      { id: 'eu-orders-db', kind: 'instance', region: west, drift: 'unencrypted storage', fix: true, create: () => createInstance(clients, west, 'eu-orders-db', FALLBACK) },
     ];
     for (const d of estate) await d.create();
 

@@ -18,13 +18,15 @@ export interface InstanceSpec {
   monitoring?: { interval: number; roleArn: string };
   publiclyAccessible?: boolean;
   tags?: Record<string, string>;
+  /** Default 8.0.35 (Blue/Green-capable); 5.6.x takes the restore fallback. */
+  engineVersion?: string;
 }
 
 const tagList = (t: Record<string, string> = {}) => Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
 
 export const createInstance = async (clients: ClientFactory, region: string, id: string, spec: InstanceSpec = {}): Promise<void> => {
   await clients.get(RDSClient, { region }).send(new CreateDBInstanceCommand({
-    DBInstanceIdentifier: id, Engine: 'mysql', EngineVersion: '8.0.35', DBInstanceClass: spec.instanceClass ?? 'db.t3.medium', AllocatedStorage: 20,
+    DBInstanceIdentifier: id, Engine: 'mysql', EngineVersion: spec.engineVersion ?? '8.0.35', DBInstanceClass: spec.instanceClass ?? 'db.t3.medium', AllocatedStorage: 20,
     MasterUsername: 'admin', MasterUserPassword: 'not-a-real-secret-1',
     StorageEncrypted: spec.encrypted ?? false, KmsKeyId: spec.kmsKeyId, VpcSecurityGroupIds: spec.securityGroupIds,
     DBParameterGroupName: spec.parameterGroup, OptionGroupName: spec.optionGroup, MultiAZ: spec.multiAz, Port: spec.port,
@@ -48,16 +50,16 @@ export const createParameterAndOptionGroups = async (clients: ClientFactory, reg
 
 export const createCluster = async (
   clients: ClientFactory, region: string, id: string,
-  spec: { encrypted?: boolean; kmsKeyId?: string; members?: string[]; port?: number; backupRetention?: number; iamAuth?: boolean; tags?: Record<string, string>; securityGroupIds?: string[] } = {},
+  spec: { encrypted?: boolean; kmsKeyId?: string; members?: string[]; port?: number; backupRetention?: number; iamAuth?: boolean; tags?: Record<string, string>; securityGroupIds?: string[]; engine?: string; engineVersion?: string } = {},
 ): Promise<void> => {
   const rds = clients.get(RDSClient, { region });
   await rds.send(new CreateDBClusterCommand({
-    DBClusterIdentifier: id, Engine: 'aurora-mysql', MasterUsername: 'admin', MasterUserPassword: 'not-a-real-secret-1',
+    DBClusterIdentifier: id, Engine: spec.engine ?? 'aurora-mysql', EngineVersion: spec.engineVersion, MasterUsername: 'admin', MasterUserPassword: 'not-a-real-secret-1',
     StorageEncrypted: spec.encrypted ?? false, KmsKeyId: spec.kmsKeyId, Port: spec.port, BackupRetentionPeriod: spec.backupRetention,
     EnableIAMDatabaseAuthentication: spec.iamAuth, VpcSecurityGroupIds: spec.securityGroupIds, Tags: tagList(spec.tags),
   }));
   for (const m of spec.members ?? []) {
-    await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: m, DBClusterIdentifier: id, Engine: 'aurora-mysql', DBInstanceClass: 'db.r6g.large' }));
+    await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: m, DBClusterIdentifier: id, Engine: spec.engine ?? 'aurora-mysql', DBInstanceClass: 'db.r6g.large' }));
   }
 };
 

@@ -1,3 +1,4 @@
+import { type ApprovalStore, approvalStoreFromEnv } from '../workflows/approval';
 import type { RuleMeta } from '../rules/contract';
 import { type AlertSink, alertSinkFromEnv } from '../alerts/publisher';
 import { type AuditLog, JsonlAuditLog } from '../audit/audit';
@@ -33,6 +34,8 @@ export interface PipelineDeps {
   audit?: AuditLog;
   /** Starts long-running remediations (RDS re-encryption); absent = such remediations fail with an error outcome. */
   workflows?: WorkflowStarter;
+  /** Where a workflow waiting for approval records its task token; absent = approval impossible (fails closed). */
+  approvals?: ApprovalStore;
   /** The rules events are matched against; absent = the whole registry (tests narrow it to the rule under test). */
   rules?: readonly RuleMeta[];
 }
@@ -72,5 +75,6 @@ export const buildDeps = (overrides: Partial<PipelineDeps> = {}, env: NodeJS.Pro
     outbox: 'outbox' in overrides ? overrides.outbox : outboxFromEnv(clients, env),
     audit: 'audit' in overrides ? overrides.audit : auditFromEnv(clients, env),
     workflows: overrides.workflows ?? workflowStarterFromEnv(clients, log, env),
+    approvals: 'approvals' in overrides ? overrides.approvals : approvalStoreFromEnv(clients, env),
   };
 };

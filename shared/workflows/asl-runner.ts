@@ -16,6 +16,8 @@ interface Retrier {
 
 interface AslState {
   Type: 'Task' | 'Choice' | 'Wait' | 'Succeed' | 'Fail' | 'Pass';
+  Resource?: string;
+  TimeoutSecondsPath?: string;
   Next?: string;
   Parameters?: Json;
   ResultPath?: string;
@@ -65,15 +67,34 @@ const write = (obj: Json, path: string | undefined, value: unknown): Json => {
   return out;
 };
 
-const parameters = (params: Json, input: Json): Json =>
-  Object.fromEntries(Object.entries(params).map(([k, v]) => (k.endsWith('.$') ? [k.slice(0, -2), read(input, v as string)] : [k, v])));
+/** `$.x` reads the input, `$$.Task.Token` the context object; nested objects (a lambda:invoke Payload) likewise. */
+const parameters = (params: Json, input: Json, context: Json = {}): Json =>
+  Object.fromEntries(Object.entries(params).map(([k, v]) => {
+    if (k.endsWith('.$')) return [k.slice(0, -2), (v as string).startsWith('$$.') ? read(context, (v as string).slice(1)) : read(input, v as string)];
+    return [k, v && typeof v === 'object' && !Array.isArray(v) ? parameters(v as Json, input, context) : v];
+  }));
+
+/** An error with a Step Functions error name (`States.Timeout`, or the name given to SendTaskFailure). */
+export class TaskTokenError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/**
+ * `.waitForTaskToken` (https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-wait-token):
+ * the task is given a token and the state waits until someone completes it (its output is the state's result) or
+ * fails it (an error of the name given), or until TimeoutSeconds pass (`States.Timeout`).
+ */
+export type TaskTokenWait = (token: string, timeoutSeconds: number | undefined) => Promise<unknown>;
 
 export const runAsl = async (
   def: AslDefinition,
   input: Json,
   task: (params: Json) => Promise<unknown>,
   /** `wait` is how time passes, for Wait states and the backoff before a retry alike (tests and the demo shorten it). */
-  opts: { wait?: (seconds: number) => Promise<void>; maxTransitions?: number } = {},
+  opts: { wait?: (seconds: number) => Promise<void>; maxTransitions?: number; taskToken?: TaskTokenWait; executionName?: string } = {},
 ): Promise<RunResult> => {
   const wait = opts.wait ?? (async () => undefined);
   const max = opts.maxTransitions ?? 500;
@@ -102,7 +123,18 @@ export const runAsl = async (
         const used = (st.Retry ?? []).map(() => 0);
         for (;;) {
           try {
-            const result = await task(parameters(st.Parameters ?? { 'input.$': '$' }, data));
+            const callback = st.Resource?.endsWith('.waitForTaskToken') === true;
+            const token = callback ? `${opts.executionName ?? 'local'}:${name}:${path.length}` : undefined;
+            const params = parameters(st.Parameters ?? { 'input.$': '$' }, data, { Task: { Token: token } });
+            let result: unknown;
+            if (callback) {
+              if (!opts.taskToken) throw new Error(`state "${name}" waits for a task token but the runner was given no way to receive one`);
+              const timeout = st.TimeoutSecondsPath ? read(data, st.TimeoutSecondsPath) : undefined;
+              await task((params.Payload ?? params) as Json);
+              result = await opts.taskToken(token as string, typeof timeout === 'number' ? timeout : undefined);
+            } else {
+              result = await task(params);
+            }
             data = write(data, st.ResultPath, result);
             name = st.Next as string;
             break;

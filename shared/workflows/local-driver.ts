@@ -2,6 +2,7 @@ import type { Log } from '../logger';
 import type { PipelineDeps } from '../pipeline/context';
 import { type AslDefinition, type Json, runAsl, type RunResult } from './asl-runner';
 import type { WorkflowStart, WorkflowStarter } from './contract';
+import type { LocalApprovals } from './approval';
 import { asStepError } from './step-error';
 import rdsReencryptDefinition from './rds-reencrypt/definition.asl.json';
 import { RDS_REENCRYPT } from './rds-reencrypt/names';
@@ -22,7 +23,11 @@ export class LocalWorkflowDriver implements WorkflowStarter {
 
   constructor(
     private readonly deps: () => PipelineDeps,
-    private readonly opts: { waitMs?: (seconds: number) => number; log?: Log; beforeStep?: (step: string, state: ReencryptState) => Promise<void> } = {},
+    private readonly opts: {
+      waitMs?: (seconds: number) => number; log?: Log; beforeStep?: (step: string, state: ReencryptState) => Promise<void>;
+      /** Where `.waitForTaskToken` states wait (the switchover approval); absent = such a state fails. */
+      approvals?: LocalApprovals;
+    } = {},
   ) {}
 
   async start(name: string, input: Record<string, unknown>, executionName: string): Promise<WorkflowStart> {
@@ -34,14 +39,14 @@ export class LocalWorkflowDriver implements WorkflowStarter {
     if (!def) throw new Error(`no workflow named ${name}`);
     const waitMs = this.opts.waitMs ?? (() => 0);
     const result = runAsl(def, input, async (params) => {
-      const p = params as { step: string; state: ReencryptState };
+      const p = params as { step: string; state: ReencryptState; taskToken?: string };
       await this.opts.beforeStep?.(p.step, p.state);
       try {
-        return await runStep(p.step, p.state, this.deps());
+        return await runStep(p.step, p.state, this.deps(), p.taskToken);
       } catch (e) {
         throw asStepError(e);
       }
-    }, { wait: (s) => new Promise((r) => setTimeout(r, waitMs(s))) });
+    }, { wait: (s) => new Promise((r) => setTimeout(r, waitMs(s))), taskToken: this.opts.approvals?.wait, executionName });
     // Keep an unobserved failure from crashing the process; callers read it through `result`.
     result.catch(() => undefined);
     this.executions.set(executionName, { name: executionName, workflow: name, input, result });

@@ -66,7 +66,8 @@ beforeEach(async () => {
 describe('member accounts: one rule context, scoped to the resource\'s account', () => {
   it('re-encrypts a member\'s RDS instance with the member\'s CMK and the workflow verifies it against that key', async () => {
     await clients.get(RDSClient, MEMBER_SCOPE).send(new CreateDBInstanceCommand({
-      DBInstanceIdentifier: 'member-db', Engine: 'mysql', EngineVersion: '8.0.35', DBInstanceClass: 'db.t3.medium', AllocatedStorage: 20,
+      // 5.6: the restore fallback (route.ts), whose copy this test reads; the Blue/Green path is rds-blue-green.test.ts.
+      DBInstanceIdentifier: 'member-db', Engine: 'mysql', EngineVersion: '5.6.51', DBInstanceClass: 'db.t3.medium', AllocatedStorage: 20,
       MasterUsername: 'admin', MasterUserPassword: 'not-a-real-secret-1', StorageEncrypted: false,
     }));
     const deps = testDeps(clients, { policy: policy() });

@@ -15,6 +15,10 @@ import { testDeps, useEmulator, onlyRules } from '../support/harness';
 // Other rules answer some of the same calls; this file is about rds-instance and rds-cluster.
 onlyRules('rds-instance', 'rds-cluster');
 
+// These tests are about the snapshot-and-restore fallback: engines AWS Blue/Green does not take (route.ts):
+// RDS for MySQL 5.6 and Aurora PostgreSQL below 14.9. The Blue/Green path is rds-blue-green.test.ts.
+const FALLBACK = { engineVersion: '5.6.51' };
+const FALLBACK_CLUSTER = { engine: 'aurora-postgresql', engineVersion: '14.8' };
 const R = 'us-east-1';
 const emu = useEmulator();
 
@@ -33,7 +37,7 @@ beforeEach(async () => {
 describe('Step Functions starter (moto records executions)', () => {
   it('starts one execution per database; a second event finds that execution, starts nothing and logs it', async () => {
     const machine = await createMachine();
-    await createInstance(emu.clients(), R, 'orders');
+    await createInstance(emu.clients(), R, 'orders', FALLBACK);
     const deps = testDeps(emu.clients());
     deps.workflows = new StepFunctionsStarter(emu.clients(), { 'rds-reencrypt': machine }, deps.log);
     const first = await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'orders' }, R, { id: 'e1' }), deps);
@@ -57,7 +61,7 @@ describe('Step Functions starter (moto records executions)', () => {
 
 describe('workflow steps are idempotent', () => {
   it('re-running every step after the workflow finished creates nothing new and changes nothing', async () => {
-    await createInstance(emu.clients(), R, 'ledger', { tags: { team: 'finance' } });
+    await createInstance(emu.clients(), R, 'ledger', { ...FALLBACK,  tags: { team: 'finance' } });
     const deps = testDeps(emu.clients());
     const driver = new LocalWorkflowDriver(() => deps as PipelineDeps);
     deps.workflows = driver;
@@ -82,7 +86,7 @@ describe('workflow steps are idempotent', () => {
   });
 
   it('snapshots a stopped instance without starting it', async () => {
-    await createInstance(emu.clients(), R, 'idle');
+    await createInstance(emu.clients(), R, 'idle', FALLBACK);
     const rds = emu.clients().get(RDSClient, { region: R });
     await rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: 'idle' }));
     const deps = testDeps(emu.clients());

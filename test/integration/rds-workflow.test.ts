@@ -1,5 +1,5 @@
 import {
-  DeleteDBInstanceCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient,
+  DeleteDBInstanceCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient,
 } from '@aws-sdk/client-rds';
 import type { PipelineDeps } from '../../shared/pipeline/context';
 import { processEvent } from '../../shared/pipeline/process';
@@ -12,6 +12,10 @@ import { emulatorClients, testDeps, testPolicy, useEmulator, onlyRules } from '.
 // Other rules answer some of the same calls; this file is about rds-instance and rds-cluster.
 onlyRules('rds-instance', 'rds-cluster');
 
+// These tests are about the snapshot-and-restore fallback: engines AWS Blue/Green does not take (route.ts):
+// RDS for MySQL 5.6 and Aurora PostgreSQL below 14.9. The Blue/Green path is rds-blue-green.test.ts.
+const FALLBACK = { engineVersion: '5.6.51' };
+const FALLBACK_CLUSTER = { engine: 'aurora-postgresql', engineVersion: '14.8' };
 const R = 'us-east-1';
 const SG = 'sg-0a1b2c3d4e5f60718';
 const MONITORING_ROLE = 'arn:aws:iam::123456789012:role/rds-monitoring';
@@ -58,7 +62,7 @@ const ORDERS = {
 describe('rds-instance re-encryption workflow on the emulator', () => {
   it('restores an unencrypted instance as a verified CMK-encrypted copy with its configuration, leaving the original untouched', async () => {
     await createParameterAndOptionGroups(emu.clients(), R, 'orders-app');
-    await createInstance(emu.clients(), R, 'orders', ORDERS);
+    await createInstance(emu.clients(), R, 'orders', { ...FALLBACK, ...ORDERS });
     const before = await instance('orders');
     const { deps, driver } = depsWith();
 
@@ -86,7 +90,7 @@ describe('rds-instance re-encryption workflow on the emulator', () => {
 
     const alerts = deps.alerts.alerts;
     expect(alerts.map((a) => a.action.result)).toEqual(['PENDING', 'VERIFIED']);
-    expect(alerts[1]?.action.detail).toMatch(/verified.*To cut over: stop writes to orders.*--new-db-instance-identifier orders-pre-cmk.*gates\.cutOver/s);
+    expect(alerts[1]?.action.detail).toMatch(/verified.*To cut over: stop writes to orders.*--new-db-instance-identifier orders-pre-cmk.*never cuts over on its own/s);
 
     // A later event for the same original: the verified copy is found, nothing starts, nobody is alerted again.
     const again = await processEvent(rdsEvent('ModifyDBInstance', { dBInstanceIdentifier: 'orders' }, R), deps);
@@ -97,7 +101,7 @@ describe('rds-instance re-encryption workflow on the emulator', () => {
   });
 
   it('re-keys an instance on the AWS-managed key (reported by moto as default_kms_key_id)', async () => {
-    await createInstance(emu.clients(), R, 'billing', { encrypted: true });
+    await createInstance(emu.clients(), R, 'billing', { ...FALLBACK,  encrypted: true });
     const { deps, driver } = depsWith();
     const result = await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'billing' }, R), deps);
     expect(result.outcomes[0]).toMatchObject({ reason: 'AWS_MANAGED_KEY', result: 'PENDING' });
@@ -105,37 +109,25 @@ describe('rds-instance re-encryption workflow on the emulator', () => {
     expect(await instance('billing-cmk')).toMatchObject({ StorageEncrypted: true, KmsKeyId: cmkArn });
   });
 
-  it('with gates on, cuts over and deletes the original only after verification', async () => {
-    await createInstance(emu.clients(), R, 'ledger', { deletionProtection: true, tags: { team: 'finance' } });
-    const seen: { step: string; targetEncrypted?: boolean; verified?: boolean }[] = [];
-    const { deps, driver } = depsWith(testPolicy({ gates: { cutOver: true, deleteOriginals: true } }), async (step, s) => {
-      seen.push({ step, verified: s.verified });
-    });
+  it('with gates on, the restore fallback still never cuts over or deletes: it cannot fence writes (a verified copy and a runbook)', async () => {
+    await createInstance(emu.clients(), R, 'ledger', { ...FALLBACK,  deletionProtection: true, tags: { team: 'finance' } });
+    const { deps, driver } = depsWith(testPolicy({ gates: { cutOver: true, deleteOriginals: true } }));
     await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'ledger' }, R), deps);
     const run = [...(await driver.settle()).values()][0];
     expect(run?.status).toBe('SUCCEEDED');
-    // Every cut-over and deletion step ran after a passed verification.
-    const firstCut = seen.findIndex((x) => x.step === 'cutOver');
-    expect(seen.findIndex((x) => x.step === 'verify')).toBeLessThan(firstCut);
-    expect(seen.filter((x) => x.step === 'cutOver' || x.step === 'deleteOriginal').every((x) => x.verified === true)).toBe(true);
-
-    // `ledger` is now the re-encrypted instance; the original is gone with a final snapshot kept.
-    expect(await instance('ledger')).toMatchObject({ StorageEncrypted: true, KmsKeyId: cmkArn, DeletionProtection: true });
-    expect(tagsOf((await instance('ledger'))?.TagList)).toMatchObject({ team: 'finance', 'cmk-sentinel:reencrypted-from': 'ledger' });
-    expect(await instance('ledger-cmk')).toBeUndefined();
+    expect(run?.output).toMatchObject({ path: 'RESTORE', cutOver: 'SKIPPED', deleted: 'SKIPPED', route: { reason: expect.stringMatching(/MySQL 5\.6\.51/) } });
+    expect(await instance('ledger')).toMatchObject({ StorageEncrypted: false, DeletionProtection: true });
+    expect(await instance('ledger-cmk')).toMatchObject({ StorageEncrypted: true, KmsKeyId: cmkArn });
     expect(await instance('ledger-pre-cmk')).toBeUndefined();
-    const snaps = (await rds().send(new DescribeDBSnapshotsCommand({}))).DBSnapshots?.map((s) => s.DBSnapshotIdentifier);
-    expect(snaps).toEqual(expect.arrayContaining(['ledger-pre-cmk-final', 'ledger-cmk-copy']));
-    expect(snaps).not.toContain('ledger-cmk-src');
-    expect(deps.alerts.alerts[1]?.action.detail).toMatch(/Cut over: ledger now names the re-encrypted instance; the original is deleted \(final snapshot ledger-pre-cmk-final\)/);
-
-    // The event of our own rename: the database now at `ledger` is compliant.
-    const own = await processEvent(rdsEvent('ModifyDBInstance', { dBInstanceIdentifier: 'ledger-cmk', newDBInstanceIdentifier: 'ledger' }, R), deps);
-    expect(own.outcomes.find((o) => o.ref.id === 'ledger')).toMatchObject({ status: 'COMPLIANT' });
+    const detail = deps.alerts.alerts.at(-1)?.action.detail;
+    expect(detail).toMatch(/To cut over: stop writes to ledger/);
+    expect(detail).toMatch(/IAM database-auth policies .* master-user secret, alarms, read replicas/);
+    expect(detail).toMatch(/never cuts over on its own/);
+    expect(detail).toMatch(/Restore path: RDS for MySQL 5\.6\.51 is not 5\.7, 8\.0 or 8\.4 \(https:\/\/docs\.aws\.amazon\.com/);
   });
 
   it('a second event while the workflow runs starts nothing and logs why', async () => {
-    await createInstance(emu.clients(), R, 'events');
+    await createInstance(emu.clients(), R, 'events', FALLBACK);
     const { deps, driver } = depsWith();
     const first = processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'events' }, R, { id: 'one' }), deps);
     const second = processEvent(rdsEvent('ModifyDBInstance', { dBInstanceIdentifier: 'events' }, R, { id: 'two' }), deps);
@@ -149,7 +141,7 @@ describe('rds-instance re-encryption workflow on the emulator', () => {
   });
 
   it('stops cleanly and alerts when the instance is deleted mid-workflow', async () => {
-    await createInstance(emu.clients(), R, 'scratch');
+    await createInstance(emu.clients(), R, 'scratch', FALLBACK);
     const { deps, driver } = depsWith(testPolicy(), async (step) => {
       if (step === 'copy') await rds().send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'scratch', SkipFinalSnapshot: true })).catch(() => undefined);
     });
@@ -164,8 +156,8 @@ describe('rds-instance re-encryption workflow on the emulator', () => {
   });
 
   it('leaves a read replica and an Aurora member to their source, and a CMK instance alone', async () => {
-    await createInstance(emu.clients(), R, 'good', { encrypted: true, kmsKeyId: 'alias/data-platform' });
-    await createCluster(emu.clients(), R, 'aur', { members: ['aur-1'] });
+    await createInstance(emu.clients(), R, 'good', { ...FALLBACK,  encrypted: true, kmsKeyId: 'alias/data-platform' });
+    await createCluster(emu.clients(), R, 'aur', { ...FALLBACK_CLUSTER,  members: ['aur-1'] });
     const { deps, driver } = depsWith();
     const r = await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'good' }, R), deps);
     const m = await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'aur-1', dBClusterIdentifier: 'aur' }, R), deps);
@@ -176,7 +168,7 @@ describe('rds-instance re-encryption workflow on the emulator', () => {
 
   it('quarantine mode tags the instance, closes public access and public snapshot sharing, and keeps the data', async () => {
     const { ModifyDBSnapshotAttributeCommand, CreateDBSnapshotCommand, DescribeDBSnapshotAttributesCommand } = await import('@aws-sdk/client-rds');
-    await createInstance(emu.clients(), R, 'open', { publiclyAccessible: true, tags: { owner: 'bi' } });
+    await createInstance(emu.clients(), R, 'open', { ...FALLBACK,  publiclyAccessible: true, tags: { owner: 'bi' } });
     await rds().send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'open', DBSnapshotIdentifier: 'open-manual' }));
     await rds().send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: 'open-manual', AttributeName: 'restore', ValuesToAdd: ['all'] }));
     const { deps, driver } = depsWith(testPolicy({ types: { 'rds-instance': { mode: 'quarantine' } } }));
@@ -193,7 +185,7 @@ describe('rds-instance re-encryption workflow on the emulator', () => {
   });
 
   it('without a workflow engine, reports an error instead of pretending', async () => {
-    await createInstance(emu.clients(), R, 'orphan');
+    await createInstance(emu.clients(), R, 'orphan', FALLBACK);
     const deps = testDeps(emu.clients());
     const result = await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'orphan' }, R), deps);
     expect(result.outcomes[0]).toMatchObject({ status: 'ERROR', action: 'REMEDIATE', result: 'FAILED', error: { code: 'AWS_ERROR' } });
@@ -203,7 +195,7 @@ describe('rds-instance re-encryption workflow on the emulator', () => {
 
 describe('rds-cluster (Aurora) re-encryption workflow on the emulator', () => {
   it('re-keys a cluster on aws/rds: restore from a cluster snapshot with the CMK, members recreated, original untouched', async () => {
-    await createCluster(emu.clients(), R, 'analytics', { encrypted: true, members: ['analytics-1', 'analytics-2'], port: 3306, backupRetention: 5, iamAuth: true, tags: { team: 'bi' } });
+    await createCluster(emu.clients(), R, 'analytics', { ...FALLBACK_CLUSTER,  encrypted: true, members: ['analytics-1', 'analytics-2'], port: 3306, backupRetention: 5, iamAuth: true, tags: { team: 'bi' } });
     const { deps, driver } = depsWith();
     // moto reports a new cluster as "creating" first: the snapshot step waits for it.
     const result = await processEvent(rdsEvent('CreateDBCluster', { dBClusterIdentifier: 'analytics' }, R), deps);
@@ -228,7 +220,7 @@ describe('rds-cluster (Aurora) re-encryption workflow on the emulator', () => {
   });
 
   it('encrypts an unencrypted cluster: restored from its snapshot with the CMK, verified, original untouched', async () => {
-    await createCluster(emu.clients(), R, 'warehouse', { members: ['warehouse-1'] });
+    await createCluster(emu.clients(), R, 'warehouse', { ...FALLBACK_CLUSTER,  members: ['warehouse-1'] });
     const { deps, driver } = depsWith();
     const result = await processEvent(rdsEvent('CreateDBCluster', { dBClusterIdentifier: 'warehouse' }, R), deps);
     expect(result.outcomes[0]).toMatchObject({ reason: 'UNENCRYPTED', result: 'PENDING' });
@@ -254,7 +246,7 @@ describe('rds-cluster (Aurora) re-encryption workflow on the emulator', () => {
       }
       return out;
     }, { step: 'initialize', name: 'restoreDidNotEncrypt' });
-    await createCluster(emu.clients(), R, 'warehouse', { members: ['warehouse-1'] });
+    await createCluster(emu.clients(), R, 'warehouse', { ...FALLBACK_CLUSTER, members: ['warehouse-1'] });
     const policy = testPolicy({ gates: { cutOver: true, deleteOriginals: true } });
     const deps = testDeps(emu.clients(), { policy });
     const steps = testDeps(clients, { policy, log: deps.log, alerts: deps.alerts });

@@ -49,7 +49,8 @@ describe('ASL runner: Retry', () => {
       return { ...(p as { state: Json }).state, outcome: 'READY' };
     }, { wait });
     expect(result.status).toBe('SUCCEEDED');
-    expect(calls.slice(0, 4)).toEqual(['snapshot', 'snapshot', 'snapshot', 'copy']);
+    // The route step (no path: the restore fallback) comes first.
+    expect(calls.slice(0, 5)).toEqual(['route', 'snapshot', 'snapshot', 'snapshot', 'copy']);
     expect(slept).toEqual([5, 10]);
     expect(result.retries).toEqual([
       { state: 'Snapshot', error: 'THROTTLED', attempt: 1, delaySeconds: 5 },
@@ -70,7 +71,7 @@ describe('ASL runner: Retry', () => {
     }, { wait });
     expect(calls.filter((c) => c === 'snapshot')).toHaveLength(6);
     expect(slept).toEqual([5, 10, 20, 40, 80]);
-    expect(result.path).toEqual(['Snapshot', 'Abort', 'Failed']);
+    expect(result.path).toEqual(['Route', 'RouteCheck', 'Snapshot', 'Abort', 'Failed']);
     expect(result.output.error).toMatchObject({ Error: 'AWS_UNAVAILABLE' });
   });
 
@@ -84,7 +85,7 @@ describe('ASL runner: Retry', () => {
     }, { wait });
     expect(snapshots).toBe(1);
     expect(slept).toEqual([]);
-    expect(result.path).toEqual(['Snapshot', 'Abort', 'Failed']);
+    expect(result.path).toEqual(['Route', 'RouteCheck', 'Snapshot', 'Abort', 'Failed']);
   });
 
   it('defaults: IntervalSeconds 1, BackoffRate 2.0, MaxAttempts 3', async () => {

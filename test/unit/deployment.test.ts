@@ -132,6 +132,8 @@ const UNSCOPABLE = new Set<string>([
   'elasticmapreduce:CreateSecurityConfiguration', 's3:CreateJob',
   // account settings of a region (ebs-default): no resource type exists for them
   'ec2:EnableEbsEncryptionByDefault', 'ec2:ModifyEbsDefaultKmsKeyId',
+  // the switchover approval: a task token is the scope; these actions have no resource type
+  'states:SendTaskSuccess', 'states:SendTaskFailure',
 ]);
 const isKmsKeyArn = (r: unknown): boolean => {
   const getAtt = (r as { 'Fn::GetAtt'?: string[] })?.['Fn::GetAtt'];

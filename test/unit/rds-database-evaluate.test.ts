@@ -107,3 +107,14 @@ describe('events/ samples for the RDS rules', () => {
     }
   });
 });
+
+describe('rds-cluster scope: Aurora engines only', () => {
+  it.each([['neptune', 'Neptune'], ['docdb', 'DocumentDB']])('a %s cluster (listed by DescribeDBClusters) is NOT_APPLICABLE, saying why', (engine, product) => {
+    const f = evaluateRdsDatabase(db('cluster', { config: { securityGroupIds: [], engine } }), ctx);
+    expect(f).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'NOT_AURORA', detail: expect.stringMatching(new RegExp(`Amazon ${product}.*Aurora engines only`)) });
+  });
+
+  it('an unencrypted Aurora cluster is still judged', () => {
+    expect(evaluateRdsDatabase(db('cluster', { config: { securityGroupIds: [], engine: 'aurora-postgresql' } }), ctx).reason).toBe('UNENCRYPTED');
+  });
+});

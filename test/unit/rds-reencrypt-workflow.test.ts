@@ -29,7 +29,12 @@ describe('rds-reencrypt state machine definition', () => {
       for (const next of [st.Next, st.Default, ...(st.Choices ?? []).map((c) => c.Next), ...(st.Catch ?? []).map((c) => c.Next)].filter(Boolean)) {
         expect(names.has(next as string)).toBe(true);
       }
-      if (st.Type === 'Task') {
+      if (st.Type === 'Task' && st.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
+        // The approval wait: the same Lambda through lambda:invoke, its Payload carrying the task token.
+        const p = st.Parameters as unknown as { FunctionName: string; Payload: Record<string, string> };
+        expect(p.FunctionName).toBe('${WorkflowStepFunctionArn}');
+        expect(p.Payload).toEqual({ step: 'requestApproval', 'state.$': '$', 'taskToken.$': '$$.Task.Token' });
+      } else if (st.Type === 'Task') {
         expect(st.Resource).toBe('${WorkflowStepFunctionArn}');
         expect(Object.keys(STEPS)).toContain(st.Parameters?.step);
         expect(name).toBeTruthy();
@@ -74,26 +79,26 @@ describe('rds-reencrypt state machine definition', () => {
   it('polls a step until it is ready, then moves on; an instance goes through the copy, a cluster does not', async () => {
     const r = await drive({ snapshot: ['WAIT', 'WAIT', 'READY'] });
     expect(r.status).toBe('SUCCEEDED');
-    expect(r.calls).toEqual(['snapshot', 'snapshot', 'snapshot', 'copy', 'restore', 'configure', 'verify', 'cutOver', 'deleteOriginal', 'notify']);
+    expect(r.calls).toEqual(['route', 'snapshot', 'snapshot', 'snapshot', 'copy', 'restore', 'configure', 'verify', 'cutOver', 'deleteOriginal', 'notify']);
     expect((await drive({}, 'cluster')).calls).not.toContain('copy');
   });
 
   it('never reaches cut-over or deletion when verification fails or a step throws; a vanished resource stops it', async () => {
     const failed = await drive({ verify: ['FAILED'] });
     expect(failed).toMatchObject({ status: 'FAILED', error: 'REENCRYPTION_FAILED' });
-    expect(failed.calls).toEqual(['snapshot', 'copy', 'restore', 'configure', 'verify', 'abort']);
+    expect(failed.calls).toEqual(['route', 'snapshot', 'copy', 'restore', 'configure', 'verify', 'abort']);
     const threw = await drive({ restore: ['THROW'] });
     expect(threw.calls.slice(-1)).toEqual(['abort']);
     expect(threw.output).toMatchObject({ error: { Error: 'AWS_ERROR' } });
     const gone = await drive({ copy: ['GONE'] });
     expect(gone).toMatchObject({ status: 'FAILED', error: 'RESOURCE_GONE' });
-    expect(gone.calls).toEqual(['snapshot', 'copy', 'stop']);
+    expect(gone.calls).toEqual(['route', 'snapshot', 'copy', 'stop']);
   });
 });
 
 describe('deterministic names', () => {
   it('derives every artefact name from the database id, within the 63-character limit', () => {
-    expect(reencryptNames('orders')).toEqual({ snapshot: 'orders-cmk-src', copy: 'orders-cmk-copy', target: 'orders-cmk', retired: 'orders-pre-cmk', final: 'orders-pre-cmk-final' });
+    expect(reencryptNames('orders')).toEqual({ snapshot: 'orders-cmk-src', copy: 'orders-cmk-copy', target: 'orders-cmk', retired: 'orders-pre-cmk', final: 'orders-pre-cmk-final', blueGreen: 'orders-cmk-bg' });
     const long = `a${'b'.repeat(62)}`;
     const n = reencryptNames(long);
     for (const v of Object.values(n)) {

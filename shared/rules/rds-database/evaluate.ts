@@ -21,6 +21,10 @@ export interface RdsConfig {
   publiclyAccessible?: boolean;
   engine?: string;
   engineVersion?: string;
+  /** The master password is managed in Secrets Manager (MasterUserSecret): Blue/Green refuses such sources. */
+  managedMasterSecret?: boolean;
+  /** Read replicas: ids in the same Region, ARNs across Regions (ReadReplicaDBInstanceIdentifiers / ReadReplicaIdentifiers). */
+  readReplicas?: string[];
   /** Aurora: the cluster's member instances (id and class), recreated in the new cluster. */
   members?: { id: string; instanceClass?: string; writer: boolean }[];
 }
@@ -77,6 +81,10 @@ export const evaluateRdsDatabase = (s: RdsDatabaseState, ctx: EvaluationContext)
   }
   if (s.clusterId) {
     return { status: 'NOT_APPLICABLE', reason: 'CLUSTER_MEMBER', detail: `${what} belongs to Aurora cluster ${s.clusterId}: its storage is the cluster's`, observedKey, expectedKey };
+  }
+  // DescribeDBClusters also returns Neptune and DocumentDB clusters (API_DescribeDBClusters): not Aurora, not this rule's.
+  if (s.kind === 'cluster' && /^(neptune|docdb)/.test(s.config.engine ?? '')) {
+    return { status: 'NOT_APPLICABLE', reason: 'NOT_AURORA', detail: `${s.id} is a ${s.config.engine} cluster (Amazon ${s.config.engine?.startsWith('neptune') ? 'Neptune' : 'DocumentDB'}), listed by DescribeDBClusters but not an Aurora DB cluster: rds-cluster judges Aurora engines only`, observedKey, expectedKey };
   }
   if (s.status === 'deleting') {
     return { status: 'NOT_APPLICABLE', reason: 'DELETING', detail: `${what} is being deleted`, observedKey, expectedKey };

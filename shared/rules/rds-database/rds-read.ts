@@ -97,6 +97,8 @@ export const describeInstance = async (id: string, ctx: RuleContext): Promise<Rd
       publiclyAccessible: d.PubliclyAccessible,
       engine: d.Engine,
       engineVersion: d.EngineVersion,
+      managedMasterSecret: !!d.MasterUserSecret?.SecretArn,
+      readReplicas: d.ReadReplicaDBInstanceIdentifiers ?? [],
     },
   };
 };
@@ -137,6 +139,8 @@ export const describeCluster = async (id: string, ctx: RuleContext): Promise<Rds
       publiclyAccessible: c.PubliclyAccessible,
       engine: c.Engine,
       engineVersion: c.EngineVersion,
+      managedMasterSecret: !!c.MasterUserSecret?.SecretArn,
+      readReplicas: c.ReadReplicaIdentifiers ?? [],
       members,
     },
   };

@@ -1,5 +1,5 @@
 import { SentinelError } from '../../errors';
-import { executionName, RDS_REENCRYPT, REENCRYPTED_FROM_TAG, reencryptNames } from '../../workflows/rds-reencrypt/names';
+import { executionName, RDS_REENCRYPT, REENCRYPTED_FROM_TAG, reencryptNames, RETIRED_BLUE_TAG } from '../../workflows/rds-reencrypt/names';
 import type { ReencryptState } from '../../workflows/rds-reencrypt/state';
 import type { ActionResult, Finding, Rule, RuleContext, RuleMeta } from '../contract';
 import { evaluateRdsDatabase, type RdsDatabaseState, type RdsKind } from './evaluate';
@@ -9,6 +9,7 @@ import { describeDatabase, listIds } from './rds-read';
 /** A database the workflow created, or an original it retired at cut-over, is never a new workflow's source. */
 const workflowArtefact = async (s: RdsDatabaseState, ctx: RuleContext): Promise<string | undefined> => {
   if (s.tags[REENCRYPTED_FROM_TAG]) return `${s.id} is the re-encrypted copy of ${s.tags[REENCRYPTED_FROM_TAG]} made by cmk-sentinel; it did not verify: see that workflow's alert`;
+  if (s.tags[RETIRED_BLUE_TAG]) return `${s.id} is the retired blue of ${s.tags[RETIRED_BLUE_TAG]} after its Blue/Green switchover to the CMK; kept until deleted (gates.deleteOriginals)`;
   const m = /^(.+)-pre-cmk$/.exec(s.id);
   if (m?.[1]) {
     const live = await describeDatabase(s.kind, m[1], ctx);
@@ -40,7 +41,9 @@ const startReencryption = async (s: RdsDatabaseState, finding: Finding, ctx: Rul
   return {
     changed: true,
     pending: true,
-    detail: `Started re-encryption workflow ${started.executionId}: snapshot ${names.snapshot} → ${s.kind === 'instance' ? `copy ${names.copy} with the CMK → ` : ''}restore ${names.target} with ${cmk.arn} → verify → alert. The original is not stopped or changed; cut-over ${ctx.policy.gates.cutOver ? 'is automatic after verification (gates.cutOver)' : 'is left to the operator'}`,
+    detail: `Started re-encryption workflow ${started.executionId}: Blue/Green deployment ${names.blueGreen} with green on ${cmk.arn} where AWS supports it `
+      + `(switchover ${ctx.policy.gates.cutOver ? 'after an explicit approval (gates.cutOver)' : 'left to the operator'}), else snapshot ${names.snapshot} → `
+      + `${s.kind === 'instance' ? `copy ${names.copy} with the CMK → ` : ''}restore ${names.target} → verify → runbook (never cut over automatically). The original is not stopped or changed`,
   };
 };
 

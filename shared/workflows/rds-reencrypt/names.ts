@@ -6,6 +6,13 @@ export const RDS_REENCRYPT = 'rds-reencrypt';
 /** Tags the workflow puts on what it creates, so people and other rules can tell its artefacts. */
 export const WORKFLOW_TAG = 'cmk-sentinel:workflow';
 export const REENCRYPTED_FROM_TAG = 'cmk-sentinel:reencrypted-from';
+/** On a blue database after a Blue/Green switchover (`<id>-old1`): the name it served; no rule re-encrypts it. */
+export const RETIRED_BLUE_TAG = 'cmk-sentinel:retired-blue-of';
+
+/** SwitchoverBlueGreenDeployment SwitchoverTimeout: AWS's default, 300 s (30–3600 allowed; API_SwitchoverBlueGreenDeployment). */
+export const SWITCHOVER_TIMEOUT_SECONDS = 300;
+/** How long a verified green waits for `cmk-sentinel approve|reject`: one day, inside the execution's 2-day TimeoutSeconds. */
+export const APPROVAL_TIMEOUT_SECONDS = 86400;
 
 const hash = (s: string, n: number): string => createHash('sha256').update(s).digest('hex').slice(0, n);
 
@@ -33,6 +40,8 @@ export interface ReencryptNames {
   retired: string;
   /** Final snapshot of the original before it is deleted (deleteOriginals). */
   final: string;
+  /** The Blue/Green deployment's name (BlueGreenDeploymentName: at most 60 characters). */
+  blueGreen: string;
 }
 
 export const reencryptNames = (id: string): ReencryptNames => ({
@@ -41,6 +50,7 @@ export const reencryptNames = (id: string): ReencryptNames => ({
   target: derivedId(id, '-cmk'),
   retired: derivedId(id, '-pre-cmk'),
   final: derivedId(id, '-pre-cmk-final'),
+  blueGreen: derivedId(id.slice(0, 40), `-cmk-bg${id.length > 40 ? `-${hash(id, 6)}` : ''}`),
 });
 
 /** Aurora members of the new cluster are named after the original members. */

@@ -31,6 +31,19 @@ export interface ReencryptState {
   differences?: string[];
   cutOver?: 'DONE' | 'SKIPPED';
   deleted?: 'DONE' | 'SKIPPED';
+  /** Which path (route.ts): Blue/Green with TargetKmsKeyId, or snapshot and restore; and why, with the AWS source. */
+  path?: 'BLUE_GREEN' | 'RESTORE';
+  route?: { reason: string; source: string };
+  /** Blue/Green: the deployment's id, and each blue resource with its green. */
+  blueGreenId?: string;
+  greens?: { blue: string; green: string }[];
+  /** 'YES' when gates.cutOver is on: the workflow waits for an approval before switching over. */
+  approvalRequired?: 'YES' | 'NO';
+  approvalTimeoutSeconds?: number;
+  /** Set by the approval task's output (approve) or by approvalEnded (reject, timeout). */
+  approval?: { decision: 'APPROVED' | 'REJECTED' | 'TIMED_OUT'; by?: string; at?: string; detail?: string };
+  switchoverRequested?: boolean;
+  switchedOver?: boolean;
   /** Set by the state machine's Catch. */
   error?: { Error?: string; Cause?: string };
 }

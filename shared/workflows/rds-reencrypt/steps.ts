@@ -17,6 +17,7 @@ import { describeDatabase, describeInstance, rds } from '../../rules/rds-databas
 import { endedDetail, endedTrigger, type ExecutionEnd, needsAlert, parseExecutionEnd } from './ended';
 import { memberTargetId, RDS_REENCRYPT, REENCRYPTED_FROM_TAG, WORKFLOW_TAG } from './names';
 import type { ReencryptState, StepOutcome } from './state';
+import { approvalEnded, createGreen, deleteBlue, requestApproval, route, switchover, switchoverPlan, verifyGreen, verifySwitchover } from './blue-green';
 
 
 type Step = (s: ReencryptState, deps: PipelineDeps) => Promise<ReencryptState>;
@@ -207,35 +208,17 @@ export const verify: Step = async (s, deps) => {
   return done(s, 'verify', 'READY', `${s.names.target} is available and encrypted with ${cmk.arn}`, { verified: true, differences });
 };
 
-const rename = (s: ReencryptState, ctx: RuleContext, from: string, to: string) => (s.kind === 'cluster'
-  ? send('rds:ModifyDBCluster', from, () => rds(ctx).send(new ModifyDBClusterCommand({ DBClusterIdentifier: from, NewDBClusterIdentifier: to, ApplyImmediately: true })))
-  : send('rds:ModifyDBInstance', from, () => rds(ctx).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: from, NewDBInstanceIdentifier: to, ApplyImmediately: true }))));
-
 const isReencrypted = (d: RdsDatabaseState | undefined, s: ReencryptState) => d?.tags[REENCRYPTED_FROM_TAG] === s.sourceId && d.storageEncrypted;
 
 /**
  * 6. Gate `cutOver`: rename the original to `<id>-pre-cmk`, then the new one to `<id>`,
  * so clients of the old endpoint name reach the re-encrypted data. Resumable at each half.
  */
-export const cutOver: Step = async (s, deps) => {
+export const cutOver: Step = async (s) => {
   if (!s.verified) return done(s, 'cutOver', 'FAILED', 'refusing to cut over: the re-encrypted database was not verified');
-  if (!deps.policy.gates.cutOver) return done(s, 'cutOver', 'READY', undefined, { cutOver: 'SKIPPED' });
-  const ctx = ctxOf(s, deps);
-  const [atId, retired, target] = await Promise.all([s.sourceId, s.names.retired, s.names.target].map((id) => describeDatabase(s.kind, id, ctx)));
-  if (isReencrypted(atId, s)) {
-    return done(s, 'cutOver', isReady(atId?.status) ? 'READY' : 'WAIT', `${s.sourceId} now names the re-encrypted ${s.kind}`, { cutOver: 'DONE' });
-  }
-  if (atId && !isReady(atId.status)) return done(s, 'cutOver', 'WAIT', `${s.sourceId} is ${atId.status}`);
-  if (atId) {
-    if (!target) return gone(s, 'cutOver', `Re-encrypted ${s.kind} ${s.names.target}`);
-    await rename(s, ctx, s.sourceId, s.names.retired);
-    return done(s, 'cutOver', 'WAIT', `renamed ${s.sourceId} to ${s.names.retired}`);
-  }
-  if (!retired) return gone(s, 'cutOver', `Original ${s.kind} ${s.sourceId}`);
-  if (!target) return gone(s, 'cutOver', `Re-encrypted ${s.kind} ${s.names.target}`);
-  if (!isReady(target.status) || !isReady(retired.status)) return done(s, 'cutOver', 'WAIT', `${s.names.target} is ${target.status}, ${s.names.retired} is ${retired.status}`);
-  await rename(s, ctx, s.names.target, s.sourceId);
-  return done(s, 'cutOver', 'WAIT', `renamed ${s.names.target} to ${s.sourceId}`);
+  // The restore path cannot fence writes: every write between the snapshot and a rename would stay on the original.
+  // It never cuts over on its own, gates.cutOver or not; the operator follows the runbook in the alert.
+  return done(s, 'cutOver', 'READY', 'the restore path never cuts over automatically: see the runbook', { cutOver: 'SKIPPED' });
 };
 
 /**
@@ -310,15 +293,30 @@ export const cutOverInstructions = (s: ReencryptState): string => {
   return `To cut over: stop writes to ${s.sourceId}; writes made after snapshot ${s.names.snapshot} are not in ${s.names.target} (re-run the workflow, or copy them, if they matter); `
     + `\`${cli} ${s.sourceId} ${flag} ${s.names.retired} --apply-immediately\`, wait until available, then \`${cli} ${s.names.target} ${flag} ${s.sourceId} --apply-immediately\` `
     + `so the old endpoint name reaches the re-encrypted ${s.kind}; check the application; then delete ${s.names.retired} when you no longer need it. `
-    + 'Or turn on gates.cutOver (and gates.deleteOriginals) in the policy to let the workflow do this after verification.';
+    + 'Move to the copy by hand what a restore cannot carry: IAM database-auth policies (new DbiResourceId), the master-user secret, alarms, read replicas. '
+    + 'This path never cuts over on its own: it cannot stop writes to the original.';
+};
+
+const blueGreenSummary = (s: ReencryptState): string => {
+  const green = (s.greens ?? []).map((p) => p.green).join(', ');
+  if (s.switchedOver) {
+    return `Blue/Green switchover of ${s.names.blueGreen} done and verified: ${s.sourceId} is encrypted with ${s.cmkArn}; blue is ${s.deleted === 'DONE' ? `deleted (final snapshot ${s.names.final}, automated backups kept)` : `kept as ${s.sourceId}-old1 (gates.deleteOriginals deletes it)`}.`;
+  }
+  const why = s.approval?.decision === 'REJECTED' ? `the switchover was rejected (${s.approval.detail ?? ''})`
+    : s.approval?.decision === 'TIMED_OUT' ? `no approval came (${s.approval.detail ?? 'timed out'})`
+      : 'gates.cutOver is off';
+  return `Green ${green} of Blue/Green deployment ${s.names.blueGreen} verified: available, encrypted with ${s.cmkArn}, blue's settings present. Not switched over: ${why}; ${s.sourceId} still serves from blue. ${switchoverPlan(s)}`;
 };
 
 /** 8. The end: one alert saying what was done and what is left to the operator. */
 export const notify: Step = async (s, deps) => {
-  const diffs = s.differences?.length ? ` Settings that differ: ${s.differences.join('; ')}.` : ' Configuration carried over.';
-  const next = s.cutOver === 'DONE'
-    ? `Cut over: ${s.sourceId} now names the re-encrypted ${s.kind}; the original is ${s.deleted === 'DONE' ? `deleted (final snapshot ${s.names.final})` : `kept as ${s.names.retired}`}.`
-    : cutOverInstructions(s);
+  if (s.path === 'BLUE_GREEN') {
+    await publishWorkflowAlert(s, deps, { result: s.switchedOver ? 'VERIFIED' : 'PENDING', actionDetail: `${blueGreenSummary(s)} Path: ${s.route?.reason ?? ''} (${s.route?.source ?? ''}).` });
+    return done(s, 'notify', 'READY');
+  }
+  const diffs = s.differences?.length ? ` Settings that differ: ${s.differences.join('; ')}.` : ' The settings compared match.';
+  const why = s.route ? ` Restore path: ${s.route.reason} (${s.route.source}).` : '';
+  const next = `${cutOverInstructions(s)}${why}`;
   await publishWorkflowAlert(s, deps, { result: 'VERIFIED', actionDetail: `Re-encrypted copy ${s.names.target} verified: available, encrypted with ${s.cmkArn}.${diffs} ${next}` });
   return done(s, 'notify', 'READY');
 };
@@ -379,11 +377,18 @@ export const alertExecutionEnd = async (event: unknown, deps: PipelineDeps): Pro
   return { alerted: true, status: end.status, execution };
 };
 
-export const STEPS: Readonly<Record<string, Step>> = { snapshot, copy, restore, configure, verify, cutOver, deleteOriginal, notify, stop, abort };
+export const STEPS: Readonly<Record<string, Step>> = {
+  route, createGreen, verifyGreen, approvalEnded, switchover, verifySwitchover, deleteBlue,
+  snapshot, copy, restore, configure, verify, cutOver, deleteOriginal, notify, stop, abort,
+};
 
-export type StepName = keyof typeof STEPS;
+export type StepName = keyof typeof STEPS | 'requestApproval';
 
-export const runStep = async (step: string, state: ReencryptState, deps: PipelineDeps): Promise<ReencryptState> => {
+const publishPending = (s: ReencryptState, deps: PipelineDeps) => (_: ReencryptState, detail: string) => publishWorkflowAlert(s, deps, { result: 'PENDING', actionDetail: detail });
+
+/** `taskToken` comes with the `.waitForTaskToken` task (requestApproval) only. */
+export const runStep = async (step: string, state: ReencryptState, deps: PipelineDeps, taskToken?: string): Promise<ReencryptState> => {
+  if (step === 'requestApproval') return requestApproval(state, deps, taskToken, publishPending(state, deps));
   const fn = STEPS[step];
   if (!fn) throw new Error(`unknown workflow step "${step}"`);
   return fn(state, deps);
