@@ -87,7 +87,8 @@ export const backfill = async (args: string[], out: (s: string) => void, progres
     summarySink: process.env.ALERT_TOPIC_ARN ? undefined : printSink,
   });
   out(JSON.stringify({ ...result, ...(summaries.length ? { summary: summaries[0] } : {}) }, null, 2));
-  return result.totals.errors || result.unitErrors.length ? 1 : 0;
+  // A bucket whose objects are not all on the CMK is not fixed: the run fails like an error would.
+  return result.totals.errors || result.totals.incomplete || result.unitErrors.length ? 1 : 0;
 };
 
 export const main = async (argv: string[], out: (s: string) => void = (s) => process.stdout.write(`${s}\n`)): Promise<number> => {

@@ -8,7 +8,6 @@ import { s3Event } from '../lib/estate';
 import {
   createCopyingCluster, createCrossRegionReplica, createSourceInstance, createVersionedBucket, putReplication, rdsEvent, redshiftEvent, replicationRule,
 } from '../lib/estate-cross-region';
-import { restoreDroppedReplicationFields } from '../lib/emulator-replication';
 import { shortKey, table } from '../lib/table';
 import type { DemoPart } from './context';
 
@@ -20,7 +19,6 @@ export const crossRegionDemo: DemoPart = {
     const { clients } = ctx;
     const cmkEast = ctx.cmks[east] as { arn: string };
     const cmkWest = ctx.cmks[west] as { arn: string };
-    restoreDroppedReplicationFields([clients.get(S3Client, { region: east }), clients.get(S3Client, { region: west })]);
     const name = (k: string | undefined) => shortKey(k, ctx.keyNames);
 
     await createVersionedBucket(clients, east, 'sales-us');

@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { TriggerInfo } from '../events/normalise';
-import type { ComplianceStatus, ResourceRef, Severity } from '../rules/contract';
+import type { ComplianceStatus, DataOutcome, ResourceRef, Severity } from '../rules/contract';
 
 /** What the service did about a finding. */
 export type ActionTaken = 'NONE' | 'REMEDIATE' | 'QUARANTINE' | 'REPORT' | 'SKIP_EXEMPT' | 'INVALID_EVENT';
-/** How that went. */
-export type ActionOutcome = 'VERIFIED' | 'PENDING' | 'UNCHANGED' | 'NOT_ATTEMPTED' | 'VERIFICATION_FAILED' | 'FAILED';
+/**
+ * How that went. INCOMPLETE: the resource's configuration is verified, but data stored under it (S3
+ * objects) is not all re-keyed: some failed or were skipped; the resource stays non-compliant and is retried.
+ */
+export type ActionOutcome = 'VERIFIED' | 'PENDING' | 'INCOMPLETE' | 'UNCHANGED' | 'NOT_ATTEMPTED' | 'VERIFICATION_FAILED' | 'FAILED';
 
 /** The result of running one resource through the pipeline: the input of every alert and report line. */
 export interface Outcome {
@@ -26,6 +29,8 @@ export interface Outcome {
   after?: unknown;
   /** A repeated delivery answered from the idempotency store: nothing was done again. */
   duplicate?: boolean;
+  /** Existing data the remediation handled (S3 objects): re-keyed, skipped by reason, failed. */
+  data?: DataOutcome;
 }
 
 export const ALERT_SCHEMA = 'cmk-sentinel.alert/v1';
@@ -51,7 +56,7 @@ export const severityOf = (o: Outcome): Severity => {
   if (o.severity) return o.severity;
   // Without the regional CMK nothing in the region can be judged or fixed (its alias deleted or repointed away).
   if (o.error?.code === 'KEY_NOT_FOUND') return 'CRITICAL';
-  if (o.status === 'ERROR' || o.result === 'FAILED' || o.result === 'VERIFICATION_FAILED') return 'HIGH';
+  if (o.status === 'ERROR' || o.result === 'FAILED' || o.result === 'VERIFICATION_FAILED' || o.result === 'INCOMPLETE') return 'HIGH';
   if (o.action === 'QUARANTINE' || o.action === 'REPORT') return 'HIGH';
   if (o.action === 'SKIP_EXEMPT') return 'MEDIUM';
   if (o.action === 'REMEDIATE') return 'LOW';

@@ -1,5 +1,6 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { SentinelError } from '../errors';
 import { lazily } from '../lazy';
 
 // Loaded with the first member-account call: the service's own account needs no STS.
@@ -38,6 +39,23 @@ export const settingsFromEnv = (env: NodeJS.ProcessEnv = process.env): ClientSet
   maxAttempts: Number(env.CMK_SENTINEL_MAX_ATTEMPTS ?? 6),
 });
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/**
+ * The service's own requests go over TLS: without an endpoint the SDK speaks https to AWS, so the
+ * TLS-only bucket policy the service installs (Deny when aws:SecureTransport is false) never applies to
+ * it. A plain-http endpoint is accepted only on loopback (the emulator); anywhere else it would send data
+ * in clear and be denied by that very policy.
+ */
+export const assertTls = (endpoint: string | undefined): void => {
+  if (!endpoint) return;
+  let url: URL | undefined;
+  try { url = new URL(endpoint); } catch { /* reported below */ }
+  if (!url || (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname)))) {
+    throw new SentinelError('UNSAFE_ENDPOINT', `Endpoint ${endpoint} is neither https nor a loopback emulator: the service talks to AWS over TLS only`);
+  }
+};
+
 /**
  * The one place clients are made. Clients are cached per service, region and
  * account so a warm Lambda reuses connections; assumed-role credentials are
@@ -47,7 +65,9 @@ export class ClientFactory {
   private readonly clients = new Map<string, unknown>();
   private readonly roleCredentials = new Map<string, AwsCredentialIdentityProvider>();
 
-  constructor(readonly settings: ClientSettings = settingsFromEnv()) {}
+  constructor(readonly settings: ClientSettings = settingsFromEnv()) {
+    assertTls(settings.endpoint);
+  }
 
   get<C>(Ctor: ClientCtor<C>, scope: AwsScope): C {
     const key = `${Ctor.name}|${scope.region}|${scope.account ?? ''}|${scope.roleArn ?? ''}`;

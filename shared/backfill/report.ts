@@ -11,6 +11,8 @@ export interface GroupSummary {
   errors: number;
   /** Non-compliant resources re-keyed and verified by this sweep. */
   fixed: number;
+  /** Remediated but with data (S3 objects) not all re-keyed: not fixed; the sweep fails for them. */
+  incomplete: number;
   /** Compliant share of the evaluated resources as found, and after this sweep's fixes. */
   compliancePct: number;
   compliancePctAfter: number;
@@ -32,7 +34,7 @@ export interface SweepReport {
 
 const pct = (num: number, den: number): number => (den === 0 ? 100 : Math.round((num / den) * 1000) / 10);
 
-const empty = () => ({ total: 0, compliant: 0, nonCompliant: 0, notApplicable: 0, errors: 0, fixed: 0, compliancePct: 100, compliancePctAfter: 100 });
+const empty = () => ({ total: 0, compliant: 0, nonCompliant: 0, notApplicable: 0, errors: 0, fixed: 0, incomplete: 0, compliancePct: 100, compliancePctAfter: 100 });
 
 type Counts = ReturnType<typeof empty>;
 
@@ -43,6 +45,7 @@ const add = (c: Counts, r: ResultRow): void => {
   else if (r.status === 'NOT_APPLICABLE') c.notApplicable++;
   else c.errors++;
   if (r.status === 'NON_COMPLIANT' && r.result === 'VERIFIED') c.fixed++;
+  if (r.result === 'INCOMPLETE') c.incomplete++;
 };
 
 const finish = (c: Counts): void => {
@@ -94,7 +97,7 @@ export const renderMarkdown = (r: SweepReport): string => {
   const lines = [
     `# cmk-sentinel sweep ${r.sweepId}${r.dryRun ? ' (dry run)' : ''}`,
     '',
-    `Started ${r.startedAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}. ${t.total} resources: ${t.compliant} compliant, ${t.nonCompliant} non-compliant (${t.fixed} fixed), ${t.notApplicable} not applicable, ${t.errors} errors. Compliance ${t.compliancePct}% as found, ${t.compliancePctAfter}% after the sweep.`,
+    `Started ${r.startedAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}. ${t.total} resources: ${t.compliant} compliant, ${t.nonCompliant} non-compliant (${t.fixed} fixed${t.incomplete ? `, ${t.incomplete} with objects not all re-keyed` : ''}), ${t.notApplicable} not applicable, ${t.errors} errors. Compliance ${t.compliancePct}% as found, ${t.compliancePctAfter}% after the sweep.`,
     '',
     '## Summary per type and region',
     '',

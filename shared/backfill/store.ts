@@ -1,4 +1,5 @@
 import type { ActionOutcome, ActionTaken, Outcome } from '../alerts/alert';
+import { describeData } from '../rules/data-outcome';
 
 /** One unit of a sweep: every resource of one type in one account-region. */
 export interface Unit { account: string; region: string; type: string }
@@ -23,7 +24,7 @@ export interface ResultRow {
   result: ActionOutcome;
   detail?: string;
   errorCode?: string;
-  /** Existing data (e.g. S3 objects) re-encrypted by the sweep, when the rule does that. */
+  /** Existing data (S3 objects) the remediation re-keyed, skipped and failed, in one line. */
   data?: string;
   at: string;
 }
@@ -35,7 +36,7 @@ export interface ResultRow {
 export const retryOnResume = (row: Pick<ResultRow, 'status' | 'errorCode'>): boolean =>
   row.status === 'ERROR' && (row.errorCode === 'THROTTLED' || row.errorCode === 'AWS_UNAVAILABLE');
 
-export const rowOf = (o: Outcome, at: Date, data?: string): ResultRow => ({
+export const rowOf = (o: Outcome, at: Date): ResultRow => ({
   unit: unitKey(o.ref),
   id: o.ref.id,
   arn: o.arn,
@@ -47,7 +48,7 @@ export const rowOf = (o: Outcome, at: Date, data?: string): ResultRow => ({
   result: o.result,
   detail: o.error?.message ?? o.actionDetail ?? o.detail,
   errorCode: o.error?.code,
-  data,
+  data: o.data ? describeData(o.data) : undefined,
   at: at.toISOString(),
 });
 

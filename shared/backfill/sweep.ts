@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { Outcome } from '../alerts/alert';
 import { translateAwsError } from '../aws/errors';
 import { SentinelError } from '../errors';
 import type { TriggerInfo } from '../events/normalise';
@@ -8,7 +7,7 @@ import type { PipelineDeps } from '../pipeline/context';
 import { ruleContext } from '../pipeline/scope';
 import { handleResource } from '../pipeline/process';
 import type { Mode } from '../policy/policy';
-import type { ResourceRef, RuleContext } from '../rules/contract';
+import type { ResourceRef } from '../rules/contract';
 import { loadRule, ruleMeta, RULES } from '../rules/registry';
 import type { ResourceType } from '../rules/type-ids';
 import { Pacer } from './pacing';
@@ -76,19 +75,6 @@ const triggerFor = (sweepId: string): TriggerInfo => ({ eventId: sweepId, eventN
 const sweepDeps = (deps: PipelineDeps, req: Pick<SweepRequest, 'dryRun' | 'mode'>): PipelineDeps =>
   ({ ...deps, dryRun: req.dryRun ?? deps.dryRun, mode: req.mode ?? deps.mode });
 
-/** After a verified re-key, data already stored under the old key, where the rule handles that (S3 objects). */
-const existingData = async (o: Outcome, ctx: RuleContext, deps: PipelineDeps): Promise<string | undefined> => {
-  if (deps.dryRun || o.action !== 'REMEDIATE' || o.result !== 'VERIFIED') return undefined;
-  try {
-    const rule = await loadRule(o.ref.type);
-    if (!rule?.existingData) return undefined;
-    return (await rule.existingData(o.ref, ctx)).detail;
-  } catch (e) {
-    const err = e instanceof SentinelError ? e : translateAwsError(e, 'existing-data');
-    return `FAILED ${err.code}: ${err.message}`;
-  }
-};
-
 /**
  * Sweep one unit: stream the listing, run each resource not yet done through the
  * same pipeline as an event, record each result as it lands. Never holds the listing:
@@ -114,7 +100,7 @@ export const runUnit = async (sweepId: string, unit: Unit, req: SweepRequest, en
 
   const one = async (ref: ResourceRef): Promise<void> => {
     const outcome = await handleResource(ref, triggerFor(sweepId), deps);
-    const row = rowOf(outcome, deps.now(), await existingData(outcome, ctx, deps));
+    const row = rowOf(outcome, deps.now());
     await store.putResult(sweepId, row);
     // A resource an outage or throttling stopped keeps the unit open for the resume to retry it.
     if (retryOnResume(row)) retry = true;

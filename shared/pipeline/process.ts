@@ -84,19 +84,23 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
       const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
       return { ...base, ...(keep ? { before: state, after: await rule.describe(ref, ctx) } : {}), action: 'QUARANTINE', result, actionDetail: done.detail };
     }
-    if (done.pending) return { ...base, ...(keep ? { before: state } : {}), action: 'REMEDIATE', result: done.changed ? 'PENDING' : 'UNCHANGED', actionDetail: done.detail };
+    const data = done.data ? { data: done.data } : {};
+    if (done.pending) return { ...base, ...(keep ? { before: state } : {}), ...data, action: 'REMEDIATE', result: done.changed ? 'PENDING' : 'UNCHANGED', actionDetail: done.detail };
     // Verify with a fresh read: the action's own response is not proof. Where the rule
     // made a compliant replacement (a copy), that is what is verified.
     const verifyRef = done.replacement ? { ...ref, id: done.replacement } : ref;
     const after = await rule.describe(verifyRef, ctx);
     const check = after === undefined ? undefined : rule.evaluate(after, { region: ref.region, cmk, policy: deps.policy });
     const verified = check?.status === 'COMPLIANT';
+    // The configuration reads back compliant but stored data is not all re-keyed: not a fix, not a failed verification.
+    const incomplete = check?.status === 'NON_COMPLIANT' && check.dataOnly === true;
     return {
       ...base,
       ...(keep ? { before: state, after } : {}),
+      ...data,
       action: 'REMEDIATE',
-      result: !verified ? 'VERIFICATION_FAILED' : done.replacement && !done.changed ? 'UNCHANGED' : 'VERIFIED',
-      actionDetail: verified ? done.detail : `${done.detail}; re-read shows ${check ? `${check.status} ${check.reason ?? ''}`.trim() : 'the resource gone'}`,
+      result: incomplete ? 'INCOMPLETE' : !verified ? 'VERIFICATION_FAILED' : done.replacement && !done.changed ? 'UNCHANGED' : 'VERIFIED',
+      actionDetail: verified || incomplete ? done.detail : `${done.detail}; re-read shows ${check ? `${check.status} ${check.reason ?? ''}`.trim() : 'the resource gone'}`,
     };
   } catch (e) {
     return errorOutcome(ref, arn, e, partial);

@@ -1,4 +1,9 @@
-"""S3 behaviours moto 5.2.1 lacks: UpdateObjectEncryption, SSE-C recorded on objects.
+"""S3 behaviours moto 5.2.1 lacks: UpdateObjectEncryption, SSE-C recorded on objects, replication rules read back whole.
+
+GetBucketReplication returns each rule as it was put (API_GetBucketReplication.html / API_ReplicationRule.html:
+ID, Priority, Prefix or Filter, Status, SourceSelectionCriteria, ExistingObjectReplication,
+DeleteMarkerReplication, Destination); moto rebuilt every rule with an empty Filter.Prefix and dropped
+SourceSelectionCriteria and the rest.
 
 UpdateObjectEncryption follows the API reference
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_UpdateObjectEncryption.html and the user guide
@@ -163,8 +168,55 @@ def _put_object(self: Any) -> Any:
     return result
 
 
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _filter(raw: dict[str, Any]) -> dict[str, Any]:
+    out = dict(raw)
+    if isinstance(out.get("And"), dict):
+        and_ = dict(out["And"])
+        # xmltodict keeps the XML element name (Tag, one dict when alone); the shape member is Tags (a list).
+        if "Tag" in and_:
+            and_["Tags"] = _as_list(and_.pop("Tag"))
+        out["And"] = and_
+    return out
+
+
+def _rule(raw: dict[str, Any]) -> dict[str, Any]:
+    rule: dict[str, Any] = {"ID": raw["ID"], "Priority": int(raw.get("Priority") or 1), "Status": raw["Status"]}
+    if raw.get("Filter") is not None:
+        rule["Filter"] = _filter(raw["Filter"] or {})
+    elif raw.get("Prefix") is not None:
+        rule["Prefix"] = raw["Prefix"]
+    else:
+        rule["Filter"] = {"Prefix": ""}
+    for member in ("SourceSelectionCriteria", "ExistingObjectReplication"):
+        if raw.get(member):
+            rule[member] = raw[member]
+    rule["DeleteMarkerReplication"] = raw.get("DeleteMarkerReplication") or {"Status": "Disabled"}
+    rule["Destination"] = raw["Destination"]
+    return rule
+
+
+def get_bucket_replication(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+    from moto.s3.exceptions import ReplicationConfigurationNotFoundError
+
+    self.data["Action"] = "GetBucketReplication"
+    replication = self.backend.get_bucket_replication(self.bucket_name)
+    if not replication:
+        raise ReplicationConfigurationNotFoundError(bucket_name=self.bucket_name)
+    rules = [_rule(r) for r in _as_list(replication["Rule"])]
+    return self.serialized(ActionResult({"ReplicationConfiguration": {"Role": replication["Role"], "Rules": rules}}))
+
+
 def install() -> None:
     from moto.s3 import responses
+
+    patch(responses.S3Response, "get_bucket_replication", get_bucket_replication)
 
     # IAM: the action S3 authorizes this request as (Service Authorization Reference: s3:UpdateObjectEncryption).
     responses.ACTION_MAP["KEY"]["PUT"]["encryption"] = "UpdateObjectEncryption"

@@ -20,12 +20,13 @@ from typing import Any
 from common import patch
 from common import rest_xml_error as s3_error
 
-JOB_PATHS = {
-    r"{0}/v20180820/jobs$": None,
-    r"{0}/v20180820/jobs/(?P<id>[^/]+)$": None,
-    "/v20180820/jobs": None,
-    "/v20180820/jobs/<id>": None,
-}
+# moto's S3 Control routes (moto/s3control/urls.py) have no jobs: the regex form for the decorator, the Flask one for the server.
+JOB_PATHS = (
+    r"{0}/v20180820/jobs$",
+    r"{0}/v20180820/jobs/(?P<id>[^/]+)$",
+    "/v20180820/jobs",
+    "/v20180820/jobs/<id>",
+)
 
 
 def _jobs(self: Any, account: str) -> dict[str, dict[str, Any]]:

@@ -1,8 +1,9 @@
-import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetBucketTaggingCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateJobCommand, DescribeJobCommand, ListJobsCommand, S3ControlClient } from '@aws-sdk/client-s3-control';
-import { createBucket, createKey } from '../../scripts/lib/estate';
+import { createBucket, createKey, s3Event } from '../../scripts/lib/estate';
+import { processEvent } from '../../shared/pipeline/process';
 import type { RuleContext } from '../../shared/rules/contract';
-import { reencryptExistingObjects } from '../../shared/rules/s3-bucket/objects';
+import { rekeyObjects } from '../../shared/rules/s3-bucket/objects';
 import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
 
 // S3 Batch Operations on the emulator: CreateJob/DescribeJob/ListJobs come from the extension
@@ -20,23 +21,23 @@ const ctxFor = (): RuleContext => {
   return { clients: deps.clients, keys: deps.keys, policy, scope: { region: R } };
 };
 
-describe('S3 Batch Operations copy job for a large bucket, on the emulator', () => {
-  it('creates one idempotent copy job under the CMK with a generated manifest and a failure report', async () => {
+describe('S3 Batch Operations UpdateObjectEncryption job for a large bucket, on the emulator', () => {
+  it('one idempotent job with the UpdateObjectEncryption operation, followed by the next run through the bucket marker', async () => {
     const cmk = await createKey(emu.clients(), R, 'alias/data-platform');
-    await createBucket(emu.clients(), R, 'big-bucket');
+    await createBucket(emu.clients(), R, 'big-bucket', { kind: 'sse-s3' });
     const s3 = emu.clients().get(S3Client, { region: R });
-    for (let i = 0; i < 12; i++) await s3.send(new PutObjectCommand({ Bucket: 'big-bucket', Key: `k${i}`, Body: 'x' }));
+    for (let i = 0; i < 12; i++) await s3.send(new PutObjectCommand({ Bucket: 'big-bucket', Key: `k${i}`, Body: 'x', ServerSideEncryption: 'AES256' }));
     let listCalls = 0;
     s3.middlewareStack.add((next, context) => async (args) => {
-      if (context.commandName === 'ListObjectsV2Command') listCalls++;
+      if (context.commandName === 'ListObjectVersionsCommand') listCalls++;
       return next(args);
     }, { step: 'initialize', name: 'countListCalls' });
 
     const ref = { type: 's3-bucket' as const, account: ACCOUNT, region: R, id: 'big-bucket' };
-    const res = await reencryptExistingObjects(ref, ctxFor());
-    const jobId = /job (\S+) copies/.exec(res.detail)?.[1] as string;
-    expect(res).toEqual({ changed: true, pending: true, detail: `more than 4 objects: S3 Batch Operations job ${jobId} copies them under the CMK` });
-    // Counting stops as soon as the threshold is passed: one page of 5, not the three pages of the bucket.
+    const res = await rekeyObjects(ref, cmk.arn, undefined, ctxFor());
+    const jobId = res.job?.id as string;
+    expect(res).toMatchObject({ rekeyed: 0, failedCount: 0, job: { id: expect.any(String), status: 'New' } });
+    // Counting stops as soon as the threshold is passed: one page of 5, not the whole bucket.
     expect(listCalls).toBe(1);
 
     const job = (await control().send(new DescribeJobCommand({ AccountId: ACCOUNT, JobId: jobId }))).Job;
@@ -45,18 +46,31 @@ describe('S3 Batch Operations copy job for a large bucket, on the emulator', () 
       Status: 'Active',
       ConfirmationRequired: false,
       RoleArn: `arn:aws:iam::${ACCOUNT}:role/cmk-sentinel-batch`,
-      Operation: { S3PutObjectCopy: { TargetResource: 'arn:aws:s3:::big-bucket', MetadataDirective: 'COPY', SSEAwsKmsKeyId: cmk.arn, BucketKeyEnabled: true } },
-      ManifestGenerator: { S3JobManifestGenerator: { SourceBucket: 'arn:aws:s3:::big-bucket', EnableManifestOutput: true } },
+      Operation: { S3UpdateObjectEncryption: { ObjectEncryption: { SSEKMS: { KMSKeyArn: cmk.arn, BucketKeyEnabled: true } } } },
+      ManifestGenerator: { S3JobManifestGenerator: { SourceBucket: 'arn:aws:s3:::big-bucket', EnableManifestOutput: true, Filter: { MatchAnyObjectEncryption: [{ SSES3: {} }, { SSEKMS: {} }] } } },
       Report: { Enabled: true, Bucket: 'arn:aws:s3:::audit-bucket', ReportScope: 'FailedTasksOnly' },
     });
 
     // The same request again (same ClientRequestToken) is the same job, not a second one.
-    const again = await reencryptExistingObjects(ref, ctxFor());
-    expect(again.detail).toContain(`job ${jobId} `);
+    expect((await rekeyObjects(ref, cmk.arn, undefined, ctxFor())).job?.id).toBe(jobId);
+    // With the marker, a later run follows the job instead of listing: still running, so still pending.
+    expect(await rekeyObjects(ref, cmk.arn, `job:${jobId}`, ctxFor())).toMatchObject({ job: { id: jobId, status: 'Active' } });
     const jobs = (await control().send(new ListJobsCommand({ AccountId: ACCOUNT }))).Jobs ?? [];
-    expect(jobs.map((j) => [j.JobId, j.Operation, j.Status])).toEqual([[jobId, 'S3PutObjectCopy', 'Active']]);
+    expect(jobs.map((j) => [j.JobId, j.Operation, j.Status])).toEqual([[jobId, 'S3UpdateObjectEncryption', 'Active']]);
     expect(listCalls).toBe(2);
-    await expect(s3.send(new ListObjectsV2Command({ Bucket: 'big-bucket' }))).resolves.toMatchObject({ KeyCount: 12 });
+  });
+
+  it('through the pipeline: the default is fixed, the result is PENDING with the job (not VERIFIED), and the bucket carries it', async () => {
+    await createKey(emu.clients(), R, 'alias/data-platform');
+    await createBucket(emu.clients(), R, 'big-two', { kind: 'sse-s3' });
+    const s3 = emu.clients().get(S3Client, { region: R });
+    for (let i = 0; i < 6; i++) await s3.send(new PutObjectCommand({ Bucket: 'big-two', Key: `k${i}`, Body: 'x' }));
+    const deps = testDeps(emu.clients(), { policy: ctxFor().policy });
+    const outcome = (await processEvent(s3Event('PutBucketEncryption', 'big-two', R, { id: 'e1' }), deps)).outcomes.find((o) => o.ref.type === 's3-bucket');
+    expect(outcome).toMatchObject({ action: 'REMEDIATE', result: 'PENDING', data: { job: { status: 'New' } } });
+    const marker = (await s3.send(new GetBucketTaggingCommand({ Bucket: 'big-two' }))).TagSet?.find((t) => t.Key === 'cmk-sentinel:objects')?.Value;
+    expect(marker).toBe(`job:${outcome?.data?.job?.id}`);
+    expect(outcome?.actionDetail).toContain('outside the job');
   });
 });
 

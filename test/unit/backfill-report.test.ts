@@ -9,6 +9,14 @@ const row = (unit: string, id: string, status: ResultRow['status'], extra: Parti
 async function* stream(rows: ResultRow[]) { yield* rows; }
 
 describe('sweep report', () => {
+  it('a bucket remediated with objects not all re-keyed is counted incomplete, not fixed', async () => {
+    const r = await buildReport({ sweepId: 's', startedAt: 't', dryRun: false, units: [] }, stream([
+      row('1/us-east-1/s3-bucket', 'half', 'NON_COMPLIANT', { reason: 'NOT_KMS', action: 'REMEDIATE', result: 'INCOMPLETE', data: '2 object versions re-keyed; 1 failed' }),
+    ]));
+    expect(r.totals).toMatchObject({ nonCompliant: 1, fixed: 0, incomplete: 1, compliancePctAfter: 0 });
+    expect(renderMarkdown(r)).toContain('1 with objects not all re-keyed');
+  });
+
   const rows = [
     row('1/us-east-1/s3-bucket', 'a', 'COMPLIANT'),
     row('1/us-east-1/s3-bucket', 'b', 'NON_COMPLIANT', { reason: 'NOT_KMS', action: 'REMEDIATE', result: 'VERIFIED' }),
@@ -19,7 +27,7 @@ describe('sweep report', () => {
 
   it('aggregates per unit and reason, keeping only findings as rows', async () => {
     const r = await buildReport({ sweepId: 's', startedAt: 't', dryRun: false, units: [] }, stream(rows), [{ unit: '3/us-east-1/s3-bucket', error: 'ACCESS_DENIED: no' }]);
-    expect(r.totals).toEqual({ total: 5, compliant: 1, nonCompliant: 2, notApplicable: 1, errors: 1, fixed: 1, compliancePct: 25, compliancePctAfter: 50 });
+    expect(r.totals).toEqual({ total: 5, compliant: 1, nonCompliant: 2, notApplicable: 1, errors: 1, fixed: 1, incomplete: 0, compliancePct: 25, compliancePctAfter: 50 });
     expect(r.groups.map((g) => [g.account, g.total, g.compliancePct])).toEqual([['2', 2, 0], ['1', 3, 33.3]]);
     expect(r.byReason).toEqual({ NOT_KMS: 1, WRONG_KEY: 1, ACCESS_DENIED: 1 });
     expect(r.findings.map((f) => f.id)).toEqual(['b', 'c<script>', 'd']);

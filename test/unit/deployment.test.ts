@@ -105,8 +105,9 @@ const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.T
 const roles = ofType('AWS::IAM::Role').map(([id]) => id);
 const allows = (roleId: string): Statement[] => roleStatements(sls, roleId).filter((s) => s.Effect === 'Allow');
 const resourcesOf = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
-// kms:Decrypt reads data under a key; it changes nothing.
-const READ = /^([a-z0-9-]+:(Get|List|Describe|Head|BatchGet|Query|Scan)|kms:Decrypt$)/;
+// kms:Decrypt reads data under a key; it changes nothing. kms:ReEncryptFrom is the same on the key data
+// leaves (the key it moves to needs kms:ReEncryptTo, a write held to the CMK).
+const READ = /^([a-z0-9-]+:(Get|List|Describe|Head|BatchGet|Query|Scan)|kms:Decrypt$|kms:ReEncryptFrom$)/;
 // Actions AWS does not let you scope to a resource (checked against the service authorization reference).
 const UNSCOPABLE = new Set<string>([
   'elasticmapreduce:CreateSecurityConfiguration', 's3:CreateJob',
