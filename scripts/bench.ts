@@ -134,7 +134,7 @@ const child = async (mode: ChildMode, endpoint: string, regions: string[], maxAt
     // Failed: an error, or a non-compliant bucket the sweep did not fix (and verify).
     failed = res.totals.errors + (res.totals.nonCompliant - res.totals.fixed);
     calls = clients.calls;
-    rates = pacer.rates();
+    rates = (pacer as { rates?: () => Record<string, number> }).rates?.();
     rmSync(dir, { recursive: true, force: true });
   } else {
     const clients = counting(new ClientFactory(settings));
