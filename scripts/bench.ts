@@ -134,7 +134,9 @@ const child = async (mode: ChildMode, endpoint: string, regions: string[], maxAt
     // Failed: an error, or a non-compliant bucket the sweep did not fix (and verify).
     failed = res.totals.errors + (res.totals.nonCompliant - res.totals.fixed);
     calls = clients.calls;
-    rates = (pacer as { rates?: () => Record<string, number> }).rates?.();
+    // The fixed-rate Pacer before the adaptive one had a `rates` table, not a method (the bench runs on both).
+    const report = (pacer as { rates?: unknown }).rates;
+    rates = typeof report === 'function' ? (report as () => Record<string, number>).call(pacer) : undefined;
     rmSync(dir, { recursive: true, force: true });
   } else {
     const clients = counting(new ClientFactory(settings));
