@@ -17,7 +17,8 @@ import { ClientFactory, type ClientSettings, settingsFromEnv } from '../aws/clie
  *   hard; DescribeKey and the other reads a shared pool far above what a sweep makes.
  * - S3: bucket-level (control) APIs have no published number; object APIs 3,500 PUT/COPY/POST/DELETE and 5,500
  *   GET/HEAD per second per prefix (https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html)
- *   are the ceilings, the start is the 100/s the earlier fixed bucket ran at; S3 answers excess with SlowDown (503).
+ *   are the ceilings, the start is the 100/s the earlier fixed bucket ran at; S3 answers excess with 503 SlowDown
+ *   and asks clients to "gradually increase" their rate (https://repost.aws/knowledge-center/http-5xx-errors-s3).
  * - Redshift, EMR, STS, SNS and the rest: no per-account number is published for their control planes; they
  *   start at the earlier fixed values and may probe up to a modest ceiling.
  */
