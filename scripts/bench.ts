@@ -1,4 +1,4 @@
-import { GetBucketEncryptionCommand, GetBucketTaggingCommand, ListBucketsCommand, ListObjectVersionsCommand, PutBucketEncryptionCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteBucketTaggingCommand, GetBucketEncryptionCommand, GetBucketTaggingCommand, ListBucketsCommand, ListObjectVersionsCommand, PutBucketEncryptionCommand, PutBucketTaggingCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -8,15 +8,16 @@ import { join } from 'node:path';
 import { ClientFactory } from '../shared/aws/clients';
 import { FileSweepStore } from '../shared/backfill/file-store';
 import { PacedClientFactory, Pacer, SERVICE_CONCURRENCY } from '../shared/backfill/pacing';
-import { backfill } from '../shared/backfill/run';
+import { backfill, ratesFromEnv } from '../shared/backfill/run';
 import { buildDeps } from '../shared/pipeline/context';
 import { processEvent } from '../shared/pipeline/process';
 import { KeyResolver } from '../shared/kms/key-resolver';
 import { parsePolicy } from '../shared/policy/policy';
 import { rekeyObjects } from '../shared/rules/s3-bucket/objects';
 import { assertLoopback, startEmulator } from '../test/support/moto';
-import { createBucket, createKey, s3Event } from './lib/estate';
-import { buildBucketEstate, pool } from './lib/estate-backfill';
+import { type BucketEncryption, createBucket, createKey, s3Event } from './lib/estate';
+import { startFaultProxy } from '../test/support/fault-proxy';
+import { buildBucketEstate, encryptionFor, pool } from './lib/estate-backfill';
 import { createAuditTable, createIdempotencyTable } from './lib/estate-hardening';
 
 /**
@@ -60,58 +61,96 @@ const arg = (argv: string[], name: string): string | undefined => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 
-/** Child mode: one sweep (or the floor) in a fresh process, so peak RSS is the sweep's own. */
-const child = async (mode: 'sweep' | 'floor', endpoint: string): Promise<void> => {
-  const settings = { endpoint: assertLoopback(endpoint), maxAttempts: 3, credentials: creds };
+type ChildMode = 'sweep' | 'semantic' | 'bare';
+interface ChildResult { mode: ChildMode; wallMs: number; resources: number; failed: number; calls: Record<string, number>; maxRssMb: number; rates?: Record<string, number> }
+
+const MARKER = 'cmk-sentinel:objects';
+const drift = (Bucket: string, cmk: string) => new PutBucketEncryptionCommand({ Bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: cmk }, BucketKeyEnabled: true }] } });
+const tagSet = (t: Record<string, string>) => ({ TagSet: Object.entries(t).map(([Key, Value]) => ({ Key, Value })) });
+
+/**
+ * The semantic floor of the s3-bucket decision: exactly the calls the decision and the safety rules need, at the
+ * sweep's concurrency, no pacing, store or report. Per bucket: its default encryption and its tags (exemption,
+ * objects marker), read at once; DescribeKey once per distinct key named. A non-compliant bucket: the new
+ * default, its verifying re-read, the objects marker set before the objects are listed (a run cut short must
+ * leave it), the listing, and the marker removed (tags re-read first: PutBucketTagging replaces the set).
+ */
+const semanticFloor = async (s3: S3Client, kms: KMSClient, r: string, onBucket: () => void): Promise<void> => {
+  const cmk = (await kms.send(new DescribeKeyCommand({ KeyId: 'alias/data-platform' }))).KeyMetadata?.Arn as string;
+  const keys = new Map<string, Promise<string | undefined>>();
+  const names = ((await s3.send(new ListBucketsCommand({ BucketRegion: r }))).Buckets ?? []).map((b) => b.Name as string);
+  const readTags = (Bucket: string) => s3.send(new GetBucketTaggingCommand({ Bucket })).then((o) => Object.fromEntries((o.TagSet ?? []).map((t) => [t.Key, t.Value])) as Record<string, string>, () => ({} as Record<string, string>));
+  await pool(names, SERVICE_CONCURRENCY.s3 as number, async (Bucket) => {
+    onBucket();
+    const [enc, tags] = await Promise.all([s3.send(new GetBucketEncryptionCommand({ Bucket })).catch(() => undefined), readTags(Bucket)]);
+    const rule = enc?.ServerSideEncryptionConfiguration?.Rules?.[0];
+    const ref = rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID;
+    // aws:kms without a key is aws/s3: not the CMK, no call needed to know it.
+    if (ref && !keys.has(ref)) keys.set(ref, kms.send(new DescribeKeyCommand({ KeyId: ref })).then((o) => o.KeyMetadata?.Arn));
+    const arn = ref ? await keys.get(ref) : undefined;
+    if (arn === cmk && rule?.BucketKeyEnabled && !tags[MARKER]) return;
+    if (tags['cmk-sentinel:exempt'] === 'true') return;
+    await s3.send(drift(Bucket, cmk));
+    await s3.send(new GetBucketEncryptionCommand({ Bucket }));
+    await s3.send(new PutBucketTaggingCommand({ Bucket, Tagging: tagSet({ ...tags, [MARKER]: 'pending' }) }));
+    await s3.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: 1001 }));
+    const now = await readTags(Bucket);
+    delete now[MARKER];
+    if (Object.keys(now).length) await s3.send(new PutBucketTaggingCommand({ Bucket, Tagging: tagSet(now) }));
+    else await s3.send(new DeleteBucketTaggingCommand({ Bucket }));
+  });
+};
+
+/** The bare floor: list, one read per bucket, one write per drifted one (what a plain boto3 loop does). */
+const bareFloor = async (s3: S3Client, kms: KMSClient, r: string, onBucket: () => void): Promise<void> => {
+  const cmk = (await kms.send(new DescribeKeyCommand({ KeyId: 'alias/data-platform' }))).KeyMetadata?.Arn as string;
+  const names = ((await s3.send(new ListBucketsCommand({ BucketRegion: r }))).Buckets ?? []).map((b) => b.Name as string);
+  await pool(names, SERVICE_CONCURRENCY.s3 as number, async (Bucket) => {
+    onBucket();
+    const rule = (await s3.send(new GetBucketEncryptionCommand({ Bucket })).catch(() => undefined))?.ServerSideEncryptionConfiguration?.Rules?.[0];
+    const ref = rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID;
+    if ((ref === cmk || ref === 'alias/data-platform') && rule?.BucketKeyEnabled) return;
+    await s3.send(drift(Bucket, cmk));
+  });
+};
+
+/** Child mode: one sweep (or a floor) in a fresh process, so peak RSS and module state are its own. */
+const child = async (mode: ChildMode, endpoint: string, regions: string[], maxAttempts: number): Promise<void> => {
+  const settings = { endpoint: assertLoopback(endpoint), maxAttempts, credentials: creds };
   const policy = parsePolicy(policyDoc);
   const t0 = performance.now();
   let calls: Record<string, number>;
   let resources = 0;
+  let failed = 0;
+  let rates: Record<string, number> | undefined;
   if (mode === 'sweep') {
-    const pacer = new Pacer();
+    const pacer = new Pacer(ratesFromEnv());
     const clients = counting(new PacedClientFactory(pacer, settings));
     const deps = buildDeps({ clients, policy, homeAccount: '123456789012', alerts: { publish: async () => undefined } });
     const dir = mkdtempSync(join(tmpdir(), 'bench-sweep-'));
-    // The floor below makes the s3-bucket decision only: sweep the same type so the ratio compares like with like.
-    const res = await backfill({ types: ['s3-bucket'] }, { deps, pacer, store: new FileSweepStore(dir), reportFile: join(dir, 'report.json'), summarySink: { publish: async () => undefined } });
+    // The floors make the s3-bucket decision only: sweep the same type so the ratios compare like with like.
+    const res = await backfill({ types: ['s3-bucket'], regions }, { deps, pacer, store: new FileSweepStore(dir), reportFile: join(dir, 'report.json'), summarySink: { publish: async () => undefined } });
     resources = res.totals.total;
+    // Failed: an error, or a non-compliant bucket the sweep did not fix (and verify).
+    failed = res.totals.errors + (res.totals.nonCompliant - res.totals.fixed);
     calls = clients.calls;
+    // The fixed-rate Pacer before the adaptive one had a `rates` table, not a method (the bench runs on both).
+    const report = (pacer as { rates?: unknown }).rates;
+    rates = typeof report === 'function' ? (report as () => Record<string, number>).call(pacer) : undefined;
     rmSync(dir, { recursive: true, force: true });
   } else {
-    // The floor: only the calls the decisions need, at the same per-region concurrency, no pacing, no bookkeeping.
     const clients = counting(new ClientFactory(settings));
-    await Promise.all(REGIONS.map(async (r) => {
-      const s3 = clients.get(S3Client, { region: r });
-      const kms = clients.get(KMSClient, { region: r });
-      const cmk = (await kms.send(new DescribeKeyCommand({ KeyId: 'alias/data-platform' }))).KeyMetadata?.Arn as string;
-      const keys = new Map<string, Promise<string>>();
-      const names = ((await s3.send(new ListBucketsCommand({ BucketRegion: r }))).Buckets ?? []).map((b) => b.Name as string);
-      await pool(names, SERVICE_CONCURRENCY.s3 as number, async (Bucket) => {
-        resources++;
-        const rule = (await s3.send(new GetBucketEncryptionCommand({ Bucket })).catch(() => undefined))?.ServerSideEncryptionConfiguration?.Rules?.[0];
-        const ref = rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID;
-        if (ref && !keys.has(ref) && !ref.startsWith('alias/aws/')) {
-          keys.set(ref, kms.send(new DescribeKeyCommand({ KeyId: ref })).then((o) => o.KeyMetadata?.Arn as string));
-        }
-        const arn = ref ? await keys.get(ref) : undefined;
-        // The tags carry the exemption and the objects marker: one read decides both.
-        await s3.send(new GetBucketTaggingCommand({ Bucket })).catch(() => undefined);
-        if (arn === cmk && rule?.BucketKeyEnabled) return;
-        await s3.send(new PutBucketEncryptionCommand({ Bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: cmk }, BucketKeyEnabled: true }] } }));
-        await s3.send(new GetBucketEncryptionCommand({ Bucket }));
-        await s3.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: 1 }));
-      });
-    }));
+    await Promise.all(regions.map((r) => (mode === 'semantic' ? semanticFloor : bareFloor)(clients.get(S3Client, { region: r }), clients.get(KMSClient, { region: r }), r, () => { resources++; })));
     calls = clients.calls;
   }
   const wallMs = performance.now() - t0;
-  process.stdout.write(`${JSON.stringify({ mode, wallMs, resources, calls, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+  process.stdout.write(`${JSON.stringify({ mode, wallMs, resources, failed, calls, maxRssMb: process.resourceUsage().maxRSS / 1024, rates })}\n`);
 };
 
-const runChild = (mode: string, endpoint: string): Promise<{ wallMs: number; resources: number; calls: Record<string, number>; maxRssMb: number }> =>
+const runChild = (mode: ChildMode, endpoint: string, regions: readonly string[], maxAttempts = 3, env: Record<string, string> = {}): Promise<ChildResult> =>
   new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(ROOT, 'scripts', 'run.js'), join(ROOT, 'scripts', 'bench.ts'), '--child', mode, '--endpoint', endpoint], {
-      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' }, stdio: ['ignore', 'pipe', 'inherit'],
+    const p = spawn(process.execPath, [join(ROOT, 'scripts', 'run.js'), join(ROOT, 'scripts', 'bench.ts'), '--child', mode, '--endpoint', endpoint, '--regions', regions.join(','), '--max-attempts', String(maxAttempts)], {
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR', ...env }, stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
     p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
@@ -259,30 +298,107 @@ const bundleFigures = (say: (s: string) => void, b: ReturnType<typeof bundles>, 
   say(`AWS SDK clients the S3 event loaded: ${cold.clients.join(', ')}.`);
 };
 
+interface Estate { drift: 0 | 33 | 100; regions: readonly string[] }
+const ESTATES: Estate[] = [0, 33, 100].flatMap((d) => [1, 2].map((n) => ({ drift: d as Estate['drift'], regions: REGIONS.slice(0, n) })));
+const estateName = (e: Estate) => `${e.drift === 33 ? '⅓' : `${e.drift}%`} drifted, ${e.regions.length === 1 ? 'one region' : 'two regions'}`;
+
+/** A bucket of an estate: compliant (the CMK, bucket key on), or drifted the way the mix says. */
+const bucketKind = (drift: Estate['drift'], i: number): BucketEncryption =>
+  drift === 0 ? { kind: 'kms', keyId: 'alias/data-platform' } : drift === 100 ? { kind: 'none' } : encryptionFor(i);
+
+const buildEstate = async (emu: { reset(): Promise<void> }, clients: ClientFactory, e: Estate, total: number): Promise<number> => {
+  await emu.reset();
+  for (const r of e.regions) await createKey(clients, r, 'alias/data-platform');
+  const per = Math.ceil(total / e.regions.length);
+  const jobs = e.regions.flatMap((r) => Array.from({ length: per }, (_, i) => ({ r, i })));
+  await pool(jobs, 24, ({ r, i }) => createBucket(clients, r, `bench-${r}-${i}`, bucketKind(e.drift, i)));
+  return jobs.filter(({ i }) => e.drift === 100 || (e.drift === 33 && i % 9 < 3)).length;
+};
+
+const sumCalls = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' / ');
+
+/** `--estates 100:1,33:2` (drift %:regions): a subset of the six. */
+const pickEstates = (spec: string | undefined): Estate[] => {
+  if (!spec) return ESTATES;
+  return spec.split(',').map((x) => {
+    const [d, n] = x.split(':').map(Number);
+    const e = ESTATES.find((y) => y.drift === d && y.regions.length === (n ?? 1));
+    if (!e) throw new Error(`unknown estate ${x}: expected drift 0, 33 or 100 and 1 or 2 regions, e.g. 100:1`);
+    return e;
+  });
+};
+
+/**
+ * The throttled case: the fault proxy between the sweep and the emulator throttles S3 above `rps` (a token
+ * bucket with one second of burst, answered SlowDown/503 as S3 does). Measured at the proxy, in one-second
+ * windows: the rate of requests offered (every attempt) and accepted, over the run's settled part (after its
+ * first quarter), against `rps`; each bucket's PutBucketEncryption that reached the emulator; failed resources.
+ */
+const throttled = async (emu: { endpoint: string; reset(): Promise<void> }, clients: ClientFactory, buckets: number, rps: number, say: (s: string) => void): Promise<void> => {
+  const e: Estate = { drift: 100, regions: [REGIONS[0]] };
+  await buildEstate(emu, clients, e, buckets);
+  const proxy = await startFaultProxy(emu.endpoint);
+  try {
+    proxy.limitRate({ rps, burst: rps, when: (r) => r.service === 's3' });
+    // The production retry budget (CMK_SENTINEL_MAX_ATTEMPTS default 6).
+    const sweep = await runChild('sweep', proxy.endpoint, e.regions, 6);
+    const s3 = proxy.log.filter((r) => r.service === 's3');
+    const t0 = s3[0]?.at ?? 0;
+    const t1 = s3[s3.length - 1]?.at ?? t0;
+    const seconds = Math.max(1, Math.floor((t1 - t0) / 1000));
+    const offered = new Array<number>(seconds).fill(0);
+    const accepted = new Array<number>(seconds).fill(0);
+    for (const r of s3) {
+      const w = Math.min(seconds - 1, Math.floor((r.at - t0) / 1000));
+      offered[w] = (offered[w] ?? 0) + 1;
+      if (r.forwarded) accepted[w] = (accepted[w] ?? 0) + 1;
+    }
+    const settled = (xs: number[]) => xs.slice(Math.floor(xs.length / 4));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+    const acc = mean(settled(accepted));
+    const off = mean(settled(offered));
+    const puts = new Map<string, number>();
+    for (const r of s3) if (r.forwarded && r.operation === 'PUT ?encryption') puts.set(r.path, (puts.get(r.path) ?? 0) + 1);
+    const once = [...puts.values()].filter((n) => n === 1).length;
+    const throttledN = s3.filter((r) => r.fault === 'throttle').length;
+    say('');
+    say(`## Throttled: S3 limited to ${rps} requests/s by the fault proxy, ${sweep.resources} unencrypted buckets in one region`);
+    say('');
+    say('| measure | value |');
+    say('|---|---:|');
+    say(`| wall time | ${fmt(sweep.wallMs / 1000, 2)} s |`);
+    say(`| accepted S3 requests/s, settled (after the first quarter, ${settled(accepted).length} windows of 1 s) | ${fmt(acc)} (${fmt(((acc - rps) / rps) * 100)}% from ${rps}) |`);
+    say(`| offered S3 requests/s (every attempt), settled | ${fmt(off)} (${fmt(((off - rps) / rps) * 100)}% from ${rps}) |`);
+    say(`| throttled attempts | ${throttledN} of ${s3.length} (${fmt((throttledN / Math.max(1, s3.length)) * 100)}%) |`);
+    say(`| failed resources | ${sweep.failed} |`);
+    say(`| buckets whose PutBucketEncryption reached the emulator exactly once | ${once} of ${sweep.resources} (${puts.size} with any) |`);
+    say(`| limiter rates at the end (requests/s) | ${Object.entries(sweep.rates ?? {}).filter(([k]) => k.startsWith('s3')).map(([k, v]) => `${k.split('|')[0]} ${fmt(v)}`).join(', ')} |`);
+    say('');
+    say(`Accepted requests/s per second: ${accepted.join(' ')}`);
+  } finally {
+    await proxy.close();
+  }
+};
+
 export const main = async (argv: string[]): Promise<number> => {
   if (argv[0] === '--child') {
-    await child(argv[1] as 'sweep' | 'floor', arg(argv, '--endpoint') as string);
+    await child(argv[1] as ChildMode, arg(argv, '--endpoint') as string, (arg(argv, '--regions') ?? REGIONS.join(',')).split(','), Number(arg(argv, '--max-attempts') ?? 3));
     return 0;
   }
   const total = Number(arg(argv, '--buckets') ?? 1000);
-  const perRegion = Math.ceil(total / REGIONS.length);
   const out: string[] = [];
   const say = (s: string) => { console.log(s); out.push(s); };
+  const write = () => { const file = arg(argv, '--write'); if (file) writeFileSync(file, `${out.join('\n')}\n`); };
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
   const emu = await startEmulator();
   try {
     const clients = new ClientFactory({ endpoint: assertLoopback(emu.endpoint), maxAttempts: 3, credentials: creds });
-    const build = async () => {
-      await emu.reset();
-      for (const r of REGIONS) await createKey(clients, r, 'alias/data-platform');
-      return buildBucketEstate(clients, REGIONS, perRegion);
-    };
     const objects = Number(arg(argv, '--objects') ?? 300);
     if (argv.includes('--objects-only')) {
       await emu.reset();
       await objectFigures(emu.endpoint, objects, say);
-      const file = arg(argv, '--write');
-      if (file) writeFileSync(file, `${out.join('\n')}\n`);
+      write();
       return 0;
     }
     if (argv.includes('--bundles-only')) {
@@ -291,37 +407,53 @@ export const main = async (argv: string[]): Promise<number> => {
       bundleFigures(say, bundles(), await coldStarts(clients, emu.endpoint));
       return 0;
     }
-    const t = performance.now();
-    const drifted = await build();
-    console.log(`estate: ${perRegion * REGIONS.length} buckets in ${REGIONS.join(' + ')}, ${drifted} non-compliant (built in ${fmt((performance.now() - t) / 1000)} s)`);
-    const sweep = await runChild('sweep', emu.endpoint);
+    const only = arg(argv, '--only');
     if (argv.includes('--sweep-only')) {
+      const e: Estate = { drift: 33, regions: REGIONS };
+      await buildEstate(emu, clients, e, total);
+      const sweep = await runChild('sweep', emu.endpoint, e.regions);
       say(`sweep-only: ${sweep.resources} buckets, wall ${fmt(sweep.wallMs / 1000, 2)} s, ${fmt(sweep.resources / (sweep.wallMs / 1000))} resources/s, peak RSS ${fmt(sweep.maxRssMb)} MB`);
       return 0;
     }
-    await build();
-    const floor = await runChild('floor', emu.endpoint);
-    const n = sweep.resources;
-    const sumCalls = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
-
-    say(`## Sweep of ${n} S3 buckets in 2 regions (${drifted} non-compliant)`);
-    say('');
-    say('| measure | sweep | call floor |');
-    say('|---|---:|---:|');
-    say(`| wall time | ${fmt(sweep.wallMs / 1000, 2)} s | ${fmt(floor.wallMs / 1000, 2)} s |`);
-    say(`| resources/s | ${fmt(n / (sweep.wallMs / 1000))} | ${fmt(floor.resources / (floor.wallMs / 1000))} |`);
-    say(`| API calls | ${sumCalls(sweep.calls)} | ${sumCalls(floor.calls)} |`);
-    say(`| API calls per resource | ${fmt(sumCalls(sweep.calls) / n, 2)} | ${fmt(sumCalls(floor.calls) / floor.resources, 2)} |`);
-    say(`| peak RSS (process) | ${fmt(sweep.maxRssMb)} MB | ${fmt(floor.maxRssMb)} MB |`);
-    say(`| **sweep / floor wall time** | **${fmt(sweep.wallMs / floor.wallMs, 2)}×** | |`);
-    say('');
-    say('| operation | sweep calls | per resource | floor calls |');
-    say('|---|---:|---:|---:|');
-    for (const op of [...new Set([...Object.keys(sweep.calls), ...Object.keys(floor.calls)])].sort()) {
-      say(`| ${op} | ${sweep.calls[op] ?? 0} | ${fmt((sweep.calls[op] ?? 0) / n, 3)} | ${floor.calls[op] ?? 0} |`);
+    say(`Load average at the start: ${load()} (1 / 5 / 15 min); ${cpus().length} cores.`);
+    if (only !== 'throttled') {
+      say('');
+      say(`## Sweep vs floors, s3-bucket, ${total} buckets per estate`);
+      say('');
+      say('| estate | non-compliant | sweep | semantic floor | bare floor | sweep ÷ semantic | sweep ÷ bare | calls/bucket: sweep · semantic · bare | failed | load (1 min) |');
+      say('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+      const details: string[] = [];
+      for (const e of pickEstates(arg(argv, '--estates'))) {
+        const drifted = await buildEstate(emu, clients, e, total);
+        const sweep = await runChild('sweep', emu.endpoint, e.regions);
+        if (e.drift !== 0) await buildEstate(emu, clients, e, total);
+        const sem = await runChild('semantic', emu.endpoint, e.regions);
+        if (e.drift !== 0) await buildEstate(emu, clients, e, total);
+        const bare = await runChild('bare', emu.endpoint, e.regions);
+        const n = sweep.resources;
+        say(`| ${estateName(e)} | ${drifted} | ${fmt(sweep.wallMs / 1000, 2)} s | ${fmt(sem.wallMs / 1000, 2)} s | ${fmt(bare.wallMs / 1000, 2)} s | **${fmt(sweep.wallMs / sem.wallMs, 2)}×** | ${fmt(sweep.wallMs / bare.wallMs, 2)}× | ${fmt(sumCalls(sweep.calls) / n, 2)} · ${fmt(sumCalls(sem.calls) / sem.resources, 2)} · ${fmt(sumCalls(bare.calls) / bare.resources, 2)} | ${sweep.failed} | ${loadavg()[0]?.toFixed(1)} |`);
+        details.push('', `${estateName(e)}: calls per bucket by operation (sweep · semantic · bare)`, '');
+        for (const op of [...new Set([...Object.keys(sweep.calls), ...Object.keys(sem.calls), ...Object.keys(bare.calls)])].sort()) {
+          details.push(`- ${op}: ${fmt((sweep.calls[op] ?? 0) / n, 3)} · ${fmt((sem.calls[op] ?? 0) / sem.resources, 3)} · ${fmt((bare.calls[op] ?? 0) / bare.resources, 3)}`);
+        }
+      }
+      for (const d of details) say(d);
+    }
+    if (only === undefined || only === 'throttled') {
+      await throttled(emu, clients, Number(arg(argv, '--throttle-buckets') ?? Math.min(total, 300)), Number(arg(argv, '--throttle-rps') ?? 50), say);
+    }
+    if (only !== undefined || argv.includes('--no-extras')) {
+      say('');
+      say(`Load average at the end: ${load()} (1 / 5 / 15 min).`);
+      write();
+      return 0;
     }
 
     // Warm on-change events: the same work whatever the estate's size.
+    const perRegion = Math.ceil(total / REGIONS.length);
+    await emu.reset();
+    for (const r of REGIONS) await createKey(clients, r, 'alias/data-platform');
+    await buildBucketEstate(clients, REGIONS, perRegion);
     const big = await warmEvents(clients, Array.from({ length: 20 }, (_, i) => `bench-us-east-1-${(i * 9) % perRegion}`));
     await emu.reset();
     await createKey(clients, 'us-east-1', 'alias/data-platform');
@@ -342,10 +474,9 @@ export const main = async (argv: string[]): Promise<number> => {
     await createKey(clients, 'us-east-1', 'alias/data-platform');
     bundleFigures(say, bundles(), await coldStarts(clients, emu.endpoint));
     say('');
-    say(`Load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (1 / 5 / 15 min).`);
+    say(`Load average at the end: ${load()} (1 / 5 / 15 min).`);
     say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 1024 ** 3)} GB RAM, ${osType()} ${release()}, Node ${process.version}, moto server (one process) on loopback.`);
-    const file = arg(argv, '--write');
-    if (file) writeFileSync(file, `${out.join('\n')}\n`);
+    write();
     return 0;
   } finally {
     await emu.stop();

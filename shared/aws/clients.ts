@@ -19,6 +19,8 @@ export interface ClientSettings {
   endpoint?: string;
   maxAttempts: number;
   credentials?: AwsCredentialIdentity;
+  /** The SDK's retry mode; default adaptive. A paced factory uses standard: its own limiter adapts the rate. */
+  retryMode?: 'standard' | 'adaptive';
 }
 
 /**
@@ -119,13 +121,13 @@ export class ClientFactory {
   }
 
   private config(scope: AwsScope, accountInHost = false): Record<string, unknown> {
-    const { endpoint, maxAttempts, credentials } = this.settings;
+    const { endpoint, maxAttempts, credentials, retryMode } = this.settings;
     return {
       region: scope.region,
       maxAttempts,
       // Adaptive mode adds client-side rate limiting on top of backoff: the
       // right behaviour for a sweep that runs into RDS/KMS account limits.
-      retryMode: 'adaptive',
+      retryMode: retryMode ?? 'adaptive',
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       ...(endpoint ? { endpoint, forcePathStyle: true } : {}),

@@ -1,9 +1,10 @@
 import type { AlertSink } from '../alerts/publisher';
 import { buildDeps, type PipelineDeps } from '../pipeline/context';
+import { loadPolicy } from '../policy/policy';
 import { DynamoSweepStore } from './dynamodb-store';
 import { FileSweepStore } from './file-store';
 import { putReportObjects, reportFor, summaryAlert, writeReportFiles } from './finish';
-import { PacedClientFactory, Pacer, type Rate, SERVICE_RATES } from './pacing';
+import { PacedClientFactory, Pacer } from './pacing';
 import { Progress, type ProgressStream } from './progress';
 import type { SweepReport } from './report';
 import type { SweepStore } from './store';
@@ -15,21 +16,29 @@ export const storeFromEnv = (deps: PipelineDeps, env: NodeJS.ProcessEnv = proces
     ? new DynamoSweepStore(deps.clients, env.CMK_SENTINEL_SWEEP_TABLE, env.AWS_REGION ?? 'us-east-1')
     : new FileSweepStore(env.CMK_SENTINEL_SWEEP_DIR ?? '.sweeps');
 
-/** `CMK_SENTINEL_RATES=s3=20,rds=6` lowers (or raises) a service's pace, e.g. to leave room for other tools. */
-export const ratesFromEnv = (env: NodeJS.ProcessEnv = process.env): Record<string, Rate> => {
-  const rates = { ...SERVICE_RATES };
+/** `CMK_SENTINEL_RATES=s3=20,rds=6,kms:EnableKey=2`: ceilings (requests/s) for the adaptive limiters, e.g. to leave room for other tools. */
+export const ratesFromEnv = (env: NodeJS.ProcessEnv = process.env): Record<string, number> => {
+  const rates: Record<string, number> = {};
   for (const pair of (env.CMK_SENTINEL_RATES ?? '').split(',').filter(Boolean)) {
     const [svc, v] = pair.split('=');
     const rps = Number(v);
-    if (svc && rps > 0) rates[svc.trim()] = { rps, burst: Math.max(1, Math.ceil(rps)) };
+    if (svc?.trim() && rps > 0) rates[svc.trim()] = rps;
   }
   return rates;
 };
 
-/** Deps for a sweep: every client paced per service (or KMS operation) and account-region. */
+/** The policy's `backfill.rates` and the environment's, the lower where both name a limiter. */
+export const ceilingsFor = (policy: PipelineDeps['policy'], env: NodeJS.ProcessEnv = process.env): Record<string, number> => {
+  const out: Record<string, number> = { ...(policy.doc.backfill?.rates ?? {}) };
+  for (const [k, v] of Object.entries(ratesFromEnv(env))) out[k] = Math.min(v, out[k] ?? Infinity);
+  return out;
+};
+
+/** Deps for a sweep: every client paced per service (class or KMS operation) and account-region. */
 export const sweepDeps = (overrides: Partial<PipelineDeps> = {}, env: NodeJS.ProcessEnv = process.env): { deps: PipelineDeps; pacer: Pacer } => {
-  const pacer = new Pacer(ratesFromEnv(env));
-  const deps = buildDeps({ clients: new PacedClientFactory(pacer), ...overrides }, env);
+  const policy = overrides.policy ?? loadPolicy(env);
+  const pacer = new Pacer(ceilingsFor(policy, env));
+  const deps = buildDeps({ clients: new PacedClientFactory(pacer), policy, ...overrides }, env);
   return { deps, pacer };
 };
 

@@ -112,7 +112,8 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
     // Verify with a fresh read: the action's own response is not proof. Where the rule
     // made a compliant replacement (a copy), that is what is verified.
     const verifyRef = done.replacement ? { ...ref, id: done.replacement } : ref;
-    const after = await rule.describe(verifyRef, ctx);
+    // A rule that re-read what decides compliance right after writing it hands that state over: no second read.
+    const after = done.verifiedState !== undefined && !done.replacement ? done.verifiedState as typeof state : await rule.describe(verifyRef, ctx);
     const check = after === undefined ? undefined : rule.evaluate(after, { region: ref.region, cmk, policy: deps.policy });
     const verified = check?.status === 'COMPLIANT';
     // The configuration reads back compliant but stored data is not all re-keyed: not a fix, not a failed verification.

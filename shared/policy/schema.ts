@@ -74,6 +74,15 @@ export const policySchema = z.strictObject({
   }).optional(),
   /** Roles that must be allowed to use the CMK (checked by the key guard). */
   keyUsers: z.array(keyUser).default([]),
+  /**
+   * Backfill pacing. `rates`: ceilings in requests/s per account and region, by service (`s3`), class
+   * (`s3:write`) or operation (`kms:EnableKey`); the adaptive limiter never goes above them (to leave room for
+   * other tools). CMK_SENTINEL_RATES sets the same; where both name a limiter the lower wins. Documented hard
+   * limits (RDS 12/s, KMS key-state changes 5/s) are never raised.
+   */
+  backfill: z.strictObject({
+    rates: z.record(z.string().regex(/^[a-z0-9-]+(:[A-Za-z]+)?$/, { error: 'expected a service, service:read|write or service:Operation' }), z.number().positive({ error: 'expected a rate above 0 (requests/s)' })).optional(),
+  }).optional(),
   /** Existing S3 objects in a bucket the backfill re-keys (optional). */
   objects: z.strictObject({
     /** Up to this many objects, copied in place by the sweep; above it, an S3 Batch Operations job. */

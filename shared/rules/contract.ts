@@ -97,6 +97,12 @@ export interface ActionResult {
    */
   replacement?: string;
   /**
+   * The resource's state as the rule itself re-read it after its last write (every field that decides
+   * compliance freshly read, or written by this very action and nothing else): the pipeline evaluates this
+   * instead of reading the same fields a second time. Absent = the pipeline re-reads with `describe`.
+   */
+  verifiedState?: unknown;
+  /**
    * What the rule actually did when the action asked for cannot apply: a running cluster
    * that may not be terminated is quarantined; a key policy is never rewritten, only reported.
    * The pipeline reports this action instead of the one it asked for.

@@ -34,6 +34,15 @@ export interface LoggedRequest extends RequestInfo {
   fault?: FaultKind | 'denied';
   /** Reached the emulator. */
   forwarded: boolean;
+  /** When it arrived (ms, Date.now). */
+  at: number;
+}
+
+/** Throttle like an AWS quota: a token bucket of `rps` (burst `burst`, default 1 s of it); a request finding it empty is throttled. */
+export interface RateLimit {
+  rps: number;
+  burst?: number;
+  when?: (r: RequestInfo) => boolean;
 }
 
 export interface FaultProxy {
@@ -42,6 +51,8 @@ export interface FaultProxy {
   setPlan(plan: FaultPlan | undefined): void;
   /** Requests answered AccessDenied (a missing permission on exactly these). */
   deny(when: ((r: RequestInfo) => boolean) | undefined): void;
+  /** Throttle what exceeds a rate (or stop: `undefined`), answered as the protocol's throttling error. */
+  limitRate(limit: RateLimit | undefined): void;
   faults(): Record<string, number>;
   close(): Promise<void>;
 }
@@ -115,7 +126,19 @@ export const startFaultProxy = async (target: string, plan?: FaultPlan): Promise
   let current = plan;
   let random = seeded(plan?.seed ?? 1);
   let denied: ((r: RequestInfo) => boolean) | undefined;
+  let limit: RateLimit | undefined;
+  let tokens = 0;
+  let refilled = Date.now();
   const log: LoggedRequest[] = [];
+  const overLimit = (info: RequestInfo): boolean => {
+    if (!limit || (limit.when && !limit.when(info))) return false;
+    const now = Date.now();
+    const burst = limit.burst ?? limit.rps;
+    tokens = Math.min(burst, tokens + ((now - refilled) / 1000) * limit.rps);
+    refilled = now;
+    if (tokens >= 1) { tokens -= 1; return false; }
+    return true;
+  };
 
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
     const up = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (upRes) => {
@@ -132,11 +155,16 @@ export const startFaultProxy = async (target: string, plan?: FaultPlan): Promise
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const info = classify(req, body.toString('utf8'));
-      const entry: LoggedRequest = { ...info, forwarded: false };
+      const entry: LoggedRequest = { ...info, forwarded: false, at: Date.now() };
       log.push(entry);
       if (denied?.(info)) {
         entry.fault = 'denied';
         sendAwsError(res, protocolOf(req, info), 'denied');
+        return;
+      }
+      if (overLimit(info)) {
+        entry.fault = 'throttle';
+        sendAwsError(res, protocolOf(req, info), 'throttle');
         return;
       }
       const p = current;
@@ -162,6 +190,7 @@ export const startFaultProxy = async (target: string, plan?: FaultPlan): Promise
     log,
     setPlan(p) { current = p; random = seeded(p?.seed ?? 1); },
     deny(when) { denied = when; },
+    limitRate(l) { limit = l; tokens = l ? (l.burst ?? l.rps) : 0; refilled = Date.now(); },
     faults() {
       const counts: Record<string, number> = {};
       for (const r of log) if (r.fault) counts[r.fault] = (counts[r.fault] ?? 0) + 1;

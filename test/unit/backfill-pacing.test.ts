@@ -1,40 +1,126 @@
-import { Pacer, Semaphore, serviceOf, TokenBucket } from '../../shared/backfill/pacing';
+import { AdaptiveLimiter, isThrottle, Pacer, Semaphore, serviceOf, withCeilings } from '../../shared/backfill/pacing';
 import { parseSweepRequest } from '../../shared/backfill/request';
-import { ratesFromEnv } from '../../shared/backfill/run';
+import { ceilingsFor, ratesFromEnv } from '../../shared/backfill/run';
+import { parsePolicy } from '../../shared/policy/policy';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseBackfillArgs } from '../../cli/main';
 
-describe('token bucket', () => {
-  it('hands out the burst at once, then paces to the rate', async () => {
-    const b = new TokenBucket({ rps: 50, burst: 5 });
-    const t0 = Date.now();
-    for (let i = 0; i < 5; i++) await b.take();
-    expect(Date.now() - t0).toBeLessThan(90);
-    for (let i = 0; i < 10; i++) await b.take();
-    // 10 more tokens at 50/s need about 200 ms.
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(180);
-    expect(Date.now() - t0).toBeLessThan(600);
+/** A clock the test moves by hand: no test here waits for real time. */
+const manualClock = () => { let t = 0; return { now: () => t, advance: (ms: number) => { t += ms; } }; };
+const throttled = (name: string, status = 400) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+
+describe('adaptive limiter (AIMD, injected clock)', () => {
+  it('starts at its rate: requests beyond the small burst are spaced 1/rate apart', () => {
+    const c = manualClock();
+    const l = new AdaptiveLimiter({ start: 10, ceiling: 100 }, c.now);
+    expect(l.reserve()).toBe(0);
+    // At 10/s each further request books 100 ms after the one before.
+    expect(l.reserve()).toBeCloseTo(100);
+    expect(l.reserve()).toBeCloseTo(200);
+    c.advance(300);
+    expect(l.reserve()).toBeCloseTo(0);
   });
 
-  it('keeps RDS at about 12 requests/s per account-region, and account-regions apart', async () => {
-    const p = new Pacer();
-    const t0 = Date.now();
-    await Promise.all(Array.from({ length: 24 }, () => p.request('rds', 'DescribeDBInstances', '1', 'us-east-1')));
-    const one = Date.now() - t0;
-    expect(one).toBeGreaterThanOrEqual(900);
-    const t1 = Date.now();
-    await Promise.all(['a', 'b', 'c'].map((acct) => Promise.all(Array.from({ length: 12 }, () => p.request('rds', 'DescribeDBInstances', acct, 'eu-west-1')))));
-    expect(Date.now() - t1).toBeLessThan(800);
+  it('grows additively while calls succeed (a second of successes adds `increase`), never above the ceiling', () => {
+    const l = new AdaptiveLimiter({ start: 100, ceiling: 130, increase: 20 }, manualClock().now);
+    // Each success adds increase/rate: n successes take rate² from start² to start² + 2·increase·n.
+    for (let i = 0; i < 100; i++) l.onSuccess();
+    expect(l.rate).toBeCloseTo(Math.sqrt(100 ** 2 + 2 * 20 * 100), 0);
+    // 120 successes at about 120/s, about a second: +20 requests/s.
+    const before = l.rate;
+    for (let i = 0; i < 120; i++) l.onSuccess();
+    expect(l.rate - before).toBeGreaterThan(10);
+    for (let i = 0; i < 10_000; i++) l.onSuccess();
+    expect(l.rate).toBe(130);
   });
 
-  it('paces slow KMS operations on their own bucket, apart from DescribeKey', async () => {
-    const p = new Pacer();
-    const t0 = Date.now();
-    await Promise.all(Array.from({ length: 200 }, () => p.request('kms', 'DescribeKey', '1', 'r')));
-    expect(Date.now() - t0).toBeLessThan(300);
-    await Promise.all(Array.from({ length: 7 }, () => p.request('kms', 'EnableKey', '1', 'r')));
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(350);
+  it('backs off multiplicatively on a throttle, once per burst of throttles sent at the old rate', () => {
+    const c = manualClock();
+    const l = new AdaptiveLimiter({ start: 100, ceiling: 100, backoff: 0.5 }, c.now);
+    c.advance(10);
+    const sent = c.now();
+    c.advance(5);
+    l.onThrottle(sent);
+    expect(l.rate).toBe(50);
+    // Requests already in flight when the first throttle came back were sent at 100/s: not counted again.
+    l.onThrottle(sent);
+    l.onThrottle(sent + 4);
+    expect(l.rate).toBe(50);
+    c.advance(5);
+    l.onThrottle(c.now());
+    expect(l.rate).toBe(25);
+    for (let i = 0; i < 100; i++) l.onThrottle(c.now());
+    expect(l.rate).toBe(1);
+  });
+
+  it('settles near a limit it is not told: the sawtooth between backoff x limit and the limit', () => {
+    // A simulated service that throttles every request above 40/s (its own token bucket), driven by the clock.
+    const c = manualClock();
+    const l = new AdaptiveLimiter({ start: 10, ceiling: 1000 }, c.now);
+    let svcTokens = 1;
+    let svcLast = 0;
+    const served: number[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      c.advance(l.reserve());
+      const t = c.now();
+      svcTokens = Math.min(2, svcTokens + ((t - svcLast) / 1000) * 40);
+      svcLast = t;
+      if (svcTokens >= 1) { svcTokens -= 1; l.onSuccess(); served.push(t); } else l.onThrottle(t);
+      c.advance(1);
+    }
+    const last = served.filter((t) => t > c.now() - 60_000);
+    const rate = last.length / 60;
+    expect(rate).toBeGreaterThan(40 * 0.8);
+    expect(rate).toBeLessThanOrEqual(40 * 1.05);
+    expect(l.rate).toBeLessThan(60);
+  });
+
+  it('knows the throttling answers of every protocol, and HTTP 429/503', () => {
+    for (const code of ['SlowDown', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']) expect(isThrottle(throttled(code))).toBe(true);
+    expect(isThrottle(throttled('Whatever', 429))).toBe(true);
+    expect(isThrottle(throttled('ServiceUnavailable', 503))).toBe(true);
+    expect(isThrottle(throttled('AccessDenied', 403))).toBe(false);
+    expect(isThrottle(throttled('InternalError', 500))).toBe(false);
+  });
+});
+
+describe('pacer', () => {
+  it('keys limiters by service, class (or operation with its own quota) and account-region; two units share one', () => {
+    const p = new Pacer({}, undefined, manualClock().now);
+    expect(p.limiter('s3', 'GetBucketEncryption', 'home', 'us-east-1')).toBe(p.limiter('s3', 'GetBucketTagging', 'home', 'us-east-1'));
+    expect(p.limiter('s3', 'PutBucketEncryption', 'home', 'us-east-1')).not.toBe(p.limiter('s3', 'GetBucketEncryption', 'home', 'us-east-1'));
+    expect(p.limiter('s3', 'GetBucketEncryption', 'home', 'eu-west-1')).not.toBe(p.limiter('s3', 'GetBucketEncryption', 'home', 'us-east-1'));
+    expect(p.limiter('s3', 'GetBucketEncryption', '111122223333', 'us-east-1')).not.toBe(p.limiter('s3', 'GetBucketEncryption', 'home', 'us-east-1'));
+    expect(p.limiter('kms', 'EnableKey', 'home', 'r')).not.toBe(p.limiter('kms', 'DescribeKey', 'home', 'r'));
+    expect(p.limiter('kms', 'EnableKey', 'home', 'r').spec.ceiling).toBe(5);
+    expect(p.limiter('rds', 'DescribeDBInstances', 'home', 'r').spec).toMatchObject({ start: 12, ceiling: 12 });
+  });
+
+  it('takes the operator ceilings: a service-wide one caps each class, hard limits are never raised', () => {
+    const p = new Pacer({ s3: 40, 'kms:EnableKey': 50, rds: 100, redshift: 3 }, undefined, manualClock().now);
+    expect(p.limiter('s3', 'GetBucketEncryption', 'home', 'r').spec).toMatchObject({ start: 40, ceiling: 40 });
+    expect(p.limiter('s3', 'PutBucketEncryption', 'home', 'r').spec.ceiling).toBe(40);
+    expect(p.limiter('kms', 'EnableKey', 'home', 'r').spec.ceiling).toBe(5);
+    expect(p.limiter('rds', 'DescribeDBInstances', 'home', 'r').spec.ceiling).toBe(12);
+    expect(p.limiter('redshift', 'DescribeClusters', 'home', 'r').spec).toMatchObject({ start: 3, ceiling: 3 });
+    expect(withCeilings({ 's3:write': 7 })['s3:write']?.ceiling).toBe(7);
+    expect(withCeilings({ 's3:write': 7 })['s3:read']?.ceiling).toBe(5500);
+  });
+
+  it('reports each answer to the limiter: throttles (sent after the last cut) lower the rate, successes raise it', async () => {
+    const c = manualClock();
+    const waits: number[] = [];
+    const p = new Pacer({}, undefined, c.now, async (ms) => { waits.push(ms); c.advance(ms); });
+    const l = p.limiter('s3', 'PutBucketEncryption', 'home', 'r');
+    await p.paced('s3', 'PutBucketEncryption', 'home', 'r', async () => 'ok');
+    expect(l.rate).toBeGreaterThan(100);
+    await expect(p.paced('s3', 'PutBucketEncryption', 'home', 'r', async () => { throw throttled('SlowDown', 503); })).rejects.toThrow('SlowDown');
+    expect(l.rate).toBeLessThan(71);
+    await expect(p.paced('s3', 'PutBucketEncryption', 'home', 'r', async () => { throw throttled('AccessDenied', 403); })).rejects.toThrow('AccessDenied');
+    expect(l.throttles).toBe(1);
+    // Paced after the cut: the next request waited its turn at the lower rate.
+    expect(waits.length).toBeGreaterThan(0);
   });
 });
 
@@ -59,9 +145,12 @@ describe('backfill inputs', () => {
     expect(serviceOf(undefined)).toBe('default');
   });
 
-  it('reads rate overrides from the environment', () => {
-    expect(ratesFromEnv({ CMK_SENTINEL_RATES: 's3=20, rds=6,bad=x' })).toMatchObject({ s3: { rps: 20, burst: 20 }, rds: { rps: 6, burst: 6 } });
-    expect(ratesFromEnv({}).bad).toBeUndefined();
+  it('reads rate ceilings from the environment and the policy, the lower where both name one', () => {
+    expect(ratesFromEnv({ CMK_SENTINEL_RATES: 's3=20, rds=6,bad=x,kms:EnableKey=2' })).toEqual({ s3: 20, rds: 6, 'kms:EnableKey': 2 });
+    expect(ratesFromEnv({})).toEqual({});
+    const policy = parsePolicy({ cmk: { alias: 'alias/x' }, backfill: { rates: { s3: 50, sns: 10 } } });
+    expect(ceilingsFor(policy, { CMK_SENTINEL_RATES: 's3=80,rds=3' })).toEqual({ s3: 50, sns: 10, rds: 3 });
+    expect(() => parsePolicy({ cmk: { alias: 'alias/x' }, backfill: { rates: { s3: 0 } } })).toThrow(/above 0/);
   });
 
   it('parses the invoke payload and rejects what it does not know', () => {

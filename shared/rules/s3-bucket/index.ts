@@ -48,20 +48,30 @@ const readPublicAccessBlock = async (bucket: string, ctx: RuleContext): Promise<
   }
 };
 
+/** `aws:kms` with no key id means the AWS-managed aws/s3 key. */
+const observed = (encryption: BucketDefaultEncryption | undefined, region: string, ctx: RuleContext) =>
+  encryption?.algorithm.startsWith('aws:kms') ? ctx.keys.observe(encryption.keyRef ?? 'alias/aws/s3', region) : Promise.resolve(undefined);
+
+const stateOf = (ref: { id: string; region: string; account: string }, encryption: BucketDefaultEncryption | undefined, observedKey: S3BucketState['observedKey'], tags: Record<string, string>): S3BucketState => {
+  const objectsPending = tags[OBJECTS_MARKER];
+  return { bucket: ref.id, region: ref.region, account: ref.account, encryption, observedKey, tags, ...(objectsPending ? { objectsPending } : {}) };
+};
+
 export const s3BucketRule: Rule<S3BucketState> = {
   ...s3BucketMeta,
 
   list: (ctx) => bucketsInRegion(ctx.clients, ctx.scope),
 
   async describe(ref, ctx) {
-    const encryption = await readEncryption(ref.id, ctx);
+    // Encryption and tags are independent reads: both at once. A bucket gone answers NoSuchBucket to both;
+    // the encryption read decides it (the tags read's error is then dropped).
+    const [encryption, tags] = await Promise.all([
+      readEncryption(ref.id, ctx),
+      readBucketTags(ref.id, ctx).then((t) => ({ t }), (e: unknown) => ({ e })),
+    ]);
     if (encryption === 'GONE') return undefined;
-    const kms = encryption && encryption.algorithm.startsWith('aws:kms');
-    // `aws:kms` with no key id means the AWS-managed aws/s3 key.
-    const observedKey = kms ? await ctx.keys.observe(encryption.keyRef ?? 'alias/aws/s3', ref.region) : undefined;
-    const tags = await readBucketTags(ref.id, ctx);
-    const objectsPending = tags[OBJECTS_MARKER];
-    return { bucket: ref.id, region: ref.region, account: ref.account, encryption, observedKey, tags, ...(objectsPending ? { objectsPending } : {}) };
+    if ('e' in tags) throw tags.e;
+    return stateOf(ref, encryption, await observed(encryption, ref.region, ctx), tags.t);
   },
 
   evaluate: evaluateS3Bucket,
@@ -78,6 +88,7 @@ export const s3BucketRule: Rule<S3BucketState> = {
     const cmk = await ctx.keys.regionalCmk(state.region);
     const notes: string[] = [];
     let changed = false;
+    let read: Awaited<ReturnType<typeof readEncryption>> | undefined;
     if (!finding.dataOnly) {
       const target = targetDefault(state.encryption, cmk.arn);
       try {
@@ -95,7 +106,7 @@ export const s3BucketRule: Rule<S3BucketState> = {
       } catch (e) {
         throw translateAwsError(e, 's3:PutEncryptionConfiguration', state.bucket);
       }
-      const read = await readEncryption(state.bucket, ctx);
+      read = await readEncryption(state.bucket, ctx);
       const readKey = read && read !== 'GONE' && read.keyRef ? (await ctx.keys.observe(read.keyRef, state.region))?.info?.arn : undefined;
       const diff = defaultDifferences(read === 'GONE' ? undefined : read, target, readKey);
       if (diff.length) throw new SentinelError('VERIFICATION_FAILED', `Default encryption of ${state.bucket} does not read back as written: ${diff.join('; ')}`, { details: { resource: state.bucket } });
@@ -105,7 +116,9 @@ export const s3BucketRule: Rule<S3BucketState> = {
     const ref = { type: 's3-bucket' as const, account: state.account, region: state.region, id: state.bucket };
     let marked = state.objectsPending;
     // Before any object call, the bucket says its objects are not all on the CMK: a run cut short (a timeout,
-    // a listing refused) leaves it, and the next event or sweep comes back.
+    // a listing refused) leaves it, and the next event or sweep comes back. (Listing first would spare an empty
+    // bucket two tag writes, but a run cut short between the new default and the end of the listing would then
+    // leave a bucket that reads compliant over objects never re-keyed.)
     if (!marked) { await setBucketTag(state.bucket, OBJECTS_MARKER, 'pending', ctx, state.tags); marked = 'pending'; }
     // UpdateObjectEncryption can only target SSE-KMS; a copy follows the bucket's algorithm (DSSE-KMS stays DSSE-KMS).
     const data = await rekeyObjects(ref, cmk.arn, state.objectsPending, ctx, { dsse: targetDefault(state.encryption, cmk.arn).algorithm === DSSE });
@@ -113,7 +126,17 @@ export const s3BucketRule: Rule<S3BucketState> = {
     if (marker !== marked) await setBucketTag(state.bucket, OBJECTS_MARKER, marker, ctx);
     notes.push(`objects: ${describeData(data)}`);
     const running = data.job !== undefined && isComplete({ ...data, job: undefined });
-    return { changed: changed || data.rekeyed > 0 || marker !== state.objectsPending, detail: notes.join('; '), data, ...(running ? { pending: true } : {}) };
+    // The default was re-read above after the write and the marker is what this pass wrote: the pipeline
+    // evaluates that instead of reading both again. Only when no other tag was written (the marker alone).
+    const tagsNow = { ...state.tags };
+    if (marker === undefined) delete tagsNow[OBJECTS_MARKER]; else tagsNow[OBJECTS_MARKER] = marker;
+    const verifiedState = read !== undefined && read !== 'GONE' && !running
+      ? stateOf(ref, read, await observed(read, state.region, ctx), tagsNow)
+      : undefined;
+    return {
+      changed: changed || data.rekeyed > 0 || marker !== state.objectsPending, detail: notes.join('; '), data,
+      ...(running ? { pending: true } : {}), ...(verifiedState ? { verifiedState } : {}),
+    };
   },
 
   async quarantine(state, finding, ctx) {
