@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RESOURCE_TYPES } from '../rules/type-ids';
 import { MODES } from './modes';
+import { waiversSchema } from '../waivers/schema';
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
@@ -72,6 +73,8 @@ export const policySchema = z.strictObject({
     /** Role assumed in each member account, e.g. cmk-sentinel-member. */
     roleName: z.string().default('cmk-sentinel-member'),
   }).default({ ids: [], roleName: 'cmk-sentinel-member' }),
+  /** Approved, dated exceptions (shared/waivers/); the exemption tag's value must name one of them. */
+  waivers: waiversSchema,
 });
 
 export type PolicyDocument = z.output<typeof policySchema>;
