@@ -9,6 +9,8 @@ import { forLog, redact } from '../redact';
 import type { Finding, ResourceRef } from '../rules/contract';
 import { loadRule, RULES } from '../rules/registry';
 import { detectTamper, isServiceActor, tamperAlert } from '../tamper/tamper';
+import { checksOf } from '../compliance/mapping';
+import { policyWaiver, tagWaiver } from '../waivers/waiver';
 import type { PipelineDeps } from './context';
 import { ruleContext } from './scope';
 
@@ -49,58 +51,84 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
     partial = base;
     if (finding.status !== 'NON_COMPLIANT') return { ...base, action: 'NONE', result: 'NOT_ATTEMPTED' };
 
-    const mode = deps.dryRun ? 'report' : deps.mode ?? deps.policy.modeFor(ref.type);
-    if (mode === 'report') return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED' };
-    // Before/after state is kept for the audit trail only.
+    // A waiver of the policy that covers this resource and check: reported WAIVED, never touched, until it expires.
     const keep = deps.audit !== undefined;
+    const waived = policyWaiver(deps.policy.waivers, ref.type, arn, finding.reason, deps.now(), checksOf);
+    if (waived?.status === 'WAIVED') {
+      return { ...base, ...(keep ? { before: state, after: state } : {}), action: 'SKIP_EXEMPT', result: 'NOT_ATTEMPTED', waiver: waived, actionDetail: waived.detail };
+    }
+    const mode = deps.dryRun ? 'report' : deps.mode ?? deps.policy.modeFor(ref.type);
+    if (mode === 'report') return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', ...(waived ? { waiver: waived } : {}) };
+    // Before/after state is kept for the audit trail only.
     if (keep) partial = { ...partial, before: state };
-    if (deps.policy.isExempt(await rule.tags(state, ctx))) {
-      return { ...base, ...(keep ? { before: state, after: state } : {}), action: 'SKIP_EXEMPT', result: 'NOT_ATTEMPTED', actionDetail: `Tagged ${deps.policy.doc.exemptTag}=true: reported, not touched` };
+    // The exemption tag counts only when it names a waiver that covers the resource (then `waived` held it
+    // already): "true", an unknown id or another resource's waiver is an UNAPPROVED_EXEMPTION, and the
+    // resource is handled as the policy says; an expired waiver, too. Both ride on the outcome and its alert.
+    const verdict = waived ?? tagWaiver(deps.policy.waivers, deps.policy.doc.exemptTag, await rule.tags(state, ctx), ref.type, arn, finding.reason, deps.now(), checksOf);
+    if (verdict?.status === 'WAIVED') {
+      return { ...base, ...(keep ? { before: state, after: state } : {}), action: 'SKIP_EXEMPT', result: 'NOT_ATTEMPTED', waiver: verdict, actionDetail: verdict.detail };
     }
-
-    // What AWS cannot do to this resource: fall back remediate → quarantine → report, and say why.
-    const limits = rule.limits?.(state, finding) ?? {};
-    const notes: string[] = [];
-    let act = mode;
-    if (act === 'remediate' && limits.remediate) { notes.push(`cannot re-encrypt: ${limits.remediate}`); act = 'quarantine'; }
-    if (act === 'quarantine' && limits.quarantine) {
-      notes.push(`cannot quarantine: ${limits.quarantine}`);
-      return { ...base, ...(keep ? { before: state } : {}), action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: notes.join('; ') };
-    }
-
-    if (act === 'quarantine') {
-      partial = { ...partial, action: 'QUARANTINE' };
-      const done = await rule.quarantine(state, finding, ctx);
-      if (done.taken === 'REPORT') return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
-      const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
-      const states = keep ? { before: state, after: await rule.describe(ref, ctx) } : {};
-      return { ...base, ...states, action: 'QUARANTINE', result, actionDetail: [...notes, notes.length ? `quarantined instead: ${done.detail}` : done.detail].join('; ') };
-    }
-
-    partial = { ...partial, action: 'REMEDIATE' };
-    const done = await rule.remediate(state, finding, ctx);
-    if (done.taken === 'REPORT') return { ...base, ...(keep ? { before: state } : {}), action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
-    if (done.taken === 'QUARANTINE') {
-      const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
-      return { ...base, ...(keep ? { before: state, after: await rule.describe(ref, ctx) } : {}), action: 'QUARANTINE', result, actionDetail: done.detail };
-    }
-    if (done.pending) return { ...base, ...(keep ? { before: state } : {}), action: 'REMEDIATE', result: done.changed ? 'PENDING' : 'UNCHANGED', actionDetail: done.detail };
-    // Verify with a fresh read: the action's own response is not proof. Where the rule
-    // made a compliant replacement (a copy), that is what is verified.
-    const verifyRef = done.replacement ? { ...ref, id: done.replacement } : ref;
-    const after = await rule.describe(verifyRef, ctx);
-    const check = after === undefined ? undefined : rule.evaluate(after, { region: ref.region, cmk, policy: deps.policy });
-    const verified = check?.status === 'COMPLIANT';
-    return {
-      ...base,
-      ...(keep ? { before: state, after } : {}),
-      action: 'REMEDIATE',
-      result: !verified ? 'VERIFICATION_FAILED' : done.replacement && !done.changed ? 'UNCHANGED' : 'VERIFIED',
-      actionDetail: verified ? done.detail : `${done.detail}; re-read shows ${check ? `${check.status} ${check.reason ?? ''}`.trim() : 'the resource gone'}`,
-    };
+    if (verdict) partial = { ...partial, waiver: verdict };
+    const noted = (o: Outcome): Outcome => (verdict ? { ...o, waiver: verdict, actionDetail: [verdict.detail, o.actionDetail].filter(Boolean).join('; ') } : o);
+    return noted(await act(state, finding, base, { rule, ctx, ref, cmk, keep, mode, deps, setPartial: (p) => { partial = { ...partial, ...p }; } }));
   } catch (e) {
     return errorOutcome(ref, arn, e, partial);
   }
+};
+
+interface ActInput {
+  rule: NonNullable<Awaited<ReturnType<typeof loadRule>>>;
+  ctx: ReturnType<typeof ruleContext>;
+  ref: ResourceRef;
+  cmk: Awaited<ReturnType<PipelineDeps['keys']['regionalCmk']>>;
+  keep: boolean;
+  mode: 'remediate' | 'quarantine';
+  deps: PipelineDeps;
+  setPartial: (p: Partial<Outcome>) => void;
+}
+
+/** remediate or quarantine per the mode, with the fallbacks AWS forces; verified by a fresh read. */
+const act = async (state: unknown, finding: Finding, base: ReturnType<typeof fromFinding>, { rule, ctx, ref, cmk, keep, mode, deps, setPartial }: ActInput): Promise<Outcome> => {
+  // What AWS cannot do to this resource: fall back remediate → quarantine → report, and say why.
+  const limits = rule.limits?.(state, finding) ?? {};
+  const notes: string[] = [];
+  let chosen: string = mode;
+  if (chosen === 'remediate' && limits.remediate) { notes.push(`cannot re-encrypt: ${limits.remediate}`); chosen = 'quarantine'; }
+  if (chosen === 'quarantine' && limits.quarantine) {
+    notes.push(`cannot quarantine: ${limits.quarantine}`);
+    return { ...base, ...(keep ? { before: state } : {}), action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: notes.join('; ') };
+  }
+
+  if (chosen === 'quarantine') {
+    setPartial({ action: 'QUARANTINE' });
+    const done = await rule.quarantine(state, finding, ctx);
+    if (done.taken === 'REPORT') return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
+    const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
+    const states = keep ? { before: state, after: await rule.describe(ref, ctx) } : {};
+    return { ...base, ...states, action: 'QUARANTINE', result, actionDetail: [...notes, notes.length ? `quarantined instead: ${done.detail}` : done.detail].join('; ') };
+  }
+
+  setPartial({ action: 'REMEDIATE' });
+  const done = await rule.remediate(state, finding, ctx);
+  if (done.taken === 'REPORT') return { ...base, ...(keep ? { before: state } : {}), action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
+  if (done.taken === 'QUARANTINE') {
+    const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
+    return { ...base, ...(keep ? { before: state, after: await rule.describe(ref, ctx) } : {}), action: 'QUARANTINE', result, actionDetail: done.detail };
+  }
+  if (done.pending) return { ...base, ...(keep ? { before: state } : {}), action: 'REMEDIATE', result: done.changed ? 'PENDING' : 'UNCHANGED', actionDetail: done.detail };
+  // Verify with a fresh read: the action's own response is not proof. Where the rule
+  // made a compliant replacement (a copy), that is what is verified.
+  const verifyRef = done.replacement ? { ...ref, id: done.replacement } : ref;
+  const after = await rule.describe(verifyRef, ctx);
+  const check = after === undefined ? undefined : rule.evaluate(after, { region: ref.region, cmk, policy: deps.policy });
+  const verified = check?.status === 'COMPLIANT';
+  return {
+    ...base,
+    ...(keep ? { before: state, after } : {}),
+    action: 'REMEDIATE',
+    result: !verified ? 'VERIFICATION_FAILED' : done.replacement && !done.changed ? 'UNCHANGED' : 'VERIFIED',
+    actionDetail: verified ? done.detail : `${done.detail}; re-read shows ${check ? `${check.status} ${check.reason ?? ''}`.trim() : 'the resource gone'}`,
+  };
 };
 
 export interface EventResult {
@@ -191,7 +219,7 @@ export const handleResource = async (ref: ResourceRef, trigger: TriggerInfo, dep
 };
 
 const reportTamper = async (event: unknown, deps: PipelineDeps): Promise<EventResult['tamper']> => {
-  const finding = detectTamper(event, deps.policy);
+  const finding = detectTamper(event, deps.policy, deps.now());
   if (!finding) return undefined;
   const alert = redact(tamperAlert(finding, deps.now()));
   try {

@@ -47,7 +47,7 @@ const DAY_MS = 86_400_000;
 /** A waiver holds through the whole of its expiry day (UTC). */
 export const expiryInstant = (w: Pick<Waiver, 'expires'>): number => Date.parse(`${w.expires}T00:00:00.000Z`) + DAY_MS;
 
-export const daysLeft = (w: Pick<Waiver, 'expires'>, now: Date): number => Math.ceil((expiryInstant(w) - now.getTime()) / DAY_MS);
+export const daysLeft = (w: Pick<Waiver, 'expires'>, now: Date): number => Math.ceil((expiryInstant(w) - now.getTime()) / DAY_MS) || 0;
 
 export const isExpired = (w: Pick<Waiver, 'expires'>, now: Date): boolean => now.getTime() >= expiryInstant(w);
 

@@ -23,7 +23,7 @@ const MIX: [string, BucketEncryption, Record<string, string>?][] = [
   ['awsmanaged', { kind: 'kms' }],
   ['nobucketkey', { kind: 'kms', keyId: 'alias/data-platform', bucketKey: false }],
   ['ok', { kind: 'kms', keyId: 'alias/data-platform' }],
-  ['exempt', { kind: 'none' }, { 'cmk-sentinel:exempt': 'true' }],
+  ['exempt', { kind: 'none' }, { 'cmk-sentinel:exempt': 'TEST-EXEMPT' }],
 ];
 
 /** Two regions, every form of drift, one compliant and one exempt bucket each. */

@@ -103,7 +103,7 @@ describe('audit trail (append-only, DynamoDB on the emulator)', () => {
   it('records remediation, quarantine and exemption skips with before/after state, the event and the outcome', async () => {
     await createBucket(emu.clients(), R, 'aud-fix', { kind: 'sse-s3' });
     await createBucket(emu.clients(), R, 'aud-quar', { kind: 'sse-s3' });
-    await createBucket(emu.clients(), R, 'aud-exempt', { kind: 'sse-s3' }, { 'cmk-sentinel:exempt': 'true' });
+    await createBucket(emu.clients(), R, 'aud-exempt', { kind: 'sse-s3' }, { 'cmk-sentinel:exempt': 'TEST-EXEMPT' });
     const audit = new DynamoDbAuditLog(clients, 'audit', R);
     await processEvent(s3Event('PutBucketEncryption', 'aud-fix', R, { id: 'e1' }), testDeps(clients, { audit }));
     await processEvent(s3Event('PutBucketEncryption', 'aud-exempt', R, { id: 'e2' }), testDeps(clients, { audit }));
