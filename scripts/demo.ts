@@ -1,7 +1,8 @@
 import { SnsAlertSink } from '../shared/alerts/publisher';
 import { ClientFactory } from '../shared/aws/clients';
 import { buildDeps } from '../shared/pipeline/context';
-import { loadPolicy } from '../shared/policy/policy';
+import { loadPolicy, Policy } from '../shared/policy/policy';
+import { DEMO_WAIVER, demoWaivers } from './demo/waivers';
 import { assertLoopback, startEmulator } from '../test/support/moto';
 import type { DemoContext } from './demo/context';
 import { DEMO_PARTS } from './demo/parts';
@@ -31,7 +32,9 @@ export const main = async (): Promise<number> => {
 
     const inbox = await alertInbox(clients, regions[0] as string);
 
-    const policy = loadPolicy();
+    // The demo's exempt resources carry the exemption tag naming a waiver the demo adds to the policy.
+    const shipped = loadPolicy();
+    const policy = new Policy({ ...shipped.doc, waivers: [...shipped.waivers, ...demoWaivers(new Date())] });
     const deps = buildDeps({ clients, policy, alerts: new SnsAlertSink(clients, inbox.topicArn), homeAccount: '123456789012' }, {});
     const ctx: DemoContext = { clients, deps, regions, cmks, keyNames, print: (t) => console.log(t) };
     console.log(`Policy: ${policy.doc.cmk.alias ?? 'explicit keys'}, default mode ${policy.doc.mode}`);

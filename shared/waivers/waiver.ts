@@ -12,9 +12,9 @@ import type { ResourceType } from '../rules/type-ids';
 export interface Waiver {
   id: string;
   /** Resource ARNs, or patterns over the ARN with `*` (any run of characters) and `?` (one character). */
-  resources: readonly string[];
+  resources: string[];
   /** Reasons (UNENCRYPTED), `<type>:<reason>`, check ids of the compliance mapping (s3-at-rest-cmk), or `*`. */
-  checks: readonly string[];
+  checks: string[];
   reason: string;
   owner: string;
   /** Where the approval is recorded (ticket, change request). */
