@@ -45,6 +45,10 @@ export const checksOf = (type: string, reason: string | undefined): string[] => 
 export const checksOfType = (type: string): string[] =>
   [...new Set(Object.values(MAPPING.reasons[type] ?? {}).flatMap((r) => r.checks))].sort();
 
+/** The checks a type's findings are filed under: the first (primary) check of each of its failing reasons. */
+export const primaryChecksOfType = (type: string): string[] =>
+  [...new Set(Object.values(MAPPING.reasons[type] ?? {}).filter((r) => r.outcome === 'fail').map((r) => r.checks[0]).filter((c): c is string => c !== undefined))].sort();
+
 /** The check whose id a finding is filed under: the first (primary) check of the reason. */
 export const primaryCheck = (type: string, reason: string | undefined): string | undefined => checksOf(type, reason)[0];
 

@@ -10,6 +10,7 @@ import { type Log, logger } from '../logger';
 import { loadPolicy, type Mode, type Policy } from '../policy/policy';
 import type { WorkflowStarter } from '../workflows/contract';
 import { workflowStarterFromEnv } from '../workflows/sfn-starter';
+import { type FindingSink, findingsFromPolicy } from '../securityhub/sink';
 
 /** Everything the pipeline needs, built once per cold start (or per CLI run). */
 export interface PipelineDeps {
@@ -35,6 +36,8 @@ export interface PipelineDeps {
   workflows?: WorkflowStarter;
   /** The rules events are matched against; absent = the whole registry (tests narrow it to the rule under test). */
   rules?: readonly RuleMeta[];
+  /** Security Hub findings (policy `securityHub.enabled`); absent = none sent. */
+  findings?: FindingSink;
 }
 
 const regionOf = (env: NodeJS.ProcessEnv) => env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -72,5 +75,6 @@ export const buildDeps = (overrides: Partial<PipelineDeps> = {}, env: NodeJS.Pro
     outbox: 'outbox' in overrides ? overrides.outbox : outboxFromEnv(clients, env),
     audit: 'audit' in overrides ? overrides.audit : auditFromEnv(clients, env),
     workflows: overrides.workflows ?? workflowStarterFromEnv(clients, log, env),
+    findings: 'findings' in overrides ? overrides.findings : findingsFromPolicy({ clients, policy, homeAccount: overrides.homeAccount ?? env.CMK_SENTINEL_ACCOUNT_ID, now: overrides.now ?? (() => new Date()) }),
   };
 };

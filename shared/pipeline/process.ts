@@ -138,6 +138,8 @@ export interface EventResult {
   tamper?: { alert: Alert; delivered: boolean };
   message?: string;
   error?: ReturnType<SentinelError['toJSON']>;
+  /** The Security Hub import of this event's findings failed (retried like an undelivered alert). */
+  findingsError?: ReturnType<SentinelError['toJSON']>;
 }
 
 /** Publish; once the topic took the alert its outbox entry is done. A refused alert marks the outcome retryable. */
@@ -215,7 +217,23 @@ export const handleResource = async (ref: ResourceRef, trigger: TriggerInfo, dep
   const act = async (): Promise<Outcome> =>
     (key && (await replayKeptAlert(key, deps))) || publishAlert(await evaluateAndAct(ref, deps), trigger, deps, key);
   const work = async () => recordAudit(await act(), trigger, deps);
-  return deps.once && key ? deps.once.run(key, work) : work();
+  const outcome = await (deps.once && key ? deps.once.run(key, work) : work());
+  // Outside the idempotency guard: a retried event re-sends its findings (same Ids, so the same findings).
+  await deps.findings?.add(outcome).catch((e: unknown) => deps.log.error('finding not sent', forLog({ resource: outcome.ref, error: (e as Error).message })));
+  return outcome;
+};
+
+/** Send the pending Security Hub findings; a refusal is logged and returned, never thrown. */
+export const flushFindings = async (deps: PipelineDeps): Promise<ReturnType<SentinelError['toJSON']> | undefined> => {
+  if (!deps.findings) return undefined;
+  try {
+    await deps.findings.flush();
+    return undefined;
+  } catch (e) {
+    const err = e instanceof SentinelError ? e : translateAwsError(e, 'securityhub:BatchImportFindings');
+    deps.log.error('findings not imported', forLog({ code: err.code, error: err.message }));
+    return err.toJSON();
+  }
 };
 
 const reportTamper = async (event: unknown, deps: PipelineDeps): Promise<EventResult['tamper']> => {
@@ -259,6 +277,7 @@ export const processEvent = async (event: unknown, deps: PipelineDeps): Promise<
     return { kind: 'ignored', outcomes: [], message: n.message, ...(tamper ? { tamper } : {}) };
   }
   const outcomes = await Promise.all(n.refs.map((ref) => handleResource(ref, n.trigger, deps)));
+  const findingsError = await flushFindings(deps);
   for (const o of outcomes) {
     const line = forLog({
       resource: o.ref, status: o.status, reason: o.reason, action: o.action, result: o.result, eventName: n.trigger.eventName, eventId: n.trigger.eventId, error: o.error,
@@ -267,8 +286,9 @@ export const processEvent = async (event: unknown, deps: PipelineDeps): Promise<
     if (o.status === 'ERROR' || o.error || tamper) deps.log.error(tamper ? 'tamper detected' : 'resource failed', line);
     else deps.log.info('resource evaluated', line);
   }
-  return { kind: 'resources', outcomes, ...(tamper ? { tamper } : {}) };
+  return { kind: 'resources', outcomes, ...(tamper ? { tamper } : {}), ...(findingsError ? { findingsError } : {}) };
 };
 
 /** A run worth retrying: something failed for a reason that may pass (throttling, outage, undelivered alert). */
-export const hasRetryableFailure = (r: EventResult): boolean => r.outcomes.some((o) => o.error?.retryable === true) || r.tamper?.delivered === false;
+export const hasRetryableFailure = (r: EventResult): boolean =>
+  r.outcomes.some((o) => o.error?.retryable === true) || r.tamper?.delivered === false || r.findingsError?.retryable === true;

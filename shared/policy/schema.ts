@@ -75,6 +75,12 @@ export const policySchema = z.strictObject({
   }).default({ ids: [], roleName: 'cmk-sentinel-member' }),
   /** Approved, dated exceptions (shared/waivers/); the exemption tag's value must name one of them. */
   waivers: waiversSchema,
+  /** Findings in AWS Security Hub (ASFF, BatchImportFindings in each resource's account): shared/securityhub/. */
+  securityHub: z.strictObject({
+    enabled: z.boolean({ error: () => 'expected true or false' }).default(false),
+    /** A runbook link for the findings' Remediation.Recommendation.Url. */
+    remediationUrl: z.url({ error: 'expected an https URL' }).optional(),
+  }).default({ enabled: false }),
 });
 
 export type PolicyDocument = z.output<typeof policySchema>;
