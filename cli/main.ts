@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { audit, AUDIT_USAGE } from './audit';
 import { causeOf, redrive, sendDeadLetter } from '../shared/dlq/dead-letter';
 import type { Alert } from '../shared/alerts/alert';
 import type { AlertSink } from '../shared/alerts/publisher';
@@ -22,6 +23,7 @@ Usage:
                         [--dry-run] [--report FILE] [--sweep-id ID]
                                   sweep everything that exists through the same pipeline; resumable by sweep id;
                                   writes FILE.json, FILE.md and FILE.html (default .sweeps/<id>/report.*)
+${AUDIT_USAGE}
   cmk-sentinel help
 
 Environment: AWS_REGION, AWS_ENDPOINT_URL (e.g. a local emulator), CMK_SENTINEL_POLICY (policy file),
@@ -107,6 +109,8 @@ export const main = async (argv: string[], out: (s: string) => void = (s) => pro
       }
       case 'backfill':
         return await backfill(rest, out);
+      case 'audit':
+        return await audit(rest, out);
       case undefined:
       case 'help':
       case '--help':

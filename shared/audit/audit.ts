@@ -24,6 +24,18 @@ export interface AuditRecord {
   after?: unknown;
   trigger: TriggerInfo;
   error?: Outcome['error'];
+  /** Its place in the hash chain of its account and region (shared/audit/chain.ts), set by the store on append. */
+  chain?: ChainLink;
+}
+
+/** A record's place in the hash chain of its account and region (shared/audit/chain.ts). */
+export interface ChainLink {
+  /** `<account>/<region>` of the resource. */
+  id: string;
+  seq: number;
+  /** Hash of the previous record of the chain; GENESIS for the first. */
+  prev: string;
+  hash: string;
 }
 
 /** The port: append only. `false` when a record with this id is already stored. */
