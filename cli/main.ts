@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { audit, AUDIT_USAGE } from './audit';
+import { FRAMEWORK_IDS, type FrameworkId, isFrameworkId } from '../shared/compliance/mapping';
 import { causeOf, redrive, sendDeadLetter } from '../shared/dlq/dead-letter';
 import type { Alert } from '../shared/alerts/alert';
 import type { AlertSink } from '../shared/alerts/publisher';
@@ -20,9 +21,11 @@ Usage:
                                   re-process the dead letters on a queue (Lambda destination, EventBridge DLQ
                                   or local format); each one that now goes through is deleted
   cmk-sentinel backfill [--regions a,b] [--types t1,t2] [--accounts id1,id2] [--mode remediate|quarantine|report]
-                        [--dry-run] [--report FILE] [--sweep-id ID]
+                        [--dry-run] [--report FILE] [--sweep-id ID] [--framework pci-dss-4|nist-800-53-r5|...]
                                   sweep everything that exists through the same pipeline; resumable by sweep id;
-                                  writes FILE.json, FILE.md and FILE.html (default .sweeps/<id>/report.*)
+                                  writes FILE.json, FILE.md and FILE.html (default .sweeps/<id>/report.*), and beside
+                                  them FILE.csv, FILE.ocsf.jsonl and the compliance summary FILE.compliance.json/.md
+                                  (per framework, or only --framework's)
 ${AUDIT_USAGE}
   cmk-sentinel help
 
@@ -59,25 +62,29 @@ export const handle = async (file: string, out: (s: string) => void, dlq = proce
   return result.kind === 'invalid' || result.outcomes.some((o) => o.status === 'ERROR') ? 1 : 0;
 };
 
-const FLAGS: Record<string, string> = { '--regions': 'regions', '--types': 'types', '--accounts': 'accounts', '--mode': 'mode', '--sweep-id': 'sweepId', '--report': 'report' };
+const FLAGS: Record<string, string> = { '--regions': 'regions', '--types': 'types', '--accounts': 'accounts', '--mode': 'mode', '--sweep-id': 'sweepId', '--report': 'report', '--framework': 'framework' };
 
-export const parseBackfillArgs = (args: string[]): { payload: Record<string, unknown>; report?: string } => {
+export const parseBackfillArgs = (args: string[]): { payload: Record<string, unknown>; report?: string; framework?: FrameworkId } => {
   const payload: Record<string, unknown> = {};
   let report: string | undefined;
+  let framework: FrameworkId | undefined;
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = (args[i] as string).split(/=(.*)/s) as [string, string | undefined];
     if (flag === '--dry-run') { payload.dryRun = true; continue; }
     const field = FLAGS[flag];
     const value = inline ?? args[++i];
     if (!field || value === undefined) throw new SentinelError('INVALID_EVENT', `Unknown or incomplete option "${args[i - (inline === undefined ? 1 : 0)] ?? flag}"`);
-    if (field === 'report') report = value; else payload[field] = value;
+    if (field === 'framework') {
+      if (!isFrameworkId(value)) throw new SentinelError('INVALID_EVENT', `Unknown framework "${value}"; expected one of ${FRAMEWORK_IDS.join(', ')}`);
+      framework = value;
+    } else if (field === 'report') report = value; else payload[field] = value;
   }
-  return { payload, report };
+  return { payload, report, ...(framework ? { framework } : {}) };
 };
 
 /** Same code as the Lambda's in-process sweep; a progress bar on a terminal, plain lines otherwise. */
 export const backfill = async (args: string[], out: (s: string) => void, progress: NodeJS.WriteStream | undefined = process.stderr): Promise<number> => {
-  const { payload, report } = parseBackfillArgs(args);
+  const { payload, report, framework } = parseBackfillArgs(args);
   const req = parseSweepRequest(payload);
   // Without a topic, per-resource alerts would pile up in memory: the report carries them; the summary is printed.
   const summaries: Alert[] = [];
@@ -85,7 +92,7 @@ export const backfill = async (args: string[], out: (s: string) => void, progres
   const quiet: AlertSink = { publish: async () => undefined };
   const { deps, pacer } = sweepDeps(process.env.ALERT_TOPIC_ARN ? {} : { alerts: quiet });
   const result = await runBackfill(req, {
-    deps, pacer, store: storeFromEnv(deps), reportFile: report, progress,
+    deps, pacer, store: storeFromEnv(deps), reportFile: report, progress, ...(framework ? { framework } : {}),
     summarySink: process.env.ALERT_TOPIC_ARN ? undefined : printSink,
   });
   out(JSON.stringify({ ...result, ...(summaries.length ? { summary: summaries[0] } : {}) }, null, 2));

@@ -26,6 +26,8 @@ export interface ResultRow {
   /** Existing data (e.g. S3 objects) re-encrypted by the sweep, when the rule does that. */
   data?: string;
   at: string;
+  /** A waiver that concerned the finding: status, id, expiry and days left (shared/waivers/). */
+  waiver?: { status: string; id?: string; expires?: string; daysLeft?: number };
 }
 
 /**
@@ -49,6 +51,7 @@ export const rowOf = (o: Outcome, at: Date, data?: string): ResultRow => ({
   errorCode: o.error?.code,
   data,
   at: at.toISOString(),
+  ...(o.waiver ? { waiver: { status: o.waiver.status, id: o.waiver.id, expires: o.waiver.expires, daysLeft: o.waiver.daysLeft } } : {}),
 });
 
 export interface SweepMeta {
