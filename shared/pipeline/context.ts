@@ -1,6 +1,7 @@
 import type { RuleMeta } from '../rules/contract';
 import { type AlertSink, alertSinkFromEnv } from '../alerts/publisher';
-import { type AuditLog, JsonlAuditLog } from '../audit/audit';
+import type { AuditLog } from '../audit/audit';
+import { JsonlAuditLog } from '../audit/jsonl';
 import { DynamoDbAuditLog } from '../audit/dynamodb';
 import { type Once, PowertoolsOnce } from '../idempotency/once';
 import { type AlertOutbox, DynamoDbAlertOutbox } from '../idempotency/outbox';
