@@ -9,6 +9,8 @@ const config: Config = {
   // @middy/core ships ESM only; let swc turn it into CommonJS for jest.
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   setupFiles: ['<rootDir>/test/support/env.ts'],
+  // Integration suites: every request checked against the AWS model and the deployed roles.
+  setupFilesAfterEnv: ['<rootDir>/test/support/request-checks.ts'],
   testTimeout: 60_000,
   maxWorkers: 2,
 };

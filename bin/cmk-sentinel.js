@@ -7,4 +7,4 @@ require('esbuild-register/dist/node').register({ target: 'node20', format: 'cjs'
 require('../cli/main.ts')
   .main(process.argv.slice(2))
   .then((code) => { process.exitCode = code; })
-  .catch((e) => { console.error(JSON.stringify({ level: 'ERROR', message: e.message, code: e.code ?? 'UNEXPECTED' })); process.exitCode = 2; });
+  .catch((e) => { console.error(JSON.stringify({ level: 'ERROR', message: e.message, code: e.code ?? 'UNEXPECTED' })); process.exitCode = 1; });

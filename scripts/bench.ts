@@ -1,4 +1,4 @@
-import { GetBucketEncryptionCommand, GetBucketTaggingCommand, ListBucketsCommand, ListObjectsV2Command, PutBucketEncryptionCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetBucketEncryptionCommand, GetBucketTaggingCommand, ListBucketsCommand, ListObjectVersionsCommand, PutBucketEncryptionCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -11,15 +11,18 @@ import { PacedClientFactory, Pacer, SERVICE_CONCURRENCY } from '../shared/backfi
 import { backfill } from '../shared/backfill/run';
 import { buildDeps } from '../shared/pipeline/context';
 import { processEvent } from '../shared/pipeline/process';
+import { KeyResolver } from '../shared/kms/key-resolver';
 import { parsePolicy } from '../shared/policy/policy';
+import { rekeyObjects } from '../shared/rules/s3-bucket/objects';
 import { assertLoopback, startEmulator } from '../test/support/moto';
 import { createBucket, createKey, s3Event } from './lib/estate';
 import { buildBucketEstate, pool } from './lib/estate-backfill';
 import { createAuditTable, createIdempotencyTable } from './lib/estate-hardening';
 
 /**
- * `npm run bench [-- --buckets N] [--write FILE] [--sweep-only | --bundles-only]`: builds an estate on the
- * emulator, sweeps it, measures a call floor on the same estate, a warm event at 10 and N buckets, each
+ * `npm run bench [-- --buckets N] [--objects N] [--write FILE] [--sweep-only | --bundles-only | --objects-only]`: builds an
+ * estate on the emulator, sweeps it, measures a call floor on the same estate, a warm event at 10 and N buckets,
+ * existing objects re-keyed (UpdateObjectEncryption next to CopyObject: objects/s, API calls per object), each
  * function's zip and module-load time, and a cold start of the on-change bundle (init + first event).
  * Never a jest test: figures depend on the machine.
  */
@@ -91,11 +94,12 @@ const child = async (mode: 'sweep' | 'floor', endpoint: string): Promise<void> =
           keys.set(ref, kms.send(new DescribeKeyCommand({ KeyId: ref })).then((o) => o.KeyMetadata?.Arn as string));
         }
         const arn = ref ? await keys.get(ref) : undefined;
-        if (arn === cmk && rule?.BucketKeyEnabled) return;
+        // The tags carry the exemption and the objects marker: one read decides both.
         await s3.send(new GetBucketTaggingCommand({ Bucket })).catch(() => undefined);
+        if (arn === cmk && rule?.BucketKeyEnabled) return;
         await s3.send(new PutBucketEncryptionCommand({ Bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: cmk }, BucketKeyEnabled: true }] } }));
         await s3.send(new GetBucketEncryptionCommand({ Bucket }));
-        await s3.send(new ListObjectsV2Command({ Bucket, MaxKeys: 1 }));
+        await s3.send(new ListObjectVersionsCommand({ Bucket, MaxKeys: 1 }));
       });
     }));
     calls = clients.calls;
@@ -202,6 +206,42 @@ const coldStarts = async (clients: ClientFactory, endpoint: string, n = 5): Prom
 
 const fmt = (n: number, d = 1): string => n.toFixed(d);
 
+/**
+ * Existing objects re-keyed in place by the production pass (`rekeyObjects`), one bucket per path:
+ * SSE-S3 objects (UpdateObjectEncryption, no data moved) and unencrypted ones (CopyObject onto themselves).
+ */
+const objectFigures = async (endpoint: string, n: number, say: (s: string) => void): Promise<void> => {
+  const settings = { endpoint: assertLoopback(endpoint), maxAttempts: 3, credentials: creds };
+  const setup = new ClientFactory(settings);
+  const s3 = setup.get(S3Client, { region: 'us-east-1' });
+  const cmk = (await createKey(setup, 'us-east-1', 'alias/data-platform')).arn;
+  const policy = parsePolicy({ ...policyDoc, objects: { inPlaceMaxObjects: Math.max(1000, n) } });
+  const rows: string[] = [];
+  for (const [path, bucket, enc] of [['UpdateObjectEncryption (SSE-S3 source)', 'bench-objects-update', 'AES256'], ['CopyObject (unencrypted source)', 'bench-objects-copy', undefined]] as const) {
+    await createBucket(setup, 'us-east-1', bucket);
+    await pool(Array.from({ length: n }, (_, i) => `obj/${i}`), 8, async (Key) => {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: 'x'.repeat(1024), ...(enc ? { ServerSideEncryption: enc } : {}) }));
+    });
+    const clients = counting(new ClientFactory(settings));
+    const ctx = { clients, keys: new KeyResolver(clients, policy), policy, scope: { region: 'us-east-1' } };
+    const t0 = performance.now();
+    const data = await rekeyObjects({ type: 's3-bucket', account: '123456789012', region: 'us-east-1', id: bucket }, cmk, undefined, ctx);
+    const secs = (performance.now() - t0) / 1000;
+    const calls = Object.values(clients.calls).reduce((a, b) => a + b, 0);
+    const ops = Object.entries(clients.calls).sort().map(([op, c]) => `${op.replace(/^S3:/, '')} ${fmt(c / n, 2)}`).join(', ');
+    if (data.rekeyed !== n) throw new Error(`bench: ${path} re-keyed ${data.rekeyed} of ${n}: ${JSON.stringify(data.failed.slice(0, 2))}`);
+    rows.push(`| ${path} | ${n} | ${fmt(secs, 2)} s | ${fmt(n / secs)} | ${fmt(calls / n, 2)} | ${ops} |`);
+  }
+  say('');
+  say(`## Existing objects re-keyed in place (${n} objects of 1 KiB per bucket, 8 at a time, one emulator)`);
+  say('');
+  say('| path | objects | wall | objects re-keyed/s | API calls per object | per object, by operation |');
+  say('|---|---:|---:|---:|---:|---|');
+  for (const r of rows) say(r);
+  say('');
+  say('On AWS the copy path also moves every byte (and is billed as a PUT per object); UpdateObjectEncryption moves none.');
+};
+
 const bundleFigures = (say: (s: string) => void, b: ReturnType<typeof bundles>, cold: Awaited<ReturnType<typeof coldStarts>>): void => {
   say('');
   say('## Function bundles (esbuild, minified, AWS SDK left to the Lambda runtime; `zip -9`)');
@@ -237,6 +277,14 @@ export const main = async (argv: string[]): Promise<number> => {
       for (const r of REGIONS) await createKey(clients, r, 'alias/data-platform');
       return buildBucketEstate(clients, REGIONS, perRegion);
     };
+    const objects = Number(arg(argv, '--objects') ?? 300);
+    if (argv.includes('--objects-only')) {
+      await emu.reset();
+      await objectFigures(emu.endpoint, objects, say);
+      const file = arg(argv, '--write');
+      if (file) writeFileSync(file, `${out.join('\n')}\n`);
+      return 0;
+    }
     if (argv.includes('--bundles-only')) {
       await emu.reset();
       await createKey(clients, 'us-east-1', 'alias/data-platform');
@@ -286,6 +334,9 @@ export const main = async (argv: string[]): Promise<number> => {
     say('|---:|---:|---:|---:|');
     say(`| 10 | ${fmt(small.event)} ms | ${fmt(small.rawCall)} ms | ${fmt(small.event / small.rawCall)} |`);
     say(`| ${perRegion * REGIONS.length} | ${fmt(big.event)} ms | ${fmt(big.rawCall)} ms | ${fmt(big.event / big.rawCall)} |`);
+
+    await emu.reset();
+    await objectFigures(emu.endpoint, objects, say);
 
     await emu.reset();
     await createKey(clients, 'us-east-1', 'alias/data-platform');

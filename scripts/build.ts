@@ -1,7 +1,8 @@
 import { build, type BuildOptions } from 'esbuild';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { compilePolicy } from '../shared/policy/policy';
+import { isSentinelError } from '../shared/errors';
+import { loadPolicyFile, writeCompiledPolicy } from '../shared/policy/policy';
 
 /**
  * Bundles each function under functions/ into .build/<name>/index.js with the default policy beside it,
@@ -34,14 +35,27 @@ export const LAMBDA_BUILD_OPTIONS: BuildOptions = {
   logLevel: 'warning',
 };
 
-export const main = async (): Promise<number> => {
-  rmSync(BUILD_DIR, { recursive: true, force: true });
-  const policySource = process.env.CMK_SENTINEL_POLICY || join(__dirname, '..', 'policy.yaml');
+/**
+ * The policy is validated before anything is touched: a bad one prints its problem list once (no stack trace) and
+ * leaves the previous .build/ in place.
+ */
+export const main = async (_args: string[] = [], opts: { buildDir?: string; policySource?: string } = {}): Promise<number> => {
+  const buildDir = opts.buildDir ?? BUILD_DIR;
+  const policySource = opts.policySource ?? (process.env.CMK_SENTINEL_POLICY || join(__dirname, '..', 'policy.yaml'));
+  let policy;
+  try {
+    policy = loadPolicyFile(policySource);
+  } catch (e) {
+    if (!isSentinelError(e) || e.code !== 'INVALID_POLICY') throw e;
+    process.stderr.write(`npm run build: ${e.message}\n.build/ left as it was.\n`);
+    return 2;
+  }
+  rmSync(buildDir, { recursive: true, force: true });
   for (const name of functionNames()) {
-    const outdir = join(BUILD_DIR, name);
+    const outdir = join(buildDir, name);
     mkdirSync(outdir, { recursive: true });
     await build({ ...LAMBDA_BUILD_OPTIONS, entryPoints: [join(FUNCTIONS_DIR, name, 'handler.ts')], outfile: join(outdir, 'index.js') });
-    compilePolicy(policySource, join(outdir, 'policy.json'));
+    writeCompiledPolicy(policy, policySource, join(outdir, 'policy.json'));
   }
   return 0;
 };

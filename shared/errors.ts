@@ -4,6 +4,10 @@
  */
 export type ErrorCode =
   | 'INVALID_EVENT'
+  /** A command-line option or argument the CLI cannot accept (exit 2). */
+  | 'USAGE'
+  /** A resumed sweep asked for flags other than those it was started with. */
+  | 'SWEEP_CONFLICT'
   | 'INVALID_POLICY'
   | 'INVALID_DOCUMENT'
   | 'UNKNOWN_RESOURCE_TYPE'

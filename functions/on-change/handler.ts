@@ -8,6 +8,7 @@ import { lazily } from '../../shared/lazy';
 import { logger } from '../../shared/logger';
 import type { PipelineDeps } from '../../shared/pipeline/context';
 import { type EventResult, hasRetryableFailure, processEvent } from '../../shared/pipeline/process';
+import { isRecheckEvent } from '../../shared/rules/redshift-cluster/recheck-event';
 
 const metrics = new Metrics({ namespace: 'cmk-sentinel', serviceName: 'on-change' });
 
@@ -16,7 +17,10 @@ export const makeOnChange = (getDeps: () => PipelineDeps | Promise<PipelineDeps>
   const d = await getDeps();
   // An in-progress idempotency record then expires with this invocation, so a timed-out run can be retried.
   if (context?.getRemainingTimeInMillis) d.once?.registerLambdaContext?.(context);
-  const result = await processEvent(event, d);
+  // Redshift's re-key ends without any event: a schedule re-checks the clusters whose snapshot copy is suspended.
+  const result = isRecheckEvent(event)
+    ? await (await import('../../shared/rules/redshift-cluster/recheck')).recheckSuspendedCopies(d)
+    : await processEvent(event, d);
   for (const o of result.outcomes) metrics.addMetric(o.status === 'NON_COMPLIANT' ? `action_${o.action}` : `status_${o.status}`, MetricUnit.Count, 1);
   // Throwing hands the event back to Lambda's async retries and then the DLQ; only worth it when a retry can help.
   if (hasRetryableFailure(result)) {

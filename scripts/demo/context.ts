@@ -1,10 +1,14 @@
+import { join } from 'node:path';
 import type { ClientFactory } from '../../shared/aws/clients';
 import type { PipelineDeps } from '../../shared/pipeline/context';
+import type { LocalWorkflowDriver } from '../../shared/workflows/local-driver';
 
 /** What every demo part gets: clients on the emulator, the pipeline, the CMKs, and a printer. */
 export interface DemoContext {
   clients: ClientFactory;
+  /** The pipeline, with `workflows` = the in-process driver (every part may start an RDS re-encryption). */
   deps: PipelineDeps;
+  workflows: LocalWorkflowDriver;
   regions: readonly [string, string];
   /** Regional CMKs (alias/data-platform) created by the demo. */
   cmks: Record<string, { arn: string; keyId: string }>;
@@ -19,3 +23,6 @@ export interface DemoPart {
   /** Returns how many resources it expected to be fixed or quarantined and how many were. */
   run(ctx: DemoContext): Promise<{ expected: number; done: number }>;
 }
+
+/** The demo remediates every type; the shipped policy.yaml only reports (a fresh deployment changes nothing). */
+export const DEMO_POLICY_PATH = join(__dirname, 'policy.yaml');

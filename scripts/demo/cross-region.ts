@@ -8,8 +8,9 @@ import { s3Event } from '../lib/estate';
 import {
   createCopyingCluster, createCrossRegionReplica, createSourceInstance, createVersionedBucket, putReplication, rdsEvent, redshiftEvent, replicationRule,
 } from '../lib/estate-cross-region';
-import { restoreDroppedReplicationFields } from '../lib/emulator-replication';
-import { shortKey, table } from '../lib/table';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { answerSimulatePrincipalPolicy } from '../lib/emulator-iam';
+import { shortKey, table } from '../../cli/table';
 import type { DemoPart } from './context';
 
 /** A replication rule, a read replica and a snapshot copy grant, each keyed with the source region's CMK. */
@@ -20,7 +21,8 @@ export const crossRegionDemo: DemoPart = {
     const { clients } = ctx;
     const cmkEast = ctx.cmks[east] as { arn: string };
     const cmkWest = ctx.cmks[west] as { arn: string };
-    restoreDroppedReplicationFields([clients.get(S3Client, { region: east }), clients.get(S3Client, { region: west })]);
+    // moto has no iam:SimulatePrincipalPolicy: the demo's replication role is taken to be allowed to use both CMKs.
+    answerSimulatePrincipalPolicy([clients.get(IAMClient, { region: east }), clients.get(IAMClient, { region: west })]);
     const name = (k: string | undefined) => shortKey(k, ctx.keyNames);
 
     await createVersionedBucket(clients, east, 'sales-us');

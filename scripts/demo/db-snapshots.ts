@@ -7,7 +7,7 @@ import { copyIdFor } from '../../shared/rules/rds-snapshot/evaluate';
 import {
   createDbCluster, createDbClusterSnapshot, createDbInstance, createDbSnapshot, createRedshiftCluster, createRedshiftSnapshot, rdsEvent, redshiftEvent, shareSnapshot,
 } from '../lib/estate-snapshots';
-import { shortKey, table } from '../lib/table';
+import { shortKey, table } from '../../cli/table';
 import type { DemoContext, DemoPart } from './context';
 
 interface Item {
@@ -85,7 +85,7 @@ export const dbSnapshotsDemo: DemoPart = {
       {
         label: 'Redshift analytics-dw', region: east, drift: 'unencrypted, public', event: redshiftEvent('CreateCluster', { clusterIdentifier: 'analytics-dw', encrypted: false }, east),
         after: async () => { const c = (await redshift.send(new DescribeClustersCommand({ ClusterIdentifier: 'analytics-dw' }))).Clusters?.[0]; return `Encrypted=${c?.Encrypted}, KmsKeyId ${c?.KmsKeyId ? key(c.KmsKeyId) : 'not reported'}`; },
-        ok: (a) => a.startsWith('Encrypted=true'),
+        ok: (a) => a.startsWith('Encrypted=true') && a.endsWith(`KmsKeyId CMK ${east}`),
       },
       {
         label: 'Redshift finance-dw', region: east, drift: 'CMK (compliant)', event: redshiftEvent('CreateCluster', { clusterIdentifier: 'finance-dw' }, east),
@@ -108,7 +108,7 @@ export const dbSnapshotsDemo: DemoPart = {
         return [item.label, item.region, item.drift, o ? `${o.status}${o.reason ? ` ${o.reason}` : ''}` : '-', o ? `${o.action} ${o.result}` : '-', after[i] ?? ''];
       }),
     ));
-    ctx.print('\nRedshift encrypts in place and the cluster is read-only for hours: PENDING until the API reports the CMK (the emulator never reports KmsKeyId after ModifyCluster).');
+    ctx.print('\nRedshift encrypts in place and the cluster is read-only meanwhile (hours on AWS, PENDING until the API reports the CMK; the emulator finishes at once).');
     ctx.print('Originals are kept (policy gate deleteOriginals off) and tagged cmk-sentinel:superseded-by=<copy>; automated and exempt snapshots are reported, not touched.');
     const expected = items.filter((i) => i.ok);
     return { expected: expected.length, done: expected.filter((i) => i.ok?.(after[items.indexOf(i)] ?? '')).length };

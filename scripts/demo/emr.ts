@@ -9,7 +9,7 @@ import {
   clusterStateChangeEvent, createInstanceProfile, createSecurityConfiguration, emrConfigurationEvent, putKeyUsers, runCluster, runJobFlowEvent,
   securityConfigurationDoc, type SecurityConfigurationSpec,
 } from '../lib/estate-emr';
-import { table } from '../lib/table';
+import { table } from '../../cli/table';
 import type { DemoPart } from './context';
 
 const ACCOUNT = '123456789012';

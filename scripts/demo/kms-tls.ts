@@ -6,7 +6,7 @@ import { processEvent } from '../../shared/pipeline/process';
 import { isTlsDeny } from '../../shared/rules/s3-tls/evaluate';
 import { createBucket, s3Event } from '../lib/estate';
 import { createDbInstance, kmsEvent, putBucketPolicy, rdsEvent } from '../lib/estate-kms-tls';
-import { table } from '../lib/table';
+import { table } from '../../cli/table';
 import type { DemoPart } from './context';
 
 const row = (what: string, drift: string, before: string, o: Outcome | undefined, after: string): string[] =>
@@ -78,7 +78,7 @@ export const kmsTlsDemo: DemoPart = {
 
     ctx.print(table(['resource', 'drift', 'before', 'finding', 'action', 'after'], rows));
     if (usage) ctx.print(`\nThe CMK alert said: ${usage}.`);
-    const reboot = db.outcomes[0]?.actionDetail;
+    const reboot = db.outcomes.find((o) => o.ref.type === 'rds-tls')?.actionDetail;
     if (reboot) ctx.print(`The RDS alert said: ${reboot}.`);
     return { expected, done };
   },

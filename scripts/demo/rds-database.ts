@@ -1,11 +1,10 @@
 import { DEMO_WAIVER } from './waivers';
 import { CreateDBInstanceReadReplicaCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
-import type { PipelineDeps } from '../../shared/pipeline/context';
+import type { Outcome } from '../../shared/alerts/alert';
 import { type EventResult, processEvent } from '../../shared/pipeline/process';
-import { LocalWorkflowDriver } from '../../shared/workflows/local-driver';
 import { reencryptNames } from '../../shared/workflows/rds-reencrypt/names';
 import { createCluster, createInstance, createParameterAndOptionGroups, type InstanceSpec, rdsEvent } from '../lib/estate-rds';
-import { shortKey, table } from '../lib/table';
+import { shortKey, table } from '../../cli/table';
 import type { DemoPart } from './context';
 
 interface Db { id: string; kind: 'instance' | 'cluster'; region: string; drift: string; fix: boolean; create: () => Promise<void> }
@@ -16,9 +15,7 @@ export const rdsDatabaseDemo: DemoPart = {
     const [east, west] = ctx.regions;
     const { clients } = ctx;
     // The workflow engine: Step Functions in AWS; here the same definition and steps, in-process, with no waits.
-    const deps: PipelineDeps = { ...ctx.deps };
-    const driver = new LocalWorkflowDriver(() => deps, { log: ctx.deps.log });
-    deps.workflows = driver;
+    const { deps, workflows: driver } = ctx;
 
     await createParameterAndOptionGroups(clients, east, 'orders-mysql8');
     const orders: InstanceSpec = {
@@ -61,13 +58,18 @@ export const rdsDatabaseDemo: DemoPart = {
     const runs = await driver.settle();
     const after = await Promise.all(estate.map((d) => keyOf(d)));
     const copies = await Promise.all(estate.map((d) => keyOf(d, reencryptNames(d.id).target)));
+    // One event reaches both the encryption rule and the TLS rule: each gets its own columns.
+    const finding = (o: Outcome | undefined) => (o ? `${o.status}${o.reason ? ` ${o.reason}` : ''}` : '-');
+    const action = (o: Outcome | undefined) => (o ? `${o.action} ${o.result}` : '-');
     ctx.print(table(
-      ['database', 'region', 'drift', 'before', 'finding', 'action', 'workflow', 're-encrypted copy', 'original after'],
+      ['database', 'region', 'drift', 'before', 'encryption', 'action', 'TLS', 'TLS action', 'workflow', 're-encrypted copy', 'original after'],
       estate.map((d, i) => {
-        const o = results[i]?.outcomes[0];
+        const outcomes = results[i]?.outcomes ?? [];
+        const o = outcomes.find((x) => x.ref.type === 'rds-instance' || x.ref.type === 'rds-cluster');
+        const tls = outcomes.find((x) => x.ref.type === 'rds-tls');
         const run = [...runs.entries()].find(([name]) => name.includes(`-${d.id}-`))?.[1];
         return [
-          `${d.kind === 'cluster' ? 'cluster ' : ''}${d.id}`, d.region, d.drift, before[i] ?? '', o ? `${o.status}${o.reason ? ` ${o.reason}` : ''}` : '-', o ? `${o.action} ${o.result}` : '-',
+          `${d.kind === 'cluster' ? 'cluster ' : ''}${d.id}`, d.region, d.drift, before[i] ?? '', finding(o), action(o), finding(tls), action(tls),
           run ? `${run.status} (${run.path.filter((p) => !/(Check|Wait)$/.test(p)).length} states)` : '-',
           copies[i] === 'none' ? '-' : `${reencryptNames(d.id).target}: ${copies[i]}`, after[i] ?? '',
         ];

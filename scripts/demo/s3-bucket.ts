@@ -2,7 +2,7 @@ import { DEMO_WAIVER } from './waivers';
 import { GetBucketEncryptionCommand, S3Client } from '@aws-sdk/client-s3';
 import { type EventResult, processEvent } from '../../shared/pipeline/process';
 import { type BucketEncryption, createBucket, createKey, s3Event } from '../lib/estate';
-import { shortKey, table } from '../lib/table';
+import { shortKey, table } from '../../cli/table';
 import type { DemoPart } from './context';
 
 export const s3BucketDemo: DemoPart = {
@@ -48,7 +48,8 @@ export const s3BucketDemo: DemoPart = {
     ctx.print(table(
       ['bucket', 'region', 'drift', 'before', 'finding', 'action', 'after'],
       estate.map((b, i) => {
-        const o = results[i]?.outcomes[0];
+        // CreateBucket reaches the TLS and replication rules too: this table is the default-encryption rule's.
+        const o = results[i]?.outcomes.find((x) => x.ref.type === 's3-bucket');
         return [b.name, b.region, b.state, before[i] ?? '', o ? `${o.status}${o.reason ? ` ${o.reason}` : ''}` : '-', o ? `${o.action} ${o.result}` : '-', after[i] ?? ''];
       }),
     ));

@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { TriggerInfo } from '../events/normalise';
 import { type Controls, controlsOf } from '../compliance/mapping';
-import type { ComplianceStatus, ResourceRef, Severity } from '../rules/contract';
 import type { WaiverVerdict } from '../waivers/waiver';
+import type { ComplianceStatus, DataOutcome, ResourceRef, Severity } from '../rules/contract';
 
 /** What the service did about a finding. */
 export type ActionTaken = 'NONE' | 'REMEDIATE' | 'QUARANTINE' | 'REPORT' | 'SKIP_EXEMPT' | 'INVALID_EVENT';
-/** How that went. */
-export type ActionOutcome = 'VERIFIED' | 'PENDING' | 'UNCHANGED' | 'NOT_ATTEMPTED' | 'VERIFICATION_FAILED' | 'FAILED';
+/**
+ * How that went. INCOMPLETE: the resource's configuration is verified, but data stored under it (S3
+ * objects) is not all re-keyed: some failed or were skipped; the resource stays non-compliant and is retried.
+ */
+export type ActionOutcome = 'VERIFIED' | 'PENDING' | 'INCOMPLETE' | 'UNCHANGED' | 'NOT_ATTEMPTED' | 'VERIFICATION_FAILED' | 'FAILED';
 
 /** The result of running one resource through the pipeline: the input of every alert and report line. */
 export interface Outcome {
@@ -30,6 +33,8 @@ export interface Outcome {
   duplicate?: boolean;
   /** A waiver (or an exemption tag) that concerned this finding: WAIVED, EXPIRED or UNAPPROVED_EXEMPTION. */
   waiver?: WaiverVerdict;
+  /** Existing data the remediation handled (S3 objects): re-keyed, skipped by reason, failed. */
+  data?: DataOutcome;
 }
 
 export const ALERT_SCHEMA = 'cmk-sentinel.alert/v1';
@@ -58,7 +63,7 @@ export const severityOf = (o: Outcome): Severity => {
   if (o.severity) return o.severity;
   // Without the regional CMK nothing in the region can be judged or fixed (its alias deleted or repointed away).
   if (o.error?.code === 'KEY_NOT_FOUND') return 'CRITICAL';
-  if (o.status === 'ERROR' || o.result === 'FAILED' || o.result === 'VERIFICATION_FAILED') return 'HIGH';
+  if (o.status === 'ERROR' || o.result === 'FAILED' || o.result === 'VERIFICATION_FAILED' || o.result === 'INCOMPLETE') return 'HIGH';
   if (o.action === 'QUARANTINE' || o.action === 'REPORT') return 'HIGH';
   if (o.action === 'SKIP_EXEMPT' || o.waiver?.status === 'EXPIRED' || o.waiver?.status === 'UNAPPROVED_EXEMPTION') return 'MEDIUM';
   if (o.action === 'REMEDIATE') return 'LOW';
@@ -111,13 +116,15 @@ export const subjectOf = (a: Alert): string => {
  * shape (or someone is feeding the function by hand). One MEDIUM alert; the event itself is not retried.
  */
 export const invalidEventAlert = (
-  error: { code: string; message: string; field?: unknown },
+  error: { code: string; message: string; field?: unknown; details?: Record<string, unknown> },
   event: unknown,
   now: Date,
 ): Alert => {
   const env = (typeof event === 'object' && event !== null && !Array.isArray(event) ? event : {}) as Record<string, unknown>;
   const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v.slice(0, 200) : undefined);
   const eventId = str(env.id);
+  // A SentinelError carries the field in details (toJSON flattens it): read either.
+  const field = error.details?.field ?? error.field;
   return {
     schema: ALERT_SCHEMA,
     id: createHash('sha256').update(['invalid', eventId ?? '', error.message].join('|')).digest('hex').slice(0, 32),
@@ -127,7 +134,7 @@ export const invalidEventAlert = (
     status: 'ERROR',
     reason: error.code,
     detail: error.message.slice(0, 500),
-    action: { taken: 'INVALID_EVENT', result: 'NOT_ATTEMPTED', detail: `Not processed; field ${String(error.field ?? 'unknown')}` },
+    action: { taken: 'INVALID_EVENT', result: 'NOT_ATTEMPTED', detail: `Not processed; field ${String(field ?? 'unknown')}` },
     trigger: { eventId, eventName: str(env['detail-type']) ?? 'unknown', source: str(env.source) ?? 'unknown' },
     error: { code: error.code, message: error.message.slice(0, 500), retryable: false },
   };

@@ -36,6 +36,11 @@ const NOT_FOUND_BY_SERVICE: Readonly<Record<string, readonly NotFoundMatch[]>> =
   iam: ['NoSuchEntity', 'NoSuchEntityException'],
   states: ['ExecutionDoesNotExist', 'StateMachineDoesNotExist'],
   dynamodb: ['ResourceNotFoundException'],
+  kinesis: ['ResourceNotFoundException'],
+  firehose: ['ResourceNotFoundException'],
+  logs: ['ResourceNotFoundException'],
+  // Athena has one client error for everything (InvalidRequestException): only GetWorkGroup's own message counts.
+  athena: [],
   elasticmapreduce: [],
 };
 
@@ -49,6 +54,8 @@ const NOT_FOUND_BY_SERVICE: Readonly<Record<string, readonly NotFoundMatch[]>> =
 const NOT_FOUND_BY_OPERATION: Readonly<Record<string, readonly NotFoundMatch[]>> = {
   'elasticmapreduce:DescribeSecurityConfiguration': [{ name: 'InvalidRequestException', errorCodes: ['ResourceNotFound'], message: /does not exist/i }],
   'elasticmapreduce:DescribeCluster': [{ name: 'InvalidRequestException', errorCodes: ['NoSuchCluster'], message: /is not valid|does not exist/i }],
+  // botocore athena GetWorkGroup lists only InternalServerException and InvalidRequestException; AWS says "WorkGroup <name> is not found".
+  'athena:GetWorkGroup': [{ name: 'InvalidRequestException', message: /is not found|does not exist/i }],
   'rds:DescribeDBParameterGroups': ['DBParameterGroupNotFound', 'DBParameterGroupNotFoundFault'],
   'redshift:DescribeClusterParameterGroups': ['ClusterParameterGroupNotFound', 'ClusterParameterGroupNotFoundFault'],
 };
@@ -86,6 +93,12 @@ export const translateAwsError = (e: unknown, action: string, resource?: string)
   const details = { awsError: name, action, ...(resource ? { resource } : {}) };
   const message = err?.message ?? String(e);
   if (ACCESS_DENIED.has(name) || status === 403) {
+    // AWS says which policy denied (IAM user guide, access denied error messages): an explicit Deny is not
+    // fixed by granting the action, and naming it as missing would send the operator the wrong way.
+    const explicit = /explicit deny in (an? )?([\w -]+?policy)/i.exec(message);
+    if (explicit) {
+      return new SentinelError('ACCESS_DENIED', `${action} was denied${resource ? ` on ${resource}` : ''} by an explicit Deny in ${explicit[1] ?? 'a '}${explicit[2]}: granting ${action} does not help; that statement must allow the service (${message.slice(0, 200)})`, { cause: e, details: { ...details, explicitDeny: explicit[2] } });
+    }
     return new SentinelError('ACCESS_DENIED', `${action} was denied${resource ? ` on ${resource}` : ''}: grant ${action} to the service role`, { cause: e, details: { ...details, missingPermission: action } });
   }
   if (THROTTLED.has(name) || status === 429) {

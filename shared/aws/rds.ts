@@ -11,3 +11,11 @@ export const describeDbInstance = async (clients: ClientFactory, scope: AwsScope
     throw translateAwsError(e, 'rds:DescribeDBInstances', id);
   }
 };
+
+/**
+ * What the owner queued for the maintenance window (PendingModifiedValues), by field name. A modification sent
+ * with ApplyImmediately would apply these too ("the modifications in this request and any pending modifications",
+ * ModifyDBInstance API reference): we never send it, and say what stays queued.
+ */
+export const pendingModifications = (db: DBInstance): string[] =>
+  Object.entries(db.PendingModifiedValues ?? {}).filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)).map(([k]) => k);

@@ -4,7 +4,7 @@ import { dirname, extname } from 'node:path';
 import { ALERT_SCHEMA, type Alert } from '../alerts/alert';
 import { translateAwsError } from '../aws/errors';
 import type { PipelineDeps } from '../pipeline/context';
-import { buildReport, renderHtml, renderJson, renderMarkdown, type SweepReport } from './report';
+import { buildReport, pctText, renderHtml, renderJson, renderMarkdown, type SweepReport } from './report';
 import type { SweepMeta, SweepStore } from './store';
 
 export const REPORT_FORMATS = { json: renderJson, md: renderMarkdown, html: renderHtml } as const;
@@ -63,7 +63,7 @@ export const summaryAlert = (report: SweepReport, where: string[], region: strin
     resource: { type: 'sweep', id: report.sweepId, account, region },
     status: t.errors ? 'ERROR' : t.nonCompliant ? 'NON_COMPLIANT' : 'COMPLIANT',
     reason: 'BACKFILL_SUMMARY',
-    detail: `${t.total} resources: ${t.compliant} compliant, ${t.nonCompliant} non-compliant (${t.fixed} fixed), ${t.errors} errors, ${report.unitErrors.length} failed listings; compliance ${t.compliancePct}% as found, ${t.compliancePctAfter}% after${report.dryRun ? ' (dry run)' : ''}. Report: ${where.join(', ')}`,
+    detail: `${t.total} resources: ${t.compliant} compliant, ${t.nonCompliant} non-compliant (${t.fixed} fixed), ${t.errors} errors, ${report.unitErrors.length} failed listings; compliance ${pctText(t.compliancePct)} as found, ${pctText(t.compliancePctAfter)} after${report.dryRun ? ' (dry run)' : ''}. Report: ${where.join(', ')}`,
     action: { taken: report.dryRun ? 'REPORT' : 'REMEDIATE', result: report.dryRun ? 'NOT_ATTEMPTED' : open > 0 ? 'FAILED' : 'VERIFIED', detail: Object.entries(report.byReason).map(([k, v]) => `${k}=${v}`).join(' ') },
     trigger: { eventId: report.sweepId, eventName: 'Backfill', source: 'cmk-sentinel.backfill' },
   };

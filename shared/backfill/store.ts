@@ -1,4 +1,5 @@
 import type { ActionOutcome, ActionTaken, Outcome } from '../alerts/alert';
+import { describeData } from '../rules/data-outcome';
 
 /** One unit of a sweep: every resource of one type in one account-region. */
 export interface Unit { account: string; region: string; type: string }
@@ -23,7 +24,7 @@ export interface ResultRow {
   result: ActionOutcome;
   detail?: string;
   errorCode?: string;
-  /** Existing data (e.g. S3 objects) re-encrypted by the sweep, when the rule does that. */
+  /** Existing data (S3 objects) the remediation re-keyed, skipped and failed, in one line. */
   data?: string;
   at: string;
   /** A waiver that concerned the finding: status, id, expiry and days left (shared/waivers/). */
@@ -37,7 +38,7 @@ export interface ResultRow {
 export const retryOnResume = (row: Pick<ResultRow, 'status' | 'errorCode'>): boolean =>
   row.status === 'ERROR' && (row.errorCode === 'THROTTLED' || row.errorCode === 'AWS_UNAVAILABLE');
 
-export const rowOf = (o: Outcome, at: Date, data?: string): ResultRow => ({
+export const rowOf = (o: Outcome, at: Date): ResultRow => ({
   unit: unitKey(o.ref),
   id: o.ref.id,
   arn: o.arn,
@@ -49,7 +50,7 @@ export const rowOf = (o: Outcome, at: Date, data?: string): ResultRow => ({
   result: o.result,
   detail: o.error?.message ?? o.actionDetail ?? o.detail,
   errorCode: o.error?.code,
-  data,
+  data: o.data ? describeData(o.data) : undefined,
   at: at.toISOString(),
   ...(o.waiver ? { waiver: { status: o.waiver.status, id: o.waiver.id, expires: o.waiver.expires, daysLeft: o.waiver.daysLeft } } : {}),
 });
@@ -58,7 +59,11 @@ export interface SweepMeta {
   sweepId: string;
   startedAt: string;
   dryRun: boolean;
+  /** --mode given for the sweep (else each type's mode in the policy). */
   mode?: string;
+  /** The policy file the sweep ran under, and its default mode. */
+  policy?: string;
+  policyMode?: string;
   units: string[];
   finishedAt?: string;
 }

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { Outcome } from '../alerts/alert';
 import { translateAwsError } from '../aws/errors';
 import { SentinelError } from '../errors';
 import type { TriggerInfo } from '../events/normalise';
@@ -8,11 +7,11 @@ import type { PipelineDeps } from '../pipeline/context';
 import { ruleContext } from '../pipeline/scope';
 import { flushFindings, handleResource } from '../pipeline/process';
 import type { Mode } from '../policy/policy';
-import type { ResourceRef, RuleContext } from '../rules/contract';
+import type { ResourceRef } from '../rules/contract';
 import { loadRule, ruleMeta, RULES } from '../rules/registry';
 import type { ResourceType } from '../rules/type-ids';
 import { Pacer } from './pacing';
-import { parseUnitKey, type ResultRow, retryOnResume, rowOf, type SweepStore, type Unit, unitKey } from './store';
+import { parseUnitKey, type ResultRow, retryOnResume, rowOf, type SweepMeta, type SweepStore, type Unit, unitKey } from './store';
 
 /** The invoke payload (Lambda) and the CLI flags: everything optional. */
 export interface SweepRequest {
@@ -65,7 +64,7 @@ export const planUnits = (req: SweepRequest, deps: PipelineDeps, home: string): 
   // An account outside the policy has no role to assume: sweeping it would sweep the home account under its name.
   const outside = (req.accounts ?? []).filter((a) => !known.includes(a));
   if (outside.length) {
-    throw new SentinelError('INVALID_EVENT', `Account(s) ${outside.join(', ')} are not in policy.accounts.ids (nor the service's own ${home})`, { details: { outside } });
+    throw new SentinelError('USAGE', `Account(s) ${outside.join(', ')} are not in policy.accounts.ids (nor the service's own ${home})`, { details: { outside } });
   }
   const accounts = req.accounts?.length ? req.accounts : known;
   return accounts.flatMap((account) => regions.flatMap((region) => types.map((type) => ({ account, region, type }))));
@@ -75,19 +74,6 @@ const triggerFor = (sweepId: string): TriggerInfo => ({ eventId: sweepId, eventN
 
 const sweepDeps = (deps: PipelineDeps, req: Pick<SweepRequest, 'dryRun' | 'mode'>): PipelineDeps =>
   ({ ...deps, dryRun: req.dryRun ?? deps.dryRun, mode: req.mode ?? deps.mode });
-
-/** After a verified re-key, data already stored under the old key, where the rule handles that (S3 objects). */
-const existingData = async (o: Outcome, ctx: RuleContext, deps: PipelineDeps): Promise<string | undefined> => {
-  if (deps.dryRun || o.action !== 'REMEDIATE' || o.result !== 'VERIFIED') return undefined;
-  try {
-    const rule = await loadRule(o.ref.type);
-    if (!rule?.existingData) return undefined;
-    return (await rule.existingData(o.ref, ctx)).detail;
-  } catch (e) {
-    const err = e instanceof SentinelError ? e : translateAwsError(e, 'existing-data');
-    return `FAILED ${err.code}: ${err.message}`;
-  }
-};
 
 /**
  * Sweep one unit: stream the listing, run each resource not yet done through the
@@ -114,7 +100,7 @@ export const runUnit = async (sweepId: string, unit: Unit, req: SweepRequest, en
 
   const one = async (ref: ResourceRef): Promise<void> => {
     const outcome = await handleResource(ref, triggerFor(sweepId), deps);
-    const row = rowOf(outcome, deps.now(), await existingData(outcome, ctx, deps));
+    const row = rowOf(outcome, deps.now());
     await store.putResult(sweepId, row);
     // A resource an outage or throttling stopped keeps the unit open for the resume to retry it.
     if (retryOnResume(row)) retry = true;
@@ -149,11 +135,38 @@ export const runUnit = async (sweepId: string, unit: Unit, req: SweepRequest, en
   return { seen, error, retry };
 };
 
-/** Create or reload the sweep's record: a re-invoke with the same id continues it. */
+const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
+
+/**
+ * What a resume asks for that differs from what its sweep was started with. A flag the user gives is never
+ * silently dropped: a resume with no flags continues as started; one whose flags differ is refused, since
+ * continuing with the stored flags would ignore them (a `--dry-run` resume of a live sweep would re-encrypt).
+ */
+export const resumeConflicts = (meta: Pick<SweepMeta, 'dryRun' | 'mode' | 'units'>, req: SweepRequest, planned: Unit[]): string[] => {
+  const out: string[] = [];
+  if (req.dryRun !== undefined && req.dryRun !== meta.dryRun) {
+    out.push(req.dryRun ? 'the sweep was started without --dry-run (it changes resources); this resume asks for --dry-run' : 'the sweep was started as a dry run; this resume asks for changes');
+  }
+  if (req.mode !== undefined && req.mode !== meta.mode) out.push(`the sweep was started with mode ${meta.mode ?? '(the policy\'s)'}; this resume asks for --mode ${req.mode}`);
+  if ((req.regions || req.types || req.accounts) && !sameSet(planned.map(unitKey), meta.units)) {
+    out.push(`the sweep covers ${meta.units.length} unit(s) (${meta.units.slice(0, 3).join(', ')}${meta.units.length > 3 ? ', ...' : ''}); --regions/--types/--accounts of this resume plan ${planned.length} other(s)`);
+  }
+  return out;
+};
+
+/** Create or reload the sweep's record: a re-invoke with the same id continues it, with the flags it started with. */
 export const openSweep = async (req: SweepRequest, engine: SweepEngine, units: Unit[]) => {
   const sweepId = req.sweepId ?? newSweepId(engine.deps.now());
   const existing = await engine.store.getMeta(sweepId);
-  const meta = existing ?? { sweepId, startedAt: engine.deps.now().toISOString(), dryRun: req.dryRun === true, mode: req.mode, units: units.map(unitKey) };
+  const conflicts = existing ? resumeConflicts(existing, req, units) : [];
+  if (conflicts.length) {
+    throw new SentinelError('SWEEP_CONFLICT', `Sweep ${sweepId} cannot resume with different flags: ${conflicts.join('; ')}. Resume it with only --sweep-id ${sweepId}, or start a new sweep.`, { details: { sweepId, conflicts } });
+  }
+  const { policy } = engine.deps;
+  const meta: SweepMeta = existing ?? {
+    sweepId, startedAt: engine.deps.now().toISOString(), dryRun: req.dryRun === true, mode: req.mode,
+    policy: policy.source, policyMode: policy.doc.mode, units: units.map(unitKey),
+  };
   if (!existing) await engine.store.putMeta(meta);
   return meta;
 };
@@ -163,7 +176,7 @@ export const runSweep = async (req: SweepRequest, engine: SweepEngine) => {
   const home = await homeAccount(engine.deps, req.regions?.[0] ?? process.env.AWS_REGION ?? 'us-east-1');
   const planned = planUnits(req, engine.deps, home);
   const meta = await openSweep(req, engine, planned);
-  // A resumed sweep keeps its original plan and flags.
+  // A resumed sweep keeps its original plan and flags (openSweep refused any that differ).
   const effective: SweepRequest = { ...req, dryRun: meta.dryRun, mode: meta.mode as Mode | undefined };
   const units = meta.units.map(parseUnitKey);
   engine.hooks?.onPlan?.(units.length);

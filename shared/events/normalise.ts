@@ -66,7 +66,14 @@ const fromCloudTrail = (envelope: Obj, detail: Obj, rules: readonly RuleMeta[]):
     for (const t of rule.cloudTrail) {
       if (t.eventSource !== eventSource || !t.eventNames.includes(eventName)) continue;
       known = true;
-      for (const id of t.ids(detail)) refs.push({ type: rule.type, account, region, id });
+      let ids: string[];
+      try {
+        ids = t.ids(detail);
+      } catch (e) {
+        if (e instanceof SentinelError) return invalid(`${eventName} event: ${e.message}`, `detail.${String(e.details.field)}`);
+        throw e;
+      }
+      for (const id of ids) refs.push({ type: rule.type, account, region, id });
     }
   }
   if (!known) return { kind: 'ignored', reason: 'UNKNOWN_EVENT', message: `${eventSource} ${eventName} is not an event cmk-sentinel handles`, trigger };
@@ -143,6 +150,7 @@ export const normalise = (event: unknown, rules: readonly RuleMeta[]): Normalise
     if (stateChange) return stateChange;
     return { kind: 'ignored', reason: 'UNKNOWN_EVENT', message: `detail-type "${detailType.slice(0, 100)}" is not one cmk-sentinel handles` };
   } catch (e) {
+    if (e instanceof SentinelError) return { kind: 'invalid', error: e };
     // A rule's id extractor met a shape nobody foresaw: still a clean, typed outcome.
     return { kind: 'invalid', error: new SentinelError('INVALID_EVENT', `Event could not be read: ${(e as Error).message}`, { cause: e, details: { field: '(unknown)' } }) };
   }
@@ -154,6 +162,11 @@ export const pick = (obj: unknown, ...path: string[]): string | undefined => {
   for (const p of path) {
     if (!isObj(cur)) return undefined;
     cur = cur[p];
+  }
+  // An id of the wrong type (`bucketName: 42`) is a malformed event, not an event without a resource:
+  // ignoring it would let a change pass unseen. The normaliser turns this into INVALID_EVENT naming the field.
+  if (cur !== undefined && cur !== null && typeof cur !== 'string') {
+    throw new SentinelError('INVALID_EVENT', `${path.join('.')} is ${Array.isArray(cur) ? 'a list' : `a ${typeof cur}`}, expected a string`, { details: { field: path.join('.') } });
   }
   return str(cur);
 };

@@ -6,13 +6,16 @@ import { normalise, type TriggerInfo } from '../events/normalise';
 import type { OnceKey } from '../idempotency/once';
 import type { OutboxEntry } from '../idempotency/outbox';
 import { forLog, redact } from '../redact';
-import type { Finding, ResourceRef } from '../rules/contract';
+import type { AnyRule, Finding, ResourceRef, RuleContext } from '../rules/contract';
+import { RULE_DOCS } from '../rules/docs';
 import { loadRule, RULES } from '../rules/registry';
 import { detectTamper, isServiceActor, tamperAlert } from '../tamper/tamper';
 import { checksOf } from '../compliance/mapping';
 import { policyWaiver, tagWaiver } from '../waivers/waiver';
 import type { PipelineDeps } from './context';
 import { ruleContext } from './scope';
+
+const homeRegion = () => process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
 
 const fromFinding = (ref: ResourceRef, arn: string, f: Finding): Omit<Outcome, 'action' | 'result'> => ({
   ref, arn, status: f.status, reason: f.reason, detail: f.detail, observedKey: f.observedKey, expectedKey: f.expectedKey, severity: f.severity,
@@ -27,6 +30,27 @@ const errorOutcome = (ref: ResourceRef, arn: string | undefined, e: unknown, bas
     result: 'FAILED',
     error: { code: err.code, message: err.message, retryable: err.retryable, missingPermission: err.details.missingPermission as string | undefined },
   };
+};
+
+/**
+ * What a run without --dry-run would do to this resource, from the same inputs the action uses (mode, exemption tag,
+ * what AWS allows, the gates), read-only. Said in the action detail of a dry run's REPORT.
+ */
+export const dryRunPreview = async (rule: AnyRule, state: unknown, finding: Finding, ctx: RuleContext, deps: PipelineDeps): Promise<string> => {
+  const mode = deps.mode ?? deps.policy.modeFor(rule.type);
+  if (mode === 'report') return `dry run: would report only (mode report for ${rule.type})`;
+  // A waiver already returned WAIVED before the preview; an exemption tag left over names none that applies.
+  const tag = (await rule.tags(state, ctx))[deps.policy.doc.exemptTag];
+  const unapproved = tag !== undefined && tag.toLowerCase() !== 'false' ? `; tag ${deps.policy.doc.exemptTag}=${tag.slice(0, 64)} is an UNAPPROVED_EXEMPTION, not honoured` : '';
+  const limits = rule.limits?.(state, finding) ?? {};
+  const notes: string[] = [];
+  let act: string = mode;
+  if (act === 'remediate' && limits.remediate) { notes.push(`cannot re-encrypt: ${limits.remediate}`); act = 'quarantine'; }
+  if (act === 'quarantine' && limits.quarantine) { notes.push(`cannot quarantine: ${limits.quarantine}`); act = 'report'; }
+  const off = RULE_DOCS[rule.type].gates.filter((g) => !deps.policy.gates[g]);
+  const gated = act === 'report' || off.length === 0 ? '' : `; blocked by gate${off.length > 1 ? 's' : ''} ${off.map((g) => `gates.${g}`).join(', ')} (off): ${off.length > 1 ? 'those steps' : 'that step'} would not run`;
+  const verb = act === 'remediate' ? 'would remediate (re-encrypt with the regional CMK)' : act === 'quarantine' ? 'would quarantine' : 'would report only';
+  return `dry run: ${verb}${notes.length ? ` (${notes.join('; ')})` : ''}${gated}${unapproved}`;
 };
 
 /**
@@ -57,8 +81,10 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
     if (waived?.status === 'WAIVED') {
       return { ...base, ...(keep ? { before: state, after: state } : {}), action: 'SKIP_EXEMPT', result: 'NOT_ATTEMPTED', waiver: waived, actionDetail: waived.detail };
     }
-    const mode = deps.dryRun ? 'report' : deps.mode ?? deps.policy.modeFor(ref.type);
-    if (mode === 'report') return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', ...(waived ? { waiver: waived } : {}) };
+    const noted0 = waived ? { waiver: waived } : {};
+    if (deps.dryRun) return { ...base, ...noted0, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: await dryRunPreview(rule, state, finding, ctx, deps) };
+    const mode = deps.mode ?? deps.policy.modeFor(ref.type);
+    if (mode === 'report') return { ...base, ...noted0, action: 'REPORT', result: 'NOT_ATTEMPTED' };
     // Before/after state is kept for the audit trail only.
     if (keep) partial = { ...partial, before: state };
     // The exemption tag counts only when it names a waiver that covers the resource (then `waived` held it
@@ -115,24 +141,30 @@ const act = async (state: unknown, finding: Finding, base: ReturnType<typeof fro
     const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
     return { ...base, ...(keep ? { before: state, after: await rule.describe(ref, ctx) } : {}), action: 'QUARANTINE', result, actionDetail: done.detail };
   }
-  if (done.pending) return { ...base, ...(keep ? { before: state } : {}), action: 'REMEDIATE', result: done.changed ? 'PENDING' : 'UNCHANGED', actionDetail: done.detail };
+  const data = done.data ? { data: done.data } : {};
+  if (done.pending) return { ...base, ...(keep ? { before: state } : {}), ...data, action: 'REMEDIATE', result: done.changed ? 'PENDING' : 'UNCHANGED', actionDetail: done.detail };
   // Verify with a fresh read: the action's own response is not proof. Where the rule
   // made a compliant replacement (a copy), that is what is verified.
   const verifyRef = done.replacement ? { ...ref, id: done.replacement } : ref;
   const after = await rule.describe(verifyRef, ctx);
   const check = after === undefined ? undefined : rule.evaluate(after, { region: ref.region, cmk, policy: deps.policy });
   const verified = check?.status === 'COMPLIANT';
+  // The configuration reads back compliant but stored data is not all re-keyed: not a fix, not a failed verification.
+  const incomplete = check?.status === 'NON_COMPLIANT' && check.dataOnly === true;
   return {
     ...base,
     ...(keep ? { before: state, after } : {}),
+    ...data,
     action: 'REMEDIATE',
-    result: !verified ? 'VERIFICATION_FAILED' : done.replacement && !done.changed ? 'UNCHANGED' : 'VERIFIED',
-    actionDetail: verified ? done.detail : `${done.detail}; re-read shows ${check ? `${check.status} ${check.reason ?? ''}`.trim() : 'the resource gone'}`,
+    result: incomplete ? 'INCOMPLETE' : !verified ? 'VERIFICATION_FAILED' : done.replacement && !done.changed ? 'UNCHANGED' : 'VERIFIED',
+    actionDetail: verified || incomplete ? done.detail : `${done.detail}; re-read shows ${check ? `${check.status} ${check.reason ?? ''}`.trim() : 'the resource gone'}`,
   };
 };
 
 export interface EventResult {
   kind: 'resources' | 'ignored' | 'invalid';
+  /** Why an event was ignored: FAILED_CALL, UNKNOWN_EVENT, NO_RESOURCE, OUTSIDE_POLICY_REGIONS. */
+  reason?: string;
   outcomes: Outcome[];
   /** A CRITICAL alert for tampering with the service itself, and whether it was delivered. */
   tamper?: { alert: Alert; delivered: boolean };
@@ -270,12 +302,24 @@ export const processEvent = async (event: unknown, deps: PipelineDeps): Promise<
   const tamperLine = tamper ? { tamper: { reason: tamper.alert.reason, target: tamper.alert.resource, delivered: tamper.delivered } } : {};
   // The service's own changes come back as events; they evaluate compliant and stop. Marked, never relied on.
   const own = n.trigger && isServiceActor(n.trigger.actor, deps.policy) ? { ownChange: true } : {};
-  if (n.kind === 'ignored') {
-    const line = forLog({ reason: n.reason, message: n.message, eventName: n.trigger?.eventName, eventId: n.trigger?.eventId, ...own, ...tamperLine });
-    if (tamper) deps.log.error('tamper detected', forLog({ ...line, actor: n.trigger?.actor, detail: tamper.alert.detail }));
+  // An event from a region the policy does not cover has no CMK to judge it by (it would fail KEY_NOT_FOUND).
+  const covered = n.kind === 'resources' ? deps.policy.regions(homeRegion()) : [];
+  const outside = n.kind === 'resources' && n.refs.every((r) => !covered.includes(r.region))
+    ? { reason: 'OUTSIDE_POLICY_REGIONS' as const, message: `${n.trigger.eventName} in ${n.refs[0]?.region}: not one of the policy's regions (${covered.join(', ')})`, trigger: n.trigger }
+    : undefined;
+  const ignored = n.kind === 'ignored' ? n : outside;
+  if (ignored) {
+    // Powertools reserves "message" (it would drop the reason with a warning): the reason goes in "why".
+    const line = forLog({ reason: ignored.reason, why: ignored.message, eventName: ignored.trigger?.eventName, eventId: ignored.trigger?.eventId, ...own, ...tamperLine });
+    if (tamper) deps.log.error('tamper detected', forLog({ ...line, actor: ignored.trigger?.actor, detail: tamper.alert.detail }));
     else deps.log.info('event ignored', line);
-    return { kind: 'ignored', outcomes: [], message: n.message, ...(tamper ? { tamper } : {}) };
+    // Next to a CRITICAL tamper alert, "not an event cmk-sentinel handles" would mislead: say what happened.
+    const message = tamper
+      ? `Tampering with cmk-sentinel detected (${tamper.alert.reason}): ${tamper.alert.detail ?? ''}; CRITICAL alert ${tamper.delivered ? 'sent' : 'NOT delivered'}. No resource to evaluate.`
+      : ignored.message;
+    return { kind: 'ignored', reason: ignored.reason, outcomes: [], message, ...(tamper ? { tamper } : {}) };
   }
+  if (n.kind !== 'resources') throw new Error('unreachable');
   const outcomes = await Promise.all(n.refs.map((ref) => handleResource(ref, n.trigger, deps)));
   const findingsError = await flushFindings(deps);
   for (const o of outcomes) {

@@ -15,7 +15,8 @@ export const DEFAULT_POLICY_PATH = join(__dirname, '..', '..', 'policy.yaml');
 export const COMPILED_POLICY_FORMAT = 'cmk-sentinel.policy.compiled/v1';
 
 export class Policy {
-  constructor(readonly doc: PolicyDocument) {}
+  /** `source`: the file it was read from, named in reports. */
+  constructor(readonly doc: PolicyDocument, readonly source?: string) {}
 
   modeFor(type: ResourceType): Mode {
     return this.doc.types[type]?.mode ?? this.doc.mode;
@@ -65,9 +66,9 @@ const validator = (source: string): typeof import('./validate') => {
 };
 
 /** Validate a parsed document; the error names every bad field and what was expected. */
-export const parsePolicy = (raw: unknown, source = 'policy'): Policy => new Policy(validator(source).validatePolicy(raw, source));
+export const parsePolicy = (raw: unknown, source = 'policy'): Policy => new Policy(validator(source).validatePolicy(raw, source), source);
 
-export const parsePolicyYaml = (text: string, source = 'policy'): Policy => new Policy(validator(source).validatePolicyYaml(text, source));
+export const parsePolicyYaml = (text: string, source = 'policy'): Policy => new Policy(validator(source).validatePolicyYaml(text, source), source);
 
 interface CompiledPolicy {
   format: typeof COMPILED_POLICY_FORMAT;
@@ -97,7 +98,7 @@ export const loadPolicyFile = (path: string): Policy => {
     } catch (e) {
       throw new SentinelError('INVALID_POLICY', `Invalid policy ${path}: not valid JSON: ${(e as Error).message}`, { cause: e, details: { source: path } });
     }
-    return isCompiled(raw) ? new Policy(raw.document) : parsePolicy(raw, path);
+    return isCompiled(raw) ? new Policy(raw.document, `${path} (compiled from ${raw.source})`) : parsePolicy(raw, path);
   }
   return parsePolicyYaml(text, path);
 };
@@ -107,8 +108,10 @@ export const loadPolicy = (env: NodeJS.ProcessEnv = process.env): Policy =>
   loadPolicyFile(env.CMK_SENTINEL_POLICY || DEFAULT_POLICY_PATH);
 
 /** Validate a policy file once, at build time, into the form a function loads without a validator. */
-export const compilePolicy = (from: string, to: string): Policy => {
-  const policy = loadPolicyFile(from);
+export const compilePolicy = (from: string, to: string): Policy => writeCompiledPolicy(loadPolicyFile(from), from, to);
+
+/** Write a policy validated already (the build validates once, then writes one copy per function). */
+export const writeCompiledPolicy = (policy: Policy, from: string, to: string): Policy => {
   const compiled: CompiledPolicy = { format: COMPILED_POLICY_FORMAT, source: from.split('/').pop() ?? from, document: policy.doc };
   writeFileSync(to, `${JSON.stringify(compiled, null, 2)}\n`);
   return policy;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RESOURCE_TYPES } from '../rules/type-ids';
 import { MODES } from './modes';
 import { waiversSchema } from '../waivers/schema';
+import { isKnownRegion, isRoleRef } from './regions';
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
@@ -10,7 +11,16 @@ const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const mode = z.enum(MODES, { error: () => `expected one of ${MODES.join(' | ')}` });
 
 const region = z.string({ error: () => 'expected an AWS region name such as us-east-1' })
-  .regex(REGION, { error: (iss) => `expected an AWS region name such as us-east-1 (got "${String(iss.input)}")` });
+  .regex(REGION, { error: (iss) => `expected an AWS region name such as us-east-1 (got "${String(iss.input)}")` })
+  .refine(isKnownRegion, { error: (iss) => `"${String(iss.input)}" is not an AWS region the SDK knows (e.g. us-east-1, eu-west-1)`, abort: true });
+
+/** YAML reads an unquoted 123456789012 as a number (and drops the leading zero of 012345678901): say to quote it. */
+const accountId = z.string({
+  error: (iss) => (typeof iss.input === 'number' ? `account id ${String(iss.input)} is a YAML number: quote it ("${String(iss.input).padStart(12, '0')}")` : 'expected a 12-digit account id in quotes'),
+}).regex(/^\d{12}$/, { error: (iss) => `expected a 12-digit account id (got "${String(iss.input)}")` });
+
+const keyUser = z.string({ error: () => 'expected a role ARN (arn:aws:iam::111122223333:role/name) or a role name' })
+  .refine(isRoleRef, { error: (iss) => `"${String(iss.input)}" is neither a role ARN (arn:aws:iam::111122223333:role/name) nor a role name ([A-Za-z0-9+=,.@_-], up to 64)` });
 
 const alias = z.string({ error: () => 'expected a KMS alias name such as alias/data-platform' })
   .regex(/^alias\/[A-Za-z0-9/_-]+$/, { error: (iss) => `expected a KMS alias name starting with "alias/" (got "${String(iss.input)}")` })
@@ -41,6 +51,8 @@ export const policySchema = z.strictObject({
     keys: z.record(region, keyArn, {
       error: (iss) => (iss.code === 'invalid_key' ? 'expected an AWS region name such as us-east-1 as the key' : undefined),
     }).optional(),
+    /** The CMK's automatic rotation period; KMS accepts 90–2560 days (EnableKeyRotation RotationPeriodInDays). Absent = keep the key's own. */
+    rotationPeriodInDays: z.number().int().min(90, { error: 'expected 90 to 2560 days' }).max(2560, { error: 'expected 90 to 2560 days' }).optional(),
   }, { error: (iss) => (iss.code === 'unrecognized_keys' ? undefined : 'expected a mapping with "alias" and/or "keys"') })
     .refine((c) => c.alias !== undefined || (c.keys !== undefined && Object.keys(c.keys).length > 0), {
       error: 'expected "alias" (the same alias names the CMK in every region) or "keys" (a region → key ARN map)',
@@ -57,8 +69,12 @@ export const policySchema = z.strictObject({
   exemptTag: z.string().min(1, { error: 'expected a tag key' }).default('cmk-sentinel:exempt'),
   quarantineTag: z.string().min(1, { error: 'expected a tag key' }).default('cmk-sentinel:quarantine'),
   gates,
+  /** log-group: the platform's log groups by name prefix; absent = every log group in the region. */
+  logGroups: z.strictObject({
+    prefixes: z.array(z.string().min(1, { error: 'expected a log group name prefix' })).min(1, { error: 'expected at least one prefix' }),
+  }).optional(),
   /** Roles that must be allowed to use the CMK (checked by the key guard). */
-  keyUsers: z.array(z.string()).default([]),
+  keyUsers: z.array(keyUser).default([]),
   /** Existing S3 objects in a bucket the backfill re-keys (optional). */
   objects: z.strictObject({
     /** Up to this many objects, copied in place by the sweep; above it, an S3 Batch Operations job. */
@@ -68,8 +84,25 @@ export const policySchema = z.strictObject({
     /** Bucket that receives Batch Operations completion reports. */
     batchReportBucket: z.string().optional(),
   }).optional(),
+  /** EMR settings the service cannot choose for the owner. */
+  emr: z.strictObject({
+    /**
+     * The platform's TLS certificate provider for in-transit encryption, copied into a compliant security
+     * configuration whose original has in-transit off and names none (EMR Management Guide, security configuration
+     * JSON: TLSCertificateConfiguration CertificateProviderType PEM + S3Object zip, or Custom + S3Object jar +
+     * CertificateProviderClass). Absent: such a configuration gets no copy, only the alert.
+     */
+    tlsCertificateProvider: z.discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('PEM'), s3Object: z.string().regex(/^s3:\/\/[^/]+\/.+/, { error: 'expected s3://bucket/key of the PEM certificates zip' }) }),
+      z.strictObject({
+        type: z.literal('Custom'),
+        s3Object: z.string().regex(/^s3:\/\/[^/]+\/.+/, { error: 'expected s3://bucket/key of the provider jar' }),
+        providerClass: z.string().min(1, { error: 'expected the provider\'s Java class name' }),
+      }),
+    ]).optional(),
+  }).optional(),
   accounts: z.strictObject({
-    ids: z.array(z.string().regex(/^\d{12}$/, { error: 'expected a 12-digit account id' })).default([]),
+    ids: z.array(accountId).default([]),
     /** Role assumed in each member account, e.g. cmk-sentinel-member. */
     roleName: z.string().default('cmk-sentinel-member'),
   }).default({ ids: [], roleName: 'cmk-sentinel-member' }),

@@ -29,6 +29,33 @@ export interface Finding {
   expectedKey?: string;
   /** Overrides the alert severity the action would give (a CMK pending deletion is CRITICAL whatever was done). */
   severity?: Severity;
+  /**
+   * The resource's own configuration is compliant; only data stored before (S3 objects) is not all
+   * re-keyed yet. A remediation that leaves this is INCOMPLETE, not VERIFIED and not a failed verification.
+   */
+  dataOnly?: boolean;
+}
+
+/** Existing data a remediation re-keyed (S3 objects), as data: what was done, skipped by reason, failed. */
+export interface DataOutcome {
+  /** Items (object versions) put on the CMK by this run. */
+  rekeyed: number;
+  /** How: `UpdateObjectEncryption` (no data moved) or a copy (unencrypted sources). */
+  updated: number;
+  copied: number;
+  /** Already on the CMK: nothing sent. */
+  already: number;
+  /** Not touched, by reason, with a count and the first names. */
+  skipped: Record<string, { count: number; items: string[] }>;
+  /** Failed, with the cause; `failedCount` counts all, `failed` names the first. */
+  failedCount: number;
+  failed: { item: string; code: string; message: string }[];
+  /** Handed to an AWS job (S3 Batch Operations) that has not finished. */
+  job?: { id: string; status: string };
+  /** AWS API calls the pass sent (bench: calls per object). */
+  calls: number;
+  /** What the pass could not see or cover, in words (a Batch job's manifest leaves unencrypted objects out). */
+  notes?: string[];
 }
 
 export interface EvaluationContext {
@@ -75,6 +102,8 @@ export interface ActionResult {
    * The pipeline reports this action instead of the one it asked for.
    */
   taken?: 'QUARANTINE' | 'REPORT';
+  /** Existing data the remediation re-keyed, skipped or failed (S3 objects). */
+  data?: DataOutcome;
 }
 
 /**
@@ -146,11 +175,6 @@ export interface Rule<S = unknown> extends RuleMeta {
   quarantine(state: S, finding: Finding, ctx: RuleContext): Promise<ActionResult>;
   /** Optional, pure: actions AWS does not allow on this resource (e.g. no re-key API). Absent = both possible. */
   limits?(state: S, finding: Finding): ActionLimits;
-  /**
-   * Optional, backfill only: after a verified re-key, rewrite data already stored
-   * under the old key (S3 objects). Idempotent; large jobs are handed to an AWS engine.
-   */
-  existingData?(ref: ResourceRef, ctx: RuleContext): Promise<ActionResult>;
 }
 
 /**

@@ -1,7 +1,14 @@
 import type { AnyRule, RuleMeta } from './contract';
+import { athenaWorkgroupMeta } from './athena-workgroup/meta';
+import { dynamodbTableMeta } from './dynamodb-table/meta';
+import { ebsDefaultMeta } from './ebs-default/meta';
 import { emrClusterMeta } from './emr-cluster/meta';
 import { emrSecurityConfigurationMeta } from './emr-security-configuration/meta';
+import { firehoseStreamMeta } from './firehose-stream/meta';
+import { glueCatalogMeta } from './glue-catalog/meta';
+import { kinesisStreamMeta } from './kinesis-stream/meta';
 import { kmsKeyMeta } from './kms-key/meta';
+import { logGroupMeta } from './log-group/meta';
 import { rdsBackupReplicationMeta } from './rds-backup-replication/meta';
 import { rdsClusterMeta } from './rds-cluster/meta';
 import { rdsInstanceMeta } from './rds-instance/meta';
@@ -46,6 +53,13 @@ export const RULES: readonly RuleEntry[] = [
   { ...redshiftTlsMeta, load: () => import('./redshift-tls').then((m) => m.redshiftTlsRule) },
   { ...rdsInstanceMeta, load: () => import('./rds-instance').then((m) => m.rdsInstanceRule) },
   { ...rdsClusterMeta, load: () => import('./rds-cluster').then((m) => m.rdsClusterRule) },
+  { ...dynamodbTableMeta, load: () => import('./dynamodb-table').then((m) => m.dynamodbTableRule) },
+  { ...kinesisStreamMeta, load: () => import('./kinesis-stream').then((m) => m.kinesisStreamRule) },
+  { ...ebsDefaultMeta, load: () => import('./ebs-default').then((m) => m.ebsDefaultRule) },
+  { ...glueCatalogMeta, load: () => import('./glue-catalog').then((m) => m.glueCatalogRule) },
+  { ...firehoseStreamMeta, load: () => import('./firehose-stream').then((m) => m.firehoseStreamRule) },
+  { ...athenaWorkgroupMeta, load: () => import('./athena-workgroup').then((m) => m.athenaWorkgroupRule) },
+  { ...logGroupMeta, load: () => import('./log-group').then((m) => m.logGroupRule) },
 ];
 
 export const ruleMeta = (type: ResourceType): RuleEntry | undefined => RULES.find((r) => r.type === type);

@@ -10,6 +10,13 @@ export const RESOURCE_TYPES = [
   'kms-key', 's3-tls', 'rds-tls', 'redshift-tls',
   'rds-instance',
   'rds-cluster',
+  'dynamodb-table',
+  'kinesis-stream',
+  'ebs-default',
+  'glue-catalog',
+  'firehose-stream',
+  'athena-workgroup',
+  'log-group',
 ] as const;
 
 export type ResourceType = (typeof RESOURCE_TYPES)[number];

@@ -123,7 +123,8 @@ describe('the backfill function', () => {
     try {
       await expect(backfillHandler({ regions: 'us-east-1', bogus: 1 })).rejects.toMatchObject({ code: 'INVALID_EVENT' });
       await expect(backfillHandler({ accounts: ['999999999999'] })).rejects.toThrow(/not in policy.accounts.ids/);
-      await expect(backfillHandler({ types: ['rds-nothing'] })).rejects.toMatchObject({ code: 'UNKNOWN_RESOURCE_TYPE' });
+      // Checked with the rest of the payload: every problem listed at once.
+      await expect(backfillHandler({ types: ['rds-nothing'], regions: 'us-east-9' })).rejects.toMatchObject({ code: 'INVALID_EVENT', message: expect.stringMatching(/us-east-9[\s\S]*unknown resource type\(s\) rds-nothing/) });
       const out = await backfillHandler({ dryRun: true, sweepId: 'fn-1', types: ['s3-bucket'] });
       // Two accounts (home + member) x three regions x the one type asked for.
       expect(out).toEqual({ mode: 'fan-out', sweepId: 'fn-1', units: 6 });

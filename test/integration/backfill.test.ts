@@ -15,7 +15,13 @@ import { checkHtml, tableRows } from '../support/html';
 import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
 
 const REGIONS = ['us-east-1', 'eu-west-1'] as const;
-const emu = useEmulator();
+// IAM enforced (moto): the sweep runs as the packaged backfill-worker role, a member account through its member role.
+const emu = useEmulator({ iam: true, members: ['210987654321'] });
+
+const roleEnv = (fn: 'backfillWorker'): Record<string, string> => {
+  const c = emu.credentials?.(fn);
+  return c ? { AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_SESSION_TOKEN: c.sessionToken ?? '' } : {};
+};
 
 const MIX: [string, BucketEncryption, Record<string, string>?][] = [
   ['plain', { kind: 'none' }],
@@ -52,7 +58,7 @@ const encryptionOf = async (name: string): Promise<string> => {
 
 const run = (opts: { dryRun?: boolean; sweepId?: string; dir?: string } = {}) => {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'sweep-'));
-  const deps = testDeps(emu.clients());
+  const deps = testDeps(emu.clients(), {}, 'backfillWorker');
   const store = new FileSweepStore(dir);
   const summarySink = new CollectingAlertSink();
   const promise = backfill({ dryRun: opts.dryRun, sweepId: opts.sweepId, regions: [...REGIONS], types: ['s3-bucket'] }, { deps, pacer: new Pacer(), store, reportFile: join(dir, 'report.json'), summarySink });
@@ -99,12 +105,15 @@ describe('backfill on the emulator', () => {
     const clients = emu.clients();
     await createKey(clients, 'us-east-1', 'alias/data-platform');
     await createBucket(clients, 'us-east-1', 'home-plain');
-    const kms = clients.get(KMSClient, scope);
+    // The member's estate is set up by that account's own admin (the member role may not create keys).
+    const memberAdmin = emu.adminIn?.(MEMBER) ?? clients;
+    const memberScope = emu.adminIn ? { region: 'us-east-1' } : scope;
+    const kms = memberAdmin.get(KMSClient, memberScope);
     const key = await kms.send(new CreateKeyCommand({ Description: 'member CMK' }));
     await kms.send(new CreateAliasCommand({ AliasName: 'alias/data-platform', TargetKeyId: key.KeyMetadata?.KeyId }));
-    await clients.get(S3Client, scope).send(new CreateBucketCommand({ Bucket: 'member-plain' }));
+    await memberAdmin.get(S3Client, memberScope).send(new CreateBucketCommand({ Bucket: 'member-plain' }));
     const policy = testPolicy({ regions: ['us-east-1'], accounts: { ids: [MEMBER] } });
-    const deps = testDeps(clients, { policy });
+    const deps = testDeps(clients, { policy }, 'backfillWorker');
     const dir = mkdtempSync(join(tmpdir(), 'sweep-'));
     const result = await backfill({ types: ['s3-bucket'] }, { deps, pacer: new Pacer(), store: new FileSweepStore(dir), reportFile: join(dir, 'r.json'), summarySink: new CollectingAlertSink() });
     const rows = [];
@@ -135,7 +144,7 @@ describe('backfill on the emulator', () => {
   it('one resource failing is recorded and the sweep goes on', async () => {
     const names = await buildEstate();
     // One bucket's read is refused (the emulator ignores bucket-policy denies on bucket-level calls).
-    const s3 = emu.clients().get(S3Client, { region: 'us-east-1' });
+    const s3 = emu.as('backfillWorker').get(S3Client, { region: 'us-east-1' });
     s3.middlewareStack.add((next, ctx) => async (args) => {
       if (ctx.commandName === 'GetBucketEncryptionCommand' && (args.input as { Bucket: string }).Bucket === 'plain-0-us-east-1') {
         throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
@@ -174,10 +183,12 @@ describe('backfill on the emulator', () => {
     expect(tableRows(html, 'totals')[0]).toEqual(['12', '2', '10', '8', '0', '0']);
     expect(tableRows(html, 'groups')).toHaveLength(2);
     expect(tableRows(html, 'findings')).toHaveLength(10);
-    expect(html).toMatch(/<svg[^>]*aria-label="Findings by reason"/);
-    expect((html.match(/<rect /g) ?? []).length).toBe(4);
+    expect(html).toMatch(/<svg[^>]*aria-label="Findings by reason, found and after the sweep"/);
+    // Four reasons, each a "found" and an "after the sweep" bar.
+    expect((html.match(/<rect class="found"/g) ?? []).length).toBe(4);
+    expect((html.match(/<rect class="after"/g) ?? []).length).toBe(4);
     const md = readFileSync(join(dir, 'report.md'), 'utf8');
-    expect(md).toContain('| s3-bucket | 123456789012 | us-east-1 | 6 | 1 | 5 | 4 | 0 | 16.7% | 83.3% |');
+    expect(md).toContain('| s3-bucket | 123456789012 | us-east-1 | 6 | 1 | 5 | 4 | 0 | 0 | 16.7% | 83.3% |');
     expect(md.split('\n').filter((l) => l.startsWith('| s3-bucket | 123456789012/'))).toHaveLength(10);
   });
 
@@ -192,7 +203,8 @@ describe('backfill on the emulator', () => {
     writeFileSync(policy, 'cmk: { alias: alias/data-platform }\nregions: [us-east-1, eu-west-1]\nmode: remediate\n');
     const log = join(dir, 'killed', 'log.jsonl');
     const child = spawn(process.execPath, [join(__dirname, '..', '..', 'bin', 'cmk-sentinel.js'), 'backfill', '--types', 's3-bucket', '--sweep-id', 'killed'], {
-      env: { ...process.env, AWS_ENDPOINT_URL: emu.current.endpoint, CMK_SENTINEL_SWEEP_DIR: dir, CMK_SENTINEL_POLICY: policy, CMK_SENTINEL_ACCOUNT_ID: ACCOUNT, CMK_SENTINEL_RATES: 's3=15' },
+      // The sweep's code runs as the worker role (IAM enforced): its credentials, from the environment.
+      env: { ...process.env, ...roleEnv('backfillWorker'), AWS_ENDPOINT_URL: emu.current.endpoint, CMK_SENTINEL_SWEEP_DIR: dir, CMK_SENTINEL_POLICY: policy, CMK_SENTINEL_ACCOUNT_ID: ACCOUNT, CMK_SENTINEL_RATES: 's3=15' },
       stdio: 'ignore',
     });
     const results = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('"k":"res"')).length : 0);
@@ -207,7 +219,7 @@ describe('backfill on the emulator', () => {
 
     // Count the re-keying calls of the resumed run.
     const puts: string[] = [];
-    const s3 = (r: string) => emu.clients().get(S3Client, { region: r });
+    const s3 = (r: string) => emu.as('backfillWorker').get(S3Client, { region: r });
     for (const r of REGIONS) {
       s3(r).middlewareStack.add((next, ctx) => async (args) => {
         if (ctx.commandName === 'PutBucketEncryptionCommand') puts.push((args.input as { Bucket: string }).Bucket);

@@ -1,4 +1,7 @@
-import { DescribeSecurityConfigurationCommand, EMRClient } from '@aws-sdk/client-emr';
+import { DescribeSecurityConfigurationCommand, EMRClient, ListSecurityConfigurationsCommand } from '@aws-sdk/client-emr';
+import { KeyResolver } from '../../shared/kms/key-resolver';
+import type { RuleContext } from '../../shared/rules/contract';
+import { emrSecurityConfigurationRule } from '../../shared/rules/emr-security-configuration';
 import { processEvent } from '../../shared/pipeline/process';
 import { createKey } from '../../scripts/lib/estate';
 import { createSecurityConfiguration, emrConfigurationEvent, securityConfigurationDoc } from '../../scripts/lib/estate-emr';
@@ -104,6 +107,23 @@ describe('emr-security-configuration rule on the emulator', () => {
     expect(await readConfig(copyName('no-tls'))).toBeUndefined();
   });
 
+  it.each([
+    ['PEM certificates in S3', { type: 'PEM', s3Object: 's3://platform-certs/emr/certs.zip' }, { CertificateProviderType: 'PEM', S3Object: 's3://platform-certs/emr/certs.zip' }],
+    ['a custom provider class', { type: 'Custom', s3Object: 's3://platform-certs/emr/provider.jar', providerClass: 'com.example.TlsProvider' },
+      { CertificateProviderType: 'Custom', S3Object: 's3://platform-certs/emr/provider.jar', CertificateProviderClass: 'com.example.TlsProvider' }],
+  ])('in transit off with no provider, the policy naming %s: a compliant copy with that provider, verified; the EMR 5.24.0 note', async (_l, provider, expected) => {
+    const clients = emu.clients();
+    await createSecurityConfiguration(clients, R, 'no-tls', securityConfigurationDoc(cmk.arn, { inTransit: false, tls: false }));
+    const policy = testPolicy({ emr: { tlsCertificateProvider: provider } });
+    const r = await processEvent(emrConfigurationEvent('no-tls', R), testDeps(clients, { policy }));
+    expect(r.outcomes[0]).toMatchObject({ reason: 'IN_TRANSIT_ENCRYPTION_DISABLED', action: 'REMEDIATE', result: 'VERIFIED' });
+    expect(r.outcomes[0]?.actionDetail).toContain(`in-transit TLS with the policy's ${provider.type} certificate provider`);
+    expect(r.outcomes[0]?.actionDetail).toContain('needs EMR release 5.24.0 or later');
+    const made = await readConfig(copyName('no-tls'));
+    expect(made?.EncryptionConfiguration.EnableInTransitEncryption).toBe(true);
+    expect(made?.EncryptionConfiguration.InTransitEncryptionConfiguration).toEqual({ TLSCertificateConfiguration: expected });
+  });
+
   it('quarantine mode only alerts (a configuration cannot be changed or tagged); report mode only reports', async () => {
     const clients = emu.clients();
     await createSecurityConfiguration(clients, R, 'sse-s3', securityConfigurationDoc(cmk.arn, { s3: { mode: 'SSE-S3' } }));
@@ -126,5 +146,30 @@ describe('emr-security-configuration rule on the emulator', () => {
   it('a failed CreateSecurityConfiguration call is skipped', async () => {
     const r = await processEvent(emrConfigurationEvent('x', R, { errorCode: 'InvalidRequestException' }), testDeps(emu.clients()));
     expect(r).toMatchObject({ kind: 'ignored' });
+  });
+});
+
+// ListSecurityConfigurations comes from the emulator extension (test/emulator/emr_ext.py), 50 per page as
+// https://docs.aws.amazon.com/emr/latest/APIReference/API_ListSecurityConfigurations.html states.
+describe('emr-security-configuration list (backfill) on the emulator', () => {
+  const collect = async (it: AsyncIterable<string>) => { const out: string[] = []; for await (const x of it) out.push(x); return out; };
+
+  it('lists every security configuration across pages', async () => {
+    const names = Array.from({ length: 53 }, (_, i) => `cfg-${String(i).padStart(2, '0')}`);
+    for (const name of names) await createSecurityConfiguration(emu.clients(), R, name, securityConfigurationDoc(cmk.arn));
+    const emr = emu.clients().get(EMRClient, { region: R });
+    const first = await emr.send(new ListSecurityConfigurationsCommand({}));
+    expect(first.SecurityConfigurations).toHaveLength(50);
+    expect(first.Marker).toBeDefined();
+    expect((await emr.send(new ListSecurityConfigurationsCommand({ Marker: first.Marker }))).SecurityConfigurations).toHaveLength(3);
+    const policy = testPolicy();
+    const ctx: RuleContext = { clients: emu.clients(), keys: new KeyResolver(emu.clients(), policy), policy, scope: { region: R } };
+    expect((await collect(emrSecurityConfigurationRule.list(ctx))).sort()).toEqual(names);
+  });
+
+  it('an empty account lists nothing; a marker not from a previous call is refused', async () => {
+    const emr = emu.clients().get(EMRClient, { region: R });
+    expect((await emr.send(new ListSecurityConfigurationsCommand({}))).SecurityConfigurations).toEqual([]);
+    await expect(emr.send(new ListSecurityConfigurationsCommand({ Marker: 'bogus' }))).rejects.toMatchObject({ name: 'InvalidRequestException' });
   });
 });

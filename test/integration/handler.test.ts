@@ -7,19 +7,25 @@ import { join } from 'node:path';
 import { main } from '../../cli/main';
 import { createBucket, createKey } from '../../scripts/lib/estate';
 import { useEmulator } from '../support/harness';
+import { DEMO_POLICY_PATH } from '../../scripts/demo/context';
 
-const emu = useEmulator();
+// IAM enforced (moto): the handler takes its credentials from the environment, as on Lambda: the on-change role's.
+const emu = useEmulator({ iam: true });
+const saved = { ...process.env };
 const sample = (name: string) => join(__dirname, '..', '..', 'events', 's3-bucket', name);
 const context = { functionName: 'on-change', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
 
 beforeAll(async () => {
   process.env.AWS_ENDPOINT_URL = emu.current.endpoint;
+  const role = emu.credentials?.('onChange');
+  if (role) Object.assign(process.env, { AWS_ACCESS_KEY_ID: role.accessKeyId, AWS_SECRET_ACCESS_KEY: role.secretAccessKey, AWS_SESSION_TOKEN: role.sessionToken });
   const topic = await emu.clients().get(SNSClient, { region: 'us-east-1' }).send(new CreateTopicCommand({ Name: 'alerts' }));
   process.env.ALERT_TOPIC_ARN = topic.TopicArn;
-  delete process.env.CMK_SENTINEL_POLICY;
+  process.env.CMK_SENTINEL_POLICY = DEMO_POLICY_PATH;
   await createKey(emu.clients(), 'us-east-1', 'alias/data-platform');
 });
 afterAll(() => {
+  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) process.env[k] = saved[k];
   delete process.env.AWS_ENDPOINT_URL;
   delete process.env.ALERT_TOPIC_ARN;
 });

@@ -9,6 +9,7 @@ import { createBucket, createKey, s3Event } from '../../scripts/lib/estate';
 import { createAuditTable, createIdempotencyTable } from '../../scripts/lib/estate-hardening';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
+import { DEMO_POLICY_PATH } from '../../scripts/demo/context';
 
 // Other rules answer some of the same calls; this file is about s3-bucket.
 onlyRules('s3-bucket');
@@ -86,7 +87,7 @@ describe('idempotency (Powertools, DynamoDB persistence on the emulator)', () =>
     const saved = { ...process.env };
     Object.assign(process.env, { AWS_ENDPOINT_URL: proxy.endpoint, IDEMPOTENCY_TABLE: 'idem', AUDIT_TABLE: 'audit' });
     delete process.env.ALERT_TOPIC_ARN;
-    delete process.env.CMK_SENTINEL_POLICY;
+    process.env.CMK_SENTINEL_POLICY = DEMO_POLICY_PATH;
     try {
       jest.resetModules();
       const { handler } = await import('../../functions/on-change/handler');

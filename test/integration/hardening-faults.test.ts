@@ -15,6 +15,7 @@ import { type BucketEncryption, createBucket, createKey, s3Event } from '../../s
 import { createIdempotencyTable, createQueue } from '../../scripts/lib/estate-hardening';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
+import { DEMO_POLICY_PATH } from '../../scripts/demo/context';
 
 // Other rules answer some of the same calls; this file is about s3-bucket.
 onlyRules('s3-bucket');
@@ -159,7 +160,7 @@ describe('faults injected between the SDK and the emulator', () => {
     const saved = { ...process.env };
     process.env.AWS_ENDPOINT_URL = proxy.endpoint;
     delete process.env.ALERT_TOPIC_ARN;
-    delete process.env.CMK_SENTINEL_POLICY;
+    process.env.CMK_SENTINEL_POLICY = DEMO_POLICY_PATH;
     process.env.CMK_SENTINEL_MAX_ATTEMPTS = '2';
     try {
       // S3 is down: every S3 call answers 500.

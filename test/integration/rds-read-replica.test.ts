@@ -68,4 +68,30 @@ describe('rds-read-replica rule on the emulator, two regions', () => {
     expect(dbs['orders-eu-cmk']).toBeUndefined();
     expect((await processEvent(replicaEvent('orders-eu'), deps)).outcomes[0]).toMatchObject({ result: 'UNCHANGED' });
   });
+
+  // The cut-over (gate cutOver) on the emulator: DeleteDBInstance of a cross-region replica comes from the
+  // extension (test/emulator/rds_ext.py; moto alone answers it with HTTP 500).
+  it('with gate cutOver: the replacement is created first, and the wrong replica is deleted once the replacement is verified', async () => {
+    const clients = emu.clients();
+    await createCrossRegionReplica(clients, W, 'orders-eu', sourceArn, east.arn);
+    const deps = testDeps(clients, { policy: testPolicy({ gates: { cutOver: true } }) });
+    const first = await processEvent(replicaEvent('orders-eu'), deps);
+    expect(first.outcomes[0]).toMatchObject({ result: 'PENDING' });
+    // Nothing is deleted in the run that creates the replacement.
+    expect(Object.keys(await instances()).sort()).toEqual(['orders-eu', 'orders-eu-cmk']);
+    expect((await instances())['orders-eu-cmk']).toMatchObject({ KmsKeyId: west.arn, ReadReplicaSourceDBInstanceIdentifier: sourceArn });
+    const second = await processEvent(replicaEvent('orders-eu'), deps);
+    expect(second.outcomes[0]).toMatchObject({ result: 'PENDING' });
+    expect(Object.keys(await instances())).toEqual(['orders-eu-cmk']);
+    const source = (await emu.clients().get(RDSClient, { region: E }).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'orders' }))).DBInstances?.[0];
+    expect(source?.ReadReplicaDBInstanceIdentifiers).toEqual([`arn:aws:rds:${W}:123456789012:db:orders-eu-cmk`]);
+  });
+
+  it('with gate cutOver, a replacement on the wrong key keeps the original', async () => {
+    const clients = emu.clients();
+    await createCrossRegionReplica(clients, W, 'orders-eu', sourceArn, east.arn);
+    await createCrossRegionReplica(clients, W, 'orders-eu-cmk', sourceArn, east.arn);
+    await processEvent(replicaEvent('orders-eu'), testDeps(clients, { policy: testPolicy({ gates: { cutOver: true } }) }));
+    expect(Object.keys(await instances()).sort()).toEqual(['orders-eu', 'orders-eu-cmk']);
+  });
 });

@@ -28,30 +28,32 @@ beforeEach(async () => {
 });
 
 describe('rds-tls rule on the emulator', () => {
-  it('an instance on the default group gets a custom copy with rds.force_ssl=1 attached; reboot named in the alert', async () => {
+  // moto reports every instance's ParameterApplyStatus as in-sync: what AWS shows until the reboot (pending-reboot)
+  // is tested with SDK mocks in test/unit/rds-tls-apply.test.ts.
+  it('an instance on the default group gets a custom copy with rds.force_ssl=1 attached: PENDING, reboot named in the alert', async () => {
     const clients = emu.clients();
     await createDbInstance(clients, R, 'orders-db');
     const before = await groupOf('orders-db');
     expect(before).toMatch(/^default\./);
     const deps = testDeps(clients);
     const result = await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'orders-db' }, R), deps);
-    expect(result.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', reason: 'NO_TLS', action: 'REMEDIATE', result: 'VERIFIED' });
-    expect(result.outcomes[0]?.actionDetail).toMatch(/reboot orders-db/);
+    expect(result.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', reason: 'NO_TLS', action: 'REMEDIATE', result: 'PENDING' });
+    expect(result.outcomes[0]?.actionDetail).toMatch(/reboot instance orders-db/);
     const group = await groupOf('orders-db');
     expect(group).toMatch(/^cmk-sentinel-tls-postgres/);
     expect(await paramOf(group as string, 'rds.force_ssl')).toBe('1');
     expect(deps.alerts.alerts[0]?.action.detail).toMatch(/reboot/);
 
-    // A second instance of the same family reuses the group; a repeat changes nothing.
+    // A second instance of the same family reuses the group; a repeat changes nothing (moto reports the attached group in-sync).
     await createDbInstance(clients, R, 'billing-db');
     const second = await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'billing-db' }, R), deps);
-    expect(second.outcomes[0]).toMatchObject({ result: 'VERIFIED' });
+    expect(second.outcomes[0]).toMatchObject({ result: 'PENDING' });
     expect(await groupOf('billing-db')).toBe(group);
     const repeat = await processEvent(rdsEvent('ModifyDBInstance', { dBInstanceIdentifier: 'orders-db' }, R), deps);
     expect(repeat.outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE' });
   });
 
-  it('MySQL uses require_secure_transport on its own custom group, changed in place', async () => {
+  it('MySQL uses require_secure_transport (dynamic) on its own custom group, changed in place with immediate apply and verified', async () => {
     const clients = emu.clients();
     await createParameterGroup(clients, R, 'shop-mysql', 'mysql8.0');
     await createDbInstance(clients, R, 'shop-db', { engine: 'mysql', parameterGroup: 'shop-mysql' });
@@ -90,7 +92,7 @@ describe('rds-tls rule on the emulator', () => {
     expect(deps.alerts.alerts).toHaveLength(0);
   });
 
-  it('redshift-tls reads a cluster on the emulator: default group without require_ssl is reported (the change itself is tested with SDK mocks)', async () => {
+  it('redshift-tls reads a cluster on the emulator: default group without require_ssl is reported (the change: redshift-tls.test.ts)', async () => {
     const clients = emu.clients();
     await createRedshiftCluster(clients, R, 'warehouse');
     const deps = testDeps(clients, { policy: testPolicy({ types: { 'redshift-tls': { mode: 'report' } } }) });

@@ -7,7 +7,7 @@ import { LocalWorkflowDriver } from '../../shared/workflows/local-driver';
 import type { ReencryptState } from '../../shared/workflows/rds-reencrypt/state';
 import { createKey } from '../../scripts/lib/estate';
 import { createCluster, createInstance, createParameterAndOptionGroups, rdsEvent } from '../../scripts/lib/estate-rds';
-import { testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
+import { emulatorClients, testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
 
 // Other rules answer some of the same calls; this file is about rds-instance and rds-cluster.
 onlyRules('rds-instance', 'rds-cluster');
@@ -15,7 +15,8 @@ onlyRules('rds-instance', 'rds-cluster');
 const R = 'us-east-1';
 const SG = 'sg-0a1b2c3d4e5f60718';
 const MONITORING_ROLE = 'arn:aws:iam::123456789012:role/rds-monitoring';
-const emu = useEmulator();
+// IAM enforced (moto): the rule runs as the packaged on-change role, the workflow's steps as the workflow-step role.
+const emu = useEmulator({ iam: true });
 let cmkArn: string;
 
 const rds = () => emu.clients().get(RDSClient, { region: R });
@@ -33,7 +34,9 @@ const essentials = (d: Db) => ({
 /** Pipeline deps whose workflow engine is the local driver running the deployed ASL against moto. */
 const depsWith = (policy = testPolicy(), beforeStep?: (step: string, s: ReencryptState) => Promise<void>) => {
   const deps = testDeps(emu.clients(), { policy });
-  const driver = new LocalWorkflowDriver(() => deps as PipelineDeps, { log: deps.log, beforeStep });
+  // The steps run as the workflow-step function does on Lambda, with its own role.
+  const steps = testDeps(emu.clients(), { policy, log: deps.log, alerts: deps.alerts }, 'workflowStep');
+  const driver = new LocalWorkflowDriver(() => steps as PipelineDeps, { log: deps.log, beforeStep });
   deps.workflows = driver;
   return { deps, driver };
 };
@@ -224,11 +227,34 @@ describe('rds-cluster (Aurora) re-encryption workflow on the emulator', () => {
     expect(driver.executions.size).toBe(1);
   });
 
-  it('never cuts over or deletes when the restored cluster does not verify, even with gates on', async () => {
-    // moto 5.2.1 restores an unencrypted cluster snapshot with KmsKeyId but reports StorageEncrypted=false
-    // (AWS encrypts it): a restore that did not do what was asked, which verification must catch.
+  it('encrypts an unencrypted cluster: restored from its snapshot with the CMK, verified, original untouched', async () => {
     await createCluster(emu.clients(), R, 'warehouse', { members: ['warehouse-1'] });
-    const { deps, driver } = depsWith(testPolicy({ gates: { cutOver: true, deleteOriginals: true } }));
+    const { deps, driver } = depsWith();
+    const result = await processEvent(rdsEvent('CreateDBCluster', { dBClusterIdentifier: 'warehouse' }, R), deps);
+    expect(result.outcomes[0]).toMatchObject({ reason: 'UNENCRYPTED', result: 'PENDING' });
+    const run = [...(await driver.settle()).values()][0];
+    expect(run?.status).toBe('SUCCEEDED');
+    expect(await cluster('warehouse-cmk')).toMatchObject({ StorageEncrypted: true, KmsKeyId: cmkArn });
+    expect(await cluster('warehouse')).toMatchObject({ Status: 'available', StorageEncrypted: false });
+    expect(deps.alerts.alerts.at(-1)?.action).toMatchObject({ result: 'VERIFIED' });
+  });
+
+  it('never cuts over or deletes when the restored cluster does not verify, even with gates on', async () => {
+    // A restore that did not do what was asked (reported unencrypted), injected into the describe responses:
+    // verification must catch it. The emulator itself now restores with the key (test/emulator/rds_ext.py).
+    const clients = emulatorClients(emu.current.endpoint);
+    clients.get(RDSClient, { region: R }).middlewareStack.add((next, context) => async (args) => {
+      const out = await next(args);
+      if (context.commandName === 'DescribeDBClustersCommand') {
+        const body = out.output as { DBClusters?: { DBClusterIdentifier?: string; StorageEncrypted?: boolean; KmsKeyId?: string }[] };
+        for (const c of body.DBClusters ?? []) if (c.DBClusterIdentifier === 'warehouse-cmk') Object.assign(c, { StorageEncrypted: false, KmsKeyId: undefined });
+      }
+      return out;
+    }, { step: 'initialize', name: 'restoreDidNotEncrypt' });
+    await createCluster(emu.clients(), R, 'warehouse', { members: ['warehouse-1'] });
+    const deps = testDeps(clients, { policy: testPolicy({ gates: { cutOver: true, deleteOriginals: true } }) });
+    const driver = new LocalWorkflowDriver(() => deps as PipelineDeps, { log: deps.log });
+    deps.workflows = driver;
     const result = await processEvent(rdsEvent('CreateDBCluster', { dBClusterIdentifier: 'warehouse' }, R), deps);
     expect(result.outcomes[0]).toMatchObject({ reason: 'UNENCRYPTED', result: 'PENDING' });
     const run = [...(await driver.settle()).values()][0];

@@ -1,8 +1,13 @@
-import { DescribeClustersCommand, DescribeClusterSnapshotsCommand, DescribeSnapshotCopyGrantsCommand, RedshiftClient } from '@aws-sdk/client-redshift';
+import {
+  AuthorizeSnapshotAccessCommand, DescribeClustersCommand, DescribeClusterSnapshotsCommand, DescribeSnapshotCopyGrantsCommand, RedshiftClient, RevokeSnapshotAccessCommand,
+} from '@aws-sdk/client-redshift';
 import { KeyResolver } from '../../shared/kms/key-resolver';
 import { processEvent } from '../../shared/pipeline/process';
 import { redshiftClusterRule } from '../../shared/rules/redshift-cluster';
-import { SUSPENDED_COPY_TAG } from '../../shared/rules/redshift-cluster/evaluate';
+import { SUSPENDED_COPY_TAG, SUSPENDED_SINCE_TAG } from '../../shared/rules/redshift-cluster/evaluate';
+import { recheckSuspendedCopies } from '../../shared/rules/redshift-cluster/recheck';
+import { makeOnChange } from '../../functions/on-change/handler';
+import { isRecheckEvent, RECHECK_EVENT } from '../../shared/rules/redshift-cluster/recheck-event';
 import { redshiftSnapshotRule } from '../../shared/rules/redshift-snapshot';
 import { createKey } from '../../scripts/lib/estate';
 import { createRedshiftCluster, createRedshiftSnapshot, enableRedshiftSnapshotCopy, redshiftEvent } from '../../scripts/lib/estate-snapshots';
@@ -27,23 +32,22 @@ beforeEach(async () => {
 });
 
 describe('redshift-cluster rule on the emulator', () => {
-  it('encrypts an unencrypted cluster in place with the CMK ARN and reports the migration as PENDING, read-only meanwhile', async () => {
+  it('encrypts an unencrypted cluster in place with the CMK ARN, read-only meanwhile, and verifies the key the cluster then reports', async () => {
     const clients = emu.clients();
     await createRedshiftCluster(clients, R, 'dw');
     const deps = testDeps(clients);
     const result = await processEvent(created('dw'), deps);
-    expect(result.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', reason: 'UNENCRYPTED', action: 'REMEDIATE', result: 'PENDING', expectedKey: cmk.arn });
+    // The emulator (test/emulator/redshift_ext.py) finishes the migration at once and reports the KmsKeyId
+    // given; on AWS the cluster is "modifying" for hours first (that path: test/unit/db-snapshot-evaluate.test.ts).
+    expect(result.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', reason: 'UNENCRYPTED', action: 'REMEDIATE', result: 'VERIFIED', expectedKey: cmk.arn });
     expect(result.outcomes[0]?.actionDetail).toContain(`KmsKeyId=${cmk.arn}`);
     expect(result.outcomes[0]?.actionDetail).toContain('read-only');
-    // The emulator flips Encrypted and leaves KmsKeyId empty: encrypted, key not (yet) reported.
-    expect(result.outcomes[0]?.actionDetail).toContain('KmsKeyId not reported');
-    expect((await cluster('dw'))?.Encrypted).toBe(true);
-    expect(deps.alerts.alerts[0]).toMatchObject({ action: { taken: 'REMEDIATE', result: 'PENDING' }, severity: 'LOW' });
+    expect(await cluster('dw')).toMatchObject({ Encrypted: true, KmsKeyId: cmk.arn });
+    expect(deps.alerts.alerts[0]).toMatchObject({ action: { taken: 'REMEDIATE', result: 'VERIFIED' } });
 
-    // The event of our own ModifyCluster: no second migration, no second alert.
+    // The event of our own ModifyCluster: compliant now, no second migration, no second alert.
     const again = await processEvent(redshiftEvent('ModifyCluster', { clusterIdentifier: 'dw', encrypted: true, kmsKeyId: cmk.arn }, R), deps);
-    expect(again.outcomes[0]).toMatchObject({ reason: 'KEY_NOT_REPORTED', action: 'REMEDIATE', result: 'UNCHANGED' });
-    expect(again.outcomes[0]?.actionDetail).toContain('no second ModifyCluster');
+    expect(again.outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE', observedKey: cmk.arn });
     expect(deps.alerts.alerts).toHaveLength(1);
   });
 
@@ -58,6 +62,30 @@ describe('redshift-cluster rule on the emulator', () => {
     expect(after?.ClusterSnapshotCopyStatus).toBeUndefined();
     expect(after?.Encrypted).toBe(true);
     expect(tagsOf(after)[SUSPENDED_COPY_TAG]).toBe('eu-west-1:9:');
+    // While the copy is off the alert says so: the DR gap, since when, and how it ends.
+    expect(result.outcomes[0]?.actionDetail).toMatch(/DR gap: cross-region snapshot copy to eu-west-1 is off since \d{4}-\d\d-\d\dT.*not copied there/);
+    expect(result.outcomes[0]?.actionDetail).toContain('a scheduled re-check every 15 minutes');
+    expect(tagsOf(after)[SUSPENDED_SINCE_TAG]).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('the scheduled re-check (no event comes when Redshift finishes) turns the copy back on for exactly the suspended clusters', async () => {
+    const clients = emu.clients();
+    await createKey(clients, 'eu-west-1', 'alias/data-platform');
+    // One re-key finished (on the CMK, copy still off, tagged), one cluster untouched by us.
+    await createRedshiftCluster(clients, R, 'done', { kmsKeyId: cmk.arn, tags: { [SUSPENDED_COPY_TAG]: 'eu-west-1:9:', [SUSPENDED_SINCE_TAG]: '2026-11-27T09:00:00.000Z' } });
+    await createRedshiftCluster(clients, R, 'other');
+    const deps = testDeps(clients, { policy: testPolicy({ regions: [R, 'eu-west-1'] }) });
+    expect(isRecheckEvent(RECHECK_EVENT)).toBe(true);
+    // Through the handler, as the schedule delivers it.
+    const result = await makeOnChange(() => deps)(RECHECK_EVENT);
+    expect(result.outcomes.map((o) => o.ref.id)).toEqual(['done']);
+    expect(result.outcomes[0]).toMatchObject({ reason: 'SNAPSHOT_COPY_SUSPENDED', result: 'VERIFIED', detail: expect.stringContaining('off since 2026-11-27T09:00:00.000Z') });
+    expect(result.outcomes[0]?.actionDetail).toContain('snapshots taken since 2026-11-27T09:00:00.000Z were not copied');
+    expect((await cluster('done'))?.ClusterSnapshotCopyStatus).toMatchObject({ DestinationRegion: 'eu-west-1', RetentionPeriod: 9 });
+    expect(tagsOf(await cluster('done'))[SUSPENDED_SINCE_TAG]).toBeUndefined();
+    expect(deps.alerts.alerts.map((a) => a.resource.id)).toEqual(['done']);
+    // Nothing left suspended: the next tick finds nothing and says nothing.
+    expect((await recheckSuspendedCopies(deps, R)).outcomes).toEqual([]);
   });
 
   it('once the cluster reports the CMK, turns the suspended copy back on with a grant for the destination\'s CMK and drops the tag', async () => {
@@ -88,12 +116,27 @@ describe('redshift-cluster rule on the emulator', () => {
     expect(tagsOf(await cluster('dw'))[testPolicy().doc.quarantineTag]).toBeUndefined();
   });
 
+  it('a cluster on the default AWS-owned key (Encrypted, no KmsKeyId) is re-keyed to the CMK, not stuck as KEY_NOT_REPORTED', async () => {
+    await createRedshiftCluster(emu.clients(), R, 'dflt', { encrypted: true });
+    expect((await cluster('dflt'))?.KmsKeyId ?? '').toBe('');
+    const deps = testDeps(emu.clients());
+    const first = await processEvent(created('dflt'), deps);
+    // The emulator (test/emulator) reports the new KmsKeyId at once; AWS is PENDING until the migration ends.
+    // Our tag tells a re-key still unreported from the AWS-owned default (unit: test/unit/aws-owned-default.test.ts).
+    expect(first.outcomes[0]).toMatchObject({ reason: 'AWS_OWNED_KEY', action: 'REMEDIATE', result: 'VERIFIED' });
+    expect(tagsOf(await cluster('dflt'))['cmk-sentinel:rekey-requested']).toBe(cmk.arn);
+    expect((await cluster('dflt'))?.KmsKeyId).toBe(cmk.arn);
+    const again = await processEvent(redshiftEvent('ModifyCluster', { clusterIdentifier: 'dflt' }, R), deps);
+    expect(again.outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE' });
+  });
+
   it('asks a cluster on another customer key to move to the CMK', async () => {
     const clients = emu.clients();
     const other = await createKey(clients, R);
     await createRedshiftCluster(clients, R, 'dw', { kmsKeyId: other.arn });
     const result = await processEvent(created('dw'), testDeps(clients));
-    expect(result.outcomes[0]).toMatchObject({ reason: 'WRONG_KEY', observedKey: other.arn, action: 'REMEDIATE', result: 'PENDING' });
+    expect(result.outcomes[0]).toMatchObject({ reason: 'WRONG_KEY', observedKey: other.arn, action: 'REMEDIATE', result: 'VERIFIED' });
+    expect((await cluster('dw'))?.KmsKeyId).toBe(cmk.arn);
   });
 
   it('treats a cluster on the CMK (alias, alias ARN, key id, key ARN) as compliant', async () => {
@@ -168,6 +211,36 @@ describe('redshift-snapshot rule on the emulator', () => {
     expect(result.outcomes[0]).toMatchObject({ reason: 'UNENCRYPTED', action: 'REPORT', result: 'NOT_ATTEMPTED' });
     expect(result.outcomes[0]?.actionDetail).toContain('automated snapshot');
     expect(tagsOf(await snapshot(auto))).toEqual({});
+  });
+
+  // Snapshot sharing comes from the emulator extension (test/emulator/redshift_ext.py,
+  // https://docs.aws.amazon.com/redshift/latest/APIReference/API_RevokeSnapshotAccess.html).
+  it('quarantine revokes every account\'s restore access and tags', async () => {
+    const clients = emu.clients();
+    await createRedshiftCluster(clients, R, 'dw');
+    await createRedshiftSnapshot(clients, R, 'dw', 's1');
+    for (const account of ['111122223333', '444455556666']) await redshift().send(new AuthorizeSnapshotAccessCommand({ SnapshotIdentifier: 's1', SnapshotClusterIdentifier: 'dw', AccountWithRestoreAccess: account }));
+    expect((await snapshot('s1'))?.AccountsWithRestoreAccess?.map((a) => a.AccountId)).toEqual(['111122223333', '444455556666']);
+    const result = await processEvent(redshiftEvent('AuthorizeSnapshotAccess', { snapshotIdentifier: 's1', accountWithRestoreAccess: '444455556666' }, R), testDeps(clients));
+    expect(result.outcomes[0]).toMatchObject({ reason: 'UNENCRYPTED', action: 'QUARANTINE', result: 'VERIFIED' });
+    expect(result.outcomes[0]?.detail).toContain('restorable by 111122223333, 444455556666');
+    expect(result.outcomes[0]?.actionDetail).toContain('Revoked restore access for 111122223333, 444455556666');
+    const after = await snapshot('s1');
+    expect(after?.AccountsWithRestoreAccess ?? []).toEqual([]);
+    expect(tagsOf(after)['cmk-sentinel:quarantine']).toBe('UNENCRYPTED');
+  });
+
+  it('snapshot sharing refuses what the API reference states: unknown snapshot, repeated or unknown account', async () => {
+    await createRedshiftCluster(emu.clients(), R, 'dw');
+    await createRedshiftSnapshot(emu.clients(), R, 'dw', 's1');
+    const share = (AccountWithRestoreAccess: string, SnapshotIdentifier = 's1') => redshift().send(new AuthorizeSnapshotAccessCommand({ SnapshotIdentifier, AccountWithRestoreAccess }));
+    await share('111122223333');
+    await expect(share('111122223333')).rejects.toMatchObject({ name: 'AuthorizationAlreadyExistsFault' });
+    await expect(share('111122223333', 'nope')).rejects.toMatchObject({ name: 'ClusterSnapshotNotFoundFault', $metadata: { httpStatusCode: 404 } });
+    await expect(redshift().send(new RevokeSnapshotAccessCommand({ SnapshotIdentifier: 's1', AccountWithRestoreAccess: '999999999999' })))
+      .rejects.toMatchObject({ name: 'AuthorizationNotFoundFault', $metadata: { httpStatusCode: 404 } });
+    await redshift().send(new RevokeSnapshotAccessCommand({ SnapshotArn: `arn:aws:redshift:${R}:123456789012:snapshot:dw/s1`, AccountWithRestoreAccess: '111122223333' }));
+    expect((await snapshot('s1'))?.AccountsWithRestoreAccess ?? []).toEqual([]);
   });
 
   it('a snapshot that is gone is NOT_APPLICABLE', async () => {

@@ -10,7 +10,8 @@ import { testDeps, testPolicy, useEmulator } from '../support/harness';
 const R = 'us-east-1';
 // CreateBucket also triggers s3-tls (one reference per rule): these tests look at the s3-bucket rule only.
 const only = <T extends { ref?: { type: string }; resource?: { type: string } }>(xs: T[]): T[] => xs.filter((x) => (x.ref ?? x.resource)?.type === 's3-bucket');
-const emu = useEmulator();
+// IAM enforced (moto): the rule runs as the packaged on-change role; setup as an admin.
+const emu = useEmulator({ iam: true });
 let cmkArn: string;
 
 const readEncryption = async (bucket: string) => {

@@ -1,8 +1,9 @@
-import { GetBucketReplicationCommand, type ReplicationConfiguration, S3Client } from '@aws-sdk/client-s3';
+import { GetBucketReplicationCommand, PutBucketReplicationCommand, type ReplicationConfiguration, S3Client } from '@aws-sdk/client-s3';
 import { processEvent } from '../../shared/pipeline/process';
 import { createKey, createBucket, s3Event } from '../../scripts/lib/estate';
 import { createVersionedBucket, putReplication, REPLICATION_ROLE, replicationRule } from '../../scripts/lib/estate-cross-region';
-import { restoreDroppedReplicationFields } from '../../scripts/lib/emulator-replication';
+import { answerSimulatePrincipalPolicy } from '../../scripts/lib/emulator-iam';
+import { IAMClient, type SimulatePrincipalPolicyCommandInput } from '@aws-sdk/client-iam';
 import { testDeps, testPolicy, useEmulator } from '../support/harness';
 
 const E = 'us-east-1';
@@ -14,12 +15,15 @@ let west: { arn: string; keyId: string };
 const readConfig = async (bucket: string): Promise<ReplicationConfiguration | undefined> =>
   (await emu.clients().get(S3Client, { region: E }).send(new GetBucketReplicationCommand({ Bucket: bucket }))).ReplicationConfiguration;
 
-beforeAll(() => {
-  restoreDroppedReplicationFields([emu.clients().get(S3Client, { region: E }), emu.clients().get(S3Client, { region: W })]);
-});
+// moto has no iam:SimulatePrincipalPolicy: answered 'allowed' here unless a test says otherwise.
+let simulated: SimulatePrincipalPolicyCommandInput[];
+const simulate = (decide?: Parameters<typeof answerSimulatePrincipalPolicy>[1]) => {
+  simulated = answerSimulatePrincipalPolicy([emu.clients().get(IAMClient, { region: E }), emu.clients().get(IAMClient, { region: W })], decide);
+};
 
 beforeEach(async () => {
   await emu.current.reset();
+  simulate();
   east = await createKey(emu.clients(), E, 'alias/data-platform');
   west = await createKey(emu.clients(), W, 'alias/data-platform');
   await createVersionedBucket(emu.clients(), E, 'src');
@@ -57,6 +61,39 @@ describe('s3-replication rule on the emulator, two regions', () => {
     const again = await processEvent(s3Event('PutBucketReplication', 'src', E), deps);
     expect(again.outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE' });
     expect(deps.alerts.alerts).toHaveLength(1);
+  });
+
+  it('before rewriting the replica key, the role is checked against both keys: one it cannot use is reported with the statements to add, nothing written', async () => {
+    const clients = emu.clients();
+    await putReplication(clients, E, 'src', [replicationRule('to-eu', 1, 'dst-eu', east.arn)]);
+    const before = await readConfig('src');
+    // The role may decrypt the source CMK, but not encrypt with eu-west-1's.
+    simulate((input) => (input.ActionNames?.[0] === 'kms:Encrypt' ? 'implicitDeny' : 'allowed'));
+    const deps = testDeps(clients);
+    const out = (await processEvent(s3Event('PutBucketReplication', 'src', E), deps)).outcomes[0];
+    expect(out).toMatchObject({ status: 'NON_COMPLIANT', reason: 'WRONG_REGION_KEY', action: 'REPORT', result: 'NOT_ATTEMPTED' });
+    expect(out?.detail).toContain('replication would end ReplicationStatus=FAILED');
+    const statement = { Effect: 'Allow', Action: 'kms:Encrypt', Resource: west.arn, Condition: { StringLike: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com', 'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::dst-eu/*' } } };
+    expect(out?.actionDetail).toContain(`add to role ${REPLICATION_ROLE} ${JSON.stringify(statement)}`);
+    expect(await readConfig('src')).toEqual(before);
+    // What was asked: each key with its own key policy and the context S3 sends.
+    const encrypt = simulated.find((i) => i.ActionNames?.[0] === 'kms:Encrypt');
+    expect(encrypt).toMatchObject({ PolicySourceArn: REPLICATION_ROLE, ResourceArns: [west.arn], ResourceOwner: `arn:aws:iam::${west.arn.split(':')[4]}:root` });
+    expect(JSON.parse(encrypt?.ResourcePolicy as string)).toHaveProperty('Statement');
+    expect(encrypt?.ContextEntries).toContainEqual({ ContextKeyName: 'kms:ViaService', ContextKeyType: 'string', ContextKeyValues: ['s3.eu-west-1.amazonaws.com'] });
+    expect(simulated.find((i) => i.ActionNames?.[0] === 'kms:Decrypt')).toMatchObject({ ResourceArns: [east.arn] });
+
+    // Once the role may use it, the rewrite goes ahead and verifies.
+    simulate();
+    expect((await processEvent(s3Event('PutBucketReplication', 'src', E), deps)).outcomes[0]).toMatchObject({ reason: 'WRONG_REGION_KEY', action: 'REMEDIATE', result: 'VERIFIED' });
+  });
+
+  it('a rule already on the right key whose role cannot use it is non-compliant (replication is failing now) and reported', async () => {
+    const clients = emu.clients();
+    await putReplication(clients, E, 'src', [replicationRule('to-eu', 1, 'dst-eu', west.arn)]);
+    simulate((input) => (input.ActionNames?.[0] === 'kms:Decrypt' ? 'explicitDeny' : 'allowed'));
+    const out = (await processEvent(s3Event('PutBucketReplication', 'src', E), testDeps(clients))).outcomes[0];
+    expect(out).toMatchObject({ reason: 'REPLICATION_ROLE_CANNOT_USE_KEYS', action: 'REPORT', detail: expect.stringContaining(`kms:Decrypt on ${east.arn} via S3 in us-east-1`) });
   });
 
   it('a configuration already keyed right (alias, key id or ARN of each destination\'s CMK) is untouched', async () => {
@@ -116,5 +153,56 @@ describe('s3-replication rule on the emulator, two regions', () => {
     const deps = testDeps(emu.clients());
     expect((await processEvent(s3Event('PutBucketReplication', 'src', E), deps)).outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'NO_REPLICATION' });
     expect((await processEvent(s3Event('PutBucketReplication', 'nope', E), deps)).outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'RESOURCE_GONE' });
+  });
+});
+
+// GetBucketReplication reads every rule back as it was put (the emulator extension, test/emulator/s3_ext.py,
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketReplication.html); moto alone drops
+// SourceSelectionCriteria and empties Filter.Prefix.
+describe('s3-replication: every field of a rule survives the rewrite, on the emulator', () => {
+  const config = (ssc: 'Enabled' | 'Disabled' | undefined): ReplicationConfiguration => ({
+    Role: REPLICATION_ROLE,
+    Rules: [
+      {
+        ID: 'logs', Priority: 1, Status: 'Enabled',
+        Filter: { And: { Prefix: 'logs/', Tags: [{ Key: 'class', Value: 'pii' }] } },
+        ...(ssc ? { SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: ssc }, ReplicaModifications: { Status: 'Enabled' } } } : {}),
+        DeleteMarkerReplication: { Status: 'Disabled' },
+        Destination: { Bucket: 'arn:aws:s3:::dst-eu', Account: '123456789012', AccessControlTranslation: { Owner: 'Destination' }, EncryptionConfiguration: { ReplicaKmsKeyID: west.arn }, Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } } },
+      },
+      { ID: 'raw', Priority: 2, Status: 'Enabled', Filter: { Prefix: 'raw/' }, SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } }, DeleteMarkerReplication: { Status: 'Enabled' }, Destination: { Bucket: 'arn:aws:s3:::dst-eu', EncryptionConfiguration: { ReplicaKmsKeyID: west.arn } } },
+    ],
+  });
+  const put = (c: ReplicationConfiguration) => emu.clients().get(S3Client, { region: E }).send(new PutBucketReplicationCommand({ Bucket: 'src', ReplicationConfiguration: c }));
+
+  it('reads back what was put: the And filter with its tags, the prefix, SourceSelectionCriteria, the destination', async () => {
+    const c = config('Enabled');
+    await put(c);
+    expect(await readConfig('src')).toEqual(c);
+  });
+
+  it.each([['absent', undefined], ['Disabled', 'Disabled']] as const)('SseKmsEncryptedObjects %s → Enabled, everything else written back as read', async (_l, ssc) => {
+    const original = config(ssc);
+    await put(original);
+    const deps = testDeps(emu.clients());
+    const result = await processEvent(s3Event('PutBucketReplication', 'src', E), deps);
+    expect(result.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', reason: 'SSE_KMS_OBJECTS_NOT_REPLICATED', result: 'VERIFIED' });
+    const written = await readConfig('src');
+    expect(written?.Rules?.[0]?.SourceSelectionCriteria?.SseKmsEncryptedObjects).toEqual({ Status: 'Enabled' });
+    // Only that field changed: the And filter with its prefix and tags, the other rule, the role stay.
+    const expected = structuredClone(original);
+    const first = (expected.Rules as NonNullable<ReplicationConfiguration['Rules']>)[0] as NonNullable<ReplicationConfiguration['Rules']>[number];
+    first.SourceSelectionCriteria = { ...first.SourceSelectionCriteria, SseKmsEncryptedObjects: { Status: 'Enabled' } };
+    expect(written).toEqual(expected);
+    expect(written?.Rules?.[1]).toEqual(original.Rules?.[1]);
+    if (ssc) expect(written?.Rules?.[0]?.SourceSelectionCriteria?.ReplicaModifications).toEqual({ Status: 'Enabled' });
+  });
+
+  it('compliant when SseKmsEncryptedObjects is on and every replica key is the destination\'s CMK: no write', async () => {
+    await put(config('Enabled'));
+    const before = await readConfig('src');
+    const result = await processEvent(s3Event('PutBucketReplication', 'src', E), testDeps(emu.clients()));
+    expect(result.outcomes[0]).toMatchObject({ status: 'COMPLIANT', expectedKey: west.arn });
+    expect(await readConfig('src')).toEqual(before);
   });
 });

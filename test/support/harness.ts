@@ -7,23 +7,61 @@ import type { Log } from '../../shared/logger';
 import type { PipelineDeps } from '../../shared/pipeline/context';
 import { parsePolicy, type Policy } from '../../shared/policy/policy';
 import { assertLoopback, type Emulator, startEmulator } from './moto';
+import { enforceIam, type IamBed, relaxIam } from './moto-iam';
+import type { FunctionKey } from './requests';
 
 export const ACCOUNT = '123456789012';
 
-/** One emulator per test file (files run in parallel workers), reset by the caller when it needs a clean slate. */
-export const useEmulator = (): { current: Emulator; clients: () => ClientFactory } => {
-  const box = {} as { current: Emulator; clients: () => ClientFactory };
+// With IAM enforced, the clients the production code gets from testDeps: the role of the function it runs as.
+const roleClientsOf = new WeakMap<ClientFactory, (fn: FunctionKey) => ClientFactory>();
+
+export interface EmulatorBox {
+  current: Emulator;
+  /** The test's own clients (with `iam`, an admin user of the emulator). */
+  clients: () => ClientFactory;
+  /** Clients as the function `fn` runs (with `iam`, its packaged role's assumed credentials; otherwise `clients()`). */
+  as: (fn: FunctionKey) => ClientFactory;
+  /** With `iam`: the role credentials of `fn`, for handlers that take theirs from the environment as on Lambda. */
+  credentials?: (fn: FunctionKey) => { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** With `iam` and `members`: a member account's own admin, for the test's setup there. */
+  adminIn?: (account: string) => ClientFactory;
+}
+
+/**
+ * One emulator per test file (files run in parallel workers), reset by the caller when it needs a clean slate.
+ * `iam: true` turns moto's IAM enforcement on with the packaged stack's roles (test/support/moto-iam.ts):
+ * testDeps(emu.clients()) then runs the production code as its function's role, and a request moto refuses fails;
+ * `members` are accounts given the member role (README.md#member-account-role).
+ */
+export const useEmulator = (options: { iam?: boolean; members?: readonly string[] } = {}): EmulatorBox => {
+  const box = {} as EmulatorBox;
   let factory: ClientFactory | undefined;
+  let bed: IamBed | undefined;
+  const enforce = async () => {
+    bed = await enforceIam(box.current.endpoint, undefined, options.members ?? []);
+    const b = bed;
+    roleClientsOf.set(b.admin, (fn) => b.as(fn));
+    box.credentials = (fn) => b.credentials(fn) as { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+    box.adminIn = (account) => b.adminIn(account);
+  };
   beforeAll(async () => {
     box.current = await startEmulator();
-  });
+    if (options.iam) {
+      await enforce();
+      const reset = box.current.reset.bind(box.current);
+      // A reset wipes the users and roles too: relax, wipe, set them up again.
+      box.current.reset = async () => { await relaxIam(box.current.endpoint); await reset(); await enforce(); };
+    }
+  }, 60_000);
   afterAll(async () => {
     await box.current?.stop();
   });
   box.clients = () => {
+    if (bed) return bed.admin;
     factory ??= emulatorClients(box.current.endpoint);
     return factory;
   };
+  box.as = (fn) => (bed ? bed.as(fn) : box.clients());
   return box;
 };
 
@@ -75,7 +113,9 @@ export const onlyRules = (...types: ResourceType[]): void => {
   onlyTypes = types;
 };
 
-export const testDeps = (clients: ClientFactory, overrides: Partial<PipelineDeps> = {}): PipelineDeps & { alerts: CollectingAlertSink; log: ReturnType<typeof recordingLog> } => {
+export const testDeps = (setupClients: ClientFactory, overrides: Partial<PipelineDeps> = {}, as: FunctionKey = 'onChange'): PipelineDeps & { alerts: CollectingAlertSink; log: ReturnType<typeof recordingLog> } => {
+  // Under IAM enforcement the code runs as its function's role, not as the test's admin.
+  const clients = roleClientsOf.get(setupClients)?.(as) ?? setupClients;
   const policy = overrides.policy ?? testPolicy();
   const rules = onlyTypes ? RULES.filter((r) => onlyTypes?.includes(r.type)) : undefined;
   return {

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { SentinelError } from '../../shared/errors';
 
 export interface Emulator {
@@ -48,29 +50,40 @@ const ready = async (endpoint: string, child: ChildProcess, timeoutMs: number): 
   throw new Error(`moto did not answer on ${endpoint} within ${timeoutMs} ms`);
 };
 
-const spawnMoto = (port: number): ChildProcess => {
-  const cmd = process.env.MOTO_SERVER_CMD ?? 'moto_server';
-  const [bin, ...args] = cmd.split(' ');
-  return spawn(bin as string, [...args, '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-};
+/** moto's server with the project's extension (test/emulator/: behaviours moto lacks), on the system Python. */
+const EMULATOR_ENTRY = join(__dirname, '..', 'emulator', 'server.py');
 
-/** Start moto in server mode on a free loopback port; stop it by its PID. */
-export const startEmulator = async (timeoutMs = 30_000): Promise<Emulator> => {
+export interface EmulatorOptions {
+  timeoutMs?: number;
+  /** Extra environment for the server, e.g. `INITIAL_NO_AUTH_ACTION_COUNT` to turn on moto's IAM enforcement. */
+  env?: Record<string, string>;
+}
+
+const spawnMoto = (port: number, env: Record<string, string>): ChildProcess =>
+  spawn(process.env.MOTO_PYTHON ?? 'python3', [EMULATOR_ENTRY, '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...env },
+  });
+
+/** Start moto (plus the extension) in server mode on a free loopback port; stop it by its PID. */
+export const startEmulator = async ({ timeoutMs = 30_000, env = {} }: EmulatorOptions = {}): Promise<Emulator> => {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
-    let child = spawnMoto(port);
-    const spawnFailed = await new Promise<boolean>((resolve) => {
-      child.once('error', () => resolve(true));
-      child.once('spawn', () => resolve(false));
+    const child = spawnMoto(port, env);
+    const spawnError = await new Promise<Error | undefined>((resolve) => {
+      child.once('error', (e) => resolve(e));
+      child.once('spawn', () => resolve(undefined));
     });
-    if (spawnFailed) {
-      // No moto_server on PATH: the module entry point works with the system Python too.
-      child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-    }
+    if (spawnError) throw new Error(`cannot start the emulator (${EMULATOR_ENTRY}): ${spawnError.message}`);
     let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+    // EMULATOR_STDERR=<file>: keep the server's log (tracebacks of HTTP 500s) for debugging.
+    const log = process.env.EMULATOR_STDERR;
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+      if (log) appendFileSync(log, d);
+    });
     try {
       await ready(endpoint, child, timeoutMs);
     } catch (e) {

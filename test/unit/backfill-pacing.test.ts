@@ -85,7 +85,9 @@ describe('backfill inputs', () => {
   it('parses the CLI flags into the same payload', () => {
     expect(parseBackfillArgs(['--regions', 'us-east-1,eu-west-1', '--types=s3-bucket', '--dry-run', '--report', 'out/r.html', '--sweep-id', 's1']))
       .toEqual({ payload: { regions: 'us-east-1,eu-west-1', types: 's3-bucket', dryRun: true, sweepId: 's1' }, report: 'out/r.html' });
-    expect(() => parseBackfillArgs(['--bogus'])).toThrow(/Unknown or incomplete option "--bogus"/);
-    expect(() => parseBackfillArgs(['--regions'])).toThrow(/incomplete/);
+    expect(() => parseBackfillArgs(['--bogus'])).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringContaining('Unknown option "--bogus"') }));
+    expect(() => parseBackfillArgs(['--regions'])).toThrow(/--regions needs a value/);
+    expect(() => parseBackfillArgs(['--regions', '--dry-run'])).toThrow(/--regions needs a value/);
+    expect(() => parseBackfillArgs(['stray'])).toThrow(/Unexpected argument/);
   });
 });

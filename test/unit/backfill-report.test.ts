@@ -9,6 +9,14 @@ const row = (unit: string, id: string, status: ResultRow['status'], extra: Parti
 async function* stream(rows: ResultRow[]) { yield* rows; }
 
 describe('sweep report', () => {
+  it('a bucket remediated with objects not all re-keyed is counted incomplete, not fixed', async () => {
+    const r = await buildReport({ sweepId: 's', startedAt: 't', dryRun: false, units: [] }, stream([
+      row('1/us-east-1/s3-bucket', 'half', 'NON_COMPLIANT', { reason: 'NOT_KMS', action: 'REMEDIATE', result: 'INCOMPLETE', data: '2 object versions re-keyed; 1 failed' }),
+    ]));
+    expect(r.totals).toMatchObject({ nonCompliant: 1, fixed: 0, incomplete: 1, compliancePctAfter: 0 });
+    expect(renderMarkdown(r)).toContain('1 with objects not all re-keyed');
+  });
+
   const rows = [
     row('1/us-east-1/s3-bucket', 'a', 'COMPLIANT'),
     row('1/us-east-1/s3-bucket', 'b', 'NON_COMPLIANT', { reason: 'NOT_KMS', action: 'REMEDIATE', result: 'VERIFIED' }),
@@ -19,7 +27,7 @@ describe('sweep report', () => {
 
   it('aggregates per unit and reason, keeping only findings as rows', async () => {
     const r = await buildReport({ sweepId: 's', startedAt: 't', dryRun: false, units: [] }, stream(rows), [{ unit: '3/us-east-1/s3-bucket', error: 'ACCESS_DENIED: no' }]);
-    expect(r.totals).toEqual({ total: 5, compliant: 1, nonCompliant: 2, notApplicable: 1, errors: 1, fixed: 1, compliancePct: 25, compliancePctAfter: 50 });
+    expect(r.totals).toEqual({ total: 5, compliant: 1, nonCompliant: 2, notApplicable: 1, errors: 1, fixed: 1, incomplete: 0, compliancePct: 25, compliancePctAfter: 50 });
     expect(r.groups.map((g) => [g.account, g.total, g.compliancePct])).toEqual([['2', 2, 0], ['1', 3, 33.3]]);
     expect(r.byReason).toEqual({ NOT_KMS: 1, WRONG_KEY: 1, ACCESS_DENIED: 1 });
     expect(r.findings.map((f) => f.id)).toEqual(['b', 'c<script>', 'd']);
@@ -40,11 +48,42 @@ describe('sweep report', () => {
     expect(md).toContain('- u: <b>');
   });
 
-  it('draws one bar per reason, longest first, and says so when there is none', () => {
-    const svg = reasonChart({ A: 1, B: 4 });
-    expect(svg.indexOf('>B<')).toBeLessThan(svg.indexOf('>A<'));
-    expect(svg.match(/<rect /g)).toHaveLength(2);
-    expect(reasonChart({})).toContain('No findings');
+  it('charts found vs after per reason, encryption apart from TLS, and says so when there is none', async () => {
+    const r = await buildReport({ sweepId: 's', startedAt: 't', dryRun: false, units: [] }, stream([
+      ...rows,
+      row('1/us-east-1/s3-tls', 't1', 'NON_COMPLIANT', { reason: 'NO_TLS', action: 'REMEDIATE', result: 'VERIFIED' }),
+      row('1/us-east-1/s3-tls', 't2', 'NON_COMPLIANT', { reason: 'NO_TLS', action: 'REPORT' }),
+    ]));
+    expect(r.reasons).toEqual([
+      { kind: 'encryption', reason: 'NOT_KMS', found: 1, after: 0 },
+      { kind: 'encryption', reason: 'WRONG_KEY', found: 1, after: 1 },
+      { kind: 'error', reason: 'ACCESS_DENIED', found: 1, after: 1 },
+      { kind: 'tls', reason: 'NO_TLS', found: 2, after: 1 },
+    ]);
+    const svg = reasonChart(r.reasons);
+    expect(svg.match(/<rect class="found"/g)).toHaveLength(4);
+    expect(svg.match(/<rect class="after"/g)).toHaveLength(4);
+    expect(svg.indexOf('Encryption at rest')).toBeLessThan(svg.indexOf('Transport (TLS)'));
+    expect(reasonChart([])).toContain('No findings');
+  });
+
+  it('nothing evaluated is not 100% compliant; not-applicable rows are not counted as compliant', async () => {
+    const none = await buildReport({ sweepId: 's', startedAt: 't', dryRun: false, units: [] }, stream([]));
+    expect(none.totals.compliancePct).toBeNull();
+    expect(renderMarkdown(none)).toContain('Compliance n/a (nothing evaluated) as found');
+    const onlyNa = await buildReport({ sweepId: 's', startedAt: 't', dryRun: false, units: [] }, stream([row('1/us-east-1/s3-bucket', 'x', 'NOT_APPLICABLE')]));
+    expect(onlyNa.totals).toMatchObject({ notApplicable: 1, compliancePct: null });
+  });
+
+  it('names the mode, the policy and the dry run; says what an SSE-S3 bucket was found with; makes a listing error readable', async () => {
+    const r = await buildReport({ sweepId: 's', startedAt: 't', dryRun: true, units: [], policy: 'policy.yaml', policyMode: 'report' }, stream([
+      row('1/us-east-1/s3-bucket', 'b', 'NON_COMPLIANT', { reason: 'NOT_KMS', action: 'REPORT' }),
+    ]), [{ unit: '1/us-east-1/redshift-tls', error: 'AWS_UNAVAILABLE: redshift:DescribeClusters failed on the AWS side: @aws-sdk XML parse error: mismatched tags <html> and </title>.\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response' }]);
+    const html = renderHtml(r);
+    expect(html).toContain('Mode: per policy (default report). Policy: policy.yaml. Dry run: nothing was changed');
+    expect(tableRows(html, 'findings')[0]?.[4]).toBe('SSE-S3 (AES256, no KMS key)');
+    expect(r.unitErrors[0]?.error).toBe('AWS_UNAVAILABLE: redshift:DescribeClusters failed on the AWS side: the endpoint answered with a web page, not an AWS response (operation not supported there, or a proxy in the way)');
+    expect(checkHtml(html)).toEqual([]);
   });
 });
 

@@ -10,8 +10,8 @@ import { processEvent } from '../../shared/pipeline/process';
 import { rdsEvent, redshiftEvent } from '../../scripts/lib/estate-snapshots';
 import { offlineClients, testDeps, testPolicy } from '../support/harness';
 
-// SDK mocks: for what the emulator lacks (Redshift snapshot sharing, a copy that takes time,
-// a migration in progress) and for faults. Nothing here talks to moto.
+// SDK mocks: for states the emulator cannot hold (a copy that takes time, a migration in progress) and for
+// faults. Nothing here talks to moto. Redshift snapshot sharing runs on the emulator (test/integration/redshift.test.ts).
 const R = 'us-east-1';
 const CMK = `arn:aws:kms:${R}:123456789012:key/cmk-1`;
 const kms = mockClient(KMSClient);
@@ -98,24 +98,6 @@ describe('redshift with SDK mocks', () => {
   const snapshot = (accounts: string[], tags: { Key: string; Value: string }[] = []) => ({
     SnapshotIdentifier: 's1', ClusterIdentifier: 'dw', SnapshotArn: `arn:aws:redshift:${R}:123456789012:snapshot:dw/s1`, SnapshotType: 'manual',
     Status: 'available', Encrypted: false, AccountsWithRestoreAccess: accounts.map((AccountId) => ({ AccountId })), Tags: tags,
-  });
-
-  it('quarantine revokes every account\'s restore access (RevokeSnapshotAccess, not in the emulator) and tags', async () => {
-    redshift.on(DescribeClusterSnapshotsCommand)
-      .resolvesOnce({ Snapshots: [snapshot(['111122223333', '444455556666'])] })
-      .resolves({ Snapshots: [snapshot([], [{ Key: 'cmk-sentinel:quarantine', Value: 'UNENCRYPTED' }])] });
-    redshift.on(RevokeSnapshotAccessCommand).resolves({});
-    redshift.on(CreateTagsCommand).resolves({});
-    const deps = testDeps(clients);
-    const result = await processEvent(redshiftEvent('AuthorizeSnapshotAccess', { snapshotIdentifier: 's1', accountWithRestoreAccess: '444455556666' }, R), deps);
-    expect(result.outcomes[0]).toMatchObject({ reason: 'UNENCRYPTED', action: 'QUARANTINE', result: 'VERIFIED' });
-    expect(result.outcomes[0]?.detail).toContain('restorable by 111122223333, 444455556666');
-    expect(result.outcomes[0]?.actionDetail).toContain('Revoked restore access for 111122223333, 444455556666');
-    expect(redshift.commandCalls(RevokeSnapshotAccessCommand).map((c) => c.args[0].input)).toEqual([
-      { SnapshotIdentifier: 's1', SnapshotClusterIdentifier: 'dw', AccountWithRestoreAccess: '111122223333' },
-      { SnapshotIdentifier: 's1', SnapshotClusterIdentifier: 'dw', AccountWithRestoreAccess: '444455556666' },
-    ]);
-    expect(redshift.commandCalls(CreateTagsCommand)[0]?.args[0].input.ResourceName).toBe(`arn:aws:redshift:${R}:123456789012:snapshot:dw/s1`);
   });
 
   it('a revoke that does not stick is VERIFICATION_FAILED, not success', async () => {

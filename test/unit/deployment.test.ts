@@ -4,12 +4,16 @@ import { RULES } from '../../shared/rules/registry';
 import { TAMPER_TRIGGERS } from '../../shared/tamper/tamper';
 import { EXECUTION_STATUS_CHANGE, WATCHED_STATUSES } from '../../shared/workflows/rds-reencrypt/ended';
 import { RESOURCE_TYPES } from '../../shared/rules/type-ids';
+import { isRecheckEvent, RECHECK_EVENT } from '../../shared/rules/redshift-cluster/recheck-event';
 import { actionsOf, readServerlessYml, roleStatements, type Statement } from '../support/serverless-yml';
+import { actionFacts } from '../support/iam-authorize';
 
 const sls = readServerlessYml();
 const onChange = sls.functions.onChange;
 type Pattern = { source: string[]; 'detail-type': string[]; detail: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
-const patterns: Pattern[] = onChange.events.map((e: { eventBridge: { pattern: Pattern } }) => e.eventBridge.pattern);
+type BridgeEvent = { eventBridge: { pattern?: Pattern; schedule?: string; input?: Record<string, unknown> } };
+const patterns: Pattern[] = onChange.events.flatMap((e: BridgeEvent) => (e.eventBridge.pattern ? [e.eventBridge.pattern] : []));
+const schedules = onChange.events.flatMap((e: BridgeEvent) => (e.eventBridge.schedule ? [e.eventBridge] : []));
 
 // Actions the service itself needs, beyond what any rule declares.
 const SERVICE_ACTIONS = new Set([
@@ -18,7 +22,16 @@ const SERVICE_ACTIONS = new Set([
   'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem',
   // Security Hub findings (shared/securityhub/), only on the stack's own product ARN
   'securityhub:BatchImportFindings',
+  // member accounts, through their member role (shared/aws/clients.ts)
+  'sts:AssumeRole',
 ]);
+
+/**
+ * Actions AWS requires alongside the declared ones (the Service Authorization Reference's dependent actions,
+ * e.g. kms:RetireGrant for redshift:ModifyCluster): a role may hold them without a rule naming them.
+ */
+const dependentsOf = (actions: Iterable<string>): Set<string> =>
+  new Set([...actions].flatMap((a) => actionFacts(a)?.resources.flatMap((r) => r.dependent) ?? []));
 
 describe('serverless.yml', () => {
   it('uses a Lambda runtime AWS still accepts and pins the framework major', () => {
@@ -28,6 +41,11 @@ describe('serverless.yml', () => {
 
   it('the registry and the type list agree', () => {
     expect(RULES.map((r) => r.type).sort()).toEqual([...RESOURCE_TYPES].sort());
+  });
+
+  it('the one schedule is the Redshift snapshot-copy re-check, with the input the handler recognises', () => {
+    expect(schedules).toEqual([expect.objectContaining({ schedule: 'rate(15 minutes)', input: RECHECK_EVENT })]);
+    expect(isRecheckEvent(schedules[0]?.input)).toBe(true);
   });
 
   it('the CloudTrail patterns name exactly the rules\' trigger events, and drop failed calls', () => {
@@ -58,12 +76,13 @@ describe('serverless.yml', () => {
     }
   });
 
-  it('the on-change role grants every permission the rules declare, and nothing else', () => {
+  it('the on-change role grants every permission the rules declare; beyond them only the service\'s own and their dependent actions', () => {
     const statements = roleStatements(sls, onChange.role).filter((st) => st.Effect === 'Allow');
     const granted = new Set(statements.flatMap(actionsOf));
     const declared = new Set(RULES.flatMap((r) => [...r.permissions.read, ...r.permissions.remediate, ...r.permissions.quarantine]));
+    const dependents = dependentsOf(declared);
     expect([...declared].filter((a) => !granted.has(a))).toEqual([]);
-    expect([...granted].filter((a) => !declared.has(a) && !SERVICE_ACTIONS.has(a))).toEqual([]);
+    expect([...granted].filter((a) => !declared.has(a) && !SERVICE_ACTIONS.has(a) && !dependents.has(a))).toEqual([]);
   });
 
   it('the state-change patterns name exactly the rules\' non-CloudTrail triggers', () => {
@@ -107,10 +126,15 @@ const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.T
 const roles = ofType('AWS::IAM::Role').map(([id]) => id);
 const allows = (roleId: string): Statement[] => roleStatements(sls, roleId).filter((s) => s.Effect === 'Allow');
 const resourcesOf = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
-// kms:Decrypt reads data under a key; it changes nothing.
-const READ = /^([a-z0-9-]+:(Get|List|Describe|Head|BatchGet|Query|Scan)|kms:Decrypt$)/;
+// kms:Decrypt reads data under a key; it changes nothing. kms:ReEncryptFrom is the same on the key data
+// leaves (the key it moves to needs kms:ReEncryptTo, a write held to the CMK).
+const READ = /^([a-z0-9-]+:(Get|List|Describe|Head|BatchGet|Query|Scan)|kms:Decrypt$|kms:ReEncryptFrom$)/;
 // Actions AWS does not let you scope to a resource (checked against the service authorization reference).
-const UNSCOPABLE = new Set<string>(['elasticmapreduce:CreateSecurityConfiguration', 's3:CreateJob']);
+const UNSCOPABLE = new Set<string>([
+  'elasticmapreduce:CreateSecurityConfiguration', 's3:CreateJob',
+  // account settings of a region (ebs-default): no resource type exists for them
+  'ec2:EnableEbsEncryptionByDefault', 'ec2:ModifyEbsDefaultKmsKeyId',
+]);
 const isKmsKeyArn = (r: unknown): boolean => {
   const getAtt = (r as { 'Fn::GetAtt'?: string[] })?.['Fn::GetAtt'];
   if (getAtt) return getAtt[1] === 'Arn' && resources[getAtt[0] as string]?.Type === 'AWS::KMS::Key';
@@ -121,6 +145,9 @@ const isKmsKeyArn = (r: unknown): boolean => {
 /** A key/* resource narrowed to the policy's CMKs by their alias is as tight as naming them (the ARNs differ per region). */
 const scopedToCmkAlias = (s: Statement): boolean =>
   JSON.stringify((s as { Condition?: unknown }).Condition ?? {}).includes('"kms:ResourceAliases"');
+/** Or usable only through named AWS services on the caller's behalf (the old key of a re-key, objects' keys). */
+const scopedToServices = (s: Statement): boolean =>
+  JSON.stringify((s as { Condition?: unknown }).Condition ?? {}).includes('"kms:ViaService"');
 
 /** Functions whose handler runs the rules (the registry through the pipeline): their role is held to the rules. */
 const runsRules = (fn: { handler: string }): boolean => {
@@ -137,7 +164,7 @@ describe('least privilege (every role in serverless.yml)', () => {
     for (const fn of Object.values(sls.functions) as { role?: string }[]) expect(roles).toContain(fn.role);
   });
 
-  it('a function that runs the rules holds every permission they declare and nothing else', () => {
+  it('a function that runs the rules holds every permission they declare; beyond them only the service\'s own, their dependents, and the stack\'s own resources', () => {
     const declared = new Set(RULES.flatMap((r) => [...r.permissions.read, ...r.permissions.remediate, ...r.permissions.quarantine]));
     const runners = (Object.values(sls.functions) as { role: string; handler: string }[]).filter(runsRules);
     expect(runners.length).toBeGreaterThan(0);
@@ -150,7 +177,8 @@ describe('least privilege (every role in serverless.yml)', () => {
       const statements = allows(fn.role);
       const granted = new Set(statements.flatMap(actionsOf));
       expect([...declared].filter((a) => !granted.has(a))).toEqual([]);
-      const extra = statements.filter((st) => actionsOf(st).some((a) => !declared.has(a) && !SERVICE_ACTIONS.has(a)) && !ownOnly(st));
+      const dependents = dependentsOf(declared);
+      const extra = statements.filter((st) => actionsOf(st).some((a) => !declared.has(a) && !SERVICE_ACTIONS.has(a) && !dependents.has(a)) && !ownOnly(st));
       expect(extra.map((st) => st.Sid ?? actionsOf(st).join(','))).toEqual([]);
     }
   });
@@ -166,7 +194,7 @@ describe('least privilege (every role in serverless.yml)', () => {
           expect(a.endsWith(':*')).toBe(false);
           const write = !READ.test(a);
           if (write && resourcesOf(s).includes('*')) expect({ roleId, sid: s.Sid, action: a, scopable: !UNSCOPABLE.has(a) }).toEqual({ roleId, sid: s.Sid, action: a, scopable: false });
-          if (write && a.startsWith('kms:')) for (const r of resourcesOf(s)) expect({ sid: s.Sid, action: a, keyArn: isKmsKeyArn(r) || scopedToCmkAlias(s) }).toEqual({ sid: s.Sid, action: a, keyArn: true });
+          if (write && a.startsWith('kms:')) for (const r of resourcesOf(s)) expect({ sid: s.Sid, action: a, keyArn: isKmsKeyArn(r) || scopedToCmkAlias(s) || scopedToServices(s) }).toEqual({ sid: s.Sid, action: a, keyArn: true });
         }
       }
     }

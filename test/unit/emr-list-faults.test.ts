@@ -12,7 +12,8 @@ import { emrSecurityConfigurationRule } from '../../shared/rules/emr-security-co
 import { clusterStateChangeEvent, emrConfigurationEvent, securityConfigurationDoc } from '../../scripts/lib/estate-emr';
 import { offlineClients, testDeps, testPolicy } from '../support/harness';
 
-// SDK mocks: the emulator lacks ListSecurityConfigurations, and faults cannot be made on it.
+// SDK mocks for faults (and ListClusters' ClusterStates across pages). Listing security configurations across
+// pages runs on the emulator: test/integration/emr-security-configuration.test.ts.
 const emr = mockClient(EMRClient);
 const kms = mockClient(KMSClient);
 afterEach(() => { emr.reset(); kms.reset(); });
@@ -29,14 +30,6 @@ const awsError = (name: string, status: number) => Object.assign(new Error(`${na
 const noSuchConfiguration = (name: string) => Object.assign(new Error(`Security configuration with name '${name}' does not exist.`), { name: 'InvalidRequestException', ErrorCode: 'ResourceNotFound', $metadata: { httpStatusCode: 400 } });
 
 describe('EMR list (backfill) with pagination', () => {
-  it('lists every security configuration across pages', async () => {
-    emr.on(ListSecurityConfigurationsCommand)
-      .resolvesOnce({ SecurityConfigurations: [{ Name: 'a' }, { Name: 'b' }], Marker: 'm1' })
-      .resolvesOnce({ SecurityConfigurations: [{ Name: 'c' }, {}] });
-    expect(await collect(emrSecurityConfigurationRule.list(ctx))).toEqual(['a', 'b', 'c']);
-    expect(emr.commandCalls(ListSecurityConfigurationsCommand).map((c) => c.args[0].input.Marker)).toEqual([undefined, 'm1']);
-  });
-
   it('lists only active clusters, across pages', async () => {
     emr.on(ListClustersCommand)
       .resolvesOnce({ Clusters: [{ Id: 'j-1' }], Marker: 'next' })

@@ -188,3 +188,11 @@ describe('compliant copy', () => {
     expect(copy.ok && (copy.doc as Doc).EncryptionConfiguration.EnableInTransitEncryption).toBe(true);
   });
 });
+
+describe('policy emr.tlsCertificateProvider', () => {
+  it('accepts PEM (s3Object) and Custom (s3Object + providerClass) only', () => {
+    expect(testPolicy({ emr: { tlsCertificateProvider: { type: 'PEM', s3Object: 's3://b/certs.zip' } } }).doc.emr?.tlsCertificateProvider).toEqual({ type: 'PEM', s3Object: 's3://b/certs.zip' });
+    expect(() => testPolicy({ emr: { tlsCertificateProvider: { type: 'Custom', s3Object: 's3://b/p.jar' } } })).toThrow();
+    expect(() => testPolicy({ emr: { tlsCertificateProvider: { type: 'PEM', s3Object: 'certs.zip' } } })).toThrow(/s3:\/\/bucket\/key/);
+  });
+});

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RESOURCE_TYPES } from '../../shared/rules/type-ids';
 import { compilePolicy, COMPILED_POLICY_FORMAT, DEFAULT_POLICY_PATH, loadPolicy, loadPolicyFile, parsePolicyYaml } from '../../shared/policy/policy';
 
 const problems = (yaml: string): string => {
@@ -14,10 +15,10 @@ const problems = (yaml: string): string => {
 };
 
 describe('policy', () => {
-  it('loads the default policy that ships in the repo', () => {
+  it('loads the default policy that ships in the repo: report only, until a type is opted in', () => {
     const p = loadPolicyFile(DEFAULT_POLICY_PATH);
     expect(p.doc.cmk.alias).toBe('alias/data-platform');
-    expect(p.modeFor('s3-bucket')).toBe('remediate');
+    for (const t of RESOURCE_TYPES) expect(p.modeFor(t)).toBe('report');
     expect(p.gates).toEqual({ deleteOriginals: false, cutOver: false, terminateClusters: false, modifySharedParameterGroups: false });
   });
 

@@ -10,9 +10,10 @@ import { redshiftEvent } from '../../scripts/lib/estate-kms-tls';
 import { offlineClients, testDeps, testPolicy } from '../support/harness';
 
 /**
- * SDK mocks: the emulator lacks ModifyClusterParameterGroup. A tiny in-memory Redshift
- * (clusters → group, group → parameters) stands behind the mocked calls so the pipeline's
- * verify step re-reads real-looking state.
+ * SDK mocks: the emulator lacks ModifyClusterParameterGroup and reports every group `in-sync`. A tiny in-memory
+ * Redshift (clusters → group and apply status, group → parameters) stands behind the mocked calls, as the Redshift
+ * API reference documents it: require_ssl is a static parameter, and a group attached by ModifyCluster "is applied
+ * only after the cluster is rebooted"; until then ClusterParameterStatusList says `pending-reboot`.
  */
 // Cluster events also reach the redshift-cluster rule: these tests look at the TLS outcome.
 const tlsOf = (r: EventResult) => r.outcomes.find((o) => o.ref.type === 'redshift-tls');
@@ -24,18 +25,28 @@ describe('redshift-tls remediation (SDK mock: ModifyClusterParameterGroup is mis
   const R = 'us-east-1';
   let clusters: Record<string, string>;
   let groups: Record<string, Record<string, string>>;
+  /** Clusters that have not rebooted since their group or its require_ssl changed. */
+  let waiting: Set<string>;
+  const reboot = (id: string) => waiting.delete(id);
 
   beforeEach(() => {
     clusters = {};
     groups = {};
+    waiting = new Set();
     kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { Arn: `arn:aws:kms:${R}:123456789012:key/k1`, KeyId: 'k1', KeyManager: 'CUSTOMER', KeyState: 'Enabled' } });
     redshift.on(DescribeClustersCommand).callsFake(async (input: { ClusterIdentifier?: string }) => {
       const ids = input.ClusterIdentifier ? [input.ClusterIdentifier] : Object.keys(clusters);
       if (input.ClusterIdentifier && !clusters[input.ClusterIdentifier]) throw Object.assign(new Error('not found'), { name: 'ClusterNotFoundFault', $metadata: { httpStatusCode: 404 } });
-      return { Clusters: ids.map((id) => ({ ClusterIdentifier: id, ClusterParameterGroups: [{ ParameterGroupName: clusters[id] }], Tags: [] })) };
+      const status = (id: string) => (waiting.has(id) ? 'pending-reboot' : 'in-sync');
+      return {
+        Clusters: ids.map((id) => ({
+          ClusterIdentifier: id, Tags: [],
+          ClusterParameterGroups: [{ ParameterGroupName: clusters[id], ParameterApplyStatus: status(id), ClusterParameterStatusList: [{ ParameterName: 'require_ssl', ParameterApplyStatus: status(id) }] }],
+        })),
+      };
     });
     redshift.on(DescribeClusterParametersCommand).callsFake(async (input: { ParameterGroupName: string }) => ({
-      Parameters: Object.entries(groups[input.ParameterGroupName] ?? {}).map(([ParameterName, ParameterValue]) => ({ ParameterName, ParameterValue })),
+      Parameters: Object.entries(groups[input.ParameterGroupName] ?? {}).map(([ParameterName, ParameterValue]) => ({ ParameterName, ParameterValue, ApplyType: 'static' })),
     }));
     redshift.on(DescribeClusterParameterGroupsCommand).callsFake(async (input: { ParameterGroupName: string }) => {
       if (!groups[input.ParameterGroupName]) throw Object.assign(new Error('not found'), { name: 'ClusterParameterGroupNotFoundFault', $metadata: { httpStatusCode: 404 } });
@@ -48,10 +59,12 @@ describe('redshift-tls remediation (SDK mock: ModifyClusterParameterGroup is mis
     });
     redshift.on(ModifyClusterParameterGroupCommand).callsFake(async (input: { ParameterGroupName: string; Parameters: { ParameterName: string; ParameterValue: string }[] }) => {
       for (const p of input.Parameters) (groups[input.ParameterGroupName] as Record<string, string>)[p.ParameterName] = p.ParameterValue;
+      for (const [id, g] of Object.entries(clusters)) if (g === input.ParameterGroupName) waiting.add(id);
       return { ParameterGroupName: input.ParameterGroupName, ParameterGroupStatus: 'Your parameter group has been updated.' };
     });
     redshift.on(ModifyClusterCommand).callsFake(async (input: { ClusterIdentifier: string; ClusterParameterGroupName: string }) => {
       clusters[input.ClusterIdentifier] = input.ClusterParameterGroupName;
+      waiting.add(input.ClusterIdentifier);
       return {};
     });
   });
@@ -64,17 +77,25 @@ describe('redshift-tls remediation (SDK mock: ModifyClusterParameterGroup is mis
     const deps = testDeps(clients);
     const result = await processEvent(redshiftEvent('CreateCluster', { clusterIdentifier: 'warehouse' }, R), deps);
     expect(tlsOf(result)?.error).toBeUndefined();
-    expect(tlsOf(result)).toMatchObject({ status: 'NON_COMPLIANT', reason: 'NO_TLS', action: 'REMEDIATE', result: 'VERIFIED' });
+    expect(tlsOf(result)).toMatchObject({ status: 'NON_COMPLIANT', reason: 'NO_TLS', action: 'REMEDIATE', result: 'PENDING' });
     expect(clusters.warehouse).toBe('cmk-sentinel-tls-redshift-1-0');
     expect(groups['cmk-sentinel-tls-redshift-1-0']).toEqual({ require_ssl: 'true' });
     expect(groups['default.redshift-1.0']).toEqual({ require_ssl: 'false' });
     expect(redshift.commandCalls(CreateClusterParameterGroupCommand)[0]?.args[0].input).toMatchObject({ ParameterGroupFamily: 'redshift-1.0' });
-    expect(deps.alerts.alerts.find((a) => a.resource.type === 'redshift-tls')?.action.detail).toMatch(/reboot warehouse/);
+    expect(deps.alerts.alerts.find((a) => a.resource.type === 'redshift-tls')?.action.detail).toMatch(/reboot cluster warehouse/);
+
+    // Not enforced until the owner reboots: reported PENDING_REBOOT, nothing sent; compliant after the reboot.
+    const calls = redshift.commandCalls(ModifyClusterCommand).length;
+    const pendingOut = tlsOf(await processEvent(redshiftEvent('ModifyCluster', { clusterIdentifier: 'warehouse' }, R), deps));
+    expect(pendingOut).toMatchObject({ status: 'NON_COMPLIANT', reason: 'PENDING_REBOOT', action: 'REPORT', detail: expect.stringMatching(/parameter status is pending-reboot: reboot cluster warehouse/) });
+    expect(redshift.commandCalls(ModifyClusterCommand)).toHaveLength(calls);
+    reboot('warehouse');
+    expect(tlsOf(await processEvent(redshiftEvent('ModifyCluster', { clusterIdentifier: 'warehouse' }, R), deps))).toMatchObject({ status: 'COMPLIANT' });
 
     // Another default-group cluster reuses the custom group (AlreadyExists is not a failure).
     clusters.lake = 'default.redshift-1.0';
     const second = await processEvent(redshiftEvent('ModifyCluster', { clusterIdentifier: 'lake' }, R), deps);
-    expect(tlsOf(second)).toMatchObject({ result: 'VERIFIED' });
+    expect(tlsOf(second)).toMatchObject({ result: 'PENDING' });
     expect(clusters.lake).toBe('cmk-sentinel-tls-redshift-1-0');
   });
 
@@ -87,7 +108,7 @@ describe('redshift-tls remediation (SDK mock: ModifyClusterParameterGroup is mis
     expect(redshift.commandCalls(ModifyClusterParameterGroupCommand)).toHaveLength(0);
 
     const open = await processEvent(redshiftEvent('ModifyCluster', { clusterIdentifier: 'a' }, R), testDeps(clients, { policy: testPolicy({ gates: { modifySharedParameterGroups: true } }) }));
-    expect(tlsOf(open)).toMatchObject({ result: 'VERIFIED', actionDetail: expect.stringMatching(/affects clusters a, b/) });
+    expect(tlsOf(open)).toMatchObject({ result: 'PENDING', actionDetail: expect.stringMatching(/affects clusters a, b: reboot clusters a, b /) });
     expect(groups.team).toEqual({ require_ssl: 'true' });
     expect(clusters.a).toBe('team');
   });
@@ -111,7 +132,8 @@ describe('redshift-tls remediation (SDK mock: ModifyClusterParameterGroup is mis
     });
     const deps = testDeps(clients);
     const solo = await processEvent(groupEvent('solo-group'), deps);
-    expect(tlsOf(solo)).toMatchObject({ ref: { id: 'pg:solo-group' }, reason: 'NO_TLS', result: 'VERIFIED', arn: expect.stringMatching(/:parametergroup:solo-group$/) });
+    expect(tlsOf(solo)).toMatchObject({ ref: { id: 'pg:solo-group' }, reason: 'NO_TLS', result: 'PENDING', arn: expect.stringMatching(/:parametergroup:solo-group$/) });
+    expect(tlsOf(await processEvent(groupEvent('solo-group'), deps))).toMatchObject({ reason: 'PENDING_REBOOT', detail: expect.stringMatching(/solo \(pending-reboot\) do not run it yet/) });
     expect(groups['solo-group']).toEqual({ require_ssl: 'true' });
     const duo = await processEvent(groupEvent('duo'), deps);
     expect(tlsOf(duo)).toMatchObject({ action: 'REPORT', actionDetail: expect.stringMatching(/clusters a, b/) });

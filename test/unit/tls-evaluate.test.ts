@@ -103,6 +103,24 @@ describe('parameter-group TLS evaluate', () => {
     expect(evaluateParamGroupTls({ ...group, value: '1' })).toMatchObject({ status: 'COMPLIANT' });
   });
 
+  it.each([
+    ['in-sync', 'COMPLIANT', undefined], [undefined, 'COMPLIANT', undefined], ['applying', 'COMPLIANT', undefined],
+    ['pending-reboot', 'NON_COMPLIANT', 'PENDING_REBOOT'], ['pending-database-upgrade', 'NON_COMPLIANT', 'PENDING_REBOOT'],
+    ['failed-to-apply', 'NON_COMPLIANT', 'PENDING_REBOOT'], ['apply-deferred', 'NON_COMPLIANT', 'PENDING_REBOOT'],
+  ])('TLS on in the group, ParameterApplyStatus %s → %s', (applyStatus, status, reason) => {
+    const f = evaluateParamGroupTls(state({ value: '1', applyStatus }));
+    expect(f.status).toBe(status);
+    expect(f.reason).toBe(reason);
+    if (reason) expect(f.detail).toMatch(/reboot instance db1 in a window you choose/);
+  });
+
+  it('engines carry their documented apply type: MySQL/MariaDB and PostgreSQL dynamic, SQL Server static', () => {
+    expect(rdsTlsParam('mysql').applyType).toBe('dynamic');
+    expect(rdsTlsParam('mariadb').applyType).toBe('dynamic');
+    expect(rdsTlsParam('postgres').applyType).toBe('dynamic');
+    expect(rdsTlsParam('sqlserver-ee').applyType).toBe('static');
+  });
+
   it('custom group names are deterministic and valid', () => {
     expect(tlsGroupName('postgres16')).toBe('cmk-sentinel-tls-postgres16');
     expect(tlsGroupName('sqlserver-se-15.0')).toBe('cmk-sentinel-tls-sqlserver-se-15-0');

@@ -1,13 +1,12 @@
 import { tagRecord } from '../../aws/tags';
 import { AddTagsCommand, type Cluster, DescribeClusterCommand, EMRClient, ListClustersCommand, TerminateJobFlowsCommand } from '@aws-sdk/client-emr';
 import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
-import { GetKeyPolicyCommand, KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import type { ActionResult, Finding, Rule, RuleContext } from '../contract';
 import { ensureCompliantCopy, readSecurityConfiguration } from '../emr-security-configuration';
 import { compliantCopyName } from '../emr-security-configuration/compliant-copy';
 import { CONFIGURATION_REASONS, type EmrClusterState, ENDED_STATES, evaluateEmrCluster } from './evaluate';
-import type { Grant } from './key-access';
+import { readCmkAccess } from '../../kms/cmk-access';
 import { emrClusterMeta } from './meta';
 
 export type { EmrClusterState };
@@ -38,26 +37,7 @@ const instanceRole = async (profile: string, account: string, ctx: RuleContext):
   return { arn: `arn:aws:iam::${account}:role/${name}`, source: 'SAME_NAME' };
 };
 
-const readKeyAccess = async (region: string, ctx: RuleContext): Promise<{ keyPolicy?: string; grants: Grant[] }> => {
-  const cmk = await ctx.keys.regionalCmk(region);
-  const kms = ctx.clients.get(KMSClient, { ...ctx.scope, region: cmk.region });
-  let keyPolicy: string | undefined;
-  try {
-    keyPolicy = (await kms.send(new GetKeyPolicyCommand({ KeyId: cmk.arn, PolicyName: 'default' }))).Policy;
-  } catch (e) {
-    throw translateAwsError(e, 'kms:GetKeyPolicy', cmk.arn);
-  }
-  const grants: Grant[] = [];
-  let marker: string | undefined;
-  do {
-    const out = await kms.send(new ListGrantsCommand({ KeyId: cmk.keyId, Marker: marker })).catch((e: unknown) => {
-      throw translateAwsError(e, 'kms:ListGrants', cmk.arn);
-    });
-    for (const g of out.Grants ?? []) grants.push({ grantee: g.GranteePrincipal, operations: g.Operations ?? [] });
-    marker = out.Truncated ? out.NextMarker : undefined;
-  } while (marker);
-  return { keyPolicy, grants };
-};
+const readKeyAccess = readCmkAccess;
 
 const tagsOf = (c: Cluster): Record<string, string> =>
   tagRecord(c.Tags);

@@ -25,21 +25,39 @@ const withoutCustom = (o: Obj): Obj => Object.fromEntries(Object.entries(o).filt
 
 const kmsMode = (mode: unknown): string => (mode === 'CSE-KMS' ? 'CSE-KMS' : 'SSE-KMS');
 
+/** The policy's TLS certificate provider (policy `emr.tlsCertificateProvider`). */
+export type TlsCertificateProvider = { type: 'PEM'; s3Object: string } | { type: 'Custom'; s3Object: string; providerClass: string };
+
+/** As EMR's security configuration JSON names it: InTransitEncryptionConfiguration.TLSCertificateConfiguration. */
+export const tlsCertificateConfiguration = (p: TlsCertificateProvider): Obj => (p.type === 'PEM'
+  ? { CertificateProviderType: 'PEM', S3Object: p.s3Object }
+  : { CertificateProviderType: 'Custom', S3Object: p.s3Object, CertificateProviderClass: p.providerClass });
+
 /**
  * The original's settings with encryption made compliant: at rest on, S3 with
  * SSE-KMS (CSE-KMS kept) and every override on the CMK, local disk AwsKms with the
  * CMK and EBS on, in transit on. Everything else (authentication, authorization,
  * metadata service, the TLS provider) is copied unchanged. Pure.
- * In-transit encryption needs a TLS certificate provider that only its owner can
- * name: without one in the original, no compliant copy can be made.
+ * In-transit encryption needs a TLS certificate provider: the original's, else the one
+ * the policy names for the platform; without either, no compliant copy can be made.
  */
-export const compliantDocument = (parsed: ParsedConfiguration, cmk: Pick<KeyInfo, 'arn'>): { ok: true; doc: Obj } | { ok: false; why: string } => {
+export const compliantDocument = (
+  parsed: ParsedConfiguration, cmk: Pick<KeyInfo, 'arn'>, tlsProvider?: TlsCertificateProvider,
+): { ok: true; doc: Obj } | { ok: false; why: string } => {
   if (!parsed.ok) return { ok: false, why: `the original cannot be copied: ${parsed.problem}` };
-  if (!parsed.settings.inTransit && !parsed.settings.tlsCertificate) {
-    return { ok: false, why: 'in-transit encryption is off and the original names no TLS certificate provider (PEM certificates in S3 or a custom provider); only its owner can choose one' };
+  const needsProvider = !parsed.settings.inTransit && !parsed.settings.tlsCertificate;
+  if (needsProvider && !tlsProvider) {
+    return {
+      ok: false,
+      why: 'in-transit encryption is off and neither the original nor the policy (emr.tlsCertificateProvider) names a TLS certificate provider (PEM certificates in S3 or a custom provider); only its owner can choose one',
+    };
   }
   const doc = structuredClone(parsed.doc);
   const ec: Obj = isObj(doc.EncryptionConfiguration) ? doc.EncryptionConfiguration : {};
+  if (needsProvider && tlsProvider) {
+    const inTransit: Obj = isObj(ec.InTransitEncryptionConfiguration) ? ec.InTransitEncryptionConfiguration : {};
+    ec.InTransitEncryptionConfiguration = { ...inTransit, TLSCertificateConfiguration: tlsCertificateConfiguration(tlsProvider) };
+  }
   const atRest: Obj = isObj(ec.AtRestEncryptionConfiguration) ? ec.AtRestEncryptionConfiguration : {};
   const s3: Obj = isObj(atRest.S3EncryptionConfiguration) ? atRest.S3EncryptionConfiguration : {};
   const disk: Obj = isObj(atRest.LocalDiskEncryptionConfiguration) ? atRest.LocalDiskEncryptionConfiguration : {};

@@ -35,22 +35,31 @@ export const readSecurityConfiguration = async (name: string, region: string, ct
   return { name, region, parsed, keys };
 };
 
-export type CopyResult = { name: string; created: boolean } | { name: string; why: string };
+/** `tlsFromPolicy`: the copy's in-transit TLS uses the policy's certificate provider (its type), not the original's. */
+export type CopyResult = { name: string; created: boolean; tlsFromPolicy?: string } | { name: string; why: string };
 
 /**
  * Make sure the compliant copy of a configuration exists, under its deterministic
  * name: created once, found (and left alone) afterwards. The original is never touched.
  */
+/**
+ * "Beginning with Amazon EMR release 5.24.0, you can use a security configuration option to encrypt EBS root device
+ * and storage volumes when you specify AWS KMS as your key provider" (EMR Management Guide, encryption options).
+ */
+const EBS_NOTE = 'the copy sets EnableEbsEncryption, which needs EMR release 5.24.0 or later: clusters on an earlier release cannot use it';
+
 export const ensureCompliantCopy = async (state: SecurityConfigurationState, ctx: RuleContext): Promise<CopyResult> => {
   const cmk = await ctx.keys.regionalCmk(state.region);
   const name = compliantCopyName(state.name, cmk);
   if (isCompliantCopyName(state.name, cmk)) return { name: state.name, why: `${state.name} is itself cmk-sentinel's copy; a copy is not copied again` };
   if (await readSecurityConfiguration(name, state.region, ctx)) return { name, created: false };
-  const doc = compliantDocument(state.parsed, cmk);
+  const doc = compliantDocument(state.parsed, cmk, ctx.policy.doc.emr?.tlsCertificateProvider);
   if (!doc.ok) return { name, why: doc.why };
   try {
     await emr(ctx).send(new CreateSecurityConfigurationCommand({ Name: name, SecurityConfiguration: JSON.stringify(doc.doc) }));
-    return { name, created: true };
+    const parsed = state.parsed.ok ? state.parsed.settings : undefined;
+    const fromPolicy = parsed && !parsed.inTransit && !parsed.tlsCertificate ? ctx.policy.doc.emr?.tlsCertificateProvider?.type : undefined;
+    return { name, created: true, ...(fromPolicy ? { tlsFromPolicy: fromPolicy } : {}) };
   } catch (e) {
     // A concurrent delivery of the same event made it first: that is the same copy.
     const message = (e as Error).message ?? '';
@@ -90,9 +99,9 @@ export const emrSecurityConfigurationRule: Rule<SecurityConfigurationState> = {
     return {
       changed: copy.created,
       replacement: copy.name,
-      detail: copy.created
-        ? `A configuration cannot be edited: created ${copy.name} beside it with the regional CMK (same settings otherwise); launch clusters with ${copy.name} instead of ${state.name}, which is kept`
-        : `The compliant copy ${copy.name} already exists: launch clusters with it instead of ${state.name}`,
+      detail: `${copy.created
+        ? `A configuration cannot be edited: created ${copy.name} beside it with the regional CMK (same settings otherwise${copy.tlsFromPolicy ? `; in-transit TLS with the policy's ${copy.tlsFromPolicy} certificate provider` : ''}); launch clusters with ${copy.name} instead of ${state.name}, which is kept`
+        : `The compliant copy ${copy.name} already exists: launch clusters with it instead of ${state.name}`}; ${EBS_NOTE}`,
     };
   },
 

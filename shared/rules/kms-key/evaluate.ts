@@ -17,6 +17,15 @@ export interface KeyDetails {
   state: string;
   deletionDate?: string;
   rotation?: boolean;
+  /** GetKeyRotationStatus RotationPeriodInDays (90–2560); EnableKeyRotation without it resets it to 365. */
+  rotationPeriodInDays?: number;
+  /** DescribeKey: AWS_KMS | EXTERNAL | AWS_CLOUDHSM | EXTERNAL_KEY_STORE. */
+  origin?: string;
+  /** DescribeKey: SYMMETRIC_DEFAULT, RSA_*, ECC_*, HMAC_*, ML_DSA_*, SM2. */
+  keySpec?: string;
+  customKeyStoreId?: string;
+  /** A multi-Region replica: rotation is the primary's, set on the primary in its region. */
+  replicaOf?: { arn: string; region: string };
   /** The key policy as KMS returns it (a JSON string). */
   policy?: string;
 }
@@ -97,6 +106,22 @@ const usageText = (u: KeyUsage | undefined): string => {
   return ` ${u.incomplete ? 'At least ' : ''}${u.count} resource(s) in the region use it${parts.length ? ` (${parts.join(', ')})` : ''}; ${u.method}.`;
 };
 
+/**
+ * Why KMS refuses automatic rotation of this key, if it does: "Automatic key rotation is supported only on symmetric
+ * encryption KMS keys. You cannot enable automatic rotation of asymmetric KMS keys, HMAC KMS keys, KMS keys with
+ * imported key material, or KMS keys in a custom key store" (KMS API reference, EnableKeyRotation).
+ */
+export const rotationRefusal = (k: Pick<KeyDetails, 'keySpec' | 'origin' | 'customKeyStoreId'>): string | undefined => {
+  if (k.keySpec && k.keySpec !== 'SYMMETRIC_DEFAULT') {
+    return `it is a ${k.keySpec.startsWith('HMAC') ? 'HMAC' : 'asymmetric'} key (${k.keySpec}): KMS rotates only symmetric encryption keys; rotate by creating a new key and repointing the alias`;
+  }
+  if (k.origin === 'EXTERNAL') return 'its key material is imported (Origin EXTERNAL): KMS cannot rotate it automatically; rotate by importing new material into a new key (or on demand) and repointing the alias';
+  if (k.customKeyStoreId || k.origin === 'AWS_CLOUDHSM' || k.origin === 'EXTERNAL_KEY_STORE') {
+    return `it lives in a custom key store${k.customKeyStoreId ? ` (${k.customKeyStoreId})` : ''}: KMS cannot rotate it automatically; rotate it in the key store or with a new key`;
+  }
+  return undefined;
+};
+
 const evaluateKey = (s: Extract<KmsKeyState, { kind: 'key' }>, ctx: EvaluationContext): Finding => {
   const k = s.key;
   const base = { observedKey: k.arn, expectedKey: s.cmkArn };
@@ -111,7 +136,14 @@ const evaluateKey = (s: Extract<KmsKeyState, { kind: 'key' }>, ctx: EvaluationCo
   if (k.state !== 'Enabled') return critical('KEY_UNUSABLE', `is in state ${k.state}`);
 
   const problems: { reason: string; text: string }[] = [];
-  if (k.rotation === false) problems.push({ reason: 'ROTATION_DISABLED', text: 'has automatic rotation off' });
+  const refusal = rotationRefusal(k);
+  const wantedPeriod = ctx.policy.doc.cmk.rotationPeriodInDays;
+  if (refusal) problems.push({ reason: 'ROTATION_UNSUPPORTED', text: `cannot rotate automatically: ${refusal}` });
+  else if (k.rotation === false) {
+    problems.push({ reason: 'ROTATION_DISABLED', text: `has automatic rotation off${k.replicaOf ? ` (a multi-Region replica: rotation is set on its primary ${k.replicaOf.arn})` : ''}` });
+  } else if (k.rotation === true && wantedPeriod !== undefined && k.rotationPeriodInDays !== undefined && k.rotationPeriodInDays !== wantedPeriod) {
+    problems.push({ reason: 'ROTATION_PERIOD', text: `rotates every ${k.rotationPeriodInDays} days, the policy says ${wantedPeriod}` });
+  }
   if (ctx.policy.doc.keyUsers.length > 0) {
     if (k.policy === undefined) {
       problems.push({ reason: 'KEY_POLICY_UNREADABLE', text: 'has no readable key policy' });

@@ -1,12 +1,12 @@
 import {
-  CancelKeyDeletionCommand, EnableKeyCommand, EnableKeyRotationCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand,
+  CancelKeyDeletionCommand, DescribeKeyCommand, EnableKeyCommand, EnableKeyRotationCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand,
   KMSClient, ListResourceTagsCommand,
 } from '@aws-sdk/client-kms';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { SentinelError } from '../../errors';
 import { arnParts, type KeyInfo } from '../../kms/key-resolver';
 import type { ActionResult, Rule, RuleContext } from '../contract';
-import { evaluateKmsKey, type KeyDetails, type KeyUsage, type KmsKeyState } from './evaluate';
+import { evaluateKmsKey, type KeyDetails, type KeyUsage, type KmsKeyState, rotationRefusal } from './evaluate';
 import { kmsKeyMeta } from './meta';
 import { countKeyUsers } from './usage';
 
@@ -14,14 +14,32 @@ const kms = (ctx: RuleContext, region: string): KMSClient => ctx.clients.get(KMS
 
 const PENDING = new Set(['PendingDeletion', 'PendingReplicaDeletion']);
 
-const readRotation = async (arn: string, region: string, usable: boolean, ctx: RuleContext): Promise<boolean | undefined> => {
+interface Rotation { enabled?: boolean; periodInDays?: number }
+
+const readRotation = async (arn: string, region: string, usable: boolean, ctx: RuleContext): Promise<Rotation> => {
   try {
-    return (await kms(ctx, region).send(new GetKeyRotationStatusCommand({ KeyId: arn }))).KeyRotationEnabled === true;
+    const out = await kms(ctx, region).send(new GetKeyRotationStatusCommand({ KeyId: arn }));
+    return { enabled: out.KeyRotationEnabled === true, periodInDays: out.RotationPeriodInDays };
   } catch (e) {
     // A key pending deletion or disabled refuses the call in AWS: rotation is then not the question.
-    if (!usable) return undefined;
+    if (!usable) return {};
     throw translateAwsError(e, 'kms:GetKeyRotationStatus', arn);
   }
+};
+
+/** Where rotation is read and set: a multi-Region replica's rotation is its primary's, in the primary's region. */
+const rotationHome = (k: KeyDetails, region: string): { arn: string; region: string } => k.replicaOf ?? { arn: k.arn, region };
+
+/** Origin, key spec, custom key store and multi-Region role: what decides whether KMS rotates the key at all. */
+const readKeyKind = async (k: KeyDetails, region: string, ctx: RuleContext): Promise<void> => {
+  const m = (await kms(ctx, region).send(new DescribeKeyCommand({ KeyId: k.arn })).catch((e: unknown) => {
+    throw translateAwsError(e, 'kms:DescribeKey', k.arn);
+  })).KeyMetadata;
+  k.origin = m?.Origin;
+  k.keySpec = m?.KeySpec;
+  k.customKeyStoreId = m?.CustomKeyStoreId;
+  const primary = m?.MultiRegionConfiguration?.PrimaryKey;
+  if (m?.MultiRegionConfiguration?.MultiRegionKeyType === 'REPLICA' && primary?.Arn) k.replicaOf = { arn: primary.Arn, region: primary.Region ?? arnParts(primary.Arn)?.region ?? region };
 };
 
 const readPolicy = async (k: KeyInfo, ctx: RuleContext): Promise<string | undefined> => {
@@ -44,7 +62,14 @@ const describeKey = async (ref: string, region: string, ctx: RuleContext): Promi
   const covered = ctx.policy.regions(region).includes(region);
   if (!covered || !cmk || cmk.arn !== current.arn) return { kind: 'key', ref, region, cmkArn: covered ? cmk?.arn : undefined, key };
   const unusable = PENDING.has(key.state) || key.state === 'Disabled';
-  key.rotation = await readRotation(current.arn, region, !unusable, ctx);
+  await readKeyKind(key, region, ctx);
+  // GetKeyRotationStatus is refused (UnsupportedOperationException) on the keys KMS cannot rotate: not asked.
+  if (!rotationRefusal(key)) {
+    const home = rotationHome(key, region);
+    const r = await readRotation(home.arn, home.region, !unusable, ctx);
+    key.rotation = r.enabled;
+    key.rotationPeriodInDays = r.periodInDays;
+  }
   key.policy = await readPolicy(current, ctx);
   let usage: KeyUsage | undefined;
   if (unusable) {
@@ -113,14 +138,29 @@ export const kmsKeyRule: Rule<KmsKeyState> = {
       await attempt(() => client.send(new EnableKeyCommand({ KeyId: k.keyId })), 'kms:EnableKey', k.arn);
       done.push('enabled the key');
     }
-    const rotation = k.rotation ?? (await readRotation(k.arn, state.region, true, ctx));
-    if (rotation === false) {
-      await attempt(() => client.send(new EnableKeyRotationCommand({ KeyId: k.arn })), 'kms:EnableKeyRotation', k.arn);
-      done.push('turned automatic rotation on');
+    const refusal = rotationRefusal(k);
+    if (!refusal) {
+      const home = rotationHome(k, state.region);
+      // A key that was pending deletion or disabled reports rotation off: read it again now that it is enabled.
+      const fresh = done.length > 0 || k.rotation === undefined ? await readRotation(home.arn, home.region, true, ctx) : { enabled: k.rotation, periodInDays: k.rotationPeriodInDays };
+      const wanted = ctx.policy.doc.cmk.rotationPeriodInDays;
+      // Without RotationPeriodInDays, EnableKeyRotation resets the period to 365 days: write back the key's own (or the policy's).
+      const period = wanted ?? fresh.periodInDays ?? k.rotationPeriodInDays;
+      const periodWrong = fresh.enabled === true && wanted !== undefined && fresh.periodInDays !== undefined && fresh.periodInDays !== wanted;
+      if (fresh.enabled === false || periodWrong) {
+        await attempt(
+          () => kms(ctx, home.region).send(new EnableKeyRotationCommand({ KeyId: home.arn, ...(period !== undefined ? { RotationPeriodInDays: period } : {}) })),
+          'kms:EnableKeyRotation', home.arn,
+        );
+        const on = k.replicaOf ? ` on its multi-Region primary ${home.arn} (${home.region}), which rotates every replica` : '';
+        const every = period !== undefined ? `, every ${period} days` : '';
+        done.push(periodWrong ? `set the rotation period to ${period} days${on}` : `turned automatic rotation on${every}${on}`);
+      }
     }
     const manual = ['MISSING_GRANTS', 'KEY_POLICY_UNREADABLE', 'KEY_UNUSABLE'].includes(finding.reason ?? '');
     if (done.length === 0) {
-      return alertOnly(manual ? `${finding.detail ?? ''}: key policies are never rewritten automatically; an operator must fix it` : 'Nothing to change');
+      const why = [refusal ? 'EnableKeyRotation is refused for this key, so it is reported, not changed' : '', manual ? 'key policies are never rewritten automatically' : ''].filter(Boolean);
+      return alertOnly(why.length ? `${finding.detail ?? ''}: ${why.join('; ')}; an operator must fix it` : 'Nothing to change');
     }
     return { changed: true, detail: `${done.join(', ')} on ${k.arn}` };
   },

@@ -1,5 +1,5 @@
 import { keyMismatch } from '../../kms/compare';
-import type { ObservedKey } from '../../kms/key-resolver';
+import type { ObservedForeignKey } from '../../kms/owned-key';
 import type { EvaluationContext, Finding } from '../contract';
 
 export type RdsKind = 'instance' | 'cluster';
@@ -34,9 +34,15 @@ export interface RdsDatabaseState {
   account: string;
   status: string;
   storageEncrypted: boolean;
+  /**
+   * StorageEncryptionType: `none`, `sse-kms` (a customer managed or AWS managed key), or `sse-rds` — an AWS-owned
+   * key, the default of Aurora clusters created since 2026-02-18; then StorageEncrypted is false and no KmsKeyId
+   * is reported (RDS API reference, DBCluster/DBInstance StorageEncrypted and StorageEncryptionType).
+   */
+  encryptionType?: string;
   /** KmsKeyId as RDS reports it (moto reports `default_kms_key_id` for the default key). */
   keyRef?: string;
-  observedKey?: ObservedKey;
+  observedKey?: ObservedForeignKey;
   /** Set on a read replica: the source instance/cluster identifier or ARN. */
   replicaSource?: string;
   /** Set on an instance that belongs to an Aurora cluster: encryption is the cluster's. */
@@ -76,8 +82,13 @@ export const evaluateRdsDatabase = (s: RdsDatabaseState, ctx: EvaluationContext)
     return { status: 'NOT_APPLICABLE', reason: 'DELETING', detail: `${what} is being deleted`, observedKey, expectedKey };
   }
   const nonCompliant = (reason: string, detail: string): Finding => ({ status: 'NON_COMPLIANT', reason, detail: `${what} ${detail}`, observedKey, expectedKey });
+  // Encrypted, but under a key nobody in the account controls or can audit: not the CMK; re-encrypted like any other.
+  if (s.encryptionType === 'sse-rds') return nonCompliant('AWS_OWNED_KEY', 'is encrypted with an AWS-owned key (StorageEncryptionType sse-rds, the Aurora default since 2026-02-18), not the regional CMK');
   // The flag decides "encrypted": the emulator reports a key id even for unencrypted storage.
   if (!s.storageEncrypted) return nonCompliant('UNENCRYPTED', 'has unencrypted storage');
+  if (s.observedKey?.foreignAccount) {
+    return nonCompliant('AWS_OWNED_KEY', `is encrypted with key ${s.observedKey.ref} of account ${s.observedKey.foreignAccount}, which this account may not describe (an AWS-owned or another account's key): not the regional CMK`);
+  }
   const mismatch = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
   if (mismatch) return nonCompliant(mismatch === 'NO_KEY' ? 'AWS_MANAGED_KEY' : mismatch, MISMATCH_DETAIL[mismatch] ?? mismatch);
   return { status: 'COMPLIANT', observedKey, expectedKey };

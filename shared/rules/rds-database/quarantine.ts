@@ -4,6 +4,7 @@ import {
   ModifyDBInstanceCommand, ModifyDBSnapshotAttributeCommand,
 } from '@aws-sdk/client-rds';
 import { translateAwsError } from '../../aws/errors';
+import { describeDbInstance, pendingModifications } from '../../aws/rds';
 import type { ActionResult, Finding, RuleContext } from '../contract';
 import type { RdsDatabaseState } from './evaluate';
 import { describeDatabase, describeInstance, rds } from './rds-read';
@@ -54,8 +55,11 @@ export const quarantineDatabase = async (s: RdsDatabaseState, finding: Finding, 
     steps.push(`tagged ${tag}=${value}`);
   }
   for (const id of await publicInstances(s, ctx)) {
-    await send('rds:ModifyDBInstance', id, () => rds(ctx).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, PubliclyAccessible: false, ApplyImmediately: true })));
-    steps.push(`made ${id} not publicly accessible`);
+    // No ApplyImmediately: "Changes to the PubliclyAccessible parameter are applied immediately regardless of the value
+    // of the ApplyImmediately parameter" (ModifyDBInstance API reference), and it would also apply the owner's queued changes.
+    const queued = pendingModifications((await describeDbInstance(ctx.clients, ctx.scope, id)) ?? {});
+    await send('rds:ModifyDBInstance', id, () => rds(ctx).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, PubliclyAccessible: false })));
+    steps.push(`made ${id} not publicly accessible${queued.length ? ` (its changes queued for the maintenance window, ${queued.join(', ')}, stay queued)` : ''}`);
   }
   for (const id of await publicSnapshots(s, ctx)) {
     if (s.kind === 'cluster') {

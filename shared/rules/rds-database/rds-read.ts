@@ -4,6 +4,7 @@ import {
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { itemsOf } from '../../aws/paginate';
 import { tagRecord } from '../../aws/tags';
+import { observeKeyOf } from '../../kms/owned-key';
 import type { RuleContext } from '../contract';
 import type { RdsDatabaseState } from './evaluate';
 
@@ -73,8 +74,9 @@ export const describeInstance = async (id: string, ctx: RuleContext): Promise<Rd
     account: d.DBInstanceArn?.split(':')[4] ?? ctx.scope.account ?? '',
     status: d.DBInstanceStatus ?? 'unknown',
     storageEncrypted: encrypted,
+    encryptionType: d.StorageEncryptionType,
     keyRef,
-    observedKey: await ctx.keys.observe(keyRef, ctx.scope.region),
+    observedKey: await observeKeyOf(ctx.keys, keyRef, ctx.scope.region, d.DBInstanceArn?.split(':')[4] ?? ctx.scope.account),
     replicaSource: d.ReadReplicaSourceDBInstanceIdentifier || d.ReadReplicaSourceDBClusterIdentifier || undefined,
     clusterId: d.DBClusterIdentifier || undefined,
     createdAt: time(d.InstanceCreateTime),
@@ -116,8 +118,9 @@ export const describeCluster = async (id: string, ctx: RuleContext): Promise<Rds
     account: c.DBClusterArn?.split(':')[4] ?? ctx.scope.account ?? '',
     status: c.Status ?? 'unknown',
     storageEncrypted: encrypted,
+    encryptionType: c.StorageEncryptionType,
     keyRef,
-    observedKey: await ctx.keys.observe(keyRef, ctx.scope.region),
+    observedKey: await observeKeyOf(ctx.keys, keyRef, ctx.scope.region, c.DBClusterArn?.split(':')[4] ?? ctx.scope.account),
     replicaSource: c.ReplicationSourceIdentifier || undefined,
     createdAt: time(c.ClusterCreateTime),
     tags: tagRecord(c.TagList),

@@ -1,4 +1,4 @@
-import { describeDbInstance } from '../../aws/rds';
+import { describeDbInstance, pendingModifications } from '../../aws/rds';
 import { tagRecord } from '../../aws/tags';
 import {
   CreateDBParameterGroupCommand, DescribeDBInstancesCommand, DescribeDBParameterGroupsCommand, DescribeDBParametersCommand, type DBInstance,
@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import type { ResourceRef, Rule, RuleContext } from '../contract';
-import { evaluateParamGroupTls, type ParamGroupTlsState, rdsTlsParam } from './evaluate';
+import { evaluateParamGroupTls, isApplied, type ParamGroupTlsState, rdsTlsParam } from './evaluate';
 import { type ParamGroupOps, remediateParamGroupTls } from './remediate';
 import { GROUP_PREFIX, rdsTlsMeta } from './meta';
 
@@ -25,18 +25,26 @@ async function* allInstances(ctx: RuleContext): AsyncIterable<DBInstance> {
   } while (Marker);
 }
 
-const readParam = async (group: string, param: string, ctx: RuleContext): Promise<string | undefined> => {
+interface ParamRead { value?: string; applyType?: 'static' | 'dynamic' }
+
+const applyTypeOf = (t: string | undefined): ParamRead['applyType'] => (t === 'static' || t === 'dynamic' ? t : undefined);
+
+/** The value and, where AWS reports it (per engine version), the parameter's ApplyType. */
+const readParam = async (group: string, param: string, ctx: RuleContext): Promise<ParamRead> => {
   let Marker: string | undefined;
   do {
     const out = await rds(ctx).send(new DescribeDBParametersCommand({ DBParameterGroupName: group, Marker })).catch((e: unknown) => {
       throw translateAwsError(e, 'rds:DescribeDBParameters', group);
     });
     const hit = out.Parameters?.find((p) => p.ParameterName === param);
-    if (hit) return hit.ParameterValue;
+    if (hit) return { value: hit.ParameterValue, applyType: applyTypeOf(hit.ApplyType) };
     Marker = out.Marker;
   } while (Marker);
-  return undefined;
+  return {};
 };
+
+const applyStatusOf = (db: DBInstance, group: string): string | undefined =>
+  db.DBParameterGroups?.find((g) => g.DBParameterGroupName === group)?.ParameterApplyStatus;
 
 /** Default groups are named default.<family> (default.postgres16, default.sqlserver-se-15.0). */
 const familyOf = (group: string, engine: string): string => (group.startsWith('default.') ? group.slice('default.'.length) : engine);
@@ -51,15 +59,24 @@ const ops = (ctx: RuleContext): ParamGroupOps => ({
       if (awsErrorName(e) !== 'DBParameterGroupAlreadyExists' && awsErrorName(e) !== 'DBParameterGroupAlreadyExistsFault') throw translateAwsError(e, 'rds:CreateDBParameterGroup', name);
     }
   },
-  async setParam(group, param, value) {
-    await rds(ctx).send(new ModifyDBParameterGroupCommand({
-      DBParameterGroupName: group,
-      // pending-reboot is accepted for static and dynamic parameters alike.
-      Parameters: [{ ParameterName: param, ParameterValue: value, ApplyMethod: 'pending-reboot' }],
-    })).catch((e: unknown) => { throw translateAwsError(e, 'rds:ModifyDBParameterGroup', group); });
+  async setParam(group, param, value, method) {
+    const send = (ApplyMethod: 'immediate' | 'pending-reboot') => rds(ctx).send(new ModifyDBParameterGroupCommand({
+      DBParameterGroupName: group, Parameters: [{ ParameterName: param, ParameterValue: value, ApplyMethod }],
+    }));
+    try {
+      await send(method);
+      return method;
+    } catch (e) {
+      // RDS refuses `immediate` for a static parameter (InvalidParameterCombination): that one waits for a reboot.
+      if (method !== 'immediate' || awsErrorName(e) !== 'InvalidParameterCombination') throw translateAwsError(e, 'rds:ModifyDBParameterGroup', group);
+    }
+    await send('pending-reboot').catch((e: unknown) => { throw translateAwsError(e, 'rds:ModifyDBParameterGroup', group); });
+    return 'pending-reboot';
   },
   async attach(id, group) {
-    await rds(ctx).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DBParameterGroupName: group, ApplyImmediately: true }))
+    // No ApplyImmediately: it would also apply every change the owner queued for the maintenance window, and the
+    // group name needs none ("The parameter group name itself is changed immediately", ModifyDBInstance API reference).
+    await rds(ctx).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DBParameterGroupName: group }))
       .catch((e: unknown) => { throw translateAwsError(e, 'rds:ModifyDBInstance', id); });
   },
 });
@@ -82,9 +99,13 @@ const describeGroup = async (ref: ResourceRef, ctx: RuleContext): Promise<RdsTls
   for await (const db of allInstances(ctx)) if (db.DBParameterGroups?.some((g) => g.DBParameterGroupName === group)) users.push(db);
   // The family without its version is the engine (postgres16 → postgres, sqlserver-se-15.0 → sqlserver-se).
   const engine = users[0]?.Engine ?? family.replace(/[\d.]+$/, '').replace(/-$/, '');
-  const { param, notCovered } = rdsTlsParam(engine);
+  const { param, notCovered, applyType } = rdsTlsParam(engine);
   const base = { id: ref.id, region: ref.region, engine, group, isDefault: group.startsWith('default.'), family, arn, groupRef: true, sharedWith: users.map((u) => u.DBInstanceIdentifier ?? '') };
-  return param ? { ...base, param, value: await readParam(group, param, ctx) } : { ...base, notCovered };
+  if (!param) return { ...base, notCovered };
+  const read = await readParam(group, param, ctx);
+  const notApplied = users.map((u) => ({ id: u.DBInstanceIdentifier ?? '', status: applyStatusOf(u, group) }))
+    .filter((u): u is { id: string; status: string } => !isApplied(u.status));
+  return { ...base, param, value: read.value, applyType: read.applyType ?? applyType, notApplied };
 };
 
 export const rdsTlsRule: Rule<RdsTlsState> = {
@@ -100,20 +121,23 @@ export const rdsTlsRule: Rule<RdsTlsState> = {
     if (!db) return undefined;
     const engine = db.Engine ?? 'unknown';
     const group = db.DBParameterGroups?.[0]?.DBParameterGroupName ?? `default.${engine}`;
-    const { param, notCovered } = rdsTlsParam(engine);
-    const base = { id: ref.id, region: ref.region, engine, group, isDefault: group.startsWith('default.'), family: familyOf(group, engine), arn: db.DBInstanceArn };
+    const { param, notCovered, applyType } = rdsTlsParam(engine);
+    const base = {
+      id: ref.id, region: ref.region, engine, group, isDefault: group.startsWith('default.'), family: familyOf(group, engine), arn: db.DBInstanceArn,
+      applyStatus: applyStatusOf(db, group), pendingModifications: pendingModifications(db),
+    };
     if (!param) return { ...base, notCovered, sharedWith: [] };
-    const value = await readParam(group, param, ctx);
+    const read = await readParam(group, param, ctx);
     const sharedWith: string[] = [];
     if (!base.isDefault) {
       for await (const other of allInstances(ctx)) {
         if (other.DBInstanceIdentifier !== ref.id && other.DBParameterGroups?.some((g) => g.DBParameterGroupName === group)) sharedWith.push(other.DBInstanceIdentifier ?? '');
       }
     }
-    return { ...base, param, value, sharedWith };
+    return { ...base, param, value: read.value, applyType: read.applyType ?? applyType, sharedWith };
   },
 
-  evaluate: evaluateParamGroupTls,
+  evaluate: (state, ctx) => evaluateParamGroupTls(state, ctx, 'instance'),
 
   async tags(state, ctx) {
     if (!state.arn) return {};
@@ -123,7 +147,7 @@ export const rdsTlsRule: Rule<RdsTlsState> = {
     return tagRecord(out.TagList);
   },
 
-  remediate: (state, _finding, ctx) => remediateParamGroupTls(state, ops(ctx), '1', ctx),
+  remediate: (state, finding, ctx) => remediateParamGroupTls(state, finding, ops(ctx), '1', ctx),
 
   quarantine: async () => ({ changed: false, taken: 'REPORT', detail: 'Reported only: a database without enforced TLS is not quarantined' }),
 };

@@ -1,5 +1,5 @@
-import type { ActionResult, RuleContext } from '../contract';
-import type { ParamGroupTlsState } from './evaluate';
+import type { ActionResult, Finding, RuleContext } from '../contract';
+import { type ParamGroupTlsState, rebootAdvice } from './evaluate';
 
 /** The service-specific calls the TLS parameter remediation needs (RDS and Redshift differ only here). */
 export interface ParamGroupOps {
@@ -7,7 +7,12 @@ export interface ParamGroupOps {
   noun: string;
   /** Create a custom group of `family` (engine defaults, as the default group holds); no-op when it exists. */
   createGroup(name: string, family: string, description: string): Promise<void>;
-  setParam(group: string, param: string, value: string): Promise<void>;
+  /**
+   * Set the parameter. `immediate` asks for a dynamic apply; an implementation whose service refuses it for a
+   * static parameter falls back to `pending-reboot`. Returns the method AWS accepted.
+   */
+  setParam(group: string, param: string, value: string, method: 'immediate' | 'pending-reboot'): Promise<'immediate' | 'pending-reboot'>;
+  /** Attach a group: never with ApplyImmediately (a group name applies at once; the owner's queued changes stay queued). */
   attach(id: string, group: string): Promise<void>;
 }
 
@@ -15,23 +20,37 @@ export interface ParamGroupOps {
 export const tlsGroupName = (family: string): string =>
   `cmk-sentinel-tls-${family}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/-+/g, '-').replace(/-$/, '').slice(0, 255);
 
+const queuedNote = (s: ParamGroupTlsState): string =>
+  (s.pendingModifications?.length
+    ? `; ${s.id} has changes queued for its maintenance window (${s.pendingModifications.join(', ')}): left queued, not applied by this change`
+    : '');
+
 /**
- * Turn the TLS parameter on. A default group cannot be modified: attach a custom copy with
- * TLS on. A custom group shared with others changes only behind the policy gate, and the
- * alert names every database it touches. Never reboots: the operator picks the window.
+ * Turn the TLS parameter on. A default group cannot be modified: attach a custom copy with TLS on
+ * (a newly attached group applies only after a reboot). A custom group shared with others changes
+ * only behind the policy gate, and the alert names every database it touches. A dynamic parameter
+ * is set with `immediate` and verified by the pipeline; anything that needs a reboot is reported
+ * PENDING with the reboot to do. Never reboots: the owner picks the window.
  */
 export const remediateParamGroupTls = async (
-  s: ParamGroupTlsState & { family: string }, ops: ParamGroupOps, value: string, ctx: RuleContext,
+  s: ParamGroupTlsState & { family: string }, finding: Finding, ops: ParamGroupOps, value: string, ctx: RuleContext,
 ): Promise<ActionResult> => {
   const param = s.param as string;
+  if (finding.reason === 'PENDING_REBOOT') {
+    const ids = s.groupRef ? (s.notApplied ?? []).map((w) => w.id) : [s.id];
+    return { changed: false, taken: 'REPORT', detail: `${param}=${value} is set on ${s.group} but not in effect: ${rebootAdvice(ids, ops.noun)}` };
+  }
+  const wanted = s.applyType === 'static' ? 'pending-reboot' : 'immediate';
   if (s.isDefault) {
     const name = tlsGroupName(s.family);
     await ops.createGroup(name, s.family, `cmk-sentinel: ${s.family} engine defaults with ${param}=${value}`);
-    await ops.setParam(name, param, value);
+    await ops.setParam(name, param, value, wanted);
     await ops.attach(s.id, name);
     return {
       changed: true,
-      detail: `Default group ${s.group} cannot be modified: created ${name} (engine defaults, ${param}=${value}) and attached it to ${ops.noun} ${s.id}; reboot ${s.id} for the group and TLS enforcement to take effect`,
+      pending: true,
+      detail: `Default group ${s.group} cannot be modified: created ${name} (engine defaults, ${param}=${value}) and attached it to ${ops.noun} ${s.id}; `
+        + `a newly attached group applies only after a reboot: ${rebootAdvice([s.id], ops.noun)}${queuedNote(s)}`,
     };
   }
   const affected = s.groupRef ? s.sharedWith : [s.id, ...s.sharedWith];
@@ -42,9 +61,9 @@ export const remediateParamGroupTls = async (
       detail: `Group ${s.group} is shared by ${ops.noun}s ${affected.join(', ')}: not changed (policy.gates.modifySharedParameterGroups is off); set ${param}=${value} on it or give each its own group`,
     };
   }
-  await ops.setParam(s.group, param, value);
-  return {
-    changed: true,
-    detail: `Set ${param}=${value} on ${s.group}; affects ${ops.noun}s ${affected.join(', ')}, enforced after each one's reboot`,
-  };
+  const applied = await ops.setParam(s.group, param, value, wanted);
+  if (applied === 'pending-reboot') {
+    return { changed: true, pending: true, detail: `Set ${param}=${value} on ${s.group} (a static parameter); affects ${ops.noun}s ${affected.join(', ')}: ${rebootAdvice(affected, ops.noun)}` };
+  }
+  return { changed: true, detail: `Set ${param}=${value} on ${s.group} with immediate apply (dynamic parameter, no reboot); affects ${ops.noun}s ${affected.join(', ')}` };
 };

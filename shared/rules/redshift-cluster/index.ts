@@ -4,7 +4,12 @@ import { type Cluster, CreateTagsCommand, DeleteTagsCommand, ModifyClusterComman
 import { translateAwsError } from '../../aws/errors';
 import type { ActionResult, Rule, RuleContext } from '../contract';
 import { type CopySettings, disableSnapshotCopy, enableSnapshotCopy, ensureGrant } from '../redshift-snapshot-copy/copy-api';
-import { evaluateRedshiftCluster, parseSuspendedCopy, redshiftClusterLimits, type RedshiftClusterState, SUSPENDED_COPY_TAG, suspendedCopyTag } from './evaluate';
+import { readCmkAccess } from '../../kms/cmk-access';
+import { observeKeyOf } from '../../kms/owned-key';
+import {
+  drGap, evaluateRedshiftCluster, parseSuspendedCopy, REKEY_REQUESTED_TAG, redshiftClusterLimits, type RedshiftClusterState, SUSPENDED_COPY_TAG,
+  SUSPENDED_SINCE_TAG, suspendedCopyTag,
+} from './evaluate';
 import { redshiftClusterMeta } from './meta';
 
 const redshift = (ctx: RuleContext): RedshiftClient => ctx.clients.get(RedshiftClient, ctx.scope);
@@ -24,6 +29,11 @@ const toState = async (c: Cluster, arn: string, region: string, ctx: RuleContext
   const keyRef = c.KmsKeyId || undefined;
   const copy = c.ClusterSnapshotCopyStatus;
   const tags = tagRecord(c.Tags);
+  // A role being removed no longer runs COPY/UNLOAD; one being added soon will.
+  const roles = [...new Set([
+    ...(c.IamRoles ?? []).filter((r) => r.ApplyStatus !== 'removing').map((r) => r.IamRoleArn),
+    c.DefaultIamRoleArn,
+  ].filter((r): r is string => !!r))];
   return {
     id: c.ClusterIdentifier ?? '',
     arn,
@@ -32,13 +42,16 @@ const toState = async (c: Cluster, arn: string, region: string, ctx: RuleContext
     encrypted,
     keyRef,
     // Only a key the API reports is resolved; an empty KmsKeyId is never assumed to be anything.
-    observedKey: encrypted && keyRef ? await ctx.keys.observe(keyRef, region) : undefined,
+    observedKey: encrypted && keyRef ? await observeKeyOf(ctx.keys, keyRef, region, arn.split(':')[4]) : undefined,
     encryptionPending: c.PendingModifiedValues?.EncryptionType !== undefined,
     publiclyAccessible: c.PubliclyAccessible === true,
     snapshotCopy: copy?.DestinationRegion
       ? { destRegion: copy.DestinationRegion, grantName: copy.SnapshotCopyGrantName, retentionPeriod: copy.RetentionPeriod, manualRetentionPeriod: copy.ManualSnapshotRetentionPeriod }
       : undefined,
     suspendedCopy: parseSuspendedCopy(tags[SUSPENDED_COPY_TAG]),
+    suspendedSince: tags[SUSPENDED_SINCE_TAG],
+    roles,
+    cmkAccess: roles.length ? await readCmkAccess(region, ctx) : undefined,
     tags,
   };
 };
@@ -56,11 +69,15 @@ const resumeCopy = async (state: RedshiftClusterState, copy: CopySettings, ctx: 
   const grant = await ensureGrant(copy.destRegion, ctx);
   await enableSnapshotCopy(state.id, copy, grant.name, ctx);
   try {
-    await redshift(ctx).send(new DeleteTagsCommand({ ResourceName: state.arn, TagKeys: [SUSPENDED_COPY_TAG] }));
+    await redshift(ctx).send(new DeleteTagsCommand({ ResourceName: state.arn, TagKeys: [SUSPENDED_COPY_TAG, SUSPENDED_SINCE_TAG] }));
   } catch (e) {
     throw translateAwsError(e, 'redshift:DeleteTags', state.arn);
   }
-  return { changed: true, detail: `Cross-region snapshot copy to ${copy.destRegion} turned back on with grant ${grant.name} (${grant.created ? 'created' : 'present'}) for ${copy.destRegion}'s CMK, retention as before` };
+  return {
+    changed: true,
+    detail: `Cross-region snapshot copy to ${copy.destRegion} turned back on with grant ${grant.name} (${grant.created ? 'created' : 'present'}) for ${copy.destRegion}'s CMK, retention as before; `
+      + `the DR gap is closed for new snapshots${state.suspendedSince ? `, but snapshots taken since ${state.suspendedSince} were not copied: copy any you need by hand` : ''}`,
+  };
 };
 
 export const redshiftClusterRule: Rule<RedshiftClusterState> = {
@@ -83,6 +100,9 @@ export const redshiftClusterRule: Rule<RedshiftClusterState> = {
 
   async remediate(state, finding, ctx) {
     if (finding.reason === 'SNAPSHOT_COPY_SUSPENDED' && state.suspendedCopy) return resumeCopy(state, state.suspendedCopy, ctx);
+    if (finding.reason === 'ROLE_CANNOT_USE_CMK') {
+      return { changed: false, taken: 'REPORT', detail: `Reported only: key policies are never rewritten automatically; add the statement named in the finding to the CMK's key policy (or a grant per role)` };
+    }
     const cmk = await ctx.keys.regionalCmk(state.region);
     const readOnly = 'the cluster is read-only while Redshift re-encrypts it (hours for large clusters)';
     // Never start a second migration: one in flight (or a key the API does not report yet) is left to finish.
@@ -93,10 +113,15 @@ export const redshiftClusterRule: Rule<RedshiftClusterState> = {
     if (state.snapshotCopy) {
       // AWS refuses an encryption change while cross-region snapshot copy is on. The tag goes first, so a run
       // that stops after turning copy off still knows where to turn it back on.
+      const since = new Date().toISOString();
       await tagCluster(state.arn, SUSPENDED_COPY_TAG, suspendedCopyTag(state.snapshotCopy), ctx);
+      await tagCluster(state.arn, SUSPENDED_SINCE_TAG, since, ctx);
       await disableSnapshotCopy(state.id, ctx);
-      notes.push(`cross-region snapshot copy to ${state.snapshotCopy.destRegion} turned off for the change (AWS requires it); it is turned back on, with a grant for ${state.snapshotCopy.destRegion}'s CMK, once the cluster reports the CMK (tag ${SUSPENDED_COPY_TAG})`);
+      notes.push(`cross-region snapshot copy to ${state.snapshotCopy.destRegion} turned off for the change (AWS requires it); it is turned back on, with a grant for ${state.snapshotCopy.destRegion}'s CMK, once the cluster reports the CMK `
+        + `(tag ${SUSPENDED_COPY_TAG}; Redshift sends no EventBridge event when the migration ends, so a scheduled re-check every 15 minutes looks). ${drGap(state.snapshotCopy, since)}`);
     }
+    // Tagged first: until the API reports the new key, the tag tells our migration from the default AWS-owned key.
+    if (state.tags[REKEY_REQUESTED_TAG] !== cmk.arn) await tagCluster(state.arn, REKEY_REQUESTED_TAG, cmk.arn, ctx);
     await modify(state.id, { Encrypted: true, KmsKeyId: cmk.arn }, ctx);
     notes.unshift(`ModifyCluster Encrypted=true KmsKeyId=${cmk.arn} requested; ${readOnly}`);
     // A fresh read: done only when the API reports the CMK; otherwise the migration is still running.

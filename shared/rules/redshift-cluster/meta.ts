@@ -14,7 +14,8 @@ export const redshiftClusterMeta: RuleMeta = {
   }],
   configTypes: ['AWS::Redshift::Cluster'],
   permissions: {
-    read: ['redshift:DescribeClusters', 'redshift:DescribeSnapshotCopyGrants', 'kms:DescribeKey'],
+    // The CMK's key policy and grants: can the cluster's COPY/UNLOAD roles use it?
+    read: ['redshift:DescribeClusters', 'redshift:DescribeSnapshotCopyGrants', 'kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:ListGrants'],
     // Snapshot copy is turned off for the re-key and back on after it, under a grant for the destination's CMK.
     remediate: [
       'redshift:ModifyCluster', 'kms:CreateGrant', 'redshift:CreateTags', 'redshift:DeleteTags',

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-redshift';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import type { ResourceRef, Rule, RuleContext } from '../contract';
-import { evaluateParamGroupTls, type ParamGroupTlsState } from '../rds-tls/evaluate';
+import { evaluateParamGroupTls, isApplied, type ParamGroupTlsState } from '../rds-tls/evaluate';
 import { type ParamGroupOps, remediateParamGroupTls } from '../rds-tls/remediate';
 import { GROUP_PREFIX, redshiftTlsMeta } from './meta';
 
@@ -18,18 +18,31 @@ const redshift = (ctx: RuleContext): RedshiftClient => ctx.clients.get(RedshiftC
 
 const allClusters = (ctx: RuleContext): AsyncIterable<Cluster> => allRedshiftClusters(ctx.clients, ctx.scope);
 
-const readParam = async (group: string, ctx: RuleContext): Promise<string | undefined> => {
+/** The value and ApplyType; require_ssl is `static` (a change applies after the cluster reboots). */
+const readParam = async (group: string, ctx: RuleContext): Promise<{ value?: string; applyType: 'static' | 'dynamic' }> => {
   let Marker: string | undefined;
   do {
     const out = await redshift(ctx).send(new DescribeClusterParametersCommand({ ParameterGroupName: group, Marker })).catch((e: unknown) => {
       throw translateAwsError(e, 'redshift:DescribeClusterParameters', group);
     });
     const hit = out.Parameters?.find((p) => p.ParameterName === PARAM);
-    if (hit) return hit.ParameterValue;
+    if (hit) return { value: hit.ParameterValue, applyType: hit.ApplyType === 'dynamic' ? 'dynamic' : 'static' };
     Marker = out.Marker;
   } while (Marker);
-  return undefined;
+  return { applyType: 'static' };
 };
+
+/**
+ * Whether the cluster runs require_ssl as its group says: the parameter's own status in
+ * ClusterParameterStatusList, else the group's ParameterApplyStatus (Redshift API reference, ClusterParameterStatus).
+ */
+const applyStatusOf = (c: Cluster, group: string): string | undefined => {
+  const g = c.ClusterParameterGroups?.find((x) => x.ParameterGroupName === group);
+  return g?.ClusterParameterStatusList?.find((p) => p.ParameterName === PARAM)?.ParameterApplyStatus ?? g?.ParameterApplyStatus;
+};
+
+const pendingModifications = (c: Cluster): string[] =>
+  Object.entries(c.PendingModifiedValues ?? {}).filter(([, v]) => v !== undefined && v !== null).map(([k]) => k);
 
 const ops = (ctx: RuleContext): ParamGroupOps => ({
   noun: 'cluster',
@@ -40,9 +53,11 @@ const ops = (ctx: RuleContext): ParamGroupOps => ({
       if (awsErrorName(e) !== 'ClusterParameterGroupAlreadyExists' && awsErrorName(e) !== 'ClusterParameterGroupAlreadyExistsFault') throw translateAwsError(e, 'redshift:CreateClusterParameterGroup', name);
     }
   },
-  async setParam(group, param, value) {
+  async setParam(group, param, value, method) {
+    // Redshift takes an ApplyType only for WLM; a static parameter simply waits for the reboot.
     await redshift(ctx).send(new ModifyClusterParameterGroupCommand({ ParameterGroupName: group, Parameters: [{ ParameterName: param, ParameterValue: value }] }))
       .catch((e: unknown) => { throw translateAwsError(e, 'redshift:ModifyClusterParameterGroup', group); });
+    return method;
   },
   async attach(id, group) {
     await redshift(ctx).send(new ModifyClusterCommand({ ClusterIdentifier: id, ClusterParameterGroupName: group }))
@@ -60,11 +75,13 @@ const describeGroup = async (ref: ResourceRef, ctx: RuleContext): Promise<Redshi
     throw translateAwsError(e, 'redshift:DescribeClusterParameterGroups', group);
   }
   if (!found) return undefined;
-  const users: string[] = [];
-  for await (const c of allClusters(ctx)) if (c.ClusterParameterGroups?.some((g) => g.ParameterGroupName === group)) users.push(c.ClusterIdentifier ?? '');
+  const users: Cluster[] = [];
+  for await (const c of allClusters(ctx)) if (c.ClusterParameterGroups?.some((g) => g.ParameterGroupName === group)) users.push(c);
+  const notApplied = users.map((u) => ({ id: u.ClusterIdentifier ?? '', status: applyStatusOf(u, group) }))
+    .filter((u): u is { id: string; status: string } => !isApplied(u.status));
   return {
     id: ref.id, region: ref.region, engine: 'redshift', group, isDefault: group.startsWith('default.'), family: found.ParameterGroupFamily ?? 'redshift-1.0',
-    param: PARAM, value: await readParam(group, ctx), sharedWith: users, groupRef: true, tags: tagRecord(found.Tags),
+    param: PARAM, ...(await readParam(group, ctx)), sharedWith: users.map((u) => u.ClusterIdentifier ?? ''), notApplied, groupRef: true, tags: tagRecord(found.Tags),
   };
 };
 
@@ -89,17 +106,17 @@ export const redshiftTlsRule: Rule<RedshiftTlsState> = {
     }
     return {
       id: ref.id, region: ref.region, engine: 'redshift', group, isDefault, family: isDefault ? group.slice('default.'.length) : 'redshift-1.0',
-      param: PARAM, value: await readParam(group, ctx), sharedWith,
+      param: PARAM, ...(await readParam(group, ctx)), sharedWith, applyStatus: applyStatusOf(cluster, group), pendingModifications: pendingModifications(cluster),
       // DescribeClusters carries the tags: no second call.
       tags: tagRecord(cluster.Tags),
     };
   },
 
-  evaluate: evaluateParamGroupTls,
+  evaluate: (state, ctx) => evaluateParamGroupTls(state, ctx, 'cluster'),
 
   tags: async (state) => state.tags,
 
-  remediate: (state, _finding, ctx) => remediateParamGroupTls(state, ops(ctx), 'true', ctx),
+  remediate: (state, finding, ctx) => remediateParamGroupTls(state, finding, ops(ctx), 'true', ctx),
 
   quarantine: async () => ({ changed: false, taken: 'REPORT', detail: 'Reported only: a cluster without enforced TLS is not quarantined' }),
 };

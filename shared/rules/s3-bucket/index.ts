@@ -4,10 +4,13 @@ import {
   PutPublicAccessBlockCommand, S3Client, type ServerSideEncryptionRule,
 } from '@aws-sdk/client-s3';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { SentinelError } from '../../errors';
 import type { Rule, RuleContext } from '../contract';
-import { evaluateS3Bucket, type S3BucketState } from './evaluate';
-import { reencryptExistingObjects } from './objects';
-import { mergeBucketTags, readBucketTags } from './s3-tags';
+import { describeData, isComplete } from '../data-outcome';
+import { type BucketDefaultEncryption, defaultDifferences, DSSE, evaluateS3Bucket, type S3BucketState, targetDefault } from './evaluate';
+import { markerValue } from './object-plan';
+import { rekeyObjects } from './objects';
+import { mergeBucketTags, OBJECTS_MARKER, readBucketTags, setBucketTag } from './s3-tags';
 import { s3BucketMeta } from './meta';
 
 const NO_CONFIG = 'ServerSideEncryptionConfigurationNotFoundError';
@@ -15,14 +18,18 @@ const ALL_BLOCKED = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublic
 
 const s3 = (ctx: RuleContext): S3Client => ctx.clients.get(S3Client, ctx.scope);
 
-const readEncryption = async (bucket: string, ctx: RuleContext): Promise<S3BucketState['encryption'] | 'GONE'> => {
+const readEncryption = async (bucket: string, ctx: RuleContext): Promise<BucketDefaultEncryption | undefined | 'GONE'> => {
   try {
     const out = await s3(ctx).send(new GetBucketEncryptionCommand({ Bucket: bucket }));
     const rules: ServerSideEncryptionRule[] = out.ServerSideEncryptionConfiguration?.Rules ?? [];
     const rule = rules.find((r) => r.ApplyServerSideEncryptionByDefault);
     const def = rule?.ApplyServerSideEncryptionByDefault;
     if (!def?.SSEAlgorithm) return undefined;
-    return { algorithm: def.SSEAlgorithm, keyRef: def.KMSMasterKeyID || undefined, bucketKey: rule?.BucketKeyEnabled === true };
+    const blocked = rule?.BlockedEncryptionTypes?.EncryptionType;
+    return {
+      algorithm: def.SSEAlgorithm, keyRef: def.KMSMasterKeyID || undefined, bucketKey: rule?.BucketKeyEnabled === true,
+      ...(blocked ? { blockedEncryptionTypes: [...blocked] } : {}),
+    };
   } catch (e) {
     if (awsErrorName(e) === NO_CONFIG) return undefined;
     if (isAwsNotFound(e, 's3:GetEncryptionConfiguration')) return 'GONE';
@@ -52,27 +59,61 @@ export const s3BucketRule: Rule<S3BucketState> = {
     const kms = encryption && encryption.algorithm.startsWith('aws:kms');
     // `aws:kms` with no key id means the AWS-managed aws/s3 key.
     const observedKey = kms ? await ctx.keys.observe(encryption.keyRef ?? 'alias/aws/s3', ref.region) : undefined;
-    return { bucket: ref.id, region: ref.region, encryption, observedKey };
+    const tags = await readBucketTags(ref.id, ctx);
+    const objectsPending = tags[OBJECTS_MARKER];
+    return { bucket: ref.id, region: ref.region, account: ref.account, encryption, observedKey, tags, ...(objectsPending ? { objectsPending } : {}) };
   },
 
   evaluate: evaluateS3Bucket,
 
-  tags: (state, ctx) => readBucketTags(state.bucket, ctx),
+  tags: async (state, ctx) => state.tags ?? readBucketTags(state.bucket, ctx),
 
-  async remediate(state, _finding, ctx) {
+  /**
+   * The default first (the CMK, the algorithm as read, every field not ours as read), verified by a re-read;
+   * then the existing objects, every version. The bucket's objects marker (a tag) says "not all on the CMK"
+   * from before the pass until it ends complete: a pass cut short, failed or skipped objects, or a running
+   * job keep it, so the next event or sweep evaluates the bucket non-compliant and comes back.
+   */
+  async remediate(state, finding, ctx) {
     const cmk = await ctx.keys.regionalCmk(state.region);
-    try {
-      await s3(ctx).send(new PutBucketEncryptionCommand({
-        Bucket: state.bucket,
-        ServerSideEncryptionConfiguration: {
-          // The full key ARN: an alias could be repointed later, an id is ambiguous across regions.
-          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: cmk.arn }, BucketKeyEnabled: true }],
-        },
-      }));
-    } catch (e) {
-      throw translateAwsError(e, 's3:PutEncryptionConfiguration', state.bucket);
+    const notes: string[] = [];
+    let changed = false;
+    if (!finding.dataOnly) {
+      const target = targetDefault(state.encryption, cmk.arn);
+      try {
+        await s3(ctx).send(new PutBucketEncryptionCommand({
+          Bucket: state.bucket,
+          ServerSideEncryptionConfiguration: {
+            // The full key ARN: an alias could be repointed later, an id is ambiguous across regions.
+            Rules: [{
+              ApplyServerSideEncryptionByDefault: { SSEAlgorithm: target.algorithm as 'aws:kms', KMSMasterKeyID: cmk.arn },
+              BucketKeyEnabled: target.bucketKey,
+              ...(target.blockedEncryptionTypes ? { BlockedEncryptionTypes: { EncryptionType: target.blockedEncryptionTypes as never } } : {}),
+            }],
+          },
+        }));
+      } catch (e) {
+        throw translateAwsError(e, 's3:PutEncryptionConfiguration', state.bucket);
+      }
+      const read = await readEncryption(state.bucket, ctx);
+      const readKey = read && read !== 'GONE' && read.keyRef ? (await ctx.keys.observe(read.keyRef, state.region))?.info?.arn : undefined;
+      const diff = defaultDifferences(read === 'GONE' ? undefined : read, target, readKey);
+      if (diff.length) throw new SentinelError('VERIFICATION_FAILED', `Default encryption of ${state.bucket} does not read back as written: ${diff.join('; ')}`, { details: { resource: state.bucket } });
+      changed = true;
+      notes.push(`Default encryption set to ${target.algorithm} with ${cmk.arn}${target.bucketKey ? ' and the bucket key on' : ''}${target.blockedEncryptionTypes ? `, blocked types ${target.blockedEncryptionTypes.join(',')} kept` : ''}`);
     }
-    return { changed: true, detail: `Default encryption set to SSE-KMS with ${cmk.arn} and the bucket key on; existing objects keep their old encryption until rewritten` };
+    const ref = { type: 's3-bucket' as const, account: state.account, region: state.region, id: state.bucket };
+    let marked = state.objectsPending;
+    // Before any object call, the bucket says its objects are not all on the CMK: a run cut short (a timeout,
+    // a listing refused) leaves it, and the next event or sweep comes back.
+    if (!marked) { await setBucketTag(state.bucket, OBJECTS_MARKER, 'pending', ctx, state.tags); marked = 'pending'; }
+    // UpdateObjectEncryption can only target SSE-KMS; a copy follows the bucket's algorithm (DSSE-KMS stays DSSE-KMS).
+    const data = await rekeyObjects(ref, cmk.arn, state.objectsPending, ctx, { dsse: targetDefault(state.encryption, cmk.arn).algorithm === DSSE });
+    const marker = markerValue(data);
+    if (marker !== marked) await setBucketTag(state.bucket, OBJECTS_MARKER, marker, ctx);
+    notes.push(`objects: ${describeData(data)}`);
+    const running = data.job !== undefined && isComplete({ ...data, job: undefined });
+    return { changed: changed || data.rekeyed > 0 || marker !== state.objectsPending, detail: notes.join('; '), data, ...(running ? { pending: true } : {}) };
   },
 
   async quarantine(state, finding, ctx) {
@@ -95,5 +136,4 @@ export const s3BucketRule: Rule<S3BucketState> = {
     };
   },
 
-  existingData: reencryptExistingObjects,
 };

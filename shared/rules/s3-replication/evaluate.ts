@@ -2,6 +2,7 @@ import type { ReplicationConfiguration } from '@aws-sdk/client-s3';
 import { explainMismatch, keyMismatch, type KeyMismatch } from '../../kms/compare';
 import type { KeyInfo, ObservedKey } from '../../kms/key-resolver';
 import type { EvaluationContext, Finding } from '../contract';
+import { missingStatements, type RoleCheck } from './role-check';
 
 /** One replication rule as the rule needs to judge it (index = position in the configuration). */
 export interface ReplicationRuleView {
@@ -16,6 +17,8 @@ export interface ReplicationRuleView {
   observedKey?: ObservedKey;
   /** The destination region's CMK (resolved before evaluate, so evaluate stays pure). */
   expectedKey?: KeyInfo;
+  /** Whether the configuration's role may use the source CMK and this CMK through S3 (iam:SimulatePrincipalPolicy). */
+  roleCheck?: RoleCheck;
 }
 
 export interface SourceBucket {
@@ -41,6 +44,8 @@ export interface RuleProblem {
   rule: ReplicationRuleView;
   sseKmsOff: boolean;
   key?: KeyMismatch;
+  /** The role cannot use the keys: rewriting the key would make every new object fail to replicate. */
+  role?: RoleCheck;
 }
 
 const ruleName = (r: ReplicationRuleView): string => (r.id ? `rule "${r.id}"` : `rule #${r.index + 1}`);
@@ -51,7 +56,8 @@ export const replicationProblems = (s: S3ReplicationState): RuleProblem[] =>
     if (!rule.enabled || !rule.destRegion || !rule.expectedKey) return [];
     const key = keyMismatch(rule.observedKey, rule.expectedKey, rule.destRegion);
     const sseKmsOff = !rule.sseKmsObjects;
-    return key || sseKmsOff ? [{ source: src.bucket, rule, sseKmsOff, key }] : [];
+    const role = rule.roleCheck?.missing.length ? rule.roleCheck : undefined;
+    return key || sseKmsOff || role ? [{ source: src.bucket, rule, sseKmsOff, key, ...(role ? { role } : {}) }] : [];
   }));
 
 const REASON: Record<KeyMismatch, string> = {
@@ -77,12 +83,13 @@ export const evaluateS3Replication = (s: S3ReplicationState, _ctx: EvaluationCon
     const parts = [
       ...(p.key ? [`replicas ${explainMismatch(p.key, p.rule.observedKey, p.rule.expectedKey as KeyInfo, p.rule.destRegion as string)}`] : []),
       ...(p.sseKmsOff ? ['SSE-KMS encrypted objects are not replicated (SourceSelectionCriteria.SseKmsEncryptedObjects off)'] : []),
+      ...(p.role ? [`the replication role cannot use the keys, so replication would end ReplicationStatus=FAILED: ${missingStatements(p.role)}`] : []),
     ];
     return `${p.source} ${ruleName(p.rule)} → ${p.rule.destBucket} (${p.rule.destRegion}): ${parts.join('; ')}`;
   });
   return {
     status: 'NON_COMPLIANT',
-    reason: first.key ? REASON[first.key] : 'SSE_KMS_OBJECTS_NOT_REPLICATED',
+    reason: first.key ? REASON[first.key] : first.sseKmsOff ? 'SSE_KMS_OBJECTS_NOT_REPLICATED' : 'REPLICATION_ROLE_CANNOT_USE_KEYS',
     detail: `Replication ${sentences.join(' | ')}; the destination bucket's own default encryption is checked by the s3-bucket rule in ${first.rule.destRegion}`,
     observedKey: first.rule.observedKey?.info?.arn ?? first.rule.replicaKeyRef,
     expectedKey: first.rule.expectedKey?.arn,

@@ -12,6 +12,7 @@ import {
   canonicalJson, evaluateS3Replication, withoutOwnedFields, patchReplication, type ReplicationRuleView, replicationProblems, type S3ReplicationState, type SourceBucket,
 } from './evaluate';
 import { DESTINATION_PREFIX, s3ReplicationMeta } from './meta';
+import { checkReplicationRole, type KeyUse, missingStatements, type RoleCheck } from './role-check';
 
 const NO_REPLICATION = 'ReplicationConfigurationNotFoundError';
 
@@ -80,11 +81,27 @@ const viewRules = async (config: ReplicationConfiguration, ctx: RuleContext): Pr
   }));
 };
 
+/** The role of the configuration against the keys replication will use: the source region's CMK and the replica key. */
+const withRoleChecks = async (bucket: string, region: string, config: ReplicationConfiguration, rules: ReplicationRuleView[], ctx: RuleContext): Promise<ReplicationRuleView[]> => {
+  if (!config.Role) return rules;
+  const sourceKey = await ctx.keys.regionalCmk(region);
+  return Promise.all(rules.map(async (r) => {
+    if (!r.enabled || !r.destRegion || !r.expectedKey) return r;
+    const destScope = destinationScope(config.Rules?.[r.index]?.Destination?.Account, r.destRegion, ctx) ?? { ...ctx.scope, region: r.destRegion };
+    const uses: KeyUse[] = [
+      { action: 'kms:Decrypt', keyArn: sourceKey.arn, bucket, region },
+      { action: 'kms:Encrypt', keyArn: r.expectedKey.arn, bucket: r.destBucket, region: r.destRegion },
+    ];
+    const roleCheck = await checkReplicationRole(config.Role as string, uses, ctx, (u) => (u.action === 'kms:Encrypt' ? destScope : { ...ctx.scope, region }));
+    return { ...r, roleCheck };
+  }));
+};
+
 const readSource = async (bucket: string, region: string, ctx: RuleContext): Promise<SourceBucket | 'GONE'> => {
   const config = await readConfig(bucket, region, ctx);
   if (config === 'GONE') return 'GONE';
   if (config === 'NONE') return { bucket, region, rules: [] };
-  return { bucket, region, config, rules: await viewRules(config, ctx) };
+  return { bucket, region, config, rules: await withRoleChecks(bucket, region, config, await viewRules(config, ctx), ctx) };
 };
 
 /**
@@ -116,13 +133,18 @@ const describeDestination = async (dest: string, ctx: RuleContext): Promise<S3Re
 
 const listBuckets = (ctx: RuleContext): AsyncIterable<string> => bucketsInRegion(ctx.clients, ctx.scope);
 
-/** Rewrite the wrong fields of one source's configuration, then re-read and compare everything. */
-const fixSource = async (bucket: string, ctx: RuleContext): Promise<string | undefined> => {
+/**
+ * Rewrite the wrong fields of one source's configuration, then re-read and compare everything. A rule whose
+ * role cannot use the keys is not rewritten: it is returned as blocked, with the statements to add.
+ */
+const fixSource = async (bucket: string, ctx: RuleContext): Promise<{ written?: string; blocked: string[] }> => {
   const region = ctx.scope.region;
   const fresh = await readSource(bucket, region, ctx);
-  if (fresh === 'GONE' || !fresh.config) return undefined;
-  const problems = replicationProblems({ mode: 'source', bucket, region, sources: [fresh] });
-  if (problems.length === 0) return undefined;
+  if (fresh === 'GONE' || !fresh.config) return { blocked: [] };
+  const all = replicationProblems({ mode: 'source', bucket, region, sources: [fresh] });
+  const blocked = all.filter((p) => p.role).map((p) => `${bucket} ${p.rule.id ? `rule "${p.rule.id}"` : `rule #${p.rule.index + 1}`}: ${missingStatements(p.role as RoleCheck)}`);
+  const problems = all.filter((p) => !p.role);
+  if (problems.length === 0) return { blocked };
   const patched = patchReplication(fresh.config, problems);
   try {
     await s3(ctx).send(new PutBucketReplicationCommand({ Bucket: bucket, ReplicationConfiguration: patched }));
@@ -137,10 +159,11 @@ const fixSource = async (bucket: string, ctx: RuleContext): Promise<string | und
       details: { resource: bucket, before: canonicalJson(fresh.config), read: typeof after === 'string' ? after : canonicalJson(after) },
     });
   }
-  return problems.map((p) => `${bucket} ${p.rule.id ? `rule "${p.rule.id}"` : `rule #${p.rule.index + 1}`}: ${[
+  const written = problems.map((p) => `${bucket} ${p.rule.id ? `rule "${p.rule.id}"` : `rule #${p.rule.index + 1}`}: ${[
     ...(p.key ? [`ReplicaKmsKeyID → ${p.rule.expectedKey?.arn ?? '?'}`] : []),
     ...(p.sseKmsOff ? ['SseKmsEncryptedObjects → Enabled'] : []),
   ].join(', ')}`).join('; ');
+  return { written, blocked };
 };
 
 export const s3ReplicationRule: Rule<S3ReplicationState> = {
@@ -163,6 +186,7 @@ export const s3ReplicationRule: Rule<S3ReplicationState> = {
   async remediate(state, _finding, ctx) {
     const done: string[] = [];
     const skipped: string[] = [];
+    const blocked: string[] = [];
     for (const src of state.sources) {
       if (src.region !== ctx.scope.region) continue;
       if (state.mode === 'destination' && ctx.policy.isExempt(await readBucketTags(src.bucket, ctx))) {
@@ -170,12 +194,15 @@ export const s3ReplicationRule: Rule<S3ReplicationState> = {
         continue;
       }
       const fixed = await fixSource(src.bucket, ctx);
-      if (fixed) done.push(fixed);
+      if (fixed.written) done.push(fixed.written);
+      blocked.push(...fixed.blocked);
     }
     const exempt = skipped.length ? `; exempt, not touched: ${skipped.join(', ')}` : '';
+    const held = blocked.length ? `; not rewritten, the replication role cannot use the keys (objects would fail to replicate): ${blocked.join(' | ')}` : '';
+    if (done.length === 0 && blocked.length) return { changed: false, taken: 'REPORT', detail: `Nothing rewritten${held}${exempt}` };
     return {
       changed: done.length > 0,
-      detail: done.length ? `Rewrote only the wrong fields (${done.join('; ')}); every other field and rule read back unchanged${exempt}` : `Nothing to rewrite${exempt}`,
+      detail: done.length ? `Rewrote only the wrong fields (${done.join('; ')}); every other field and rule read back unchanged${held}${exempt}` : `Nothing to rewrite${exempt}`,
     };
   },
 

@@ -18,7 +18,11 @@ export const s3ReplicationMeta: RuleMeta = {
   ],
   configTypes: [],
   permissions: {
-    read: ['s3:ListAllMyBuckets', 's3:GetReplicationConfiguration', 's3:GetBucketLocation', 's3:GetBucketVersioning', 's3:GetBucketTagging', 'kms:DescribeKey'],
+    // The replication role against the keys: iam:SimulatePrincipalPolicy with the key policies.
+    read: [
+      's3:ListAllMyBuckets', 's3:GetReplicationConfiguration', 's3:GetBucketLocation', 's3:GetBucketVersioning', 's3:GetBucketTagging', 'kms:DescribeKey',
+      'iam:SimulatePrincipalPolicy', 'kms:GetKeyPolicy',
+    ],
     remediate: ['s3:PutReplicationConfiguration', 'iam:PassRole'],
     quarantine: [],
   },

@@ -295,7 +295,12 @@ export const publishWorkflowAlert = async (s: ReencryptState, deps: PipelineDeps
     status: 'NON_COMPLIANT', reason: s.reason, observedKey: s.observedKey, expectedKey: s.cmkArn, action: 'REMEDIATE', ...o,
   };
   await deps.alerts.publish(toAlert(outcome, trigger, deps.now()));
-  deps.log.info('rds re-encryption workflow alert', { workflow: RDS_REENCRYPT, execution: s.execution, result: o.result, step: s.step });
+  // `step` alone read "deleteOriginal VERIFIED" with the gate off: say what became of the original.
+  deps.log.info('rds re-encryption workflow alert', {
+    workflow: RDS_REENCRYPT, execution: s.execution, result: o.result, lastStep: s.step,
+    cutOver: s.cutOver === 'DONE' ? 'done' : 'not done (gates.cutOver off, or not reached)',
+    original: s.deleted === 'DONE' ? 'deleted' : 'kept',
+  });
 };
 
 /** What an operator must do to cut over by hand (gates off). */

@@ -1,0 +1,24 @@
+import { idList, pick } from '../../events/normalise';
+import type { RuleMeta } from '../contract';
+
+/**
+ * One per account and region: the EBS encryption-by-default setting and its default key. The setting has no
+ * ARN (the service authorization reference lists no resource type for its actions): the region is its id.
+ */
+export const ebsDefaultMeta: RuleMeta = {
+  type: 'ebs-default',
+  service: 'ec2',
+  cloudTrail: [{
+    eventSource: 'ec2.amazonaws.com',
+    eventNames: ['DisableEbsEncryptionByDefault', 'ModifyEbsDefaultKmsKeyId', 'ResetEbsDefaultKmsKeyId'],
+    ids: (d) => idList(pick(d, 'awsRegion')),
+  }],
+  configTypes: [],
+  permissions: {
+    read: ['ec2:GetEbsEncryptionByDefault', 'ec2:GetEbsDefaultKmsKeyId', 'kms:DescribeKey'],
+    remediate: ['ec2:EnableEbsEncryptionByDefault', 'ec2:ModifyEbsDefaultKmsKeyId'],
+    quarantine: [],
+  },
+
+  arn: (ref) => `arn:aws:ec2:${ref.region}:${ref.account}:ebs-encryption-by-default`,
+};

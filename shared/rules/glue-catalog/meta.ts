@@ -1,0 +1,22 @@
+import { idList, pick } from '../../events/normalise';
+import type { RuleMeta } from '../contract';
+
+/** One Data Catalog per account and region: the region is its id. */
+export const glueCatalogMeta: RuleMeta = {
+  type: 'glue-catalog',
+  service: 'glue',
+  cloudTrail: [{
+    eventSource: 'glue.amazonaws.com',
+    eventNames: ['PutDataCatalogEncryptionSettings'],
+    ids: (d) => idList(pick(d, 'awsRegion')),
+  }],
+  configTypes: [],
+  permissions: {
+    read: ['glue:GetDataCatalogEncryptionSettings', 'kms:DescribeKey'],
+    // A catalog encrypted through a service role keeps that role: writing it again passes it to Glue.
+    remediate: ['glue:PutDataCatalogEncryptionSettings', 'iam:PassRole'],
+    quarantine: [],
+  },
+
+  arn: (ref) => `arn:aws:glue:${ref.region}:${ref.account}:catalog`,
+};

@@ -1,0 +1,35 @@
+"""moto's server plus the behaviours cmk-sentinel needs and moto 5.2.1 lacks or gets wrong.
+
+Test infrastructure, not product: started by test/support/moto.ts (tests, demo, bench) as
+`python3 test/emulator/server.py -H 127.0.0.1 -p PORT`. Each `*_ext.py` module patches one
+service through moto's own backends and response classes, and cites the AWS documentation
+it follows; `install()` applies it before the server starts.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import athena_ext  # noqa: E402
+import emr_ext  # noqa: E402
+import logs_ext  # noqa: E402
+import rds_ext  # noqa: E402
+import redshift_ext  # noqa: E402
+import s3_ext  # noqa: E402
+import s3control_ext  # noqa: E402
+import securityhub_ext  # noqa: E402
+
+EXTENSIONS = [s3_ext, athena_ext, logs_ext, rds_ext, redshift_ext, emr_ext, s3control_ext, securityhub_ext]
+
+
+def main() -> None:
+    for ext in EXTENSIONS:
+        ext.install()
+    from moto.server import main as moto_main
+
+    moto_main(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()
