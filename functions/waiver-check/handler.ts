@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { alertSinkFromEnv } from '../../shared/alerts/publisher';
-import { ClientFactory, settingsFromEnv } from '../../shared/aws/clients';
+import type { ClientFactory } from '../../shared/aws/clients';
 import { logger } from '../../shared/logger';
 import { loadPolicy } from '../../shared/policy/policy';
 import { waiverAlerts } from '../../shared/waivers/daily-check';
@@ -10,7 +10,9 @@ import { waiverAlerts } from '../../shared/waivers/daily-check';
  * Daily (EventBridge schedule): one alert per waiver of the policy expiring within 14 days, and per expired one.
  * A failed publish fails the run, so the schedule's retry sends it (same ids the same day: subscribers dedupe).
  */
-export const checkWaivers = async (env: NodeJS.ProcessEnv = process.env, now = new Date(), clients = new ClientFactory(settingsFromEnv(env))) => {
+export const checkWaivers = async (env: NodeJS.ProcessEnv = process.env, now = new Date(), given?: ClientFactory) => {
+  // The client factory (and its HTTP handler) loads on the first run, not in the init phase.
+  const clients: ClientFactory = given ?? await import('../../shared/aws/clients').then(({ ClientFactory: F, settingsFromEnv }) => new F(settingsFromEnv(env)));
   const policy = loadPolicy(env);
   const alerts = waiverAlerts(policy, now, env.CMK_SENTINEL_ACCOUNT_ID ?? '', env.AWS_REGION ?? '');
   const sink = alertSinkFromEnv(clients, env);
