@@ -52,9 +52,14 @@ describe('Security Hub findings on the emulator', () => {
     expect(all[0]?.Compliance?.RelatedRequirements).toEqual(expect.arrayContaining(['PCI DSS v4.0.1/3.5.1', 'NIST.800-53.r5/SC-28', 'PCI DSS v4.0.1/3.6']));
     expect(all[0]?.ProductFields?.['cmk-sentinel/expectedKey']).toMatch(/^arn:aws:kms:us-east-1:123456789012:key\//);
 
-    // The fix is "attempted" but changes nothing (the write is swallowed): the re-read fails verification.
+    // The fix is attempted but does not hold (the write lands as SSE-S3): the fresh re-read fails verification.
     const s3 = clients.get(S3Client, { region: R });
-    s3.middlewareStack.add((next, ctx) => async (args) => (ctx.commandName === 'PutBucketEncryptionCommand' ? { output: { $metadata: {} }, response: {} } as never : next(args)), { step: 'initialize', name: 'swallow' });
+    s3.middlewareStack.add((next, ctx) => async (args) => {
+      if (ctx.commandName === 'PutBucketEncryptionCommand') {
+        (args.input as { ServerSideEncryptionConfiguration: unknown }).ServerSideEncryptionConfiguration = { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] };
+      }
+      return next(args);
+    }, { step: 'initialize', name: 'swallow' });
     expect(await run('remediate', 'e2')).toMatchObject({ action: 'REMEDIATE', result: 'VERIFICATION_FAILED' });
     all = await findings();
     expect(all).toHaveLength(1);

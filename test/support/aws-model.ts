@@ -44,6 +44,7 @@ export const SERVICES: Record<string, { pkg: string; botocore: string }> = {
   DynamoDBClient: { pkg: '@aws-sdk/client-dynamodb', botocore: 'dynamodb' },
   SFNClient: { pkg: '@aws-sdk/client-sfn', botocore: 'stepfunctions' },
   IAMClient: { pkg: '@aws-sdk/client-iam', botocore: 'iam' },
+  SecurityHubClient: { pkg: '@aws-sdk/client-securityhub', botocore: 'securityhub' },
 };
 
 interface Shape {
