@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { APPROVE_USAGE, approveCommand } from './approve';
+import { audit, AUDIT_USAGE } from './audit';
+import { FRAMEWORK_IDS, isFrameworkId } from '../shared/compliance/mapping';
 import { causeOf, redrive, sendDeadLetter } from '../shared/dlq/dead-letter';
 import type { Alert, Outcome } from '../shared/alerts/alert';
 import type { AlertSink } from '../shared/alerts/publisher';
@@ -33,12 +35,13 @@ now goes through is deleted. --max: at most N messages (a whole number, default 
 
 const BACKFILL_USAGE = `Usage: cmk-sentinel backfill [--regions a,b] [--types t1,t2] [--accounts id1,id2]
                           [--mode remediate|quarantine|report] [--dry-run] [--report FILE] [--sweep-id ID]
-                          [--format table|json]
+                          [--format table|json] [--framework pci-dss-4|nist-800-53-r5|cis-aws-7|hipaa|soc2|iso-27001-2022]
 
 Sweep everything that exists through the same pipeline. --dry-run changes nothing and says what would happen
 to each resource. Resumable: the same --sweep-id continues a sweep with the flags it was started with (a resume
 with other flags is refused). Writes FILE.json, FILE.md and FILE.html (default .sweeps/<id>/report.*; FILE's
-directory must exist).`;
+directory must exist), and beside them FILE.csv, FILE.ocsf.jsonl (OCSF Compliance Findings) and the compliance
+summary FILE.compliance.json/.md (per framework and control; only --framework's with that flag).`;
 
 export const USAGE = `cmk-sentinel — keeps AWS data stores on the regional customer-managed KMS key
 
@@ -49,6 +52,7 @@ Usage:
   cmk-sentinel rules [TYPE]         what each resource type checks and does (from the rules' metadata)
   cmk-sentinel policy validate [FILE] | policy init [FILE]
 ${APPROVE_USAGE}
+  cmk-sentinel audit verify [...]   prove the audit hash chains complete, or name the first gap or altered record
   cmk-sentinel --version | help [COMMAND] | COMMAND --help
 
 Output: the result on stdout (a table on a terminal, JSON otherwise or with --format json); log lines on stderr.
@@ -61,7 +65,7 @@ AUDIT_TABLE (DynamoDB, as in the Lambda), RDS_REENCRYPT_STATE_MACHINE_ARN (else 
 CMK_SENTINEL_WAIT_SCALE (0 skips the workflows' waits, for an emulator), POWERTOOLS_LOG_LEVEL.`;
 
 const COMMAND_USAGE: Record<string, string> = {
-  handle: HANDLE_USAGE, backfill: BACKFILL_USAGE, redrive: REDRIVE_USAGE, rules: RULES_USAGE, policy: POLICY_USAGE,
+  handle: HANDLE_USAGE, backfill: BACKFILL_USAGE, redrive: REDRIVE_USAGE, rules: RULES_USAGE, policy: POLICY_USAGE, audit: `Usage:\n${AUDIT_USAGE}`,
 };
 
 export const version = (): string => (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
@@ -119,7 +123,7 @@ export const handle = async (args: Parsed, io: Io): Promise<number> => {
 };
 
 const BACKFILL_OPTIONS = {
-  '--regions': 'value', '--types': 'value', '--accounts': 'value', '--mode': 'value', '--sweep-id': 'value', '--report': 'value', '--dry-run': 'switch', '--format': 'value',
+  '--regions': 'value', '--types': 'value', '--accounts': 'value', '--mode': 'value', '--sweep-id': 'value', '--report': 'value', '--dry-run': 'switch', '--format': 'value', '--framework': 'value',
 } as const;
 const PAYLOAD_FIELD: Record<string, string> = { '--regions': 'regions', '--types': 'types', '--accounts': 'accounts', '--mode': 'mode', '--sweep-id': 'sweepId' };
 
@@ -165,6 +169,8 @@ export const backfill = async (args: string[], io: Io, progress: NodeJS.WriteStr
     throw e;
   }
   checkReportPath(report);
+  const framework = str(parsed, '--framework');
+  if (framework !== undefined && !isFrameworkId(framework)) throw new SentinelError('USAGE', `--framework ${framework}: expected one of ${FRAMEWORK_IDS.join(', ')}`);
   // Without a topic, per-resource alerts would pile up in memory: the report carries them; the summary is printed.
   const summaries: Alert[] = [];
   const printSink: AlertSink = { publish: async (a) => { summaries.push(a); } };
@@ -172,7 +178,7 @@ export const backfill = async (args: string[], io: Io, progress: NodeJS.WriteStr
   const built = sweepDeps(process.env.ALERT_TOPIC_ARN ? {} : { alerts: quiet });
   const local = withLocalWorkflows(built.deps);
   const result = await runBackfill(req, {
-    deps: local.deps, pacer: built.pacer, store: storeFromEnv(local.deps), reportFile: report, progress,
+    deps: local.deps, pacer: built.pacer, store: storeFromEnv(local.deps), reportFile: report, progress, ...(framework ? { framework } : {}),
     summarySink: process.env.ALERT_TOPIC_ARN ? undefined : printSink,
   });
   const workflows = await local.settle();
@@ -230,6 +236,9 @@ export const main = async (argv: string[], out: Io['out'] = defaultIo.out, tty =
       case 'backfill':
         if (rest.includes('-h') || rest.includes('--help')) { out(BACKFILL_USAGE); return EXIT.OK; }
         return await backfill(rest, io);
+      case 'audit':
+        if (rest.includes('-h') || rest.includes('--help')) { out(`Usage:\n${AUDIT_USAGE}`); return EXIT.OK; }
+        return await audit(rest, out);
       case 'rules':
         return await rulesCommand(rest, io);
       case 'policy':

@@ -4,7 +4,8 @@ import { LocalWorkflowDriver } from '../shared/workflows/local-driver';
 import { ClientFactory } from '../shared/aws/clients';
 import { logger, logToStderr } from '../shared/logger';
 import { buildDeps } from '../shared/pipeline/context';
-import { loadPolicyFile } from '../shared/policy/policy';
+import { loadPolicyFile, Policy } from '../shared/policy/policy';
+import { demoWaivers } from './demo/waivers';
 import { assertLoopback, startEmulator } from '../test/support/moto';
 import { checkRequests } from '../test/support/request-audit';
 import { recordRequests } from '../test/support/requests';
@@ -44,7 +45,9 @@ export const main = async (): Promise<number> => {
 
     const inbox = await alertInbox(clients, regions[0] as string);
 
-    const policy = loadPolicyFile(DEMO_POLICY_PATH);
+    // The demo's exempt resources carry the exemption tag naming a waiver the demo adds to its policy.
+    const demoPolicy = loadPolicyFile(DEMO_POLICY_PATH);
+    const policy = new Policy({ ...demoPolicy.doc, waivers: [...demoPolicy.waivers, ...demoWaivers(new Date())] });
     const deps = buildDeps({ clients, policy, alerts: new SnsAlertSink(clients, inbox.topicArn), homeAccount: '123456789012' }, {});
     // One workflow engine for every part (Step Functions in AWS; here the same definition in-process, no waits).
     const workflows = new LocalWorkflowDriver(() => deps, { log: deps.log });

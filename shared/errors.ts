@@ -19,6 +19,9 @@ export type ErrorCode =
   | 'VERIFICATION_FAILED'
   | 'UNSAFE_ENDPOINT'
   | 'DUPLICATE_IN_PROGRESS'
+  | 'SECURITYHUB_IMPORT_FAILED'
+  | 'AUDIT_CHAIN_CONFLICT'
+  | 'AUDIT_CHAIN_BROKEN'
   | 'AWS_ERROR';
 
 export class SentinelError extends Error {

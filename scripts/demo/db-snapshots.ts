@@ -1,3 +1,4 @@
+import { DEMO_WAIVER } from './waivers';
 import { tagRecord } from '../../shared/aws/tags';
 import { CopyDBSnapshotCommand, DescribeDBClusterSnapshotsCommand, DescribeDBSnapshotAttributesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DescribeClustersCommand, DescribeClusterSnapshotsCommand, RedshiftClient } from '@aws-sdk/client-redshift';
@@ -40,7 +41,7 @@ export const dbSnapshotsDemo: DemoPart = {
     await createDbSnapshot(clients, east, 'sales-db', 'crm-shared');
     await shareSnapshot(clients, east, 'instance', 'crm-shared', ['all']);
     await createDbSnapshot(clients, east, 'sales-db', 'crm-good');
-    await createDbSnapshot(clients, east, 'ledger-db', 'orders-legal-hold', { 'cmk-sentinel:exempt': 'true' });
+    await createDbSnapshot(clients, east, 'ledger-db', 'orders-legal-hold', { 'cmk-sentinel:exempt': DEMO_WAIVER });
     const auto = (await rds().send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: 'ledger-db', SnapshotType: 'automated' }))).DBSnapshots?.[0]?.DBSnapshotIdentifier ?? 'rds:ledger-db';
     // A copy into us-east-1 that kept the eu-west-1 CMK.
     await createDbInstance(clients, west, 'eu-ledger-db', { kmsKeyId: cmkWest });

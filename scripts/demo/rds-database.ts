@@ -1,3 +1,4 @@
+import { DEMO_WAIVER } from './waivers';
 import { CreateDBInstanceReadReplicaCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import type { Outcome } from '../../shared/alerts/alert';
 import { type EventResult, processEvent } from '../../shared/pipeline/process';
@@ -34,7 +35,7 @@ export const rdsDatabaseDemo: DemoPart = {
         id: 'crm-db-replica', kind: 'instance', region: east, drift: 'read replica of crm-db', fix: false,
         create: async () => { await clients.get(RDSClient, { region: east }).send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'crm-db-replica', SourceDBInstanceIdentifier: 'crm-db' })); },
       },
-      { id: 'legacy-db', kind: 'instance', region: east, drift: 'unencrypted, exempt', fix: false, create: () => createInstance(clients, east, 'legacy-db', { tags: { 'cmk-sentinel:exempt': 'true' } }) },
+      { id: 'legacy-db', kind: 'instance', region: east, drift: 'unencrypted, exempt', fix: false, create: () => createInstance(clients, east, 'legacy-db', { tags: { 'cmk-sentinel:exempt': DEMO_WAIVER } }) },
       { id: 'analytics-aurora', kind: 'cluster', region: east, drift: 'Aurora on aws/rds', fix: true, create: () => createCluster(clients, east, 'analytics-aurora', { ...FALLBACK_CLUSTER, encrypted: true, members: ['analytics-aurora-1', 'analytics-aurora-2'], backupRetention: 7 }) },
       { id: 'eu-orders-db', kind: 'instance', region: west, drift: 'unencrypted storage', fix: true, create: () => createInstance(clients, west, 'eu-orders-db', FALLBACK) },
     ];

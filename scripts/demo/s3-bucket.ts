@@ -1,3 +1,4 @@
+import { DEMO_WAIVER } from './waivers';
 import { GetBucketEncryptionCommand, S3Client } from '@aws-sdk/client-s3';
 import { type EventResult, processEvent } from '../../shared/pipeline/process';
 import { type BucketEncryption, createBucket, createKey, s3Event } from '../lib/estate';
@@ -23,7 +24,7 @@ export const s3BucketDemo: DemoPart = {
       { name: 'reports-eu-key', region: east, enc: { kind: 'kms', keyId: cmkWest.arn }, state: 'the eu-west-1 CMK', fix: true },
       { name: 'audit-no-bucket-key', region: east, enc: { kind: 'kms', keyId: 'alias/data-platform', bucketKey: false }, state: 'CMK, bucket key off', fix: true },
       { name: 'warehouse', region: east, enc: { kind: 'kms', keyId: cmkEast.arn }, state: 'CMK by ARN (compliant)', fix: false },
-      { name: 'legal-hold', region: east, enc: { kind: 'sse-s3' }, tags: { 'cmk-sentinel:exempt': 'true' }, state: 'SSE-S3, exempt', fix: false },
+      { name: 'legal-hold', region: east, enc: { kind: 'sse-s3' }, tags: { 'cmk-sentinel:exempt': DEMO_WAIVER }, state: 'SSE-S3, exempt', fix: false },
       { name: 'eu-customers', region: west, enc: { kind: 'sse-s3' }, state: 'SSE-S3 (AWS default)', fix: true },
       { name: 'eu-archive', region: west, enc: { kind: 'kms', keyId: 'alias/data-platform' }, state: 'CMK by alias (compliant)', fix: false },
     ];

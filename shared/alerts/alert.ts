@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { TriggerInfo } from '../events/normalise';
+import { type Controls, controlsOf } from '../compliance/mapping';
+import type { WaiverVerdict } from '../waivers/waiver';
 import type { ComplianceStatus, DataOutcome, ResourceRef, Severity } from '../rules/contract';
 
 /** What the service did about a finding. */
@@ -29,6 +31,8 @@ export interface Outcome {
   after?: unknown;
   /** A repeated delivery answered from the idempotency store: nothing was done again. */
   duplicate?: boolean;
+  /** A waiver (or an exemption tag) that concerned this finding: WAIVED, EXPIRED or UNAPPROVED_EXEMPTION. */
+  waiver?: WaiverVerdict;
   /** Existing data the remediation handled (S3 objects): re-keyed, skipped by reason, failed. */
   data?: DataOutcome;
 }
@@ -50,6 +54,9 @@ export interface Alert {
   action: { taken: ActionTaken; result: ActionOutcome; detail?: string };
   trigger: { eventId?: string; eventName: string; source: string; actor?: string };
   error?: Outcome['error'];
+  /** The controls the failed check serves (shared/compliance/mapping.json); absent when the reason maps to none. */
+  compliance?: Controls;
+  waiver?: WaiverVerdict;
 }
 
 export const severityOf = (o: Outcome): Severity => {
@@ -58,7 +65,7 @@ export const severityOf = (o: Outcome): Severity => {
   if (o.error?.code === 'KEY_NOT_FOUND') return 'CRITICAL';
   if (o.status === 'ERROR' || o.result === 'FAILED' || o.result === 'VERIFICATION_FAILED' || o.result === 'INCOMPLETE') return 'HIGH';
   if (o.action === 'QUARANTINE' || o.action === 'REPORT') return 'HIGH';
-  if (o.action === 'SKIP_EXEMPT') return 'MEDIUM';
+  if (o.action === 'SKIP_EXEMPT' || o.waiver?.status === 'EXPIRED' || o.waiver?.status === 'UNAPPROVED_EXEMPTION') return 'MEDIUM';
   if (o.action === 'REMEDIATE') return 'LOW';
   return 'INFO';
 };
@@ -82,7 +89,14 @@ export const toAlert = (o: Outcome, trigger: TriggerInfo, now: Date): Alert => (
   action: { taken: o.action, result: o.result, detail: o.actionDetail },
   trigger: { eventId: trigger.eventId, eventName: trigger.eventName, source: trigger.source, actor: trigger.actor },
   error: o.error,
+  ...compliance(o),
+  ...(o.waiver ? { waiver: o.waiver } : {}),
 });
+
+const compliance = (o: Outcome): { compliance?: Controls } => {
+  const c = controlsOf(o.ref.type, o.reason);
+  return c.checks.length ? { compliance: c } : {};
+};
 
 const ACTION_WORDS: Record<ActionTaken, string> = {
   NONE: 'no action', REMEDIATE: 'remediated', QUARANTINE: 'quarantined', REPORT: 'reported',

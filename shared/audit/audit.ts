@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
 import type { Outcome } from '../alerts/alert';
 import type { TriggerInfo } from '../events/normalise';
 import { redact } from '../redact';
@@ -24,6 +23,18 @@ export interface AuditRecord {
   after?: unknown;
   trigger: TriggerInfo;
   error?: Outcome['error'];
+  /** Its place in the hash chain of its account and region (shared/audit/chain.ts), set by the store on append. */
+  chain?: ChainLink;
+}
+
+/** A record's place in the hash chain of its account and region (shared/audit/chain.ts). */
+export interface ChainLink {
+  /** `<account>/<region>` of the resource. */
+  id: string;
+  seq: number;
+  /** Hash of the previous record of the chain; GENESIS for the first. */
+  prev: string;
+  hash: string;
 }
 
 /** The port: append only. `false` when a record with this id is already stored. */
@@ -57,15 +68,6 @@ export class MemoryAuditLog implements AuditLog {
   async append(r: AuditRecord): Promise<boolean> {
     if (this.records.some((x) => x.id === r.id)) return false;
     this.records.push(structuredClone(r));
-    return true;
-  }
-}
-
-/** Local runs (CLI): one JSON line per record, opened in append mode only. */
-export class JsonlAuditLog implements AuditLog {
-  constructor(private readonly path: string) {}
-  async append(r: AuditRecord): Promise<boolean> {
-    appendFileSync(this.path, `${JSON.stringify(r)}\n`, { flag: 'a', mode: 0o600 });
     return true;
   }
 }

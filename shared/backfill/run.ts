@@ -4,6 +4,8 @@ import { loadPolicy } from '../policy/policy';
 import { DynamoSweepStore } from './dynamodb-store';
 import { FileSweepStore } from './file-store';
 import { putReportObjects, reportFor, summaryAlert, writeReportFiles } from './finish';
+import { putEvidenceObjects, renderEvidence, writeEvidenceFiles } from './evidence-files';
+import type { FrameworkId } from '../compliance/mapping';
 import { PacedClientFactory, Pacer } from './pacing';
 import { Progress, type ProgressStream } from './progress';
 import type { SweepReport } from './report';
@@ -66,6 +68,8 @@ export interface BackfillRun {
   progress?: ProgressStream;
   /** Summary goes here (SNS in AWS); per-resource alerts go through deps.alerts as on the event path. */
   summarySink?: AlertSink;
+  /** The compliance summary and the CSV for this framework only (`--framework pci-dss-4`); absent = every framework. */
+  framework?: FrameworkId;
 }
 
 /** Sweep in-process, write the reports, send the summary. The CLI and the Lambda without a queue run this. */
@@ -87,6 +91,11 @@ export const backfill = async (req: SweepRequest, run: BackfillRun): Promise<Bac
   const reports = run.reportBucket
     ? await putReportObjects(report, run.reportBucket, region, deps)
     : writeReportFiles(report, run.reportFile ?? `.sweeps/${meta.sweepId}/report.json`);
+  // Beside the report: CSV, OCSF Compliance Findings (JSON Lines) and the compliance summary per framework.
+  const evidence = await renderEvidence(meta.sweepId, store, deps, run.framework);
+  reports.push(...(run.reportBucket
+    ? await putEvidenceObjects(evidence, meta.sweepId, run.reportBucket, region, deps)
+    : writeEvidenceFiles(evidence, run.reportFile ?? `.sweeps/${meta.sweepId}/report.json`)));
   const sink = run.summarySink ?? deps.alerts;
   await sink.publish(summaryAlert(report, reports, region, await homeAccount(deps, region), deps.now()));
   return { sweepId: meta.sweepId, totals: report.totals, byReason: report.byReason, unitErrors: report.unitErrors, reports };

@@ -27,6 +27,8 @@ export interface ResultRow {
   /** Existing data (S3 objects) the remediation re-keyed, skipped and failed, in one line. */
   data?: string;
   at: string;
+  /** A waiver that concerned the finding: status, id, expiry and days left (shared/waivers/). */
+  waiver?: { status: string; id?: string; expires?: string; daysLeft?: number };
 }
 
 /**
@@ -50,6 +52,7 @@ export const rowOf = (o: Outcome, at: Date): ResultRow => ({
   errorCode: o.error?.code,
   data: o.data ? describeData(o.data) : undefined,
   at: at.toISOString(),
+  ...(o.waiver ? { waiver: { status: o.waiver.status, id: o.waiver.id, expires: o.waiver.expires, daysLeft: o.waiver.daysLeft } } : {}),
 });
 
 export interface SweepMeta {

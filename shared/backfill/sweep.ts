@@ -5,7 +5,7 @@ import { SentinelError } from '../errors';
 import type { TriggerInfo } from '../events/normalise';
 import type { PipelineDeps } from '../pipeline/context';
 import { ruleContext } from '../pipeline/scope';
-import { handleResource } from '../pipeline/process';
+import { flushFindings, handleResource } from '../pipeline/process';
 import type { Mode } from '../policy/policy';
 import type { ResourceRef } from '../rules/contract';
 import { loadRule, ruleMeta, RULES } from '../rules/registry';
@@ -125,6 +125,9 @@ export const runUnit = async (sweepId: string, unit: Unit, req: SweepRequest, en
     deps.log.error('listing failed', { unit: key, code: err.code, error: err.message });
   }
   await Promise.all(inFlight);
+  // The unit's Security Hub findings (batched by the sink, 100 per call) go before the unit counts as done.
+  const findingsError = await flushFindings(deps);
+  if (findingsError) error = [error, `${findingsError.code}: ${findingsError.message}`].filter(Boolean).join('; ');
   // A listing cut short or a resource stopped by an outage leaves the unit open: the same sweep id,
   // re-invoked, lists it again and retries what failed (what succeeded is skipped).
   await store.putUnit(sweepId, key, { seen, done: !retry, error });

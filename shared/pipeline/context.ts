@@ -1,7 +1,8 @@
 import { type ApprovalStore, approvalStoreFromEnv } from '../workflows/approval';
 import type { RuleMeta } from '../rules/contract';
 import { type AlertSink, alertSinkFromEnv } from '../alerts/publisher';
-import { type AuditLog, JsonlAuditLog } from '../audit/audit';
+import type { AuditLog } from '../audit/audit';
+import { JsonlAuditLog } from '../audit/jsonl';
 import { DynamoDbAuditLog } from '../audit/dynamodb';
 import { type Once, PowertoolsOnce } from '../idempotency/once';
 import { type AlertOutbox, DynamoDbAlertOutbox } from '../idempotency/outbox';
@@ -11,6 +12,7 @@ import { type Log, logger } from '../logger';
 import { loadPolicy, type Mode, type Policy } from '../policy/policy';
 import type { WorkflowStarter } from '../workflows/contract';
 import { workflowStarterFromEnv } from '../workflows/sfn-starter';
+import { type FindingSink, findingsFromPolicy } from '../securityhub/sink';
 
 /** Everything the pipeline needs, built once per cold start (or per CLI run). */
 export interface PipelineDeps {
@@ -38,6 +40,8 @@ export interface PipelineDeps {
   approvals?: ApprovalStore;
   /** The rules events are matched against; absent = the whole registry (tests narrow it to the rule under test). */
   rules?: readonly RuleMeta[];
+  /** Security Hub findings (policy `securityHub.enabled`); absent = none sent. */
+  findings?: FindingSink;
 }
 
 const regionOf = (env: NodeJS.ProcessEnv) => env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -76,5 +80,6 @@ export const buildDeps = (overrides: Partial<PipelineDeps> = {}, env: NodeJS.Pro
     audit: 'audit' in overrides ? overrides.audit : auditFromEnv(clients, env),
     workflows: overrides.workflows ?? workflowStarterFromEnv(clients, log, env),
     approvals: 'approvals' in overrides ? overrides.approvals : approvalStoreFromEnv(clients, env),
+    findings: 'findings' in overrides ? overrides.findings : findingsFromPolicy({ clients, policy, homeAccount: overrides.homeAccount ?? env.CMK_SENTINEL_ACCOUNT_ID, now: overrides.now ?? (() => new Date()) }),
   };
 };

@@ -10,6 +10,8 @@ import type { AnyRule, Finding, ResourceRef, RuleContext } from '../rules/contra
 import { RULE_DOCS } from '../rules/docs';
 import { loadRule, RULES } from '../rules/registry';
 import { detectTamper, isServiceActor, tamperAlert } from '../tamper/tamper';
+import { checksOf } from '../compliance/mapping';
+import { policyWaiver, tagWaiver } from '../waivers/waiver';
 import type { PipelineDeps } from './context';
 import { ruleContext } from './scope';
 
@@ -37,7 +39,9 @@ const errorOutcome = (ref: ResourceRef, arn: string | undefined, e: unknown, bas
 export const dryRunPreview = async (rule: AnyRule, state: unknown, finding: Finding, ctx: RuleContext, deps: PipelineDeps): Promise<string> => {
   const mode = deps.mode ?? deps.policy.modeFor(rule.type);
   if (mode === 'report') return `dry run: would report only (mode report for ${rule.type})`;
-  if (deps.policy.isExempt(await rule.tags(state, ctx))) return `dry run: would skip, exempt (tagged ${deps.policy.doc.exemptTag}=true)`;
+  // A waiver already returned WAIVED before the preview; an exemption tag left over names none that applies.
+  const tag = (await rule.tags(state, ctx))[deps.policy.doc.exemptTag];
+  const unapproved = tag !== undefined && tag.toLowerCase() !== 'false' ? `; tag ${deps.policy.doc.exemptTag}=${tag.slice(0, 64)} is an UNAPPROVED_EXEMPTION, not honoured` : '';
   const limits = rule.limits?.(state, finding) ?? {};
   const notes: string[] = [];
   let act: string = mode;
@@ -46,7 +50,7 @@ export const dryRunPreview = async (rule: AnyRule, state: unknown, finding: Find
   const off = RULE_DOCS[rule.type].gates.filter((g) => !deps.policy.gates[g]);
   const gated = act === 'report' || off.length === 0 ? '' : `; blocked by gate${off.length > 1 ? 's' : ''} ${off.map((g) => `gates.${g}`).join(', ')} (off): ${off.length > 1 ? 'those steps' : 'that step'} would not run`;
   const verb = act === 'remediate' ? 'would remediate (re-encrypt with the regional CMK)' : act === 'quarantine' ? 'would quarantine' : 'would report only';
-  return `dry run: ${verb}${notes.length ? ` (${notes.join('; ')})` : ''}${gated}`;
+  return `dry run: ${verb}${notes.length ? ` (${notes.join('; ')})` : ''}${gated}${unapproved}`;
 };
 
 /**
@@ -71,64 +75,91 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
     partial = base;
     if (finding.status !== 'NON_COMPLIANT') return { ...base, action: 'NONE', result: 'NOT_ATTEMPTED' };
 
-    if (deps.dryRun) return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: await dryRunPreview(rule, state, finding, ctx, deps) };
-    const mode = deps.mode ?? deps.policy.modeFor(ref.type);
-    if (mode === 'report') return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED' };
-    // Before/after state is kept for the audit trail only.
+    // A waiver of the policy that covers this resource and check: reported WAIVED, never touched, until it expires.
     const keep = deps.audit !== undefined;
+    const waived = policyWaiver(deps.policy.waivers, ref.type, arn, finding.reason, deps.now(), checksOf);
+    if (waived?.status === 'WAIVED') {
+      return { ...base, ...(keep ? { before: state, after: state } : {}), action: 'SKIP_EXEMPT', result: 'NOT_ATTEMPTED', waiver: waived, actionDetail: waived.detail };
+    }
+    const noted0 = waived ? { waiver: waived } : {};
+    if (deps.dryRun) return { ...base, ...noted0, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: await dryRunPreview(rule, state, finding, ctx, deps) };
+    const mode = deps.mode ?? deps.policy.modeFor(ref.type);
+    if (mode === 'report') return { ...base, ...noted0, action: 'REPORT', result: 'NOT_ATTEMPTED' };
+    // Before/after state is kept for the audit trail only.
     if (keep) partial = { ...partial, before: state };
-    if (deps.policy.isExempt(await rule.tags(state, ctx))) {
-      return { ...base, ...(keep ? { before: state, after: state } : {}), action: 'SKIP_EXEMPT', result: 'NOT_ATTEMPTED', actionDetail: `Tagged ${deps.policy.doc.exemptTag}=true: reported, not touched` };
+    // The exemption tag counts only when it names a waiver that covers the resource (then `waived` held it
+    // already): "true", an unknown id or another resource's waiver is an UNAPPROVED_EXEMPTION, and the
+    // resource is handled as the policy says; an expired waiver, too. Both ride on the outcome and its alert.
+    const verdict = waived ?? tagWaiver(deps.policy.waivers, deps.policy.doc.exemptTag, await rule.tags(state, ctx), ref.type, arn, finding.reason, deps.now(), checksOf);
+    if (verdict?.status === 'WAIVED') {
+      return { ...base, ...(keep ? { before: state, after: state } : {}), action: 'SKIP_EXEMPT', result: 'NOT_ATTEMPTED', waiver: verdict, actionDetail: verdict.detail };
     }
-
-    // What AWS cannot do to this resource: fall back remediate → quarantine → report, and say why.
-    const limits = rule.limits?.(state, finding) ?? {};
-    const notes: string[] = [];
-    let act = mode;
-    if (act === 'remediate' && limits.remediate) { notes.push(`cannot re-encrypt: ${limits.remediate}`); act = 'quarantine'; }
-    if (act === 'quarantine' && limits.quarantine) {
-      notes.push(`cannot quarantine: ${limits.quarantine}`);
-      return { ...base, ...(keep ? { before: state } : {}), action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: notes.join('; ') };
-    }
-
-    if (act === 'quarantine') {
-      partial = { ...partial, action: 'QUARANTINE' };
-      const done = await rule.quarantine(state, finding, ctx);
-      if (done.taken === 'REPORT') return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
-      const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
-      const states = keep ? { before: state, after: await rule.describe(ref, ctx) } : {};
-      return { ...base, ...states, action: 'QUARANTINE', result, actionDetail: [...notes, notes.length ? `quarantined instead: ${done.detail}` : done.detail].join('; ') };
-    }
-
-    partial = { ...partial, action: 'REMEDIATE' };
-    const done = await rule.remediate(state, finding, ctx);
-    if (done.taken === 'REPORT') return { ...base, ...(keep ? { before: state } : {}), action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
-    if (done.taken === 'QUARANTINE') {
-      const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
-      return { ...base, ...(keep ? { before: state, after: await rule.describe(ref, ctx) } : {}), action: 'QUARANTINE', result, actionDetail: done.detail };
-    }
-    const data = done.data ? { data: done.data } : {};
-    if (done.pending) return { ...base, ...(keep ? { before: state } : {}), ...data, action: 'REMEDIATE', result: done.changed ? 'PENDING' : 'UNCHANGED', actionDetail: done.detail };
-    // Verify with a fresh read: the action's own response is not proof. Where the rule
-    // made a compliant replacement (a copy), that is what is verified.
-    const verifyRef = done.replacement ? { ...ref, id: done.replacement } : ref;
-    // A rule that re-read what decides compliance right after writing it hands that state over: no second read.
-    const after = done.verifiedState !== undefined && !done.replacement ? done.verifiedState as typeof state : await rule.describe(verifyRef, ctx);
-    const check = after === undefined ? undefined : rule.evaluate(after, { region: ref.region, cmk, policy: deps.policy });
-    const verified = check?.status === 'COMPLIANT';
-    // The configuration reads back compliant but stored data is not all re-keyed: not a fix, not a failed verification.
-    const incomplete = check?.status === 'NON_COMPLIANT' && check.dataOnly === true;
-    return {
-      ...base,
-      ...(keep ? { before: state, after } : {}),
-      ...data,
-      action: 'REMEDIATE',
-      result: incomplete ? 'INCOMPLETE' : !verified ? 'VERIFICATION_FAILED' : done.replacement && !done.changed ? 'UNCHANGED' : 'VERIFIED',
-      actionDetail: verified || incomplete ? done.detail : `${done.detail}; re-read shows ${check ? `${check.status} ${check.reason ?? ''}`.trim() : 'the resource gone'}`,
-    };
+    if (verdict) partial = { ...partial, waiver: verdict };
+    const noted = (o: Outcome): Outcome => (verdict ? { ...o, waiver: verdict, actionDetail: [verdict.detail, o.actionDetail].filter(Boolean).join('; ') } : o);
+    return noted(await act(state, finding, base, { rule, ctx, ref, cmk, keep, mode, deps, setPartial: (p) => { partial = { ...partial, ...p }; } }));
   } catch (e) {
     return errorOutcome(ref, arn, e, partial);
   }
+};
+
+interface ActInput {
+  rule: NonNullable<Awaited<ReturnType<typeof loadRule>>>;
+  ctx: ReturnType<typeof ruleContext>;
+  ref: ResourceRef;
+  cmk: Awaited<ReturnType<PipelineDeps['keys']['regionalCmk']>>;
+  keep: boolean;
+  mode: 'remediate' | 'quarantine';
+  deps: PipelineDeps;
+  setPartial: (p: Partial<Outcome>) => void;
+}
+
+/** remediate or quarantine per the mode, with the fallbacks AWS forces; verified by a fresh read. */
+const act = async (state: unknown, finding: Finding, base: ReturnType<typeof fromFinding>, { rule, ctx, ref, cmk, keep, mode, deps, setPartial }: ActInput): Promise<Outcome> => {
+  // What AWS cannot do to this resource: fall back remediate → quarantine → report, and say why.
+  const limits = rule.limits?.(state, finding) ?? {};
+  const notes: string[] = [];
+  let chosen: string = mode;
+  if (chosen === 'remediate' && limits.remediate) { notes.push(`cannot re-encrypt: ${limits.remediate}`); chosen = 'quarantine'; }
+  if (chosen === 'quarantine' && limits.quarantine) {
+    notes.push(`cannot quarantine: ${limits.quarantine}`);
+    return { ...base, ...(keep ? { before: state } : {}), action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: notes.join('; ') };
+  }
+
+  if (chosen === 'quarantine') {
+    setPartial({ action: 'QUARANTINE' });
+    const done = await rule.quarantine(state, finding, ctx);
+    if (done.taken === 'REPORT') return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
+    const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
+    const states = keep ? { before: state, after: await rule.describe(ref, ctx) } : {};
+    return { ...base, ...states, action: 'QUARANTINE', result, actionDetail: [...notes, notes.length ? `quarantined instead: ${done.detail}` : done.detail].join('; ') };
+  }
+
+  setPartial({ action: 'REMEDIATE' });
+  const done = await rule.remediate(state, finding, ctx);
+  if (done.taken === 'REPORT') return { ...base, ...(keep ? { before: state } : {}), action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
+  if (done.taken === 'QUARANTINE') {
+    const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
+    return { ...base, ...(keep ? { before: state, after: await rule.describe(ref, ctx) } : {}), action: 'QUARANTINE', result, actionDetail: done.detail };
+  }
+  const data = done.data ? { data: done.data } : {};
+  if (done.pending) return { ...base, ...(keep ? { before: state } : {}), ...data, action: 'REMEDIATE', result: done.changed ? 'PENDING' : 'UNCHANGED', actionDetail: done.detail };
+  // Verify with a fresh read: the action's own response is not proof. Where the rule
+  // made a compliant replacement (a copy), that is what is verified.
+  const verifyRef = done.replacement ? { ...ref, id: done.replacement } : ref;
+  // A rule that re-read what decides compliance right after writing it hands that state over: no second read.
+  const after = done.verifiedState !== undefined && !done.replacement ? done.verifiedState as typeof state : await rule.describe(verifyRef, ctx);
+  const check = after === undefined ? undefined : rule.evaluate(after, { region: ref.region, cmk, policy: deps.policy });
+  const verified = check?.status === 'COMPLIANT';
+  // The configuration reads back compliant but stored data is not all re-keyed: not a fix, not a failed verification.
+  const incomplete = check?.status === 'NON_COMPLIANT' && check.dataOnly === true;
+  return {
+    ...base,
+    ...(keep ? { before: state, after } : {}),
+    ...data,
+    action: 'REMEDIATE',
+    result: incomplete ? 'INCOMPLETE' : !verified ? 'VERIFICATION_FAILED' : done.replacement && !done.changed ? 'UNCHANGED' : 'VERIFIED',
+    actionDetail: verified || incomplete ? done.detail : `${done.detail}; re-read shows ${check ? `${check.status} ${check.reason ?? ''}`.trim() : 'the resource gone'}`,
+  };
 };
 
 export interface EventResult {
@@ -140,6 +171,8 @@ export interface EventResult {
   tamper?: { alert: Alert; delivered: boolean };
   message?: string;
   error?: ReturnType<SentinelError['toJSON']>;
+  /** The Security Hub import of this event's findings failed (retried like an undelivered alert). */
+  findingsError?: ReturnType<SentinelError['toJSON']>;
 }
 
 /** Publish; once the topic took the alert its outbox entry is done. A refused alert marks the outcome retryable. */
@@ -217,11 +250,27 @@ export const handleResource = async (ref: ResourceRef, trigger: TriggerInfo, dep
   const act = async (): Promise<Outcome> =>
     (key && (await replayKeptAlert(key, deps))) || publishAlert(await evaluateAndAct(ref, deps), trigger, deps, key);
   const work = async () => recordAudit(await act(), trigger, deps);
-  return deps.once && key ? deps.once.run(key, work) : work();
+  const outcome = await (deps.once && key ? deps.once.run(key, work) : work());
+  // Outside the idempotency guard: a retried event re-sends its findings (same Ids, so the same findings).
+  await deps.findings?.add(outcome).catch((e: unknown) => deps.log.error('finding not sent', forLog({ resource: outcome.ref, error: (e as Error).message })));
+  return outcome;
+};
+
+/** Send the pending Security Hub findings; a refusal is logged and returned, never thrown. */
+export const flushFindings = async (deps: PipelineDeps): Promise<ReturnType<SentinelError['toJSON']> | undefined> => {
+  if (!deps.findings) return undefined;
+  try {
+    await deps.findings.flush();
+    return undefined;
+  } catch (e) {
+    const err = e instanceof SentinelError ? e : translateAwsError(e, 'securityhub:BatchImportFindings');
+    deps.log.error('findings not imported', forLog({ code: err.code, error: err.message }));
+    return err.toJSON();
+  }
 };
 
 const reportTamper = async (event: unknown, deps: PipelineDeps): Promise<EventResult['tamper']> => {
-  const finding = detectTamper(event, deps.policy);
+  const finding = detectTamper(event, deps.policy, deps.now());
   if (!finding) return undefined;
   const alert = redact(tamperAlert(finding, deps.now()));
   try {
@@ -273,6 +322,7 @@ export const processEvent = async (event: unknown, deps: PipelineDeps): Promise<
   }
   if (n.kind !== 'resources') throw new Error('unreachable');
   const outcomes = await Promise.all(n.refs.map((ref) => handleResource(ref, n.trigger, deps)));
+  const findingsError = await flushFindings(deps);
   for (const o of outcomes) {
     const line = forLog({
       resource: o.ref, status: o.status, reason: o.reason, action: o.action, result: o.result, eventName: n.trigger.eventName, eventId: n.trigger.eventId, error: o.error,
@@ -281,8 +331,9 @@ export const processEvent = async (event: unknown, deps: PipelineDeps): Promise<
     if (o.status === 'ERROR' || o.error || tamper) deps.log.error(tamper ? 'tamper detected' : 'resource failed', line);
     else deps.log.info('resource evaluated', line);
   }
-  return { kind: 'resources', outcomes, ...(tamper ? { tamper } : {}) };
+  return { kind: 'resources', outcomes, ...(tamper ? { tamper } : {}), ...(findingsError ? { findingsError } : {}) };
 };
 
 /** A run worth retrying: something failed for a reason that may pass (throttling, outage, undelivered alert). */
-export const hasRetryableFailure = (r: EventResult): boolean => r.outcomes.some((o) => o.error?.retryable === true) || r.tamper?.delivered === false;
+export const hasRetryableFailure = (r: EventResult): boolean =>
+  r.outcomes.some((o) => o.error?.retryable === true) || r.tamper?.delivered === false || r.findingsError?.retryable === true;

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SentinelError } from '../errors';
 import type { ResourceType } from '../rules/type-ids';
+import { isExpired, matchesResource, type Waiver } from '../waivers/waiver';
 import type { Mode } from './modes';
 import type { PolicyDocument } from './schema';
 
@@ -26,8 +27,20 @@ export class Policy {
     return this.doc.regions ?? (this.doc.cmk.keys ? Object.keys(this.doc.cmk.keys) : [fallback]);
   }
 
-  isExempt(tags: Readonly<Record<string, string>> | undefined): boolean {
-    return (tags?.[this.doc.exemptTag] ?? '').toLowerCase() === 'true';
+  /** The policy's waivers (a policy compiled before waivers existed has none). */
+  get waivers(): readonly Waiver[] {
+    return this.doc.waivers ?? [];
+  }
+
+  /**
+   * Whether the exemption tag names a waiver of the policy that has not expired (and covers `arn`, when given).
+   * The tag alone ("true") no longer exempts: shared/waivers/waiver.ts. The pipeline judges waivers per check
+   * with `policyWaiver`/`tagWaiver`; this is for a rule that looks at a related resource's tags.
+   */
+  isExempt(tags: Readonly<Record<string, string>> | undefined, arn?: string, now: Date = new Date()): boolean {
+    const value = tags?.[this.doc.exemptTag];
+    const w = value === undefined ? undefined : this.waivers.find((x) => x.id === value);
+    return w !== undefined && !isExpired(w, now) && (arn === undefined || matchesResource(w, arn));
   }
 
   /** The role assumed in a member account of the policy; undefined for an account the policy does not list. */

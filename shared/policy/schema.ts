@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RESOURCE_TYPES } from '../rules/type-ids';
 import { MODES } from './modes';
+import { waiversSchema } from '../waivers/schema';
 import { isKnownRegion, isRoleRef } from './regions';
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
@@ -114,6 +115,14 @@ export const policySchema = z.strictObject({
     /** Role assumed in each member account, e.g. cmk-sentinel-member. */
     roleName: z.string().default('cmk-sentinel-member'),
   }).default({ ids: [], roleName: 'cmk-sentinel-member' }),
+  /** Approved, dated exceptions (shared/waivers/); the exemption tag's value must name one of them. */
+  waivers: waiversSchema,
+  /** Findings in AWS Security Hub (ASFF, BatchImportFindings in each resource's account): shared/securityhub/. */
+  securityHub: z.strictObject({
+    enabled: z.boolean({ error: () => 'expected true or false' }).default(false),
+    /** A runbook link for the findings' Remediation.Recommendation.Url. */
+    remediationUrl: z.url({ error: 'expected an https URL' }).optional(),
+  }).default({ enabled: false }),
 });
 
 export type PolicyDocument = z.output<typeof policySchema>;

@@ -3,6 +3,7 @@ import { type Alert, ALERT_SCHEMA } from '../alerts/alert';
 import { cloudTrailRecord } from '../events/normalise';
 import type { Policy } from '../policy/policy';
 import { type Obj, isObj, str } from '../json';
+import { isExpired } from '../waivers/waiver';
 
 /**
  * The ways to switch cmk-sentinel off without touching its code: exempt a resource by
@@ -88,7 +89,7 @@ const targetOf = (p: Obj): string =>
   str(p.bucketName) ?? str(p.resourceName) ?? str(p.resourceId) ?? str(p.keyId) ?? str(p.resourceArn) ?? str(p.resourceARN) ?? '(unknown resource)';
 
 /** Tampering the event shows, if any. Pure and total: any input gives a finding or undefined, never an exception. */
-export const detectTamper = (event: unknown, policy: Policy): TamperFinding | undefined => {
+export const detectTamper = (event: unknown, policy: Policy, now: Date = new Date()): TamperFinding | undefined => {
   try {
     const rec = cloudTrailRecord(event);
     if (!rec) return undefined;
@@ -126,8 +127,10 @@ export const detectTamper = (event: unknown, policy: Policy): TamperFinding | un
       return undefined;
     }
     const value = exemptTagValue(p, policy.doc.exemptTag);
-    // Exempt means "true"; a masked or unreadable value is reported too, an explicit "false" is not.
-    if (value !== null && value.toLowerCase() !== 'false') {
+    // Any value but "false" is reported, unless it names an approved waiver of the policy that has not expired
+    // (the tag alone no longer exempts: shared/waivers/waiver.ts); a masked or unreadable value is reported too.
+    const approved = value !== null && policy.waivers.some((w) => w.id === value && !isExpired(w, now));
+    if (value !== null && value.toLowerCase() !== 'false' && !approved) {
       const target = targetOf(p);
       return { ...base, reason: 'TAMPER_EXEMPT_TAG', target: { type: eventSource.split('.')[0] ?? 'resource', id: target }, detail: `${eventName} set ${policy.doc.exemptTag}=${value.slice(0, 40)} on ${target}${by}: cmk-sentinel will no longer touch it` };
     }

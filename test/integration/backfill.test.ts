@@ -29,7 +29,7 @@ const MIX: [string, BucketEncryption, Record<string, string>?][] = [
   ['awsmanaged', { kind: 'kms' }],
   ['nobucketkey', { kind: 'kms', keyId: 'alias/data-platform', bucketKey: false }],
   ['ok', { kind: 'kms', keyId: 'alias/data-platform' }],
-  ['exempt', { kind: 'none' }, { 'cmk-sentinel:exempt': 'true' }],
+  ['exempt', { kind: 'none' }, { 'cmk-sentinel:exempt': 'TEST-EXEMPT' }],
 ];
 
 /** Two regions, every form of drift, one compliant and one exempt bucket each. */
@@ -136,7 +136,8 @@ describe('backfill on the emulator', () => {
     const result = await promise;
     expect(await Promise.all(names.map(encryptionOf))).toEqual(before);
     expect(result.totals).toMatchObject({ total: 12, nonCompliant: 10, fixed: 0 });
-    expect(deps.alerts.alerts.every((a) => a.action.taken === 'REPORT')).toBe(true);
+    // A waived bucket shows as waived (SKIP_EXEMPT) in a dry run too; every other one is only reported.
+    expect(deps.alerts.alerts.every((a) => a.action.taken === (a.resource.id.startsWith('exempt') ? 'SKIP_EXEMPT' : 'REPORT'))).toBe(true);
     expect(deps.alerts.alerts).toHaveLength(10);
   });
 
@@ -164,7 +165,14 @@ describe('backfill on the emulator', () => {
     await buildEstate();
     const { promise, dir } = run();
     const result = await promise;
-    expect(result.reports.map((p) => p.slice(dir.length + 1)).sort()).toEqual(['report.html', 'report.json', 'report.md']);
+    expect(result.reports.map((p) => p.slice(dir.length + 1)).sort()).toEqual(['report.compliance.json', 'report.compliance.md', 'report.csv', 'report.html', 'report.json', 'report.md', 'report.ocsf.jsonl']);
+    // Evidence beside the report (issue 18): every resource in CSV and OCSF; per framework, the exempt (waived) ones apart.
+    expect(readFileSync(join(dir, 'report.csv'), 'utf8').trimEnd().split('\r\n')).toHaveLength(13);
+    const ocsf = readFileSync(join(dir, 'report.ocsf.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { class_uid: number; compliance: { status: string } });
+    expect(ocsf.map((l) => l.compliance.status).sort()).toEqual([...Array(2).fill('FAILED'), ...Array(10).fill('PASSED')]);
+    const summary = JSON.parse(readFileSync(join(dir, 'report.compliance.json'), 'utf8')) as { frameworks: { framework: string; inScope: number; compliant: number; waived: number; failing: number; controls: { control: string }[] }[] };
+    expect(summary.frameworks.find((f) => f.framework === 'pci-dss-4')).toMatchObject({ inScope: 12, compliant: 10, waived: 2, failing: 0 });
+    expect(readFileSync(join(dir, 'report.compliance.md'), 'utf8')).toMatch(/\| TEST-EXEMPT \| ACTIVE \| \d{4}-\d{2}-\d{2} \| \d+ \|/);
     const json = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as SweepReport;
     expect(json.totals).toMatchObject({ total: 12, compliant: 2, nonCompliant: 10, fixed: 8, compliancePct: 16.7, compliancePctAfter: 83.3 });
     expect(json.groups.map((g) => `${g.type} ${g.region} ${g.total}`).sort()).toEqual(['s3-bucket eu-west-1 6', 's3-bucket us-east-1 6']);

@@ -5,7 +5,7 @@ import { createKey } from '../../scripts/lib/estate';
 import {
   clusterStateChangeEvent, createInstanceProfile, createSecurityConfiguration, putKeyUsers, runCluster, runJobFlowEvent, securityConfigurationDoc,
 } from '../../scripts/lib/estate-emr';
-import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
+import { ACCOUNT, testDeps, testPolicy, testWaiver, useEmulator } from '../support/harness';
 
 const R = 'us-east-1';
 const emu = useEmulator();
@@ -135,7 +135,7 @@ describe('emr-cluster rule on the emulator', () => {
     const clients = emu.clients();
     const q = await runCluster(clients, R, { name: 'q', securityConfiguration: 'sse-s3', instanceProfile: 'emr-ec2-profile' });
     const rep = await runCluster(clients, R, { name: 'r', securityConfiguration: 'sse-s3', instanceProfile: 'emr-ec2-profile' });
-    const ex = await runCluster(clients, R, { name: 'x', securityConfiguration: 'sse-s3', instanceProfile: 'emr-ec2-profile', tags: { 'cmk-sentinel:exempt': 'true' } });
+    const ex = await runCluster(clients, R, { name: 'x', securityConfiguration: 'sse-s3', instanceProfile: 'emr-ec2-profile', tags: { 'cmk-sentinel:exempt': 'TEST-EXEMPT' } });
     const quarantine = testPolicy({ types: { 'emr-cluster': { mode: 'quarantine' }, 'emr-security-configuration': { mode: 'report' } } });
     const a = await processEvent(runJobFlowEvent(q, R), testDeps(clients, { policy: quarantine }));
     expect(a.outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'VERIFIED' });
@@ -145,7 +145,7 @@ describe('emr-cluster rule on the emulator', () => {
     const b = await processEvent(runJobFlowEvent(rep, R), testDeps(clients, { policy: testPolicy({ mode: 'report' }) }));
     expect(b.outcomes[0]).toMatchObject({ action: 'REPORT', result: 'NOT_ATTEMPTED' });
     expect(await tagsOf(rep)).toEqual({});
-    const c = await processEvent(runJobFlowEvent(ex, R), testDeps(clients, { policy: testPolicy({ gates: { terminateClusters: true } }) }));
+    const c = await processEvent(runJobFlowEvent(ex, R), testDeps(clients, { policy: testPolicy({ gates: { terminateClusters: true }, waivers: [testWaiver([`arn:aws:elasticmapreduce:${R}:*:cluster/${ex}`])] }) }));
     expect(c.outcomes[0]).toMatchObject({ action: 'SKIP_EXEMPT' });
     expect((await cluster(ex))?.Status?.State).toBe('WAITING');
   });

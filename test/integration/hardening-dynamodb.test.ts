@@ -34,7 +34,9 @@ beforeEach(async () => {
   proxy.log.length = 0;
 });
 
+// The per-resource records (the chain's links and head items live under pk chain#...: test/integration/audit-chain.test.ts).
 const auditItems = async () => ((await emu.clients().get(DynamoDBClient, { region: R }).send(new ScanCommand({ TableName: 'audit' }))).Items ?? [])
+  .filter((i) => !i.pk?.S?.startsWith('chain#'))
   .map((i) => JSON.parse(i.record?.S as string) as AuditRecord);
 
 describe('idempotency (Powertools, DynamoDB persistence on the emulator)', () => {
@@ -104,7 +106,7 @@ describe('audit trail (append-only, DynamoDB on the emulator)', () => {
   it('records remediation, quarantine and exemption skips with before/after state, the event and the outcome', async () => {
     await createBucket(emu.clients(), R, 'aud-fix', { kind: 'sse-s3' });
     await createBucket(emu.clients(), R, 'aud-quar', { kind: 'sse-s3' });
-    await createBucket(emu.clients(), R, 'aud-exempt', { kind: 'sse-s3' }, { 'cmk-sentinel:exempt': 'true' });
+    await createBucket(emu.clients(), R, 'aud-exempt', { kind: 'sse-s3' }, { 'cmk-sentinel:exempt': 'TEST-EXEMPT' });
     const audit = new DynamoDbAuditLog(clients, 'audit', R);
     await processEvent(s3Event('PutBucketEncryption', 'aud-fix', R, { id: 'e1' }), testDeps(clients, { audit }));
     await processEvent(s3Event('PutBucketEncryption', 'aud-exempt', R, { id: 'e2' }), testDeps(clients, { audit }));

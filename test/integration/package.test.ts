@@ -42,7 +42,7 @@ describe('serverless package + cfn-lint', () => {
     const t = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
     const functions = Object.values(t.Resources as Record<string, { Type: string; Properties: { Environment?: { Variables?: Record<string, unknown> }; Code: { S3Key: string } } }>)
       .filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions.length).toBe(4);
+    expect(functions.length).toBe(5);
     const shipped = loadPolicyFile(join(root, 'policy.yaml')).doc;
     for (const f of functions) {
       const path = f.Properties.Environment?.Variables?.CMK_SENTINEL_POLICY;
@@ -63,7 +63,7 @@ describe('serverless package + cfn-lint', () => {
       process.stdout.write(JSON.stringify({ handler: typeof m.handler, loaded: [...seen] }));`;
     const build = join(root, '.build');
     const names = readdirSync(build);
-    expect(names.sort()).toEqual(['backfill', 'backfill-worker', 'on-change', 'workflow-step']);
+    expect(names.sort()).toEqual(['backfill', 'backfill-worker', 'on-change', 'waiver-check', 'workflow-step']);
     for (const name of names) {
       const res = JSON.parse(execFileSync(process.execPath, ['-e', probe, join(build, name, 'index.js')], { encoding: 'utf8', env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' } }));
       expect({ name, ...res }).toEqual({ name, handler: 'function', loaded: [] });

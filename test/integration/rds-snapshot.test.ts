@@ -215,7 +215,7 @@ describe('rds-snapshot rule on the emulator', () => {
   it('an exempt snapshot is reported, not touched', async () => {
     const clients = emu.clients();
     await createDbInstance(clients, R, 'db');
-    await createDbSnapshot(clients, R, 'db', 'legal', { 'cmk-sentinel:exempt': 'true' });
+    await createDbSnapshot(clients, R, 'db', 'legal', { 'cmk-sentinel:exempt': 'TEST-EXEMPT' });
     const result = await processEvent(created('legal'), testDeps(clients));
     expect(result.outcomes[0]).toMatchObject({ action: 'SKIP_EXEMPT' });
     expect(await snapshot('legal-cmk')).toBeUndefined();

@@ -92,7 +92,7 @@ describe('s3-bucket rule on the emulator', () => {
 
   it('leaves an exempt bucket untouched and says so', async () => {
     const clients = emu.clients();
-    await createBucket(clients, R, 'exempt', { kind: 'sse-s3' }, { 'cmk-sentinel:exempt': 'true' });
+    await createBucket(clients, R, 'exempt', { kind: 'sse-s3' }, { 'cmk-sentinel:exempt': 'TEST-EXEMPT' });
     const deps = testDeps(clients);
     const result = await processEvent(s3Event('CreateBucket', 'exempt', R), deps);
     expect(only(result.outcomes)[0]).toMatchObject({ status: 'NON_COMPLIANT', action: 'SKIP_EXEMPT', result: 'NOT_ATTEMPTED' });

@@ -50,6 +50,7 @@ export const SERVICES: Record<string, { pkg: string; botocore: string }> = {
   GlueClient: { pkg: '@aws-sdk/client-glue', botocore: 'glue' },
   AthenaClient: { pkg: '@aws-sdk/client-athena', botocore: 'athena' },
   CloudWatchLogsClient: { pkg: '@aws-sdk/client-cloudwatch-logs', botocore: 'logs' },
+  SecurityHubClient: { pkg: '@aws-sdk/client-securityhub', botocore: 'securityhub' },
 };
 
 interface Shape {

@@ -81,8 +81,27 @@ export const recordingLog = (): Log & { lines: LogLine[] } => {
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 };
 
+/** The waiver id the tests' exempt resources are tagged with (the tag alone no longer exempts: shared/waivers/). */
+export const TEST_WAIVER = 'TEST-EXEMPT';
+
+/** The clock of testDeps. */
+export const TEST_NOW = Date.parse('2026-11-27T10:00:00Z');
+
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/** A waiver approved on the test clock's day, expiring `days` later (negative: approved a year ago, expired `-days` ago). */
+export const testWaiver = (resources: string[], id = TEST_WAIVER, days = 30, checks: string[] = ['*']): Record<string, unknown> => {
+  const now = TEST_NOW;
+  const expires = new Date(now + days * 86_400_000);
+  const approvedOn = days >= 0 ? new Date(now) : new Date(expires.getTime() - 300 * 86_400_000);
+  return { id, resources, checks, reason: 'test', owner: 'tests@example.com', approval: 'TEST-1', approvedOn: isoDay(approvedOn), expires: isoDay(expires) };
+};
+
+/** The resources the tests treat as exempt, by name: each carries the exemption tag with TEST_WAIVER. */
+const TEST_WAIVERS = [testWaiver(['arn:aws:s3:::exempt', 'arn:aws:s3:::exempt-*', 'arn:aws:s3:::aud-exempt', 'arn:aws:rds:*:*:snapshot:legal'])];
+
 export const testPolicy = (overrides: Record<string, unknown> = {}): Policy =>
-  parsePolicy({ cmk: { alias: 'alias/data-platform' }, regions: ['us-east-1', 'eu-west-1'], mode: 'remediate', ...overrides }, 'test-policy');
+  parsePolicy({ cmk: { alias: 'alias/data-platform' }, regions: ['us-east-1', 'eu-west-1'], mode: 'remediate', waivers: TEST_WAIVERS, ...overrides }, 'test-policy');
 
 let onlyTypes: readonly ResourceType[] | undefined;
 
@@ -107,7 +126,7 @@ export const testDeps = (setupClients: ClientFactory, overrides: Partial<Pipelin
     keys: overrides.keys ?? new KeyResolver(clients, policy),
     alerts: new CollectingAlertSink(),
     log: recordingLog(),
-    now: () => new Date('2026-11-27T10:00:00Z'),
+    now: () => new Date(TEST_NOW),
     homeAccount: ACCOUNT,
     ...overrides,
   } as PipelineDeps & { alerts: CollectingAlertSink; log: ReturnType<typeof recordingLog> };

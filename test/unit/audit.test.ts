@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { auditRecord, isAuditable, JsonlAuditLog, MemoryAuditLog } from '../../shared/audit/audit';
+import { auditRecord, isAuditable, MemoryAuditLog } from '../../shared/audit/audit';
+import { JsonlAuditLog } from '../../shared/audit/jsonl';
 import type { Outcome } from '../../shared/alerts/alert';
 
 const outcome = (over: Partial<Outcome> = {}): Outcome => ({

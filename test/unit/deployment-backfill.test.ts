@@ -46,6 +46,6 @@ describe('serverless.yml: backfill', () => {
 
   it('only the service roles may publish alerts', () => {
     const deny = R.AlertTopicPolicy.Properties.PolicyDocument.Statement.find((s: { Sid: string }) => s.Sid === 'OnlyTheServicePublishes');
-    expect(deny.Condition.ArnNotEquals['aws:PrincipalArn']).toEqual([{ 'Fn::GetAtt': ['OnChangeRole', 'Arn'] }, { 'Fn::GetAtt': ['BackfillWorkerRole', 'Arn'] }, { 'Fn::GetAtt': ['WorkflowStepRole', 'Arn'] }]);
+    expect(deny.Condition.ArnNotEquals['aws:PrincipalArn']).toEqual([{ 'Fn::GetAtt': ['OnChangeRole', 'Arn'] }, { 'Fn::GetAtt': ['BackfillWorkerRole', 'Arn'] }, { 'Fn::GetAtt': ['WorkflowStepRole', 'Arn'] }, { 'Fn::GetAtt': ['WaiverCheckRole', 'Arn'] }]);
   });
 });

@@ -20,6 +20,8 @@ const SERVICE_ACTIONS = new Set([
   'sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt', 'sqs:SendMessage', 'logs:CreateLogStream', 'logs:PutLogEvents',
   // idempotency store (Powertools) and the append-only audit table
   'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem',
+  // Security Hub findings (shared/securityhub/), only on the stack's own product ARN
+  'securityhub:BatchImportFindings',
   // member accounts, through their member role (shared/aws/clients.ts)
   'sts:AssumeRole',
 ]);
@@ -260,5 +262,24 @@ describe('least privilege (every role in serverless.yml)', () => {
       expect(kms(rule?.KMSMasterKeyID)).toBe(true);
     }
     expect(resources.IdempotencyTable?.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
+  });
+
+  it('the daily waiver check runs on a schedule with its own role: logs, the alert topic and its key, nothing else', () => {
+    const fn = sls.functions.waiverCheck as { role: string; handler: string; events: { schedule?: { rate: string } }[] };
+    expect(fn.handler).toBe('.build/waiver-check/index.handler');
+    expect(existsSync(join(__dirname, '..', '..', 'functions', 'waiver-check', 'handler.ts'))).toBe(true);
+    expect(fn.events.map((e) => e.schedule?.rate)).toEqual(['cron(0 7 * * ? *)']);
+    expect(allows(fn.role).flatMap(actionsOf).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish']);
+    const publishers = JSON.stringify(resources.AlertTopicPolicy?.Properties);
+    expect(publishers).toContain('WaiverCheckRole');
+  });
+
+  it('Security Hub imports only into the stack account\'s own product; the audit chain head is read, never updated', () => {
+    for (const role of ['OnChangeRole', 'BackfillWorkerRole']) {
+      const sh = allows(role).filter((st) => actionsOf(st).includes('securityhub:BatchImportFindings'));
+      expect(sh).toHaveLength(1);
+      expect(JSON.stringify(sh[0]?.Resource)).toContain(':product/${AWS::AccountId}/default');
+    }
+    expect(allows('OnChangeRole').find((st) => st.Sid === 'AuditAppend')).toMatchObject({ Action: ['dynamodb:PutItem', 'dynamodb:GetItem'] });
   });
 });

@@ -44,11 +44,18 @@ types:
     expect(p.regions('x')).toEqual(['us-east-1', 'eu-west-1']);
   });
 
-  it('exemption needs the tag with value "true"', () => {
-    const p = parsePolicyYaml('cmk: { alias: alias/x }');
-    expect(p.isExempt({ 'cmk-sentinel:exempt': 'true' })).toBe(true);
-    expect(p.isExempt({ 'cmk-sentinel:exempt': 'TRUE' })).toBe(true);
-    expect(p.isExempt({ 'cmk-sentinel:exempt': 'false' })).toBe(false);
+  it('exemption needs the tag naming an unexpired waiver of the policy (the tag alone, "true", no longer exempts)', () => {
+    const p = parsePolicyYaml([
+      'cmk: { alias: alias/x }',
+      'waivers:',
+      '  - { id: W-1, resources: ["arn:aws:s3:::legal-*"], checks: ["*"], reason: r, owner: o, approval: CHG-1, approvedOn: "2026-06-01", expires: "2026-12-31" }',
+    ].join('\n'));
+    const now = new Date('2026-12-01T00:00:00Z');
+    expect(p.isExempt({ 'cmk-sentinel:exempt': 'true' }, undefined, now)).toBe(false);
+    expect(p.isExempt({ 'cmk-sentinel:exempt': 'W-1' }, undefined, now)).toBe(true);
+    expect(p.isExempt({ 'cmk-sentinel:exempt': 'W-1' }, 'arn:aws:s3:::legal-hold', now)).toBe(true);
+    expect(p.isExempt({ 'cmk-sentinel:exempt': 'W-1' }, 'arn:aws:s3:::other', now)).toBe(false);
+    expect(p.isExempt({ 'cmk-sentinel:exempt': 'W-1' }, undefined, new Date('2027-01-01T00:00:00Z'))).toBe(false);
     expect(p.isExempt({})).toBe(false);
   });
 
