@@ -18,7 +18,6 @@ onlyRules('rds-instance', 'rds-cluster');
 // These tests are about the snapshot-and-restore fallback: engines AWS Blue/Green does not take (route.ts):
 // RDS for MySQL 5.6 and Aurora PostgreSQL below 14.9. The Blue/Green path is rds-blue-green.test.ts.
 const FALLBACK = { engineVersion: '5.6.51' };
-const FALLBACK_CLUSTER = { engine: 'aurora-postgresql', engineVersion: '14.8' };
 const R = 'us-east-1';
 const emu = useEmulator();
 
