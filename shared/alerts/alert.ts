@@ -54,7 +54,7 @@ export interface Alert {
   action: { taken: ActionTaken; result: ActionOutcome; detail?: string };
   trigger: { eventId?: string; eventName: string; source: string; actor?: string };
   error?: Outcome['error'];
-  /** The controls the failed check serves (shared/compliance/mapping.json); absent when the reason maps to none. */
+  /** The controls the failed check serves (shared/compliance/controls.json); absent when the reason maps to none. */
   compliance?: Controls;
   waiver?: WaiverVerdict;
 }

@@ -1,7 +1,8 @@
-import data from './mapping.json';
+import data from './controls.json';
 
 /**
- * The project's compliance mapping (mapping.json): every reason of every type → the checks it fails → the
+ * The project's compliance mapping (controls.json; not mapping.json, which Node's require would pick for
+ * './mapping' before this .ts): every reason of every type → the checks it fails → the
  * controls of each framework those checks serve, each control citing its source. Data, not code:
  * test/unit/compliance-mapping.test.ts holds it to the reasons the rules can emit and to the Prowler files.
  */

@@ -55,6 +55,8 @@ const setup = async (bucket: string) => {
 };
 
 const auditRecords = async () => ((await emu.clients().get(DynamoDBClient, { region: R }).send(new ScanCommand({ TableName: 'audit' }))).Items ?? [])
+  // The record under its resource; the chain's link and head items (pk chain#...) are the hash chain's (issue 18).
+  .filter((i) => !i.pk?.S?.startsWith('chain#'))
   .map((i) => JSON.parse(i.record?.S as string) as AuditRecord);
 
 const outboxItems = async () => ((await emu.clients().get(DynamoDBClient, { region: R }).send(new ScanCommand({ TableName: 'idem' }))).Items ?? [])

@@ -5,7 +5,7 @@ import { athenaWorkgroupRule } from '../../shared/rules/athena-workgroup';
 import { type AthenaWorkgroupState, evaluateAthenaWorkgroup } from '../../shared/rules/athena-workgroup/evaluate';
 import { createKey } from '../../scripts/lib/estate';
 import { athenaEvent, createWorkgroup } from '../../scripts/lib/estate-data-platform';
-import { ACCOUNT, onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
+import { ACCOUNT, onlyRules, testDeps, testPolicy, useEmulator, TEST_WAIVER } from '../support/harness';
 import { EVENTS_DIR, loadJson } from '../support/samples';
 
 onlyRules('athena-workgroup');
@@ -63,7 +63,7 @@ describe('athena-workgroup rule on the emulator (UpdateWorkGroup from the emulat
 
   it('quarantine tags once; an exempt workgroup is untouched; a gone one is not applicable', async () => {
     await createWorkgroup(emu.clients(), R, 'analysts');
-    await createWorkgroup(emu.clients(), R, 'sandbox', { tags: { 'cmk-sentinel:exempt': 'true' } });
+    await createWorkgroup(emu.clients(), R, 'sandbox', { tags: { 'cmk-sentinel:exempt': TEST_WAIVER } });
     const deps = testDeps(emu.clients(), { policy: testPolicy({ mode: 'quarantine' }) });
     expect((await processEvent(athenaEvent('CreateWorkGroup', 'analysts', R), deps)).outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'VERIFIED' });
     expect((await processEvent(athenaEvent('UpdateWorkGroup', 'analysts', R), deps)).outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'UNCHANGED' });

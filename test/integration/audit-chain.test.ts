@@ -6,6 +6,7 @@ import { processEvent } from '../../shared/pipeline/process';
 import { createBucket, createKey, s3Event } from '../../scripts/lib/estate';
 import { createAuditTable } from '../../scripts/lib/estate-hardening';
 import { emulatorClients, testDeps, useEmulator } from '../support/harness';
+import { runningAs } from '../support/requests';
 
 /** Issue 18 part 4 on the emulator (DynamoDB): a hash chain per account and region, and `audit verify`. */
 const R = 'us-east-1';
@@ -21,6 +22,8 @@ const record = (i: number, over: Partial<AuditRecord> = {}): AuditRecord => ({
 let log: DynamoDbAuditLog;
 // Verification is an operator's read (the CLI), not a function's: its own clients.
 const reader = () => new DynamoDbAuditLog(emulatorClients(emu.current.endpoint), 'audit', R);
+// Reading a chain back is `cmk-sentinel audit verify`'s job (cli/audit.ts): an operator's read, not a function's.
+const verifyChain = () => runningAs('operator', () => reader().verify(CHAIN));
 const db = () => emu.clients().get(DynamoDBClient, { region: R });
 const link = (seq: number) => ({ pk: { S: `chain#${CHAIN}` }, sk: { S: `L#${String(seq).padStart(12, '0')}` } });
 const verify = async () => {
@@ -67,15 +70,15 @@ describe('tamper-evident audit trail on the emulator', () => {
     }, { step: 'initialize', name: 'race' });
     expect(await writerA.append(record(3))).toBe(true);
     expect(attempts).toHaveLength(2); // refused once (head moved), then linked after B's record
-    const v = await reader().verify(CHAIN);
+    const v = await verifyChain();
     expect(v).toMatchObject({ ok: true, records: 3, head: { seq: 3 } });
     expect(await log.append(record(2))).toBe(false);
-    expect(await reader().verify(CHAIN)).toMatchObject({ ok: true, records: 3 });
+    expect(await verifyChain()).toMatchObject({ ok: true, records: 3 });
   });
 
   it('many writers one after another keep one chain', async () => {
     for (let i = 0; i < 12; i++) expect(await new DynamoDbAuditLog(emu.clients(), 'audit', R, () => 1).append(record(i))).toBe(true);
-    expect(await reader().verify(CHAIN)).toMatchObject({ ok: true, records: 12, head: { seq: 12 } });
+    expect(await verifyChain()).toMatchObject({ ok: true, records: 12, head: { seq: 12 } });
   });
 
   it('changing one record makes audit verify fail naming it (in the chain, or in the resource\'s history)', async () => {

@@ -45,7 +45,8 @@ const eventFile = (path: string, edit: (e: { detail: Record<string, Record<strin
 describe('cmk-sentinel CLI on the emulator', () => {
   it('handle re-encrypts an unencrypted RDS instance in-process when no state machine is configured', async () => {
     delete process.env.RDS_REENCRYPT_STATE_MACHINE_ARN;
-    await createInstance(emu.clients(), 'us-east-1', 'cli-orders');
+    // MySQL 5.6 is outside Blue/Green (route.ts): the restore path leaves a verified copy named cli-orders-cmk.
+    await createInstance(emu.clients(), 'us-east-1', 'cli-orders', { engineVersion: '5.6.51' });
     const file = eventFile('rds-instance/CreateDBInstance.json', (e) => {
       (e.detail.requestParameters as Record<string, unknown>).dBInstanceIdentifier = 'cli-orders';
       (e.detail.responseElements as Record<string, unknown>).dBInstanceIdentifier = 'cli-orders';
@@ -88,7 +89,8 @@ describe('cmk-sentinel CLI on the emulator', () => {
     const report = JSON.parse(readFileSync(`${base}.json`, 'utf8'));
     const detail = (id: string) => report.findings.find((f: { id: string }) => f.id === id)?.detail;
     expect(detail('dry-plain')).toBe('dry run: would remediate (re-encrypt with the regional CMK)');
-    expect(detail('dry-exempt')).toBe('dry run: would skip, exempt (tagged cmk-sentinel:exempt=true)');
+    // The tag alone no longer exempts (it must name a waiver of the policy, issue 18): the preview says so.
+    expect(detail('dry-exempt')).toBe('dry run: would remediate (re-encrypt with the regional CMK); tag cmk-sentinel:exempt=true is an UNAPPROVED_EXEMPTION, not honoured');
     expect(detail('cli-orders')).toMatch(/^dry run: would remediate .*blocked by gates gates.cutOver, gates.deleteOriginals \(off\)/);
     expect(report).toMatchObject({ dryRun: true, mode: 'per policy (default remediate)', policy: DEMO_POLICY_PATH });
     expect(readFileSync(`${base}.html`, 'utf8')).toContain('Dry run: nothing was changed');

@@ -3,7 +3,7 @@ import { processEvent } from '../../shared/pipeline/process';
 import { dynamodbTableRule } from '../../shared/rules/dynamodb-table';
 import { createKey } from '../../scripts/lib/estate';
 import { createTable, dynamodbEvent } from '../../scripts/lib/estate-data-platform';
-import { ACCOUNT, onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
+import { ACCOUNT, onlyRules, testDeps, testPolicy, useEmulator, TEST_WAIVER } from '../support/harness';
 
 onlyRules('dynamodb-table');
 
@@ -60,7 +60,7 @@ describe('dynamodb-table rule on the emulator', () => {
 
   it('quarantine tags the table once, data untouched; an exempt table is not touched', async () => {
     await createTable(emu.clients(), R, 'device-state');
-    await createTable(emu.clients(), R, 'legal-hold', undefined, { 'cmk-sentinel:exempt': 'true' });
+    await createTable(emu.clients(), R, 'legal-hold', undefined, { 'cmk-sentinel:exempt': TEST_WAIVER });
     const deps = testDeps(emu.clients(), { policy: testPolicy({ mode: 'quarantine' }) });
     const q = await processEvent(dynamodbEvent('CreateTable', 'device-state', R), deps);
     expect(q.outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'VERIFIED' });

@@ -1,3 +1,4 @@
+import { sentInvalidOnPurpose } from '../support/requests';
 import { type AwsSecurityFinding, BatchImportFindingsCommand, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { ACCOUNT, useEmulator } from '../support/harness';
 
@@ -36,13 +37,13 @@ describe('Security Hub findings on the emulator', () => {
   it('reports findings missing a required ASFF attribute as failed, imports the rest; refuses an empty or >100 batch', async () => {
     const noTitle: Partial<AwsSecurityFinding> = finding('no-title');
     delete noTitle.Title;
-    const out = await hub().send(new BatchImportFindingsCommand({ Findings: [finding('ok'), noTitle as AwsSecurityFinding, finding('no-sev', { Severity: {} })] }));
+    const out = await sentInvalidOnPurpose(() => hub().send(new BatchImportFindingsCommand({ Findings: [finding('ok'), noTitle as AwsSecurityFinding, finding('no-sev', { Severity: {} })] })));
     expect(out).toMatchObject({ SuccessCount: 1, FailedCount: 2 });
     expect(out.FailedFindings?.map((f) => [f.Id, f.ErrorCode])).toEqual([['no-title', 'InvalidInput'], ['no-sev', 'InvalidInput']]);
     expect(out.FailedFindings?.[0]?.ErrorMessage).toContain('Title');
     expect(((await hub().send(new GetFindingsCommand({}))).Findings ?? []).map((f) => f.Id)).toEqual(['ok']);
-    await expect(hub().send(new BatchImportFindingsCommand({ Findings: [] }))).rejects.toMatchObject({ name: 'InvalidInputException' });
-    await expect(hub().send(new BatchImportFindingsCommand({ Findings: Array.from({ length: 101 }, (_, i) => finding(`f${i}`)) }))).rejects.toMatchObject({ name: 'InvalidInputException' });
+    await expect(sentInvalidOnPurpose(() => hub().send(new BatchImportFindingsCommand({ Findings: [] })))).rejects.toMatchObject({ name: 'InvalidInputException' });
+    await expect(sentInvalidOnPurpose(() => hub().send(new BatchImportFindingsCommand({ Findings: Array.from({ length: 101 }, (_, i) => finding(`f${i}`)) })))).rejects.toMatchObject({ name: 'InvalidInputException' });
   });
 
   it('pages with MaxResults/NextToken and refuses MaxResults above 100', async () => {
@@ -52,6 +53,6 @@ describe('Security Hub findings on the emulator', () => {
     const rest = await hub().send(new GetFindingsCommand({ MaxResults: 10, NextToken: first.NextToken }));
     expect(rest.Findings?.map((f) => f.Id)).toEqual(['p2', 'p3', 'p4']);
     expect(rest.NextToken).toBeUndefined();
-    await expect(hub().send(new GetFindingsCommand({ MaxResults: 101 }))).rejects.toMatchObject({ name: 'InvalidInputException' });
+    await expect(sentInvalidOnPurpose(() => hub().send(new GetFindingsCommand({ MaxResults: 101 })))).rejects.toMatchObject({ name: 'InvalidInputException' });
   });
 });

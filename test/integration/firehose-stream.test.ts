@@ -5,7 +5,7 @@ import { firehoseStreamRule } from '../../shared/rules/firehose-stream';
 import { evaluateFirehoseStream, type FirehoseStreamState } from '../../shared/rules/firehose-stream/evaluate';
 import { createKey } from '../../scripts/lib/estate';
 import { createDeliveryStream, firehoseEvent } from '../../scripts/lib/estate-data-platform';
-import { onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
+import { onlyRules, TEST_WAIVER, testDeps, testPolicy, useEmulator } from '../support/harness';
 import { EVENTS_DIR, loadJson } from '../support/samples';
 
 onlyRules('firehose-stream');
@@ -82,7 +82,7 @@ describe('firehose-stream rule on the emulator', () => {
 
   it('quarantine tags once; exempt is untouched; gone is not applicable; the backfill lists every stream', async () => {
     await createDeliveryStream(emu.clients(), R, 'iot-to-lake');
-    await createDeliveryStream(emu.clients(), R, 'legacy', { tags: { 'cmk-sentinel:exempt': 'true' } });
+    await createDeliveryStream(emu.clients(), R, 'legacy', { tags: { 'cmk-sentinel:exempt': TEST_WAIVER } });
     const deps = testDeps(emu.clients(), { policy: testPolicy({ mode: 'quarantine' }) });
     expect((await processEvent(firehoseEvent('CreateDeliveryStream', 'iot-to-lake', R), deps)).outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'VERIFIED' });
     expect((await processEvent(firehoseEvent('UpdateDestination', 'iot-to-lake', R), deps)).outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'UNCHANGED' });

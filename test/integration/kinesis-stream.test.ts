@@ -3,7 +3,7 @@ import { processEvent } from '../../shared/pipeline/process';
 import { kinesisStreamRule } from '../../shared/rules/kinesis-stream';
 import { createKey } from '../../scripts/lib/estate';
 import { createStream, kinesisEvent } from '../../scripts/lib/estate-data-platform';
-import { onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
+import { onlyRules, testDeps, testPolicy, useEmulator, TEST_WAIVER } from '../support/harness';
 import { EVENTS_DIR, loadJson } from '../support/samples';
 
 onlyRules('kinesis-stream');
@@ -57,7 +57,7 @@ describe('kinesis-stream rule on the emulator', () => {
 
   it('quarantine tags the stream once; an exempt stream is not touched', async () => {
     await createStream(emu.clients(), R, 'iot-telemetry');
-    await createStream(emu.clients(), R, 'legacy-feed', undefined, { 'cmk-sentinel:exempt': 'true' });
+    await createStream(emu.clients(), R, 'legacy-feed', undefined, { 'cmk-sentinel:exempt': TEST_WAIVER });
     const deps = testDeps(emu.clients(), { policy: testPolicy({ mode: 'quarantine' }) });
     expect((await processEvent(kinesisEvent('CreateStream', 'iot-telemetry', R), deps)).outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'VERIFIED' });
     expect((await processEvent(kinesisEvent('CreateStream', 'iot-telemetry', R), deps)).outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'UNCHANGED' });

@@ -5,7 +5,7 @@ import { logGroupRule } from '../../shared/rules/log-group';
 import { evaluateLogGroup, keyPolicyAllowsLogs, type LogGroupState, logsKeyStatement } from '../../shared/rules/log-group/evaluate';
 import { createKey } from '../../scripts/lib/estate';
 import { allowLogsOnKey, createLogGroup, logsEvent } from '../../scripts/lib/estate-data-platform';
-import { ACCOUNT, onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
+import { ACCOUNT, onlyRules, TEST_WAIVER, testDeps, testPolicy, useEmulator } from '../support/harness';
 import { EVENTS_DIR, loadJson } from '../support/samples';
 
 onlyRules('log-group');
@@ -83,7 +83,7 @@ describe('log-group rule on the emulator (AssociateKmsKey from the emulator exte
     await allowLogsOnKey(emu.clients(), R, cmk.keyId, logsKeyStatement(R, ACCOUNT));
     await createLogGroup(emu.clients(), R, '/data-platform/ingest', other.arn);
     await createLogGroup(emu.clients(), R, '/aws/lambda/unrelated');
-    await createLogGroup(emu.clients(), R, '/data-platform/legacy', undefined, { 'cmk-sentinel:exempt': 'true' });
+    await createLogGroup(emu.clients(), R, '/data-platform/legacy', undefined, { 'cmk-sentinel:exempt': TEST_WAIVER });
     const deps = testDeps(emu.clients(), { policy: testPolicy(platform) });
     expect((await processEvent(logsEvent('CreateLogGroup', '/data-platform/ingest', R), deps)).outcomes[0]).toMatchObject({ reason: 'WRONG_KEY', result: 'VERIFIED' });
     expect(await keyOf('/data-platform/ingest')).toBe(cmk.arn);

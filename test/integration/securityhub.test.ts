@@ -60,7 +60,8 @@ describe('Security Hub findings on the emulator', () => {
       }
       return next(args);
     }, { step: 'initialize', name: 'swallow' });
-    expect(await run('remediate', 'e2')).toMatchObject({ action: 'REMEDIATE', result: 'VERIFICATION_FAILED' });
+    // The rule's own read-back after the write catches it (s3-bucket: VERIFICATION_FAILED error, result FAILED).
+    expect(await run('remediate', 'e2')).toMatchObject({ action: 'REMEDIATE', result: 'FAILED', error: { code: 'VERIFICATION_FAILED' } });
     all = await findings();
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject({ Id: id, Compliance: { Status: 'FAILED' }, Workflow: { Status: 'NEW' } });

@@ -98,7 +98,8 @@ export const testWaiver = (resources: string[], id = TEST_WAIVER, days = 30, che
 };
 
 /** The resources the tests treat as exempt, by name: each carries the exemption tag with TEST_WAIVER. */
-const TEST_WAIVERS = [testWaiver(['arn:aws:s3:::exempt', 'arn:aws:s3:::exempt-*', 'arn:aws:s3:::aud-exempt', 'arn:aws:rds:*:*:snapshot:legal'])];
+const TEST_WAIVERS = [testWaiver(['arn:aws:s3:::exempt', 'arn:aws:s3:::exempt-*', 'arn:aws:s3:::aud-exempt', 'arn:aws:rds:*:*:snapshot:legal', 'arn:aws:firehose:*:*:deliverystream/legacy', 'arn:aws:logs:*:*:log-group:/data-platform/legacy',
+  'arn:aws:athena:*:*:workgroup/sandbox', 'arn:aws:dynamodb:*:*:table/legal-hold', 'arn:aws:kinesis:*:*:stream/legacy-feed'])];
 
 export const testPolicy = (overrides: Record<string, unknown> = {}): Policy =>
   parsePolicy({ cmk: { alias: 'alias/data-platform' }, regions: ['us-east-1', 'eu-west-1'], mode: 'remediate', waivers: TEST_WAIVERS, ...overrides }, 'test-policy');

@@ -23,10 +23,10 @@ export interface RecordedRequest {
 }
 
 const FUNCTION_DIRS: Record<string, FunctionKey> = { 'on-change': 'onChange', backfill: 'backfill', 'backfill-worker': 'backfillWorker', 'workflow-step': 'workflowStep' };
-const explicit = new AsyncLocalStorage<FunctionKey>();
+const explicit = new AsyncLocalStorage<FunctionKey | 'operator'>();
 
 /** Run `fn` as `key`: for code paths the stack cannot attribute (a test driving a worker's internals directly). */
-export const runningAs = <T>(key: FunctionKey, fn: () => T): T => explicit.run(key, fn);
+export const runningAs = <T>(key: FunctionKey | 'operator', fn: () => T): T => explicit.run(key, fn);
 
 const invalid = new AsyncLocalStorage<true>();
 

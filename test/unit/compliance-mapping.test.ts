@@ -5,7 +5,7 @@ import { RULES } from '../../shared/rules/registry';
 import { reasonsOfFile, ruleFiles } from '../support/rule-reasons';
 
 /**
- * The mapping file (shared/compliance/mapping.json) must have a row for every reason the rules can emit, read
+ * The mapping file (shared/compliance/controls.json) must have a row for every reason the rules can emit, read
  * from the rules' source (test/support/rule-reasons.ts), so a reason a rule gains fails here until it is mapped;
  * and each control it cites from Prowler must be there in Prowler's file.
  */
@@ -93,7 +93,7 @@ describe('compliance mapping', () => {
           if (source.startsWith('sh:')) expect({ id, control, sh: source.slice(3) === c.securityHub || /^sh:(RDS|S3|KMS|EMR|Redshift)\.\d+$/.test(source) }).toEqual({ id, control, sh: true });
           if (!source.startsWith('prowler:')) continue;
           const file = MAPPING.frameworks[f].prowler;
-          const doc = JSON.parse(readFileSync(join(ROOT, '..', '..', 'shared', 'compliance', 'prowler', file), 'utf8')) as { Requirements: { Id: string; Checks?: string[] }[] };
+          const doc = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'compliance', 'prowler', file), 'utf8')) as { Requirements: { Id: string; Checks?: string[] }[] };
           const req = doc.Requirements.find((r) => r.Id === source.slice('prowler:'.length));
           expect({ id, control, file, requirement: source, checks: (req?.Checks ?? []).filter((x) => c.prowler.includes(x)).length > 0 })
             .toEqual({ id, control, file, requirement: source, checks: true });
