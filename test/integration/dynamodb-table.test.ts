@@ -69,7 +69,7 @@ describe('dynamodb-table rule on the emulator', () => {
     expect(again.outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'UNCHANGED' });
     const exempt = await processEvent(dynamodbEvent('CreateTable', 'legal-hold', R), deps);
     expect(exempt.outcomes[0]).toMatchObject({ action: 'SKIP_EXEMPT' });
-    expect(await tagsOf('legal-hold')).toEqual([{ Key: 'cmk-sentinel:exempt', Value: 'true' }]);
+    expect(await tagsOf('legal-hold')).toEqual([{ Key: 'cmk-sentinel:exempt', Value: TEST_WAIVER }]);
   });
 
   it('lists every table for the backfill; a table that is gone is not applicable', async () => {
