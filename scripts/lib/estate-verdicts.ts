@@ -13,7 +13,7 @@ import { table } from '../../cli/table';
  * Estate for the honest verdicts (issue 15): TLS that applies at once vs. after a reboot, and a Redshift cluster
  * whose COPY/UNLOAD role may not use the CMK. Used by the demo section below (and free for tests).
  */
-export const createTlsPair = async (clients: ClientFactory, region: string): Promise<void> => {
+export const createTlsPair = async (clients: ClientFactory, region: string, cmkArn: string): Promise<void> => {
   const rds = clients.get(RDSClient, { region });
   // MySQL on its own group with require_secure_transport off: a dynamic parameter, fixed with immediate apply.
   await createParameterGroup(clients, region, 'orders-mysql', 'mysql8.0');
@@ -21,6 +21,8 @@ export const createTlsPair = async (clients: ClientFactory, region: string): Pro
   for (const [id, engine, group] of [['orders-mysql', 'mysql', 'orders-mysql'], ['ledger-pg', 'postgres', undefined]] as const) {
     await rds.send(new CreateDBInstanceCommand({
       DBInstanceIdentifier: id, Engine: engine, DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MasterUsername: 'admin_user', MasterUserPassword: 'not-a-secret-1',
+      // On the CMK already: this pair shows TLS verdicts only, so no own-change event finds encryption drift.
+      StorageEncrypted: true, KmsKeyId: cmkArn,
       ...(group ? { DBParameterGroupName: group } : {}),
     }));
   }
@@ -48,7 +50,7 @@ export const verdictsDemo: DemoPart = {
     const [east] = ctx.regions;
     const cmk = ctx.cmks[east] as { arn: string; keyId: string };
     const role = `arn:aws:iam::${cmk.arn.split(':')[4]}:role/lake-loader`;
-    await createTlsPair(ctx.clients, east);
+    await createTlsPair(ctx.clients, east, cmk.arn);
     await createRedshiftWithRole(ctx.clients, east, cmk, role);
     // Only the rules this section is about: the instances' storage and the cluster's TLS are other sections' stories.
     const only = (type: string) => ({ ...ctx.deps, rules: RULES.filter((r) => r.type === type) });

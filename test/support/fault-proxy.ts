@@ -69,7 +69,7 @@ export const seeded = (seed: number): (() => number) => {
   };
 };
 
-const READ = /^(Describe|List|Get|Head|Lookup|Search|Scan|Query|BatchGet|Receive)/;
+const READ = /^(Describe|List|Get|Head|Lookup|Search|Scan|Query|BatchGet|Receive|Simulate)/;
 
 const classify = (req: IncomingMessage, body: string): RequestInfo => {
   const method = req.method ?? 'GET';
