@@ -14,7 +14,11 @@ export const loadJson = (file: string): unknown => JSON.parse(readFileSync(file,
 export const eventSamples = (): { file: string; type: string; event: unknown }[] =>
   jsonFiles(EVENTS_DIR).map((file) => ({ file, type: file.slice(EVENTS_DIR.length + 1).split('/')[0] as string, event: loadJson(file) }));
 
-export const fixtureSamples = (): { file: string; event: unknown }[] => jsonFiles(FIXTURES_DIR).map((file) => ({ file, event: loadJson(file) }));
+// Only the event fixtures: test/fixtures/ also holds reference data (iam/, compliance/) that is not an event and,
+// fed to the fuzzer field by field, made it quadratic (the IAM reference alone has 50,000 paths).
+const EVENT_FIXTURE_DIRS = ['cloudtrail', 'aws-docs'];
+export const fixtureSamples = (): { file: string; event: unknown }[] =>
+  EVENT_FIXTURE_DIRS.flatMap((d) => jsonFiles(join(FIXTURES_DIR, d))).map((file) => ({ file, event: loadJson(file) }));
 
 /** Deep copy with every string's occurrences of each `from` replaced by its `to`. */
 export const replaceStrings = (v: unknown, pairs: readonly [string, string][]): unknown => {
