@@ -10,7 +10,7 @@ import { alertInbox } from '../../scripts/lib/alert-inbox';
 import { createBucket, createKey, s3Event } from '../../scripts/lib/estate';
 import { createAuditTable, createIdempotencyTable } from '../../scripts/lib/estate-hardening';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
-import { onlyRules, testDeps, useEmulator } from '../support/harness';
+import { emulatorClients, onlyRules, testDeps, useEmulator } from '../support/harness';
 
 // PutBucketEncryption concerns other rules too; this file is about one remediation's alert.
 onlyRules('s3-bucket');
@@ -31,7 +31,7 @@ const failPublish = () => proxy.setPlan({ rate: 1, kinds: ['error500'], when: (r
 
 beforeAll(async () => {
   proxy = await startFaultProxy(emu.current.endpoint);
-  clients = new ClientFactory({ endpoint: proxy.endpoint, maxAttempts: 1, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  clients = emulatorClients(proxy.endpoint);
 });
 afterAll(async () => { await proxy.close(); });
 beforeEach(async () => {

@@ -8,7 +8,7 @@ import { processEvent } from '../../shared/pipeline/process';
 import { createBucket, createKey, s3Event } from '../../scripts/lib/estate';
 import { createAuditTable, createIdempotencyTable } from '../../scripts/lib/estate-hardening';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
-import { testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
+import { emulatorClients, testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
 import { DEMO_POLICY_PATH } from '../../scripts/demo/context';
 
 // Other rules answer some of the same calls; this file is about s3-bucket.
@@ -23,7 +23,7 @@ const context = { functionName: 'on-change', awsRequestId: 'req-1', getRemaining
 
 beforeAll(async () => {
   proxy = await startFaultProxy(emu.current.endpoint);
-  clients = new ClientFactory({ endpoint: proxy.endpoint, maxAttempts: 1, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  clients = emulatorClients(proxy.endpoint);
 });
 afterAll(async () => { await proxy.close(); });
 beforeEach(async () => {

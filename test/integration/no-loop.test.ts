@@ -1,5 +1,4 @@
 import type { Alert } from '../../shared/alerts/alert';
-import { ClientFactory } from '../../shared/aws/clients';
 import { normalise } from '../../shared/events/normalise';
 import { processEvent } from '../../shared/pipeline/process';
 import type { ResourceRef } from '../../shared/rules/contract';
@@ -8,7 +7,7 @@ import type { DemoContext } from '../../scripts/demo/context';
 import { DEMO_PARTS } from '../../scripts/demo/parts';
 import { createKey } from '../../scripts/lib/estate';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
-import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
+import { ACCOUNT, emulatorClients, testDeps, testPolicy, useEmulator } from '../support/harness';
 import { eventSamples, replaceStrings } from '../support/samples';
 import { LocalWorkflowDriver } from '../../shared/workflows/local-driver';
 
@@ -57,7 +56,7 @@ describe.each(['remediate', 'quarantine'] as const)('no loops in %s mode', (mode
     const direct = emu.clients();
     const cmks: DemoContext['cmks'] = {};
     for (const r of REGIONS) cmks[r] = await createKey(direct, r, 'alias/data-platform');
-    const clients = new ClientFactory({ endpoint: proxy.endpoint, maxAttempts: 1, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const clients = emulatorClients(proxy.endpoint);
     const deps = testDeps(clients, { policy: testPolicy({ mode }) });
     const workflows = new LocalWorkflowDriver(() => deps);
     deps.workflows = workflows;
