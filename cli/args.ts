@@ -28,11 +28,20 @@ export const parseArgs = (args: readonly string[], spec: OptionSpec, maxPosition
   let help = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
-    if (arg === '-h' || arg === '--help') { help = true; continue; }
-    if (arg === '-' || !arg.startsWith('-')) { positionals.push(arg); continue; }
+    if (arg === '-h' || arg === '--help') {
+      help = true;
+      continue;
+    }
+    if (arg === '-' || !arg.startsWith('-')) {
+      positionals.push(arg);
+      continue;
+    }
     const [flag, inline] = arg.split(/=(.*)/s) as [string, string | undefined];
     const kind = spec[flag];
-    if (!kind) throw usage(`Unknown option "${flag}"${Object.keys(spec).length ? `; expected ${Object.keys(spec).join(', ')}` : ''}`);
+    if (!kind)
+      throw usage(
+        `Unknown option "${flag}"${Object.keys(spec).length ? `; expected ${Object.keys(spec).join(', ')}` : ''}`,
+      );
     if (flag in options) throw usage(`Option ${flag} given twice`);
     if (kind === 'switch') {
       if (inline !== undefined) throw usage(`Option ${flag} takes no value`);
@@ -40,14 +49,22 @@ export const parseArgs = (args: readonly string[], spec: OptionSpec, maxPosition
       continue;
     }
     const value = inline ?? args[++i];
-    if (value === undefined || (inline === undefined && value.startsWith('--'))) throw usage(`Option ${flag} needs a value`);
+    if (value === undefined || (inline === undefined && value.startsWith('--')))
+      throw usage(`Option ${flag} needs a value`);
     options[flag] = value;
   }
-  if (!help && positionals.length > maxPositionals) throw usage(`Unexpected argument(s) ${positionals.slice(maxPositionals).map((p) => `"${p}"`).join(' ')}`);
+  if (!help && positionals.length > maxPositionals)
+    throw usage(
+      `Unexpected argument(s) ${positionals
+        .slice(maxPositionals)
+        .map((p) => `"${p}"`)
+        .join(' ')}`,
+    );
   return { options, positionals, help };
 };
 
-export const str = (p: Parsed, flag: string): string | undefined => (typeof p.options[flag] === 'string' ? (p.options[flag] as string) : undefined);
+export const str = (p: Parsed, flag: string): string | undefined =>
+  typeof p.options[flag] === 'string' ? (p.options[flag] as string) : undefined;
 
 /** A whole positive number (`--max 10`); `abc`, `1.5`, `0` and `-3` are usage errors. */
 export const positiveInt = (p: Parsed, flag: string): number | undefined => {

@@ -16,7 +16,10 @@ const verifyFile = (path: string, only?: string): ChainVerdict[] => {
     const c = r.chain?.id ?? chainIdOf(r);
     byChain.set(c, [...(byChain.get(c) ?? []), r]);
   }
-  return [...byChain.keys()].filter((c) => !only || c === only).sort().map((c) => verifyChain(c, byChain.get(c) ?? [], undefined as ChainHead | undefined));
+  return [...byChain.keys()]
+    .filter((c) => !only || c === only)
+    .sort()
+    .map((c) => verifyChain(c, byChain.get(c) ?? [], undefined as ChainHead | undefined));
 };
 
 const option = (args: string[], name: string): string | undefined => {
@@ -25,7 +28,12 @@ const option = (args: string[], name: string): string | undefined => {
 };
 
 /** `audit verify`: exit 0 when every chain verifies, 1 when one does not, 2 on bad usage. */
-export const audit = async (args: string[], out: (s: string) => void, env: NodeJS.ProcessEnv = process.env, clients = new ClientFactory()): Promise<number> => {
+export const audit = async (
+  args: string[],
+  out: (s: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+  clients = new ClientFactory(),
+): Promise<number> => {
   const [sub, ...rest] = args;
   const file = option(rest, '--file') ?? (option(rest, '--table') ? undefined : env.CMK_SENTINEL_AUDIT_FILE);
   const table = option(rest, '--table') ?? env.AUDIT_TABLE;
@@ -43,6 +51,8 @@ export const audit = async (args: string[], out: (s: string) => void, env: NodeJ
   }
   const broken = verdicts.filter((v) => !v.ok);
   out(JSON.stringify({ ...(file ? { file } : { table }), ok: broken.length === 0, chains: verdicts }, null, 2));
-  for (const v of broken) if (!v.ok) out(`BROKEN ${v.chain}: ${v.problem} at seq ${v.seq}${v.recordId ? ` (record ${v.recordId})` : ''}: ${v.detail}`);
+  for (const v of broken)
+    if (!v.ok)
+      out(`BROKEN ${v.chain}: ${v.problem} at seq ${v.seq}${v.recordId ? ` (record ${v.recordId})` : ''}: ${v.detail}`);
   return broken.length === 0 ? 0 : 1;
 };

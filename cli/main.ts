@@ -65,32 +65,47 @@ AUDIT_TABLE (DynamoDB, as in the Lambda), RDS_REENCRYPT_STATE_MACHINE_ARN (else 
 CMK_SENTINEL_WAIT_SCALE (0 skips the workflows' waits, for an emulator), POWERTOOLS_LOG_LEVEL.`;
 
 const COMMAND_USAGE: Record<string, string> = {
-  handle: HANDLE_USAGE, backfill: BACKFILL_USAGE, redrive: REDRIVE_USAGE, rules: RULES_USAGE, policy: POLICY_USAGE, audit: `Usage:\n${AUDIT_USAGE}`,
+  handle: HANDLE_USAGE,
+  backfill: BACKFILL_USAGE,
+  redrive: REDRIVE_USAGE,
+  rules: RULES_USAGE,
+  policy: POLICY_USAGE,
+  audit: `Usage:\n${AUDIT_USAGE}`,
 };
 
-export const version = (): string => (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+export const version = (): string =>
+  (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 const region = () => process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
 
 const readInput = (file: string): string => (file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8'));
 
-
-const outcomeRows = (outcomes: readonly Outcome[]): string[][] => outcomes.map((o) => [
-  `${o.ref.type}/${o.ref.id}`, o.ref.region, `${o.status}${o.reason ? ` ${o.reason}` : ''}`, `${o.action} ${o.result}`,
-  o.error ? `${o.error.code}: ${o.error.message}` : o.actionDetail ?? o.detail ?? '',
-]);
+const outcomeRows = (outcomes: readonly Outcome[]): string[][] =>
+  outcomes.map((o) => [
+    `${o.ref.type}/${o.ref.id}`,
+    o.ref.region,
+    `${o.status}${o.reason ? ` ${o.reason}` : ''}`,
+    `${o.action} ${o.result}`,
+    o.error ? `${o.error.code}: ${o.error.message}` : (o.actionDetail ?? o.detail ?? ''),
+  ]);
 
 const handleTable = (r: EventResult & { workflows?: WorkflowRun[]; deadLetter?: unknown }): string => {
   const parts: string[] = [];
   if (r.kind === 'invalid') parts.push(`Invalid event: ${r.message ?? ''}`);
   if (r.kind === 'ignored' && !r.tamper) parts.push(`Ignored (${r.reason ?? 'not handled'}): ${r.message ?? ''}`);
-  if (r.tamper) parts.push(`TAMPER (${r.tamper.alert.severity}, alert ${r.tamper.delivered ? 'sent' : 'NOT delivered'}): ${r.tamper.alert.detail ?? r.tamper.alert.reason ?? ''}`);
-  if (r.outcomes.length) parts.push(table(['resource', 'region', 'finding', 'action', 'detail'], outcomeRows(r.outcomes)));
-  for (const w of r.workflows ?? []) parts.push(`workflow ${w.execution}: ${w.status}${w.error ? ` (${w.error})` : ''}, ${w.states.length} states`);
+  if (r.tamper)
+    parts.push(
+      `TAMPER (${r.tamper.alert.severity}, alert ${r.tamper.delivered ? 'sent' : 'NOT delivered'}): ${r.tamper.alert.detail ?? r.tamper.alert.reason ?? ''}`,
+    );
+  if (r.outcomes.length)
+    parts.push(table(['resource', 'region', 'finding', 'action', 'detail'], outcomeRows(r.outcomes)));
+  for (const w of r.workflows ?? [])
+    parts.push(`workflow ${w.execution}: ${w.status}${w.error ? ` (${w.error})` : ''}, ${w.states.length} states`);
   return parts.join('\n');
 };
 
-const failed = (o: Outcome): boolean => o.status === 'ERROR' || o.result === 'FAILED' || o.result === 'VERIFICATION_FAILED' || o.error !== undefined;
+const failed = (o: Outcome): boolean =>
+  o.status === 'ERROR' || o.result === 'FAILED' || o.result === 'VERIFICATION_FAILED' || o.error !== undefined;
 
 export const handle = async (args: Parsed, io: Io): Promise<number> => {
   const format = formatOf(args, io.tty);
@@ -102,7 +117,15 @@ export const handle = async (args: Parsed, io: Io): Promise<number> => {
     event = JSON.parse(readInput(file));
   } catch (e) {
     const message = `Cannot read an event from ${file}: ${(e as Error).message}`;
-    io.out(format === 'json' ? JSON.stringify({ kind: 'invalid', message, error: { code: 'INVALID_EVENT', message, field: '(file)' } }, null, 2) : message);
+    io.out(
+      format === 'json'
+        ? JSON.stringify(
+            { kind: 'invalid', message, error: { code: 'INVALID_EVENT', message, field: '(file)' } },
+            null,
+            2,
+          )
+        : message,
+    );
     return EXIT.FAILED;
   }
   const local = withLocalWorkflows(buildDeps());
@@ -116,22 +139,46 @@ export const handle = async (args: Parsed, io: Io): Promise<number> => {
     await sendDeadLetter(deps.clients, dlq, region(), event, cause, deps.now());
     deadLetter = { queue: dlq, cause };
   }
-  const full = { ...result, ...(workflows.length ? { workflows } : {}), ...(alerts ? { alerts } : {}), ...(deadLetter ? { deadLetter } : {}) };
+  const full = {
+    ...result,
+    ...(workflows.length ? { workflows } : {}),
+    ...(alerts ? { alerts } : {}),
+    ...(deadLetter ? { deadLetter } : {}),
+  };
   io.out(format === 'json' ? JSON.stringify(full, null, 2) : handleTable(full));
-  const bad = result.kind === 'invalid' || result.outcomes.some(failed) || workflows.some((w) => w.status === 'FAILED') || result.tamper?.delivered === false;
+  const bad =
+    result.kind === 'invalid' ||
+    result.outcomes.some(failed) ||
+    workflows.some((w) => w.status === 'FAILED') ||
+    result.tamper?.delivered === false;
   return bad ? EXIT.FAILED : EXIT.OK;
 };
 
 const BACKFILL_OPTIONS = {
-  '--regions': 'value', '--types': 'value', '--accounts': 'value', '--mode': 'value', '--sweep-id': 'value', '--report': 'value', '--dry-run': 'switch', '--format': 'value', '--framework': 'value',
+  '--regions': 'value',
+  '--types': 'value',
+  '--accounts': 'value',
+  '--mode': 'value',
+  '--sweep-id': 'value',
+  '--report': 'value',
+  '--dry-run': 'switch',
+  '--format': 'value',
+  '--framework': 'value',
 } as const;
-const PAYLOAD_FIELD: Record<string, string> = { '--regions': 'regions', '--types': 'types', '--accounts': 'accounts', '--mode': 'mode', '--sweep-id': 'sweepId' };
+const PAYLOAD_FIELD: Record<string, string> = {
+  '--regions': 'regions',
+  '--types': 'types',
+  '--accounts': 'accounts',
+  '--mode': 'mode',
+  '--sweep-id': 'sweepId',
+};
 
 /** The flags, as the Lambda's invoke payload (checked by the same parser), and the report path. */
 export const parseBackfillArgs = (args: string[]): { payload: Record<string, unknown>; report?: string } => {
   const p = parseArgs(args, BACKFILL_OPTIONS);
   const payload: Record<string, unknown> = {};
-  for (const [flag, field] of Object.entries(PAYLOAD_FIELD)) if (str(p, flag) !== undefined) payload[field] = str(p, flag);
+  for (const [flag, field] of Object.entries(PAYLOAD_FIELD))
+    if (str(p, flag) !== undefined) payload[field] = str(p, flag);
   if (p.options['--dry-run']) payload.dryRun = true;
   return { payload, report: str(p, '--report') };
 };
@@ -142,21 +189,40 @@ const SHOWN = 50;
 const findingsTable = (reports: string[]): string[] => {
   const json = reports.find((r) => r.endsWith('.json') && existsSync(r));
   if (!json) return [];
-  const { findings } = JSON.parse(readFileSync(json, 'utf8')) as { findings: { unit: string; id: string; reason?: string; action: string; result: string; detail?: string }[] };
+  const { findings } = JSON.parse(readFileSync(json, 'utf8')) as {
+    findings: { unit: string; id: string; reason?: string; action: string; result: string; detail?: string }[];
+  };
   if (!findings.length) return [];
-  const rows = findings.slice(0, SHOWN).map((f) => [`${f.unit.split('/')[2]}/${f.id}`, f.unit.split('/')[1] ?? '', f.reason ?? '', `${f.action} ${f.result}`, (f.detail ?? '').slice(0, 160)]);
-  return [table(['resource', 'region', 'reason', 'action', 'detail'], rows), ...(findings.length > SHOWN ? [`... and ${findings.length - SHOWN} more in the report`] : []), ''];
+  const rows = findings
+    .slice(0, SHOWN)
+    .map((f) => [
+      `${f.unit.split('/')[2]}/${f.id}`,
+      f.unit.split('/')[1] ?? '',
+      f.reason ?? '',
+      `${f.action} ${f.result}`,
+      (f.detail ?? '').slice(0, 160),
+    ]);
+  return [
+    table(['resource', 'region', 'reason', 'action', 'detail'], rows),
+    ...(findings.length > SHOWN ? [`... and ${findings.length - SHOWN} more in the report`] : []),
+    '',
+  ];
 };
 
 /** A report path whose directory does not exist is refused before anything is swept. */
 const checkReportPath = (report: string | undefined): void => {
   if (!report) return;
   const dir = dirname(report);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new SentinelError('USAGE', `--report ${report}: directory ${dir} does not exist (create it first)`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new SentinelError('USAGE', `--report ${report}: directory ${dir} does not exist (create it first)`);
 };
 
 /** Same code as the Lambda's in-process sweep; a progress bar on a terminal, plain lines otherwise. */
-export const backfill = async (args: string[], io: Io, progress: NodeJS.WriteStream | undefined = process.stderr): Promise<number> => {
+export const backfill = async (
+  args: string[],
+  io: Io,
+  progress: NodeJS.WriteStream | undefined = process.stderr,
+): Promise<number> => {
   const parsed = parseArgs(args, BACKFILL_OPTIONS);
   const format = formatOf(parsed, io.tty);
   const { payload, report } = parseBackfillArgs(args);
@@ -170,33 +236,57 @@ export const backfill = async (args: string[], io: Io, progress: NodeJS.WriteStr
   }
   checkReportPath(report);
   const framework = str(parsed, '--framework');
-  if (framework !== undefined && !isFrameworkId(framework)) throw new SentinelError('USAGE', `--framework ${framework}: expected one of ${FRAMEWORK_IDS.join(', ')}`);
+  if (framework !== undefined && !isFrameworkId(framework))
+    throw new SentinelError('USAGE', `--framework ${framework}: expected one of ${FRAMEWORK_IDS.join(', ')}`);
   // Without a topic, per-resource alerts would pile up in memory: the report carries them; the summary is printed.
   const summaries: Alert[] = [];
-  const printSink: AlertSink = { publish: async (a) => { summaries.push(a); } };
+  const printSink: AlertSink = {
+    publish: async (a) => {
+      summaries.push(a);
+    },
+  };
   const quiet: AlertSink = { publish: async () => undefined };
   const built = sweepDeps(process.env.ALERT_TOPIC_ARN ? {} : { alerts: quiet });
   const local = withLocalWorkflows(built.deps);
   const result = await runBackfill(req, {
-    deps: local.deps, pacer: built.pacer, store: storeFromEnv(local.deps), reportFile: report, progress, ...(framework ? { framework } : {}),
+    deps: local.deps,
+    pacer: built.pacer,
+    store: storeFromEnv(local.deps),
+    reportFile: report,
+    progress,
+    ...(framework ? { framework } : {}),
     summarySink: process.env.ALERT_TOPIC_ARN ? undefined : printSink,
   });
   const workflows = await local.settle();
-  const full = { ...result, ...(workflows.length ? { workflows } : {}), ...(summaries.length ? { summary: summaries[0] } : {}) };
+  const full = {
+    ...result,
+    ...(workflows.length ? { workflows } : {}),
+    ...(summaries.length ? { summary: summaries[0] } : {}),
+  };
   if (format === 'json') io.out(JSON.stringify(full, null, 2));
   else {
     const t = result.totals;
-    io.out([
-      ...findingsTable(result.reports),
-      `sweep ${result.sweepId}${req.dryRun ? ' (dry run: nothing changed)' : ''}`,
-      table(['resources', 'compliant', 'non-compliant', 'fixed', 'not applicable', 'errors', 'objects incomplete'], [[t.total, t.compliant, t.nonCompliant, t.fixed, t.notApplicable, t.errors, t.incomplete].map(String)]),
-      ...result.unitErrors.map((u) => `listing failed: ${u.unit}: ${u.error}`),
-      ...workflows.map((w) => `workflow ${w.execution}: ${w.status}${w.error ? ` (${w.error})` : ''}`),
-      `reports: ${result.reports.join(', ')}`,
-    ].join('\n'));
+    io.out(
+      [
+        ...findingsTable(result.reports),
+        `sweep ${result.sweepId}${req.dryRun ? ' (dry run: nothing changed)' : ''}`,
+        table(
+          ['resources', 'compliant', 'non-compliant', 'fixed', 'not applicable', 'errors', 'objects incomplete'],
+          [[t.total, t.compliant, t.nonCompliant, t.fixed, t.notApplicable, t.errors, t.incomplete].map(String)],
+        ),
+        ...result.unitErrors.map((u) => `listing failed: ${u.unit}: ${u.error}`),
+        ...workflows.map((w) => `workflow ${w.execution}: ${w.status}${w.error ? ` (${w.error})` : ''}`),
+        `reports: ${result.reports.join(', ')}`,
+      ].join('\n'),
+    );
   }
   // A bucket whose objects are not all on the CMK is not fixed: the run fails like an error would.
-  return result.totals.errors || result.totals.incomplete || result.unitErrors.length || workflows.some((w) => w.status === 'FAILED') ? EXIT.FAILED : EXIT.OK;
+  return result.totals.errors ||
+    result.totals.incomplete ||
+    result.unitErrors.length ||
+    workflows.some((w) => w.status === 'FAILED')
+    ? EXIT.FAILED
+    : EXIT.OK;
 };
 
 const redriveCommand = async (args: Parsed, io: Io): Promise<number> => {
@@ -209,14 +299,20 @@ const redriveCommand = async (args: Parsed, io: Io): Promise<number> => {
 };
 
 const usageError = (io: Io, e: SentinelError, command?: string): number => {
-  process.stderr.write(`cmk-sentinel: ${e.message}\nRun \`cmk-sentinel ${command && COMMAND_USAGE[command] ? `${command} ` : ''}--help\` for usage.\n`);
+  process.stderr.write(
+    `cmk-sentinel: ${e.message}\nRun \`cmk-sentinel ${command && COMMAND_USAGE[command] ? `${command} ` : ''}--help\` for usage.\n`,
+  );
   io.out(JSON.stringify({ error: e.toJSON() }, null, 2));
   return EXIT.USAGE;
 };
 
 const defaultIo: Io = { out: (s) => process.stdout.write(`${s}\n`), tty: process.stdout.isTTY === true };
 
-export const main = async (argv: string[], out: Io['out'] = defaultIo.out, tty = out === defaultIo.out && defaultIo.tty): Promise<number> => {
+export const main = async (
+  argv: string[],
+  out: Io['out'] = defaultIo.out,
+  tty = out === defaultIo.out && defaultIo.tty,
+): Promise<number> => {
   // stdout is the result: every log line goes to stderr.
   logToStderr(undefined, process.env.POWERTOOLS_LOG_LEVEL as Parameters<typeof logToStderr>[1]);
   const io: Io = { out, tty };
@@ -225,19 +321,31 @@ export const main = async (argv: string[], out: Io['out'] = defaultIo.out, tty =
     switch (command) {
       case 'handle': {
         const p = parseArgs(rest, { '--dlq': 'value', '--format': 'value' }, 1);
-        if (p.help) { out(HANDLE_USAGE); return EXIT.OK; }
+        if (p.help) {
+          out(HANDLE_USAGE);
+          return EXIT.OK;
+        }
         return await handle(p, io);
       }
       case 'redrive': {
         const p = parseArgs(rest, { '--queue': 'value', '--max': 'value' });
-        if (p.help) { out(REDRIVE_USAGE); return EXIT.OK; }
+        if (p.help) {
+          out(REDRIVE_USAGE);
+          return EXIT.OK;
+        }
         return await redriveCommand(p, io);
       }
       case 'backfill':
-        if (rest.includes('-h') || rest.includes('--help')) { out(BACKFILL_USAGE); return EXIT.OK; }
+        if (rest.includes('-h') || rest.includes('--help')) {
+          out(BACKFILL_USAGE);
+          return EXIT.OK;
+        }
         return await backfill(rest, io);
       case 'audit':
-        if (rest.includes('-h') || rest.includes('--help')) { out(`Usage:\n${AUDIT_USAGE}`); return EXIT.OK; }
+        if (rest.includes('-h') || rest.includes('--help')) {
+          out(`Usage:\n${AUDIT_USAGE}`);
+          return EXIT.OK;
+        }
         return await audit(rest, out);
       case 'rules':
         return await rulesCommand(rest, io);
@@ -248,7 +356,9 @@ export const main = async (argv: string[], out: Io['out'] = defaultIo.out, tty =
       case 'version':
         out(version());
         return EXIT.OK;
-      case 'approve': case 'reject': return await approveCommand(command, rest, out);
+      case 'approve':
+      case 'reject':
+        return await approveCommand(command, rest, out);
       case 'help':
       case '--help':
       case '-h':
@@ -261,7 +371,13 @@ export const main = async (argv: string[], out: Io['out'] = defaultIo.out, tty =
         return usageError(io, new SentinelError('USAGE', `Unknown command "${command}"`));
     }
   } catch (e) {
-    if (isSentinelError(e) && (e.code === 'USAGE' || e.code === 'INVALID_POLICY' || e.code === 'SWEEP_CONFLICT' || e.code === 'UNKNOWN_RESOURCE_TYPE')) {
+    if (
+      isSentinelError(e) &&
+      (e.code === 'USAGE' ||
+        e.code === 'INVALID_POLICY' ||
+        e.code === 'SWEEP_CONFLICT' ||
+        e.code === 'UNKNOWN_RESOURCE_TYPE')
+    ) {
       return usageError(io, e, command);
     }
     if (isSentinelError(e)) {

@@ -36,19 +36,32 @@ accounts:
 export const policyCommand = async (args: string[], io: Io): Promise<number> => {
   const [sub, ...rest] = args;
   const p = parseArgs(rest, {}, 1);
-  if (p.help || sub === '--help' || sub === '-h' || sub === undefined) { io.out(POLICY_USAGE); return sub === undefined ? 2 : 0; }
+  if (p.help || sub === '--help' || sub === '-h' || sub === undefined) {
+    io.out(POLICY_USAGE);
+    return sub === undefined ? 2 : 0;
+  }
   if (sub === 'validate') {
     const file = p.positionals[0] ?? (process.env.CMK_SENTINEL_POLICY || DEFAULT_POLICY_PATH);
     try {
       const { doc } = loadPolicyFile(file);
-      const overrides = Object.entries(doc.types).filter(([, t]) => t?.mode).map(([type, t]) => `${type}=${t?.mode}`);
-      const gatesOn = Object.entries(doc.gates).filter(([, on]) => on).map(([g]) => g);
-      io.out(`${file}: valid. mode ${doc.mode}${overrides.length ? ` (${overrides.join(', ')})` : ''}; regions ${(doc.regions ?? Object.keys(doc.cmk.keys ?? {})).join(', ') || '(the CLI\'s region)'}; gates on: ${gatesOn.join(', ') || 'none'}`);
+      const overrides = Object.entries(doc.types)
+        .filter(([, t]) => t?.mode)
+        .map(([type, t]) => `${type}=${t?.mode}`);
+      const gatesOn = Object.entries(doc.gates)
+        .filter(([, on]) => on)
+        .map(([g]) => g);
+      io.out(
+        `${file}: valid. mode ${doc.mode}${overrides.length ? ` (${overrides.join(', ')})` : ''}; regions ${(doc.regions ?? Object.keys(doc.cmk.keys ?? {})).join(', ') || "(the CLI's region)"}; gates on: ${gatesOn.join(', ') || 'none'}`,
+      );
       return 0;
     } catch (e) {
       if (!(e instanceof SentinelError) || e.code !== 'INVALID_POLICY') throw e;
-      const problems = (e.details.problems as string[] | undefined) ?? [e.message.replace(/^Invalid policy [^:]*: /, '')];
-      io.out(`${file}: invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})\n${problems.map((x) => `  - ${x}`).join('\n')}`);
+      const problems = (e.details.problems as string[] | undefined) ?? [
+        e.message.replace(/^Invalid policy [^:]*: /, ''),
+      ];
+      io.out(
+        `${file}: invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})\n${problems.map((x) => `  - ${x}`).join('\n')}`,
+      );
       return 2;
     }
   }

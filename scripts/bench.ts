@@ -1,4 +1,14 @@
-import { DeleteBucketTaggingCommand, GetBucketEncryptionCommand, GetBucketTaggingCommand, ListBucketsCommand, ListObjectVersionsCommand, PutBucketEncryptionCommand, PutBucketTaggingCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteBucketTaggingCommand,
+  GetBucketEncryptionCommand,
+  GetBucketTaggingCommand,
+  ListBucketsCommand,
+  ListObjectVersionsCommand,
+  PutBucketEncryptionCommand,
+  PutBucketTaggingCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -21,7 +31,8 @@ import { buildBucketEstate, encryptionFor, pool } from './lib/estate-backfill';
 import { createAuditTable, createIdempotencyTable } from './lib/estate-hardening';
 
 /**
- * `npm run bench [-- --buckets N] [--objects N] [--write FILE] [--sweep-only | --bundles-only | --objects-only]`: builds an
+ * `npm run bench [-- --buckets N] [--objects N] [--write FILE] [--sweep-only | --bundles-only | --objects-only]`:
+ * builds an
  * estate on the emulator, sweeps it, measures a call floor on the same estate, a warm event at 10 and N buckets,
  * existing objects re-keyed (UpdateObjectEncryption next to CopyObject: objects/s, API calls per object), each
  * function's zip and module-load time, and a cold start of the on-change bundle (init + first event).
@@ -32,7 +43,9 @@ const ROOT = join(__dirname, '..');
 const creds = { accessKeyId: 'bench', secretAccessKey: 'bench' };
 const policyDoc = { cmk: { alias: 'alias/data-platform' }, regions: [...REGIONS], mode: 'remediate' as const };
 
-interface Counted { calls: Record<string, number> }
+interface Counted {
+  calls: Record<string, number>;
+}
 
 /** Counts every request by operation: added to the factory's clients here, production code untouched. */
 const counting = <F extends ClientFactory>(factory: F): F & Counted => {
@@ -45,11 +58,15 @@ const counting = <F extends ClientFactory>(factory: F): F & Counted => {
     const client = get(Ctor, scope) as C & { middlewareStack: { add: (...a: unknown[]) => void } };
     if (!seen.has(client)) {
       seen.add(client);
-      client.middlewareStack.add((next: (a: unknown) => Promise<unknown>, ctx: { clientName?: string; commandName?: string }) => async (args: unknown) => {
-        const op = `${(ctx.clientName ?? '').replace(/Client$/, '')}:${(ctx.commandName ?? '').replace(/Command$/, '')}`;
-        calls[op] = (calls[op] ?? 0) + 1;
-        return next(args);
-      }, { step: 'initialize', name: 'benchCount' });
+      client.middlewareStack.add(
+        (next: (a: unknown) => Promise<unknown>, ctx: { clientName?: string; commandName?: string }) =>
+          async (args: unknown) => {
+            const op = `${(ctx.clientName ?? '').replace(/Client$/, '')}:${(ctx.commandName ?? '').replace(/Command$/, '')}`;
+            calls[op] = (calls[op] ?? 0) + 1;
+            return next(args);
+          },
+        { step: 'initialize', name: 'benchCount' },
+      );
     }
     return client;
   }) as F['get'];
@@ -62,10 +79,29 @@ const arg = (argv: string[], name: string): string | undefined => {
 };
 
 type ChildMode = 'sweep' | 'semantic' | 'bare';
-interface ChildResult { mode: ChildMode; wallMs: number; resources: number; failed: number; calls: Record<string, number>; maxRssMb: number; rates?: Record<string, number> }
+interface ChildResult {
+  mode: ChildMode;
+  wallMs: number;
+  resources: number;
+  failed: number;
+  calls: Record<string, number>;
+  maxRssMb: number;
+  rates?: Record<string, number>;
+}
 
 const MARKER = 'cmk-sentinel:objects';
-const drift = (Bucket: string, cmk: string) => new PutBucketEncryptionCommand({ Bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: cmk }, BucketKeyEnabled: true }] } });
+const drift = (Bucket: string, cmk: string) =>
+  new PutBucketEncryptionCommand({
+    Bucket,
+    ServerSideEncryptionConfiguration: {
+      Rules: [
+        {
+          ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: cmk },
+          BucketKeyEnabled: true,
+        },
+      ],
+    },
+  });
 const tagSet = (t: Record<string, string>) => ({ TagSet: Object.entries(t).map(([Key, Value]) => ({ Key, Value })) });
 
 /**
@@ -78,15 +114,28 @@ const tagSet = (t: Record<string, string>) => ({ TagSet: Object.entries(t).map((
 const semanticFloor = async (s3: S3Client, kms: KMSClient, r: string, onBucket: () => void): Promise<void> => {
   const cmk = (await kms.send(new DescribeKeyCommand({ KeyId: 'alias/data-platform' }))).KeyMetadata?.Arn as string;
   const keys = new Map<string, Promise<string | undefined>>();
-  const names = ((await s3.send(new ListBucketsCommand({ BucketRegion: r }))).Buckets ?? []).map((b) => b.Name as string);
-  const readTags = (Bucket: string) => s3.send(new GetBucketTaggingCommand({ Bucket })).then((o) => Object.fromEntries((o.TagSet ?? []).map((t) => [t.Key, t.Value])) as Record<string, string>, () => ({} as Record<string, string>));
+  const names = ((await s3.send(new ListBucketsCommand({ BucketRegion: r }))).Buckets ?? []).map(
+    (b) => b.Name as string,
+  );
+  const readTags = (Bucket: string) =>
+    s3.send(new GetBucketTaggingCommand({ Bucket })).then(
+      (o) => Object.fromEntries((o.TagSet ?? []).map((t) => [t.Key, t.Value])) as Record<string, string>,
+      () => ({}) as Record<string, string>,
+    );
   await pool(names, SERVICE_CONCURRENCY.s3 as number, async (Bucket) => {
     onBucket();
-    const [enc, tags] = await Promise.all([s3.send(new GetBucketEncryptionCommand({ Bucket })).catch(() => undefined), readTags(Bucket)]);
+    const [enc, tags] = await Promise.all([
+      s3.send(new GetBucketEncryptionCommand({ Bucket })).catch(() => undefined),
+      readTags(Bucket),
+    ]);
     const rule = enc?.ServerSideEncryptionConfiguration?.Rules?.[0];
     const ref = rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID;
     // aws:kms without a key is aws/s3: not the CMK, no call needed to know it.
-    if (ref && !keys.has(ref)) keys.set(ref, kms.send(new DescribeKeyCommand({ KeyId: ref })).then((o) => o.KeyMetadata?.Arn));
+    if (ref && !keys.has(ref))
+      keys.set(
+        ref,
+        kms.send(new DescribeKeyCommand({ KeyId: ref })).then((o) => o.KeyMetadata?.Arn),
+      );
     const arn = ref ? await keys.get(ref) : undefined;
     if (arn === cmk && rule?.BucketKeyEnabled && !tags[MARKER]) return;
     if (tags['cmk-sentinel:exempt'] === 'true') return;
@@ -104,10 +153,13 @@ const semanticFloor = async (s3: S3Client, kms: KMSClient, r: string, onBucket: 
 /** The bare floor: list, one read per bucket, one write per drifted one (what a plain boto3 loop does). */
 const bareFloor = async (s3: S3Client, kms: KMSClient, r: string, onBucket: () => void): Promise<void> => {
   const cmk = (await kms.send(new DescribeKeyCommand({ KeyId: 'alias/data-platform' }))).KeyMetadata?.Arn as string;
-  const names = ((await s3.send(new ListBucketsCommand({ BucketRegion: r }))).Buckets ?? []).map((b) => b.Name as string);
+  const names = ((await s3.send(new ListBucketsCommand({ BucketRegion: r }))).Buckets ?? []).map(
+    (b) => b.Name as string,
+  );
   await pool(names, SERVICE_CONCURRENCY.s3 as number, async (Bucket) => {
     onBucket();
-    const rule = (await s3.send(new GetBucketEncryptionCommand({ Bucket })).catch(() => undefined))?.ServerSideEncryptionConfiguration?.Rules?.[0];
+    const rule = (await s3.send(new GetBucketEncryptionCommand({ Bucket })).catch(() => undefined))
+      ?.ServerSideEncryptionConfiguration?.Rules?.[0];
     const ref = rule?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID;
     if ((ref === cmk || ref === 'alias/data-platform') && rule?.BucketKeyEnabled) return;
     await s3.send(drift(Bucket, cmk));
@@ -126,10 +178,24 @@ const child = async (mode: ChildMode, endpoint: string, regions: string[], maxAt
   if (mode === 'sweep') {
     const pacer = new Pacer(ratesFromEnv());
     const clients = counting(new PacedClientFactory(pacer, settings));
-    const deps = buildDeps({ clients, policy, homeAccount: '123456789012', alerts: { publish: async () => undefined } });
+    const deps = buildDeps({
+      clients,
+      policy,
+      homeAccount: '123456789012',
+      alerts: { publish: async () => undefined },
+    });
     const dir = mkdtempSync(join(tmpdir(), 'bench-sweep-'));
     // The floors make the s3-bucket decision only: sweep the same type so the ratios compare like with like.
-    const res = await backfill({ types: ['s3-bucket'], regions }, { deps, pacer, store: new FileSweepStore(dir), reportFile: join(dir, 'report.json'), summarySink: { publish: async () => undefined } });
+    const res = await backfill(
+      { types: ['s3-bucket'], regions },
+      {
+        deps,
+        pacer,
+        store: new FileSweepStore(dir),
+        reportFile: join(dir, 'report.json'),
+        summarySink: { publish: async () => undefined },
+      },
+    );
     resources = res.totals.total;
     // Failed: an error, or a non-compliant bucket the sweep did not fix (and verify).
     failed = res.totals.errors + (res.totals.nonCompliant - res.totals.fixed);
@@ -140,23 +206,64 @@ const child = async (mode: ChildMode, endpoint: string, regions: string[], maxAt
     rmSync(dir, { recursive: true, force: true });
   } else {
     const clients = counting(new ClientFactory(settings));
-    await Promise.all(regions.map((r) => (mode === 'semantic' ? semanticFloor : bareFloor)(clients.get(S3Client, { region: r }), clients.get(KMSClient, { region: r }), r, () => { resources++; })));
+    await Promise.all(
+      regions.map((r) =>
+        (mode === 'semantic' ? semanticFloor : bareFloor)(
+          clients.get(S3Client, { region: r }),
+          clients.get(KMSClient, { region: r }),
+          r,
+          () => {
+            resources++;
+          },
+        ),
+      ),
+    );
     calls = clients.calls;
   }
   const wallMs = performance.now() - t0;
-  process.stdout.write(`${JSON.stringify({ mode, wallMs, resources, failed, calls, maxRssMb: process.resourceUsage().maxRSS / 1024, rates })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ mode, wallMs, resources, failed, calls, maxRssMb: process.resourceUsage().maxRSS / 1024, rates })}\n`,
+  );
 };
 
-const runChild = (mode: ChildMode, endpoint: string, regions: readonly string[], maxAttempts = 3, env: Record<string, string> = {}): Promise<ChildResult> =>
+const runChild = (
+  mode: ChildMode,
+  endpoint: string,
+  regions: readonly string[],
+  maxAttempts = 3,
+  env: Record<string, string> = {},
+): Promise<ChildResult> =>
   new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(ROOT, 'scripts', 'run.js'), join(ROOT, 'scripts', 'bench.ts'), '--child', mode, '--endpoint', endpoint, '--regions', regions.join(','), '--max-attempts', String(maxAttempts)], {
-      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR', ...env }, stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const p = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'scripts', 'run.js'),
+        join(ROOT, 'scripts', 'bench.ts'),
+        '--child',
+        mode,
+        '--endpoint',
+        endpoint,
+        '--regions',
+        regions.join(','),
+        '--max-attempts',
+        String(maxAttempts),
+      ],
+      {
+        env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR', ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
-    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    p.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     p.on('exit', (code) => {
       const line = out.trim().split('\n').pop() ?? '';
-      try { resolve(JSON.parse(line)); } catch { reject(new Error(`bench child ${mode} exited ${code}: ${out.slice(-500)}`)); }
+      try {
+        resolve(JSON.parse(line));
+      } catch {
+        reject(new Error(`bench child ${mode} exited ${code}: ${out.slice(-500)}`));
+      }
     });
   });
 
@@ -166,38 +273,78 @@ const median = (xs: number[]): number => {
 };
 
 /** Median of warm on-change events: each re-drifts one bucket first (untimed), then times the event end to end. */
-const warmEvents = async (clients: ClientFactory, buckets: string[], n = 40): Promise<{ event: number; rawCall: number }> => {
-  const deps = buildDeps({ clients, policy: parsePolicy(policyDoc), homeAccount: '123456789012', alerts: { publish: async () => undefined }, log: { debug() {}, info() {}, warn() {}, error() {} } });
+const warmEvents = async (
+  clients: ClientFactory,
+  buckets: string[],
+  n = 40,
+): Promise<{ event: number; rawCall: number }> => {
+  const deps = buildDeps({
+    clients,
+    policy: parsePolicy(policyDoc),
+    homeAccount: '123456789012',
+    alerts: { publish: async () => undefined },
+    log: { debug() {}, info() {}, warn() {}, error() {} },
+  });
   const times: number[] = [];
   const raw: number[] = [];
   for (let i = 0; i < n + 5; i++) {
     const b = buckets[i % buckets.length] as string;
-    await clients.get(S3Client, { region: 'us-east-1' }).send(new PutBucketEncryptionCommand({ Bucket: b, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } }));
+    await clients.get(S3Client, { region: 'us-east-1' }).send(
+      new PutBucketEncryptionCommand({
+        Bucket: b,
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+      }),
+    );
     const t = performance.now();
     const r = await processEvent(s3Event('PutBucketEncryption', b, 'us-east-1'), deps);
     const ms = performance.now() - t;
-    if (r.outcomes[0]?.result !== 'VERIFIED') throw new Error(`warm event on ${b} was not fixed: ${JSON.stringify(r.outcomes[0])}`);
+    if (r.outcomes[0]?.result !== 'VERIFIED')
+      throw new Error(`warm event on ${b} was not fixed: ${JSON.stringify(r.outcomes[0])}`);
     // The emulator's own cost of one bare read at this estate size, for comparison.
     const t2 = performance.now();
     await clients.get(S3Client, { region: 'us-east-1' }).send(new GetBucketEncryptionCommand({ Bucket: b }));
     const rawMs = performance.now() - t2;
-    if (i >= 5) { times.push(ms); raw.push(rawMs); }
+    if (i >= 5) {
+      times.push(ms);
+      raw.push(rawMs);
+    }
   }
   return { event: median(times), rawCall: median(raw) };
 };
 
 const bundles = (): { name: string; zipKb: number; loadMs: number; cpuMs: number }[] => {
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'run.js'), join(ROOT, 'scripts', 'build.ts')], { cwd: ROOT, stdio: 'ignore' });
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'run.js'), join(ROOT, 'scripts', 'build.ts')], {
+    cwd: ROOT,
+    stdio: 'ignore',
+  });
   const dir = join(ROOT, '.build');
   return readdirSync(dir).map((name) => {
     const zip = join(tmpdir(), `bench-${name}.zip`);
     rmSync(zip, { force: true });
     execFileSync('zip', ['-qr9', zip, '.'], { cwd: join(dir, name) });
     // Wall time and the process's own CPU time: on a shared machine the wall time includes waiting for a core.
-    const loads = Array.from({ length: 5 }, () => JSON.parse(execFileSync(process.execPath, ['-e',
-      `const t=process.hrtime.bigint(),c=process.cpuUsage();require(${JSON.stringify(join(dir, name, 'index.js'))});const u=process.cpuUsage(c);process.stdout.write(JSON.stringify([Number(process.hrtime.bigint()-t)/1e6,(u.user+u.system)/1e3]))`,
-    ], { env: { ...process.env, AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'ERROR' } }).toString()) as [number, number]);
-    return { name, zipKb: statSync(zip).size / 1024, loadMs: median(loads.map((l) => l[0])), cpuMs: median(loads.map((l) => l[1])) };
+    const loads = Array.from(
+      { length: 5 },
+      () =>
+        JSON.parse(
+          execFileSync(
+            process.execPath,
+            [
+              '-e',
+              `const t=process.hrtime.bigint(),c=process.cpuUsage();require(${JSON.stringify(join(dir, name, 'index.js'))});const u=process.cpuUsage(c);process.stdout.write(JSON.stringify([Number(process.hrtime.bigint()-t)/1e6,(u.user+u.system)/1e3]))`,
+            ],
+            { env: { ...process.env, AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'ERROR' } },
+          ).toString(),
+        ) as [number, number],
+    );
+    return {
+      name,
+      zipKb: statSync(zip).size / 1024,
+      loadMs: median(loads.map((l) => l[0])),
+      cpuMs: median(loads.map((l) => l[1])),
+    };
   });
 };
 
@@ -206,9 +353,14 @@ const bundles = (): { name: string; zipKb: number; loadMs: number; cpuMs: number
  * handles one drifted bucket's PutBucketEncryption with the deployed wiring (SNS alerts, idempotency and audit
  * tables on the emulator). Reports init, the first event, and which AWS SDK clients that event loaded.
  */
-const coldStarts = async (clients: ClientFactory, endpoint: string, n = 5): Promise<{ initMs: number; firstEventMs: number; clients: string[] }> => {
+const coldStarts = async (
+  clients: ClientFactory,
+  endpoint: string,
+  n = 5,
+): Promise<{ initMs: number; firstEventMs: number; clients: string[] }> => {
   const region = 'us-east-1';
-  const topic = (await clients.get(SNSClient, { region }).send(new CreateTopicCommand({ Name: 'bench-alerts' }))).TopicArn as string;
+  const topic = (await clients.get(SNSClient, { region }).send(new CreateTopicCommand({ Name: 'bench-alerts' })))
+    .TopicArn as string;
   await createIdempotencyTable(clients, region, 'bench-idempotency');
   await createAuditTable(clients, region, 'bench-audit');
   const dir = join(ROOT, '.build', 'on-change');
@@ -229,9 +381,17 @@ const coldStarts = async (clients: ClientFactory, endpoint: string, n = 5): Prom
     const bucket = `cold-${i}`;
     await createBucket(clients, region, bucket, { kind: 'sse-s3' });
     const env = {
-      PATH: process.env.PATH, AWS_ENDPOINT_URL: assertLoopback(endpoint), AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
-      AWS_REGION: region, CMK_SENTINEL_POLICY: join(dir, 'policy.json'), CMK_SENTINEL_ACCOUNT_ID: '123456789012', ALERT_TOPIC_ARN: topic,
-      IDEMPOTENCY_TABLE: 'bench-idempotency', AUDIT_TABLE: 'bench-audit', POWERTOOLS_LOG_LEVEL: 'ERROR',
+      PATH: process.env.PATH,
+      AWS_ENDPOINT_URL: assertLoopback(endpoint),
+      AWS_ACCESS_KEY_ID: creds.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+      AWS_REGION: region,
+      CMK_SENTINEL_POLICY: join(dir, 'policy.json'),
+      CMK_SENTINEL_ACCOUNT_ID: '123456789012',
+      ALERT_TOPIC_ARN: topic,
+      IDEMPOTENCY_TABLE: 'bench-idempotency',
+      AUDIT_TABLE: 'bench-audit',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
       BENCH_EVENT: JSON.stringify(s3Event('PutBucketEncryption', bucket, region, { id: `cold-${i}` })),
     };
     // Metrics go to stdout as EMF, as in Lambda; the figures come back on stderr.
@@ -240,7 +400,11 @@ const coldStarts = async (clients: ClientFactory, endpoint: string, n = 5): Prom
     if (!line) throw new Error(`cold start ${i} failed: ${res.stderr.slice(-800)}`);
     runs.push(JSON.parse(line.slice(6)) as [number, number, string[]]);
   }
-  return { initMs: median(runs.map((r) => r[0])), firstEventMs: median(runs.map((r) => r[1])), clients: runs[0]?.[2] ?? [] };
+  return {
+    initMs: median(runs.map((r) => r[0])),
+    firstEventMs: median(runs.map((r) => r[1])),
+    clients: runs[0]?.[2] ?? [],
+  };
 };
 
 const fmt = (n: number, d = 1): string => n.toFixed(d);
@@ -256,19 +420,42 @@ const objectFigures = async (endpoint: string, n: number, say: (s: string) => vo
   const cmk = (await createKey(setup, 'us-east-1', 'alias/data-platform')).arn;
   const policy = parsePolicy({ ...policyDoc, objects: { inPlaceMaxObjects: Math.max(1000, n) } });
   const rows: string[] = [];
-  for (const [path, bucket, enc] of [['UpdateObjectEncryption (SSE-S3 source)', 'bench-objects-update', 'AES256'], ['CopyObject (unencrypted source)', 'bench-objects-copy', undefined]] as const) {
+  for (const [path, bucket, enc] of [
+    ['UpdateObjectEncryption (SSE-S3 source)', 'bench-objects-update', 'AES256'],
+    ['CopyObject (unencrypted source)', 'bench-objects-copy', undefined],
+  ] as const) {
     await createBucket(setup, 'us-east-1', bucket);
-    await pool(Array.from({ length: n }, (_, i) => `obj/${i}`), 8, async (Key) => {
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: 'x'.repeat(1024), ...(enc ? { ServerSideEncryption: enc } : {}) }));
-    });
+    await pool(
+      Array.from({ length: n }, (_, i) => `obj/${i}`),
+      8,
+      async (Key) => {
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key,
+            Body: 'x'.repeat(1024),
+            ...(enc ? { ServerSideEncryption: enc } : {}),
+          }),
+        );
+      },
+    );
     const clients = counting(new ClientFactory(settings));
     const ctx = { clients, keys: new KeyResolver(clients, policy), policy, scope: { region: 'us-east-1' } };
     const t0 = performance.now();
-    const data = await rekeyObjects({ type: 's3-bucket', account: '123456789012', region: 'us-east-1', id: bucket }, cmk, undefined, ctx);
+    const data = await rekeyObjects(
+      { type: 's3-bucket', account: '123456789012', region: 'us-east-1', id: bucket },
+      cmk,
+      undefined,
+      ctx,
+    );
     const secs = (performance.now() - t0) / 1000;
     const calls = Object.values(clients.calls).reduce((a, b) => a + b, 0);
-    const ops = Object.entries(clients.calls).sort().map(([op, c]) => `${op.replace(/^S3:/, '')} ${fmt(c / n, 2)}`).join(', ');
-    if (data.rekeyed !== n) throw new Error(`bench: ${path} re-keyed ${data.rekeyed} of ${n}: ${JSON.stringify(data.failed.slice(0, 2))}`);
+    const ops = Object.entries(clients.calls)
+      .sort()
+      .map(([op, c]) => `${op.replace(/^S3:/, '')} ${fmt(c / n, 2)}`)
+      .join(', ');
+    if (data.rekeyed !== n)
+      throw new Error(`bench: ${path} re-keyed ${data.rekeyed} of ${n}: ${JSON.stringify(data.failed.slice(0, 2))}`);
     rows.push(`| ${path} | ${n} | ${fmt(secs, 2)} s | ${fmt(n / secs)} | ${fmt(calls / n, 2)} | ${ops} |`);
   }
   say('');
@@ -278,10 +465,16 @@ const objectFigures = async (endpoint: string, n: number, say: (s: string) => vo
   say('|---|---:|---:|---:|---:|---|');
   for (const r of rows) say(r);
   say('');
-  say('On AWS the copy path also moves every byte (and is billed as a PUT per object); UpdateObjectEncryption moves none.');
+  say(
+    'On AWS the copy path also moves every byte (and is billed as a PUT per object); UpdateObjectEncryption moves none.',
+  );
 };
 
-const bundleFigures = (say: (s: string) => void, b: ReturnType<typeof bundles>, cold: Awaited<ReturnType<typeof coldStarts>>): void => {
+const bundleFigures = (
+  say: (s: string) => void,
+  b: ReturnType<typeof bundles>,
+  cold: Awaited<ReturnType<typeof coldStarts>>,
+): void => {
   say('');
   say('## Function bundles (esbuild, minified, AWS SDK left to the Lambda runtime; `zip -9`)');
   say('');
@@ -289,24 +482,39 @@ const bundleFigures = (say: (s: string) => void, b: ReturnType<typeof bundles>, 
   say('|---|---:|---:|---:|');
   for (const x of b) say(`| ${x.name} | ${fmt(x.zipKb)} KB | ${fmt(x.loadMs)} ms | ${fmt(x.cpuMs)} ms |`);
   say('');
-  say('## Cold start of the on-change bundle (fresh process: init, then one drifted bucket\'s PutBucketEncryption), median of 5');
+  say(
+    "## Cold start of the on-change bundle (fresh process: init, then one drifted bucket's PutBucketEncryption), median of 5",
+  );
   say('');
-  say('| init (module load) | first event (loads its rules, clients, policy; re-keys and verifies) | init + first event |');
+  say(
+    '| init (module load) | first event (loads its rules, clients, policy; re-keys and verifies) | init + first event |',
+  );
   say('|---:|---:|---:|');
   say(`| ${fmt(cold.initMs)} ms | ${fmt(cold.firstEventMs)} ms | ${fmt(cold.initMs + cold.firstEventMs)} ms |`);
   say('');
   say(`AWS SDK clients the S3 event loaded: ${cold.clients.join(', ')}.`);
 };
 
-interface Estate { drift: 0 | 33 | 100; regions: readonly string[] }
-const ESTATES: Estate[] = [0, 33, 100].flatMap((d) => [1, 2].map((n) => ({ drift: d as Estate['drift'], regions: REGIONS.slice(0, n) })));
-const estateName = (e: Estate) => `${e.drift === 33 ? '⅓' : `${e.drift}%`} drifted, ${e.regions.length === 1 ? 'one region' : 'two regions'}`;
+interface Estate {
+  drift: 0 | 33 | 100;
+  regions: readonly string[];
+}
+const ESTATES: Estate[] = [0, 33, 100].flatMap((d) =>
+  [1, 2].map((n) => ({ drift: d as Estate['drift'], regions: REGIONS.slice(0, n) })),
+);
+const estateName = (e: Estate) =>
+  `${e.drift === 33 ? '⅓' : `${e.drift}%`} drifted, ${e.regions.length === 1 ? 'one region' : 'two regions'}`;
 
 /** A bucket of an estate: compliant (the CMK, bucket key on), or drifted the way the mix says. */
 const bucketKind = (drift: Estate['drift'], i: number): BucketEncryption =>
   drift === 0 ? { kind: 'kms', keyId: 'alias/data-platform' } : drift === 100 ? { kind: 'none' } : encryptionFor(i);
 
-const buildEstate = async (emu: { reset(): Promise<void> }, clients: ClientFactory, e: Estate, total: number): Promise<number> => {
+const buildEstate = async (
+  emu: { reset(): Promise<void> },
+  clients: ClientFactory,
+  e: Estate,
+  total: number,
+): Promise<number> => {
   await emu.reset();
   for (const r of e.regions) await createKey(clients, r, 'alias/data-platform');
   const per = Math.ceil(total / e.regions.length);
@@ -316,7 +524,10 @@ const buildEstate = async (emu: { reset(): Promise<void> }, clients: ClientFacto
 };
 
 const sumCalls = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
-const load = () => loadavg().map((l) => l.toFixed(1)).join(' / ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
 
 /** `--estates 100:1,33:2` (drift %:regions): a subset of the six. */
 const pickEstates = (spec: string | undefined): Estate[] => {
@@ -335,7 +546,13 @@ const pickEstates = (spec: string | undefined): Estate[] => {
  * windows: the rate of requests offered (every attempt) and accepted, over the run's settled part (after its
  * first quarter), against `rps`; each bucket's PutBucketEncryption that reached the emulator; failed resources.
  */
-const throttled = async (emu: { endpoint: string; reset(): Promise<void> }, clients: ClientFactory, buckets: number, rps: number, say: (s: string) => void): Promise<void> => {
+const throttled = async (
+  emu: { endpoint: string; reset(): Promise<void> },
+  clients: ClientFactory,
+  buckets: number,
+  rps: number,
+  say: (s: string) => void,
+): Promise<void> => {
   const e: Estate = { drift: 100, regions: [REGIONS[0]] };
   await buildEstate(emu, clients, e, buckets);
   const proxy = await startFaultProxy(emu.endpoint);
@@ -359,21 +576,37 @@ const throttled = async (emu: { endpoint: string; reset(): Promise<void> }, clie
     const acc = mean(settled(accepted));
     const off = mean(settled(offered));
     const puts = new Map<string, number>();
-    for (const r of s3) if (r.forwarded && r.operation === 'PUT ?encryption') puts.set(r.path, (puts.get(r.path) ?? 0) + 1);
+    for (const r of s3)
+      if (r.forwarded && r.operation === 'PUT ?encryption') puts.set(r.path, (puts.get(r.path) ?? 0) + 1);
     const once = [...puts.values()].filter((n) => n === 1).length;
     const throttledN = s3.filter((r) => r.fault === 'throttle').length;
     say('');
-    say(`## Throttled: S3 limited to ${rps} requests/s by the fault proxy, ${sweep.resources} unencrypted buckets in one region`);
+    say(
+      `## Throttled: S3 limited to ${rps} requests/s by the fault proxy, ${sweep.resources} unencrypted buckets in one region`,
+    );
     say('');
     say('| measure | value |');
     say('|---|---:|');
     say(`| wall time | ${fmt(sweep.wallMs / 1000, 2)} s |`);
-    say(`| accepted S3 requests/s, settled (after the first quarter, ${settled(accepted).length} windows of 1 s) | ${fmt(acc)} (${fmt(((acc - rps) / rps) * 100)}% from ${rps}) |`);
-    say(`| offered S3 requests/s (every attempt), settled | ${fmt(off)} (${fmt(((off - rps) / rps) * 100)}% from ${rps}) |`);
-    say(`| throttled attempts | ${throttledN} of ${s3.length} (${fmt((throttledN / Math.max(1, s3.length)) * 100)}%) |`);
+    say(
+      `| accepted S3 requests/s, settled (after the first quarter, ${settled(accepted).length} windows of 1 s) | ${fmt(acc)} (${fmt(((acc - rps) / rps) * 100)}% from ${rps}) |`,
+    );
+    say(
+      `| offered S3 requests/s (every attempt), settled | ${fmt(off)} (${fmt(((off - rps) / rps) * 100)}% from ${rps}) |`,
+    );
+    say(
+      `| throttled attempts | ${throttledN} of ${s3.length} (${fmt((throttledN / Math.max(1, s3.length)) * 100)}%) |`,
+    );
     say(`| failed resources | ${sweep.failed} |`);
-    say(`| buckets whose PutBucketEncryption reached the emulator exactly once | ${once} of ${sweep.resources} (${puts.size} with any) |`);
-    say(`| limiter rates at the end (requests/s) | ${Object.entries(sweep.rates ?? {}).filter(([k]) => k.startsWith('s3')).map(([k, v]) => `${k.split('|')[0]} ${fmt(v)}`).join(', ')} |`);
+    say(
+      `| buckets whose PutBucketEncryption reached the emulator exactly once | ${once} of ${sweep.resources} (${puts.size} with any) |`,
+    );
+    say(
+      `| limiter rates at the end (requests/s) | ${Object.entries(sweep.rates ?? {})
+        .filter(([k]) => k.startsWith('s3'))
+        .map(([k, v]) => `${k.split('|')[0]} ${fmt(v)}`)
+        .join(', ')} |`,
+    );
     say('');
     say(`Accepted requests/s per second: ${accepted.join(' ')}`);
   } finally {
@@ -383,13 +616,24 @@ const throttled = async (emu: { endpoint: string; reset(): Promise<void> }, clie
 
 export const main = async (argv: string[]): Promise<number> => {
   if (argv[0] === '--child') {
-    await child(argv[1] as ChildMode, arg(argv, '--endpoint') as string, (arg(argv, '--regions') ?? REGIONS.join(',')).split(','), Number(arg(argv, '--max-attempts') ?? 3));
+    await child(
+      argv[1] as ChildMode,
+      arg(argv, '--endpoint') as string,
+      (arg(argv, '--regions') ?? REGIONS.join(',')).split(','),
+      Number(arg(argv, '--max-attempts') ?? 3),
+    );
     return 0;
   }
   const total = Number(arg(argv, '--buckets') ?? 1000);
   const out: string[] = [];
-  const say = (s: string) => { console.log(s); out.push(s); };
-  const write = () => { const file = arg(argv, '--write'); if (file) writeFileSync(file, `${out.join('\n')}\n`); };
+  const say = (s: string) => {
+    console.log(s);
+    out.push(s);
+  };
+  const write = () => {
+    const file = arg(argv, '--write');
+    if (file) writeFileSync(file, `${out.join('\n')}\n`);
+  };
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
   const emu = await startEmulator();
   try {
@@ -412,7 +656,9 @@ export const main = async (argv: string[]): Promise<number> => {
       const e: Estate = { drift: 33, regions: REGIONS };
       await buildEstate(emu, clients, e, total);
       const sweep = await runChild('sweep', emu.endpoint, e.regions);
-      say(`sweep-only: ${sweep.resources} buckets, wall ${fmt(sweep.wallMs / 1000, 2)} s, ${fmt(sweep.resources / (sweep.wallMs / 1000))} resources/s, peak RSS ${fmt(sweep.maxRssMb)} MB`);
+      say(
+        `sweep-only: ${sweep.resources} buckets, wall ${fmt(sweep.wallMs / 1000, 2)} s, ${fmt(sweep.resources / (sweep.wallMs / 1000))} resources/s, peak RSS ${fmt(sweep.maxRssMb)} MB`,
+      );
       return 0;
     }
     say(`Load average at the start: ${load()} (1 / 5 / 15 min); ${cpus().length} cores.`);
@@ -420,7 +666,9 @@ export const main = async (argv: string[]): Promise<number> => {
       say('');
       say(`## Sweep vs floors, s3-bucket, ${total} buckets per estate`);
       say('');
-      say('| estate | non-compliant | sweep | semantic floor | bare floor | sweep ÷ semantic | sweep ÷ bare | calls/bucket: sweep · semantic · bare | failed | load (1 min) |');
+      say(
+        '| estate | non-compliant | sweep | semantic floor | bare floor | sweep ÷ semantic | sweep ÷ bare | calls/bucket: sweep · semantic · bare | failed | load (1 min) |',
+      );
       say('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
       const details: string[] = [];
       for (const e of pickEstates(arg(argv, '--estates'))) {
@@ -431,16 +679,28 @@ export const main = async (argv: string[]): Promise<number> => {
         if (e.drift !== 0) await buildEstate(emu, clients, e, total);
         const bare = await runChild('bare', emu.endpoint, e.regions);
         const n = sweep.resources;
-        say(`| ${estateName(e)} | ${drifted} | ${fmt(sweep.wallMs / 1000, 2)} s | ${fmt(sem.wallMs / 1000, 2)} s | ${fmt(bare.wallMs / 1000, 2)} s | **${fmt(sweep.wallMs / sem.wallMs, 2)}×** | ${fmt(sweep.wallMs / bare.wallMs, 2)}× | ${fmt(sumCalls(sweep.calls) / n, 2)} · ${fmt(sumCalls(sem.calls) / sem.resources, 2)} · ${fmt(sumCalls(bare.calls) / bare.resources, 2)} | ${sweep.failed} | ${loadavg()[0]?.toFixed(1)} |`);
+        say(
+          `| ${estateName(e)} | ${drifted} | ${fmt(sweep.wallMs / 1000, 2)} s | ${fmt(sem.wallMs / 1000, 2)} s | ${fmt(bare.wallMs / 1000, 2)} s | **${fmt(sweep.wallMs / sem.wallMs, 2)}×** | ${fmt(sweep.wallMs / bare.wallMs, 2)}× | ${fmt(sumCalls(sweep.calls) / n, 2)} · ${fmt(sumCalls(sem.calls) / sem.resources, 2)} · ${fmt(sumCalls(bare.calls) / bare.resources, 2)} | ${sweep.failed} | ${loadavg()[0]?.toFixed(1)} |`,
+        );
         details.push('', `${estateName(e)}: calls per bucket by operation (sweep · semantic · bare)`, '');
-        for (const op of [...new Set([...Object.keys(sweep.calls), ...Object.keys(sem.calls), ...Object.keys(bare.calls)])].sort()) {
-          details.push(`- ${op}: ${fmt((sweep.calls[op] ?? 0) / n, 3)} · ${fmt((sem.calls[op] ?? 0) / sem.resources, 3)} · ${fmt((bare.calls[op] ?? 0) / bare.resources, 3)}`);
+        for (const op of [
+          ...new Set([...Object.keys(sweep.calls), ...Object.keys(sem.calls), ...Object.keys(bare.calls)]),
+        ].sort()) {
+          details.push(
+            `- ${op}: ${fmt((sweep.calls[op] ?? 0) / n, 3)} · ${fmt((sem.calls[op] ?? 0) / sem.resources, 3)} · ${fmt((bare.calls[op] ?? 0) / bare.resources, 3)}`,
+          );
         }
       }
       for (const d of details) say(d);
     }
     if (only === undefined || only === 'throttled') {
-      await throttled(emu, clients, Number(arg(argv, '--throttle-buckets') ?? Math.min(total, 300)), Number(arg(argv, '--throttle-rps') ?? 50), say);
+      await throttled(
+        emu,
+        clients,
+        Number(arg(argv, '--throttle-buckets') ?? Math.min(total, 300)),
+        Number(arg(argv, '--throttle-rps') ?? 50),
+        say,
+      );
     }
     if (only !== undefined || argv.includes('--no-extras')) {
       say('');
@@ -454,18 +714,28 @@ export const main = async (argv: string[]): Promise<number> => {
     await emu.reset();
     for (const r of REGIONS) await createKey(clients, r, 'alias/data-platform');
     await buildBucketEstate(clients, REGIONS, perRegion);
-    const big = await warmEvents(clients, Array.from({ length: 20 }, (_, i) => `bench-us-east-1-${(i * 9) % perRegion}`));
+    const big = await warmEvents(
+      clients,
+      Array.from({ length: 20 }, (_, i) => `bench-us-east-1-${(i * 9) % perRegion}`),
+    );
     await emu.reset();
     await createKey(clients, 'us-east-1', 'alias/data-platform');
     for (let i = 0; i < 10; i++) await createBucket(clients, 'us-east-1', `small-${i}`, { kind: 'sse-s3' });
-    const small = await warmEvents(clients, Array.from({ length: 10 }, (_, i) => `small-${i}`));
+    const small = await warmEvents(
+      clients,
+      Array.from({ length: 10 }, (_, i) => `small-${i}`),
+    );
     say('');
     say('## Warm on-change event (PutBucketEncryption → re-read, re-key, verify), median of 40');
     say('');
-    say('| buckets in the account | event median | one bare GetBucketEncryption on the emulator (median) | event ÷ bare call |');
+    say(
+      '| buckets in the account | event median | one bare GetBucketEncryption on the emulator (median) | event ÷ bare call |',
+    );
     say('|---:|---:|---:|---:|');
     say(`| 10 | ${fmt(small.event)} ms | ${fmt(small.rawCall)} ms | ${fmt(small.event / small.rawCall)} |`);
-    say(`| ${perRegion * REGIONS.length} | ${fmt(big.event)} ms | ${fmt(big.rawCall)} ms | ${fmt(big.event / big.rawCall)} |`);
+    say(
+      `| ${perRegion * REGIONS.length} | ${fmt(big.event)} ms | ${fmt(big.rawCall)} ms | ${fmt(big.event / big.rawCall)} |`,
+    );
 
     await emu.reset();
     await objectFigures(emu.endpoint, objects, say);
@@ -475,7 +745,9 @@ export const main = async (argv: string[]): Promise<number> => {
     bundleFigures(say, bundles(), await coldStarts(clients, emu.endpoint));
     say('');
     say(`Load average at the end: ${load()} (1 / 5 / 15 min).`);
-    say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 1024 ** 3)} GB RAM, ${osType()} ${release()}, Node ${process.version}, moto server (one process) on loopback.`);
+    say(
+      `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 1024 ** 3)} GB RAM, ${osType()} ${release()}, Node ${process.version}, moto server (one process) on loopback.`,
+    );
     write();
     return 0;
   } finally {

@@ -11,7 +11,10 @@ import { loadPolicyFile, writeCompiledPolicy } from '../shared/policy/policy';
 export const FUNCTIONS_DIR = join(__dirname, '..', 'functions');
 export const BUILD_DIR = join(__dirname, '..', '.build');
 
-export const functionNames = (): string[] => readdirSync(FUNCTIONS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+export const functionNames = (): string[] =>
+  readdirSync(FUNCTIONS_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
 
 /** How every function is bundled (the tests build their probes the same way). */
 export const LAMBDA_BUILD_OPTIONS: BuildOptions = {
@@ -39,7 +42,10 @@ export const LAMBDA_BUILD_OPTIONS: BuildOptions = {
  * The policy is validated before anything is touched: a bad one prints its problem list once (no stack trace) and
  * leaves the previous .build/ in place.
  */
-export const main = async (_args: string[] = [], opts: { buildDir?: string; policySource?: string } = {}): Promise<number> => {
+export const main = async (
+  _args: string[] = [],
+  opts: { buildDir?: string; policySource?: string } = {},
+): Promise<number> => {
   const buildDir = opts.buildDir ?? BUILD_DIR;
   const policySource = opts.policySource ?? (process.env.CMK_SENTINEL_POLICY || join(__dirname, '..', 'policy.yaml'));
   let policy;
@@ -54,7 +60,11 @@ export const main = async (_args: string[] = [], opts: { buildDir?: string; poli
   for (const name of functionNames()) {
     const outdir = join(buildDir, name);
     mkdirSync(outdir, { recursive: true });
-    await build({ ...LAMBDA_BUILD_OPTIONS, entryPoints: [join(FUNCTIONS_DIR, name, 'handler.ts')], outfile: join(outdir, 'index.js') });
+    await build({
+      ...LAMBDA_BUILD_OPTIONS,
+      entryPoints: [join(FUNCTIONS_DIR, name, 'handler.ts')],
+      outfile: join(outdir, 'index.js'),
+    });
     writeCompiledPolicy(policy, policySource, join(outdir, 'policy.json'));
   }
   return 0;

@@ -34,7 +34,11 @@ export const main = async (): Promise<number> => {
   const recorder = recordRequests();
   console.log(`ready on ${emu.endpoint} (pid ${emu.pid})`);
   try {
-    const clients = new ClientFactory({ endpoint: assertLoopback(emu.endpoint), maxAttempts: 3, credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' } });
+    const clients = new ClientFactory({
+      endpoint: assertLoopback(emu.endpoint),
+      maxAttempts: 3,
+      credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' },
+    });
     const regions = ['us-east-1', 'eu-west-1'] as const;
     const cmks: DemoContext['cmks'] = {};
     const keyNames: Record<string, string> = {};
@@ -48,7 +52,10 @@ export const main = async (): Promise<number> => {
     // The demo's exempt resources carry the exemption tag naming a waiver the demo adds to its policy.
     const demoPolicy = loadPolicyFile(DEMO_POLICY_PATH);
     const policy = new Policy({ ...demoPolicy.doc, waivers: [...demoPolicy.waivers, ...demoWaivers(new Date())] });
-    const deps = buildDeps({ clients, policy, alerts: new SnsAlertSink(clients, inbox.topicArn), homeAccount: '123456789012' }, {});
+    const deps = buildDeps(
+      { clients, policy, alerts: new SnsAlertSink(clients, inbox.topicArn), homeAccount: '123456789012' },
+      {},
+    );
     // One workflow engine for every part (Step Functions in AWS; here the same definition in-process, no waits).
     const workflows = new LocalWorkflowDriver(() => deps, { log: deps.log });
     deps.workflows = workflows;
@@ -66,9 +73,19 @@ export const main = async (): Promise<number> => {
 
     const received = await inbox.receive();
     console.log(`\n== Alerts received on the queue subscribed to the topic (${received.length}) ==\n`);
-    console.log(table(['severity', 'resource', 'reason', 'action', 'observed key', 'expected key'], received.map((a) => [
-      a.severity, `${a.resource.type}/${a.resource.id}`, a.reason ?? '', `${a.action.taken} ${a.action.result}`, shortKey(a.observedKey, keyNames), shortKey(a.expectedKey, keyNames),
-    ])));
+    console.log(
+      table(
+        ['severity', 'resource', 'reason', 'action', 'observed key', 'expected key'],
+        received.map((a) => [
+          a.severity,
+          `${a.resource.type}/${a.resource.id}`,
+          a.reason ?? '',
+          `${a.action.taken} ${a.action.result}`,
+          shortKey(a.observedKey, keyNames),
+          shortKey(a.expectedKey, keyNames),
+        ]),
+      ),
+    );
     if (received[0]) console.log(`\nOne alert in full:\n${JSON.stringify(received[0], null, 2)}`);
 
     // The verdict counts every outcome: an alert that reports a failure, a workflow that failed, or a request AWS
@@ -77,18 +94,30 @@ export const main = async (): Promise<number> => {
     recorder.stop();
     const problems = checkRequests(recorder.requests);
     const own = recorder.requests.filter((r) => r.as !== 'setup' && r.as !== 'operator').length;
-    console.log(`\nRequests: ${recorder.requests.length} validated against the AWS API models, ${own} sent by the service authorized against its packaged roles: ${problems.length ? `${problems.length} AWS would refuse` : 'AWS would accept them all'}`);
+    console.log(
+      `\nRequests: ${recorder.requests.length} validated against the AWS API models, ${own} sent by the service authorized against its packaged roles: ${problems.length ? `${problems.length} AWS would refuse` : 'AWS would accept them all'}`,
+    );
     const failures = [
-      ...received.filter(failedAlert).map((a) => `${a.resource.type}/${a.resource.id}: ${a.action.taken} ${a.action.result}${a.error ? ` ${a.error.code}: ${a.error.message.split('\n')[0]}` : a.action.detail ? ` (${a.action.detail.slice(0, 160)})` : ''}`),
-      ...[...runs.entries()].filter(([, r]) => r.status === 'FAILED').map(([name, r]) => `workflow ${name}: FAILED ${r.error ?? ''}`),
+      ...received
+        .filter(failedAlert)
+        .map(
+          (a) =>
+            `${a.resource.type}/${a.resource.id}: ${a.action.taken} ${a.action.result}${a.error ? ` ${a.error.code}: ${a.error.message.split('\n')[0]}` : a.action.detail ? ` (${a.action.detail.slice(0, 160)})` : ''}`,
+        ),
+      ...[...runs.entries()]
+        .filter(([, r]) => r.status === 'FAILED')
+        .map(([name, r]) => `workflow ${name}: FAILED ${r.error ?? ''}`),
       ...problems.map((p) => `request AWS would refuse: ${p}`),
     ];
-    if (failures.length) console.log(`\n== Failures (${failures.length}) ==\n\n${failures.map((f) => `  ${f}`).join('\n')}`);
+    if (failures.length)
+      console.log(`\n== Failures (${failures.length}) ==\n\n${failures.map((f) => `  ${f}`).join('\n')}`);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     const ok = done === expected && failures.length === 0;
-    console.log(ok
-      ? `\n${done}/${expected} drifted, non-exempt resources fixed or quarantined per the policy; 0 failures; ${received.length} alerts; ${seconds} s`
-      : `\nFAILED: ${done}/${expected} drifted, non-exempt resources fixed or quarantined per the policy; ${failures.length} failure(s) above; ${received.length} alerts; ${seconds} s`);
+    console.log(
+      ok
+        ? `\n${done}/${expected} drifted, non-exempt resources fixed or quarantined per the policy; 0 failures; ${received.length} alerts; ${seconds} s`
+        : `\nFAILED: ${done}/${expected} drifted, non-exempt resources fixed or quarantined per the policy; ${failures.length} failure(s) above; ${received.length} alerts; ${seconds} s`,
+    );
     return ok ? 0 : 1;
   } finally {
     recorder.stop();

@@ -12,7 +12,9 @@ const DEFAULT_BATCH_ROLE = 'cmk-sentinel-batch';
 const iamParameters = (doc) => {
   const alias = doc && doc.cmk && doc.cmk.alias;
   if (!alias) {
-    throw new Error('The policy names no cmk.alias: the deployed roles scope every KMS write to the CMKs by their alias (kms:ResourceAliases). Give cmk.alias in the policy.');
+    throw new Error(
+      'The policy names no cmk.alias: the deployed roles scope every KMS write to the CMKs by their alias (kms:ResourceAliases). Give cmk.alias in the policy.',
+    );
   }
   return {
     cmkAlias: alias,
@@ -24,16 +26,24 @@ const iamParameters = (doc) => {
 const givenParams = (options) => {
   const raw = options && options.param;
   const list = Array.isArray(raw) ? raw : raw ? [raw] : [];
-  return Object.fromEntries(list.map((p) => { const i = String(p).indexOf('='); return [String(p).slice(0, i), String(p).slice(i + 1)]; }));
+  return Object.fromEntries(
+    list.map((p) => {
+      const i = String(p).indexOf('=');
+      return [String(p).slice(0, i), String(p).slice(i + 1)];
+    }),
+  );
 };
 
 const resolve = async ({ options } = {}) => {
-  if (!existsSync(COMPILED)) throw new Error(`${COMPILED} is missing: run \`npm run build\` (or \`npm run package\`) first`);
+  if (!existsSync(COMPILED))
+    throw new Error(`${COMPILED} is missing: run \`npm run build\` (or \`npm run package\`) first`);
   const params = iamParameters(JSON.parse(readFileSync(COMPILED, 'utf8')).document);
   const given = givenParams(options);
   for (const name of ['cmkAlias', 'memberRoleName', 'batchRoleName']) {
     if (given[name] !== undefined && given[name] !== params[name]) {
-      throw new Error(`--param ${name}=${given[name]} differs from the policy (${params[name]}): the roles follow the policy; change the policy, not the parameter`);
+      throw new Error(
+        `--param ${name}=${given[name]} differs from the policy (${params[name]}): the roles follow the policy; change the policy, not the parameter`,
+      );
     }
   }
   return params;

@@ -12,24 +12,40 @@ type EnvValue = string | number | boolean | Record<string, unknown>;
  * reference (`!Ref IdempotencyTable`) only from a variable of the same name already set (else left unset, and
  * said). `serverless invoke local` asks CloudFormation for those references, so it needs the deployed stack.
  */
-export const functionEnvironment = (fn: string, env: NodeJS.ProcessEnv = process.env): { vars: Record<string, string>; unresolved: string[] } => {
+export const functionEnvironment = (
+  fn: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { vars: Record<string, string>; unresolved: string[] } => {
   const sls = readServerlessYml();
   const def = sls.functions?.[fn];
-  if (!def) throw new Error(`No function "${fn}" in serverless.yml; expected one of ${Object.keys(sls.functions ?? {}).join(', ')}`);
+  if (!def)
+    throw new Error(
+      `No function "${fn}" in serverless.yml; expected one of ${Object.keys(sls.functions ?? {}).join(', ')}`,
+    );
   const declared: Record<string, EnvValue> = { ...sls.provider?.environment, ...def.environment };
   const vars: Record<string, string> = {};
   const unresolved: string[] = [];
   for (const [name, value] of Object.entries(declared)) {
-    if (env[name] !== undefined && env[name] !== '') { vars[name] = env[name] as string; continue; }
-    if (typeof value === 'object') { unresolved.push(name); continue; }
+    if (env[name] !== undefined && env[name] !== '') {
+      vars[name] = env[name] as string;
+      continue;
+    }
+    if (typeof value === 'object') {
+      unresolved.push(name);
+      continue;
+    }
     const text = String(value);
     const m = /^\$\{(env|param):([A-Za-z0-9_]+)(?:,\s*'([^']*)')?\}$/.exec(text);
     if (m) {
-      const v = m[1] === 'env' ? env[m[2] as string] ?? m[3] : m[3];
-      if (v !== undefined && v !== '') vars[name] = v; else if (v === undefined) unresolved.push(name);
+      const v = m[1] === 'env' ? (env[m[2] as string] ?? m[3]) : m[3];
+      if (v !== undefined && v !== '') vars[name] = v;
+      else if (v === undefined) unresolved.push(name);
       continue;
     }
-    if (text.includes('${')) { unresolved.push(name); continue; }
+    if (text.includes('${')) {
+      unresolved.push(name);
+      continue;
+    }
     vars[name] = text;
   }
   return { vars, unresolved };
@@ -43,13 +59,21 @@ export const functionEnvironment = (fn: string, env: NodeJS.ProcessEnv = process
 export const main = async (args: string[]): Promise<number> => {
   const [fn, eventFile] = args;
   if (!fn || !eventFile) {
-    process.stderr.write('Usage: npm run invoke-local -- FUNCTION EVENT.json   (FUNCTION as in serverless.yml: onChange, backfill, backfillWorker, workflowStep)\n');
+    process.stderr.write(
+      'Usage: npm run invoke-local -- FUNCTION EVENT.json   (FUNCTION as in serverless.yml: onChange, backfill, backfillWorker, workflowStep)\n',
+    );
     return 2;
   }
   const { vars, unresolved } = functionEnvironment(fn);
   const handlerPath = readServerlessYml().functions[fn].handler as string;
-  const [file, exported] = [`${handlerPath.slice(0, handlerPath.lastIndexOf('.'))}.js`, handlerPath.slice(handlerPath.lastIndexOf('.') + 1)];
-  if (unresolved.length) process.stderr.write(`invoke-local: not set (CloudFormation references; export them to use them): ${unresolved.join(', ')}\n`);
+  const [file, exported] = [
+    `${handlerPath.slice(0, handlerPath.lastIndexOf('.'))}.js`,
+    handlerPath.slice(handlerPath.lastIndexOf('.') + 1),
+  ];
+  if (unresolved.length)
+    process.stderr.write(
+      `invoke-local: not set (CloudFormation references; export them to use them): ${unresolved.join(', ')}\n`,
+    );
   Object.assign(process.env, vars);
   const event = JSON.parse(readFileSync(resolve(eventFile), 'utf8'));
   // The bundle's Powertools logger writes to stdout, as on Lambda; here stdout carries the result only.
@@ -62,7 +86,12 @@ export const main = async (args: string[]): Promise<number> => {
     const mod = require(join(ROOT, file)) as Record<string, (e: unknown, c: unknown) => Promise<unknown>>;
     const handler = mod[exported];
     if (!handler) throw new Error(`${file} exports no ${exported} (run npm run build)`);
-    const context = { functionName: `cmk-sentinel-local-${fn}`, awsRequestId: `local-${Date.now()}`, getRemainingTimeInMillis: () => 60_000, callbackWaitsForEmptyEventLoop: false };
+    const context = {
+      functionName: `cmk-sentinel-local-${fn}`,
+      awsRequestId: `local-${Date.now()}`,
+      getRemainingTimeInMillis: () => 60_000,
+      callbackWaitsForEmptyEventLoop: false,
+    };
     result = await handler(event, context);
   } finally {
     Object.defineProperty(process, 'stdout', stdout);

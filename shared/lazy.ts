@@ -5,8 +5,9 @@
  */
 export const lazily = <T>(make: () => Promise<T>): (() => Promise<T>) => {
   let pending: Promise<T> | undefined;
-  return () => (pending ??= make().catch((e: unknown) => {
-    pending = undefined;
-    throw e;
-  }));
+  return () =>
+    (pending ??= make().catch((e: unknown) => {
+      pending = undefined;
+      throw e;
+    }));
 };

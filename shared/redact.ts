@@ -5,13 +5,15 @@
  */
 export const MASK = '****';
 
-const SECRET_KEY = /pass(word|phrase|wd)?$|password|secret|token|credential|private_?key|api_?key|authorization|^auth$|connectionstring/i;
+const SECRET_KEY =
+  /pass(word|phrase|wd)?$|password|secret|token|credential|private_?key|api_?key|authorization|^auth$|connectionstring/i;
 const INLINE = /((?:password|passwd|pwd|secret|token|api_?key)["']?\s*[=:]\s*["']?)([^"'&\s,;}]+)/gi;
 const URL_CREDENTIALS = /(\/\/[^/:@\s]+:)([^@/\s]+)(@)/g;
 
 const redactString = (s: string): string => s.replace(INLINE, `$1${MASK}`).replace(URL_CREDENTIALS, `$1${MASK}$3`);
 
-const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max)}…(${s.length - max} more characters)` : s);
+const clip = (s: string, max: number): string =>
+  s.length > max ? `${s.slice(0, max)}…(${s.length - max} more characters)` : s;
 
 const walk = (v: unknown, seen: WeakSet<object>, max: number): unknown => {
   if (typeof v === 'string') return redactString(clip(v, max));

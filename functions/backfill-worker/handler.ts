@@ -10,7 +10,9 @@ const processor = new BatchProcessor(EventType.SQS);
 let engine: SweepEngine | undefined;
 
 // The sweep machinery, its clients and the policy load with the first batch, not in the init phase.
-const sweepModules = lazily(() => Promise.all([import('../../shared/backfill/worker'), import('../../shared/backfill/run')]));
+const sweepModules = lazily(() =>
+  Promise.all([import('../../shared/backfill/worker'), import('../../shared/backfill/run')]),
+);
 
 /** One unit per message; a failed unit goes back to the queue alone (and after maxReceiveCount, to the DLQ). */
 export const recordHandler = async (record: SQSRecord) => {
@@ -22,7 +24,9 @@ export const recordHandler = async (record: SQSRecord) => {
   return res;
 };
 
-export const setEngine = (e: SweepEngine | undefined): void => { engine = e; };
+export const setEngine = (e: SweepEngine | undefined): void => {
+  engine = e;
+};
 
 export const workerHandler = async (event: SQSEvent) => processPartialResponse(event, recordHandler, processor);
 

@@ -11,11 +11,17 @@ import { logger } from '../../shared/logger';
 export const backfillHandler = async (event: unknown) => {
   const req = parseSweepRequest(event);
   // The sweep machinery and its clients load only for a request that parsed.
-  const [{ fanOut }, { backfill, engineFromEnv }] = await Promise.all([import('../../shared/backfill/fanout'), import('../../shared/backfill/run')]);
+  const [{ fanOut }, { backfill, engineFromEnv }] = await Promise.all([
+    import('../../shared/backfill/fanout'),
+    import('../../shared/backfill/run'),
+  ]);
   const { deps, pacer, store } = engineFromEnv();
   const queueUrl = process.env.BACKFILL_QUEUE_URL;
   if (queueUrl) return { mode: 'fan-out', ...(await fanOut(req, { deps, store, pacer }, queueUrl)) };
-  return { mode: 'in-process', ...(await backfill(req, { deps, pacer, store, reportBucket: process.env.REPORT_BUCKET || undefined })) };
+  return {
+    mode: 'in-process',
+    ...(await backfill(req, { deps, pacer, store, reportBucket: process.env.REPORT_BUCKET || undefined })),
+  };
 };
 
 export const handler = middy(backfillHandler).use(injectLambdaContext(logger));

@@ -12,12 +12,19 @@ import { waiverAlerts } from '../../shared/waivers/daily-check';
  */
 export const checkWaivers = async (env: NodeJS.ProcessEnv = process.env, now = new Date(), given?: ClientFactory) => {
   // The client factory (and its HTTP handler) loads on the first run, not in the init phase.
-  const clients: ClientFactory = given ?? await import('../../shared/aws/clients').then(({ ClientFactory: F, settingsFromEnv }) => new F(settingsFromEnv(env)));
+  const clients: ClientFactory =
+    given ??
+    (await import('../../shared/aws/clients').then(
+      ({ ClientFactory: F, settingsFromEnv }) => new F(settingsFromEnv(env)),
+    ));
   const policy = loadPolicy(env);
   const alerts = waiverAlerts(policy, now, env.CMK_SENTINEL_ACCOUNT_ID ?? '', env.AWS_REGION ?? '');
   const sink = alertSinkFromEnv(clients, env);
   for (const a of alerts) await sink.publish(a);
-  logger.info('waivers checked', { waivers: policy.waivers.length, alerts: alerts.map((a) => `${a.reason} ${a.resource.id}`) });
+  logger.info('waivers checked', {
+    waivers: policy.waivers.length,
+    alerts: alerts.map((a) => `${a.reason} ${a.resource.id}`),
+  });
   return { waivers: policy.waivers.length, alerts: alerts.length };
 };
 

@@ -1,38 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { lazily } from '../../shared/lazy';
 import { logger } from '../../shared/logger';
-import { isExecutionStatusChange } from '../../shared/workflows/rds-reencrypt/ended';
-import type { ReencryptState } from '../../shared/workflows/rds-reencrypt/state';
-import { asStepError } from '../../shared/workflows/step-error';
+import { route } from '../../shared/workflows/step-entry';
 
-// The RDS client, the steps and the policy load with the first invocation, not in the init phase.
-const engine = lazily(async () => {
-  const [{ buildDeps }, steps] = await Promise.all([import('../../shared/pipeline/context'), import('../../shared/workflows/rds-reencrypt/steps')]);
-  return { deps: buildDeps(), ...steps };
-});
-
-/** Step Functions Task input: `{ step, state }`; the output is the next state. */
-export const workflowStep = async (event: { step: string; state: ReencryptState; taskToken?: string }): Promise<ReencryptState> => {
-  const { deps, runStep } = await engine();
-  logger.appendKeys({ execution: event.state?.execution, step: event.step });
-  try {
-    const next = await runStep(event.step, event.state, deps, event.taskToken);
-    logger.info('workflow step done', { outcome: next.outcome, detail: next.detail });
-    return next;
-  } catch (e) {
-    const err = asStepError(e);
-    logger.error('workflow step failed', { code: err.name, error: err.message });
-    throw err;
-  }
-};
-/** The ends the workflow cannot report itself (timed out, stopped, its alert failed), from EventBridge: one alert. */
-const workflowEnded = (event: unknown) => engine().then(({ deps, alertExecutionEnd }) => alertExecutionEnd(event, deps));
-
-// `{ execution, decision: 'approve' | 'reject', by? }` (lambda invoke): the twin of `cmk-sentinel approve|reject`.
-const decideSwitchover = (event: unknown) => Promise.all([engine(), import('../../shared/workflows/approval')]).then(([{ deps }, a]) => a.decisionFromEvent(event, deps));
-
-export const route = async (event: unknown) => (isExecutionStatusChange(event) ? workflowEnded(event)
-  : event && typeof event === 'object' && 'decision' in event ? decideSwitchover(event) : workflowStep(event as { step: string; state: ReencryptState }));
-
+// Steps of the RDS re-encryption state machine, its end events and switchover decisions: shared/workflows/step-entry.
 export const handler = middy(route).use(injectLambdaContext(logger));

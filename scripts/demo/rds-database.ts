@@ -1,9 +1,20 @@
 import { DEMO_WAIVER } from './waivers';
-import { CreateDBInstanceReadReplicaCommand, DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  CreateDBInstanceReadReplicaCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import type { Outcome } from '../../shared/alerts/alert';
 import { type EventResult, processEvent } from '../../shared/pipeline/process';
 import { reencryptNames } from '../../shared/workflows/rds-reencrypt/names';
-import { createCluster, createInstance, createParameterAndOptionGroups, type InstanceSpec, rdsEvent } from '../lib/estate-rds';
+import {
+  createCluster,
+  createInstance,
+  createParameterAndOptionGroups,
+  type InstanceSpec,
+  rdsEvent,
+} from '../lib/estate-rds';
 
 // This section shows the snapshot-and-restore fallback, on engines AWS Blue/Green does not take (route.ts): MySQL 5.6,
 // Aurora PostgreSQL 14.8. The Blue/Green section (green on the CMK, approval, switchover) is still to be written.
@@ -12,7 +23,14 @@ const FALLBACK_CLUSTER = { engine: 'aurora-postgresql', engineVersion: '14.8' };
 import { shortKey, table } from '../../cli/table';
 import type { DemoPart } from './context';
 
-interface Db { id: string; kind: 'instance' | 'cluster'; region: string; drift: string; fix: boolean; create: () => Promise<void> }
+interface Db {
+  id: string;
+  kind: 'instance' | 'cluster';
+  region: string;
+  drift: string;
+  fix: boolean;
+  create: () => Promise<void>;
+}
 
 export const rdsDatabaseDemo: DemoPart = {
   title: 'RDS instances and Aurora clusters (re-encryption workflow, run in-process on the emulator)',
@@ -24,29 +42,97 @@ export const rdsDatabaseDemo: DemoPart = {
 
     await createParameterAndOptionGroups(clients, east, 'orders-mysql8');
     const orders: InstanceSpec = {
-      instanceClass: 'db.m5.large', parameterGroup: 'orders-mysql8', optionGroup: 'orders-mysql8', multiAz: true, port: 3307,
-      deletionProtection: true, backupRetention: 7, iamAuth: true, tags: { team: 'orders' }, engineVersion: FALLBACK.engineVersion,
+      instanceClass: 'db.m5.large',
+      parameterGroup: 'orders-mysql8',
+      optionGroup: 'orders-mysql8',
+      multiAz: true,
+      port: 3307,
+      deletionProtection: true,
+      backupRetention: 7,
+      iamAuth: true,
+      tags: { team: 'orders' },
+      engineVersion: FALLBACK.engineVersion,
     };
     const estate: Db[] = [
-      { id: 'orders-db', kind: 'instance', region: east, drift: 'unencrypted storage', fix: true, create: () => createInstance(clients, east, 'orders-db', orders) },
-      { id: 'billing-db', kind: 'instance', region: east, drift: 'aws/rds key', fix: true, create: () => createInstance(clients, east, 'billing-db', { ...FALLBACK, encrypted: true }) },
-      { id: 'crm-db', kind: 'instance', region: east, drift: 'CMK by alias (compliant)', fix: false, create: () => createInstance(clients, east, 'crm-db', { encrypted: true, kmsKeyId: 'alias/data-platform' }) },
       {
-        id: 'crm-db-replica', kind: 'instance', region: east, drift: 'read replica of crm-db', fix: false,
-        create: async () => { await clients.get(RDSClient, { region: east }).send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'crm-db-replica', SourceDBInstanceIdentifier: 'crm-db' })); },
+        id: 'orders-db',
+        kind: 'instance',
+        region: east,
+        drift: 'unencrypted storage',
+        fix: true,
+        create: () => createInstance(clients, east, 'orders-db', orders),
       },
-      { id: 'legacy-db', kind: 'instance', region: east, drift: 'unencrypted, exempt', fix: false, create: () => createInstance(clients, east, 'legacy-db', { tags: { 'cmk-sentinel:exempt': DEMO_WAIVER } }) },
-      { id: 'analytics-aurora', kind: 'cluster', region: east, drift: 'Aurora on aws/rds', fix: true, create: () => createCluster(clients, east, 'analytics-aurora', { ...FALLBACK_CLUSTER, encrypted: true, members: ['analytics-aurora-1', 'analytics-aurora-2'], backupRetention: 7 }) },
-      { id: 'eu-orders-db', kind: 'instance', region: west, drift: 'unencrypted storage', fix: true, create: () => createInstance(clients, west, 'eu-orders-db', FALLBACK) },
+      {
+        id: 'billing-db',
+        kind: 'instance',
+        region: east,
+        drift: 'aws/rds key',
+        fix: true,
+        create: () => createInstance(clients, east, 'billing-db', { ...FALLBACK, encrypted: true }),
+      },
+      {
+        id: 'crm-db',
+        kind: 'instance',
+        region: east,
+        drift: 'CMK by alias (compliant)',
+        fix: false,
+        create: () => createInstance(clients, east, 'crm-db', { encrypted: true, kmsKeyId: 'alias/data-platform' }),
+      },
+      {
+        id: 'crm-db-replica',
+        kind: 'instance',
+        region: east,
+        drift: 'read replica of crm-db',
+        fix: false,
+        create: async () => {
+          await clients.get(RDSClient, { region: east }).send(
+            new CreateDBInstanceReadReplicaCommand({
+              DBInstanceIdentifier: 'crm-db-replica',
+              SourceDBInstanceIdentifier: 'crm-db',
+            }),
+          );
+        },
+      },
+      {
+        id: 'legacy-db',
+        kind: 'instance',
+        region: east,
+        drift: 'unencrypted, exempt',
+        fix: false,
+        create: () => createInstance(clients, east, 'legacy-db', { tags: { 'cmk-sentinel:exempt': DEMO_WAIVER } }),
+      },
+      {
+        id: 'analytics-aurora',
+        kind: 'cluster',
+        region: east,
+        drift: 'Aurora on aws/rds',
+        fix: true,
+        create: () =>
+          createCluster(clients, east, 'analytics-aurora', {
+            ...FALLBACK_CLUSTER,
+            encrypted: true,
+            members: ['analytics-aurora-1', 'analytics-aurora-2'],
+            backupRetention: 7,
+          }),
+      },
+      {
+        id: 'eu-orders-db',
+        kind: 'instance',
+        region: west,
+        drift: 'unencrypted storage',
+        fix: true,
+        create: () => createInstance(clients, west, 'eu-orders-db', FALLBACK),
+      },
     ];
     for (const d of estate) await d.create();
 
     const keyOf = async (d: Db, id = d.id): Promise<string> => {
       const rds = clients.get(RDSClient, { region: d.region });
       try {
-        const x = d.kind === 'cluster'
-          ? (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters?.[0]
-          : (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
+        const x =
+          d.kind === 'cluster'
+            ? (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters?.[0]
+            : (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
         if (!x) return 'none';
         if (!x.StorageEncrypted) return 'unencrypted';
         return !x.KmsKeyId || x.KmsKeyId === 'default_kms_key_id' ? 'aws/rds' : shortKey(x.KmsKeyId, ctx.keyNames);
@@ -57,7 +143,10 @@ export const rdsDatabaseDemo: DemoPart = {
     const before = await Promise.all(estate.map((d) => keyOf(d)));
     const results: EventResult[] = [];
     for (const d of estate) {
-      const event = d.kind === 'cluster' ? rdsEvent('CreateDBCluster', { dBClusterIdentifier: d.id, engine: 'aurora-mysql' }, d.region) : rdsEvent('CreateDBInstance', { dBInstanceIdentifier: d.id, engine: 'mysql' }, d.region);
+      const event =
+        d.kind === 'cluster'
+          ? rdsEvent('CreateDBCluster', { dBClusterIdentifier: d.id, engine: 'aurora-mysql' }, d.region)
+          : rdsEvent('CreateDBInstance', { dBInstanceIdentifier: d.id, engine: 'mysql' }, d.region);
       results.push(await processEvent(event, deps));
     }
     const runs = await driver.settle();
@@ -66,24 +155,53 @@ export const rdsDatabaseDemo: DemoPart = {
     // One event reaches both the encryption rule and the TLS rule: each gets its own columns.
     const finding = (o: Outcome | undefined) => (o ? `${o.status}${o.reason ? ` ${o.reason}` : ''}` : '-');
     const action = (o: Outcome | undefined) => (o ? `${o.action} ${o.result}` : '-');
-    ctx.print(table(
-      ['database', 'region', 'drift', 'before', 'encryption', 'action', 'TLS', 'TLS action', 'workflow', 're-encrypted copy', 'original after'],
-      estate.map((d, i) => {
-        const outcomes = results[i]?.outcomes ?? [];
-        const o = outcomes.find((x) => x.ref.type === 'rds-instance' || x.ref.type === 'rds-cluster');
-        const tls = outcomes.find((x) => x.ref.type === 'rds-tls');
-        const run = [...runs.entries()].find(([name]) => name.includes(`-${d.id}-`))?.[1];
-        return [
-          `${d.kind === 'cluster' ? 'cluster ' : ''}${d.id}`, d.region, d.drift, before[i] ?? '', finding(o), action(o), finding(tls), action(tls),
-          run ? `${run.status} (${run.path.filter((p) => !/(Check|Wait)$/.test(p)).length} states)` : '-',
-          copies[i] === 'none' ? '-' : `${reencryptNames(d.id).target}: ${copies[i]}`, after[i] ?? '',
-        ];
-      }),
-    ));
-    ctx.print('\nThe originals keep serving (gates.cutOver and gates.deleteOriginals are off): each workflow alert tells the operator how to cut over, e.g.');
+    ctx.print(
+      table(
+        [
+          'database',
+          'region',
+          'drift',
+          'before',
+          'encryption',
+          'action',
+          'TLS',
+          'TLS action',
+          'workflow',
+          're-encrypted copy',
+          'original after',
+        ],
+        estate.map((d, i) => {
+          const outcomes = results[i]?.outcomes ?? [];
+          const o = outcomes.find((x) => x.ref.type === 'rds-instance' || x.ref.type === 'rds-cluster');
+          const tls = outcomes.find((x) => x.ref.type === 'rds-tls');
+          const run = [...runs.entries()].find(([name]) => name.includes(`-${d.id}-`))?.[1];
+          return [
+            `${d.kind === 'cluster' ? 'cluster ' : ''}${d.id}`,
+            d.region,
+            d.drift,
+            before[i] ?? '',
+            finding(o),
+            action(o),
+            finding(tls),
+            action(tls),
+            run ? `${run.status} (${run.path.filter((p) => !/(Check|Wait)$/.test(p)).length} states)` : '-',
+            copies[i] === 'none' ? '-' : `${reencryptNames(d.id).target}: ${copies[i]}`,
+            after[i] ?? '',
+          ];
+        }),
+      ),
+    );
+    ctx.print(
+      '\nThe originals keep serving (gates.cutOver and gates.deleteOriginals are off): each workflow alert tells the operator how to cut over, e.g.',
+    );
     const ordersNames = reencryptNames('orders-db');
-    ctx.print(`  rename orders-db -> ${ordersNames.retired}, then ${ordersNames.target} -> orders-db (modify-db-instance --new-db-instance-identifier ... --apply-immediately)`);
+    ctx.print(
+      `  rename orders-db -> ${ordersNames.retired}, then ${ordersNames.target} -> orders-db (modify-db-instance --new-db-instance-identifier ... --apply-immediately)`,
+    );
     const expected = estate.filter((d) => d.fix);
-    return { expected: expected.length, done: expected.filter((d) => copies[estate.indexOf(d)] === `CMK ${d.region}`).length };
+    return {
+      expected: expected.length,
+      done: expected.filter((d) => copies[estate.indexOf(d)] === `CMK ${d.region}`).length,
+    };
   },
 };

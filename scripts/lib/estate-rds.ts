@@ -1,4 +1,11 @@
-import { CreateDBClusterCommand, CreateDBInstanceCommand, CreateDBParameterGroupCommand, CreateOptionGroupCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  CreateDBClusterCommand,
+  CreateDBInstanceCommand,
+  CreateDBParameterGroupCommand,
+  CreateOptionGroupCommand,
+  ModifyDBInstanceCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import type { ClientFactory } from '../../shared/aws/clients';
 
 /** RDS estate for tests and the demo: databases in each encryption state, and their CloudTrail events. */
@@ -24,42 +31,116 @@ export interface InstanceSpec {
 
 const tagList = (t: Record<string, string> = {}) => Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
 
-export const createInstance = async (clients: ClientFactory, region: string, id: string, spec: InstanceSpec = {}): Promise<void> => {
-  await clients.get(RDSClient, { region }).send(new CreateDBInstanceCommand({
-    DBInstanceIdentifier: id, Engine: 'mysql', EngineVersion: spec.engineVersion ?? '8.0.35', DBInstanceClass: spec.instanceClass ?? 'db.t3.medium', AllocatedStorage: 20,
-    MasterUsername: 'admin', MasterUserPassword: 'not-a-real-secret-1',
-    StorageEncrypted: spec.encrypted ?? false, KmsKeyId: spec.kmsKeyId, VpcSecurityGroupIds: spec.securityGroupIds,
-    DBParameterGroupName: spec.parameterGroup, OptionGroupName: spec.optionGroup, MultiAZ: spec.multiAz, Port: spec.port,
-    DeletionProtection: spec.deletionProtection, BackupRetentionPeriod: spec.backupRetention, EnableIAMDatabaseAuthentication: spec.iamAuth,
-    MonitoringInterval: spec.monitoring?.interval, MonitoringRoleArn: spec.monitoring?.roleArn, PubliclyAccessible: spec.publiclyAccessible,
-    Tags: tagList(spec.tags),
-  }));
+export const createInstance = async (
+  clients: ClientFactory,
+  region: string,
+  id: string,
+  spec: InstanceSpec = {},
+): Promise<void> => {
+  await clients.get(RDSClient, { region }).send(
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: id,
+      Engine: 'mysql',
+      EngineVersion: spec.engineVersion ?? '8.0.35',
+      DBInstanceClass: spec.instanceClass ?? 'db.t3.medium',
+      AllocatedStorage: 20,
+      MasterUsername: 'admin',
+      MasterUserPassword: 'not-a-real-secret-1',
+      StorageEncrypted: spec.encrypted ?? false,
+      KmsKeyId: spec.kmsKeyId,
+      VpcSecurityGroupIds: spec.securityGroupIds,
+      DBParameterGroupName: spec.parameterGroup,
+      OptionGroupName: spec.optionGroup,
+      MultiAZ: spec.multiAz,
+      Port: spec.port,
+      DeletionProtection: spec.deletionProtection,
+      BackupRetentionPeriod: spec.backupRetention,
+      EnableIAMDatabaseAuthentication: spec.iamAuth,
+      MonitoringInterval: spec.monitoring?.interval,
+      MonitoringRoleArn: spec.monitoring?.roleArn,
+      PubliclyAccessible: spec.publiclyAccessible,
+      Tags: tagList(spec.tags),
+    }),
+  );
   if (spec.monitoring) {
     // moto 5.2.1 drops monitoring settings given at create; a modify keeps them.
-    await clients.get(RDSClient, { region }).send(new ModifyDBInstanceCommand({
-      DBInstanceIdentifier: id, MonitoringInterval: spec.monitoring.interval, MonitoringRoleArn: spec.monitoring.roleArn, ApplyImmediately: true,
-    }));
+    await clients.get(RDSClient, { region }).send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: id,
+        MonitoringInterval: spec.monitoring.interval,
+        MonitoringRoleArn: spec.monitoring.roleArn,
+        ApplyImmediately: true,
+      }),
+    );
   }
 };
 
-export const createParameterAndOptionGroups = async (clients: ClientFactory, region: string, name: string): Promise<void> => {
+export const createParameterAndOptionGroups = async (
+  clients: ClientFactory,
+  region: string,
+  name: string,
+): Promise<void> => {
   const rds = clients.get(RDSClient, { region });
-  await rds.send(new CreateDBParameterGroupCommand({ DBParameterGroupName: name, DBParameterGroupFamily: 'mysql8.0', Description: 'app settings' }));
-  await rds.send(new CreateOptionGroupCommand({ OptionGroupName: name, EngineName: 'mysql', MajorEngineVersion: '8.0', OptionGroupDescription: 'app options' }));
+  await rds.send(
+    new CreateDBParameterGroupCommand({
+      DBParameterGroupName: name,
+      DBParameterGroupFamily: 'mysql8.0',
+      Description: 'app settings',
+    }),
+  );
+  await rds.send(
+    new CreateOptionGroupCommand({
+      OptionGroupName: name,
+      EngineName: 'mysql',
+      MajorEngineVersion: '8.0',
+      OptionGroupDescription: 'app options',
+    }),
+  );
 };
 
 export const createCluster = async (
-  clients: ClientFactory, region: string, id: string,
-  spec: { encrypted?: boolean; kmsKeyId?: string; members?: string[]; port?: number; backupRetention?: number; iamAuth?: boolean; tags?: Record<string, string>; securityGroupIds?: string[]; engine?: string; engineVersion?: string } = {},
+  clients: ClientFactory,
+  region: string,
+  id: string,
+  spec: {
+    encrypted?: boolean;
+    kmsKeyId?: string;
+    members?: string[];
+    port?: number;
+    backupRetention?: number;
+    iamAuth?: boolean;
+    tags?: Record<string, string>;
+    securityGroupIds?: string[];
+    engine?: string;
+    engineVersion?: string;
+  } = {},
 ): Promise<void> => {
   const rds = clients.get(RDSClient, { region });
-  await rds.send(new CreateDBClusterCommand({
-    DBClusterIdentifier: id, Engine: spec.engine ?? 'aurora-mysql', EngineVersion: spec.engineVersion, MasterUsername: 'admin', MasterUserPassword: 'not-a-real-secret-1',
-    StorageEncrypted: spec.encrypted ?? false, KmsKeyId: spec.kmsKeyId, Port: spec.port, BackupRetentionPeriod: spec.backupRetention,
-    EnableIAMDatabaseAuthentication: spec.iamAuth, VpcSecurityGroupIds: spec.securityGroupIds, Tags: tagList(spec.tags),
-  }));
+  await rds.send(
+    new CreateDBClusterCommand({
+      DBClusterIdentifier: id,
+      Engine: spec.engine ?? 'aurora-mysql',
+      EngineVersion: spec.engineVersion,
+      MasterUsername: 'admin',
+      MasterUserPassword: 'not-a-real-secret-1',
+      StorageEncrypted: spec.encrypted ?? false,
+      KmsKeyId: spec.kmsKeyId,
+      Port: spec.port,
+      BackupRetentionPeriod: spec.backupRetention,
+      EnableIAMDatabaseAuthentication: spec.iamAuth,
+      VpcSecurityGroupIds: spec.securityGroupIds,
+      Tags: tagList(spec.tags),
+    }),
+  );
   for (const m of spec.members ?? []) {
-    await rds.send(new CreateDBInstanceCommand({ DBInstanceIdentifier: m, DBClusterIdentifier: id, Engine: spec.engine ?? 'aurora-mysql', DBInstanceClass: 'db.r6g.large' }));
+    await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: m,
+        DBClusterIdentifier: id,
+        Engine: spec.engine ?? 'aurora-mysql',
+        DBInstanceClass: 'db.r6g.large',
+      }),
+    );
   }
 };
 

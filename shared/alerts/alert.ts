@@ -10,7 +10,8 @@ export type ActionTaken = 'NONE' | 'REMEDIATE' | 'QUARANTINE' | 'REPORT' | 'SKIP
  * How that went. INCOMPLETE: the resource's configuration is verified, but data stored under it (S3
  * objects) is not all re-keyed: some failed or were skipped; the resource stays non-compliant and is retried.
  */
-export type ActionOutcome = 'VERIFIED' | 'PENDING' | 'INCOMPLETE' | 'UNCHANGED' | 'NOT_ATTEMPTED' | 'VERIFICATION_FAILED' | 'FAILED';
+export type ActionOutcome =
+  'VERIFIED' | 'PENDING' | 'INCOMPLETE' | 'UNCHANGED' | 'NOT_ATTEMPTED' | 'VERIFICATION_FAILED' | 'FAILED';
 
 /** The result of running one resource through the pipeline: the input of every alert and report line. */
 export interface Outcome {
@@ -63,9 +64,11 @@ export const severityOf = (o: Outcome): Severity => {
   if (o.severity) return o.severity;
   // Without the regional CMK nothing in the region can be judged or fixed (its alias deleted or repointed away).
   if (o.error?.code === 'KEY_NOT_FOUND') return 'CRITICAL';
-  if (o.status === 'ERROR' || o.result === 'FAILED' || o.result === 'VERIFICATION_FAILED' || o.result === 'INCOMPLETE') return 'HIGH';
+  if (o.status === 'ERROR' || o.result === 'FAILED' || o.result === 'VERIFICATION_FAILED' || o.result === 'INCOMPLETE')
+    return 'HIGH';
   if (o.action === 'QUARANTINE' || o.action === 'REPORT') return 'HIGH';
-  if (o.action === 'SKIP_EXEMPT' || o.waiver?.status === 'EXPIRED' || o.waiver?.status === 'UNAPPROVED_EXEMPTION') return 'MEDIUM';
+  if (o.action === 'SKIP_EXEMPT' || o.waiver?.status === 'EXPIRED' || o.waiver?.status === 'UNAPPROVED_EXEMPTION')
+    return 'MEDIUM';
   if (o.action === 'REMEDIATE') return 'LOW';
   return 'INFO';
 };
@@ -77,7 +80,20 @@ export const shouldAlert = (o: Outcome): boolean =>
 export const toAlert = (o: Outcome, trigger: TriggerInfo, now: Date): Alert => ({
   schema: ALERT_SCHEMA,
   // Deterministic: a duplicate delivery of the same event yields the same id, so subscribers can dedupe.
-  id: createHash('sha256').update([trigger.eventId ?? trigger.eventName, o.ref.type, o.ref.account, o.ref.region, o.ref.id, o.action, o.result].join('|')).digest('hex').slice(0, 32),
+  id: createHash('sha256')
+    .update(
+      [
+        trigger.eventId ?? trigger.eventName,
+        o.ref.type,
+        o.ref.account,
+        o.ref.region,
+        o.ref.id,
+        o.action,
+        o.result,
+      ].join('|'),
+    )
+    .digest('hex')
+    .slice(0, 32),
   time: now.toISOString(),
   severity: severityOf(o),
   resource: { type: o.ref.type, id: o.ref.id, arn: o.arn, account: o.ref.account, region: o.ref.region },
@@ -99,13 +115,20 @@ const compliance = (o: Outcome): { compliance?: Controls } => {
 };
 
 const ACTION_WORDS: Record<ActionTaken, string> = {
-  NONE: 'no action', REMEDIATE: 'remediated', QUARANTINE: 'quarantined', REPORT: 'reported',
-  SKIP_EXEMPT: 'exempt, not touched', INVALID_EVENT: 'event rejected',
+  NONE: 'no action',
+  REMEDIATE: 'remediated',
+  QUARANTINE: 'quarantined',
+  REPORT: 'reported',
+  SKIP_EXEMPT: 'exempt, not touched',
+  INVALID_EVENT: 'event rejected',
 };
 
 /** SNS subjects: ASCII, no newlines, at most 100 characters. */
 export const subjectOf = (a: Alert): string => {
-  const result = a.action.result === 'VERIFIED' || a.action.result === 'NOT_ATTEMPTED' ? '' : ` (${a.action.result.toLowerCase().replace(/_/g, ' ')})`;
+  const result =
+    a.action.result === 'VERIFIED' || a.action.result === 'NOT_ATTEMPTED'
+      ? ''
+      : ` (${a.action.result.toLowerCase().replace(/_/g, ' ')})`;
   const text = `[cmk-sentinel] ${a.severity} ${a.resource.type} ${a.resource.id} ${a.resource.region}: ${a.reason ?? a.status} - ${ACTION_WORDS[a.action.taken]}${result}`;
   const ascii = text.replace(/[^\x20-\x7e]/g, '?');
   return ascii.length > 100 ? `${ascii.slice(0, 97)}...` : ascii;
@@ -120,21 +143,36 @@ export const invalidEventAlert = (
   event: unknown,
   now: Date,
 ): Alert => {
-  const env = (typeof event === 'object' && event !== null && !Array.isArray(event) ? event : {}) as Record<string, unknown>;
+  const env = (typeof event === 'object' && event !== null && !Array.isArray(event) ? event : {}) as Record<
+    string,
+    unknown
+  >;
   const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v.slice(0, 200) : undefined);
   const eventId = str(env.id);
   // A SentinelError carries the field in details (toJSON flattens it): read either.
   const field = error.details?.field ?? error.field;
   return {
     schema: ALERT_SCHEMA,
-    id: createHash('sha256').update(['invalid', eventId ?? '', error.message].join('|')).digest('hex').slice(0, 32),
+    id: createHash('sha256')
+      .update(['invalid', eventId ?? '', error.message].join('|'))
+      .digest('hex')
+      .slice(0, 32),
     time: now.toISOString(),
     severity: 'MEDIUM',
-    resource: { type: 'event', id: eventId ?? 'unknown', account: str(env.account) ?? '', region: str(env.region) ?? '' },
+    resource: {
+      type: 'event',
+      id: eventId ?? 'unknown',
+      account: str(env.account) ?? '',
+      region: str(env.region) ?? '',
+    },
     status: 'ERROR',
     reason: error.code,
     detail: error.message.slice(0, 500),
-    action: { taken: 'INVALID_EVENT', result: 'NOT_ATTEMPTED', detail: `Not processed; field ${String(field ?? 'unknown')}` },
+    action: {
+      taken: 'INVALID_EVENT',
+      result: 'NOT_ATTEMPTED',
+      detail: `Not processed; field ${String(field ?? 'unknown')}`,
+    },
     trigger: { eventId, eventName: str(env['detail-type']) ?? 'unknown', source: str(env.source) ?? 'unknown' },
     error: { code: error.code, message: error.message.slice(0, 500), retryable: false },
   };

@@ -12,7 +12,10 @@ const snsSdk = lazily(() => import('@aws-sdk/client-sns'));
 
 /** Publishes to the alert topic, with attributes subscribers can filter on. */
 export class SnsAlertSink implements AlertSink {
-  constructor(private readonly clients: ClientFactory, private readonly topicArn: string) {}
+  constructor(
+    private readonly clients: ClientFactory,
+    private readonly topicArn: string,
+  ) {}
 
   async publish(alert: Alert): Promise<void> {
     const region = this.topicArn.split(':')[3] ?? 'us-east-1';
@@ -20,17 +23,19 @@ export class SnsAlertSink implements AlertSink {
     const sns = this.clients.get(SNSClient, { region });
     const attr = (v: string) => ({ DataType: 'String', StringValue: v });
     try {
-      await sns.send(new PublishCommand({
-        TopicArn: this.topicArn,
-        Subject: subjectOf(alert),
-        Message: JSON.stringify(alert),
-        MessageAttributes: {
-          severity: attr(alert.severity),
-          type: attr(alert.resource.type),
-          action: attr(alert.action.taken),
-          status: attr(alert.status),
-        },
-      }));
+      await sns.send(
+        new PublishCommand({
+          TopicArn: this.topicArn,
+          Subject: subjectOf(alert),
+          Message: JSON.stringify(alert),
+          MessageAttributes: {
+            severity: attr(alert.severity),
+            type: attr(alert.resource.type),
+            action: attr(alert.action.taken),
+            status: attr(alert.status),
+          },
+        }),
+      );
     } catch (e) {
       throw translateAwsError(e, 'sns:Publish', this.topicArn);
     }

@@ -44,23 +44,40 @@ export interface AuditLog {
 
 /** Actions worth a record: anything the service did or deliberately did not do to a resource. */
 export const isAuditable = (o: Outcome): boolean =>
-  o.action === 'REMEDIATE' || o.action === 'QUARANTINE' || o.action === 'SKIP_EXEMPT' || (o.status === 'ERROR' && o.action !== 'NONE');
+  o.action === 'REMEDIATE' ||
+  o.action === 'QUARANTINE' ||
+  o.action === 'SKIP_EXEMPT' ||
+  (o.status === 'ERROR' && o.action !== 'NONE');
 
-export const auditRecord = (o: Outcome, trigger: TriggerInfo, now: Date): AuditRecord => redact({
-  schema: 'cmk-sentinel.audit/v1',
-  id: createHash('sha256').update([trigger.eventId ?? now.toISOString(), o.ref.type, o.ref.account, o.ref.region, o.ref.id, o.action, o.result].join('|')).digest('hex').slice(0, 32),
-  time: now.toISOString(),
-  resource: { type: o.ref.type, id: o.ref.id, arn: o.arn, account: o.ref.account, region: o.ref.region },
-  action: o.action,
-  result: o.result,
-  status: o.status,
-  reason: o.reason,
-  detail: o.actionDetail ?? o.detail,
-  before: o.before,
-  after: o.after,
-  trigger,
-  error: o.error,
-});
+export const auditRecord = (o: Outcome, trigger: TriggerInfo, now: Date): AuditRecord =>
+  redact({
+    schema: 'cmk-sentinel.audit/v1',
+    id: createHash('sha256')
+      .update(
+        [
+          trigger.eventId ?? now.toISOString(),
+          o.ref.type,
+          o.ref.account,
+          o.ref.region,
+          o.ref.id,
+          o.action,
+          o.result,
+        ].join('|'),
+      )
+      .digest('hex')
+      .slice(0, 32),
+    time: now.toISOString(),
+    resource: { type: o.ref.type, id: o.ref.id, arn: o.arn, account: o.ref.account, region: o.ref.region },
+    action: o.action,
+    result: o.result,
+    status: o.status,
+    reason: o.reason,
+    detail: o.actionDetail ?? o.detail,
+    before: o.before,
+    after: o.after,
+    trigger,
+    error: o.error,
+  });
 
 /** Tests and one-off runs. */
 export class MemoryAuditLog implements AuditLog {

@@ -1,5 +1,10 @@
 import {
-  type AttributeValue, DynamoDBClient, GetItemCommand, QueryCommand, ScanCommand, TransactWriteItemsCommand,
+  type AttributeValue,
+  DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { ClientFactory } from '../aws/clients';
 import { awsErrorName, translateAwsError } from '../aws/errors';
@@ -33,13 +38,16 @@ export const MAX_ATTEMPTS = 12;
 const HEAD = 'HEAD';
 const chainPk = (chain: string) => `chain#${chain}`;
 const linkSk = (seq: number) => `L#${String(seq).padStart(12, '0')}`;
-const recordPk = (r: AuditRecord) => r.resource.arn ?? `${r.resource.type}/${r.resource.account}/${r.resource.region}/${r.resource.id}`;
+const recordPk = (r: AuditRecord) =>
+  r.resource.arn ?? `${r.resource.type}/${r.resource.account}/${r.resource.region}/${r.resource.id}`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class DynamoDbAuditLog implements AuditLog {
   constructor(
-    private readonly clients: ClientFactory, private readonly tableName: string, private readonly region: string,
+    private readonly clients: ClientFactory,
+    private readonly tableName: string,
+    private readonly region: string,
     private readonly backoff: (attempt: number) => number = (a) => Math.random() * Math.min(1000, 20 * 2 ** a),
   ) {}
 
@@ -49,7 +57,13 @@ export class DynamoDbAuditLog implements AuditLog {
 
   async head(chain: string): Promise<ChainHead | undefined> {
     try {
-      const out = await this.db.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: chainPk(chain) }, sk: { S: HEAD } }, ConsistentRead: true }));
+      const out = await this.db.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: chainPk(chain) }, sk: { S: HEAD } },
+          ConsistentRead: true,
+        }),
+      );
       return out.Item ? { seq: Number(out.Item.seq?.N ?? '0'), hash: out.Item.hash?.S ?? '' } : undefined;
     } catch (e) {
       throw translateAwsError(e, 'dynamodb:GetItem', this.tableName);
@@ -63,36 +77,75 @@ export class DynamoDbAuditLog implements AuditLog {
       const linked = linkRecord(r, head);
       const json = JSON.stringify(linked);
       try {
-        await this.db.send(new TransactWriteItemsCommand({
-          TransactItems: [
-            { Put: { TableName: this.tableName, ConditionExpression: 'attribute_not_exists(pk)', Item: {
-              pk: { S: recordPk(r) }, sk: { S: r.id }, time: { S: r.time }, action: { S: r.action }, result: { S: r.result }, record: { S: json },
-            } } },
-            { Put: { TableName: this.tableName, ConditionExpression: 'attribute_not_exists(pk)', Item: {
-              pk: { S: chainPk(chain) }, sk: { S: linkSk(linked.chain.seq) }, record: { S: json }, recordPk: { S: recordPk(r) }, recordSk: { S: r.id },
-            } } },
-            { Put: {
-              TableName: this.tableName,
-              Item: { pk: { S: chainPk(chain) }, sk: { S: HEAD }, seq: { N: String(linked.chain.seq) }, hash: { S: linked.chain.hash } },
-              ConditionExpression: head ? 'seq = :seq' : 'attribute_not_exists(pk)',
-              ...(head ? { ExpressionAttributeValues: { ':seq': { N: String(head.seq) } } } : {}),
-            } },
-          ],
-        }));
+        await this.db.send(
+          new TransactWriteItemsCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.tableName,
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                  Item: {
+                    pk: { S: recordPk(r) },
+                    sk: { S: r.id },
+                    time: { S: r.time },
+                    action: { S: r.action },
+                    result: { S: r.result },
+                    record: { S: json },
+                  },
+                },
+              },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                  Item: {
+                    pk: { S: chainPk(chain) },
+                    sk: { S: linkSk(linked.chain.seq) },
+                    record: { S: json },
+                    recordPk: { S: recordPk(r) },
+                    recordSk: { S: r.id },
+                  },
+                },
+              },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: {
+                    pk: { S: chainPk(chain) },
+                    sk: { S: HEAD },
+                    seq: { N: String(linked.chain.seq) },
+                    hash: { S: linked.chain.hash },
+                  },
+                  ConditionExpression: head ? 'seq = :seq' : 'attribute_not_exists(pk)',
+                  ...(head ? { ExpressionAttributeValues: { ':seq': { N: String(head.seq) } } } : {}),
+                },
+              },
+            ],
+          }),
+        );
         return true;
       } catch (e) {
-        if (awsErrorName(e) === 'TransactionConflictException') { await sleep(this.backoff(attempt)); continue; }
-        if (awsErrorName(e) !== 'TransactionCanceledException') throw translateAwsError(e, 'dynamodb:TransactWriteItems', this.tableName);
+        if (awsErrorName(e) === 'TransactionConflictException') {
+          await sleep(this.backoff(attempt));
+          continue;
+        }
+        if (awsErrorName(e) !== 'TransactionCanceledException')
+          throw translateAwsError(e, 'dynamodb:TransactWriteItems', this.tableName);
         const reasons = (e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
         // The record itself exists: a repeated append of the same action, stored once.
         if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
         // Another writer advanced the chain (its link or head is there), or its transaction overlapped ours
         // (TransactionConflict): link to the new head. Anything else is a real failure.
-        if (!reasons.some((x) => x.Code === 'ConditionalCheckFailed' || x.Code === 'TransactionConflict')) throw translateAwsError(e, 'dynamodb:TransactWriteItems', this.tableName);
+        if (!reasons.some((x) => x.Code === 'ConditionalCheckFailed' || x.Code === 'TransactionConflict'))
+          throw translateAwsError(e, 'dynamodb:TransactWriteItems', this.tableName);
         await sleep(this.backoff(attempt));
       }
     }
-    throw new SentinelError('AUDIT_CHAIN_CONFLICT', `audit chain ${chain}: ${MAX_ATTEMPTS} attempts lost the race for the chain head`, { retryable: true });
+    throw new SentinelError(
+      'AUDIT_CHAIN_CONFLICT',
+      `audit chain ${chain}: ${MAX_ATTEMPTS} attempts lost the race for the chain head`,
+      { retryable: true },
+    );
   }
 
   /** The chains in the table (one head item each). */
@@ -100,7 +153,14 @@ export class DynamoDbAuditLog implements AuditLog {
     const out: string[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const page = await this.db.send(new ScanCommand({ TableName: this.tableName, FilterExpression: 'sk = :h', ExpressionAttributeValues: { ':h': { S: HEAD } }, ExclusiveStartKey: start }));
+      const page = await this.db.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'sk = :h',
+          ExpressionAttributeValues: { ':h': { S: HEAD } },
+          ExclusiveStartKey: start,
+        }),
+      );
       for (const i of page.Items ?? []) out.push((i.pk?.S ?? '').replace(/^chain#/, ''));
       start = page.LastEvaluatedKey;
     } while (start);
@@ -113,10 +173,15 @@ export class DynamoDbAuditLog implements AuditLog {
     let start: Record<string, AttributeValue> | undefined;
     const where = new Map<string, { pk: string; sk: string }>();
     do {
-      const page = await this.db.send(new QueryCommand({
-        TableName: this.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :l)',
-        ExpressionAttributeValues: { ':pk': { S: chainPk(chain) }, ':l': { S: 'L#' } }, ExclusiveStartKey: start, ConsistentRead: true,
-      }));
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :l)',
+          ExpressionAttributeValues: { ':pk': { S: chainPk(chain) }, ':l': { S: 'L#' } },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
       for (const i of page.Items ?? []) {
         const r = JSON.parse(i.record?.S ?? '{}') as AuditRecord;
         records.push(r);
@@ -126,8 +191,14 @@ export class DynamoDbAuditLog implements AuditLog {
     } while (start);
     const copies = new Map<string, AuditRecord | undefined>();
     for (const [id, k] of where) {
-      const out = await this.db.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: k.pk }, sk: { S: k.sk } }, ConsistentRead: true }));
-      copies.set(id, out.Item?.record?.S ? JSON.parse(out.Item.record.S) as AuditRecord : undefined);
+      const out = await this.db.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: k.pk }, sk: { S: k.sk } },
+          ConsistentRead: true,
+        }),
+      );
+      copies.set(id, out.Item?.record?.S ? (JSON.parse(out.Item.record.S) as AuditRecord) : undefined);
     }
     return verifyChain(chain, records, await this.head(chain), copies);
   }

@@ -33,5 +33,8 @@ export class JsonlAuditLog implements AuditLog {
 /** The records of a JSONL audit file (a missing file has none). */
 export const readJsonl = (path: string): AuditRecord[] => {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as AuditRecord);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as AuditRecord);
 };

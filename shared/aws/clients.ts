@@ -58,17 +58,31 @@ const requestHooks = new Set<RequestHook>();
  */
 export const installRequestHook = (hook: RequestHook): (() => void) => {
   requestHooks.add(hook);
-  return () => { requestHooks.delete(hook); };
+  return () => {
+    requestHooks.delete(hook);
+  };
 };
 
-interface MiddlewareStackLike { add(mw: unknown, options: { step: string; name: string }): void }
+interface MiddlewareStackLike {
+  add(mw: unknown, options: { step: string; name: string }): void;
+}
 
 const recordRequests = (client: unknown, clientName: string, scope: AwsScope): void => {
   const stack = (client as { middlewareStack?: MiddlewareStackLike }).middlewareStack;
-  stack?.add((next: (args: { input: unknown }) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: unknown }) => {
-    for (const hook of requestHooks) hook({ client: clientName, operation: (context.commandName ?? '').replace(/Command$/, ''), input: args.input, scope });
-    return next(args);
-  }, { step: 'initialize', name: 'cmkSentinelRequestHook' });
+  stack?.add(
+    (next: (args: { input: unknown }) => Promise<unknown>, context: { commandName?: string }) =>
+      async (args: { input: unknown }) => {
+        for (const hook of requestHooks)
+          hook({
+            client: clientName,
+            operation: (context.commandName ?? '').replace(/Command$/, ''),
+            input: args.input,
+            scope,
+          });
+        return next(args);
+      },
+    { step: 'initialize', name: 'cmkSentinelRequestHook' },
+  );
 };
 
 export const settingsFromEnv = (env: NodeJS.ProcessEnv = process.env): ClientSettings => ({
@@ -87,9 +101,16 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 export const assertTls = (endpoint: string | undefined): void => {
   if (!endpoint) return;
   let url: URL | undefined;
-  try { url = new URL(endpoint); } catch { /* reported below */ }
+  try {
+    url = new URL(endpoint);
+  } catch {
+    /* reported below */
+  }
   if (!url || (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname)))) {
-    throw new SentinelError('UNSAFE_ENDPOINT', `Endpoint ${endpoint} is neither https nor a loopback emulator: the service talks to AWS over TLS only`);
+    throw new SentinelError(
+      'UNSAFE_ENDPOINT',
+      `Endpoint ${endpoint} is neither https nor a loopback emulator: the service talks to AWS over TLS only`,
+    );
   }
 };
 
@@ -150,7 +171,12 @@ export class ClientFactory {
       const out = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'cmk-sentinel' }));
       const c = out.Credentials;
       if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
-      current = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+      current = {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        expiration: c.Expiration,
+      };
       return current;
     };
     this.roleCredentials.set(roleArn, provider);

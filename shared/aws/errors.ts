@@ -10,8 +10,15 @@ interface AwsLikeError {
 
 const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError']);
 const THROTTLED = new Set([
-  'Throttling', 'ThrottlingException', 'ThrottledException', 'TooManyRequestsException', 'RequestLimitExceeded',
-  'SlowDown', 'RequestThrottled', 'RequestThrottledException', 'ProvisionedThroughputExceededException',
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'SlowDown',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'ProvisionedThroughputExceededException',
 ]);
 
 export const awsErrorName = (e: unknown): string => {
@@ -30,8 +37,21 @@ export type NotFoundMatch = string | { name: string; errorCodes?: readonly strin
 const NOT_FOUND_BY_SERVICE: Readonly<Record<string, readonly NotFoundMatch[]>> = {
   // HeadBucket/HeadObject answer a bare 404, which the SDK names NotFound.
   s3: ['NoSuchBucket', 'NotFound'],
-  rds: ['DBInstanceNotFound', 'DBInstanceNotFoundFault', 'DBClusterNotFoundFault', 'DBSnapshotNotFound', 'DBSnapshotNotFoundFault', 'DBClusterSnapshotNotFoundFault'],
-  redshift: ['ClusterNotFound', 'ClusterNotFoundFault', 'ClusterSnapshotNotFound', 'ClusterSnapshotNotFoundFault', 'SnapshotCopyGrantNotFoundFault'],
+  rds: [
+    'DBInstanceNotFound',
+    'DBInstanceNotFoundFault',
+    'DBClusterNotFoundFault',
+    'DBSnapshotNotFound',
+    'DBSnapshotNotFoundFault',
+    'DBClusterSnapshotNotFoundFault',
+  ],
+  redshift: [
+    'ClusterNotFound',
+    'ClusterNotFoundFault',
+    'ClusterSnapshotNotFound',
+    'ClusterSnapshotNotFoundFault',
+    'SnapshotCopyGrantNotFoundFault',
+  ],
   kms: ['NotFoundException'],
   iam: ['NoSuchEntity', 'NoSuchEntityException'],
   states: ['ExecutionDoesNotExist', 'StateMachineDoesNotExist'],
@@ -52,16 +72,24 @@ const NOT_FOUND_BY_SERVICE: Readonly<Record<string, readonly NotFoundMatch[]>> =
  * ResourceNotFound and "Cluster id 'j-x' is not valid." with ErrorCode NoSuchCluster (moto/emr/exceptions.py).
  */
 const NOT_FOUND_BY_OPERATION: Readonly<Record<string, readonly NotFoundMatch[]>> = {
-  'elasticmapreduce:DescribeSecurityConfiguration': [{ name: 'InvalidRequestException', errorCodes: ['ResourceNotFound'], message: /does not exist/i }],
-  'elasticmapreduce:DescribeCluster': [{ name: 'InvalidRequestException', errorCodes: ['NoSuchCluster'], message: /is not valid|does not exist/i }],
-  // botocore athena GetWorkGroup lists only InternalServerException and InvalidRequestException; AWS says "WorkGroup <name> is not found".
+  'elasticmapreduce:DescribeSecurityConfiguration': [
+    { name: 'InvalidRequestException', errorCodes: ['ResourceNotFound'], message: /does not exist/i },
+  ],
+  'elasticmapreduce:DescribeCluster': [
+    { name: 'InvalidRequestException', errorCodes: ['NoSuchCluster'], message: /is not valid|does not exist/i },
+  ],
+  // botocore athena GetWorkGroup lists only InternalServerException and InvalidRequestException; AWS says "WorkGroup
+  // <name> is not found".
   'athena:GetWorkGroup': [{ name: 'InvalidRequestException', message: /is not found|does not exist/i }],
   'rds:DescribeDBParameterGroups': ['DBParameterGroupNotFound', 'DBParameterGroupNotFoundFault'],
   'redshift:DescribeClusterParameterGroups': ['ClusterParameterGroupNotFound', 'ClusterParameterGroupNotFoundFault'],
 };
 
-// An action outside the tables (a wrapper's label such as "existing-data"): only names no service uses for anything else.
-const ANY_SERVICE = Object.values(NOT_FOUND_BY_SERVICE).flat().filter((m): m is string => typeof m === 'string');
+// An action outside the tables (a wrapper's label such as "existing-data"): only names no service uses for anything
+// else.
+const ANY_SERVICE = Object.values(NOT_FOUND_BY_SERVICE)
+  .flat()
+  .filter((m): m is string => typeof m === 'string');
 
 /** How `action` (an IAM action, `service:Operation`) reports a missing resource. */
 export const notFoundMatches = (action: string): readonly NotFoundMatch[] => {
@@ -74,11 +102,16 @@ const matches = (e: unknown, m: NotFoundMatch): boolean => {
   if (typeof m === 'string') return name === m;
   if (name !== m.name) return false;
   const err = e as AwsLikeError & { ErrorCode?: string };
-  return (err?.ErrorCode !== undefined && m.errorCodes?.includes(err.ErrorCode) === true) || (m.message?.test(err?.message ?? '') ?? false);
+  return (
+    (err?.ErrorCode !== undefined && m.errorCodes?.includes(err.ErrorCode) === true) ||
+    (m.message?.test(err?.message ?? '') ?? false)
+  );
 };
 
-/** Whether `e`, raised by `action`, says the resource does not exist: judged per operation, never by one global list. */
-export const isAwsNotFound = (e: unknown, action: string): boolean => notFoundMatches(action).some((m) => matches(e, m));
+/** Whether `e`, raised by `action`, says the resource does not exist: judged per operation, never by one global list.
+ * */
+export const isAwsNotFound = (e: unknown, action: string): boolean =>
+  notFoundMatches(action).some((m) => matches(e, m));
 
 /**
  * Translate an SDK error into the service's error vocabulary where it is caught,
@@ -97,18 +130,42 @@ export const translateAwsError = (e: unknown, action: string, resource?: string)
     // fixed by granting the action, and naming it as missing would send the operator the wrong way.
     const explicit = /explicit deny in (an? )?([\w -]+?policy)/i.exec(message);
     if (explicit) {
-      return new SentinelError('ACCESS_DENIED', `${action} was denied${resource ? ` on ${resource}` : ''} by an explicit Deny in ${explicit[1] ?? 'a '}${explicit[2]}: granting ${action} does not help; that statement must allow the service (${message.slice(0, 200)})`, { cause: e, details: { ...details, explicitDeny: explicit[2] } });
+      return new SentinelError(
+        'ACCESS_DENIED',
+        `${action} was denied${resource ? ` on ${resource}` : ''} by an explicit Deny in ${explicit[1] ?? 'a '}${explicit[2]}: granting ${action} does not help; that statement must allow the service (${message.slice(0, 200)})`,
+        { cause: e, details: { ...details, explicitDeny: explicit[2] } },
+      );
     }
-    return new SentinelError('ACCESS_DENIED', `${action} was denied${resource ? ` on ${resource}` : ''}: grant ${action} to the service role`, { cause: e, details: { ...details, missingPermission: action } });
+    return new SentinelError(
+      'ACCESS_DENIED',
+      `${action} was denied${resource ? ` on ${resource}` : ''}: grant ${action} to the service role`,
+      { cause: e, details: { ...details, missingPermission: action } },
+    );
   }
   if (THROTTLED.has(name) || status === 429) {
-    return new SentinelError('THROTTLED', `${action} was throttled past the retry budget`, { cause: e, retryable: true, details });
+    return new SentinelError('THROTTLED', `${action} was throttled past the retry budget`, {
+      cause: e,
+      retryable: true,
+      details,
+    });
   }
   if (isAwsNotFound(e, action)) {
-    return new SentinelError('RESOURCE_GONE', `${resource ?? 'resource'} no longer exists (${name})`, { cause: e, details });
+    return new SentinelError('RESOURCE_GONE', `${resource ?? 'resource'} no longer exists (${name})`, {
+      cause: e,
+      details,
+    });
   }
-  if ((status !== undefined && status >= 500) || err?.$fault === 'server' || name === 'TimeoutError' || /ECONNRESET|ECONNREFUSED|socket hang up|EPIPE/.test(message)) {
-    return new SentinelError('AWS_UNAVAILABLE', `${action} failed on the AWS side: ${message.slice(0, 200)}`, { cause: e, retryable: true, details });
+  if (
+    (status !== undefined && status >= 500) ||
+    err?.$fault === 'server' ||
+    name === 'TimeoutError' ||
+    /ECONNRESET|ECONNREFUSED|socket hang up|EPIPE/.test(message)
+  ) {
+    return new SentinelError('AWS_UNAVAILABLE', `${action} failed on the AWS side: ${message.slice(0, 200)}`, {
+      cause: e,
+      retryable: true,
+      details,
+    });
   }
   return new SentinelError('AWS_ERROR', `${action} failed: ${name}: ${message.slice(0, 200)}`, { cause: e, details });
 };

@@ -3,9 +3,14 @@ import type { AwsScope, ClientFactory } from './clients';
 import { isAwsNotFound, translateAwsError } from './errors';
 
 /** One DB instance by identifier, or undefined when it does not exist (any more). */
-export const describeDbInstance = async (clients: ClientFactory, scope: AwsScope, id: string): Promise<DBInstance | undefined> => {
+export const describeDbInstance = async (
+  clients: ClientFactory,
+  scope: AwsScope,
+  id: string,
+): Promise<DBInstance | undefined> => {
   try {
-    return (await clients.get(RDSClient, scope).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
+    return (await clients.get(RDSClient, scope).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })))
+      .DBInstances?.[0];
   } catch (e) {
     if (isAwsNotFound(e, 'rds:DescribeDBInstances')) return undefined;
     throw translateAwsError(e, 'rds:DescribeDBInstances', id);
@@ -18,4 +23,6 @@ export const describeDbInstance = async (clients: ClientFactory, scope: AwsScope
  * ModifyDBInstance API reference): we never send it, and say what stays queued.
  */
 export const pendingModifications = (db: DBInstance): string[] =>
-  Object.entries(db.PendingModifiedValues ?? {}).filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)).map(([k]) => k);
+  Object.entries(db.PendingModifiedValues ?? {})
+    .filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0))
+    .map(([k]) => k);

@@ -12,9 +12,11 @@ export async function* bucketsInRegion(clients: ClientFactory, scope: AwsScope):
   const s3 = clients.get(S3Client, scope);
   let token: string | undefined;
   do {
-    const out: ListBucketsCommandOutput = await s3.send(new ListBucketsCommand({ BucketRegion: scope.region, ContinuationToken: token })).catch((e: unknown) => {
-      throw translateAwsError(e, 's3:ListAllMyBuckets');
-    });
+    const out: ListBucketsCommandOutput = await s3
+      .send(new ListBucketsCommand({ BucketRegion: scope.region, ContinuationToken: token }))
+      .catch((e: unknown) => {
+        throw translateAwsError(e, 's3:ListAllMyBuckets');
+      });
     for (const b of out.Buckets ?? []) {
       if (b.Name && (!b.BucketRegion || b.BucketRegion === scope.region)) yield b.Name;
     }

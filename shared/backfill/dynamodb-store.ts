@@ -1,5 +1,10 @@
 import {
-  type AttributeValue, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand,
+  type AttributeValue,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { ClientFactory } from '../aws/clients';
 import { awsErrorName, translateAwsError } from '../aws/errors';
@@ -25,12 +30,25 @@ export class DynamoSweepStore implements SweepStore {
     return { N: String(Math.floor(Date.now() / 1000) + this.ttlDays * 86_400) };
   }
 
-  private async put(sweepId: string, sk: string, body: unknown, extra: Record<string, AttributeValue> = {}): Promise<void> {
+  private async put(
+    sweepId: string,
+    sk: string,
+    body: unknown,
+    extra: Record<string, AttributeValue> = {},
+  ): Promise<void> {
     try {
-      await this.db.send(new PutItemCommand({
-        TableName: this.table,
-        Item: { sweep: { S: sweepId }, sk: { S: sk }, body: { S: JSON.stringify(body) }, expiresAt: this.expires(), ...extra },
-      }));
+      await this.db.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: {
+            sweep: { S: sweepId },
+            sk: { S: sk },
+            body: { S: JSON.stringify(body) },
+            expiresAt: this.expires(),
+            ...extra,
+          },
+        }),
+      );
     } catch (e) {
       throw translateAwsError(e, 'dynamodb:PutItem', this.table);
     }
@@ -38,7 +56,13 @@ export class DynamoSweepStore implements SweepStore {
 
   private async get<T>(sweepId: string, sk: string): Promise<T | undefined> {
     try {
-      const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: { sweep: { S: sweepId }, sk: { S: sk } }, ConsistentRead: true }));
+      const out = await this.db.send(
+        new GetItemCommand({
+          TableName: this.table,
+          Key: { sweep: { S: sweepId }, sk: { S: sk } },
+          ConsistentRead: true,
+        }),
+      );
       const body = out.Item?.body?.S;
       return body ? (JSON.parse(body) as T) : undefined;
     } catch (e) {
@@ -46,18 +70,24 @@ export class DynamoSweepStore implements SweepStore {
     }
   }
 
-  private async *query(sweepId: string, prefix: string, projection?: string): AsyncIterable<Record<string, AttributeValue>> {
+  private async *query(
+    sweepId: string,
+    prefix: string,
+    projection?: string,
+  ): AsyncIterable<Record<string, AttributeValue>> {
     let start: Record<string, AttributeValue> | undefined;
     do {
       let out;
       try {
-        out = await this.db.send(new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'sweep = :s AND begins_with(sk, :p)',
-          ExpressionAttributeValues: { ':s': { S: sweepId }, ':p': { S: prefix } },
-          ...(projection ? { ProjectionExpression: projection } : {}),
-          ExclusiveStartKey: start,
-        }));
+        out = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'sweep = :s AND begins_with(sk, :p)',
+            ExpressionAttributeValues: { ':s': { S: sweepId }, ':p': { S: prefix } },
+            ...(projection ? { ProjectionExpression: projection } : {}),
+            ExclusiveStartKey: start,
+          }),
+        );
       } catch (e) {
         throw translateAwsError(e, 'dynamodb:Query', this.table);
       }
@@ -104,15 +134,17 @@ export class DynamoSweepStore implements SweepStore {
   async finishUnit(sweepId: string, unit: string): Promise<number | undefined> {
     // Atomic: remove the unit from the open set; the worker that empties it writes the report.
     try {
-      const out = await this.db.send(new UpdateItemCommand({
-        TableName: this.table,
-        Key: { sweep: { S: sweepId }, sk: { S: 'meta' } },
-        UpdateExpression: 'DELETE #open :u',
-        ExpressionAttributeNames: { '#open': 'open' },
-        ConditionExpression: 'contains(#open, :one)',
-        ExpressionAttributeValues: { ':u': { SS: [unit] }, ':one': { S: unit } },
-        ReturnValues: 'ALL_NEW',
-      }));
+      const out = await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { sweep: { S: sweepId }, sk: { S: 'meta' } },
+          UpdateExpression: 'DELETE #open :u',
+          ExpressionAttributeNames: { '#open': 'open' },
+          ConditionExpression: 'contains(#open, :one)',
+          ExpressionAttributeValues: { ':u': { SS: [unit] }, ':one': { S: unit } },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
       return out.Attributes?.open?.SS?.length ?? 0;
     } catch (e) {
       // Already counted (a redelivered message): not this worker's turn to finish the sweep.

@@ -8,7 +8,12 @@ import type { PipelineDeps } from '../pipeline/context';
 import type { ResultRow, SweepStore } from './store';
 
 /** The evidence beside a sweep's report: CSV, OCSF JSON Lines, and the compliance summary (JSON and Markdown). */
-export const renderEvidence = async (sweepId: string, store: SweepStore, deps: Pick<PipelineDeps, 'policy' | 'now'>, framework?: FrameworkId): Promise<Record<string, string>> => {
+export const renderEvidence = async (
+  sweepId: string,
+  store: SweepStore,
+  deps: Pick<PipelineDeps, 'policy' | 'now'>,
+  framework?: FrameworkId,
+): Promise<Record<string, string>> => {
   const rows: ResultRow[] = [];
   for await (const r of store.results(sweepId)) rows.push(r);
   const now = deps.now();
@@ -21,7 +26,12 @@ export const renderEvidence = async (sweepId: string, store: SweepStore, deps: P
   };
 };
 
-const TYPES: Record<string, string> = { csv: 'text/csv; charset=utf-8', 'ocsf.jsonl': 'application/x-ndjson', 'compliance.json': 'application/json', 'compliance.md': 'text/markdown; charset=utf-8' };
+const TYPES: Record<string, string> = {
+  csv: 'text/csv; charset=utf-8',
+  'ocsf.jsonl': 'application/x-ndjson',
+  'compliance.json': 'application/json',
+  'compliance.md': 'text/markdown; charset=utf-8',
+};
 
 /** FILE.csv, FILE.ocsf.jsonl, FILE.compliance.json and .md beside FILE.json (the report's base path). */
 export const writeEvidenceFiles = (files: Record<string, string>, reportFile: string): string[] => {
@@ -34,14 +44,30 @@ export const writeEvidenceFiles = (files: Record<string, string>, reportFile: st
 };
 
 /** In AWS beside the report objects, each encrypted with the regional CMK. */
-export const putEvidenceObjects = async (files: Record<string, string>, sweepId: string, bucket: string, region: string, deps: PipelineDeps): Promise<string[]> => {
+export const putEvidenceObjects = async (
+  files: Record<string, string>,
+  sweepId: string,
+  bucket: string,
+  region: string,
+  deps: PipelineDeps,
+): Promise<string[]> => {
   const cmk = await deps.keys.regionalCmk(region);
   const s3 = deps.clients.get(S3Client, { region });
   const out: string[] = [];
   for (const [ext, Body] of Object.entries(files)) {
     const Key = `sweeps/${sweepId}/report.${ext}`;
     try {
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body, ContentType: TYPES[ext], ServerSideEncryption: 'aws:kms', SSEKMSKeyId: cmk.arn, BucketKeyEnabled: true }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key,
+          Body,
+          ContentType: TYPES[ext],
+          ServerSideEncryption: 'aws:kms',
+          SSEKMSKeyId: cmk.arn,
+          BucketKeyEnabled: true,
+        }),
+      );
     } catch (e) {
       throw translateAwsError(e, 's3:PutObject', `${bucket}/${Key}`);
     }

@@ -17,7 +17,11 @@ export interface UnitMessage {
  * for the workers. Re-invoking with the same sweep id re-queues every unit; finished
  * ones are skipped by the worker, unfinished ones continue where they stopped.
  */
-export const fanOut = async (req: SweepRequest, engine: SweepEngine, queueUrl: string): Promise<{ sweepId: string; units: number }> => {
+export const fanOut = async (
+  req: SweepRequest,
+  engine: SweepEngine,
+  queueUrl: string,
+): Promise<{ sweepId: string; units: number }> => {
   const region = queueUrl.match(/sqs\.([a-z0-9-]+)\./)?.[1] ?? process.env.AWS_REGION ?? 'us-east-1';
   const units = planUnits(req, engine.deps, await homeAccount(engine.deps, region));
   const meta = await openSweep(req, engine, units);
@@ -26,11 +30,21 @@ export const fanOut = async (req: SweepRequest, engine: SweepEngine, queueUrl: s
     const batch = meta.units.slice(i, i + 10);
     const entries = batch.map((unit, j) => ({
       Id: String(j),
-      MessageBody: JSON.stringify({ sweepId: meta.sweepId, unit, dryRun: meta.dryRun, mode: meta.mode as Mode | undefined } satisfies UnitMessage),
+      MessageBody: JSON.stringify({
+        sweepId: meta.sweepId,
+        unit,
+        dryRun: meta.dryRun,
+        mode: meta.mode as Mode | undefined,
+      } satisfies UnitMessage),
     }));
     try {
       const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
-      if (out.Failed?.length) throw new SentinelError('AWS_UNAVAILABLE', `${out.Failed.length} unit messages not queued: ${out.Failed.map((f) => f.Code).join(', ')}`, { retryable: true });
+      if (out.Failed?.length)
+        throw new SentinelError(
+          'AWS_UNAVAILABLE',
+          `${out.Failed.length} unit messages not queued: ${out.Failed.map((f) => f.Code).join(', ')}`,
+          { retryable: true },
+        );
     } catch (e) {
       throw translateAwsError(e, 'sqs:SendMessage', queueUrl);
     }

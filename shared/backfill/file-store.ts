@@ -28,7 +28,11 @@ export class FileSweepStore implements SweepStore {
     const rl = createInterface({ input: createReadStream(p), crlfDelay: Infinity });
     for await (const text of rl) {
       if (!text.trim()) continue;
-      try { yield JSON.parse(text) as Line; } catch { /* a line torn by a kill: its resource is simply redone */ }
+      try {
+        yield JSON.parse(text) as Line;
+      } catch {
+        /* a line torn by a kill: its resource is simply redone */
+      }
     }
   }
 
@@ -71,9 +75,15 @@ export class FileSweepStore implements SweepStore {
     // only an index per resource in memory, not the rows.
     const last = new Map<string, number>();
     let i = 0;
-    for await (const l of this.lines(sweepId)) { if (l.k === 'res') last.set(`${l.row.unit}|${l.row.id}`, i); i++; }
+    for await (const l of this.lines(sweepId)) {
+      if (l.k === 'res') last.set(`${l.row.unit}|${l.row.id}`, i);
+      i++;
+    }
     i = 0;
-    for await (const l of this.lines(sweepId)) { if (l.k === 'res' && last.get(`${l.row.unit}|${l.row.id}`) === i) yield l.row; i++; }
+    for await (const l of this.lines(sweepId)) {
+      if (l.k === 'res' && last.get(`${l.row.unit}|${l.row.id}`) === i) yield l.row;
+      i++;
+    }
   }
 
   async finishUnit(sweepId: string, unit: string): Promise<number | undefined> {

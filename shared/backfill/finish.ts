@@ -29,20 +29,36 @@ export const writeReportFiles = (report: SweepReport, file: string): string[] =>
   });
 };
 
-const CONTENT_TYPES: Record<string, string> = { json: 'application/json', md: 'text/markdown; charset=utf-8', html: 'text/html; charset=utf-8' };
+const CONTENT_TYPES: Record<string, string> = {
+  json: 'application/json',
+  md: 'text/markdown; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+};
 
 /** In AWS the report goes to the report bucket, each object encrypted with the regional CMK. */
-export const putReportObjects = async (report: SweepReport, bucket: string, region: string, deps: PipelineDeps): Promise<string[]> => {
+export const putReportObjects = async (
+  report: SweepReport,
+  bucket: string,
+  region: string,
+  deps: PipelineDeps,
+): Promise<string[]> => {
   const cmk = await deps.keys.regionalCmk(region);
   const s3 = deps.clients.get(S3Client, { region });
   const keys: string[] = [];
   for (const [ext, render] of Object.entries(REPORT_FORMATS)) {
     const Key = `sweeps/${report.sweepId}/report.${ext}`;
     try {
-      await s3.send(new PutObjectCommand({
-        Bucket: bucket, Key, Body: render(report), ContentType: CONTENT_TYPES[ext],
-        ServerSideEncryption: 'aws:kms', SSEKMSKeyId: cmk.arn, BucketKeyEnabled: true,
-      }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key,
+          Body: render(report),
+          ContentType: CONTENT_TYPES[ext],
+          ServerSideEncryption: 'aws:kms',
+          SSEKMSKeyId: cmk.arn,
+          BucketKeyEnabled: true,
+        }),
+      );
     } catch (e) {
       throw translateAwsError(e, 's3:PutObject', `${bucket}/${Key}`);
     }
@@ -52,7 +68,13 @@ export const putReportObjects = async (report: SweepReport, bucket: string, regi
 };
 
 /** One summary message in the alert format, through the same sink as every alert. */
-export const summaryAlert = (report: SweepReport, where: string[], region: string, account: string, now: Date): Alert => {
+export const summaryAlert = (
+  report: SweepReport,
+  where: string[],
+  region: string,
+  account: string,
+  now: Date,
+): Alert => {
   const t = report.totals;
   const open = t.nonCompliant - t.fixed + t.errors + report.unitErrors.length;
   return {
@@ -64,7 +86,13 @@ export const summaryAlert = (report: SweepReport, where: string[], region: strin
     status: t.errors ? 'ERROR' : t.nonCompliant ? 'NON_COMPLIANT' : 'COMPLIANT',
     reason: 'BACKFILL_SUMMARY',
     detail: `${t.total} resources: ${t.compliant} compliant, ${t.nonCompliant} non-compliant (${t.fixed} fixed), ${t.errors} errors, ${report.unitErrors.length} failed listings; compliance ${pctText(t.compliancePct)} as found, ${pctText(t.compliancePctAfter)} after${report.dryRun ? ' (dry run)' : ''}. Report: ${where.join(', ')}`,
-    action: { taken: report.dryRun ? 'REPORT' : 'REMEDIATE', result: report.dryRun ? 'NOT_ATTEMPTED' : open > 0 ? 'FAILED' : 'VERIFIED', detail: Object.entries(report.byReason).map(([k, v]) => `${k}=${v}`).join(' ') },
+    action: {
+      taken: report.dryRun ? 'REPORT' : 'REMEDIATE',
+      result: report.dryRun ? 'NOT_ATTEMPTED' : open > 0 ? 'FAILED' : 'VERIFIED',
+      detail: Object.entries(report.byReason)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' '),
+    },
     trigger: { eventId: report.sweepId, eventName: 'Backfill', source: 'cmk-sentinel.backfill' },
   };
 };

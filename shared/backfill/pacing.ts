@@ -62,7 +62,12 @@ export const OPERATION_LIMITS: Record<string, LimiterSpec> = {
 /** Documented limits that no operator setting raises. */
 export const HARD_LIMITS: Record<string, number> = {
   rds: 12,
-  'kms:EnableKey': 5, 'kms:DisableKey': 5, 'kms:EnableKeyRotation': 5, 'kms:CancelKeyDeletion': 5, 'kms:ScheduleKeyDeletion': 5, 'kms:PutKeyPolicy': 5,
+  'kms:EnableKey': 5,
+  'kms:DisableKey': 5,
+  'kms:EnableKeyRotation': 5,
+  'kms:CancelKeyDeletion': 5,
+  'kms:ScheduleKeyDeletion': 5,
+  'kms:PutKeyPolicy': 5,
 };
 
 /** Resources of one (service, account, region) in flight at once. */
@@ -70,20 +75,35 @@ export const SERVICE_CONCURRENCY: Record<string, number> = { s3: 16, rds: 4, red
 
 /** The error codes AWS throttles with (and the SDK's adaptive retry treats as throttling), plus HTTP 429/503. */
 export const THROTTLING_CODES = new Set([
-  'SlowDown', 'Throttling', 'ThrottlingException', 'ThrottledException', 'RequestLimitExceeded', 'TooManyRequestsException',
-  'RequestThrottled', 'RequestThrottledException', 'ProvisionedThroughputExceededException', 'BandwidthLimitExceeded', 'PriorRequestNotComplete',
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'ProvisionedThroughputExceededException',
+  'BandwidthLimitExceeded',
+  'PriorRequestNotComplete',
 ]);
 
 export const isThrottle = (e: unknown): boolean => {
   const err = e as { name?: string; Code?: string; code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
   if (!err) return false;
   const status = err.$metadata?.httpStatusCode;
-  return THROTTLING_CODES.has(err.name ?? '') || THROTTLING_CODES.has(err.Code ?? err.code ?? '') || status === 429 || status === 503;
+  return (
+    THROTTLING_CODES.has(err.name ?? '') ||
+    THROTTLING_CODES.has(err.Code ?? err.code ?? '') ||
+    status === 429 ||
+    status === 503
+  );
 };
 
 const READ = /^(Describe|List|Get|Head|Lookup|Search|Scan|Query|BatchGet|Select)/;
 
-/** The limiter a request counts against: its own for an operation with its own quota, else read or write of its service. */
+/** The limiter a request counts against: its own for an operation with its own quota, else read or write of its
+ * service. */
 export const limiterKey = (service: string, operation: string, specs: Record<string, LimiterSpec>): string => {
   const op = `${service}:${operation}`;
   if (specs[op]) return op;
@@ -101,25 +121,37 @@ export class AdaptiveLimiter {
   private current: number;
   private tokens: number;
   private last: number;
-  /** Time of the last decrease: a throttle of a request sent before it reflects the old rate and is not counted again. */
+  /** Time of the last decrease: a throttle of a request sent before it reflects the old rate and is not counted again.
+   * */
   private lastCut = -Infinity;
   readonly spec: Required<LimiterSpec>;
   throttles = 0;
 
-  constructor(spec: LimiterSpec, private readonly clock: () => number = Date.now) {
+  constructor(
+    spec: LimiterSpec,
+    private readonly clock: () => number = Date.now,
+  ) {
     const ceiling = Math.max(spec.ceiling, Number.MIN_VALUE);
     this.spec = {
-      start: Math.min(spec.start, ceiling), ceiling, floor: Math.min(spec.floor ?? Math.min(1, ceiling), ceiling),
-      increase: spec.increase ?? Math.max(1, spec.start / 2), backoff: spec.backoff ?? 0.7, burstSeconds: spec.burstSeconds ?? 0.1,
+      start: Math.min(spec.start, ceiling),
+      ceiling,
+      floor: Math.min(spec.floor ?? Math.min(1, ceiling), ceiling),
+      increase: spec.increase ?? Math.max(1, spec.start / 2),
+      backoff: spec.backoff ?? 0.7,
+      burstSeconds: spec.burstSeconds ?? 0.1,
     };
     this.current = this.spec.start;
     this.tokens = 1;
     this.last = clock();
   }
 
-  get rate(): number { return this.current; }
+  get rate(): number {
+    return this.current;
+  }
 
-  private burst(): number { return Math.max(1, this.current * this.spec.burstSeconds); }
+  private burst(): number {
+    return Math.max(1, this.current * this.spec.burstSeconds);
+  }
 
   /** Book one request: milliseconds to wait before sending it (0 = now). */
   reserve(): number {
@@ -152,8 +184,12 @@ export class AdaptiveLimiter {
   }
 }
 
-/** Limiter specs with the operator's ceilings applied: `s3=200` caps every S3 class, `s3:write=50` one, hard limits stay. */
-export const withCeilings = (ceilings: Record<string, number>, base: Record<string, LimiterSpec> = { ...SERVICE_LIMITS, ...OPERATION_LIMITS }): Record<string, LimiterSpec> => {
+/** Limiter specs with the operator's ceilings applied: `s3=200` caps every S3 class, `s3:write=50` one, hard limits
+ * stay. */
+export const withCeilings = (
+  ceilings: Record<string, number>,
+  base: Record<string, LimiterSpec> = { ...SERVICE_LIMITS, ...OPERATION_LIMITS },
+): Record<string, LimiterSpec> => {
   const out: Record<string, LimiterSpec> = { ...base };
   const apply = (key: string, asked: number) => {
     const spec = out[key] ?? (out.default as LimiterSpec);
@@ -183,13 +219,18 @@ export class Semaphore {
     else this.active++;
     return () => {
       const next = this.waiters.shift();
-      if (next) next(); else this.active--;
+      if (next) next();
+      else this.active--;
     };
   }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
     const release = await this.acquire();
-    try { return await fn(); } finally { release(); }
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
   }
 }
 
@@ -220,7 +261,13 @@ export class Pacer {
   }
 
   /** Send one request through its limiter: wait for its turn, report the answer, return or rethrow it. */
-  async paced<T>(service: string, operation: string, account: string, region: string, send: () => Promise<T>): Promise<T> {
+  async paced<T>(
+    service: string,
+    operation: string,
+    account: string,
+    region: string,
+    send: () => Promise<T>,
+  ): Promise<T> {
     const l = this.limiter(service, operation, account, region);
     const ms = l.reserve();
     if (ms > 0) await this.wait(ms);
@@ -253,11 +300,18 @@ export class Pacer {
 }
 
 /** SDK clients report their service as e.g. "S3Client"; the pacing key is "s3". */
-export const serviceOf = (clientName: string | undefined): string => (clientName ?? 'default').replace(/Client$/, '').toLowerCase();
+export const serviceOf = (clientName: string | undefined): string =>
+  (clientName ?? 'default').replace(/Client$/, '').toLowerCase();
 
 interface MiddlewareClient {
   middlewareStack: {
-    add(mw: (next: (a: unknown) => Promise<unknown>, ctx: { clientName?: string; commandName?: string }) => (a: unknown) => Promise<unknown>, opts: { step: 'finalizeRequest'; name: string; priority: 'low' }): void;
+    add(
+      mw: (
+        next: (a: unknown) => Promise<unknown>,
+        ctx: { clientName?: string; commandName?: string },
+      ) => (a: unknown) => Promise<unknown>,
+      opts: { step: 'finalizeRequest'; name: string; priority: 'low' },
+    ): void;
   };
 }
 
@@ -271,7 +325,10 @@ interface MiddlewareClient {
 export class PacedClientFactory extends ClientFactory {
   private readonly paced = new WeakSet<object>();
 
-  constructor(readonly pacer: Pacer = new Pacer(), settings?: ClientSettings) {
+  constructor(
+    readonly pacer: Pacer = new Pacer(),
+    settings?: ClientSettings,
+  ) {
     super({ ...(settings ?? settingsFromEnv()), retryMode: 'standard' });
   }
 
@@ -280,9 +337,17 @@ export class PacedClientFactory extends ClientFactory {
     if (!this.paced.has(client as object)) {
       this.paced.add(client as object);
       const account = scope.account ?? 'home';
-      (client as unknown as MiddlewareClient).middlewareStack.add((next, ctx) => (args) =>
-        this.pacer.paced(serviceOf(ctx.clientName), (ctx.commandName ?? '').replace(/Command$/, ''), account, scope.region, () => next(args)),
-      { step: 'finalizeRequest', name: 'cmkSentinelPacing', priority: 'low' });
+      (client as unknown as MiddlewareClient).middlewareStack.add(
+        (next, ctx) => (args) =>
+          this.pacer.paced(
+            serviceOf(ctx.clientName),
+            (ctx.commandName ?? '').replace(/Command$/, ''),
+            account,
+            scope.region,
+            () => next(args),
+          ),
+        { step: 'finalizeRequest', name: 'cmkSentinelPacing', priority: 'low' },
+      );
     }
     return client;
   }

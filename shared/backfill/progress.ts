@@ -1,6 +1,10 @@
 import type { ResultRow } from './store';
 
-export interface ProgressStream { isTTY?: boolean; columns?: number; write(s: string): unknown }
+export interface ProgressStream {
+  isTTY?: boolean;
+  columns?: number;
+  write(s: string): unknown;
+}
 
 /** A progress bar with counts and rate on a terminal; a plain line every few seconds otherwise. */
 export class Progress {
@@ -11,7 +15,11 @@ export class Progress {
   private lastPrint = 0;
   private readonly started = Date.now();
 
-  constructor(private readonly out: ProgressStream, private readonly totalUnits: number, private readonly everyMs = 2000) {}
+  constructor(
+    private readonly out: ProgressStream,
+    private readonly totalUnits: number,
+    private readonly everyMs = 2000,
+  ) {}
 
   result(row: ResultRow): void {
     this.n++;
@@ -41,7 +49,11 @@ export class Progress {
       const width = 24;
       const filled = this.totalUnits ? Math.round((this.units / this.totalUnits) * width) : 0;
       const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-      this.out.write(`\r${bar} ${this.line()}`.slice(0, (this.out.columns ?? 120) - 1).padEnd(Math.min(100, (this.out.columns ?? 120) - 1)));
+      this.out.write(
+        `\r${bar} ${this.line()}`
+          .slice(0, (this.out.columns ?? 120) - 1)
+          .padEnd(Math.min(100, (this.out.columns ?? 120) - 1)),
+      );
       return;
     }
     if (force || now - this.lastPrint >= this.everyMs) {

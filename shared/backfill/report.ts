@@ -22,7 +22,12 @@ export interface GroupSummary {
 }
 
 /** One reason's findings as found and still open after the sweep; encryption and TLS reasons apart. */
-export interface ReasonCount { reason: string; kind: 'encryption' | 'tls' | 'error'; found: number; after: number }
+export interface ReasonCount {
+  reason: string;
+  kind: 'encryption' | 'tls' | 'error';
+  found: number;
+  after: number;
+}
 
 export interface SweepReport {
   schema: 'cmk-sentinel.sweep-report/v1';
@@ -47,7 +52,17 @@ const pct = (num: number, den: number): number | null => (den === 0 ? null : Mat
 
 export const pctText = (v: number | null): string => (v === null ? 'n/a (nothing evaluated)' : `${v}%`);
 
-const empty = () => ({ total: 0, compliant: 0, nonCompliant: 0, notApplicable: 0, errors: 0, fixed: 0, incomplete: 0, compliancePct: null as number | null, compliancePctAfter: null as number | null });
+const empty = () => ({
+  total: 0,
+  compliant: 0,
+  nonCompliant: 0,
+  notApplicable: 0,
+  errors: 0,
+  fixed: 0,
+  incomplete: 0,
+  compliancePct: null as number | null,
+  compliancePctAfter: null as number | null,
+});
 
 type Counts = ReturnType<typeof empty>;
 
@@ -69,7 +84,8 @@ const finish = (c: Counts): void => {
   c.compliancePctAfter = pct(c.compliant + c.fixed, evaluated);
 };
 
-const kindOf = (r: ResultRow): ReasonCount['kind'] => (r.status === 'ERROR' ? 'error' : parseUnitKey(r.unit).type.endsWith('-tls') ? 'tls' : 'encryption');
+const kindOf = (r: ResultRow): ReasonCount['kind'] =>
+  r.status === 'ERROR' ? 'error' : parseUnitKey(r.unit).type.endsWith('-tls') ? 'tls' : 'encryption';
 
 /**
  * A listing's cause as a person reads it: the first line, without the SDK's "inspect the hidden field" advice; an
@@ -84,7 +100,11 @@ export const readableCause = (error: string): string => {
 };
 
 /** Aggregate streamed results: counts in memory, only findings kept as rows. */
-export const buildReport = async (meta: SweepMeta, rows: AsyncIterable<ResultRow>, unitErrors: { unit: string; error: string }[] = []): Promise<SweepReport> => {
+export const buildReport = async (
+  meta: SweepMeta,
+  rows: AsyncIterable<ResultRow>,
+  unitErrors: { unit: string; error: string }[] = [],
+): Promise<SweepReport> => {
   const groups = new Map<string, GroupSummary>();
   const totals = empty();
   const byReason: Record<string, number> = {};
@@ -93,7 +113,10 @@ export const buildReport = async (meta: SweepMeta, rows: AsyncIterable<ResultRow
   for await (const r of rows) {
     const u = parseUnitKey(r.unit);
     let g = groups.get(r.unit);
-    if (!g) { g = { ...u, ...empty() }; groups.set(r.unit, g); }
+    if (!g) {
+      g = { ...u, ...empty() };
+      groups.set(r.unit, g);
+    }
     add(g, r);
     add(totals, r);
     if (r.status === 'NON_COMPLIANT' || r.status === 'ERROR') {
@@ -119,7 +142,9 @@ export const buildReport = async (meta: SweepMeta, rows: AsyncIterable<ResultRow
     mode: meta.mode ?? `per policy (default ${meta.policyMode ?? 'report'})`,
     policy: meta.policy,
     totals,
-    groups: [...groups.values()].sort((a, b) => `${a.type}${a.region}${a.account}`.localeCompare(`${b.type}${b.region}${b.account}`)),
+    groups: [...groups.values()].sort((a, b) =>
+      `${a.type}${a.region}${a.account}`.localeCompare(`${b.type}${b.region}${b.account}`),
+    ),
     byReason,
     reasons: [...reasons.values()].sort((a, b) => a.kind.localeCompare(b.kind) || b.found - a.found),
     unitErrors: unitErrors.map((u) => ({ unit: u.unit, error: readableCause(u.error) })),
@@ -156,14 +181,19 @@ export const renderMarkdown = (r: SweepReport): string => {
     '',
     '| type | account | region | resources | compliant | non-compliant | fixed | not applicable | errors | compliance | after |',
     '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...r.groups.map((g) => `| ${g.type} | ${g.account} | ${g.region} | ${g.total} | ${g.compliant} | ${g.nonCompliant} | ${g.fixed} | ${g.notApplicable} | ${g.errors} | ${pctText(g.compliancePct)} | ${pctText(g.compliancePctAfter)} |`),
+    ...r.groups.map(
+      (g) =>
+        `| ${g.type} | ${g.account} | ${g.region} | ${g.total} | ${g.compliant} | ${g.nonCompliant} | ${g.fixed} | ${g.notApplicable} | ${g.errors} | ${pctText(g.compliancePct)} | ${pctText(g.compliancePctAfter)} |`,
+    ),
     '',
     '## Findings by reason',
     '',
     '| kind | reason | found | after the sweep |',
     '|---|---|---:|---:|',
     ...r.reasons.map((c) => `| ${c.kind} | ${md(c.reason)} | ${c.found} | ${c.after} |`),
-    ...(r.unitErrors.length ? ['', '## Listings that failed', '', ...r.unitErrors.map((u) => `- ${u.unit}: ${md(u.error)}`)] : []),
+    ...(r.unitErrors.length
+      ? ['', '## Listings that failed', '', ...r.unitErrors.map((u) => `- ${u.unit}: ${md(u.error)}`)]
+      : []),
     '',
     '## Non-compliant resources',
     '',
@@ -179,9 +209,18 @@ export const renderMarkdown = (r: SweepReport): string => {
 };
 
 const esc = (s: string | number | undefined): string =>
-  String(s ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  String(s ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 
-const KIND_LABEL: Record<ReasonCount['kind'], string> = { encryption: 'Encryption at rest', tls: 'Transport (TLS)', error: 'Errors' };
+const KIND_LABEL: Record<ReasonCount['kind'], string> = {
+  encryption: 'Encryption at rest',
+  tls: 'Transport (TLS)',
+  error: 'Errors',
+};
 
 /**
  * Findings by reason as inline SVG (no script, no external assets): per reason a bar for what the sweep found and
@@ -201,9 +240,11 @@ export const reasonChart = (reasons: readonly ReasonCount[]): string => {
     y += 22;
     for (const c of mine) {
       const w = (v: number) => Math.max(v ? 2 : 0, Math.round(((width - label - 70) * v) / max));
-      parts.push(`<g class="reason" data-kind="${kind}"><text x="${label - 8}" y="${y + 16}" text-anchor="end">${esc(c.reason)}</text>`
-        + `<rect class="found" x="${label}" y="${y + 2}" width="${w(c.found)}" height="11" fill="#c0392b"></rect><text x="${label + w(c.found) + 6}" y="${y + 12}">${c.found} found</text>`
-        + `<rect class="after" x="${label}" y="${y + 15}" width="${w(c.after)}" height="11" fill="#7f8c8d"></rect><text x="${label + w(c.after) + 6}" y="${y + 25}">${c.after} after</text></g>`);
+      parts.push(
+        `<g class="reason" data-kind="${kind}"><text x="${label - 8}" y="${y + 16}" text-anchor="end">${esc(c.reason)}</text>` +
+          `<rect class="found" x="${label}" y="${y + 2}" width="${w(c.found)}" height="11" fill="#c0392b"></rect><text x="${label + w(c.found) + 6}" y="${y + 12}">${c.found} found</text>` +
+          `<rect class="after" x="${label}" y="${y + 15}" width="${w(c.after)}" height="11" fill="#7f8c8d"></rect><text x="${label + w(c.after) + 6}" y="${y + 25}">${c.after} after</text></g>`,
+      );
       y += row;
     }
   }
@@ -251,7 +292,12 @@ ${r.unitErrors.length ? `<h2>Listings that failed</h2><ul id="unit-errors">${r.u
 <h2>Non-compliant resources</h2>
 <table id="findings"><colgroup><col class="narrow" /><col class="narrow" /><col class="id" /><col class="narrow" /><col class="key" /><col class="key" /><col class="narrow" /><col class="narrow" /><col class="detail" /></colgroup>
 <tr><th>type</th><th>account/region</th><th>resource</th><th>reason</th><th>observed key</th><th>expected key</th><th>action</th><th>result</th><th>detail</th></tr>
-${r.findings.map((f) => { const u = parseUnitKey(f.unit); return `<tr>${cell(u.type)}${cell(`${u.account}/${u.region}`)}${cell(f.arn ?? f.id)}${cell(f.reason)}${cell(observedLabel(f))}${cell(f.expectedKey)}${cell(f.action)}${cell(f.result)}${cell(`${f.detail ?? ''}${f.data ? `; objects: ${f.data}` : ''}`)}</tr>`; }).join('\n')}
+${r.findings
+  .map((f) => {
+    const u = parseUnitKey(f.unit);
+    return `<tr>${cell(u.type)}${cell(`${u.account}/${u.region}`)}${cell(f.arn ?? f.id)}${cell(f.reason)}${cell(observedLabel(f))}${cell(f.expectedKey)}${cell(f.action)}${cell(f.result)}${cell(`${f.detail ?? ''}${f.data ? `; objects: ${f.data}` : ''}`)}</tr>`;
+  })
+  .join('\n')}
 </table>
 </body>
 </html>

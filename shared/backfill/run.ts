@@ -18,7 +18,8 @@ export const storeFromEnv = (deps: PipelineDeps, env: NodeJS.ProcessEnv = proces
     ? new DynamoSweepStore(deps.clients, env.CMK_SENTINEL_SWEEP_TABLE, env.AWS_REGION ?? 'us-east-1')
     : new FileSweepStore(env.CMK_SENTINEL_SWEEP_DIR ?? '.sweeps');
 
-/** `CMK_SENTINEL_RATES=s3=20,rds=6,kms:EnableKey=2`: ceilings (requests/s) for the adaptive limiters, e.g. to leave room for other tools. */
+/** `CMK_SENTINEL_RATES=s3=20,rds=6,kms:EnableKey=2`: ceilings (requests/s) for the adaptive limiters, e.g. to leave
+ * room for other tools. */
 export const ratesFromEnv = (env: NodeJS.ProcessEnv = process.env): Record<string, number> => {
   const rates: Record<string, number> = {};
   for (const pair of (env.CMK_SENTINEL_RATES ?? '').split(',').filter(Boolean)) {
@@ -30,14 +31,20 @@ export const ratesFromEnv = (env: NodeJS.ProcessEnv = process.env): Record<strin
 };
 
 /** The policy's `backfill.rates` and the environment's, the lower where both name a limiter. */
-export const ceilingsFor = (policy: PipelineDeps['policy'], env: NodeJS.ProcessEnv = process.env): Record<string, number> => {
+export const ceilingsFor = (
+  policy: PipelineDeps['policy'],
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, number> => {
   const out: Record<string, number> = { ...(policy.doc.backfill?.rates ?? {}) };
   for (const [k, v] of Object.entries(ratesFromEnv(env))) out[k] = Math.min(v, out[k] ?? Infinity);
   return out;
 };
 
 /** Deps for a sweep: every client paced per service (class or KMS operation) and account-region. */
-export const sweepDeps = (overrides: Partial<PipelineDeps> = {}, env: NodeJS.ProcessEnv = process.env): { deps: PipelineDeps; pacer: Pacer } => {
+export const sweepDeps = (
+  overrides: Partial<PipelineDeps> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): { deps: PipelineDeps; pacer: Pacer } => {
   const policy = overrides.policy ?? loadPolicy(env);
   const pacer = new Pacer(ceilingsFor(policy, env));
   const deps = buildDeps({ clients: new PacedClientFactory(pacer), policy, ...overrides }, env);
@@ -77,9 +84,13 @@ export const backfill = async (req: SweepRequest, run: BackfillRun): Promise<Bac
   const { deps, store } = run;
   let progress: Progress | undefined;
   const engine: SweepEngine = {
-    deps, store, pacer: run.pacer,
+    deps,
+    store,
+    pacer: run.pacer,
     hooks: {
-      onPlan: (units) => { if (run.progress) progress = new Progress(run.progress, units); },
+      onPlan: (units) => {
+        if (run.progress) progress = new Progress(run.progress, units);
+      },
       onResult: (row) => progress?.result(row),
       onUnitDone: () => progress?.unitDone(),
     },
@@ -93,10 +104,18 @@ export const backfill = async (req: SweepRequest, run: BackfillRun): Promise<Bac
     : writeReportFiles(report, run.reportFile ?? `.sweeps/${meta.sweepId}/report.json`);
   // Beside the report: CSV, OCSF Compliance Findings (JSON Lines) and the compliance summary per framework.
   const evidence = await renderEvidence(meta.sweepId, store, deps, run.framework);
-  reports.push(...(run.reportBucket
-    ? await putEvidenceObjects(evidence, meta.sweepId, run.reportBucket, region, deps)
-    : writeEvidenceFiles(evidence, run.reportFile ?? `.sweeps/${meta.sweepId}/report.json`)));
+  reports.push(
+    ...(run.reportBucket
+      ? await putEvidenceObjects(evidence, meta.sweepId, run.reportBucket, region, deps)
+      : writeEvidenceFiles(evidence, run.reportFile ?? `.sweeps/${meta.sweepId}/report.json`)),
+  );
   const sink = run.summarySink ?? deps.alerts;
   await sink.publish(summaryAlert(report, reports, region, await homeAccount(deps, region), deps.now()));
-  return { sweepId: meta.sweepId, totals: report.totals, byReason: report.byReason, unitErrors: report.unitErrors, reports };
+  return {
+    sweepId: meta.sweepId,
+    totals: report.totals,
+    byReason: report.byReason,
+    unitErrors: report.unitErrors,
+    reports,
+  };
 };

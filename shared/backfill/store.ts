@@ -2,7 +2,11 @@ import type { ActionOutcome, ActionTaken, Outcome } from '../alerts/alert';
 import { describeData } from '../rules/data-outcome';
 
 /** One unit of a sweep: every resource of one type in one account-region. */
-export interface Unit { account: string; region: string; type: string }
+export interface Unit {
+  account: string;
+  region: string;
+  type: string;
+}
 
 export const unitKey = (u: Unit): string => `${u.account}/${u.region}/${u.type}`;
 
@@ -52,7 +56,9 @@ export const rowOf = (o: Outcome, at: Date): ResultRow => ({
   errorCode: o.error?.code,
   data: o.data ? describeData(o.data) : undefined,
   at: at.toISOString(),
-  ...(o.waiver ? { waiver: { status: o.waiver.status, id: o.waiver.id, expires: o.waiver.expires, daysLeft: o.waiver.daysLeft } } : {}),
+  ...(o.waiver
+    ? { waiver: { status: o.waiver.status, id: o.waiver.id, expires: o.waiver.expires, daysLeft: o.waiver.daysLeft } }
+    : {}),
 });
 
 export interface SweepMeta {

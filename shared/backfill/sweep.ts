@@ -11,7 +11,16 @@ import type { ResourceRef } from '../rules/contract';
 import { loadRule, ruleMeta, RULES } from '../rules/registry';
 import type { ResourceType } from '../rules/type-ids';
 import { Pacer } from './pacing';
-import { parseUnitKey, type ResultRow, retryOnResume, rowOf, type SweepMeta, type SweepStore, type Unit, unitKey } from './store';
+import {
+  parseUnitKey,
+  type ResultRow,
+  retryOnResume,
+  rowOf,
+  type SweepMeta,
+  type SweepStore,
+  type Unit,
+  unitKey,
+} from './store';
 
 /** The invoke payload (Lambda) and the CLI flags: everything optional. */
 export interface SweepRequest {
@@ -39,7 +48,8 @@ export interface SweepEngine {
 }
 
 /** Time-ordered and unique: two sweeps started in the same second must not resume each other. */
-export const newSweepId = (now: Date): string => `sweep-${now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${randomBytes(3).toString('hex')}`;
+export const newSweepId = (now: Date): string =>
+  `sweep-${now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${randomBytes(3).toString('hex')}`;
 
 /** The service's own account: from the environment, else asked once of STS. */
 export const homeAccount = async (deps: PipelineDeps, region: string): Promise<string> => {
@@ -52,28 +62,44 @@ export const homeAccount = async (deps: PipelineDeps, region: string): Promise<s
   }
 };
 
-/** Every (account, region, type) the request covers: defaults are the policy's accounts, regions and every registered rule. */
+/** Every (account, region, type) the request covers: defaults are the policy's accounts, regions and every registered
+ * rule. */
 export const planUnits = (req: SweepRequest, deps: PipelineDeps, home: string): Unit[] => {
   const types = req.types?.length ? req.types : RULES.map((r) => r.type);
   const unknown = types.filter((t) => !ruleMeta(t as ResourceType));
   if (unknown.length) {
-    throw new SentinelError('UNKNOWN_RESOURCE_TYPE', `Unknown resource type(s) ${unknown.join(', ')}; expected some of ${RULES.map((r) => r.type).join(', ')}`, { details: { unknown } });
+    throw new SentinelError(
+      'UNKNOWN_RESOURCE_TYPE',
+      `Unknown resource type(s) ${unknown.join(', ')}; expected some of ${RULES.map((r) => r.type).join(', ')}`,
+      { details: { unknown } },
+    );
   }
   const regions = req.regions?.length ? req.regions : deps.policy.regions(process.env.AWS_REGION ?? 'us-east-1');
   const known = [home, ...deps.policy.doc.accounts.ids.filter((a) => a !== home)];
   // An account outside the policy has no role to assume: sweeping it would sweep the home account under its name.
   const outside = (req.accounts ?? []).filter((a) => !known.includes(a));
   if (outside.length) {
-    throw new SentinelError('USAGE', `Account(s) ${outside.join(', ')} are not in policy.accounts.ids (nor the service's own ${home})`, { details: { outside } });
+    throw new SentinelError(
+      'USAGE',
+      `Account(s) ${outside.join(', ')} are not in policy.accounts.ids (nor the service's own ${home})`,
+      { details: { outside } },
+    );
   }
   const accounts = req.accounts?.length ? req.accounts : known;
   return accounts.flatMap((account) => regions.flatMap((region) => types.map((type) => ({ account, region, type }))));
 };
 
-const triggerFor = (sweepId: string): TriggerInfo => ({ eventId: sweepId, eventName: 'Backfill', source: 'cmk-sentinel.backfill' });
+const triggerFor = (sweepId: string): TriggerInfo => ({
+  eventId: sweepId,
+  eventName: 'Backfill',
+  source: 'cmk-sentinel.backfill',
+});
 
-const sweepDeps = (deps: PipelineDeps, req: Pick<SweepRequest, 'dryRun' | 'mode'>): PipelineDeps =>
-  ({ ...deps, dryRun: req.dryRun ?? deps.dryRun, mode: req.mode ?? deps.mode });
+const sweepDeps = (deps: PipelineDeps, req: Pick<SweepRequest, 'dryRun' | 'mode'>): PipelineDeps => ({
+  ...deps,
+  dryRun: req.dryRun ?? deps.dryRun,
+  mode: req.mode ?? deps.mode,
+});
 
 /**
  * Sweep one unit: stream the listing, run each resource not yet done through the
@@ -81,7 +107,12 @@ const sweepDeps = (deps: PipelineDeps, req: Pick<SweepRequest, 'dryRun' | 'mode'
  * the loop waits for a slot before reading the next id. A failing listing is recorded
  * on the unit; a failing resource is recorded on its row; neither stops the sweep.
  */
-export const runUnit = async (sweepId: string, unit: Unit, req: SweepRequest, engine: SweepEngine): Promise<{ seen: number; error?: string; retry?: boolean }> => {
+export const runUnit = async (
+  sweepId: string,
+  unit: Unit,
+  req: SweepRequest,
+  engine: SweepEngine,
+): Promise<{ seen: number; error?: string; retry?: boolean }> => {
   const { store, pacer, hooks } = engine;
   const deps = sweepDeps(engine.deps, req);
   const key = unitKey(unit);
@@ -114,8 +145,13 @@ export const runUnit = async (sweepId: string, unit: Unit, req: SweepRequest, en
       if (done.has(id)) continue;
       const release = await slots.acquire();
       const p = one({ type: rule.type, account: unit.account, region: unit.region, id })
-        .catch((e: unknown) => { deps.log.error('result not recorded', { unit: key, id, error: (e as Error).message }); })
-        .finally(() => { release(); inFlight.delete(p); });
+        .catch((e: unknown) => {
+          deps.log.error('result not recorded', { unit: key, id, error: (e as Error).message });
+        })
+        .finally(() => {
+          release();
+          inFlight.delete(p);
+        });
       inFlight.add(p);
     }
   } catch (e) {
@@ -135,21 +171,35 @@ export const runUnit = async (sweepId: string, unit: Unit, req: SweepRequest, en
   return { seen, error, retry };
 };
 
-const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
+const sameSet = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((x) => b.includes(x));
 
 /**
  * What a resume asks for that differs from what its sweep was started with. A flag the user gives is never
  * silently dropped: a resume with no flags continues as started; one whose flags differ is refused, since
  * continuing with the stored flags would ignore them (a `--dry-run` resume of a live sweep would re-encrypt).
  */
-export const resumeConflicts = (meta: Pick<SweepMeta, 'dryRun' | 'mode' | 'units'>, req: SweepRequest, planned: Unit[]): string[] => {
+export const resumeConflicts = (
+  meta: Pick<SweepMeta, 'dryRun' | 'mode' | 'units'>,
+  req: SweepRequest,
+  planned: Unit[],
+): string[] => {
   const out: string[] = [];
   if (req.dryRun !== undefined && req.dryRun !== meta.dryRun) {
-    out.push(req.dryRun ? 'the sweep was started without --dry-run (it changes resources); this resume asks for --dry-run' : 'the sweep was started as a dry run; this resume asks for changes');
+    out.push(
+      req.dryRun
+        ? 'the sweep was started without --dry-run (it changes resources); this resume asks for --dry-run'
+        : 'the sweep was started as a dry run; this resume asks for changes',
+    );
   }
-  if (req.mode !== undefined && req.mode !== meta.mode) out.push(`the sweep was started with mode ${meta.mode ?? '(the policy\'s)'}; this resume asks for --mode ${req.mode}`);
+  if (req.mode !== undefined && req.mode !== meta.mode)
+    out.push(
+      `the sweep was started with mode ${meta.mode ?? "(the policy's)"}; this resume asks for --mode ${req.mode}`,
+    );
   if ((req.regions || req.types || req.accounts) && !sameSet(planned.map(unitKey), meta.units)) {
-    out.push(`the sweep covers ${meta.units.length} unit(s) (${meta.units.slice(0, 3).join(', ')}${meta.units.length > 3 ? ', ...' : ''}); --regions/--types/--accounts of this resume plan ${planned.length} other(s)`);
+    out.push(
+      `the sweep covers ${meta.units.length} unit(s) (${meta.units.slice(0, 3).join(', ')}${meta.units.length > 3 ? ', ...' : ''}); --regions/--types/--accounts of this resume plan ${planned.length} other(s)`,
+    );
   }
   return out;
 };
@@ -160,12 +210,21 @@ export const openSweep = async (req: SweepRequest, engine: SweepEngine, units: U
   const existing = await engine.store.getMeta(sweepId);
   const conflicts = existing ? resumeConflicts(existing, req, units) : [];
   if (conflicts.length) {
-    throw new SentinelError('SWEEP_CONFLICT', `Sweep ${sweepId} cannot resume with different flags: ${conflicts.join('; ')}. Resume it with only --sweep-id ${sweepId}, or start a new sweep.`, { details: { sweepId, conflicts } });
+    throw new SentinelError(
+      'SWEEP_CONFLICT',
+      `Sweep ${sweepId} cannot resume with different flags: ${conflicts.join('; ')}. Resume it with only --sweep-id ${sweepId}, or start a new sweep.`,
+      { details: { sweepId, conflicts } },
+    );
   }
   const { policy } = engine.deps;
   const meta: SweepMeta = existing ?? {
-    sweepId, startedAt: engine.deps.now().toISOString(), dryRun: req.dryRun === true, mode: req.mode,
-    policy: policy.source, policyMode: policy.doc.mode, units: units.map(unitKey),
+    sweepId,
+    startedAt: engine.deps.now().toISOString(),
+    dryRun: req.dryRun === true,
+    mode: req.mode,
+    policy: policy.source,
+    policyMode: policy.doc.mode,
+    units: units.map(unitKey),
   };
   if (!existing) await engine.store.putMeta(meta);
   return meta;

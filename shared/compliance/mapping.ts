@@ -20,7 +20,10 @@ export interface CheckMapping {
   notes?: string;
 }
 
-export interface ReasonMapping { outcome: ReasonOutcome; checks: string[] }
+export interface ReasonMapping {
+  outcome: ReasonOutcome;
+  checks: string[];
+}
 
 export interface ComplianceMapping {
   schema: string;
@@ -37,10 +40,11 @@ export const FRAMEWORK_IDS = Object.keys(MAPPING.frameworks) as FrameworkId[];
 export const isFrameworkId = (s: string): s is FrameworkId => (FRAMEWORK_IDS as string[]).includes(s);
 
 export const reasonMapping = (type: string, reason: string | undefined): ReasonMapping | undefined =>
-  reason === undefined ? undefined : MAPPING.reasons[type]?.[reason] ?? MAPPING.globalReasons[reason];
+  reason === undefined ? undefined : (MAPPING.reasons[type]?.[reason] ?? MAPPING.globalReasons[reason]);
 
 /** The check ids a (type, reason) fails; [] for a reason without a row (an unknown reason maps to nothing). */
-export const checksOf = (type: string, reason: string | undefined): string[] => reasonMapping(type, reason)?.checks ?? [];
+export const checksOf = (type: string, reason: string | undefined): string[] =>
+  reasonMapping(type, reason)?.checks ?? [];
 
 /** Every check a type is judged on: what a COMPLIANT resource of the type passes. */
 export const checksOfType = (type: string): string[] =>
@@ -48,7 +52,14 @@ export const checksOfType = (type: string): string[] =>
 
 /** The checks a type's findings are filed under: the first (primary) check of each of its failing reasons. */
 export const primaryChecksOfType = (type: string): string[] =>
-  [...new Set(Object.values(MAPPING.reasons[type] ?? {}).filter((r) => r.outcome === 'fail').map((r) => r.checks[0]).filter((c): c is string => c !== undefined))].sort();
+  [
+    ...new Set(
+      Object.values(MAPPING.reasons[type] ?? {})
+        .filter((r) => r.outcome === 'fail')
+        .map((r) => r.checks[0])
+        .filter((c): c is string => c !== undefined),
+    ),
+  ].sort();
 
 /** The check whose id a finding is filed under: the first (primary) check of the reason. */
 export const primaryCheck = (type: string, reason: string | undefined): string | undefined => checksOf(type, reason)[0];
@@ -79,4 +90,5 @@ export const controlsOfChecks = (checks: readonly string[]): Controls => {
   return { checks: [...checks], securityHub: [...sh].sort(), frameworks, projectDefined };
 };
 
-export const controlsOf = (type: string, reason: string | undefined): Controls => controlsOfChecks(checksOf(type, reason));
+export const controlsOf = (type: string, reason: string | undefined): Controls =>
+  controlsOfChecks(checksOf(type, reason));

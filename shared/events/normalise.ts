@@ -27,10 +27,19 @@ const unwrap = (event: Obj): { envelope: Obj; detailType: string | undefined; de
   if (str(event.Type) === 'Notification' && 'Message' in event) {
     let message: unknown = event.Message;
     if (typeof message === 'string') {
-      try { message = JSON.parse(message); } catch { message = undefined; }
+      try {
+        message = JSON.parse(message);
+      } catch {
+        message = undefined;
+      }
     }
     const type = isObj(message) ? str(message.messageType) : undefined;
-    const detailType = type === 'ComplianceChangeNotification' ? 'Config Rules Compliance Change' : type === 'ConfigurationItemChangeNotification' ? 'Config Configuration Item Change' : undefined;
+    const detailType =
+      type === 'ComplianceChangeNotification'
+        ? 'Config Rules Compliance Change'
+        : type === 'ConfigurationItemChangeNotification'
+          ? 'Config Configuration Item Change'
+          : undefined;
     return { envelope: {}, detailType, detail: message };
   }
   if (!('detail' in event) && str(event.eventSource) && str(event.eventName)) {
@@ -53,7 +62,12 @@ const fromCloudTrail = (envelope: Obj, detail: Obj, rules: readonly RuleMeta[]):
     time: str(detail.eventTime) ?? str(envelope.time),
   };
   if (detail.errorCode !== undefined && detail.errorCode !== null) {
-    return { kind: 'ignored', reason: 'FAILED_CALL', message: `${eventName} failed (${String(detail.errorCode)}): nothing changed`, trigger };
+    return {
+      kind: 'ignored',
+      reason: 'FAILED_CALL',
+      message: `${eventName} failed (${String(detail.errorCode)}): nothing changed`,
+      trigger,
+    };
   }
   const region = str(detail.awsRegion) ?? str(envelope.region);
   const account = str(envelope.account) ?? str(detail.recipientAccountId) ?? str(identity.accountId);
@@ -70,14 +84,27 @@ const fromCloudTrail = (envelope: Obj, detail: Obj, rules: readonly RuleMeta[]):
       try {
         ids = t.ids(detail);
       } catch (e) {
-        if (e instanceof SentinelError) return invalid(`${eventName} event: ${e.message}`, `detail.${String(e.details.field)}`);
+        if (e instanceof SentinelError)
+          return invalid(`${eventName} event: ${e.message}`, `detail.${String(e.details.field)}`);
         throw e;
       }
       for (const id of ids) refs.push({ type: rule.type, account, region, id });
     }
   }
-  if (!known) return { kind: 'ignored', reason: 'UNKNOWN_EVENT', message: `${eventSource} ${eventName} is not an event cmk-sentinel handles`, trigger };
-  if (refs.length === 0) return { kind: 'ignored', reason: 'NO_RESOURCE', message: `${eventName} event carries no resource id the service can use`, trigger };
+  if (!known)
+    return {
+      kind: 'ignored',
+      reason: 'UNKNOWN_EVENT',
+      message: `${eventSource} ${eventName} is not an event cmk-sentinel handles`,
+      trigger,
+    };
+  if (refs.length === 0)
+    return {
+      kind: 'ignored',
+      reason: 'NO_RESOURCE',
+      message: `${eventName} event carries no resource id the service can use`,
+      trigger,
+    };
   return { kind: 'resources', refs: dedupe(refs), trigger };
 };
 
@@ -87,13 +114,24 @@ const fromConfig = (envelope: Obj, detailType: string, detail: Obj, rules: reado
   if (Array.isArray(item)) item = item[0];
   if (!isObj(item)) return invalid(`${detailType} event has no configuration item`, 'detail.configurationItem');
   const resourceType = str(item.resourceType);
-  const id = compliance ? str(item.resourceId) : str(item.resourceName) ?? str(item.resourceId);
+  const id = compliance ? str(item.resourceId) : (str(item.resourceName) ?? str(item.resourceId));
   const region = str(item.awsRegion) ?? str(envelope.region);
   const account = str(item.awsAccountId) ?? str(item.accountId) ?? str(envelope.account);
-  const trigger: TriggerInfo = { eventId: str(envelope.id), eventName: detailType, source: 'aws.config', time: str(envelope.time) };
+  const trigger: TriggerInfo = {
+    eventId: str(envelope.id),
+    eventName: detailType,
+    source: 'aws.config',
+    time: str(envelope.time),
+  };
   if (!resourceType) return invalid(`${detailType} event has no resourceType`, 'detail.resourceType');
   const rule = rules.find((r) => r.configTypes.includes(resourceType));
-  if (!rule) return { kind: 'ignored', reason: 'UNKNOWN_EVENT', message: `AWS Config type ${resourceType} is not one cmk-sentinel handles`, trigger };
+  if (!rule)
+    return {
+      kind: 'ignored',
+      reason: 'UNKNOWN_EVENT',
+      message: `AWS Config type ${resourceType} is not one cmk-sentinel handles`,
+      trigger,
+    };
   if (!id) return invalid(`${detailType} event for ${resourceType} has no resource id`, 'detail.resourceId');
   if (!region) return invalid(`${detailType} event has no region`, 'detail.awsRegion');
   if (!account) return invalid(`${detailType} event has no account`, 'detail.awsAccountId');
@@ -101,24 +139,47 @@ const fromConfig = (envelope: Obj, detailType: string, detail: Obj, rules: reado
 };
 
 /** A service's own event (e.g. `EMR Cluster State Change`), matched to the rules that declare it. */
-const fromStateChange = (envelope: Obj, detailType: string, detail: Obj, rules: readonly RuleMeta[]): Normalised | undefined => {
+const fromStateChange = (
+  envelope: Obj,
+  detailType: string,
+  detail: Obj,
+  rules: readonly RuleMeta[],
+): Normalised | undefined => {
   const source = str(envelope.source);
-  const matching = rules.flatMap((rule) => (rule.stateChange ?? [])
-    .filter((t) => t.source === source && t.detailType === detailType)
-    .map((t) => ({ rule, t })));
+  const matching = rules.flatMap((rule) =>
+    (rule.stateChange ?? [])
+      .filter((t) => t.source === source && t.detailType === detailType)
+      .map((t) => ({ rule, t })),
+  );
   if (matching.length === 0) return undefined;
   const state = str(detail.state);
-  const trigger: TriggerInfo = { eventId: str(envelope.id), eventName: state ? `${detailType} (${state})` : detailType, source: source as string, time: str(envelope.time) };
+  const trigger: TriggerInfo = {
+    eventId: str(envelope.id),
+    eventName: state ? `${detailType} (${state})` : detailType,
+    source: source as string,
+    time: str(envelope.time),
+  };
   const wanted = matching.filter(({ t }) => !t.states || (state !== undefined && t.states.includes(state)));
   if (wanted.length === 0) {
-    return { kind: 'ignored', reason: 'UNKNOWN_EVENT', message: `${detailType} to state ${state ?? '(none)'} is not one cmk-sentinel handles`, trigger };
+    return {
+      kind: 'ignored',
+      reason: 'UNKNOWN_EVENT',
+      message: `${detailType} to state ${state ?? '(none)'} is not one cmk-sentinel handles`,
+      trigger,
+    };
   }
   const region = str(envelope.region);
   const account = str(envelope.account);
   if (!region) return invalid(`${detailType} event names no region`, 'region');
   if (!account) return invalid(`${detailType} event names no account`, 'account');
   const refs = wanted.flatMap(({ rule, t }) => t.ids(detail).map((id) => ({ type: rule.type, account, region, id })));
-  if (refs.length === 0) return { kind: 'ignored', reason: 'NO_RESOURCE', message: `${detailType} event carries no resource id the service can use`, trigger };
+  if (refs.length === 0)
+    return {
+      kind: 'ignored',
+      reason: 'NO_RESOURCE',
+      message: `${detailType} event carries no resource id the service can use`,
+      trigger,
+    };
   return { kind: 'resources', refs: dedupe(refs), trigger };
 };
 
@@ -148,11 +209,21 @@ export const normalise = (event: unknown, rules: readonly RuleMeta[]): Normalise
     }
     const stateChange = fromStateChange(envelope, detailType, detail, rules);
     if (stateChange) return stateChange;
-    return { kind: 'ignored', reason: 'UNKNOWN_EVENT', message: `detail-type "${detailType.slice(0, 100)}" is not one cmk-sentinel handles` };
+    return {
+      kind: 'ignored',
+      reason: 'UNKNOWN_EVENT',
+      message: `detail-type "${detailType.slice(0, 100)}" is not one cmk-sentinel handles`,
+    };
   } catch (e) {
     if (e instanceof SentinelError) return { kind: 'invalid', error: e };
     // A rule's id extractor met a shape nobody foresaw: still a clean, typed outcome.
-    return { kind: 'invalid', error: new SentinelError('INVALID_EVENT', `Event could not be read: ${(e as Error).message}`, { cause: e, details: { field: '(unknown)' } }) };
+    return {
+      kind: 'invalid',
+      error: new SentinelError('INVALID_EVENT', `Event could not be read: ${(e as Error).message}`, {
+        cause: e,
+        details: { field: '(unknown)' },
+      }),
+    };
   }
 };
 
@@ -166,7 +237,11 @@ export const pick = (obj: unknown, ...path: string[]): string | undefined => {
   // An id of the wrong type (`bucketName: 42`) is a malformed event, not an event without a resource:
   // ignoring it would let a change pass unseen. The normaliser turns this into INVALID_EVENT naming the field.
   if (cur !== undefined && cur !== null && typeof cur !== 'string') {
-    throw new SentinelError('INVALID_EVENT', `${path.join('.')} is ${Array.isArray(cur) ? 'a list' : `a ${typeof cur}`}, expected a string`, { details: { field: path.join('.') } });
+    throw new SentinelError(
+      'INVALID_EVENT',
+      `${path.join('.')} is ${Array.isArray(cur) ? 'a list' : `a ${typeof cur}`}, expected a string`,
+      { details: { field: path.join('.') } },
+    );
   }
   return str(cur);
 };
@@ -175,7 +250,9 @@ export const pick = (obj: unknown, ...path: string[]): string | undefined => {
 export const idList = (id: string | undefined): string[] => (id ? [id] : []);
 
 /** The CloudTrail record an event carries (EventBridge delivery or a bare record), or undefined. */
-export const cloudTrailRecord = (event: unknown): { envelope: Record<string, unknown>; detail: Record<string, unknown> } | undefined => {
+export const cloudTrailRecord = (
+  event: unknown,
+): { envelope: Record<string, unknown>; detail: Record<string, unknown> } | undefined => {
   if (!isObj(event)) return undefined;
   const { envelope, detailType, detail } = unwrap(event);
   return detailType === 'AWS API Call via CloudTrail' && isObj(detail) ? { envelope, detail } : undefined;

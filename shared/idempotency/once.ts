@@ -1,5 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context } from 'aws-lambda';
 import type { Outcome } from '../alerts/alert';
@@ -22,11 +26,17 @@ export interface Once {
 
 /** A failed-but-retryable run must not be stored as done: throwing makes Powertools delete the record. */
 class RetryLater extends Error {
-  constructor(readonly outcome: Outcome) { super('retryable outcome'); }
+  constructor(readonly outcome: Outcome) {
+    super('retryable outcome');
+  }
 }
 
 const failed = (ref: ResourceRef, code: 'DUPLICATE_IN_PROGRESS' | 'AWS_UNAVAILABLE', message: string): Outcome => ({
-  ref, status: 'ERROR', action: 'NONE', result: 'FAILED', error: { code, message, retryable: true },
+  ref,
+  status: 'ERROR',
+  action: 'NONE',
+  result: 'FAILED',
+  error: { code, message, retryable: true },
 });
 
 /**
@@ -39,7 +49,10 @@ export class PowertoolsOnce implements Once {
   private readonly idempotent: (key: OnceKey, work: () => Promise<Outcome>) => Promise<Outcome>;
 
   constructor(clients: ClientFactory, tableName: string, region: string, expiresAfterSeconds = 6 * 3600) {
-    const persistenceStore = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: clients.get(DynamoDBClient, { region }) });
+    const persistenceStore = new DynamoDBPersistenceLayer({
+      tableName,
+      awsSdkV3Client: clients.get(DynamoDBClient, { region }),
+    });
     this.config = new IdempotencyConfig({
       expiresAfterSeconds,
       // The stored outcome comes back marked, so the log line says "duplicate".
@@ -66,7 +79,13 @@ export class PowertoolsOnce implements Once {
     // Stored as JSON: no undefined values (DynamoDB marshalling refuses them), no class instances.
     const tracked = async () => (done = JSON.parse(JSON.stringify(await work())) as Outcome);
     try {
-      return await this.idempotent({ eventId: key.eventId, ref: { type: key.ref.type, account: key.ref.account, region: key.ref.region, id: key.ref.id } }, tracked);
+      return await this.idempotent(
+        {
+          eventId: key.eventId,
+          ref: { type: key.ref.type, account: key.ref.account, region: key.ref.region, id: key.ref.id },
+        },
+        tracked,
+      );
     } catch (e) {
       if (e instanceof RetryLater) return e.outcome;
       if (e instanceof SentinelError) throw e;
@@ -74,9 +93,14 @@ export class PowertoolsOnce implements Once {
       // "in progress" and is retried later, when re-running is safe because every action is idempotent.
       if (done) return done;
       if (e instanceof IdempotencyAlreadyInProgressError) {
-        return failed(key.ref, 'DUPLICATE_IN_PROGRESS', 'the same event is being handled for this resource right now; retry later');
+        return failed(
+          key.ref,
+          'DUPLICATE_IN_PROGRESS',
+          'the same event is being handled for this resource right now; retry later',
+        );
       }
-      // The persistence layer failed (throttled past the retry budget, table missing): retry the event rather than act unguarded.
+      // The persistence layer failed (throttled past the retry budget, table missing): retry the event rather than act
+      // unguarded.
       return failed(key.ref, 'AWS_UNAVAILABLE', `idempotency store unavailable: ${(e as Error).message.slice(0, 200)}`);
     }
   }

@@ -49,14 +49,16 @@ export class DynamoDbAlertOutbox implements AlertOutbox {
 
   async put(key: OnceKey, entry: OutboxEntry): Promise<void> {
     try {
-      await this.db.send(new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          ...this.id(key),
-          entry: { S: JSON.stringify(entry) },
-          expiration: { N: String(Math.floor(this.now() / 1000) + this.expiresAfterSeconds) },
-        },
-      }));
+      await this.db.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            ...this.id(key),
+            entry: { S: JSON.stringify(entry) },
+            expiration: { N: String(Math.floor(this.now() / 1000) + this.expiresAfterSeconds) },
+          },
+        }),
+      );
     } catch (e) {
       throw translateAwsError(e, 'dynamodb:PutItem', this.tableName);
     }
@@ -64,7 +66,9 @@ export class DynamoDbAlertOutbox implements AlertOutbox {
 
   async get(key: OnceKey): Promise<OutboxEntry | undefined> {
     try {
-      const out = await this.db.send(new GetItemCommand({ TableName: this.tableName, Key: this.id(key), ConsistentRead: true }));
+      const out = await this.db.send(
+        new GetItemCommand({ TableName: this.tableName, Key: this.id(key), ConsistentRead: true }),
+      );
       const raw = out.Item?.entry?.S;
       return raw ? (JSON.parse(raw) as OutboxEntry) : undefined;
     } catch (e) {

@@ -7,7 +7,10 @@ import type { Grant } from '../rules/emr-cluster/key-access';
  * The regional CMK's key policy and grants: what `roleKeyAccess` judges a role against (EMR's instance role,
  * Redshift's COPY/UNLOAD roles). Read only; key policies are never rewritten.
  */
-export const readCmkAccess = async (region: string, ctx: RuleContext): Promise<{ keyPolicy?: string; grants: Grant[] }> => {
+export const readCmkAccess = async (
+  region: string,
+  ctx: RuleContext,
+): Promise<{ keyPolicy?: string; grants: Grant[] }> => {
   const cmk = await ctx.keys.regionalCmk(region);
   const kms = ctx.clients.get(KMSClient, { ...ctx.scope, region: cmk.region });
   let keyPolicy: string | undefined;

@@ -3,7 +3,11 @@ import type { KeyInfo, ObservedKey } from './key-resolver';
 /** Why a key is not the regional CMK; undefined when it is. Pure. */
 export type KeyMismatch = 'NO_KEY' | 'AWS_MANAGED_KEY' | 'UNKNOWN_KEY' | 'WRONG_REGION_KEY' | 'WRONG_KEY';
 
-export const keyMismatch = (observed: ObservedKey | undefined, expected: KeyInfo, region: string): KeyMismatch | undefined => {
+export const keyMismatch = (
+  observed: ObservedKey | undefined,
+  expected: KeyInfo,
+  region: string,
+): KeyMismatch | undefined => {
   if (!observed) return 'NO_KEY';
   const info = observed.info;
   if (!info) return 'UNKNOWN_KEY';
@@ -22,12 +26,20 @@ export const isMultiRegionKeyId = (keyId: string): boolean => keyId.startsWith('
  * equivalence failed, so an alert tells a multi-region sibling or a key of another
  * account apart from a plainly wrong key. Pure.
  */
-export const explainMismatch = (mismatch: KeyMismatch, observed: ObservedKey | undefined, expected: KeyInfo, region: string): string => {
+export const explainMismatch = (
+  mismatch: KeyMismatch,
+  observed: ObservedKey | undefined,
+  expected: KeyInfo,
+  region: string,
+): string => {
   const info = observed?.info;
   switch (mismatch) {
-    case 'NO_KEY': return `names no KMS key (the AWS-managed default), not ${region}'s CMK`;
-    case 'AWS_MANAGED_KEY': return `uses the AWS-managed key ${observed?.ref ?? '(aws/*)'}, never a CMK`;
-    case 'UNKNOWN_KEY': return `names ${observed?.ref ?? 'a key'}, which does not exist in ${region} or cannot be read`;
+    case 'NO_KEY':
+      return `names no KMS key (the AWS-managed default), not ${region}'s CMK`;
+    case 'AWS_MANAGED_KEY':
+      return `uses the AWS-managed key ${observed?.ref ?? '(aws/*)'}, never a CMK`;
+    case 'UNKNOWN_KEY':
+      return `names ${observed?.ref ?? 'a key'}, which does not exist in ${region} or cannot be read`;
     case 'WRONG_REGION_KEY':
       if (info && isMultiRegionKeyId(info.keyId) && info.keyId === expected.keyId) {
         return `uses the ${info.region} copy of multi-region key ${info.keyId}; in ${region} only its ${region} replica (${expected.arn}) counts`;
@@ -42,10 +54,11 @@ export const explainMismatch = (mismatch: KeyMismatch, observed: ObservedKey | u
 };
 
 /** One sentence per key problem, for findings about any encrypted resource (`managed`: e.g. aws/redshift). */
-export const keyIssueSentence = (reason: string, managed: string): string => ({
-  UNENCRYPTED: 'is not encrypted',
-  AWS_MANAGED_KEY: `is encrypted with the AWS-managed ${managed} key`,
-  UNKNOWN_KEY: 'names a KMS key that does not exist or cannot be read',
-  WRONG_REGION_KEY: 'is encrypted with a KMS key of another region',
-  WRONG_KEY: 'is encrypted with a KMS key that is not the regional CMK',
-}[reason] ?? reason);
+export const keyIssueSentence = (reason: string, managed: string): string =>
+  ({
+    UNENCRYPTED: 'is not encrypted',
+    AWS_MANAGED_KEY: `is encrypted with the AWS-managed ${managed} key`,
+    UNKNOWN_KEY: 'names a KMS key that does not exist or cannot be read',
+    WRONG_REGION_KEY: 'is encrypted with a KMS key of another region',
+    WRONG_KEY: 'is encrypted with a KMS key that is not the regional CMK',
+  })[reason] ?? reason;

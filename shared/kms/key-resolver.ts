@@ -34,7 +34,10 @@ export const arnParts = (ref: string): { region: string; account: string; resour
   return m ? { region: m[1] as string, account: m[2] as string, resource: m[3] as string } : undefined;
 };
 
-interface CacheEntry { at: number; value: Promise<KeyInfo | undefined> }
+interface CacheEntry {
+  at: number;
+  value: Promise<KeyInfo | undefined>;
+}
 
 /**
  * The one key resolver: key id, key ARN, alias name or alias ARN → canonical key
@@ -75,7 +78,16 @@ export class KeyResolver {
     if (isAwsManagedAlias(ref)) {
       // AWS-managed keys are never the CMK: no call needed to know that.
       const parts = arnParts(ref);
-      return { ref, info: { arn: ref, keyId: ref, region: parts?.region ?? region, account: parts?.account ?? '', managedBy: 'AWS' } };
+      return {
+        ref,
+        info: {
+          arn: ref,
+          keyId: ref,
+          region: parts?.region ?? region,
+          account: parts?.account ?? '',
+          managedBy: 'AWS',
+        },
+      };
     }
     return { ref, info: await this.resolve(ref, region, scope) };
   }
@@ -90,9 +102,17 @@ export class KeyResolver {
   async regionalCmk(region: string, scope?: AwsScope): Promise<KeyInfo> {
     const { keys, alias } = this.policy.doc.cmk;
     const ref = keys?.[region] ?? alias;
-    if (!ref) throw new SentinelError('KEY_NOT_FOUND', `The policy names no CMK for ${region}: add it to cmk.keys or set cmk.alias`, { details: { region } });
+    if (!ref)
+      throw new SentinelError(
+        'KEY_NOT_FOUND',
+        `The policy names no CMK for ${region}: add it to cmk.keys or set cmk.alias`,
+        { details: { region } },
+      );
     const info = await this.resolve(ref, region, scope);
-    if (!info) throw new SentinelError('KEY_NOT_FOUND', `The regional CMK ${ref} does not exist in ${region}`, { details: { region, key: ref } });
+    if (!info)
+      throw new SentinelError('KEY_NOT_FOUND', `The regional CMK ${ref} does not exist in ${region}`, {
+        details: { region, key: ref },
+      });
     return info;
   }
 

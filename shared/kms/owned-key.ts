@@ -17,12 +17,25 @@ export interface ObservedForeignKey extends ObservedKey {
  * (`foreignAccount`), not a failure. AccessDenied on a key of the resource's own account stays an error:
  * that is our own missing kms:DescribeKey, which the operator must fix.
  */
-export const observeKeyOf = async (keys: KeyResolver, ref: string | undefined, region: string, resourceAccount: string | undefined, scope?: AwsScope): Promise<ObservedForeignKey | undefined> => {
+export const observeKeyOf = async (
+  keys: KeyResolver,
+  ref: string | undefined,
+  region: string,
+  resourceAccount: string | undefined,
+  scope?: AwsScope,
+): Promise<ObservedForeignKey | undefined> => {
   try {
     return await keys.observe(ref, region, scope);
   } catch (e) {
     const account = ref ? arnParts(ref)?.account : undefined;
-    if (e instanceof SentinelError && e.code === 'ACCESS_DENIED' && account && resourceAccount && account !== resourceAccount) return { ref: ref as string, foreignAccount: account };
+    if (
+      e instanceof SentinelError &&
+      e.code === 'ACCESS_DENIED' &&
+      account &&
+      resourceAccount &&
+      account !== resourceAccount
+    )
+      return { ref: ref as string, foreignAccount: account };
     throw e;
   }
 };

@@ -61,7 +61,10 @@ export const auditFromEnv = (clients: ClientFactory, env: NodeJS.ProcessEnv = pr
   return undefined;
 };
 
-export const buildDeps = (overrides: Partial<PipelineDeps> = {}, env: NodeJS.ProcessEnv = process.env): PipelineDeps => {
+export const buildDeps = (
+  overrides: Partial<PipelineDeps> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): PipelineDeps => {
   const clients = overrides.clients ?? new ClientFactory();
   const policy = overrides.policy ?? loadPolicy(env);
   const log = overrides.log ?? logger;
@@ -80,6 +83,14 @@ export const buildDeps = (overrides: Partial<PipelineDeps> = {}, env: NodeJS.Pro
     audit: 'audit' in overrides ? overrides.audit : auditFromEnv(clients, env),
     workflows: overrides.workflows ?? workflowStarterFromEnv(clients, log, env),
     approvals: 'approvals' in overrides ? overrides.approvals : approvalStoreFromEnv(clients, env),
-    findings: 'findings' in overrides ? overrides.findings : findingsFromPolicy({ clients, policy, homeAccount: overrides.homeAccount ?? env.CMK_SENTINEL_ACCOUNT_ID, now: overrides.now ?? (() => new Date()) }),
+    findings:
+      'findings' in overrides
+        ? overrides.findings
+        : findingsFromPolicy({
+            clients,
+            policy,
+            homeAccount: overrides.homeAccount ?? env.CMK_SENTINEL_ACCOUNT_ID,
+            now: overrides.now ?? (() => new Date()),
+          }),
   };
 };

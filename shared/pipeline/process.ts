@@ -18,17 +18,31 @@ import { ruleContext } from './scope';
 const homeRegion = () => process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
 
 const fromFinding = (ref: ResourceRef, arn: string, f: Finding): Omit<Outcome, 'action' | 'result'> => ({
-  ref, arn, status: f.status, reason: f.reason, detail: f.detail, observedKey: f.observedKey, expectedKey: f.expectedKey, severity: f.severity,
+  ref,
+  arn,
+  status: f.status,
+  reason: f.reason,
+  detail: f.detail,
+  observedKey: f.observedKey,
+  expectedKey: f.expectedKey,
+  severity: f.severity,
 });
 
 const errorOutcome = (ref: ResourceRef, arn: string | undefined, e: unknown, base: Partial<Outcome> = {}): Outcome => {
   const err = e instanceof SentinelError ? e : translateAwsError(e, 'unknown');
   return {
-    ref, arn, ...base,
+    ref,
+    arn,
+    ...base,
     status: 'ERROR',
     action: base.action ?? 'NONE',
     result: 'FAILED',
-    error: { code: err.code, message: err.message, retryable: err.retryable, missingPermission: err.details.missingPermission as string | undefined },
+    error: {
+      code: err.code,
+      message: err.message,
+      retryable: err.retryable,
+      missingPermission: err.details.missingPermission as string | undefined,
+    },
   };
 };
 
@@ -36,20 +50,43 @@ const errorOutcome = (ref: ResourceRef, arn: string | undefined, e: unknown, bas
  * What a run without --dry-run would do to this resource, from the same inputs the action uses (mode, exemption tag,
  * what AWS allows, the gates), read-only. Said in the action detail of a dry run's REPORT.
  */
-export const dryRunPreview = async (rule: AnyRule, state: unknown, finding: Finding, ctx: RuleContext, deps: PipelineDeps): Promise<string> => {
+export const dryRunPreview = async (
+  rule: AnyRule,
+  state: unknown,
+  finding: Finding,
+  ctx: RuleContext,
+  deps: PipelineDeps,
+): Promise<string> => {
   const mode = deps.mode ?? deps.policy.modeFor(rule.type);
   if (mode === 'report') return `dry run: would report only (mode report for ${rule.type})`;
   // A waiver already returned WAIVED before the preview; an exemption tag left over names none that applies.
   const tag = (await rule.tags(state, ctx))[deps.policy.doc.exemptTag];
-  const unapproved = tag !== undefined && tag.toLowerCase() !== 'false' ? `; tag ${deps.policy.doc.exemptTag}=${tag.slice(0, 64)} is an UNAPPROVED_EXEMPTION, not honoured` : '';
+  const unapproved =
+    tag !== undefined && tag.toLowerCase() !== 'false'
+      ? `; tag ${deps.policy.doc.exemptTag}=${tag.slice(0, 64)} is an UNAPPROVED_EXEMPTION, not honoured`
+      : '';
   const limits = rule.limits?.(state, finding) ?? {};
   const notes: string[] = [];
   let act: string = mode;
-  if (act === 'remediate' && limits.remediate) { notes.push(`cannot re-encrypt: ${limits.remediate}`); act = 'quarantine'; }
-  if (act === 'quarantine' && limits.quarantine) { notes.push(`cannot quarantine: ${limits.quarantine}`); act = 'report'; }
+  if (act === 'remediate' && limits.remediate) {
+    notes.push(`cannot re-encrypt: ${limits.remediate}`);
+    act = 'quarantine';
+  }
+  if (act === 'quarantine' && limits.quarantine) {
+    notes.push(`cannot quarantine: ${limits.quarantine}`);
+    act = 'report';
+  }
   const off = RULE_DOCS[rule.type].gates.filter((g) => !deps.policy.gates[g]);
-  const gated = act === 'report' || off.length === 0 ? '' : `; blocked by gate${off.length > 1 ? 's' : ''} ${off.map((g) => `gates.${g}`).join(', ')} (off): ${off.length > 1 ? 'those steps' : 'that step'} would not run`;
-  const verb = act === 'remediate' ? 'would remediate (re-encrypt with the regional CMK)' : act === 'quarantine' ? 'would quarantine' : 'would report only';
+  const gated =
+    act === 'report' || off.length === 0
+      ? ''
+      : `; blocked by gate${off.length > 1 ? 's' : ''} ${off.map((g) => `gates.${g}`).join(', ')} (off): ${off.length > 1 ? 'those steps' : 'that step'} would not run`;
+  const verb =
+    act === 'remediate'
+      ? 'would remediate (re-encrypt with the regional CMK)'
+      : act === 'quarantine'
+        ? 'would quarantine'
+        : 'would report only';
   return `dry run: ${verb}${notes.length ? ` (${notes.join('; ')})` : ''}${gated}${unapproved}`;
 };
 
@@ -67,7 +104,15 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
   try {
     const state = await rule.describe(ref, ctx);
     if (state === undefined) {
-      return { ref, arn, status: 'NOT_APPLICABLE', reason: 'RESOURCE_GONE', detail: `${ref.type} ${ref.id} does not exist (any more)`, action: 'NONE', result: 'NOT_ATTEMPTED' };
+      return {
+        ref,
+        arn,
+        status: 'NOT_APPLICABLE',
+        reason: 'RESOURCE_GONE',
+        detail: `${ref.type} ${ref.id} does not exist (any more)`,
+        action: 'NONE',
+        result: 'NOT_ATTEMPTED',
+      };
     }
     const cmk = await ctx.keys.regionalCmk(ref.region);
     const finding = rule.evaluate(state, { region: ref.region, cmk, policy: deps.policy });
@@ -79,10 +124,24 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
     const keep = deps.audit !== undefined;
     const waived = policyWaiver(deps.policy.waivers, ref.type, arn, finding.reason, deps.now(), checksOf);
     if (waived?.status === 'WAIVED') {
-      return { ...base, ...(keep ? { before: state, after: state } : {}), action: 'SKIP_EXEMPT', result: 'NOT_ATTEMPTED', waiver: waived, actionDetail: waived.detail };
+      return {
+        ...base,
+        ...(keep ? { before: state, after: state } : {}),
+        action: 'SKIP_EXEMPT',
+        result: 'NOT_ATTEMPTED',
+        waiver: waived,
+        actionDetail: waived.detail,
+      };
     }
     const noted0 = waived ? { waiver: waived } : {};
-    if (deps.dryRun) return { ...base, ...noted0, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: await dryRunPreview(rule, state, finding, ctx, deps) };
+    if (deps.dryRun)
+      return {
+        ...base,
+        ...noted0,
+        action: 'REPORT',
+        result: 'NOT_ATTEMPTED',
+        actionDetail: await dryRunPreview(rule, state, finding, ctx, deps),
+      };
     const mode = deps.mode ?? deps.policy.modeFor(ref.type);
     if (mode === 'report') return { ...base, ...noted0, action: 'REPORT', result: 'NOT_ATTEMPTED' };
     // Before/after state is kept for the audit trail only.
@@ -90,13 +149,47 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
     // The exemption tag counts only when it names a waiver that covers the resource (then `waived` held it
     // already): "true", an unknown id or another resource's waiver is an UNAPPROVED_EXEMPTION, and the
     // resource is handled as the policy says; an expired waiver, too. Both ride on the outcome and its alert.
-    const verdict = waived ?? tagWaiver(deps.policy.waivers, deps.policy.doc.exemptTag, await rule.tags(state, ctx), ref.type, arn, finding.reason, deps.now(), checksOf);
+    const verdict =
+      waived ??
+      tagWaiver(
+        deps.policy.waivers,
+        deps.policy.doc.exemptTag,
+        await rule.tags(state, ctx),
+        ref.type,
+        arn,
+        finding.reason,
+        deps.now(),
+        checksOf,
+      );
     if (verdict?.status === 'WAIVED') {
-      return { ...base, ...(keep ? { before: state, after: state } : {}), action: 'SKIP_EXEMPT', result: 'NOT_ATTEMPTED', waiver: verdict, actionDetail: verdict.detail };
+      return {
+        ...base,
+        ...(keep ? { before: state, after: state } : {}),
+        action: 'SKIP_EXEMPT',
+        result: 'NOT_ATTEMPTED',
+        waiver: verdict,
+        actionDetail: verdict.detail,
+      };
     }
     if (verdict) partial = { ...partial, waiver: verdict };
-    const noted = (o: Outcome): Outcome => (verdict ? { ...o, waiver: verdict, actionDetail: [verdict.detail, o.actionDetail].filter(Boolean).join('; ') } : o);
-    return noted(await act(state, finding, base, { rule, ctx, ref, cmk, keep, mode, deps, setPartial: (p) => { partial = { ...partial, ...p }; } }));
+    const noted = (o: Outcome): Outcome =>
+      verdict
+        ? { ...o, waiver: verdict, actionDetail: [verdict.detail, o.actionDetail].filter(Boolean).join('; ') }
+        : o;
+    return noted(
+      await act(state, finding, base, {
+        rule,
+        ctx,
+        ref,
+        cmk,
+        keep,
+        mode,
+        deps,
+        setPartial: (p) => {
+          partial = { ...partial, ...p };
+        },
+      }),
+    );
   } catch (e) {
     return errorOutcome(ref, arn, e, partial);
   }
@@ -114,41 +207,87 @@ interface ActInput {
 }
 
 /** remediate or quarantine per the mode, with the fallbacks AWS forces; verified by a fresh read. */
-const act = async (state: unknown, finding: Finding, base: ReturnType<typeof fromFinding>, { rule, ctx, ref, cmk, keep, mode, deps, setPartial }: ActInput): Promise<Outcome> => {
+const act = async (
+  state: unknown,
+  finding: Finding,
+  base: ReturnType<typeof fromFinding>,
+  { rule, ctx, ref, cmk, keep, mode, deps, setPartial }: ActInput,
+): Promise<Outcome> => {
   // What AWS cannot do to this resource: fall back remediate → quarantine → report, and say why.
   const limits = rule.limits?.(state, finding) ?? {};
   const notes: string[] = [];
   let chosen: string = mode;
-  if (chosen === 'remediate' && limits.remediate) { notes.push(`cannot re-encrypt: ${limits.remediate}`); chosen = 'quarantine'; }
+  if (chosen === 'remediate' && limits.remediate) {
+    notes.push(`cannot re-encrypt: ${limits.remediate}`);
+    chosen = 'quarantine';
+  }
   if (chosen === 'quarantine' && limits.quarantine) {
     notes.push(`cannot quarantine: ${limits.quarantine}`);
-    return { ...base, ...(keep ? { before: state } : {}), action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: notes.join('; ') };
+    return {
+      ...base,
+      ...(keep ? { before: state } : {}),
+      action: 'REPORT',
+      result: 'NOT_ATTEMPTED',
+      actionDetail: notes.join('; '),
+    };
   }
 
   if (chosen === 'quarantine') {
     setPartial({ action: 'QUARANTINE' });
     const done = await rule.quarantine(state, finding, ctx);
-    if (done.taken === 'REPORT') return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
+    if (done.taken === 'REPORT')
+      return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
     const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
     const states = keep ? { before: state, after: await rule.describe(ref, ctx) } : {};
-    return { ...base, ...states, action: 'QUARANTINE', result, actionDetail: [...notes, notes.length ? `quarantined instead: ${done.detail}` : done.detail].join('; ') };
+    return {
+      ...base,
+      ...states,
+      action: 'QUARANTINE',
+      result,
+      actionDetail: [...notes, notes.length ? `quarantined instead: ${done.detail}` : done.detail].join('; '),
+    };
   }
 
   setPartial({ action: 'REMEDIATE' });
   const done = await rule.remediate(state, finding, ctx);
-  if (done.taken === 'REPORT') return { ...base, ...(keep ? { before: state } : {}), action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
+  if (done.taken === 'REPORT')
+    return {
+      ...base,
+      ...(keep ? { before: state } : {}),
+      action: 'REPORT',
+      result: 'NOT_ATTEMPTED',
+      actionDetail: done.detail,
+    };
   if (done.taken === 'QUARANTINE') {
     const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
-    return { ...base, ...(keep ? { before: state, after: await rule.describe(ref, ctx) } : {}), action: 'QUARANTINE', result, actionDetail: done.detail };
+    return {
+      ...base,
+      ...(keep ? { before: state, after: await rule.describe(ref, ctx) } : {}),
+      action: 'QUARANTINE',
+      result,
+      actionDetail: done.detail,
+    };
   }
   const data = done.data ? { data: done.data } : {};
-  if (done.pending) return { ...base, ...(keep ? { before: state } : {}), ...data, action: 'REMEDIATE', result: done.changed ? 'PENDING' : 'UNCHANGED', actionDetail: done.detail };
+  if (done.pending)
+    return {
+      ...base,
+      ...(keep ? { before: state } : {}),
+      ...data,
+      action: 'REMEDIATE',
+      result: done.changed ? 'PENDING' : 'UNCHANGED',
+      actionDetail: done.detail,
+    };
   // Verify with a fresh read: the action's own response is not proof. Where the rule
   // made a compliant replacement (a copy), that is what is verified.
   const verifyRef = done.replacement ? { ...ref, id: done.replacement } : ref;
   // A rule that re-read what decides compliance right after writing it hands that state over: no second read.
-  const after = done.verifiedState !== undefined && !done.replacement ? done.verifiedState as typeof state : await rule.describe(verifyRef, ctx);
-  const check = after === undefined ? undefined : rule.evaluate(after, { region: ref.region, cmk, policy: deps.policy });
+  const after =
+    done.verifiedState !== undefined && !done.replacement
+      ? (done.verifiedState as typeof state)
+      : await rule.describe(verifyRef, ctx);
+  const check =
+    after === undefined ? undefined : rule.evaluate(after, { region: ref.region, cmk, policy: deps.policy });
   const verified = check?.status === 'COMPLIANT';
   // The configuration reads back compliant but stored data is not all re-keyed: not a fix, not a failed verification.
   const incomplete = check?.status === 'NON_COMPLIANT' && check.dataOnly === true;
@@ -157,8 +296,17 @@ const act = async (state: unknown, finding: Finding, base: ReturnType<typeof fro
     ...(keep ? { before: state, after } : {}),
     ...data,
     action: 'REMEDIATE',
-    result: incomplete ? 'INCOMPLETE' : !verified ? 'VERIFICATION_FAILED' : done.replacement && !done.changed ? 'UNCHANGED' : 'VERIFIED',
-    actionDetail: verified || incomplete ? done.detail : `${done.detail}; re-read shows ${check ? `${check.status} ${check.reason ?? ''}`.trim() : 'the resource gone'}`,
+    result: incomplete
+      ? 'INCOMPLETE'
+      : !verified
+        ? 'VERIFICATION_FAILED'
+        : done.replacement && !done.changed
+          ? 'UNCHANGED'
+          : 'VERIFIED',
+    actionDetail:
+      verified || incomplete
+        ? done.detail
+        : `${done.detail}; re-read shows ${check ? `${check.status} ${check.reason ?? ''}`.trim() : 'the resource gone'}`,
   };
 };
 
@@ -181,13 +329,25 @@ const deliver = async (alert: Alert, outcome: Outcome, deps: PipelineDeps, key?:
     await deps.alerts.publish(alert);
   } catch (e) {
     const err = translateAwsError(e, 'sns:Publish');
-    deps.log.error('alert not delivered', { code: err.code, error: err.message, resource: outcome.ref, kept: key !== undefined && deps.outbox !== undefined });
+    deps.log.error('alert not delivered', {
+      code: err.code,
+      error: err.message,
+      resource: outcome.ref,
+      kept: key !== undefined && deps.outbox !== undefined,
+    });
     // The action happened but nobody was told: that must not pass silently.
     return { ...outcome, error: { code: err.code, message: `alert not delivered: ${err.message}`, retryable: true } };
   }
   if (key && deps.outbox) {
     // A leftover entry only means a later retry of this event sends the same alert (same id) again; the TTL ends it.
-    await deps.outbox.delete(key).catch((e: unknown) => deps.log.warn('delivered alert not cleared from the outbox', forLog({ resource: outcome.ref, error: (e as Error).message })));
+    await deps.outbox
+      .delete(key)
+      .catch((e: unknown) =>
+        deps.log.warn(
+          'delivered alert not cleared from the outbox',
+          forLog({ resource: outcome.ref, error: (e as Error).message }),
+        ),
+      );
   }
   return outcome;
 };
@@ -197,12 +357,21 @@ const deliver = async (alert: Alert, outcome: Outcome, deps: PipelineDeps, key?:
  * a retry of the event (the outcome is retryable when the topic refused it) sends it, where a fresh evaluation
  * of the now-fixed resource would have nothing to say.
  */
-export const publishAlert = async (outcome: Outcome, trigger: TriggerInfo, deps: PipelineDeps, key?: OnceKey): Promise<Outcome> => {
+export const publishAlert = async (
+  outcome: Outcome,
+  trigger: TriggerInfo,
+  deps: PipelineDeps,
+  key?: OnceKey,
+): Promise<Outcome> => {
   if (!shouldAlert(outcome)) return outcome;
   const alert = redact(toAlert(outcome, trigger, deps.now()));
   if (key && deps.outbox) {
     // Publishing still goes ahead: an alert that cannot be kept is better sent than held back.
-    await deps.outbox.put(key, { alert, outcome: redact(outcome) }).catch((e: unknown) => deps.log.error('alert not kept in the outbox', forLog({ resource: outcome.ref, error: (e as Error).message })));
+    await deps.outbox
+      .put(key, { alert, outcome: redact(outcome) })
+      .catch((e: unknown) =>
+        deps.log.error('alert not kept in the outbox', forLog({ resource: outcome.ref, error: (e as Error).message })),
+      );
   }
   return deliver(alert, outcome, deps, key);
 };
@@ -219,10 +388,19 @@ const replayKeptAlert = async (key: OnceKey, deps: PipelineDeps): Promise<Outcom
   } catch (e) {
     const err = e instanceof SentinelError ? e : translateAwsError(e, 'outbox:get');
     // Not knowing whether an alert is owed, acting afresh could lose it: retry the event instead.
-    return { ref: key.ref, status: 'ERROR', action: 'NONE', result: 'FAILED', error: { code: err.code, message: `alert outbox unreadable: ${err.message}`, retryable: true } };
+    return {
+      ref: key.ref,
+      status: 'ERROR',
+      action: 'NONE',
+      result: 'FAILED',
+      error: { code: err.code, message: `alert outbox unreadable: ${err.message}`, retryable: true },
+    };
   }
   if (!kept) return undefined;
-  deps.log.info('replaying an undelivered alert', forLog({ resource: key.ref, eventId: key.eventId, alert: kept.alert.id }));
+  deps.log.info(
+    'replaying an undelivered alert',
+    forLog({ resource: key.ref, eventId: key.eventId, alert: kept.alert.id }),
+  );
   return deliver(kept.alert, kept.outcome, deps, key);
 };
 
@@ -235,7 +413,10 @@ export const recordAudit = async (outcome: Outcome, trigger: TriggerInfo, deps: 
   } catch (e) {
     const err = translateAwsError(e, 'audit:append');
     deps.log.error('audit record not written', forLog({ code: err.code, error: err.message, resource: outcome.ref }));
-    return { ...outcome, error: { code: err.code, message: `audit record not written: ${err.message}`, retryable: true } };
+    return {
+      ...outcome,
+      error: { code: err.code, message: `audit record not written: ${err.message}`, retryable: true },
+    };
   }
 };
 
@@ -252,7 +433,11 @@ export const handleResource = async (ref: ResourceRef, trigger: TriggerInfo, dep
   const work = async () => recordAudit(await act(), trigger, deps);
   const outcome = await (deps.once && key ? deps.once.run(key, work) : work());
   // Outside the idempotency guard: a retried event re-sends its findings (same Ids, so the same findings).
-  await deps.findings?.add(outcome).catch((e: unknown) => deps.log.error('finding not sent', forLog({ resource: outcome.ref, error: (e as Error).message })));
+  await deps.findings
+    ?.add(outcome)
+    .catch((e: unknown) =>
+      deps.log.error('finding not sent', forLog({ resource: outcome.ref, error: (e as Error).message })),
+    );
   return outcome;
 };
 
@@ -285,8 +470,16 @@ const reportTamper = async (event: unknown, deps: PipelineDeps): Promise<EventRe
  * An event nobody can read: one log line (with whether the alert went out) and one MEDIUM alert, no retry:
  * garbage does not get better. Returns whether the alert was delivered.
  */
-export const reportInvalidEvent = async (error: SentinelError, event: unknown, deps: PipelineDeps, what = 'invalid event'): Promise<boolean> => {
-  const alerted = await deps.alerts.publish(redact(invalidEventAlert(error, event, deps.now()))).then(() => true, () => false);
+export const reportInvalidEvent = async (
+  error: SentinelError,
+  event: unknown,
+  deps: PipelineDeps,
+  what = 'invalid event',
+): Promise<boolean> => {
+  const alerted = await deps.alerts.publish(redact(invalidEventAlert(error, event, deps.now()))).then(
+    () => true,
+    () => false,
+  );
   deps.log.error(what, forLog({ code: error.code, error: error.message, ...error.details, alerted }));
   return alerted;
 };
@@ -300,19 +493,37 @@ export const processEvent = async (event: unknown, deps: PipelineDeps): Promise<
   }
   // Tampering rides on the one log line of the event (and its own CRITICAL alert).
   const tamper = await reportTamper(event, deps);
-  const tamperLine = tamper ? { tamper: { reason: tamper.alert.reason, target: tamper.alert.resource, delivered: tamper.delivered } } : {};
+  const tamperLine = tamper
+    ? { tamper: { reason: tamper.alert.reason, target: tamper.alert.resource, delivered: tamper.delivered } }
+    : {};
   // The service's own changes come back as events; they evaluate compliant and stop. Marked, never relied on.
   const own = n.trigger && isServiceActor(n.trigger.actor, deps.policy) ? { ownChange: true } : {};
   // An event from a region the policy does not cover has no CMK to judge it by (it would fail KEY_NOT_FOUND).
   const covered = n.kind === 'resources' ? deps.policy.regions(homeRegion()) : [];
-  const outside = n.kind === 'resources' && n.refs.every((r) => !covered.includes(r.region))
-    ? { reason: 'OUTSIDE_POLICY_REGIONS' as const, message: `${n.trigger.eventName} in ${n.refs[0]?.region}: not one of the policy's regions (${covered.join(', ')})`, trigger: n.trigger }
-    : undefined;
+  const outside =
+    n.kind === 'resources' && n.refs.every((r) => !covered.includes(r.region))
+      ? {
+          reason: 'OUTSIDE_POLICY_REGIONS' as const,
+          message: `${n.trigger.eventName} in ${n.refs[0]?.region}: not one of the policy's regions (${covered.join(', ')})`,
+          trigger: n.trigger,
+        }
+      : undefined;
   const ignored = n.kind === 'ignored' ? n : outside;
   if (ignored) {
     // Powertools reserves "message" (it would drop the reason with a warning): the reason goes in "why".
-    const line = forLog({ reason: ignored.reason, why: ignored.message, eventName: ignored.trigger?.eventName, eventId: ignored.trigger?.eventId, ...own, ...tamperLine });
-    if (tamper) deps.log.error('tamper detected', forLog({ ...line, actor: ignored.trigger?.actor, detail: tamper.alert.detail }));
+    const line = forLog({
+      reason: ignored.reason,
+      why: ignored.message,
+      eventName: ignored.trigger?.eventName,
+      eventId: ignored.trigger?.eventId,
+      ...own,
+      ...tamperLine,
+    });
+    if (tamper)
+      deps.log.error(
+        'tamper detected',
+        forLog({ ...line, actor: ignored.trigger?.actor, detail: tamper.alert.detail }),
+      );
     else deps.log.info('event ignored', line);
     // Next to a CRITICAL tamper alert, "not an event cmk-sentinel handles" would mislead: say what happened.
     const message = tamper
@@ -325,8 +536,17 @@ export const processEvent = async (event: unknown, deps: PipelineDeps): Promise<
   const findingsError = await flushFindings(deps);
   for (const o of outcomes) {
     const line = forLog({
-      resource: o.ref, status: o.status, reason: o.reason, action: o.action, result: o.result, eventName: n.trigger.eventName, eventId: n.trigger.eventId, error: o.error,
-      ...(o.duplicate ? { duplicate: true } : {}), ...own, ...tamperLine,
+      resource: o.ref,
+      status: o.status,
+      reason: o.reason,
+      action: o.action,
+      result: o.result,
+      eventName: n.trigger.eventName,
+      eventId: n.trigger.eventId,
+      error: o.error,
+      ...(o.duplicate ? { duplicate: true } : {}),
+      ...own,
+      ...tamperLine,
     });
     if (o.status === 'ERROR' || o.error || tamper) deps.log.error(tamper ? 'tamper detected' : 'resource failed', line);
     else deps.log.info('resource evaluated', line);
@@ -336,4 +556,6 @@ export const processEvent = async (event: unknown, deps: PipelineDeps): Promise<
 
 /** A run worth retrying: something failed for a reason that may pass (throttling, outage, undelivered alert). */
 export const hasRetryableFailure = (r: EventResult): boolean =>
-  r.outcomes.some((o) => o.error?.retryable === true) || r.tamper?.delivered === false || r.findingsError?.retryable === true;
+  r.outcomes.some((o) => o.error?.retryable === true) ||
+  r.tamper?.delivered === false ||
+  r.findingsError?.retryable === true;

@@ -9,15 +9,23 @@ import type { WorkflowStarter } from '../workflows/contract';
  * What scoping needs of the pipeline's deps (a subset of PipelineDeps, named here so that modules context.ts
  * builds, such as the Security Hub sink, can use the one scope rule without an import cycle).
  */
-export interface ScopeDeps { homeAccount?: string; policy: Policy }
-export interface RuleContextDeps extends ScopeDeps { clients: ClientFactory; keys: KeyResolver; workflows?: WorkflowStarter }
+export interface ScopeDeps {
+  homeAccount?: string;
+  policy: Policy;
+}
+export interface RuleContextDeps extends ScopeDeps {
+  clients: ClientFactory;
+  keys: KeyResolver;
+  workflows?: WorkflowStarter;
+}
 
 // Kept apart from context.ts, which builds the clients: the pipeline loads this module at init, and a Lambda's
 // init phase must load no SDK client (test/integration/package.test.ts).
 
 /** The service's own account is reached with its own credentials; a member account by the policy's role. */
 export const scopeFor = (deps: ScopeDeps, account: string, region: string): AwsScope => {
-  const roleArn = deps.homeAccount !== undefined && account !== deps.homeAccount ? deps.policy.memberRoleArn(account) : undefined;
+  const roleArn =
+    deps.homeAccount !== undefined && account !== deps.homeAccount ? deps.policy.memberRoleArn(account) : undefined;
   return roleArn ? { region, account, roleArn } : { region };
 };
 
@@ -28,7 +36,14 @@ export const scopeFor = (deps: ScopeDeps, account: string, region: string): AwsS
  */
 export const ruleContext = (deps: RuleContextDeps, account: string, region: string): RuleContext => {
   const scope = scopeFor(deps, account, region);
-  return { clients: deps.clients, keys: deps.keys.forScope(scope), policy: deps.policy, scope, allRules: loadAllRules, ...(deps.workflows ? { workflows: deps.workflows } : {}) };
+  return {
+    clients: deps.clients,
+    keys: deps.keys.forScope(scope),
+    policy: deps.policy,
+    scope,
+    allRules: loadAllRules,
+    ...(deps.workflows ? { workflows: deps.workflows } : {}),
+  };
 };
 
 /** Every registered rule's implementation (each loads once, on first use). */

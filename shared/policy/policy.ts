@@ -16,7 +16,10 @@ export const COMPILED_POLICY_FORMAT = 'cmk-sentinel.policy.compiled/v1';
 
 export class Policy {
   /** `source`: the file it was read from, named in reports. */
-  constructor(readonly doc: PolicyDocument, readonly source?: string) {}
+  constructor(
+    readonly doc: PolicyDocument,
+    readonly source?: string,
+  ) {}
 
   modeFor(type: ResourceType): Mode {
     return this.doc.types[type]?.mode ?? this.doc.mode;
@@ -62,13 +65,19 @@ export class Policy {
 const validator = (source: string): typeof import('./validate') => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   if (process.env.CMK_SENTINEL_BUNDLE !== 'lambda') return require('./validate') as typeof import('./validate');
-  throw new SentinelError('INVALID_POLICY', `Policy ${source} is not the compiled policy.json that \`npm run build\` writes; a deployed function reads only that`, { details: { source } });
+  throw new SentinelError(
+    'INVALID_POLICY',
+    `Policy ${source} is not the compiled policy.json that \`npm run build\` writes; a deployed function reads only that`,
+    { details: { source } },
+  );
 };
 
 /** Validate a parsed document; the error names every bad field and what was expected. */
-export const parsePolicy = (raw: unknown, source = 'policy'): Policy => new Policy(validator(source).validatePolicy(raw, source), source);
+export const parsePolicy = (raw: unknown, source = 'policy'): Policy =>
+  new Policy(validator(source).validatePolicy(raw, source), source);
 
-export const parsePolicyYaml = (text: string, source = 'policy'): Policy => new Policy(validator(source).validatePolicyYaml(text, source), source);
+export const parsePolicyYaml = (text: string, source = 'policy'): Policy =>
+  new Policy(validator(source).validatePolicyYaml(text, source), source);
 
 interface CompiledPolicy {
   format: typeof COMPILED_POLICY_FORMAT;
@@ -77,14 +86,20 @@ interface CompiledPolicy {
 }
 
 const isCompiled = (raw: unknown): raw is CompiledPolicy =>
-  typeof raw === 'object' && raw !== null && (raw as CompiledPolicy).format === COMPILED_POLICY_FORMAT
-  && typeof (raw as CompiledPolicy).document === 'object' && (raw as CompiledPolicy).document !== null;
+  typeof raw === 'object' &&
+  raw !== null &&
+  (raw as CompiledPolicy).format === COMPILED_POLICY_FORMAT &&
+  typeof (raw as CompiledPolicy).document === 'object' &&
+  (raw as CompiledPolicy).document !== null;
 
 const readPolicyText = (path: string): string => {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new SentinelError('INVALID_POLICY', `Cannot read policy file ${path}: ${(e as Error).message}`, { cause: e, details: { source: path } });
+    throw new SentinelError('INVALID_POLICY', `Cannot read policy file ${path}: ${(e as Error).message}`, {
+      cause: e,
+      details: { source: path },
+    });
   }
 };
 
@@ -96,7 +111,10 @@ export const loadPolicyFile = (path: string): Policy => {
     try {
       raw = JSON.parse(text);
     } catch (e) {
-      throw new SentinelError('INVALID_POLICY', `Invalid policy ${path}: not valid JSON: ${(e as Error).message}`, { cause: e, details: { source: path } });
+      throw new SentinelError('INVALID_POLICY', `Invalid policy ${path}: not valid JSON: ${(e as Error).message}`, {
+        cause: e,
+        details: { source: path },
+      });
     }
     return isCompiled(raw) ? new Policy(raw.document, `${path} (compiled from ${raw.source})`) : parsePolicy(raw, path);
   }
@@ -112,7 +130,11 @@ export const compilePolicy = (from: string, to: string): Policy => writeCompiled
 
 /** Write a policy validated already (the build validates once, then writes one copy per function). */
 export const writeCompiledPolicy = (policy: Policy, from: string, to: string): Policy => {
-  const compiled: CompiledPolicy = { format: COMPILED_POLICY_FORMAT, source: from.split('/').pop() ?? from, document: policy.doc };
+  const compiled: CompiledPolicy = {
+    format: COMPILED_POLICY_FORMAT,
+    source: from.split('/').pop() ?? from,
+    document: policy.doc,
+  };
   writeFileSync(to, `${JSON.stringify(compiled, null, 2)}\n`);
   return policy;
 };

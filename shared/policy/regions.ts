@@ -3,7 +3,8 @@
  * back to a partition's outputs for any name its regex matches (`us-east-9`); only a listed region carries a
  * `description`, so that is the test. A region newer than the pinned SDK is refused until the SDK is updated.
  */
-// Loaded on first check, not at import: a function's init phase loads no SDK module (the package test holds it to that).
+// Loaded on first check, not at import: a function's init phase loads no SDK module (the package test holds it to
+// that).
 let loaded: typeof import('@aws-sdk/core/client') | undefined;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const partitions = () => (loaded ??= require('@aws-sdk/core/client') as typeof import('@aws-sdk/core/client'));

@@ -17,7 +17,9 @@ export const validatePolicy = (raw: unknown, source = 'policy'): PolicyDocument 
   const result = policySchema.safeParse(raw ?? {});
   if (!result.success) {
     const problems = result.error.issues.map(describeIssue);
-    throw new SentinelError('INVALID_POLICY', `Invalid policy ${source}:\n  - ${problems.join('\n  - ')}`, { details: { source, problems } });
+    throw new SentinelError('INVALID_POLICY', `Invalid policy ${source}:\n  - ${problems.join('\n  - ')}`, {
+      details: { source, problems },
+    });
   }
   return result.data;
 };
@@ -28,10 +30,16 @@ export const validatePolicyYaml = (text: string, source = 'policy'): PolicyDocum
     raw = parseYaml(text, { prettyErrors: true });
   } catch (e) {
     const where = e instanceof YAMLParseError && e.linePos ? ` at line ${e.linePos[0].line}` : '';
-    throw new SentinelError('INVALID_POLICY', `Invalid policy ${source}: not valid YAML${where}: ${(e as Error).message.split('\n')[0]}`, { cause: e, details: { source } });
+    throw new SentinelError(
+      'INVALID_POLICY',
+      `Invalid policy ${source}: not valid YAML${where}: ${(e as Error).message.split('\n')[0]}`,
+      { cause: e, details: { source } },
+    );
   }
   if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) {
-    throw new SentinelError('INVALID_POLICY', `Invalid policy ${source}: expected a YAML mapping at the top level`, { details: { source } });
+    throw new SentinelError('INVALID_POLICY', `Invalid policy ${source}: expected a YAML mapping at the top level`, {
+      details: { source },
+    });
   }
   return validatePolicy(raw, source);
 };

@@ -4,7 +4,16 @@ import type { DataOutcome } from './contract';
 
 const NAMES_KEPT = 20;
 
-export const emptyData = (): DataOutcome => ({ rekeyed: 0, updated: 0, copied: 0, already: 0, skipped: {}, failedCount: 0, failed: [], calls: 0 });
+export const emptyData = (): DataOutcome => ({
+  rekeyed: 0,
+  updated: 0,
+  copied: 0,
+  already: 0,
+  skipped: {},
+  failedCount: 0,
+  failed: [],
+  calls: 0,
+});
 
 export const addSkip = (d: DataOutcome, reason: string, item: string): void => {
   const s = (d.skipped[reason] ??= { count: 0, items: [] });
@@ -24,12 +33,22 @@ export const isComplete = (d: DataOutcome): boolean => d.failedCount === 0 && sk
 
 /** One readable line (alerts, reports). Pure. */
 export const describeData = (d: DataOutcome): string => {
-  const parts = [`${d.rekeyed} object versions re-keyed (${d.updated} by UpdateObjectEncryption, ${d.copied} copied)`, `${d.already} already on the CMK`];
-  const skipped = Object.entries(d.skipped).map(([r, s]) => `${s.count} ${r} (${s.items.slice(0, 3).join(', ')}${s.count > 3 ? ', ...' : ''})`);
+  const parts = [
+    `${d.rekeyed} object versions re-keyed (${d.updated} by UpdateObjectEncryption, ${d.copied} copied)`,
+    `${d.already} already on the CMK`,
+  ];
+  const skipped = Object.entries(d.skipped).map(
+    ([r, s]) => `${s.count} ${r} (${s.items.slice(0, 3).join(', ')}${s.count > 3 ? ', ...' : ''})`,
+  );
   if (skipped.length) parts.push(`skipped: ${skipped.join('; ')}`);
-  if (d.failedCount) parts.push(`${d.failedCount} failed: ${d.failed.slice(0, 3).map((f) => `${f.item} ${f.code}: ${f.message}`).join('; ')}${d.failedCount > 3 ? '; ...' : ''}`);
+  if (d.failedCount)
+    parts.push(
+      `${d.failedCount} failed: ${d.failed
+        .slice(0, 3)
+        .map((f) => `${f.item} ${f.code}: ${f.message}`)
+        .join('; ')}${d.failedCount > 3 ? '; ...' : ''}`,
+    );
   if (d.job) parts.push(`S3 Batch Operations job ${d.job.id} ${d.job.status}`);
   if (d.notes?.length) parts.push(...d.notes);
   return parts.join('; ');
 };
-

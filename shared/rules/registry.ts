@@ -37,16 +37,25 @@ export interface RuleEntry extends RuleMeta {
  */
 export const RULES: readonly RuleEntry[] = [
   { ...s3BucketMeta, load: () => import('./s3-bucket').then((m) => m.s3BucketRule) },
-  { ...emrSecurityConfigurationMeta, load: () => import('./emr-security-configuration').then((m) => m.emrSecurityConfigurationRule) },
+  {
+    ...emrSecurityConfigurationMeta,
+    load: () => import('./emr-security-configuration').then((m) => m.emrSecurityConfigurationRule),
+  },
   { ...emrClusterMeta, load: () => import('./emr-cluster').then((m) => m.emrClusterRule) },
   { ...rdsSnapshotMeta, load: () => import('./rds-snapshot').then((m) => m.rdsSnapshotRule) },
   { ...rdsClusterSnapshotMeta, load: () => import('./rds-snapshot').then((m) => m.rdsClusterSnapshotRule) },
   { ...redshiftClusterMeta, load: () => import('./redshift-cluster').then((m) => m.redshiftClusterRule) },
   { ...redshiftSnapshotMeta, load: () => import('./redshift-snapshot').then((m) => m.redshiftSnapshotRule) },
   { ...s3ReplicationMeta, load: () => import('./s3-replication').then((m) => m.s3ReplicationRule) },
-  { ...redshiftSnapshotCopyMeta, load: () => import('./redshift-snapshot-copy').then((m) => m.redshiftSnapshotCopyRule) },
+  {
+    ...redshiftSnapshotCopyMeta,
+    load: () => import('./redshift-snapshot-copy').then((m) => m.redshiftSnapshotCopyRule),
+  },
   { ...rdsReadReplicaMeta, load: () => import('./rds-read-replica').then((m) => m.rdsReadReplicaRule) },
-  { ...rdsBackupReplicationMeta, load: () => import('./rds-backup-replication').then((m) => m.rdsBackupReplicationRule) },
+  {
+    ...rdsBackupReplicationMeta,
+    load: () => import('./rds-backup-replication').then((m) => m.rdsBackupReplicationRule),
+  },
   { ...kmsKeyMeta, load: () => import('./kms-key').then((m) => m.kmsKeyRule) },
   { ...s3TlsMeta, load: () => import('./s3-tls').then((m) => m.s3TlsRule) },
   { ...rdsTlsMeta, load: () => import('./rds-tls').then((m) => m.rdsTlsRule) },

@@ -19,7 +19,12 @@ export interface FindingSink {
   flush(): Promise<{ imported: number }>;
 }
 
-interface SinkDeps { clients: ClientFactory; policy: Policy; homeAccount?: string; now: () => Date }
+interface SinkDeps {
+  clients: ClientFactory;
+  policy: Policy;
+  homeAccount?: string;
+  now: () => Date;
+}
 
 /**
  * Findings imported into Security Hub in the resource's own account and region: BatchImportFindings requires the
@@ -30,10 +35,16 @@ interface SinkDeps { clients: ClientFactory; policy: Policy; homeAccount?: strin
 export class SecurityHubFindings implements FindingSink {
   private readonly pending = new Map<string, Map<string, AsffFinding>>();
 
-  constructor(private readonly deps: SinkDeps, private readonly remediationUrl?: string) {}
+  constructor(
+    private readonly deps: SinkDeps,
+    private readonly remediationUrl?: string,
+  ) {}
 
   async add(outcome: Outcome): Promise<void> {
-    for (const f of toAsff(outcome, { now: this.deps.now(), ...(this.remediationUrl ? { remediationUrl: this.remediationUrl } : {}) })) {
+    for (const f of toAsff(outcome, {
+      now: this.deps.now(),
+      ...(this.remediationUrl ? { remediationUrl: this.remediationUrl } : {}),
+    })) {
       const group = `${f.AwsAccountId}|${f.Region}`;
       const g = this.pending.get(group) ?? new Map<string, AsffFinding>();
       g.set(f.Id, f);
@@ -52,7 +63,10 @@ export class SecurityHubFindings implements FindingSink {
         failures.push((e as Error).message);
       }
     }
-    if (failures.length) throw new SentinelError('SECURITYHUB_IMPORT_FAILED', `Security Hub import failed: ${failures.join('; ')}`, { retryable: true });
+    if (failures.length)
+      throw new SentinelError('SECURITYHUB_IMPORT_FAILED', `Security Hub import failed: ${failures.join('; ')}`, {
+        retryable: true,
+      });
     return { imported };
   }
 
@@ -74,8 +88,15 @@ export class SecurityHubFindings implements FindingSink {
       }
       imported += out.SuccessCount ?? 0;
       if (out.FailedCount) {
-        const why = (out.FailedFindings ?? []).slice(0, 3).map((f) => `${f.Id}: ${f.ErrorCode} ${f.ErrorMessage}`).join('; ');
-        throw new SentinelError('SECURITYHUB_IMPORT_FAILED', `${out.FailedCount} of ${chunk.length} findings refused in ${account}/${region}: ${why}`, { retryable: false });
+        const why = (out.FailedFindings ?? [])
+          .slice(0, 3)
+          .map((f) => `${f.Id}: ${f.ErrorCode} ${f.ErrorMessage}`)
+          .join('; ');
+        throw new SentinelError(
+          'SECURITYHUB_IMPORT_FAILED',
+          `${out.FailedCount} of ${chunk.length} findings refused in ${account}/${region}: ${why}`,
+          { retryable: false },
+        );
       }
     }
     return imported;
@@ -84,4 +105,6 @@ export class SecurityHubFindings implements FindingSink {
 
 /** `securityHub: { enabled: true }` in the policy turns findings on. */
 export const findingsFromPolicy = (deps: SinkDeps): FindingSink | undefined =>
-  deps.policy.doc.securityHub?.enabled ? new SecurityHubFindings(deps, deps.policy.doc.securityHub.remediationUrl) : undefined;
+  deps.policy.doc.securityHub?.enabled
+    ? new SecurityHubFindings(deps, deps.policy.doc.securityHub.remediationUrl)
+    : undefined;

@@ -18,26 +18,44 @@ export const waiverAlerts = (policy: Policy, now: Date, account: string, region:
     const left = daysLeft(w, now);
     return {
       schema: ALERT_SCHEMA,
-      id: createHash('sha256').update(['waiver', w.id, reason, day(now)].join('|')).digest('hex').slice(0, 32),
+      id: createHash('sha256')
+        .update(['waiver', w.id, reason, day(now)].join('|'))
+        .digest('hex')
+        .slice(0, 32),
       time: now.toISOString(),
       severity: reason === 'WAIVER_EXPIRED' ? 'HIGH' : 'MEDIUM',
       resource: { type: 'waiver', id: w.id, account, region },
       status: 'NON_COMPLIANT',
       reason,
-      detail: reason === 'WAIVER_EXPIRED'
-        ? `Waiver ${w.id} (owner ${w.owner}, approval ${w.approval}) expired on ${w.expires}: the resources it covered (${w.resources.join(', ')}) are handled as non-compliant again; renew it with a new approval or remove it`
-        : `Waiver ${w.id} (owner ${w.owner}, approval ${w.approval}) expires on ${w.expires}, in ${left} day(s): renew it with a new approval, or fix ${w.resources.join(', ')}`,
+      detail:
+        reason === 'WAIVER_EXPIRED'
+          ? `Waiver ${w.id} (owner ${w.owner}, approval ${w.approval}) expired on ${w.expires}: the resources it covered (${w.resources.join(', ')}) are handled as non-compliant again; renew it with a new approval or remove it`
+          : `Waiver ${w.id} (owner ${w.owner}, approval ${w.approval}) expires on ${w.expires}, in ${left} day(s): renew it with a new approval, or fix ${w.resources.join(', ')}`,
       action: { taken: 'NONE', result: 'NOT_ATTEMPTED', detail: `Checks ${w.checks.join(', ')}; reason: ${w.reason}` },
       trigger: { eventName: 'WaiverCheck', source: 'cmk-sentinel.waivers' },
-      waiver: { status: reason === 'WAIVER_EXPIRED' ? 'EXPIRED' : 'WAIVED', id: w.id, owner: w.owner, approval: w.approval, expires: w.expires, daysLeft: left, detail: w.reason },
+      waiver: {
+        status: reason === 'WAIVER_EXPIRED' ? 'EXPIRED' : 'WAIVED',
+        id: w.id,
+        owner: w.owner,
+        approval: w.approval,
+        expires: w.expires,
+        daysLeft: left,
+        detail: w.reason,
+      },
     };
   };
   return [...expiring.map((w) => alert(w, 'WAIVER_EXPIRING')), ...expired.map((w) => alert(w, 'WAIVER_EXPIRED'))];
 };
 
 /** The report's waiver table: every waiver with its days left (negative: expired that many days ago). */
-export const waiverRows = (policy: Policy, now: Date) => policy.waivers.map((w) => ({
-  id: w.id, owner: w.owner, approval: w.approval, expires: w.expires, daysLeft: daysLeft(w, now),
-  status: daysLeft(w, now) > 0 ? (daysLeft(w, now) <= EXPIRY_WARNING_DAYS ? 'EXPIRING' : 'ACTIVE') : 'EXPIRED',
-  resources: w.resources, checks: w.checks,
-}));
+export const waiverRows = (policy: Policy, now: Date) =>
+  policy.waivers.map((w) => ({
+    id: w.id,
+    owner: w.owner,
+    approval: w.approval,
+    expires: w.expires,
+    daysLeft: daysLeft(w, now),
+    status: daysLeft(w, now) > 0 ? (daysLeft(w, now) <= EXPIRY_WARNING_DAYS ? 'EXPIRING' : 'ACTIVE') : 'EXPIRED',
+    resources: w.resources,
+    checks: w.checks,
+  }));

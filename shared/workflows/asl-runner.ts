@@ -30,7 +30,10 @@ interface AslState {
   Cause?: string;
 }
 
-export interface AslDefinition { StartAt: string; States: Record<string, AslState> }
+export interface AslDefinition {
+  StartAt: string;
+  States: Record<string, AslState>;
+}
 
 export interface RunResult {
   status: 'SUCCEEDED' | 'FAILED';
@@ -44,7 +47,9 @@ export interface RunResult {
 
 /** Whether an ErrorEquals list names the error: by name, States.ALL, or States.TaskFailed (any but States.Timeout). */
 const names = (errorEquals: readonly string[], error: string): boolean =>
-  errorEquals.includes(error) || errorEquals.includes('States.ALL') || (errorEquals.includes('States.TaskFailed') && error !== 'States.Timeout');
+  errorEquals.includes(error) ||
+  errorEquals.includes('States.ALL') ||
+  (errorEquals.includes('States.TaskFailed') && error !== 'States.Timeout');
 
 /** The wait before a retrier's retry number `attempt` (1-based), with the spec's defaults (1 s, ×2.0). */
 const retryDelay = (r: Retrier, attempt: number): number => {
@@ -54,7 +59,10 @@ const retryDelay = (r: Retrier, attempt: number): number => {
 
 const read = (obj: Json, path: string): unknown => {
   if (path === '$') return obj;
-  return path.replace(/^\$\./, '').split('.').reduce<unknown>((cur, k) => (cur && typeof cur === 'object' ? (cur as Json)[k] : undefined), obj);
+  return path
+    .replace(/^\$\./, '')
+    .split('.')
+    .reduce<unknown>((cur, k) => (cur && typeof cur === 'object' ? (cur as Json)[k] : undefined), obj);
 };
 
 const write = (obj: Json, path: string | undefined, value: unknown): Json => {
@@ -69,10 +77,16 @@ const write = (obj: Json, path: string | undefined, value: unknown): Json => {
 
 /** `$.x` reads the input, `$$.Task.Token` the context object; nested objects (a lambda:invoke Payload) likewise. */
 const parameters = (params: Json, input: Json, context: Json = {}): Json =>
-  Object.fromEntries(Object.entries(params).map(([k, v]) => {
-    if (k.endsWith('.$')) return [k.slice(0, -2), (v as string).startsWith('$$.') ? read(context, (v as string).slice(1)) : read(input, v as string)];
-    return [k, v && typeof v === 'object' && !Array.isArray(v) ? parameters(v as Json, input, context) : v];
-  }));
+  Object.fromEntries(
+    Object.entries(params).map(([k, v]) => {
+      if (k.endsWith('.$'))
+        return [
+          k.slice(0, -2),
+          (v as string).startsWith('$$.') ? read(context, (v as string).slice(1)) : read(input, v as string),
+        ];
+      return [k, v && typeof v === 'object' && !Array.isArray(v) ? parameters(v as Json, input, context) : v];
+    }),
+  );
 
 /** An error with a Step Functions error name (`States.Timeout`, or the name given to SendTaskFailure). */
 export class TaskTokenError extends Error {
@@ -93,8 +107,14 @@ export const runAsl = async (
   def: AslDefinition,
   input: Json,
   task: (params: Json) => Promise<unknown>,
-  /** `wait` is how time passes, for Wait states and the backoff before a retry alike (tests and the demo shorten it). */
-  opts: { wait?: (seconds: number) => Promise<void>; maxTransitions?: number; taskToken?: TaskTokenWait; executionName?: string } = {},
+  /** `wait` is how time passes, for Wait states and the backoff before a retry alike (tests and the demo shorten it).
+   * */
+  opts: {
+    wait?: (seconds: number) => Promise<void>;
+    maxTransitions?: number;
+    taskToken?: TaskTokenWait;
+    executionName?: string;
+  } = {},
 ): Promise<RunResult> => {
   const wait = opts.wait ?? (async () => undefined);
   const max = opts.maxTransitions ?? 500;
@@ -107,10 +127,17 @@ export const runAsl = async (
     if (!st) throw new Error(`state "${name}" is not defined`);
     path.push(name);
     switch (st.Type) {
-      case 'Succeed': return { status: 'SUCCEEDED', output: data, path, retries };
-      case 'Fail': return { status: 'FAILED', error: st.Error, output: data, path, retries };
-      case 'Pass': name = st.Next as string; break;
-      case 'Wait': await wait(st.Seconds ?? 0); name = st.Next as string; break;
+      case 'Succeed':
+        return { status: 'SUCCEEDED', output: data, path, retries };
+      case 'Fail':
+        return { status: 'FAILED', error: st.Error, output: data, path, retries };
+      case 'Pass':
+        name = st.Next as string;
+        break;
+      case 'Wait':
+        await wait(st.Seconds ?? 0);
+        name = st.Next as string;
+        break;
       case 'Choice': {
         const hit = (st.Choices ?? []).find((c) => read(data, c.Variable) === c.StringEquals);
         const next = hit?.Next ?? st.Default;
@@ -128,7 +155,10 @@ export const runAsl = async (
             const params = parameters(st.Parameters ?? { 'input.$': '$' }, data, { Task: { Token: token } });
             let result: unknown;
             if (callback) {
-              if (!opts.taskToken) throw new Error(`state "${name}" waits for a task token but the runner was given no way to receive one`);
+              if (!opts.taskToken)
+                throw new Error(
+                  `state "${name}" waits for a task token but the runner was given no way to receive one`,
+                );
               const timeout = st.TimeoutSecondsPath ? read(data, st.TimeoutSecondsPath) : undefined;
               await task((params.Payload ?? params) as Json);
               result = await opts.taskToken(token as string, typeof timeout === 'number' ? timeout : undefined);
@@ -160,7 +190,8 @@ export const runAsl = async (
         }
         break;
       }
-      default: throw new Error(`state type ${String((st as AslState).Type)} is not supported by the local runner`);
+      default:
+        throw new Error(`state type ${String((st as AslState).Type)} is not supported by the local runner`);
     }
   }
   throw new Error(`workflow did not finish within ${max} transitions (${path.slice(-6).join(' > ')})`);

@@ -9,9 +9,16 @@ import { RDS_REENCRYPT } from './rds-reencrypt/names';
 import type { ReencryptState } from './rds-reencrypt/state';
 import { runStep } from './rds-reencrypt/steps';
 
-const DEFINITIONS: Record<string, AslDefinition> = { [RDS_REENCRYPT]: rdsReencryptDefinition as unknown as AslDefinition };
+const DEFINITIONS: Record<string, AslDefinition> = {
+  [RDS_REENCRYPT]: rdsReencryptDefinition as unknown as AslDefinition,
+};
 
-export interface LocalExecution { name: string; workflow: string; input: Json; result: Promise<RunResult> }
+export interface LocalExecution {
+  name: string;
+  workflow: string;
+  input: Json;
+  result: Promise<RunResult>;
+}
 
 /**
  * Runs a workflow's deployed ASL definition in-process, each Task calling the same
@@ -24,7 +31,9 @@ export class LocalWorkflowDriver implements WorkflowStarter {
   constructor(
     private readonly deps: () => PipelineDeps,
     private readonly opts: {
-      waitMs?: (seconds: number) => number; log?: Log; beforeStep?: (step: string, state: ReencryptState) => Promise<void>;
+      waitMs?: (seconds: number) => number;
+      log?: Log;
+      beforeStep?: (step: string, state: ReencryptState) => Promise<void>;
       /** Where `.waitForTaskToken` states wait (the switchover approval); absent = such a state fails. */
       approvals?: LocalApprovals;
     } = {},
@@ -32,21 +41,33 @@ export class LocalWorkflowDriver implements WorkflowStarter {
 
   async start(name: string, input: Record<string, unknown>, executionName: string): Promise<WorkflowStart> {
     if (this.executions.has(executionName)) {
-      this.opts.log?.info('workflow already started for this resource: not starting another', { workflow: name, execution: executionName });
+      this.opts.log?.info('workflow already started for this resource: not starting another', {
+        workflow: name,
+        execution: executionName,
+      });
       return { started: false, executionId: executionName };
     }
     const def = DEFINITIONS[name];
     if (!def) throw new Error(`no workflow named ${name}`);
     const waitMs = this.opts.waitMs ?? (() => 0);
-    const result = runAsl(def, input, async (params) => {
-      const p = params as { step: string; state: ReencryptState; taskToken?: string };
-      await this.opts.beforeStep?.(p.step, p.state);
-      try {
-        return await runStep(p.step, p.state, this.deps(), p.taskToken);
-      } catch (e) {
-        throw asStepError(e);
-      }
-    }, { wait: (s) => new Promise((r) => setTimeout(r, waitMs(s))), taskToken: this.opts.approvals?.wait, executionName });
+    const result = runAsl(
+      def,
+      input,
+      async (params) => {
+        const p = params as { step: string; state: ReencryptState; taskToken?: string };
+        await this.opts.beforeStep?.(p.step, p.state);
+        try {
+          return await runStep(p.step, p.state, this.deps(), p.taskToken);
+        } catch (e) {
+          throw asStepError(e);
+        }
+      },
+      {
+        wait: (s) => new Promise((r) => setTimeout(r, waitMs(s))),
+        taskToken: this.opts.approvals?.wait,
+        executionName,
+      },
+    );
     // Keep an unobserved failure from crashing the process; callers read it through `result`.
     result.catch(() => undefined);
     this.executions.set(executionName, { name: executionName, workflow: name, input, result });

@@ -24,7 +24,12 @@ export class StepFunctionsStarter implements WorkflowStarter {
 
   async start(name: string, input: Record<string, unknown>, executionName: string): Promise<WorkflowStart> {
     const stateMachineArn = this.machines[name];
-    if (!stateMachineArn) throw translateAwsError(new Error(`no state machine configured for workflow ${name}`), 'states:StartExecution', name);
+    if (!stateMachineArn)
+      throw translateAwsError(
+        new Error(`no state machine configured for workflow ${name}`),
+        'states:StartExecution',
+        name,
+      );
     const region = stateMachineArn.split(':')[3] ?? 'us-east-1';
     const { DescribeExecutionCommand, SFNClient, StartExecutionCommand } = await sfnSdk();
     const sfn = this.clients.get(SFNClient, { region });
@@ -34,12 +39,18 @@ export class StepFunctionsStarter implements WorkflowStarter {
       throw translateAwsError(e, 'states:DescribeExecution', executionArn);
     });
     const already = (status?: string) => {
-      this.log?.info('workflow already started for this resource: not starting another', { workflow: name, execution: executionArn, status });
+      this.log?.info('workflow already started for this resource: not starting another', {
+        workflow: name,
+        execution: executionArn,
+        status,
+      });
       return { started: false, executionId: executionArn };
     };
     if (existing) return already(existing.status);
     try {
-      const out = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }));
+      const out = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn, name: executionName, input: JSON.stringify(input) }),
+      );
       return { started: true, executionId: out.executionArn ?? executionArn };
     } catch (e) {
       if (awsErrorName(e) === 'ExecutionAlreadyExists') return already();
@@ -49,5 +60,11 @@ export class StepFunctionsStarter implements WorkflowStarter {
 }
 
 /** The starter for a deployed stack: the state machine ARN comes from the environment. */
-export const workflowStarterFromEnv = (clients: ClientFactory, log: Log, env: NodeJS.ProcessEnv = process.env): WorkflowStarter | undefined =>
-  env.RDS_REENCRYPT_STATE_MACHINE_ARN ? new StepFunctionsStarter(clients, { 'rds-reencrypt': env.RDS_REENCRYPT_STATE_MACHINE_ARN }, log) : undefined;
+export const workflowStarterFromEnv = (
+  clients: ClientFactory,
+  log: Log,
+  env: NodeJS.ProcessEnv = process.env,
+): WorkflowStarter | undefined =>
+  env.RDS_REENCRYPT_STATE_MACHINE_ARN
+    ? new StepFunctionsStarter(clients, { 'rds-reencrypt': env.RDS_REENCRYPT_STATE_MACHINE_ARN }, log)
+    : undefined;

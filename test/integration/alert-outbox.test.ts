@@ -27,13 +27,16 @@ const emu = useEmulator();
 let proxy: FaultProxy;
 let clients: ClientFactory;
 
-const failPublish = () => proxy.setPlan({ rate: 1, kinds: ['error500'], when: (r) => r.service === 'sns' && r.operation === 'Publish' });
+const failPublish = () =>
+  proxy.setPlan({ rate: 1, kinds: ['error500'], when: (r) => r.service === 'sns' && r.operation === 'Publish' });
 
 beforeAll(async () => {
   proxy = await startFaultProxy(emu.current.endpoint);
   clients = emulatorClients(proxy.endpoint);
 });
-afterAll(async () => { await proxy.close(); });
+afterAll(async () => {
+  await proxy.close();
+});
 beforeEach(async () => {
   await emu.current.reset();
   proxy.setPlan(undefined);
@@ -54,13 +57,28 @@ const setup = async (bucket: string) => {
   return { inbox, deps, event: s3Event('PutBucketEncryption', bucket, R, { id: `evt-${bucket}` }) };
 };
 
-const auditRecords = async () => ((await emu.clients().get(DynamoDBClient, { region: R }).send(new ScanCommand({ TableName: 'audit' }))).Items ?? [])
-  // The record under its resource; the chain's link and head items (pk chain#...) are the hash chain's (issue 18).
-  .filter((i) => !i.pk?.S?.startsWith('chain#'))
-  .map((i) => JSON.parse(i.record?.S as string) as AuditRecord);
+const auditRecords = async () =>
+  (
+    (
+      await emu
+        .clients()
+        .get(DynamoDBClient, { region: R })
+        .send(new ScanCommand({ TableName: 'audit' }))
+    ).Items ?? []
+  )
+    // The record under its resource; the chain's link and head items (pk chain#...) are the hash chain's (issue 18).
+    .filter((i) => !i.pk?.S?.startsWith('chain#'))
+    .map((i) => JSON.parse(i.record?.S as string) as AuditRecord);
 
-const outboxItems = async () => ((await emu.clients().get(DynamoDBClient, { region: R }).send(new ScanCommand({ TableName: 'idem' }))).Items ?? [])
-  .filter((i) => i.id?.S?.startsWith('cmk-sentinel.outbox#'));
+const outboxItems = async () =>
+  (
+    (
+      await emu
+        .clients()
+        .get(DynamoDBClient, { region: R })
+        .send(new ScanCommand({ TableName: 'idem' }))
+    ).Items ?? []
+  ).filter((i) => i.id?.S?.startsWith('cmk-sentinel.outbox#'));
 
 describe('alert outbox: a failed alert is replayed on retry', () => {
   it('the retry after a refused publish delivers the remediation alert, exactly once', async () => {
@@ -77,7 +95,9 @@ describe('alert outbox: a failed alert is replayed on retry', () => {
     expect(retry.outcomes[0]?.error).toBeUndefined();
     expect(hasRetryableFailure(retry)).toBe(false);
     const got = await inbox.receive();
-    expect(got.map((a) => `${a.resource.id} ${a.reason} ${a.action.taken} ${a.action.result}`)).toEqual(['lost-alert NOT_KMS REMEDIATE VERIFIED']);
+    expect(got.map((a) => `${a.resource.id} ${a.reason} ${a.action.taken} ${a.action.result}`)).toEqual([
+      'lost-alert NOT_KMS REMEDIATE VERIFIED',
+    ]);
     expect(got[0]?.error).toBeUndefined();
     expect(await outboxItems()).toEqual([]);
     // One action, one audit record: the replay re-appends the same record id, which the table refuses.

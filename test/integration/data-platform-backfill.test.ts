@@ -9,16 +9,32 @@ import { logsKeyStatement } from '../../shared/rules/log-group/evaluate';
 import type { ResourceType } from '../../shared/rules/type-ids';
 import { createKey } from '../../scripts/lib/estate';
 import {
-  allowLogsOnKey, createDeliveryStream, createLogGroup, createStream, createTable, createWorkgroup, setCatalogEncryption,
+  allowLogsOnKey,
+  createDeliveryStream,
+  createLogGroup,
+  createStream,
+  createTable,
+  createWorkgroup,
+  setCatalogEncryption,
 } from '../../scripts/lib/estate-data-platform';
 import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
 
 /** The backfill path for the data-platform types: two regions, drift in each, one sweep. */
 const REGIONS = ['us-east-1', 'eu-west-1'] as const;
-const TYPES: ResourceType[] = ['ebs-default', 'dynamodb-table', 'kinesis-stream', 'glue-catalog', 'firehose-stream', 'athena-workgroup', 'log-group'];
+const TYPES: ResourceType[] = [
+  'ebs-default',
+  'dynamodb-table',
+  'kinesis-stream',
+  'glue-catalog',
+  'firehose-stream',
+  'athena-workgroup',
+  'log-group',
+];
 const emu = useEmulator();
 
-beforeEach(async () => { await emu.current.reset(); });
+beforeEach(async () => {
+  await emu.current.reset();
+});
 
 describe('backfill of the data-platform types on the emulator', () => {
   it('lists every resource of each type in each region and fixes what the emulator can carry through', async () => {
@@ -38,10 +54,23 @@ describe('backfill of the data-platform types on the emulator', () => {
     }
     const dir = mkdtempSync(join(tmpdir(), 'sweep-'));
     const deps = testDeps(c, { policy: testPolicy({ logGroups: { prefixes: ['/data-platform/'] } }) });
-    const result = await backfill({ regions: [...REGIONS], types: TYPES }, { deps, pacer: new Pacer(), store: new FileSweepStore(dir), reportFile: join(dir, 'r.json'), summarySink: new CollectingAlertSink() });
+    const result = await backfill(
+      { regions: [...REGIONS], types: TYPES },
+      {
+        deps,
+        pacer: new Pacer(),
+        store: new FileSweepStore(dir),
+        reportFile: join(dir, 'r.json'),
+        summarySink: new CollectingAlertSink(),
+      },
+    );
     const rows: { id: string; unit: string; status: string; reason?: string; action?: string; result?: string }[] = [];
     for await (const r of new FileSweepStore(dir).results(result.sweepId)) rows.push(r);
-    const got = rows.map((r) => `${r.unit.split('/').slice(1).join('/')} ${r.id} ${r.status} ${r.reason ?? ''} ${r.action ?? ''} ${r.result ?? ''}`.trim()).sort();
+    const got = rows
+      .map((r) =>
+        `${r.unit.split('/').slice(1).join('/')} ${r.id} ${r.status} ${r.reason ?? ''} ${r.action ?? ''} ${r.result ?? ''}`.trim(),
+      )
+      .sort();
     const expected = REGIONS.flatMap((r) => [
       `${r}/athena-workgroup analysts-${r} NON_COMPLIANT NOT_KMS REMEDIATE VERIFIED`,
       `${r}/athena-workgroup primary NON_COMPLIANT UNENCRYPTED REMEDIATE VERIFIED`,

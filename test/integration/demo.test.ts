@@ -7,7 +7,9 @@ import { failedAlert, main } from '../../scripts/demo';
 describe('npm run demo', () => {
   it('ends with a verdict that matches every alert it printed', async () => {
     const lines: string[] = [];
-    const spy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { lines.push(args.join(' ')); });
+    const spy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+      lines.push(args.join(' '));
+    });
     const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     let code: number;
     try {
@@ -25,7 +27,9 @@ describe('npm run demo', () => {
     // The alert table's action column: a FAILED or VERIFICATION_FAILED row is a failure the verdict must count.
     const alertTable = text.split('== Alerts received')[1]?.split('One alert in full')[0] ?? '';
     const failedRows = alertTable.split('\n').filter((l) => /\s(FAILED|VERIFICATION_FAILED)\s/.test(l)).length;
-    expect(failedAlert({ status: 'NON_COMPLIANT', action: { taken: 'REMEDIATE', result: 'VERIFICATION_FAILED' } })).toBe(true);
+    expect(
+      failedAlert({ status: 'NON_COMPLIANT', action: { taken: 'REMEDIATE', result: 'VERIFICATION_FAILED' } }),
+    ).toBe(true);
     if (failedRows === 0 && done === expected) {
       expect(verdict).toMatch(/; 0 failures;/);
       expect(code).toBe(0);

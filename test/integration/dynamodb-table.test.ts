@@ -11,8 +11,11 @@ const R = 'us-east-1';
 const emu = useEmulator();
 let cmk: { arn: string; keyId: string };
 const ddb = () => emu.clients().get(DynamoDBClient, { region: R });
-const sseOf = async (name: string) => (await ddb().send(new DescribeTableCommand({ TableName: name }))).Table?.SSEDescription;
-const tagsOf = async (name: string) => (await ddb().send(new ListTagsOfResourceCommand({ ResourceArn: `arn:aws:dynamodb:${R}:${ACCOUNT}:table/${name}` }))).Tags ?? [];
+const sseOf = async (name: string) =>
+  (await ddb().send(new DescribeTableCommand({ TableName: name }))).Table?.SSEDescription;
+const tagsOf = async (name: string) =>
+  (await ddb().send(new ListTagsOfResourceCommand({ ResourceArn: `arn:aws:dynamodb:${R}:${ACCOUNT}:table/${name}` })))
+    .Tags ?? [];
 
 beforeEach(async () => {
   await emu.current.reset();
@@ -35,7 +38,10 @@ describe('dynamodb-table rule on the emulator', () => {
     const other = await createKey(emu.clients(), R);
     await createTable(emu.clients(), R, 'device-state', key === 'other' ? other.arn : key);
     const before = await sseOf('device-state');
-    const r = await processEvent(dynamodbEvent('CreateTable', 'device-state', R), testDeps(emu.clients(), { policy: testPolicy({ mode: 'report' }) }));
+    const r = await processEvent(
+      dynamodbEvent('CreateTable', 'device-state', R),
+      testDeps(emu.clients(), { policy: testPolicy({ mode: 'report' }) }),
+    );
     expect(r.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', reason, action: 'REPORT', expectedKey: cmk.arn });
     expect(await sseOf('device-state')).toEqual(before);
   });
@@ -54,7 +60,12 @@ describe('dynamodb-table rule on the emulator', () => {
     const other = await createKey(emu.clients(), R);
     await createTable(emu.clients(), R, 'device-state', other.arn);
     const r = await processEvent(dynamodbEvent('CreateTable', 'device-state', R), testDeps(emu.clients()));
-    expect(r.outcomes[0]).toMatchObject({ reason: 'WRONG_KEY', action: 'REMEDIATE', result: 'VERIFIED', expectedKey: cmk.arn });
+    expect(r.outcomes[0]).toMatchObject({
+      reason: 'WRONG_KEY',
+      action: 'REMEDIATE',
+      result: 'VERIFIED',
+      expectedKey: cmk.arn,
+    });
     expect((await sseOf('device-state'))?.KMSMasterKeyArn).toBe(cmk.arn);
   });
 

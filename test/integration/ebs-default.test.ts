@@ -1,5 +1,9 @@
 import {
-  EC2Client, EnableEbsEncryptionByDefaultCommand, GetEbsDefaultKmsKeyIdCommand, GetEbsEncryptionByDefaultCommand, ModifyEbsDefaultKmsKeyIdCommand,
+  EC2Client,
+  EnableEbsEncryptionByDefaultCommand,
+  GetEbsDefaultKmsKeyIdCommand,
+  GetEbsEncryptionByDefaultCommand,
+  ModifyEbsDefaultKmsKeyIdCommand,
 } from '@aws-sdk/client-ec2';
 import { processEvent } from '../../shared/pipeline/process';
 import { createKey } from '../../scripts/lib/estate';
@@ -28,7 +32,12 @@ describe('ebs-default rule on the emulator', () => {
   it('off with aws/ebs: sets the CMK as default key, turns encryption by default on, verifies; the next event changes nothing', async () => {
     const deps = testDeps(emu.clients());
     const r = await processEvent(ebsDefaultEvent('DisableEbsEncryptionByDefault', R), deps);
-    expect(r.outcomes[0]).toMatchObject({ reason: 'UNENCRYPTED', action: 'REMEDIATE', result: 'VERIFIED', expectedKey: cmk.arn });
+    expect(r.outcomes[0]).toMatchObject({
+      reason: 'UNENCRYPTED',
+      action: 'REMEDIATE',
+      result: 'VERIFIED',
+      expectedKey: cmk.arn,
+    });
     expect(r.outcomes[0]?.actionDetail).toContain('Existing volumes keep their encryption');
     expect(await setting()).toEqual({ enabled: true, key: cmk.arn });
     const again = await processEvent(ebsDefaultEvent('ModifyEbsDefaultKmsKeyId', R), deps);
@@ -47,9 +56,15 @@ describe('ebs-default rule on the emulator', () => {
 
   it('report mode finds the drift and writes nothing; quarantine reports (nothing to quarantine) and writes nothing', async () => {
     const before = await setting();
-    const report = await processEvent(ebsDefaultEvent('ResetEbsDefaultKmsKeyId', R), testDeps(emu.clients(), { policy: testPolicy({ mode: 'report' }) }));
+    const report = await processEvent(
+      ebsDefaultEvent('ResetEbsDefaultKmsKeyId', R),
+      testDeps(emu.clients(), { policy: testPolicy({ mode: 'report' }) }),
+    );
     expect(report.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', reason: 'UNENCRYPTED', action: 'REPORT' });
-    const q = await processEvent(ebsDefaultEvent('ResetEbsDefaultKmsKeyId', R), testDeps(emu.clients(), { policy: testPolicy({ mode: 'quarantine' }) }));
+    const q = await processEvent(
+      ebsDefaultEvent('ResetEbsDefaultKmsKeyId', R),
+      testDeps(emu.clients(), { policy: testPolicy({ mode: 'quarantine' }) }),
+    );
     expect(q.outcomes[0]).toMatchObject({ reason: 'UNENCRYPTED', action: 'REPORT', result: 'NOT_ATTEMPTED' });
     expect(q.outcomes[0]?.actionDetail).toContain('nothing to tag');
     expect(await setting()).toEqual(before);

@@ -14,10 +14,14 @@ beforeEach(async () => {
   await emu.current.reset();
   ddb = emu.clients().get(DynamoDBClient, { region: R });
   kms = emu.clients().get(KMSClient, { region: R });
-  await ddb.send(new CreateTableCommand({
-    TableName: 't', BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-  }));
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: 't',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    }),
+  );
 });
 
 const sse = async () => (await ddb.send(new DescribeTableCommand({ TableName: 't' }))).Table?.SSEDescription;
@@ -35,15 +39,30 @@ describe('DynamoDB UpdateTable SSESpecification on the emulator', () => {
   it('switches to a customer key named by ARN, key ID or alias; DescribeTable reports the key ARN', async () => {
     expect(await sse()).toBeUndefined();
     const key = await newKey();
-    await ddb.send(new UpdateTableCommand({ TableName: 't', SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: key.Arn } }));
+    await ddb.send(
+      new UpdateTableCommand({
+        TableName: 't',
+        SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: key.Arn },
+      }),
+    );
     expect(await sse()).toEqual({ Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: key.Arn });
 
     const other = await newKey();
-    await ddb.send(new UpdateTableCommand({ TableName: 't', SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: other.KeyId } }));
+    await ddb.send(
+      new UpdateTableCommand({
+        TableName: 't',
+        SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: other.KeyId },
+      }),
+    );
     expect((await sse())?.KMSMasterKeyArn).toBe(other.Arn);
 
     await kms.send(new CreateAliasCommand({ AliasName: 'alias/data-platform', TargetKeyId: key.KeyId }));
-    await ddb.send(new UpdateTableCommand({ TableName: 't', SSESpecification: { Enabled: true, KMSMasterKeyId: 'alias/data-platform' } }));
+    await ddb.send(
+      new UpdateTableCommand({
+        TableName: 't',
+        SSESpecification: { Enabled: true, KMSMasterKeyId: 'alias/data-platform' },
+      }),
+    );
     expect((await sse())?.KMSMasterKeyArn).toBe(key.Arn);
   });
 
@@ -58,7 +77,12 @@ describe('DynamoDB UpdateTable SSESpecification on the emulator', () => {
 
   it('refuses what the API reference rules out, changing nothing', async () => {
     const key = await newKey();
-    await ddb.send(new UpdateTableCommand({ TableName: 't', SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: key.Arn } }));
+    await ddb.send(
+      new UpdateTableCommand({
+        TableName: 't',
+        SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: key.Arn },
+      }),
+    );
     const before = await sse();
     const cases = [
       { Enabled: true, SSEType: 'AES256' as const, KMSMasterKeyId: key.Arn },
@@ -69,13 +93,23 @@ describe('DynamoDB UpdateTable SSESpecification on the emulator', () => {
       { Enabled: true, KMSMasterKeyId: `arn:aws:kms:${R}:123456789012:key/00000000-0000-0000-0000-000000000000` },
     ];
     for (const spec of cases) {
-      expect(await refusal(ddb.send(new UpdateTableCommand({ TableName: 't', SSESpecification: spec })))).toMatchObject({ name: 'ValidationException' });
+      expect(await refusal(ddb.send(new UpdateTableCommand({ TableName: 't', SSESpecification: spec })))).toMatchObject(
+        { name: 'ValidationException' },
+      );
     }
     await kms.send(new DisableKeyCommand({ KeyId: key.KeyId }));
     const other = await newKey();
     await kms.send(new DisableKeyCommand({ KeyId: other.KeyId }));
-    expect(await refusal(ddb.send(new UpdateTableCommand({ TableName: 't', SSESpecification: { Enabled: true, KMSMasterKeyId: other.Arn } })))).toMatchObject({ name: 'ValidationException' });
+    expect(
+      await refusal(
+        ddb.send(
+          new UpdateTableCommand({ TableName: 't', SSESpecification: { Enabled: true, KMSMasterKeyId: other.Arn } }),
+        ),
+      ),
+    ).toMatchObject({ name: 'ValidationException' });
     expect(await sse()).toEqual(before);
-    expect(await refusal(ddb.send(new UpdateTableCommand({ TableName: 'missing', SSESpecification: { Enabled: true } })))).toMatchObject({ name: 'ResourceNotFoundException' });
+    expect(
+      await refusal(ddb.send(new UpdateTableCommand({ TableName: 'missing', SSESpecification: { Enabled: true } }))),
+    ).toMatchObject({ name: 'ResourceNotFoundException' });
   });
 });

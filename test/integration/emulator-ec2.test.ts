@@ -1,6 +1,11 @@
 import {
-  DisableEbsEncryptionByDefaultCommand, EC2Client, EnableEbsEncryptionByDefaultCommand, GetEbsDefaultKmsKeyIdCommand,
-  GetEbsEncryptionByDefaultCommand, ModifyEbsDefaultKmsKeyIdCommand, ResetEbsDefaultKmsKeyIdCommand,
+  DisableEbsEncryptionByDefaultCommand,
+  EC2Client,
+  EnableEbsEncryptionByDefaultCommand,
+  GetEbsDefaultKmsKeyIdCommand,
+  GetEbsEncryptionByDefaultCommand,
+  ModifyEbsDefaultKmsKeyIdCommand,
+  ResetEbsDefaultKmsKeyIdCommand,
 } from '@aws-sdk/client-ec2';
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { useEmulator } from '../support/harness';
@@ -14,7 +19,9 @@ const ec2 = (region: string) => emu.clients().get(EC2Client, { region });
 const kms = (region: string) => emu.clients().get(KMSClient, { region });
 const defaultKey = async (region: string) => (await ec2(region).send(new GetEbsDefaultKmsKeyIdCommand({}))).KmsKeyId;
 
-beforeEach(async () => { await emu.current.reset(); });
+beforeEach(async () => {
+  await emu.current.reset();
+});
 
 describe('EBS encryption-by-default settings on the emulator', () => {
   it('the default key is the AWS-managed aws/ebs key ARN until modified; modify resolves an alias; reset restores aws/ebs', async () => {
@@ -23,7 +30,9 @@ describe('EBS encryption-by-default settings on the emulator', () => {
 
     const cmk = (await kms('us-east-1').send(new CreateKeyCommand({}))).KeyMetadata;
     await kms('us-east-1').send(new CreateAliasCommand({ AliasName: 'alias/data-platform', TargetKeyId: cmk?.KeyId }));
-    const modified = await ec2('us-east-1').send(new ModifyEbsDefaultKmsKeyIdCommand({ KmsKeyId: 'alias/data-platform' }));
+    const modified = await ec2('us-east-1').send(
+      new ModifyEbsDefaultKmsKeyIdCommand({ KmsKeyId: 'alias/data-platform' }),
+    );
     expect(modified.KmsKeyId).toBe(cmk?.Arn);
     expect(await defaultKey('us-east-1')).toBe(cmk?.Arn);
 
@@ -45,9 +54,12 @@ describe('EBS encryption-by-default settings on the emulator', () => {
   });
 
   it('refuses an asymmetric key ("Amazon EBS does not support asymmetric KMS keys"), keeping the default', async () => {
-    const rsa = (await kms('us-east-1').send(new CreateKeyCommand({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata;
+    const rsa = (await kms('us-east-1').send(new CreateKeyCommand({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' })))
+      .KeyMetadata;
     const before = await defaultKey('us-east-1');
-    await expect(ec2('us-east-1').send(new ModifyEbsDefaultKmsKeyIdCommand({ KmsKeyId: rsa?.Arn }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    await expect(
+      ec2('us-east-1').send(new ModifyEbsDefaultKmsKeyIdCommand({ KmsKeyId: rsa?.Arn })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
     expect(await defaultKey('us-east-1')).toBe(before);
   });
 });

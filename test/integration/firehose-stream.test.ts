@@ -1,4 +1,8 @@
-import { DescribeDeliveryStreamCommand, FirehoseClient, ListTagsForDeliveryStreamCommand } from '@aws-sdk/client-firehose';
+import {
+  DescribeDeliveryStreamCommand,
+  FirehoseClient,
+  ListTagsForDeliveryStreamCommand,
+} from '@aws-sdk/client-firehose';
 import type { KeyInfo, ObservedKey } from '../../shared/kms/key-resolver';
 import { processEvent } from '../../shared/pipeline/process';
 import { firehoseStreamRule } from '../../shared/rules/firehose-stream';
@@ -15,8 +19,12 @@ const emu = useEmulator();
 let cmk: { arn: string; keyId: string };
 const firehose = () => emu.clients().get(FirehoseClient, { region: R });
 const read = async (name: string) => {
-  const d = (await firehose().send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }))).DeliveryStreamDescription;
-  return { sse: d?.DeliveryStreamEncryptionConfiguration, dest: d?.Destinations?.[0]?.ExtendedS3DestinationDescription?.EncryptionConfiguration };
+  const d = (await firehose().send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name })))
+    .DeliveryStreamDescription;
+  return {
+    sse: d?.DeliveryStreamEncryptionConfiguration,
+    dest: d?.Destinations?.[0]?.ExtendedS3DestinationDescription?.EncryptionConfiguration,
+  };
 };
 
 beforeEach(async () => {
@@ -25,22 +33,65 @@ beforeEach(async () => {
 });
 
 describe('evaluateFirehoseStream (pure)', () => {
-  const CMK: KeyInfo = { arn: `arn:aws:kms:${R}:123456789012:key/cmk-1`, keyId: 'cmk-1', region: R, account: '123456789012', managedBy: 'CUSTOMER' };
+  const CMK: KeyInfo = {
+    arn: `arn:aws:kms:${R}:123456789012:key/cmk-1`,
+    keyId: 'cmk-1',
+    region: R,
+    account: '123456789012',
+    managedBy: 'CUSTOMER',
+  };
   const key = (arn: string, over: Partial<KeyInfo> = {}): ObservedKey => ({ ref: arn, info: { ...CMK, arn, ...over } });
-  const dest = { destinationId: 'd1', kind: 'extended-s3' as const, bucketArn: 'arn:aws:s3:::raw-landing', keyRef: CMK.arn, key: key(CMK.arn) };
+  const dest = {
+    destinationId: 'd1',
+    kind: 'extended-s3' as const,
+    bucketArn: 'arn:aws:s3:::raw-landing',
+    keyRef: CMK.arn,
+    key: key(CMK.arn),
+  };
   const ok: FirehoseStreamState = {
-    name: 'iot', arn: 'a', region: R, status: 'ACTIVE', sourceType: 'DirectPut', versionId: '1',
-    sse: { status: 'ENABLED', keyType: 'CUSTOMER_MANAGED_CMK', keyArn: CMK.arn }, sseKey: key(CMK.arn), s3: [dest], otherDestinations: 0,
+    name: 'iot',
+    arn: 'a',
+    region: R,
+    status: 'ACTIVE',
+    sourceType: 'DirectPut',
+    versionId: '1',
+    sse: { status: 'ENABLED', keyType: 'CUSTOMER_MANAGED_CMK', keyArn: CMK.arn },
+    sseKey: key(CMK.arn),
+    s3: [dest],
+    otherDestinations: 0,
   };
   it.each<[string, FirehoseStreamState, string | undefined]>([
     ['SSE and the S3 destination under the CMK', ok, undefined],
     ['SSE off', { ...ok, sse: undefined, sseKey: undefined }, 'UNENCRYPTED'],
-    ['SSE with the AWS-owned key', { ...ok, sse: { status: 'ENABLED', keyType: 'AWS_OWNED_CMK' }, sseKey: undefined }, 'AWS_MANAGED_KEY'],
-    ['SSE with the other region\'s CMK', { ...ok, sseKey: key('arn:aws:kms:eu-west-1:123456789012:key/eu', { region: 'eu-west-1' }) }, 'WRONG_REGION_KEY'],
+    [
+      'SSE with the AWS-owned key',
+      { ...ok, sse: { status: 'ENABLED', keyType: 'AWS_OWNED_CMK' }, sseKey: undefined },
+      'AWS_MANAGED_KEY',
+    ],
+    [
+      "SSE with the other region's CMK",
+      { ...ok, sseKey: key('arn:aws:kms:eu-west-1:123456789012:key/eu', { region: 'eu-west-1' }) },
+      'WRONG_REGION_KEY',
+    ],
     ['destination NoEncryption', { ...ok, s3: [{ ...dest, keyRef: undefined, key: undefined }] }, 'UNENCRYPTED'],
-    ['destination with another key', { ...ok, s3: [{ ...dest, key: key(`arn:aws:kms:${R}:123456789012:key/other`) }] }, 'WRONG_KEY'],
-    ['Kinesis-sourced: no SSE of its own (the source stream holds the data), destination under the CMK', { ...ok, sourceType: 'KinesisStreamAsSource', sse: undefined, sseKey: undefined }, undefined],
-    ['SSE ENABLING_FAILED', { ...ok, sse: { status: 'ENABLING_FAILED', keyType: 'CUSTOMER_MANAGED_CMK', keyArn: CMK.arn, failure: 'key disabled' } }, 'KEY_INACCESSIBLE'],
+    [
+      'destination with another key',
+      { ...ok, s3: [{ ...dest, key: key(`arn:aws:kms:${R}:123456789012:key/other`) }] },
+      'WRONG_KEY',
+    ],
+    [
+      'Kinesis-sourced: no SSE of its own (the source stream holds the data), destination under the CMK',
+      { ...ok, sourceType: 'KinesisStreamAsSource', sse: undefined, sseKey: undefined },
+      undefined,
+    ],
+    [
+      'SSE ENABLING_FAILED',
+      {
+        ...ok,
+        sse: { status: 'ENABLING_FAILED', keyType: 'CUSTOMER_MANAGED_CMK', keyArn: CMK.arn, failure: 'key disabled' },
+      },
+      'KEY_INACCESSIBLE',
+    ],
   ])('%s', (_label, state, reason) => {
     const f = evaluateFirehoseStream(state, { region: R, cmk: CMK, policy: testPolicy() });
     expect(f.reason).toBe(reason);
@@ -54,13 +105,17 @@ describe('firehose-stream rule on the emulator', () => {
     const deps = testDeps(emu.clients());
     const r = await processEvent(loadJson(`${EVENTS_DIR}/firehose-stream/CreateDeliveryStream.json`), deps);
     expect(r.outcomes[0]).toMatchObject({ reason: 'UNENCRYPTED', action: 'REMEDIATE', result: 'VERIFIED' });
-    expect(r.outcomes[0]?.actionDetail).toMatch(/StartDeliveryStreamEncryption .*; UpdateDestination arn:aws:s3:::raw-landing/);
+    expect(r.outcomes[0]?.actionDetail).toMatch(
+      /StartDeliveryStreamEncryption .*; UpdateDestination arn:aws:s3:::raw-landing/,
+    );
     expect(await read('iot-to-lake')).toEqual({
       sse: { KeyType: 'CUSTOMER_MANAGED_CMK', KeyARN: cmk.arn, Status: 'ENABLED' },
       dest: { KMSEncryptionConfig: { AWSKMSKeyARN: cmk.arn } },
     });
     for (const f of ['UpdateDestination', 'StopDeliveryStreamEncryption', 'Config-ConfigurationItemChange']) {
-      expect((await processEvent(loadJson(`${EVENTS_DIR}/firehose-stream/${f}.json`), deps)).outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE' });
+      expect((await processEvent(loadJson(`${EVENTS_DIR}/firehose-stream/${f}.json`), deps)).outcomes[0]).toMatchObject(
+        { status: 'COMPLIANT', action: 'NONE' },
+      );
     }
   });
 
@@ -84,13 +139,31 @@ describe('firehose-stream rule on the emulator', () => {
     await createDeliveryStream(emu.clients(), R, 'iot-to-lake');
     await createDeliveryStream(emu.clients(), R, 'legacy', { tags: { 'cmk-sentinel:exempt': TEST_WAIVER } });
     const deps = testDeps(emu.clients(), { policy: testPolicy({ mode: 'quarantine' }) });
-    expect((await processEvent(firehoseEvent('CreateDeliveryStream', 'iot-to-lake', R), deps)).outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'VERIFIED' });
-    expect((await processEvent(firehoseEvent('UpdateDestination', 'iot-to-lake', R), deps)).outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'UNCHANGED' });
-    expect((await firehose().send(new ListTagsForDeliveryStreamCommand({ DeliveryStreamName: 'iot-to-lake' }))).Tags).toEqual([{ Key: 'cmk-sentinel:quarantine', Value: 'UNENCRYPTED' }]);
-    expect((await processEvent(firehoseEvent('CreateDeliveryStream', 'legacy', R), deps)).outcomes[0]).toMatchObject({ action: 'SKIP_EXEMPT' });
-    expect((await processEvent(firehoseEvent('CreateDeliveryStream', 'gone', R), deps)).outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'RESOURCE_GONE' });
+    expect(
+      (await processEvent(firehoseEvent('CreateDeliveryStream', 'iot-to-lake', R), deps)).outcomes[0],
+    ).toMatchObject({ action: 'QUARANTINE', result: 'VERIFIED' });
+    expect((await processEvent(firehoseEvent('UpdateDestination', 'iot-to-lake', R), deps)).outcomes[0]).toMatchObject({
+      action: 'QUARANTINE',
+      result: 'UNCHANGED',
+    });
+    expect(
+      (await firehose().send(new ListTagsForDeliveryStreamCommand({ DeliveryStreamName: 'iot-to-lake' }))).Tags,
+    ).toEqual([{ Key: 'cmk-sentinel:quarantine', Value: 'UNENCRYPTED' }]);
+    expect((await processEvent(firehoseEvent('CreateDeliveryStream', 'legacy', R), deps)).outcomes[0]).toMatchObject({
+      action: 'SKIP_EXEMPT',
+    });
+    expect((await processEvent(firehoseEvent('CreateDeliveryStream', 'gone', R), deps)).outcomes[0]).toMatchObject({
+      status: 'NOT_APPLICABLE',
+      reason: 'RESOURCE_GONE',
+    });
     const names: string[] = [];
-    for await (const n of firehoseStreamRule.list({ clients: deps.clients, keys: deps.keys, policy: deps.policy, scope: { region: R } })) names.push(n);
+    for await (const n of firehoseStreamRule.list({
+      clients: deps.clients,
+      keys: deps.keys,
+      policy: deps.policy,
+      scope: { region: R },
+    }))
+      names.push(n);
     expect(names.sort()).toEqual(['iot-to-lake', 'legacy']);
   });
 });

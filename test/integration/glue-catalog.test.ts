@@ -13,7 +13,9 @@ onlyRules('glue-catalog');
 const R = 'us-east-1';
 const emu = useEmulator();
 let cmk: { arn: string; keyId: string };
-const settings = async (region = R) => (await emu.clients().get(GlueClient, { region }).send(new GetDataCatalogEncryptionSettingsCommand({}))).DataCatalogEncryptionSettings;
+const settings = async (region = R) =>
+  (await emu.clients().get(GlueClient, { region }).send(new GetDataCatalogEncryptionSettingsCommand({})))
+    .DataCatalogEncryptionSettings;
 
 beforeEach(async () => {
   await emu.current.reset();
@@ -21,16 +23,42 @@ beforeEach(async () => {
 });
 
 describe('evaluateGlueCatalog (pure)', () => {
-  const CMK: KeyInfo = { arn: `arn:aws:kms:${R}:123456789012:key/cmk-1`, keyId: 'cmk-1', region: R, account: '123456789012', managedBy: 'CUSTOMER' };
+  const CMK: KeyInfo = {
+    arn: `arn:aws:kms:${R}:123456789012:key/cmk-1`,
+    keyId: 'cmk-1',
+    region: R,
+    account: '123456789012',
+    managedBy: 'CUSTOMER',
+  };
   const key = (arn: string, over: Partial<KeyInfo> = {}): ObservedKey => ({ ref: arn, info: { ...CMK, arn, ...over } });
-  const ok: GlueCatalogState = { region: R, mode: 'SSE-KMS', catalogKeyRef: CMK.arn, catalogKey: key(CMK.arn), passwordsEncrypted: true, passwordKeyRef: CMK.arn, passwordKey: key(CMK.arn) };
+  const ok: GlueCatalogState = {
+    region: R,
+    mode: 'SSE-KMS',
+    catalogKeyRef: CMK.arn,
+    catalogKey: key(CMK.arn),
+    passwordsEncrypted: true,
+    passwordKeyRef: CMK.arn,
+    passwordKey: key(CMK.arn),
+  };
   it.each<[string, GlueCatalogState, string | undefined]>([
     ['both under the CMK', ok, undefined],
     ['catalog encryption DISABLED', { ...ok, mode: 'DISABLED', catalogKey: undefined }, 'UNENCRYPTED'],
     ['SSE-KMS with aws/glue', { ...ok, catalogKey: key('alias/aws/glue', { managedBy: 'AWS' }) }, 'AWS_MANAGED_KEY'],
-    ['SSE-KMS with the other region\'s CMK', { ...ok, catalogKey: key('arn:aws:kms:eu-west-1:123456789012:key/eu', { region: 'eu-west-1' }) }, 'WRONG_REGION_KEY'],
-    ['catalog fine, passwords not encrypted', { ...ok, passwordsEncrypted: false, passwordKey: undefined }, 'UNENCRYPTED'],
-    ['catalog fine, passwords under another key', { ...ok, passwordKey: key(`arn:aws:kms:${R}:123456789012:key/other`) }, 'WRONG_KEY'],
+    [
+      "SSE-KMS with the other region's CMK",
+      { ...ok, catalogKey: key('arn:aws:kms:eu-west-1:123456789012:key/eu', { region: 'eu-west-1' }) },
+      'WRONG_REGION_KEY',
+    ],
+    [
+      'catalog fine, passwords not encrypted',
+      { ...ok, passwordsEncrypted: false, passwordKey: undefined },
+      'UNENCRYPTED',
+    ],
+    [
+      'catalog fine, passwords under another key',
+      { ...ok, passwordKey: key(`arn:aws:kms:${R}:123456789012:key/other`) },
+      'WRONG_KEY',
+    ],
   ])('%s', (_label, state, reason) => {
     const f = evaluateGlueCatalog(state, { region: R, cmk: CMK, policy: testPolicy() });
     expect(f.reason).toBe(reason);
@@ -43,21 +71,29 @@ describe('glue-catalog rule on the emulator', () => {
     ['a new catalog (encryption DISABLED, passwords in clear)', undefined, undefined, 'UNENCRYPTED'],
     ['SSE-KMS with aws/glue', 'aws', 'cmk', 'AWS_MANAGED_KEY'],
     ['the CMK at rest, passwords under another key', 'cmk', 'other', 'WRONG_KEY'],
-  ])('%s: PutDataCatalogEncryptionSettings puts both under the CMK, verified by a fresh read; the next event is quiet', async (_l, catalog, passwords, reason) => {
-    const other = await createKey(emu.clients(), R);
-    const k = (v: string | undefined) => (v === 'cmk' ? cmk.arn : v === 'other' ? other.arn : v);
-    await setCatalogEncryption(emu.clients(), R, k(catalog), k(passwords));
-    const deps = testDeps(emu.clients());
-    const r = await processEvent(loadJson(`${EVENTS_DIR}/glue-catalog/PutDataCatalogEncryptionSettings.json`), deps);
-    expect(r.outcomes[0]).toMatchObject({ ref: { type: 'glue-catalog', id: R }, reason, action: 'REMEDIATE', result: 'VERIFIED' });
-    expect(r.outcomes[0]?.actionDetail).toContain('Metadata already written stays under its old protection');
-    expect(await settings()).toEqual({
-      EncryptionAtRest: { CatalogEncryptionMode: 'SSE-KMS', SseAwsKmsKeyId: cmk.arn },
-      ConnectionPasswordEncryption: { ReturnConnectionPasswordEncrypted: true, AwsKmsKeyId: cmk.arn },
-    });
-    const again = await processEvent(glueEvent(R), deps);
-    expect(again.outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE' });
-  });
+  ])(
+    '%s: PutDataCatalogEncryptionSettings puts both under the CMK, verified by a fresh read; the next event is quiet',
+    async (_l, catalog, passwords, reason) => {
+      const other = await createKey(emu.clients(), R);
+      const k = (v: string | undefined) => (v === 'cmk' ? cmk.arn : v === 'other' ? other.arn : v);
+      await setCatalogEncryption(emu.clients(), R, k(catalog), k(passwords));
+      const deps = testDeps(emu.clients());
+      const r = await processEvent(loadJson(`${EVENTS_DIR}/glue-catalog/PutDataCatalogEncryptionSettings.json`), deps);
+      expect(r.outcomes[0]).toMatchObject({
+        ref: { type: 'glue-catalog', id: R },
+        reason,
+        action: 'REMEDIATE',
+        result: 'VERIFIED',
+      });
+      expect(r.outcomes[0]?.actionDetail).toContain('Metadata already written stays under its old protection');
+      expect(await settings()).toEqual({
+        EncryptionAtRest: { CatalogEncryptionMode: 'SSE-KMS', SseAwsKmsKeyId: cmk.arn },
+        ConnectionPasswordEncryption: { ReturnConnectionPasswordEncrypted: true, AwsKmsKeyId: cmk.arn },
+      });
+      const again = await processEvent(glueEvent(R), deps);
+      expect(again.outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE' });
+    },
+  );
 
   it('quarantine mode reports (nothing to quarantine) and writes nothing; report mode too', async () => {
     for (const mode of ['quarantine', 'report'] as const) {
@@ -70,7 +106,13 @@ describe('glue-catalog rule on the emulator', () => {
   it('the backfill sees the one catalog of each region', async () => {
     const deps = testDeps(emu.clients());
     const ids: string[] = [];
-    for await (const id of glueCatalogRule.list({ clients: deps.clients, keys: deps.keys, policy: deps.policy, scope: { region: R } })) ids.push(id);
+    for await (const id of glueCatalogRule.list({
+      clients: deps.clients,
+      keys: deps.keys,
+      policy: deps.policy,
+      scope: { region: R },
+    }))
+      ids.push(id);
     expect(ids).toEqual([R]);
   });
 });

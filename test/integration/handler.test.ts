@@ -13,13 +13,25 @@ import { DEMO_POLICY_PATH } from '../../scripts/demo/context';
 const emu = useEmulator({ iam: true });
 const saved = { ...process.env };
 const sample = (name: string) => join(__dirname, '..', '..', 'events', 's3-bucket', name);
-const context = { functionName: 'on-change', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+const context = {
+  functionName: 'on-change',
+  awsRequestId: 'req-1',
+  getRemainingTimeInMillis: () => 30_000,
+} as unknown as Context;
 
 beforeAll(async () => {
   process.env.AWS_ENDPOINT_URL = emu.current.endpoint;
   const role = emu.credentials?.('onChange');
-  if (role) Object.assign(process.env, { AWS_ACCESS_KEY_ID: role.accessKeyId, AWS_SECRET_ACCESS_KEY: role.secretAccessKey, AWS_SESSION_TOKEN: role.sessionToken });
-  const topic = await emu.clients().get(SNSClient, { region: 'us-east-1' }).send(new CreateTopicCommand({ Name: 'alerts' }));
+  if (role)
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: role.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: role.secretAccessKey,
+      AWS_SESSION_TOKEN: role.sessionToken,
+    });
+  const topic = await emu
+    .clients()
+    .get(SNSClient, { region: 'us-east-1' })
+    .send(new CreateTopicCommand({ Name: 'alerts' }));
   process.env.ALERT_TOPIC_ARN = topic.TopicArn;
   process.env.CMK_SENTINEL_POLICY = DEMO_POLICY_PATH;
   await createKey(emu.clients(), 'us-east-1', 'alias/data-platform');
@@ -30,8 +42,13 @@ afterAll(() => {
   delete process.env.ALERT_TOPIC_ARN;
 });
 
-const keyOf = async (bucket: string) => (await emu.clients().get(S3Client, { region: 'us-east-1' }).send(new GetBucketEncryptionCommand({ Bucket: bucket })))
-  .ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID;
+const keyOf = async (bucket: string) =>
+  (
+    await emu
+      .clients()
+      .get(S3Client, { region: 'us-east-1' })
+      .send(new GetBucketEncryptionCommand({ Bucket: bucket }))
+  ).ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID;
 
 describe('on-change Lambda handler (middy + Powertools), endpoint from the environment', () => {
   it('fixes the bucket named by the sample event and returns the outcome', async () => {
@@ -45,7 +62,10 @@ describe('on-change Lambda handler (middy + Powertools), endpoint from the envir
 
   it('returns (does not throw) for malformed input, so EventBridge does not retry garbage', async () => {
     const { handler } = await import('../../functions/on-change/handler');
-    await expect(handler({ nonsense: true } as never, context)).resolves.toMatchObject({ kind: 'invalid', error: { code: 'INVALID_EVENT' } });
+    await expect(handler({ nonsense: true } as never, context)).resolves.toMatchObject({
+      kind: 'invalid',
+      error: { code: 'INVALID_EVENT' },
+    });
   });
 });
 

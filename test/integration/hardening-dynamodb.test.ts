@@ -19,13 +19,19 @@ const emu = useEmulator();
 let proxy: FaultProxy;
 let clients: ClientFactory;
 let cmkArn: string;
-const context = { functionName: 'on-change', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+const context = {
+  functionName: 'on-change',
+  awsRequestId: 'req-1',
+  getRemainingTimeInMillis: () => 30_000,
+} as unknown as Context;
 
 beforeAll(async () => {
   proxy = await startFaultProxy(emu.current.endpoint);
   clients = emulatorClients(proxy.endpoint);
 });
-afterAll(async () => { await proxy.close(); });
+afterAll(async () => {
+  await proxy.close();
+});
 beforeEach(async () => {
   await emu.current.reset();
   cmkArn = (await createKey(emu.clients(), R, 'alias/data-platform')).arn;
@@ -34,15 +40,27 @@ beforeEach(async () => {
   proxy.log.length = 0;
 });
 
-// The per-resource records (the chain's links and head items live under pk chain#...: test/integration/audit-chain.test.ts).
-const auditItems = async () => ((await emu.clients().get(DynamoDBClient, { region: R }).send(new ScanCommand({ TableName: 'audit' }))).Items ?? [])
-  .filter((i) => !i.pk?.S?.startsWith('chain#'))
-  .map((i) => JSON.parse(i.record?.S as string) as AuditRecord);
+// The per-resource records (the chain's links and head items live under pk chain#...:
+// test/integration/audit-chain.test.ts).
+const auditItems = async () =>
+  (
+    (
+      await emu
+        .clients()
+        .get(DynamoDBClient, { region: R })
+        .send(new ScanCommand({ TableName: 'audit' }))
+    ).Items ?? []
+  )
+    .filter((i) => !i.pk?.S?.startsWith('chain#'))
+    .map((i) => JSON.parse(i.record?.S as string) as AuditRecord);
 
 describe('idempotency (Powertools, DynamoDB persistence on the emulator)', () => {
   it('a duplicate delivery does nothing new: no AWS call but the idempotency lookup, no second write, no second alert', async () => {
     await createBucket(emu.clients(), R, 'dup-bucket', { kind: 'sse-s3' });
-    const deps = testDeps(clients, { once: new PowertoolsOnce(clients, 'idem', R), audit: new DynamoDbAuditLog(clients, 'audit', R) });
+    const deps = testDeps(clients, {
+      once: new PowertoolsOnce(clients, 'idem', R),
+      audit: new DynamoDbAuditLog(clients, 'audit', R),
+    });
     const event = s3Event('PutBucketEncryption', 'dup-bucket', R, { id: 'dup-1' });
     const first = await processEvent(event, deps);
     expect(first.outcomes[0]).toMatchObject({ action: 'REMEDIATE', result: 'VERIFIED' });
@@ -54,10 +72,14 @@ describe('idempotency (Powertools, DynamoDB persistence on the emulator)', () =>
     }
     const after = proxy.log.slice(mark);
     expect(after.filter((r) => r.service !== 'dynamodb')).toEqual([]);
-    expect(after.filter((r) => r.service === 'dynamodb' && r.operation !== 'PutItem' && r.operation !== 'GetItem')).toEqual([]);
+    expect(
+      after.filter((r) => r.service === 'dynamodb' && r.operation !== 'PutItem' && r.operation !== 'GetItem'),
+    ).toEqual([]);
     expect(deps.alerts.alerts).toHaveLength(1);
     expect(await auditItems()).toHaveLength(1);
-    console.info(`[figures] duplicates: ${deliveries} deliveries of one event, 1 write, 1 alert, 1 audit record; ${after.length} idempotency-store calls for the ${deliveries - 1} duplicates`);
+    console.info(
+      `[figures] duplicates: ${deliveries} deliveries of one event, 1 write, 1 alert, 1 audit record; ${after.length} idempotency-store calls for the ${deliveries - 1} duplicates`,
+    );
   });
 
   it('report mode: without idempotency a duplicate alerts again; with it, it does not', async () => {
@@ -76,7 +98,10 @@ describe('idempotency (Powertools, DynamoDB persistence on the emulator)', () =>
 
   it('the same resource in a different event is handled again (the key is event id and resource)', async () => {
     await createBucket(emu.clients(), R, 'two-events', { kind: 'sse-s3' });
-    const deps = testDeps(clients, { policy: testPolicy({ mode: 'report' }), once: new PowertoolsOnce(clients, 'idem', R) });
+    const deps = testDeps(clients, {
+      policy: testPolicy({ mode: 'report' }),
+      once: new PowertoolsOnce(clients, 'idem', R),
+    });
     await processEvent(s3Event('CreateBucket', 'two-events', R, { id: 'a' }), deps);
     await processEvent(s3Event('CreateBucket', 'two-events', R, { id: 'b' }), deps);
     expect(deps.alerts.alerts).toHaveLength(2);
@@ -110,25 +135,47 @@ describe('audit trail (append-only, DynamoDB on the emulator)', () => {
     const audit = new DynamoDbAuditLog(clients, 'audit', R);
     await processEvent(s3Event('PutBucketEncryption', 'aud-fix', R, { id: 'e1' }), testDeps(clients, { audit }));
     await processEvent(s3Event('PutBucketEncryption', 'aud-exempt', R, { id: 'e2' }), testDeps(clients, { audit }));
-    await processEvent(s3Event('PutBucketEncryption', 'aud-quar', R, { id: 'e3' }), testDeps(clients, { audit, policy: testPolicy({ mode: 'quarantine' }) }));
+    await processEvent(
+      s3Event('PutBucketEncryption', 'aud-quar', R, { id: 'e3' }),
+      testDeps(clients, { audit, policy: testPolicy({ mode: 'quarantine' }) }),
+    );
     // A compliant resource is no action: no record.
     await processEvent(s3Event('PutBucketEncryption', 'aud-fix', R, { id: 'e4' }), testDeps(clients, { audit }));
     const records = await auditItems();
     const by = (id: string) => records.find((r) => r.resource.id === id);
     expect(records).toHaveLength(3);
     expect(by('aud-fix')).toMatchObject({
-      action: 'REMEDIATE', result: 'VERIFIED', reason: 'NOT_KMS', trigger: { eventId: 'e1', eventName: 'PutBucketEncryption', actor: expect.stringContaining('data-engineer') },
-      before: { encryption: { algorithm: 'AES256' } }, after: { encryption: { algorithm: 'aws:kms', keyRef: cmkArn, bucketKey: true } },
+      action: 'REMEDIATE',
+      result: 'VERIFIED',
+      reason: 'NOT_KMS',
+      trigger: { eventId: 'e1', eventName: 'PutBucketEncryption', actor: expect.stringContaining('data-engineer') },
+      before: { encryption: { algorithm: 'AES256' } },
+      after: { encryption: { algorithm: 'aws:kms', keyRef: cmkArn, bucketKey: true } },
     });
-    expect(by('aud-exempt')).toMatchObject({ action: 'SKIP_EXEMPT', result: 'NOT_ATTEMPTED', before: { encryption: { algorithm: 'AES256' } } });
-    expect(by('aud-quar')).toMatchObject({ action: 'QUARANTINE', result: 'VERIFIED', before: { encryption: { algorithm: 'AES256' } }, after: { encryption: { algorithm: 'AES256' } } });
+    expect(by('aud-exempt')).toMatchObject({
+      action: 'SKIP_EXEMPT',
+      result: 'NOT_ATTEMPTED',
+      before: { encryption: { algorithm: 'AES256' } },
+    });
+    expect(by('aud-quar')).toMatchObject({
+      action: 'QUARANTINE',
+      result: 'VERIFIED',
+      before: { encryption: { algorithm: 'AES256' } },
+      after: { encryption: { algorithm: 'AES256' } },
+    });
   });
 
   it('cannot rewrite a record: a second append with the same id is refused and the original stays', async () => {
     const audit = new DynamoDbAuditLog(clients, 'audit', R);
     const record: AuditRecord = {
-      schema: 'cmk-sentinel.audit/v1', id: 'fixed-id', time: '2026-11-27T10:00:00.000Z', resource: { type: 's3-bucket', id: 'b', account: '123456789012', region: R, arn: 'arn:aws:s3:::b' },
-      action: 'REMEDIATE', result: 'VERIFIED', status: 'NON_COMPLIANT', trigger: { eventName: 'CreateBucket', source: 's3.amazonaws.com' },
+      schema: 'cmk-sentinel.audit/v1',
+      id: 'fixed-id',
+      time: '2026-11-27T10:00:00.000Z',
+      resource: { type: 's3-bucket', id: 'b', account: '123456789012', region: R, arn: 'arn:aws:s3:::b' },
+      action: 'REMEDIATE',
+      result: 'VERIFIED',
+      status: 'NON_COMPLIANT',
+      trigger: { eventName: 'CreateBucket', source: 's3.amazonaws.com' },
     };
     expect(await audit.append(record)).toBe(true);
     expect(await audit.append({ ...record, result: 'FAILED', time: '2026-11-27T11:00:00.000Z' })).toBe(false);

@@ -26,21 +26,50 @@ let proxy: FaultProxy;
 let cmkArn: string;
 
 // Enough attempts that 30% throttling almost never exhausts them: 0.3^10 ≈ 6e-6 per call.
-const proxied = (maxAttempts = 10) => new ClientFactory({ endpoint: proxy.endpoint, maxAttempts, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+const proxied = (maxAttempts = 10) =>
+  new ClientFactory({
+    endpoint: proxy.endpoint,
+    maxAttempts,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
 
 const ESTATE: [string, BucketEncryption, boolean][] = [
-  ['f-none-1', { kind: 'none' }, true], ['f-none-2', { kind: 'none' }, true], ['f-sses3-1', { kind: 'sse-s3' }, true],
-  ['f-sses3-2', { kind: 'sse-s3' }, true], ['f-awskms', { kind: 'kms' }, true], ['f-awss3', { kind: 'kms', keyId: 'alias/aws/s3' }, true],
-  ['f-nobk', { kind: 'kms', keyId: 'alias/data-platform', bucketKey: false }, true], ['f-ok-alias', { kind: 'kms', keyId: 'alias/data-platform' }, false],
-  ['f-none-3', { kind: 'none' }, true], ['f-sses3-3', { kind: 'sse-s3' }, true], ['f-none-4', { kind: 'none' }, true], ['f-none-5', { kind: 'none' }, true],
+  ['f-none-1', { kind: 'none' }, true],
+  ['f-none-2', { kind: 'none' }, true],
+  ['f-sses3-1', { kind: 'sse-s3' }, true],
+  ['f-sses3-2', { kind: 'sse-s3' }, true],
+  ['f-awskms', { kind: 'kms' }, true],
+  ['f-awss3', { kind: 'kms', keyId: 'alias/aws/s3' }, true],
+  ['f-nobk', { kind: 'kms', keyId: 'alias/data-platform', bucketKey: false }, true],
+  ['f-ok-alias', { kind: 'kms', keyId: 'alias/data-platform' }, false],
+  ['f-none-3', { kind: 'none' }, true],
+  ['f-sses3-3', { kind: 'sse-s3' }, true],
+  ['f-none-4', { kind: 'none' }, true],
+  ['f-none-5', { kind: 'none' }, true],
 ];
 
-const keyOf = async (bucket: string) => (await emu.clients().get(S3Client, { region: R }).send(new GetBucketEncryptionCommand({ Bucket: bucket })))
-  .ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID;
-const encryptionWrites = (bucket: string) => proxy.log.filter((r) => r.forwarded && r.service === 's3' && r.operation === 'PUT ?encryption' && r.path.replace(/\/$/, '') === `/${bucket}`).length;
+const keyOf = async (bucket: string) =>
+  (
+    await emu
+      .clients()
+      .get(S3Client, { region: R })
+      .send(new GetBucketEncryptionCommand({ Bucket: bucket }))
+  ).ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID;
+const encryptionWrites = (bucket: string) =>
+  proxy.log.filter(
+    (r) =>
+      r.forwarded &&
+      r.service === 's3' &&
+      r.operation === 'PUT ?encryption' &&
+      r.path.replace(/\/$/, '') === `/${bucket}`,
+  ).length;
 
-beforeAll(async () => { proxy = await startFaultProxy(emu.current.endpoint); });
-afterAll(async () => { await proxy.close(); });
+beforeAll(async () => {
+  proxy = await startFaultProxy(emu.current.endpoint);
+});
+afterAll(async () => {
+  await proxy.close();
+});
 beforeEach(async () => {
   await emu.current.reset();
   proxy.setPlan(undefined);
@@ -54,10 +83,21 @@ describe('faults injected between the SDK and the emulator', () => {
     for (const [name, enc] of ESTATE) await createBucket(emu.clients(), R, name, enc);
     const deps = testDeps(proxied(2), { policy: testPolicy({ regions: [R] }) });
     const dir = mkdtempSync(join(tmpdir(), 'sweep-outage-'));
-    const sweep = () => backfill({ types: ['s3-bucket'], sweepId: 'outage' }, { deps, pacer: new Pacer(), store: new FileSweepStore(dir), reportFile: join(dir, 'r.json'), summarySink: new CollectingAlertSink() });
+    const sweep = () =>
+      backfill(
+        { types: ['s3-bucket'], sweepId: 'outage' },
+        {
+          deps,
+          pacer: new Pacer(),
+          store: new FileSweepStore(dir),
+          reportFile: join(dir, 'r.json'),
+          summarySink: new CollectingAlertSink(),
+        },
+      );
     // The emulator becomes unreachable after the third re-key: every later connection is dropped.
     const cut = setInterval(() => {
-      if (proxy.log.filter((r) => r.forwarded && r.operation === 'PUT ?encryption').length >= 3) proxy.setPlan({ rate: 1, kinds: ['drop'], seed: 3 });
+      if (proxy.log.filter((r) => r.forwarded && r.operation === 'PUT ?encryption').length >= 3)
+        proxy.setPlan({ rate: 1, kinds: ['drop'], seed: 3 });
     }, 2);
     const first = await sweep();
     clearInterval(cut);
@@ -70,7 +110,9 @@ describe('faults injected between the SDK and the emulator', () => {
       expect({ name, key: drifted ? await keyOf(name) : cmkArn }).toEqual({ name, key: cmkArn });
       expect({ name, writes: encryptionWrites(name) }).toEqual({ name, writes: drifted ? 1 : 0 });
     }
-    console.info(`[figures] outage: ${first.totals.errors} resources failed while AWS was unreachable; the resumed sweep completed all ${second.totals.total}`);
+    console.info(
+      `[figures] outage: ${first.totals.errors} resources failed while AWS was unreachable; the resumed sweep completed all ${second.totals.total}`,
+    );
   }, 120_000);
 
   it('a backfill sweep under 30% throttling fixes every drifted bucket, re-keying each exactly once', async () => {
@@ -78,7 +120,16 @@ describe('faults injected between the SDK and the emulator', () => {
     proxy.setPlan({ rate: 0.3, kinds: ['throttle'], seed: 11 });
     const deps = testDeps(proxied(), { policy: testPolicy({ regions: [R] }) });
     const dir = mkdtempSync(join(tmpdir(), 'sweep-throttled-'));
-    const result = await backfill({ types: ['s3-bucket'] }, { deps, pacer: new Pacer(), store: new FileSweepStore(dir), reportFile: join(dir, 'r.json'), summarySink: new CollectingAlertSink() });
+    const result = await backfill(
+      { types: ['s3-bucket'] },
+      {
+        deps,
+        pacer: new Pacer(),
+        store: new FileSweepStore(dir),
+        reportFile: join(dir, 'r.json'),
+        summarySink: new CollectingAlertSink(),
+      },
+    );
     proxy.setPlan(undefined);
     const throttled = proxy.log.filter((r) => !r.forwarded).length;
     expect(throttled).toBeGreaterThan(0);
@@ -87,7 +138,9 @@ describe('faults injected between the SDK and the emulator', () => {
       expect({ name, key: drifted ? await keyOf(name) : cmkArn }).toEqual({ name, key: cmkArn });
       expect({ name, writes: encryptionWrites(name) }).toEqual({ name, writes: drifted ? 1 : 0 });
     }
-    console.info(`[figures] throttled sweep: ${proxy.log.length} requests, ${throttled} throttled, ${ESTATE.filter((e) => e[2]).length} buckets re-keyed once each`);
+    console.info(
+      `[figures] throttled sweep: ${proxy.log.length} requests, ${throttled} throttled, ${ESTATE.filter((e) => e[2]).length} buckets re-keyed once each`,
+    );
   }, 120_000);
 
   it('30% throttling on every call, every event delivered twice: all end compliant, each acted on once, alerted once', async () => {
@@ -110,10 +163,18 @@ describe('faults injected between the SDK and the emulator', () => {
       expect(encryptionWrites(name)).toBe(fix ? 1 : 0);
     }
     const alerted = deps.alerts.alerts.map((a) => a.resource.id).sort();
-    expect(alerted).toEqual(ESTATE.filter(([, , fix]) => fix).map(([n]) => n).sort());
+    expect(alerted).toEqual(
+      ESTATE.filter(([, , fix]) => fix)
+        .map(([n]) => n)
+        .sort(),
+    );
     const duplicates = deps.log.lines.filter((l) => l.extra.duplicate === true);
-    expect(duplicates.map((l) => (l.extra.resource as { id: string }).id).sort()).toEqual(ESTATE.map(([n]) => n).sort());
-    console.info(`[figures] throttling (adaptive retries, ${Date.now() - t0} ms): ${proxy.log.length} requests, ${faults.throttle} throttled (${Math.round((100 * (faults.throttle ?? 0)) / proxy.log.length)}%); ${events.length * 2} deliveries (${events.length} duplicates); ${ESTATE.filter((e) => e[2]).length} encryption writes, ${alerted.length} alerts`);
+    expect(duplicates.map((l) => (l.extra.resource as { id: string }).id).sort()).toEqual(
+      ESTATE.map(([n]) => n).sort(),
+    );
+    console.info(
+      `[figures] throttling (adaptive retries, ${Date.now() - t0} ms): ${proxy.log.length} requests, ${faults.throttle} throttled (${Math.round((100 * (faults.throttle ?? 0)) / proxy.log.length)}%); ${events.length * 2} deliveries (${events.length} duplicates); ${ESTATE.filter((e) => e[2]).length} encryption writes, ${alerted.length} alerts`,
+    );
   }, 150_000);
 
   it('500s, dropped connections and slow responses: every resource ends compliant, retried events included', async () => {
@@ -134,7 +195,9 @@ describe('faults injected between the SDK and the emulator', () => {
     for (const [name, , fix] of ESTATE) expect(await keyOf(name)).toBe(fix ? cmkArn : 'alias/data-platform');
     const faults = proxy.faults();
     expect((faults.error500 ?? 0) + (faults.drop ?? 0) + (faults.slow ?? 0)).toBeGreaterThanOrEqual(5);
-    console.info(`[figures] 500/drop/slow: ${proxy.log.length} requests, faults ${JSON.stringify(faults)}, rounds ${rounds}, all compliant`);
+    console.info(
+      `[figures] 500/drop/slow: ${proxy.log.length} requests, faults ${JSON.stringify(faults)}, rounds ${rounds}, all compliant`,
+    );
   });
 
   it('AccessDenied on one resource: an alert names the missing permission, the others are fixed', async () => {
@@ -144,9 +207,17 @@ describe('faults injected between the SDK and the emulator', () => {
     const results = [];
     for (const [name] of ESTATE.slice(0, 4)) results.push(await processEvent(s3Event('CreateBucket', name, R), deps));
     const denied = results[1]?.outcomes[0];
-    expect(denied).toMatchObject({ status: 'ERROR', action: 'REMEDIATE', error: { code: 'ACCESS_DENIED', missingPermission: 's3:PutEncryptionConfiguration', retryable: false } });
+    expect(denied).toMatchObject({
+      status: 'ERROR',
+      action: 'REMEDIATE',
+      error: { code: 'ACCESS_DENIED', missingPermission: 's3:PutEncryptionConfiguration', retryable: false },
+    });
     const alert = deps.alerts.alerts.find((a) => a.resource.id === 'f-none-2');
-    expect(alert).toMatchObject({ status: 'ERROR', severity: 'HIGH', error: { missingPermission: 's3:PutEncryptionConfiguration' } });
+    expect(alert).toMatchObject({
+      status: 'ERROR',
+      severity: 'HIGH',
+      error: { missingPermission: 's3:PutEncryptionConfiguration' },
+    });
     expect(alert?.error?.message).toContain('s3:PutEncryptionConfiguration');
     for (const i of [0, 2, 3]) expect(results[i]?.outcomes[0]).toMatchObject({ result: 'VERIFIED' });
     expect(await keyOf('f-none-1')).toBe(cmkArn);
@@ -168,10 +239,17 @@ describe('faults injected between the SDK and the emulator', () => {
       const out: string[] = [];
       expect(await main(['handle', file, '--dlq', queueUrl], (s) => out.push(s))).toBe(1);
       expect(JSON.parse(out.join('\n')).deadLetter.cause).toMatchObject({ code: 'AWS_UNAVAILABLE' });
-      const peek = await emu.clients().get(SQSClient, { region: R }).send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MessageAttributeNames: ['All'], VisibilityTimeout: 0 }));
+      const peek = await emu
+        .clients()
+        .get(SQSClient, { region: R })
+        .send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MessageAttributeNames: ['All'], VisibilityTimeout: 0 }));
       expect(peek.Messages).toHaveLength(1);
       const body = JSON.parse(peek.Messages?.[0]?.Body as string);
-      expect(body).toMatchObject({ requestContext: { condition: 'RetriesExhausted' }, requestPayload: { id: 'dlq-1' }, responsePayload: { code: 'AWS_UNAVAILABLE' } });
+      expect(body).toMatchObject({
+        requestContext: { condition: 'RetriesExhausted' },
+        requestPayload: { id: 'dlq-1' },
+        responsePayload: { code: 'AWS_UNAVAILABLE' },
+      });
       expect(peek.Messages?.[0]?.MessageAttributes?.ERROR_CODE?.StringValue).toBe('AWS_UNAVAILABLE');
 
       // Still down: redrive leaves it where it is.
@@ -186,7 +264,10 @@ describe('faults injected between the SDK and the emulator', () => {
       expect(code).toBe(0);
       expect(JSON.parse(done.join('\n'))).toMatchObject({ received: 1, redriven: 1, stillFailing: 0 });
       expect(await keyOf('dlq-bucket')).toBe(cmkArn);
-      const left = await emu.clients().get(SQSClient, { region: R }).send(new ReceiveMessageCommand({ QueueUrl: queueUrl, VisibilityTimeout: 0 }));
+      const left = await emu
+        .clients()
+        .get(SQSClient, { region: R })
+        .send(new ReceiveMessageCommand({ QueueUrl: queueUrl, VisibilityTimeout: 0 }));
       expect(left.Messages ?? []).toHaveLength(0);
     } finally {
       process.env = saved;

@@ -14,9 +14,20 @@ describe('KeyResolver on the emulator', () => {
 
   it('resolves all four forms of the CMK to its canonical ARN', async () => {
     const keys = new KeyResolver(emu.clients(), testPolicy());
-    for (const ref of [cmk.keyId, cmk.arn, 'alias/data-platform', 'arn:aws:kms:us-east-1:123456789012:alias/data-platform']) {
+    for (const ref of [
+      cmk.keyId,
+      cmk.arn,
+      'alias/data-platform',
+      'arn:aws:kms:us-east-1:123456789012:alias/data-platform',
+    ]) {
       const info = await keys.resolve(ref, 'us-east-1');
-      expect(info).toMatchObject({ arn: cmk.arn, keyId: cmk.keyId, region: 'us-east-1', account: '123456789012', managedBy: 'CUSTOMER' });
+      expect(info).toMatchObject({
+        arn: cmk.arn,
+        keyId: cmk.keyId,
+        region: 'us-east-1',
+        account: '123456789012',
+        managedBy: 'CUSTOMER',
+      });
       expect(await keys.isRegionalCmk(ref, 'us-east-1')).toBe(true);
     }
   });
@@ -40,7 +51,9 @@ describe('KeyResolver on the emulator', () => {
     expect((await keys.regionalCmk('us-east-1')).arn).toBe(cmk.arn);
     await expect(keys.regionalCmk('eu-west-1')).rejects.toMatchObject({ code: 'KEY_NOT_FOUND' });
     const byAlias = new KeyResolver(emu.clients(), testPolicy());
-    await expect(byAlias.regionalCmk('ap-south-1')).rejects.toMatchObject({ code: 'KEY_NOT_FOUND', message: expect.stringContaining('does not exist in ap-south-1') });
+    await expect(byAlias.regionalCmk('ap-south-1')).rejects.toMatchObject({
+      code: 'KEY_NOT_FOUND',
+      message: expect.stringContaining('does not exist in ap-south-1'),
+    });
   });
 });
-

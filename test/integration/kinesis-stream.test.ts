@@ -27,17 +27,22 @@ describe('kinesis-stream rule on the emulator', () => {
     ['no encryption', undefined, 'UNENCRYPTED'],
     ['the aws/kinesis key', 'alias/aws/kinesis', 'AWS_MANAGED_KEY'],
     ['another key', 'other', 'WRONG_KEY'],
-  ])('%s: StartStreamEncryption with the CMK ARN, verified by a fresh read, then idempotent', async (_label, key, reason) => {
-    const other = await createKey(emu.clients(), R);
-    await createStream(emu.clients(), R, 'iot-telemetry', key === 'other' ? other.arn : key);
-    const deps = testDeps(emu.clients());
-    const r = await processEvent(kinesisEvent('CreateStream', 'iot-telemetry', R), deps);
-    expect(r.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', reason, action: 'REMEDIATE', result: 'VERIFIED' });
-    expect(r.outcomes[0]?.actionDetail).toMatch(/Records written before stay (unencrypted|under the previous key) until they expire \(24 h\)/);
-    expect(await encOf('iot-telemetry')).toEqual({ type: 'KMS', key: cmk.arn });
-    const again = await processEvent(kinesisEvent('StartStreamEncryption', 'iot-telemetry', R), deps);
-    expect(again.outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE' });
-  });
+  ])(
+    '%s: StartStreamEncryption with the CMK ARN, verified by a fresh read, then idempotent',
+    async (_label, key, reason) => {
+      const other = await createKey(emu.clients(), R);
+      await createStream(emu.clients(), R, 'iot-telemetry', key === 'other' ? other.arn : key);
+      const deps = testDeps(emu.clients());
+      const r = await processEvent(kinesisEvent('CreateStream', 'iot-telemetry', R), deps);
+      expect(r.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', reason, action: 'REMEDIATE', result: 'VERIFIED' });
+      expect(r.outcomes[0]?.actionDetail).toMatch(
+        /Records written before stay (unencrypted|under the previous key) until they expire \(24 h\)/,
+      );
+      expect(await encOf('iot-telemetry')).toEqual({ type: 'KMS', key: cmk.arn });
+      const again = await processEvent(kinesisEvent('StartStreamEncryption', 'iot-telemetry', R), deps);
+      expect(again.outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE' });
+    },
+  );
 
   it('the CMK by alias is compliant', async () => {
     await createStream(emu.clients(), R, 'iot-telemetry', 'alias/data-platform');
@@ -59,10 +64,20 @@ describe('kinesis-stream rule on the emulator', () => {
     await createStream(emu.clients(), R, 'iot-telemetry');
     await createStream(emu.clients(), R, 'legacy-feed', undefined, { 'cmk-sentinel:exempt': TEST_WAIVER });
     const deps = testDeps(emu.clients(), { policy: testPolicy({ mode: 'quarantine' }) });
-    expect((await processEvent(kinesisEvent('CreateStream', 'iot-telemetry', R), deps)).outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'VERIFIED' });
-    expect((await processEvent(kinesisEvent('CreateStream', 'iot-telemetry', R), deps)).outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'UNCHANGED' });
-    expect((await kinesis().send(new ListTagsForStreamCommand({ StreamName: 'iot-telemetry' }))).Tags).toEqual([{ Key: 'cmk-sentinel:quarantine', Value: 'UNENCRYPTED' }]);
-    expect((await processEvent(kinesisEvent('CreateStream', 'legacy-feed', R), deps)).outcomes[0]).toMatchObject({ action: 'SKIP_EXEMPT' });
+    expect((await processEvent(kinesisEvent('CreateStream', 'iot-telemetry', R), deps)).outcomes[0]).toMatchObject({
+      action: 'QUARANTINE',
+      result: 'VERIFIED',
+    });
+    expect((await processEvent(kinesisEvent('CreateStream', 'iot-telemetry', R), deps)).outcomes[0]).toMatchObject({
+      action: 'QUARANTINE',
+      result: 'UNCHANGED',
+    });
+    expect((await kinesis().send(new ListTagsForStreamCommand({ StreamName: 'iot-telemetry' }))).Tags).toEqual([
+      { Key: 'cmk-sentinel:quarantine', Value: 'UNENCRYPTED' },
+    ]);
+    expect((await processEvent(kinesisEvent('CreateStream', 'legacy-feed', R), deps)).outcomes[0]).toMatchObject({
+      action: 'SKIP_EXEMPT',
+    });
     expect(await encOf('legacy-feed')).toEqual({ type: 'NONE', key: undefined });
   });
 
@@ -70,8 +85,17 @@ describe('kinesis-stream rule on the emulator', () => {
     for (const n of ['a', 'b']) await createStream(emu.clients(), R, n);
     const deps = testDeps(emu.clients());
     const names: string[] = [];
-    for await (const n of kinesisStreamRule.list({ clients: deps.clients, keys: deps.keys, policy: deps.policy, scope: { region: R } })) names.push(n);
+    for await (const n of kinesisStreamRule.list({
+      clients: deps.clients,
+      keys: deps.keys,
+      policy: deps.policy,
+      scope: { region: R },
+    }))
+      names.push(n);
     expect(names.sort()).toEqual(['a', 'b']);
-    expect((await processEvent(kinesisEvent('StopStreamEncryption', 'gone', R), deps)).outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'RESOURCE_GONE' });
+    expect((await processEvent(kinesisEvent('StopStreamEncryption', 'gone', R), deps)).outcomes[0]).toMatchObject({
+      status: 'NOT_APPLICABLE',
+      reason: 'RESOURCE_GONE',
+    });
   });
 });

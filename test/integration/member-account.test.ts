@@ -24,7 +24,11 @@ import { ACCOUNT, emulatorClients, onlyRules, testDeps, testPolicy, useEmulator 
  */
 const R = 'us-east-1';
 const MEMBER = '210987654321';
-const MEMBER_SCOPE: AwsScope = { region: R, account: MEMBER, roleArn: `arn:aws:iam::${MEMBER}:role/cmk-sentinel-member` };
+const MEMBER_SCOPE: AwsScope = {
+  region: R,
+  account: MEMBER,
+  roleArn: `arn:aws:iam::${MEMBER}:role/cmk-sentinel-member`,
+};
 const emu = useEmulator();
 // Other rules answer CreateDBInstance too (rds-tls); the event test is about the re-encryption.
 onlyRules('rds-instance');
@@ -44,14 +48,24 @@ const memberKey = async (): Promise<string> => {
 
 const sweep = async (types: string[], deps: PipelineDeps) => {
   const dir = mkdtempSync(join(tmpdir(), 'sweep-'));
-  const result = await backfill({ types, accounts: [MEMBER] }, { deps, pacer: new Pacer(), store: new FileSweepStore(dir), reportFile: join(dir, 'r.json'), summarySink: new CollectingAlertSink() });
+  const result = await backfill(
+    { types, accounts: [MEMBER] },
+    {
+      deps,
+      pacer: new Pacer(),
+      store: new FileSweepStore(dir),
+      reportFile: join(dir, 'r.json'),
+      summarySink: new CollectingAlertSink(),
+    },
+  );
   const rows = [];
   for await (const r of new FileSweepStore(dir).results(result.sweepId)) rows.push(r);
   return rows;
 };
 
 beforeAll(async () => {
-  await emulatorClients(emu.current.endpoint).get(RDSClient, { region: R }).send(new DescribeDBInstancesCommand({})); // the first RDS call is slow on moto
+  // The first RDS call is slow on moto.
+  await emulatorClients(emu.current.endpoint).get(RDSClient, { region: R }).send(new DescribeDBInstancesCommand({}));
 });
 
 beforeEach(async () => {
@@ -63,37 +77,59 @@ beforeEach(async () => {
   expect(homeCmk).toContain(`:${ACCOUNT}:`);
 });
 
-describe('member accounts: one rule context, scoped to the resource\'s account', () => {
-  it('re-encrypts a member\'s RDS instance with the member\'s CMK and the workflow verifies it against that key', async () => {
-    await clients.get(RDSClient, MEMBER_SCOPE).send(new CreateDBInstanceCommand({
-      // 5.6: the restore fallback (route.ts), whose copy this test reads; the Blue/Green path is rds-blue-green.test.ts.
-      DBInstanceIdentifier: 'member-db', Engine: 'mysql', EngineVersion: '5.6.51', DBInstanceClass: 'db.t3.medium', AllocatedStorage: 20,
-      MasterUsername: 'admin', MasterUserPassword: 'not-a-real-secret-1', StorageEncrypted: false,
-    }));
+describe("member accounts: one rule context, scoped to the resource's account", () => {
+  it("re-encrypts a member's RDS instance with the member's CMK and the workflow verifies it against that key", async () => {
+    await clients.get(RDSClient, MEMBER_SCOPE).send(
+      new CreateDBInstanceCommand({
+        // 5.6: the restore fallback (route.ts), whose copy this test reads; the Blue/Green path is
+        // rds-blue-green.test.ts.
+        DBInstanceIdentifier: 'member-db',
+        Engine: 'mysql',
+        EngineVersion: '5.6.51',
+        DBInstanceClass: 'db.t3.medium',
+        AllocatedStorage: 20,
+        MasterUsername: 'admin',
+        MasterUserPassword: 'not-a-real-secret-1',
+        StorageEncrypted: false,
+      }),
+    );
     const deps = testDeps(clients, { policy: policy() });
     const driver = new LocalWorkflowDriver(() => deps as PipelineDeps, { log: deps.log });
     deps.workflows = driver;
     const event = cloudTrailEvent({
-      source: 'aws.rds', eventSource: 'rds.amazonaws.com', eventName: 'CreateDBInstance', region: R, account: MEMBER,
+      source: 'aws.rds',
+      eventSource: 'rds.amazonaws.com',
+      eventName: 'CreateDBInstance',
+      region: R,
+      account: MEMBER,
       requestParameters: { dBInstanceIdentifier: 'member-db', engine: 'mysql' },
     });
     const result = await processEvent(event, deps);
-    expect(result.outcomes[0]).toMatchObject({ ref: { account: MEMBER }, reason: 'UNENCRYPTED', result: 'PENDING', expectedKey: memberCmk });
+    expect(result.outcomes[0]).toMatchObject({
+      ref: { account: MEMBER },
+      reason: 'UNENCRYPTED',
+      result: 'PENDING',
+      expectedKey: memberCmk,
+    });
     const run = [...(await driver.settle()).values()][0];
     expect(run?.status).toBe('SUCCEEDED');
-    const copy = (await clients.get(RDSClient, MEMBER_SCOPE).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'member-db-cmk' }))).DBInstances?.[0];
+    const copy = (
+      await clients
+        .get(RDSClient, MEMBER_SCOPE)
+        .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'member-db-cmk' }))
+    ).DBInstances?.[0];
     expect(copy).toMatchObject({ StorageEncrypted: true, KmsKeyId: memberCmk });
     // The verify step judged the copy against the member's CMK, not the home account's.
     expect(deps.alerts.alerts.map((a) => a.action.result)).toEqual(['PENDING', 'VERIFIED']);
     expect(deps.alerts.alerts[1]?.action.detail).toContain(memberCmk);
   });
 
-  it('a sweep of a member account lists that account\'s CMK (kms-key), not the home account\'s', async () => {
+  it("a sweep of a member account lists that account's CMK (kms-key), not the home account's", async () => {
     const rows = await sweep(['kms-key'], testDeps(clients, { policy: policy() }));
     expect(rows.map((r) => `${r.unit} ${r.id}`)).toEqual([`${MEMBER}/${R}/kms-key ${memberCmk}`]);
   });
 
-  it('a sweep re-keys a member bucket\'s existing objects with the member\'s CMK', async () => {
+  it("a sweep re-keys a member bucket's existing objects with the member's CMK", async () => {
     const s3 = clients.get(S3Client, MEMBER_SCOPE);
     await s3.send(new CreateBucketCommand({ Bucket: 'member-data' }));
     await s3.send(new PutObjectCommand({ Bucket: 'member-data', Key: 'a.csv', Body: 'x' }));

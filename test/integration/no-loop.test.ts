@@ -21,20 +21,30 @@ import { LocalWorkflowDriver } from '../../shared/workflows/local-driver';
 const emu = useEmulator();
 let proxy: FaultProxy;
 const REGIONS = ['us-east-1', 'eu-west-1'] as const;
-const serviceRole = (region: string) => `arn:aws:sts::${ACCOUNT}:assumed-role/cmk-sentinel-prod-${region}-on-change/cmk-sentinel-prod-${region}-on-change`;
+const serviceRole = (region: string) =>
+  `arn:aws:sts::${ACCOUNT}:assumed-role/cmk-sentinel-prod-${region}-on-change/cmk-sentinel-prod-${region}-on-change`;
 
-beforeAll(async () => { proxy = await startFaultProxy(emu.current.endpoint); });
-afterAll(async () => { await proxy.close(); });
+beforeAll(async () => {
+  proxy = await startFaultProxy(emu.current.endpoint);
+});
+afterAll(async () => {
+  await proxy.close();
+});
 
 /** A sample event of `type`, rewritten to name `ref` and to be made by the service's role. */
 const rewrite = (sample: unknown, ref: ResourceRef): unknown => {
   const n = normalise(sample, RULES);
   if (n.kind !== 'resources') return sample;
   const from = n.refs[0] as ResourceRef;
-  const out = replaceStrings(sample, [[from.id, ref.id], [from.region, ref.region], [from.account, ref.account]]) as Record<string, unknown>;
+  const out = replaceStrings(sample, [
+    [from.id, ref.id],
+    [from.region, ref.region],
+    [from.account, ref.account],
+  ]) as Record<string, unknown>;
   const detail = out.detail as Record<string, unknown> | undefined;
   out.id = `own-${Math.random().toString(16).slice(2)}`;
-  if (detail && typeof detail.userIdentity === 'object') detail.userIdentity = { type: 'AssumedRole', arn: serviceRole(ref.region), accountId: ref.account };
+  if (detail && typeof detail.userIdentity === 'object')
+    detail.userIdentity = { type: 'AssumedRole', arn: serviceRole(ref.region), accountId: ref.account };
   return out;
 };
 
@@ -42,16 +52,29 @@ const rewrite = (sample: unknown, ref: ResourceRef): unknown => {
  * Types the demo cannot make act on the emulator, with why: their writes are covered by SDK-mock tests.
  * Every other rule in the registry must act, so a rule added later is held to the no-loop check.
  */
-const cannotActHere = (mode: 'remediate' | 'quarantine'): Set<string> => new Set([
-  // The demo makes no replicated backups: their one write (restart under the CMK) needs gates.cutOver, off in the
-  // demo; the rule runs on the emulator in rds-backup-replication.test.ts.
-  'rds-backup-replication',
-  // Quarantine is alert-only for these (nothing to tag or close): they report, never write.
-  ...(mode === 'quarantine' ? ['ebs-default', 'emr-security-configuration', 'kms-key', 'rds-tls', 'redshift-tls', 's3-tls', 's3-replication', 'redshift-snapshot-copy', 'glue-catalog'] : []),
-]);
+const cannotActHere = (mode: 'remediate' | 'quarantine'): Set<string> =>
+  new Set([
+    // The demo makes no replicated backups: their one write (restart under the CMK) needs gates.cutOver, off in the
+    // demo; the rule runs on the emulator in rds-backup-replication.test.ts.
+    'rds-backup-replication',
+    // Quarantine is alert-only for these (nothing to tag or close): they report, never write.
+    ...(mode === 'quarantine'
+      ? [
+          'ebs-default',
+          'emr-security-configuration',
+          'kms-key',
+          'rds-tls',
+          'redshift-tls',
+          's3-tls',
+          's3-replication',
+          'redshift-snapshot-copy',
+          'glue-catalog',
+        ]
+      : []),
+  ]);
 
 describe.each(['remediate', 'quarantine'] as const)('no loops in %s mode', (mode) => {
-  it('every event the service\'s own changes produce evaluates and stops: no further write', async () => {
+  it("every event the service's own changes produce evaluates and stops: no further write", async () => {
     await emu.current.reset();
     const direct = emu.clients();
     const cmks: DemoContext['cmks'] = {};
@@ -60,17 +83,37 @@ describe.each(['remediate', 'quarantine'] as const)('no loops in %s mode', (mode
     const deps = testDeps(clients, { policy: testPolicy({ mode }) });
     const workflows = new LocalWorkflowDriver(() => deps);
     deps.workflows = workflows;
-    const ctx: DemoContext = { clients: direct, deps, workflows, regions: REGIONS, cmks, keyNames: {}, print: () => undefined };
+    const ctx: DemoContext = {
+      clients: direct,
+      deps,
+      workflows,
+      regions: REGIONS,
+      cmks,
+      keyNames: {},
+      print: () => undefined,
+    };
     for (const part of DEMO_PARTS) await part.run(ctx);
 
-    const acted = deps.alerts.alerts.filter((a: Alert) => (a.action.taken === 'REMEDIATE' || a.action.taken === 'QUARANTINE') && a.action.result !== 'FAILED');
-    expect(new Set(acted.map((a) => a.resource.type))).toEqual(new Set(RULES.map((r) => r.type).filter((t) => !cannotActHere(mode).has(t))));
+    const acted = deps.alerts.alerts.filter(
+      (a: Alert) => (a.action.taken === 'REMEDIATE' || a.action.taken === 'QUARANTINE') && a.action.result !== 'FAILED',
+    );
+    expect(new Set(acted.map((a) => a.resource.type))).toEqual(
+      new Set(RULES.map((r) => r.type).filter((t) => !cannotActHere(mode).has(t))),
+    );
     const samples = eventSamples();
     const fedBack: unknown[] = [];
     for (const a of acted) {
-      const ref = { type: a.resource.type, account: a.resource.account, region: a.resource.region, id: a.resource.id } as ResourceRef;
+      const ref = {
+        type: a.resource.type,
+        account: a.resource.account,
+        region: a.resource.region,
+        id: a.resource.id,
+      } as ResourceRef;
       const own = samples.filter((s) => s.type === ref.type).map((s) => rewrite(s.event, ref));
-      const naming = own.filter((e) => { const n = normalise(e, RULES); return n.kind === 'resources' && n.refs.some((r) => r.id === ref.id); });
+      const naming = own.filter((e) => {
+        const n = normalise(e, RULES);
+        return n.kind === 'resources' && n.refs.some((r) => r.id === ref.id);
+      });
       expect(naming.length).toBeGreaterThan(0);
       fedBack.push(...own);
     }
@@ -86,12 +129,27 @@ describe.each(['remediate', 'quarantine'] as const)('no loops in %s mode', (mode
       // A change made again is a loop; a finding that can only be reported (e.g. an EMR configuration whose
       // copy needs the owner's TLS certificates) is reported again without a write, which the proxy log checks.
       const looping = result.outcomes.filter((o) => o.result === 'VERIFIED' || o.result === 'PENDING');
-      expect(looping.map((o) => ({ ref: o.ref, status: o.status, reason: o.reason, action: o.action, result: o.result, error: o.error?.message }))).toEqual([]);
+      expect(
+        looping.map((o) => ({
+          ref: o.ref,
+          status: o.status,
+          reason: o.reason,
+          action: o.action,
+          result: o.result,
+          error: o.error?.message,
+        })),
+      ).toEqual([]);
     }
     const writes = proxy.log.slice(mark).filter((r) => r.write && r.forwarded);
     expect(writes).toEqual([]);
-    expect(deps.alerts.alerts.slice(alertsBefore).filter((a) => a.action.result === 'VERIFIED' || a.action.result === 'PENDING')).toEqual([]);
+    expect(
+      deps.alerts.alerts
+        .slice(alertsBefore)
+        .filter((a) => a.action.result === 'VERIFIED' || a.action.result === 'PENDING'),
+    ).toEqual([]);
     expect(deps.log.lines.filter((l) => l.extra.ownChange === true).length).toBeGreaterThan(0);
-    console.info(`[figures] no-loop (${mode}): ${acted.length} resources acted on, ${fed} own-change events fed back, ${writes.length} writes`);
+    console.info(
+      `[figures] no-loop (${mode}): ${acted.length} resources acted on, ${fed} own-change events fed back, ${writes.length} writes`,
+    );
   }, 120_000);
 });

@@ -15,14 +15,23 @@ const R = 'us-east-1';
 const creds = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 let proxy: FaultProxy;
 
-beforeAll(async () => { proxy = await startFaultProxy(emu.current.endpoint); });
-afterAll(async () => { await proxy.close(); });
-afterEach(() => { proxy.limitRate(undefined); });
+beforeAll(async () => {
+  proxy = await startFaultProxy(emu.current.endpoint);
+});
+afterAll(async () => {
+  await proxy.close();
+});
+afterEach(() => {
+  proxy.limitRate(undefined);
+});
 
 describe('throttling through the fault proxy', () => {
-  it('lets the burst through, then answers each protocol\'s throttling error, which isThrottle knows', async () => {
+  it("lets the burst through, then answers each protocol's throttling error, which isThrottle knows", async () => {
     const plain = new PacedClientFactory(new Pacer(), { endpoint: proxy.endpoint, maxAttempts: 1, credentials: creds });
-    await emu.clients().get(S3Client, { region: R }).send(new CreateBucketCommand({ Bucket: 'pacing-1' }));
+    await emu
+      .clients()
+      .get(S3Client, { region: R })
+      .send(new CreateBucketCommand({ Bucket: 'pacing-1' }));
     const keyId = (await emu.clients().get(KMSClient, { region: R }).send(new CreateKeyCommand({}))).KeyMetadata?.KeyId;
     proxy.limitRate({ rps: 0.001, burst: 2 });
     const s3 = plain.get(S3Client, { region: R });
@@ -31,10 +40,16 @@ describe('throttling through the fault proxy', () => {
     const e = await s3.send(new ListBucketsCommand({})).catch((x: unknown) => x);
     expect(e).toMatchObject({ name: 'SlowDown', $metadata: { httpStatusCode: 503 } });
     expect(isThrottle(e)).toBe(true);
-    const k = await plain.get(KMSClient, { region: R }).send(new DescribeKeyCommand({ KeyId: keyId })).catch((x: unknown) => x);
+    const k = await plain
+      .get(KMSClient, { region: R })
+      .send(new DescribeKeyCommand({ KeyId: keyId }))
+      .catch((x: unknown) => x);
     expect(k).toMatchObject({ name: 'ThrottlingException' });
     expect(isThrottle(k)).toBe(true);
-    const r = await plain.get(RDSClient, { region: R }).send(new DescribeDBInstancesCommand({})).catch((x: unknown) => x);
+    const r = await plain
+      .get(RDSClient, { region: R })
+      .send(new DescribeDBInstancesCommand({}))
+      .catch((x: unknown) => x);
     expect(isThrottle(r)).toBe(true);
   });
 
@@ -43,7 +58,9 @@ describe('throttling through the fault proxy', () => {
     const clients = new PacedClientFactory(pacer, { endpoint: proxy.endpoint, maxAttempts: 3, credentials: creds });
     proxy.limitRate({ rps: 0.001, burst: 0 });
     const before = proxy.log.length;
-    await expect(clients.get(S3Client, { region: R }).send(new ListBucketsCommand({}))).rejects.toMatchObject({ name: 'SlowDown' });
+    await expect(clients.get(S3Client, { region: R }).send(new ListBucketsCommand({}))).rejects.toMatchObject({
+      name: 'SlowDown',
+    });
     expect(proxy.log.length - before).toBe(3);
     const l = pacer.limiter('s3', 'ListBuckets', 'home', R);
     expect(l.throttles).toBe(3);

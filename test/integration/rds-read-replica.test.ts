@@ -15,7 +15,8 @@ const instances = async () => {
   const out = await emu.clients().get(RDSClient, { region: W }).send(new DescribeDBInstancesCommand({}));
   return Object.fromEntries((out.DBInstances ?? []).map((d) => [d.DBInstanceIdentifier, d]));
 };
-const replicaEvent = (id: string) => rdsEvent('CreateDBInstanceReadReplica', { dBInstanceIdentifier: id, sourceDBInstanceIdentifier: sourceArn }, W);
+const replicaEvent = (id: string) =>
+  rdsEvent('CreateDBInstanceReadReplica', { dBInstanceIdentifier: id, sourceDBInstanceIdentifier: sourceArn }, W);
 
 beforeEach(async () => {
   await emu.current.reset();
@@ -25,15 +26,31 @@ beforeEach(async () => {
 });
 
 describe('rds-read-replica rule on the emulator, two regions', () => {
-  it('a cross-region replica on the source region\'s key: a replacement on the destination\'s CMK is created; the original stays without the gate', async () => {
+  it("a cross-region replica on the source region's key: a replacement on the destination's CMK is created; the original stays without the gate", async () => {
     const clients = emu.clients();
     await createCrossRegionReplica(clients, W, 'orders-eu', sourceArn, east.arn, { owner: 'team-a' });
     const deps = testDeps(clients);
     const first = await processEvent(replicaEvent('orders-eu'), deps);
-    expect(first.outcomes[0]).toMatchObject({ status: 'NON_COMPLIANT', reason: 'WRONG_REGION_KEY', action: 'REMEDIATE', result: 'PENDING', observedKey: east.arn, expectedKey: west.arn });
+    expect(first.outcomes[0]).toMatchObject({
+      status: 'NON_COMPLIANT',
+      reason: 'WRONG_REGION_KEY',
+      action: 'REMEDIATE',
+      result: 'PENDING',
+      observedKey: east.arn,
+      expectedKey: west.arn,
+    });
     const dbs = await instances();
-    expect(dbs['orders-eu-cmk']).toMatchObject({ StorageEncrypted: true, KmsKeyId: west.arn, ReadReplicaSourceDBInstanceIdentifier: sourceArn });
-    expect(dbs['orders-eu-cmk']?.TagList).toEqual(expect.arrayContaining([{ Key: 'owner', Value: 'team-a' }, { Key: 'cmk-sentinel:replaces', Value: 'orders-eu' }]));
+    expect(dbs['orders-eu-cmk']).toMatchObject({
+      StorageEncrypted: true,
+      KmsKeyId: west.arn,
+      ReadReplicaSourceDBInstanceIdentifier: sourceArn,
+    });
+    expect(dbs['orders-eu-cmk']?.TagList).toEqual(
+      expect.arrayContaining([
+        { Key: 'owner', Value: 'team-a' },
+        { Key: 'cmk-sentinel:replaces', Value: 'orders-eu' },
+      ]),
+    );
     expect(dbs['orders-eu']?.KmsKeyId).toBe(east.arn);
     expect(deps.alerts.alerts).toHaveLength(1);
     // Again: the replacement exists and is verified, but without cutOver nothing is deleted and nothing new happens.
@@ -43,17 +60,23 @@ describe('rds-read-replica rule on the emulator, two regions', () => {
     expect(Object.keys(await instances()).sort()).toEqual(['orders-eu', 'orders-eu-cmk']);
     expect(deps.alerts.alerts).toHaveLength(1);
     // The replacement's own creation event: compliant.
-    expect((await processEvent(replicaEvent('orders-eu-cmk'), deps)).outcomes[0]).toMatchObject({ status: 'COMPLIANT', action: 'NONE' });
+    expect((await processEvent(replicaEvent('orders-eu-cmk'), deps)).outcomes[0]).toMatchObject({
+      status: 'COMPLIANT',
+      action: 'NONE',
+    });
   });
 
-  it('a replica already on the destination\'s CMK, and a same-region replica, are left alone', async () => {
+  it("a replica already on the destination's CMK, and a same-region replica, are left alone", async () => {
     const clients = emu.clients();
     await createCrossRegionReplica(clients, W, 'orders-eu', sourceArn, 'alias/data-platform');
     const deps = testDeps(clients);
     expect((await processEvent(replicaEvent('orders-eu'), deps)).outcomes[0]).toMatchObject({ status: 'COMPLIANT' });
     const local = await createSourceInstance(clients, W, 'eu-main', west.arn);
     await createCrossRegionReplica(clients, W, 'eu-main-r', local, west.arn);
-    expect((await processEvent(replicaEvent('eu-main-r'), deps)).outcomes[0]).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'NOT_CROSS_REGION_REPLICA' });
+    expect((await processEvent(replicaEvent('eu-main-r'), deps)).outcomes[0]).toMatchObject({
+      status: 'NOT_APPLICABLE',
+      reason: 'NOT_CROSS_REGION_REPLICA',
+    });
     expect(Object.keys(await instances()).sort()).toEqual(['eu-main', 'eu-main-r', 'orders-eu']);
   });
 
@@ -64,7 +87,9 @@ describe('rds-read-replica rule on the emulator, two regions', () => {
     const result = await processEvent(replicaEvent('orders-eu'), deps);
     expect(result.outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'VERIFIED' });
     const dbs = await instances();
-    expect(dbs['orders-eu']?.TagList).toEqual(expect.arrayContaining([{ Key: 'cmk-sentinel:quarantine', Value: 'WRONG_REGION_KEY' }]));
+    expect(dbs['orders-eu']?.TagList).toEqual(
+      expect.arrayContaining([{ Key: 'cmk-sentinel:quarantine', Value: 'WRONG_REGION_KEY' }]),
+    );
     expect(dbs['orders-eu-cmk']).toBeUndefined();
     expect((await processEvent(replicaEvent('orders-eu'), deps)).outcomes[0]).toMatchObject({ result: 'UNCHANGED' });
   });
@@ -79,11 +104,19 @@ describe('rds-read-replica rule on the emulator, two regions', () => {
     expect(first.outcomes[0]).toMatchObject({ result: 'PENDING' });
     // Nothing is deleted in the run that creates the replacement.
     expect(Object.keys(await instances()).sort()).toEqual(['orders-eu', 'orders-eu-cmk']);
-    expect((await instances())['orders-eu-cmk']).toMatchObject({ KmsKeyId: west.arn, ReadReplicaSourceDBInstanceIdentifier: sourceArn });
+    expect((await instances())['orders-eu-cmk']).toMatchObject({
+      KmsKeyId: west.arn,
+      ReadReplicaSourceDBInstanceIdentifier: sourceArn,
+    });
     const second = await processEvent(replicaEvent('orders-eu'), deps);
     expect(second.outcomes[0]).toMatchObject({ result: 'PENDING' });
     expect(Object.keys(await instances())).toEqual(['orders-eu-cmk']);
-    const source = (await emu.clients().get(RDSClient, { region: E }).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'orders' }))).DBInstances?.[0];
+    const source = (
+      await emu
+        .clients()
+        .get(RDSClient, { region: E })
+        .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'orders' }))
+    ).DBInstances?.[0];
     expect(source?.ReadReplicaDBInstanceIdentifiers).toEqual([`arn:aws:rds:${W}:123456789012:db:orders-eu-cmk`]);
   });
 
@@ -91,7 +124,10 @@ describe('rds-read-replica rule on the emulator, two regions', () => {
     const clients = emu.clients();
     await createCrossRegionReplica(clients, W, 'orders-eu', sourceArn, east.arn);
     await createCrossRegionReplica(clients, W, 'orders-eu-cmk', sourceArn, east.arn);
-    await processEvent(replicaEvent('orders-eu'), testDeps(clients, { policy: testPolicy({ gates: { cutOver: true } }) }));
+    await processEvent(
+      replicaEvent('orders-eu'),
+      testDeps(clients, { policy: testPolicy({ gates: { cutOver: true } }) }),
+    );
     expect(Object.keys(await instances()).sort()).toEqual(['orders-eu', 'orders-eu-cmk']);
   });
 });

@@ -15,8 +15,18 @@ describe('the HTML report in a real browser (headless Chromium)', () => {
       await page.goto(pathToFileURL(file).href);
       // Runs in the page: the project compiles without the DOM library, so the few DOM members used are typed here.
       return page.evaluate(() => {
-        interface El { scrollWidth: number; clientWidth: number; textContent: string | null; children: El[]; getBoundingClientRect(): { right: number; width: number }; querySelectorAll(s: string): ArrayLike<El> }
-        const g = globalThis as unknown as { document: { documentElement: El; getElementById(id: string): El | null }; window: { innerWidth: number } };
+        interface El {
+          scrollWidth: number;
+          clientWidth: number;
+          textContent: string | null;
+          children: El[];
+          getBoundingClientRect(): { right: number; width: number };
+          querySelectorAll(s: string): ArrayLike<El>;
+        }
+        const g = globalThis as unknown as {
+          document: { documentElement: El; getElementById(id: string): El | null };
+          window: { innerWidth: number };
+        };
         const findings = g.document.getElementById('findings') as El;
         const chart = g.document.getElementById('chart');
         const cells = Array.from(findings.querySelectorAll('td'));
@@ -25,11 +35,20 @@ describe('the HTML report in a real browser (headless Chromium)', () => {
           scrollWidth: g.document.documentElement.scrollWidth,
           tableRight: findings.getBoundingClientRect().right,
           cellsOverflowing: cells.filter((c) => c.scrollWidth > c.clientWidth + 1).length,
-          chart: chart ? { width: chart.getBoundingClientRect().width, found: chart.querySelectorAll('rect.found').length, after: chart.querySelectorAll('rect.after').length, text: chart.textContent ?? '' } : undefined,
+          chart: chart
+            ? {
+                width: chart.getBoundingClientRect().width,
+                found: chart.querySelectorAll('rect.found').length,
+                after: chart.querySelectorAll('rect.after').length,
+                text: chart.textContent ?? '',
+              }
+            : undefined,
           headline: g.document.getElementById('compliance')?.textContent,
           run: g.document.getElementById('run')?.textContent,
           listing: g.document.getElementById('unit-errors')?.textContent ?? '',
-          observed: Array.from(findings.querySelectorAll('tr')).find((tr) => tr.textContent?.includes('clickstream') && tr.textContent.includes('NOT_KMS'))?.children[4]?.textContent,
+          observed: Array.from(findings.querySelectorAll('tr')).find(
+            (tr) => tr.textContent?.includes('clickstream') && tr.textContent.includes('NOT_KMS'),
+          )?.children[4]?.textContent,
         };
       });
     });

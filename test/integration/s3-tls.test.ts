@@ -12,10 +12,25 @@ const R = 'us-east-1';
 const emu = useEmulator();
 
 const s3 = () => emu.clients().get(S3Client, { region: R });
-const policyOf = async (bucket: string) => JSON.parse((await s3().send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? '{}') as { Statement: Record<string, unknown>[] };
+const policyOf = async (bucket: string) =>
+  JSON.parse((await s3().send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? '{}') as {
+    Statement: Record<string, unknown>[];
+  };
 
-const readOnly = (bucket: string) => ({ Sid: 'AnalyticsRead', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/analytics` }, Action: ['s3:GetObject'], Resource: `arn:aws:s3:::${bucket}/*` });
-const denyDelete = (bucket: string) => ({ Sid: 'NoDelete', Effect: 'Deny', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/intern` }, Action: 's3:DeleteObject', Resource: `arn:aws:s3:::${bucket}/*` });
+const readOnly = (bucket: string) => ({
+  Sid: 'AnalyticsRead',
+  Effect: 'Allow',
+  Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/analytics` },
+  Action: ['s3:GetObject'],
+  Resource: `arn:aws:s3:::${bucket}/*`,
+});
+const denyDelete = (bucket: string) => ({
+  Sid: 'NoDelete',
+  Effect: 'Deny',
+  Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/intern` },
+  Action: 's3:DeleteObject',
+  Resource: `arn:aws:s3:::${bucket}/*`,
+});
 
 beforeEach(async () => {
   await emu.current.reset();
@@ -32,11 +47,20 @@ describe('s3-tls rule on the emulator', () => {
     await putBucketPolicy(clients, R, 'shared-data', { Version: '2012-10-17', Id: 'team-policy', Statement: existing });
     const deps = testDeps(clients, { policy: testPolicy({ types: { 's3-bucket': { mode: 'report' } } }) });
     const result = await processEvent(s3Event('PutBucketPolicy', 'shared-data', R, { id: 'same' }), deps);
-    expect(result.outcomes.find((o) => o.ref.type === 's3-tls')).toMatchObject({ status: 'NON_COMPLIANT', reason: 'NO_TLS', action: 'REMEDIATE', result: 'VERIFIED' });
+    expect(result.outcomes.find((o) => o.ref.type === 's3-tls')).toMatchObject({
+      status: 'NON_COMPLIANT',
+      reason: 'NO_TLS',
+      action: 'REMEDIATE',
+      result: 'VERIFIED',
+    });
     const after = await policyOf('shared-data');
     expect(after).toMatchObject({ Id: 'team-policy' });
     expect(after.Statement.slice(0, 2)).toEqual(existing);
-    expect(after.Statement[2]).toMatchObject({ Sid: TLS_SID, Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    expect(after.Statement[2]).toMatchObject({
+      Sid: TLS_SID,
+      Effect: 'Deny',
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
 
     const again = await processEvent(s3Event('PutBucketPolicy', 'shared-data', R, { id: 'same' }), deps);
     expect(again.outcomes.find((o) => o.ref.type === 's3-tls')).toMatchObject({ status: 'COMPLIANT', action: 'NONE' });
@@ -48,14 +72,24 @@ describe('s3-tls rule on the emulator', () => {
     await createBucket(clients, R, 'fresh');
     const deps = testDeps(clients);
     const result = await processEvent(s3Event('CreateBucket', 'fresh', R), deps);
-    expect(result.outcomes.map((o) => [o.ref.type, o.result]).sort()).toEqual([['s3-bucket', 'VERIFIED'], ['s3-tls', 'VERIFIED']]);
+    expect(result.outcomes.map((o) => [o.ref.type, o.result]).sort()).toEqual([
+      ['s3-bucket', 'VERIFIED'],
+      ['s3-tls', 'VERIFIED'],
+    ]);
     expect((await policyOf('fresh')).Statement.map((s) => s.Sid)).toEqual([TLS_SID]);
   });
 
   it('an equivalent statement under another Sid counts: nothing is added', async () => {
     const clients = emu.clients();
     await createBucket(clients, R, 'has-own', { kind: 'kms', keyId: 'alias/data-platform' });
-    const own = { Sid: 'OursAlready', Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:*', Resource: ['arn:aws:s3:::has-own', 'arn:aws:s3:::has-own/*'], Condition: { Bool: { 'aws:SecureTransport': false } } };
+    const own = {
+      Sid: 'OursAlready',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 's3:*',
+      Resource: ['arn:aws:s3:::has-own', 'arn:aws:s3:::has-own/*'],
+      Condition: { Bool: { 'aws:SecureTransport': false } },
+    };
     await putBucketPolicy(clients, R, 'has-own', { Version: '2012-10-17', Statement: [own] });
     const deps = testDeps(clients);
     const result = await processEvent(s3Event('PutBucketPolicy', 'has-own', R), deps);
@@ -70,7 +104,9 @@ describe('s3-tls rule on the emulator', () => {
     const deps = testDeps(clients, { policy: testPolicy({ mode: 'report' }) });
     const result = await processEvent(s3Event('DeleteBucketPolicy', 'report-only', R), deps);
     expect(result.outcomes[0]).toMatchObject({ reason: 'NO_TLS', action: 'REPORT' });
-    await expect(s3().send(new GetBucketPolicyCommand({ Bucket: 'report-only' }))).rejects.toMatchObject({ name: 'NoSuchBucketPolicy' });
+    await expect(s3().send(new GetBucketPolicyCommand({ Bucket: 'report-only' }))).rejects.toMatchObject({
+      name: 'NoSuchBucketPolicy',
+    });
   });
 
   it('a bucket that is gone is not applicable', async () => {

@@ -10,12 +10,14 @@ import { gunzipSync } from 'node:zlib';
  * serialises with), so a member or operation the SDK knows is never reported as unknown.
  *
  * Patterns are botocore `pattern` traits: Java regexes that AWS's services apply to the whole value
- * (Java `Pattern.matches`; e.g. STS RoleSessionName `[\w+=,.@-]*` refuses a space). They are translated (POSIX `\p{Print}` classes, Java's identity
+ * (Java `Pattern.matches`; e.g. STS RoleSessionName `[\w+=,.@-]*` refuses a space). They are translated (POSIX
+ * `\p{Print}` classes, Java's identity
  * escapes such as `\_`) and compiled with the `u` flag so `\uD800\uDC00-\uDBFF\uDFFF` means the
  * supplementary planes, as in Java.
  */
 
-export const BOTOCORE_DATA = process.env.BOTOCORE_DATA ?? '/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/botocore/data';
+export const BOTOCORE_DATA =
+  process.env.BOTOCORE_DATA ?? '/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/botocore/data';
 
 export type ModelRule = 'required' | 'unknown' | 'enum' | 'range' | 'length' | 'pattern' | 'type' | 'operation';
 
@@ -28,7 +30,8 @@ export interface ModelViolation {
   detail: string;
 }
 
-export const describeViolation = (v: ModelViolation): string => `${v.client} ${v.operation}: ${v.member || '(input)'} breaks ${v.rule} (${v.detail})`;
+export const describeViolation = (v: ModelViolation): string =>
+  `${v.client} ${v.operation}: ${v.member || '(input)'} breaks ${v.rule} (${v.detail})`;
 
 /** SDK client class -> its npm package and botocore service directory. */
 export const SERVICES: Record<string, { pkg: string; botocore: string }> = {
@@ -65,7 +68,10 @@ interface Shape {
   max?: number;
   pattern?: string;
 }
-interface BotocoreModel { operations: Record<string, { input?: { shape: string } }>; shapes: Record<string, Shape> }
+interface BotocoreModel {
+  operations: Record<string, { input?: { shape: string } }>;
+  shapes: Record<string, Shape>;
+}
 
 const models = new Map<string, BotocoreModel>();
 
@@ -73,9 +79,14 @@ export const botocoreModel = (service: string): BotocoreModel => {
   let m = models.get(service);
   if (!m) {
     const dir = join(BOTOCORE_DATA, service);
-    const version = readdirSync(dir).filter((v) => /^\d{4}-\d{2}-\d{2}$/.test(v)).sort().pop() as string;
+    const version = readdirSync(dir)
+      .filter((v) => /^\d{4}-\d{2}-\d{2}$/.test(v))
+      .sort()
+      .pop() as string;
     const file = join(dir, version, 'service-2.json');
-    m = JSON.parse(existsSync(file) ? readFileSync(file, 'utf8') : gunzipSync(readFileSync(`${file}.gz`)).toString('utf8')) as BotocoreModel;
+    m = JSON.parse(
+      existsSync(file) ? readFileSync(file, 'utf8') : gunzipSync(readFileSync(`${file}.gz`)).toString('utf8'),
+    ) as BotocoreModel;
     models.set(service, m);
   }
   return m;
@@ -99,8 +110,14 @@ const sdkStruct = (s: SdkSchema): { names: string[]; members: SdkSchema[]; requi
   if (!Array.isArray(r) || r[0] !== 3) return undefined;
   return { names: r[4] as string[], members: r[5] as SdkSchema[], required: typeof r[6] === 'number' ? r[6] : 0 };
 };
-const sdkListMember = (s: SdkSchema): SdkSchema => { const r = resolveSdk(s); return Array.isArray(r) && r[0] === 1 ? r[4] : undefined; };
-const sdkMapValue = (s: SdkSchema): SdkSchema => { const r = resolveSdk(s); return Array.isArray(r) && r[0] === 2 ? r[5] : undefined; };
+const sdkListMember = (s: SdkSchema): SdkSchema => {
+  const r = resolveSdk(s);
+  return Array.isArray(r) && r[0] === 1 ? r[4] : undefined;
+};
+const sdkMapValue = (s: SdkSchema): SdkSchema => {
+  const r = resolveSdk(s);
+  return Array.isArray(r) && r[0] === 2 ? r[5] : undefined;
+};
 
 /** The SDK's input schema of an operation, from the command class the production code sends. */
 export const sdkInputSchema = (client: string, operation: string): SdkSchema | undefined => {
@@ -116,8 +133,18 @@ export const sdkInputSchema = (client: string, operation: string): SdkSchema | u
 
 // ---- patterns
 const POSIX: Record<string, string> = {
-  Print: '\\x20-\\x7E', Graph: '\\x21-\\x7E', Alnum: 'A-Za-z0-9', Alpha: 'A-Za-z', Digit: '0-9', Upper: 'A-Z', Lower: 'a-z',
-  Punct: '!-\\/:-@\\[-`{-~', Space: ' \\t\\n\\x0B\\f\\r', XDigit: '0-9A-Fa-f', ASCII: '\\x00-\\x7F', Cntrl: '\\x00-\\x1F\\x7F',
+  Print: '\\x20-\\x7E',
+  Graph: '\\x21-\\x7E',
+  Alnum: 'A-Za-z0-9',
+  Alpha: 'A-Za-z',
+  Digit: '0-9',
+  Upper: 'A-Z',
+  Lower: 'a-z',
+  Punct: '!-\\/:-@\\[-`{-~',
+  Space: ' \\t\\n\\x0B\\f\\r',
+  XDigit: '0-9A-Fa-f',
+  ASCII: '\\x00-\\x7F',
+  Cntrl: '\\x00-\\x1F\\x7F',
 };
 const SYNTAX = new Set('^$\\.*+?()[]{}|/-'.split(''));
 
@@ -147,24 +174,52 @@ export const javaPattern = (p: string): RegExp | undefined => {
   }
   // AWS validates with Java's Pattern.matches(): the whole value must match.
   const anchored = `^(?:${out})$`;
-  try { return new RegExp(anchored, 'u'); } catch { /* fall through */ }
-  try { return new RegExp(anchored); } catch { return undefined; }
+  try {
+    return new RegExp(anchored, 'u');
+  } catch {
+    /* fall through */
+  }
+  try {
+    return new RegExp(anchored);
+  } catch {
+    return undefined;
+  }
 };
 const patterns = new Map<string, RegExp | undefined>();
-const patternOf = (p: string) => { if (!patterns.has(p)) patterns.set(p, javaPattern(p)); return patterns.get(p); };
+const patternOf = (p: string) => {
+  if (!patterns.has(p)) patterns.set(p, javaPattern(p));
+  return patterns.get(p);
+};
 
 /** Patterns no translation could compile: reported by the figures, never silently passed as checked. */
 export const uncompiledPatterns = new Set<string>();
 
 // ---- validation
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof Uint8Array);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof Uint8Array);
 const len = (v: unknown): number | undefined =>
-  typeof v === 'string' ? [...v].length : Array.isArray(v) ? v.length : v instanceof Uint8Array ? v.byteLength : isObj(v) ? Object.keys(v).length : undefined;
+  typeof v === 'string'
+    ? [...v].length
+    : Array.isArray(v)
+      ? v.length
+      : v instanceof Uint8Array
+        ? v.byteLength
+        : isObj(v)
+          ? Object.keys(v).length
+          : undefined;
 
-interface Walk { client: string; operation: string; model: BotocoreModel; out: ModelViolation[] }
+interface Walk {
+  client: string;
+  operation: string;
+  model: BotocoreModel;
+  out: ModelViolation[];
+}
 
-const report = (w: Walk, member: string, rule: ModelRule, detail: string): void => { w.out.push({ client: w.client, operation: w.operation, member, rule, detail }); };
-const at = (path: string, name: string | number) => (typeof name === 'number' ? `${path}[${name}]` : path ? `${path}.${name}` : name);
+const report = (w: Walk, member: string, rule: ModelRule, detail: string): void => {
+  w.out.push({ client: w.client, operation: w.operation, member, rule, detail });
+};
+const at = (path: string, name: string | number) =>
+  typeof name === 'number' ? `${path}[${name}]` : path ? `${path}.${name}` : name;
 
 const checkShape = (w: Walk, shapeName: string | undefined, sdk: SdkSchema, value: unknown, path: string): void => {
   if (value === undefined || value === null) return;
@@ -175,13 +230,16 @@ const checkShape = (w: Walk, shapeName: string | undefined, sdk: SdkSchema, valu
       if (!isObj(value)) return report(w, path, 'type', `expected a structure, got ${typeof value}`);
       const sdkS = sdkStruct(sdk);
       const members = shape.members ?? {};
-      for (const req of shape.required ?? []) if (value[req] === undefined || value[req] === null) report(w, at(path, req), 'required', `${shapeName}.${req} is required`);
+      for (const req of shape.required ?? [])
+        if (value[req] === undefined || value[req] === null)
+          report(w, at(path, req), 'required', `${shapeName}.${req} is required`);
       for (const [k, v] of Object.entries(value)) {
         if (v === undefined) continue;
         const sdkIdx = sdkS ? sdkS.names.indexOf(k) : -1;
         const sdkMember = sdkIdx >= 0 ? sdkS?.members[sdkIdx] : undefined;
         if (members[k]) checkShape(w, members[k]?.shape, sdkMember, v, at(path, k));
-        else if (sdkIdx >= 0) checkSdkOnly(w, sdkMember, v, at(path, k)); // newer than botocore: the SDK's model wins
+        else if (sdkIdx >= 0)
+          checkSdkOnly(w, sdkMember, v, at(path, k)); // newer than botocore: the SDK's model wins
         else report(w, at(path, k), 'unknown', `${shapeName} has no member ${k}`);
       }
       return;
@@ -203,18 +261,24 @@ const checkShape = (w: Walk, shapeName: string | undefined, sdk: SdkSchema, valu
     }
     case 'string': {
       if (typeof value !== 'string') return report(w, path, 'type', `expected a string, got ${typeof value}`);
-      if (shape.enum && !shape.enum.includes(value)) report(w, path, 'enum', `${JSON.stringify(value)} is not one of ${shape.enum.join(', ')}`);
+      if (shape.enum && !shape.enum.includes(value))
+        report(w, path, 'enum', `${JSON.stringify(value)} is not one of ${shape.enum.join(', ')}`);
       checkLength(w, shape, value, path);
       if (shape.pattern) {
         const re = patternOf(shape.pattern);
         if (!re) uncompiledPatterns.add(shape.pattern);
-        else if (!re.test(value)) report(w, path, 'pattern', `${JSON.stringify(value.slice(0, 80))} does not match ${shape.pattern}`);
+        else if (!re.test(value))
+          report(w, path, 'pattern', `${JSON.stringify(value.slice(0, 80))} does not match ${shape.pattern}`);
       }
       return;
     }
-    case 'integer': case 'long': case 'float': case 'double': {
+    case 'integer':
+    case 'long':
+    case 'float':
+    case 'double': {
       if (typeof value !== 'number') return report(w, path, 'type', `expected a number, got ${typeof value}`);
-      if ((shape.type === 'integer' || shape.type === 'long') && !Number.isInteger(value)) report(w, path, 'type', `${value} is not an integer`);
+      if ((shape.type === 'integer' || shape.type === 'long') && !Number.isInteger(value))
+        report(w, path, 'type', `${value} is not an integer`);
       if (shape.min !== undefined && value < shape.min) report(w, path, 'range', `${value} < min ${shape.min}`);
       if (shape.max !== undefined && value > shape.max) report(w, path, 'range', `${value} > max ${shape.max}`);
       return;
@@ -223,7 +287,8 @@ const checkShape = (w: Walk, shapeName: string | undefined, sdk: SdkSchema, valu
       if (typeof value !== 'boolean') report(w, path, 'type', `expected a boolean, got ${typeof value}`);
       return;
     case 'timestamp':
-      if (!(value instanceof Date) && typeof value !== 'string' && typeof value !== 'number') report(w, path, 'type', `expected a timestamp, got ${typeof value}`);
+      if (!(value instanceof Date) && typeof value !== 'string' && typeof value !== 'number')
+        report(w, path, 'type', `expected a timestamp, got ${typeof value}`);
       return;
     case 'blob':
       if (typeof value !== 'string' && !(value instanceof Uint8Array)) return; // streams and buffers: the SDK serialises them
@@ -247,7 +312,10 @@ const checkSdkOnly = (w: Walk, sdk: SdkSchema, value: unknown, path: string): vo
   const s = sdkStruct(sdk);
   if (s) {
     if (!isObj(value)) return report(w, path, 'type', `expected a structure, got ${typeof value}`);
-    s.names.slice(0, s.required).forEach((req) => { if (value[req] === undefined || value[req] === null) report(w, at(path, req), 'required', `${req} is required (SDK model)`); });
+    s.names.slice(0, s.required).forEach((req) => {
+      if (value[req] === undefined || value[req] === null)
+        report(w, at(path, req), 'required', `${req} is required (SDK model)`);
+    });
     for (const [k, v] of Object.entries(value)) {
       if (v === undefined) continue;
       const i = s.names.indexOf(k);
@@ -257,24 +325,38 @@ const checkSdkOnly = (w: Walk, sdk: SdkSchema, value: unknown, path: string): vo
     return;
   }
   const listMember = sdkListMember(sdk);
-  if (listMember !== undefined && Array.isArray(value)) value.forEach((x, i) => checkSdkOnly(w, listMember, x, at(path, i)));
+  if (listMember !== undefined && Array.isArray(value))
+    value.forEach((x, i) => checkSdkOnly(w, listMember, x, at(path, i)));
 };
 
 /** Every way `input` breaks the model of `client`'s `operation`; empty when AWS would accept its shape. */
 export const validateRequest = (client: string, operation: string, input: unknown): ModelViolation[] => {
   const svc = SERVICES[client];
   const out: ModelViolation[] = [];
-  if (!svc) return [{ client, operation, member: '', rule: 'operation', detail: `no model mapped for ${client}: add it to SERVICES` }];
+  if (!svc)
+    return [
+      { client, operation, member: '', rule: 'operation', detail: `no model mapped for ${client}: add it to SERVICES` },
+    ];
   const model = botocoreModel(svc.botocore);
   const w: Walk = { client, operation, model, out };
   const sdk = sdkInputSchema(client, operation);
   const op = model.operations[operation];
   if (!op) {
-    if (sdk === undefined) return [{ client, operation, member: '', rule: 'operation', detail: `neither botocore ${svc.botocore} nor ${svc.pkg} knows ${operation}` }];
+    if (sdk === undefined)
+      return [
+        {
+          client,
+          operation,
+          member: '',
+          rule: 'operation',
+          detail: `neither botocore ${svc.botocore} nor ${svc.pkg} knows ${operation}`,
+        },
+      ];
     checkSdkOnly(w, sdk, input ?? {}, '');
     return out;
   }
   if (op.input) checkShape(w, op.input.shape, sdk, input ?? {}, '');
-  else if (isObj(input) && Object.values(input).some((v) => v !== undefined)) report(w, '', 'unknown', `${operation} takes no input`);
+  else if (isObj(input) && Object.values(input).some((v) => v !== undefined))
+    report(w, '', 'unknown', `${operation} takes no input`);
   return out;
 };

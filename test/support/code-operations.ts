@@ -6,7 +6,11 @@ import { SERVICES } from './aws-model';
 
 const root = join(__dirname, '..', '..');
 
-export interface CodeOperation { client: string; operation: string; file: string }
+export interface CodeOperation {
+  client: string;
+  operation: string;
+  file: string;
+}
 
 const exportsOf = new Map<string, Set<string>>();
 const clientOfCommand = (name: string, imported: Map<string, string>): string | undefined => {
@@ -14,7 +18,11 @@ const clientOfCommand = (name: string, imported: Map<string, string>): string | 
   if (direct) return direct;
   for (const [client, { pkg }] of Object.entries(SERVICES)) {
     let names = exportsOf.get(pkg);
-    if (!names) { names = new Set(Object.keys(require(pkg) as object)); exportsOf.set(pkg, names); } // eslint-disable-line @typescript-eslint/no-require-imports
+    if (!names) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      names = new Set(Object.keys(require(pkg) as object));
+      exportsOf.set(pkg, names);
+    }
     if (names.has(`${name}Command`)) return client;
   }
   return undefined;
@@ -27,7 +35,14 @@ export const operationsInFile = (file: string): CodeOperation[] => {
   for (const m of src.matchAll(/import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+'(@aws-sdk\/client-[a-z0-9-]+)'/g)) {
     const client = Object.entries(SERVICES).find(([, s]) => s.pkg === m[2])?.[0];
     if (!client) continue;
-    for (const n of (m[1] as string).split(',').map((x) => x.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0] as string)) if (n) imported.set(n, client);
+    for (const n of (m[1] as string).split(',').map(
+      (x) =>
+        x
+          .trim()
+          .replace(/^type\s+/, '')
+          .split(/\s+as\s+/)[0] as string,
+    ))
+      if (n) imported.set(n, client);
   }
   const out: CodeOperation[] = [];
   const rel = relative(root, file).split('\\').join('/');
@@ -41,6 +56,15 @@ export const operationsInFile = (file: string): CodeOperation[] => {
 
 /** Every source file esbuild puts in a function's Lambda bundle (the same options as `npm run build`). */
 export const bundledFiles = async (functionDir: string): Promise<string[]> => {
-  const r = await build({ ...LAMBDA_BUILD_OPTIONS, entryPoints: [join(FUNCTIONS_DIR, functionDir, 'handler.ts')], write: false, metafile: true, outfile: join(root, '.probe', functionDir, 'index.js'), logLevel: 'silent' });
-  return Object.keys(r.metafile?.inputs ?? {}).filter((f) => !f.includes('node_modules') && /\.ts$/.test(f)).map((f) => join(root, f));
+  const r = await build({
+    ...LAMBDA_BUILD_OPTIONS,
+    entryPoints: [join(FUNCTIONS_DIR, functionDir, 'handler.ts')],
+    write: false,
+    metafile: true,
+    outfile: join(root, '.probe', functionDir, 'index.js'),
+    logLevel: 'silent',
+  });
+  return Object.keys(r.metafile?.inputs ?? {})
+    .filter((f) => !f.includes('node_modules') && /\.ts$/.test(f))
+    .map((f) => join(root, f));
 };

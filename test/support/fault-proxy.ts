@@ -38,7 +38,8 @@ export interface LoggedRequest extends RequestInfo {
   at: number;
 }
 
-/** Throttle like an AWS quota: a token bucket of `rps` (burst `burst`, default 1 s of it); a request finding it empty is throttled. */
+/** Throttle like an AWS quota: a token bucket of `rps` (burst `burst`, default 1 s of it); a request finding it empty
+ * is throttled. */
 export interface RateLimit {
   rps: number;
   burst?: number;
@@ -74,28 +75,52 @@ const READ = /^(Describe|List|Get|Head|Lookup|Search|Scan|Query|BatchGet|Receive
 const classify = (req: IncomingMessage, body: string): RequestInfo => {
   const method = req.method ?? 'GET';
   const url = new URL(req.url ?? '/', 'http://x');
-  const service = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? 'unknown';
+  const service =
+    /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] ?? 'unknown';
   const target = String(req.headers['x-amz-target'] ?? '');
   const action = url.searchParams.get('Action') ?? new URLSearchParams(body).get('Action') ?? '';
-  if (target) { const op = target.split('.').pop() ?? target; return { method, path: url.pathname, service, operation: op, write: !READ.test(op) }; }
-  if (action && service !== 's3') return { method, path: url.pathname, service, operation: action, write: !READ.test(action) };
-  const sub = [...url.searchParams.keys()].filter((k) => !['x-id', 'list-type', 'prefix', 'max-keys'].includes(k)).join('&');
-  return { method, path: url.pathname, service, operation: `${method} ${sub ? `?${sub}` : url.pathname.split('/').filter(Boolean).length > 1 ? 'object' : 'bucket'}`, write: !['GET', 'HEAD'].includes(method) };
+  if (target) {
+    const op = target.split('.').pop() ?? target;
+    return { method, path: url.pathname, service, operation: op, write: !READ.test(op) };
+  }
+  if (action && service !== 's3')
+    return { method, path: url.pathname, service, operation: action, write: !READ.test(action) };
+  const sub = [...url.searchParams.keys()]
+    .filter((k) => !['x-id', 'list-type', 'prefix', 'max-keys'].includes(k))
+    .join('&');
+  return {
+    method,
+    path: url.pathname,
+    service,
+    operation: `${method} ${sub ? `?${sub}` : url.pathname.split('/').filter(Boolean).length > 1 ? 'object' : 'bucket'}`,
+    write: !['GET', 'HEAD'].includes(method),
+  };
 };
 
 type Protocol = 'json' | 'query' | 'rest-xml';
 const protocolOf = (req: IncomingMessage, info: RequestInfo): Protocol =>
   req.headers['x-amz-target'] ? 'json' : info.service === 's3' ? 'rest-xml' : 'query';
 
-const AWS_ERRORS: Record<'throttle' | 'error500' | 'denied', Record<Protocol, { status: number; code: string; message: string }>> = {
+const AWS_ERRORS: Record<
+  'throttle' | 'error500' | 'denied',
+  Record<Protocol, { status: number; code: string; message: string }>
+> = {
   throttle: {
     json: { status: 400, code: 'ThrottlingException', message: 'Rate exceeded' },
     query: { status: 400, code: 'Throttling', message: 'Rate exceeded' },
     'rest-xml': { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' },
   },
   error500: {
-    json: { status: 500, code: 'InternalFailure', message: 'The request processing has failed because of an unknown error.' },
-    query: { status: 500, code: 'InternalFailure', message: 'The request processing has failed because of an unknown error.' },
+    json: {
+      status: 500,
+      code: 'InternalFailure',
+      message: 'The request processing has failed because of an unknown error.',
+    },
+    query: {
+      status: 500,
+      code: 'InternalFailure',
+      message: 'The request processing has failed because of an unknown error.',
+    },
     'rest-xml': { status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' },
   },
   denied: {
@@ -110,14 +135,22 @@ const sendAwsError = (res: ServerResponse, protocol: Protocol, kind: 'throttle' 
   const e = AWS_ERRORS[kind][protocol];
   const requestId = `fault-${++requestSeq}`;
   if (protocol === 'json') {
-    res.writeHead(e.status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': e.code, 'x-amzn-requestid': requestId });
+    res.writeHead(e.status, {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amzn-errortype': e.code,
+      'x-amzn-requestid': requestId,
+    });
     res.end(JSON.stringify({ __type: e.code, message: e.message }));
   } else if (protocol === 'query') {
     res.writeHead(e.status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
-    res.end(`<ErrorResponse><Error><Type>${e.status >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${e.code}</Code><Message>${e.message}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`);
+    res.end(
+      `<ErrorResponse><Error><Type>${e.status >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${e.code}</Code><Message>${e.message}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+    );
   } else {
     res.writeHead(e.status, { 'content-type': 'application/xml', 'x-amz-request-id': requestId });
-    res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${e.code}</Code><Message>${e.message}</Message><RequestId>${requestId}</RequestId></Error>`);
+    res.end(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${e.code}</Code><Message>${e.message}</Message><RequestId>${requestId}</RequestId></Error>`,
+    );
   }
 };
 
@@ -136,15 +169,27 @@ export const startFaultProxy = async (target: string, plan?: FaultPlan): Promise
     const burst = limit.burst ?? limit.rps;
     tokens = Math.min(burst, tokens + ((now - refilled) / 1000) * limit.rps);
     refilled = now;
-    if (tokens >= 1) { tokens -= 1; return false; }
+    if (tokens >= 1) {
+      tokens -= 1;
+      return false;
+    }
     return true;
   };
 
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
-    const up = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
-    });
+    const up = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+      },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
     up.on('error', () => res.destroy());
     up.end(body);
   };
@@ -171,9 +216,15 @@ export const startFaultProxy = async (target: string, plan?: FaultPlan): Promise
       if (p && p.kinds.length > 0 && (!p.when || p.when(info)) && random() < p.rate) {
         const kind = p.kinds[Math.floor(random() * p.kinds.length)] as FaultKind;
         entry.fault = kind;
-        if (kind === 'drop') { req.socket.destroy(); return; }
+        if (kind === 'drop') {
+          req.socket.destroy();
+          return;
+        }
         if (kind === 'slow') {
-          setTimeout(() => { entry.forwarded = true; forward(req, res, body); }, p.slowMs ?? 300);
+          setTimeout(() => {
+            entry.forwarded = true;
+            forward(req, res, body);
+          }, p.slowMs ?? 300);
           return;
         }
         sendAwsError(res, protocolOf(req, info), kind);
@@ -188,14 +239,27 @@ export const startFaultProxy = async (target: string, plan?: FaultPlan): Promise
   return {
     endpoint: `http://127.0.0.1:${port}`,
     log,
-    setPlan(p) { current = p; random = seeded(p?.seed ?? 1); },
-    deny(when) { denied = when; },
-    limitRate(l) { limit = l; tokens = l ? (l.burst ?? l.rps) : 0; refilled = Date.now(); },
+    setPlan(p) {
+      current = p;
+      random = seeded(p?.seed ?? 1);
+    },
+    deny(when) {
+      denied = when;
+    },
+    limitRate(l) {
+      limit = l;
+      tokens = l ? (l.burst ?? l.rps) : 0;
+      refilled = Date.now();
+    },
     faults() {
       const counts: Record<string, number> = {};
       for (const r of log) if (r.fault) counts[r.fault] = (counts[r.fault] ?? 0) + 1;
       return counts;
     },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 };

@@ -41,7 +41,8 @@ export const useEmulator = (options: { iam?: boolean; members?: readonly string[
     bed = await enforceIam(box.current.endpoint, undefined, options.members ?? []);
     const b = bed;
     roleClientsOf.set(b.admin, (fn) => b.as(fn));
-    box.credentials = (fn) => b.credentials(fn) as { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+    box.credentials = (fn) =>
+      b.credentials(fn) as { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
     box.adminIn = (account) => b.adminIn(account);
   };
   beforeAll(async () => {
@@ -50,7 +51,11 @@ export const useEmulator = (options: { iam?: boolean; members?: readonly string[
       await enforce();
       const reset = box.current.reset.bind(box.current);
       // A reset wipes the users and roles too: relax, wipe, set them up again.
-      box.current.reset = async () => { await relaxIam(box.current.endpoint); await reset(); await enforce(); };
+      box.current.reset = async () => {
+        await relaxIam(box.current.endpoint);
+        await reset();
+        await enforce();
+      };
     }
   }, 60_000);
   afterAll(async () => {
@@ -65,19 +70,38 @@ export const useEmulator = (options: { iam?: boolean; members?: readonly string[
   return box;
 };
 
-/** Clients for SDK-mock tests: an endpoint nothing listens on, so an unmocked call fails at once instead of reaching anything. */
+/** Clients for SDK-mock tests: an endpoint nothing listens on, so an unmocked call fails at once instead of reaching
+ * anything. */
 export const offlineClients = (): ClientFactory =>
-  new ClientFactory({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  new ClientFactory({
+    endpoint: 'http://127.0.0.1:9',
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
 
-/** A fresh factory for the emulator (its own client cache), with dummy credentials or, under IAM enforcement, a role's. */
-export const emulatorClients = (endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = { accessKeyId: 'testing', secretAccessKey: 'testing' }): ClientFactory =>
-  new ClientFactory({ endpoint: assertLoopback(endpoint), maxAttempts: 1, credentials });
+/** A fresh factory for the emulator (its own client cache), with dummy credentials or, under IAM enforcement, a role's.
+ * */
+export const emulatorClients = (
+  endpoint: string,
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = {
+    accessKeyId: 'testing',
+    secretAccessKey: 'testing',
+  },
+): ClientFactory => new ClientFactory({ endpoint: assertLoopback(endpoint), maxAttempts: 1, credentials });
 
-export interface LogLine { level: string; message: string; extra: Record<string, unknown> }
+export interface LogLine {
+  level: string;
+  message: string;
+  extra: Record<string, unknown>;
+}
 
 export const recordingLog = (): Log & { lines: LogLine[] } => {
   const lines: LogLine[] = [];
-  const at = (level: string) => (message: string, ...extra: Record<string, unknown>[]) => { lines.push({ level, message, extra: Object.assign({}, ...extra) }); };
+  const at =
+    (level: string) =>
+    (message: string, ...extra: Record<string, unknown>[]) => {
+      lines.push({ level, message, extra: Object.assign({}, ...extra) });
+    };
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 };
 
@@ -89,20 +113,55 @@ export const TEST_NOW = Date.parse('2026-11-27T10:00:00Z');
 
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
-/** A waiver approved on the test clock's day, expiring `days` later (negative: approved a year ago, expired `-days` ago). */
-export const testWaiver = (resources: string[], id = TEST_WAIVER, days = 30, checks: string[] = ['*']): Record<string, unknown> => {
+/** A waiver approved on the test clock's day, expiring `days` later (negative: approved a year ago, expired `-days`
+ * ago). */
+export const testWaiver = (
+  resources: string[],
+  id = TEST_WAIVER,
+  days = 30,
+  checks: string[] = ['*'],
+): Record<string, unknown> => {
   const now = TEST_NOW;
   const expires = new Date(now + days * 86_400_000);
   const approvedOn = days >= 0 ? new Date(now) : new Date(expires.getTime() - 300 * 86_400_000);
-  return { id, resources, checks, reason: 'test', owner: 'tests@example.com', approval: 'TEST-1', approvedOn: isoDay(approvedOn), expires: isoDay(expires) };
+  return {
+    id,
+    resources,
+    checks,
+    reason: 'test',
+    owner: 'tests@example.com',
+    approval: 'TEST-1',
+    approvedOn: isoDay(approvedOn),
+    expires: isoDay(expires),
+  };
 };
 
 /** The resources the tests treat as exempt, by name: each carries the exemption tag with TEST_WAIVER. */
-const TEST_WAIVERS = [testWaiver(['arn:aws:s3:::exempt', 'arn:aws:s3:::exempt-*', 'arn:aws:s3:::aud-exempt', 'arn:aws:rds:*:*:snapshot:legal', 'arn:aws:firehose:*:*:deliverystream/legacy', 'arn:aws:logs:*:*:log-group:/data-platform/legacy',
-  'arn:aws:athena:*:*:workgroup/sandbox', 'arn:aws:dynamodb:*:*:table/legal-hold', 'arn:aws:kinesis:*:*:stream/legacy-feed'])];
+const TEST_WAIVERS = [
+  testWaiver([
+    'arn:aws:s3:::exempt',
+    'arn:aws:s3:::exempt-*',
+    'arn:aws:s3:::aud-exempt',
+    'arn:aws:rds:*:*:snapshot:legal',
+    'arn:aws:firehose:*:*:deliverystream/legacy',
+    'arn:aws:logs:*:*:log-group:/data-platform/legacy',
+    'arn:aws:athena:*:*:workgroup/sandbox',
+    'arn:aws:dynamodb:*:*:table/legal-hold',
+    'arn:aws:kinesis:*:*:stream/legacy-feed',
+  ]),
+];
 
 export const testPolicy = (overrides: Record<string, unknown> = {}): Policy =>
-  parsePolicy({ cmk: { alias: 'alias/data-platform' }, regions: ['us-east-1', 'eu-west-1'], mode: 'remediate', waivers: TEST_WAIVERS, ...overrides }, 'test-policy');
+  parsePolicy(
+    {
+      cmk: { alias: 'alias/data-platform' },
+      regions: ['us-east-1', 'eu-west-1'],
+      mode: 'remediate',
+      waivers: TEST_WAIVERS,
+      ...overrides,
+    },
+    'test-policy',
+  );
 
 let onlyTypes: readonly ResourceType[] | undefined;
 
@@ -115,7 +174,11 @@ export const onlyRules = (...types: ResourceType[]): void => {
   onlyTypes = types;
 };
 
-export const testDeps = (setupClients: ClientFactory, overrides: Partial<PipelineDeps> = {}, as: FunctionKey = 'onChange'): PipelineDeps & { alerts: CollectingAlertSink; log: ReturnType<typeof recordingLog> } => {
+export const testDeps = (
+  setupClients: ClientFactory,
+  overrides: Partial<PipelineDeps> = {},
+  as: FunctionKey = 'onChange',
+): PipelineDeps & { alerts: CollectingAlertSink; log: ReturnType<typeof recordingLog> } => {
   // Under IAM enforcement the code runs as its function's role, not as the test's admin.
   const clients = roleClientsOf.get(setupClients)?.(as) ?? setupClients;
   const policy = overrides.policy ?? testPolicy();

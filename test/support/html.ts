@@ -9,7 +9,10 @@ export const checkHtml = (html: string): string[] => {
   let inStyle = false;
   while ((m = re.exec(html))) {
     if (m[0] === '<!DOCTYPE html>') continue;
-    if (!m[2]) { if (!inStyle) problems.push(`stray "<" at ${m.index}`); continue; }
+    if (!m[2]) {
+      if (!inStyle) problems.push(`stray "<" at ${m.index}`);
+      continue;
+    }
     const name = m[2].toLowerCase();
     if (inStyle && !(m[1] && name === 'style')) continue;
     if (m[1]) {
@@ -28,5 +31,7 @@ export const checkHtml = (html: string): string[] => {
 /** Text of the cells of the first table row after the header, of the table with this id. */
 export const tableRows = (html: string, id: string): string[][] => {
   const table = html.match(new RegExp(`<table id="${id}">([\\s\\S]*?)</table>`))?.[1] ?? '';
-  return [...table.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].slice(1).map((r) => [...(r[1] ?? '').matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((c) => c[1] ?? ''));
+  return [...table.matchAll(/<tr>([\s\S]*?)<\/tr>/g)]
+    .slice(1)
+    .map((r) => [...(r[1] ?? '').matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((c) => c[1] ?? ''));
 };

@@ -5,11 +5,12 @@ import ts from 'typescript';
 /** file (relative to the root, `/`-separated) → the project files it imports. */
 export type ImportGraph = Map<string, string[]>;
 
-const tsFiles = (dir: string): string[] => readdirSync(dir).flatMap((name) => {
-  const path = join(dir, name);
-  if (statSync(path).isDirectory()) return name === 'node_modules' ? [] : tsFiles(path);
-  return path.endsWith('.ts') && !path.endsWith('.d.ts') ? [path] : [];
-});
+const tsFiles = (dir: string): string[] =>
+  readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return name === 'node_modules' ? [] : tsFiles(path);
+    return path.endsWith('.ts') && !path.endsWith('.d.ts') ? [path] : [];
+  });
 
 const resolveImport = (from: string, spec: string): string | undefined => {
   if (!spec.startsWith('.')) return undefined;
@@ -27,13 +28,16 @@ export const importGraph = (root: string, dirs: readonly string[]): ImportGraph 
   const rel = (p: string) => relative(root, p).split('\\').join('/');
   for (const file of dirs.flatMap((d) => tsFiles(join(root, d)))) {
     const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-    const targets = importedFiles.map((i) => resolveImport(file, i.fileName)).filter((p): p is string => p !== undefined);
+    const targets = importedFiles
+      .map((i) => resolveImport(file, i.fileName))
+      .filter((p): p is string => p !== undefined);
     graph.set(rel(file), [...new Set(targets.map(rel))]);
   }
   return graph;
 };
 
-/** The strongly connected components with more than one file (or a file importing itself): each is a cycle. Tarjan's algorithm. */
+/** The strongly connected components with more than one file (or a file importing itself): each is a cycle. Tarjan's
+ * algorithm. */
 export const importCycles = (graph: ImportGraph): string[][] => {
   let next = 0;
   const index = new Map<string, number>();

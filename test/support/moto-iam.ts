@@ -1,4 +1,11 @@
-import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import {
+  CreateAccessKeyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+} from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { ClientFactory } from '../../shared/aws/clients';
@@ -39,33 +46,47 @@ const MOTO_S3_ALIASES: Record<string, string[]> = {
   's3:ListAllMyBuckets': ['s3:ListAllMyBuckets'],
 };
 
-type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown };
+type Statement = {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: unknown;
+};
 const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 
 /** A role's statements as moto can evaluate them (see above). */
-export const motoStatements = (statements: Statement[]): Statement[] => statements.filter((s) => s.Effect === 'Allow').flatMap((s) => {
-  const actions = list(s.Action);
-  const s3 = actions.filter((a) => a.startsWith('s3:'));
-  const other = actions.filter((a) => !a.startsWith('s3:'));
-  const out: Statement[] = [];
-  if (s3.length > 0) {
-    const action = [...new Set([...s3, ...s3.flatMap((a) => MOTO_S3_ALIASES[a] ?? [])])];
-    // moto's policy validator refuses a regional S3 ARN other than an access point's (moto/iam/policy_validation.py:
-    // "can not contain region information"), though IAM takes S3 Control's job ARNs (arn:...:s3:<region>:<account>:job/<id>
-    // in the reference): the moto copy grants those on `*`, as it does outside S3; the static check holds the ARNs.
-    const regional = (r: string) => /^arn:[^:]+:s3:[^:]+:/.test(r) && !/^arn:[^:]+:s3:[^:]+:[^:]*:accesspoint\//.test(r);
-    const resources = list(s.Resource);
-    const kept = resources.filter((r) => !regional(r));
-    if (kept.length > 0) out.push({ Effect: 'Allow', Action: action, Resource: kept.length === resources.length ? s.Resource : kept });
-    if (kept.length < resources.length) out.push({ Effect: 'Allow', Action: action, Resource: '*' });
-  }
-  // moto's own operation names: for these services they are the IAM action names (checked: every action exists in the reference).
-  // A statement none of whose actions the reference knows is left out: IAM refuses a statement without actions
-  // (MalformedPolicyDocument "Policy statement must contain actions"); the static check reports unknown actions.
-  const known = other.filter((a) => actionFacts(a));
-  if (known.length > 0) out.push({ Effect: 'Allow', Action: known, Resource: '*' });
-  return out;
-});
+export const motoStatements = (statements: Statement[]): Statement[] =>
+  statements
+    .filter((s) => s.Effect === 'Allow')
+    .flatMap((s) => {
+      const actions = list(s.Action);
+      const s3 = actions.filter((a) => a.startsWith('s3:'));
+      const other = actions.filter((a) => !a.startsWith('s3:'));
+      const out: Statement[] = [];
+      if (s3.length > 0) {
+        const action = [...new Set([...s3, ...s3.flatMap((a) => MOTO_S3_ALIASES[a] ?? [])])];
+        // moto's policy validator refuses a regional S3 ARN other than an access point's
+        // (moto/iam/policy_validation.py:
+        // "can not contain region information"), though IAM takes S3 Control's job ARNs
+        // (arn:...:s3:<region>:<account>:job/<id>
+        // in the reference): the moto copy grants those on `*`, as it does outside S3; the static check holds the ARNs.
+        const regional = (r: string) =>
+          /^arn:[^:]+:s3:[^:]+:/.test(r) && !/^arn:[^:]+:s3:[^:]+:[^:]*:accesspoint\//.test(r);
+        const resources = list(s.Resource);
+        const kept = resources.filter((r) => !regional(r));
+        if (kept.length > 0)
+          out.push({ Effect: 'Allow', Action: action, Resource: kept.length === resources.length ? s.Resource : kept });
+        if (kept.length < resources.length) out.push({ Effect: 'Allow', Action: action, Resource: '*' });
+      }
+      // moto's own operation names: for these services they are the IAM action names (checked: every action exists in
+      // the reference).
+      // A statement none of whose actions the reference knows is left out: IAM refuses a statement without actions
+      // (MalformedPolicyDocument "Policy statement must contain actions"); the static check reports unknown actions.
+      const known = other.filter((a) => actionFacts(a));
+      if (known.length > 0) out.push({ Effect: 'Allow', Action: known, Resource: '*' });
+      return out;
+    });
 
 export interface IamBed {
   /** The test's own setup: an admin user of the emulator. */
@@ -77,26 +98,41 @@ export interface IamBed {
   credentials(fn: FunctionKey): AwsCredentialIdentity;
 }
 
-const factory = (endpoint: string, credentials: AwsCredentialIdentity) => new ClientFactory({ endpoint: assertLoopback(endpoint), maxAttempts: 1, credentials });
+const factory = (endpoint: string, credentials: AwsCredentialIdentity) =>
+  new ClientFactory({ endpoint: assertLoopback(endpoint), maxAttempts: 1, credentials });
 
 /**
  * The member role's permissions as the README describes them (#member-account-role): the rules' statements (the
  * `rules` policy of OnChangeRole) and the worker's statements for existing objects.
  */
-const memberStatements = (template: Template, w: { partition: string; region: string; account: string }): Statement[] => {
-  const of = (roleId: string) => ((resolveValue(template, template.Resources[roleId]?.Properties.Policies, w) ?? []) as { PolicyName: string; PolicyDocument: { Statement: Statement[] } }[]);
-  const rules = of('OnChangeRole').filter((p) => p.PolicyName === 'rules').flatMap((p) => p.PolicyDocument.Statement);
-  const objects = of('BackfillWorkerRole').flatMap((p) => p.PolicyDocument.Statement).filter((s) => s.Sid?.startsWith('Objects'));
+const memberStatements = (
+  template: Template,
+  w: { partition: string; region: string; account: string },
+): Statement[] => {
+  const of = (roleId: string) =>
+    (resolveValue(template, template.Resources[roleId]?.Properties.Policies, w) ?? []) as {
+      PolicyName: string;
+      PolicyDocument: { Statement: Statement[] };
+    }[];
+  const rules = of('OnChangeRole')
+    .filter((p) => p.PolicyName === 'rules')
+    .flatMap((p) => p.PolicyDocument.Statement);
+  const objects = of('BackfillWorkerRole')
+    .flatMap((p) => p.PolicyDocument.Statement)
+    .filter((s) => s.Sid?.startsWith('Objects'));
   return motoStatements([...rules, ...objects]);
 };
 
 /** An IAM client of the emulator acting in `account` (moto: the x-moto-account-id header). */
 const iamIn = (cfg: Record<string, unknown>, account: string): IAMClient => {
   const c = new IAMClient(cfg);
-  c.middlewareStack.add((next) => async (args) => {
-    (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
-    return next(args);
-  }, { step: 'build', name: 'motoAccount' });
+  c.middlewareStack.add(
+    (next) => async (args) => {
+      (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
+      return next(args);
+    },
+    { step: 'build', name: 'motoAccount' },
+  );
   return c;
 };
 
@@ -104,37 +140,95 @@ const iamIn = (cfg: Record<string, unknown>, account: string): IAMClient => {
  * Create the admin user and the stack's roles, assume them, then turn enforcement on. `members`: accounts in
  * which to create the policy's member role (`memberRoleName`), with the README's permissions.
  */
-export const enforceIam = async (endpoint: string, template: Template = packagedTemplate(), members: readonly string[] = [], memberRoleName = 'cmk-sentinel-member'): Promise<IamBed> => {
+export const enforceIam = async (
+  endpoint: string,
+  template: Template = packagedTemplate(),
+  members: readonly string[] = [],
+  memberRoleName = 'cmk-sentinel-member',
+): Promise<IamBed> => {
   const boot = { accessKeyId: 'testing', secretAccessKey: 'testing' };
   const cfg = { endpoint: assertLoopback(endpoint), region: PACKAGE_REGION, credentials: boot, maxAttempts: 1 };
   const iam = new IAMClient(cfg);
   await iam.send(new CreateUserCommand({ UserName: 'test-admin' }));
-  await iam.send(new PutUserPolicyCommand({ UserName: 'test-admin', PolicyName: 'admin', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) }));
+  await iam.send(
+    new PutUserPolicyCommand({
+      UserName: 'test-admin',
+      PolicyName: 'admin',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+      }),
+    }),
+  );
   const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'test-admin' }))).AccessKey;
   const admin = { accessKeyId: key?.AccessKeyId as string, secretAccessKey: key?.SecretAccessKey as string };
   const w = { partition: 'aws', region: PACKAGE_REGION, account: ACCOUNT };
   const creds = new Map<FunctionKey, AwsCredentialIdentity>();
   const sts = new STSClient({ ...cfg, credentials: admin });
   for (const [fn, roleId] of Object.entries(functionRoles(template)) as [FunctionKey, string][]) {
-    const role = resolveValue(template, template.Resources[roleId]?.Properties, w) as { RoleName: string; Policies: { PolicyName: string; PolicyDocument: { Statement: Statement[] } }[] };
-    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/test-admin` }, Action: 'sts:AssumeRole' }] };
-    const created = await iam.send(new CreateRoleCommand({ RoleName: role.RoleName, AssumeRolePolicyDocument: JSON.stringify(trust) }));
+    const role = resolveValue(template, template.Resources[roleId]?.Properties, w) as {
+      RoleName: string;
+      Policies: { PolicyName: string; PolicyDocument: { Statement: Statement[] } }[];
+    };
+    const trust = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/test-admin` }, Action: 'sts:AssumeRole' },
+      ],
+    };
+    const created = await iam.send(
+      new CreateRoleCommand({ RoleName: role.RoleName, AssumeRolePolicyDocument: JSON.stringify(trust) }),
+    );
     for (const p of role.Policies) {
-      await iam.send(new PutRolePolicyCommand({ RoleName: role.RoleName, PolicyName: p.PolicyName, PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: motoStatements(p.PolicyDocument.Statement) }) }));
+      await iam.send(
+        new PutRolePolicyCommand({
+          RoleName: role.RoleName,
+          PolicyName: p.PolicyName,
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: motoStatements(p.PolicyDocument.Statement),
+          }),
+        }),
+      );
     }
     const c = (await sts.send(new AssumeRoleCommand({ RoleArn: created.Role?.Arn, RoleSessionName: fn }))).Credentials;
-    creds.set(fn, { accessKeyId: c?.AccessKeyId as string, secretAccessKey: c?.SecretAccessKey as string, sessionToken: c?.SessionToken });
+    creds.set(fn, {
+      accessKeyId: c?.AccessKeyId as string,
+      secretAccessKey: c?.SecretAccessKey as string,
+      sessionToken: c?.SessionToken,
+    });
   }
   const memberAdmins = new Map<string, AwsCredentialIdentity>();
   for (const member of members) {
     const mi = iamIn(cfg, member);
     await mi.send(new CreateUserCommand({ UserName: 'test-admin' }));
-    await mi.send(new PutUserPolicyCommand({ UserName: 'test-admin', PolicyName: 'admin', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) }));
+    await mi.send(
+      new PutUserPolicyCommand({
+        UserName: 'test-admin',
+        PolicyName: 'admin',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+        }),
+      }),
+    );
     const k = (await mi.send(new CreateAccessKeyCommand({ UserName: 'test-admin' }))).AccessKey;
     memberAdmins.set(member, { accessKeyId: k?.AccessKeyId as string, secretAccessKey: k?.SecretAccessKey as string });
-    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] };
+    const trust = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }],
+    };
     await mi.send(new CreateRoleCommand({ RoleName: memberRoleName, AssumeRolePolicyDocument: JSON.stringify(trust) }));
-    await mi.send(new PutRolePolicyCommand({ RoleName: memberRoleName, PolicyName: 'member', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: memberStatements(template, { ...w, account: member }) }) }));
+    await mi.send(
+      new PutRolePolicyCommand({
+        RoleName: memberRoleName,
+        PolicyName: 'member',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: memberStatements(template, { ...w, account: member }),
+        }),
+      }),
+    );
   }
   const res = await fetch(`${endpoint}/moto-api/reset-auth`, { method: 'POST', body: '0' });
   if (!res.ok) throw new Error(`moto did not turn IAM enforcement on: ${res.status}`);
@@ -153,7 +247,10 @@ export const enforceIam = async (endpoint: string, template: Template = packaged
     },
     as(fn) {
       let f = factories.get(fn);
-      if (!f) { f = factory(endpoint, credentials(fn)); factories.set(fn, f); }
+      if (!f) {
+        f = factory(endpoint, credentials(fn));
+        factories.set(fn, f);
+      }
       return f;
     },
     credentials,

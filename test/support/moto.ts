@@ -17,23 +17,31 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 /** Refuse anything but loopback: a test or demo must never reach a real account. */
 export const assertLoopback = (endpoint: string | undefined): string => {
   let host = '';
-  try { host = new URL(endpoint ?? '').hostname; } catch { /* reported below */ }
+  try {
+    host = new URL(endpoint ?? '').hostname;
+  } catch {
+    /* reported below */
+  }
   if (!LOOPBACK.has(host)) {
-    throw new SentinelError('UNSAFE_ENDPOINT', `Refusing to run against ${endpoint ?? 'real AWS (no endpoint set)'}: only a loopback emulator endpoint is allowed`);
+    throw new SentinelError(
+      'UNSAFE_ENDPOINT',
+      `Refusing to run against ${endpoint ?? 'real AWS (no endpoint set)'}: only a loopback emulator endpoint is allowed`,
+    );
   }
   return endpoint as string;
 };
 
-const freePort = (): Promise<number> => new Promise((resolve, reject) => {
-  const srv = createServer();
-  srv.unref();
-  srv.on('error', reject);
-  srv.listen(0, '127.0.0.1', () => {
-    const addr = srv.address();
-    const port = typeof addr === 'object' && addr ? addr.port : 0;
-    srv.close(() => resolve(port));
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
   });
-});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -44,7 +52,9 @@ const ready = async (endpoint: string, child: ChildProcess, timeoutMs: number): 
     try {
       const res = await fetch(`${endpoint}/moto-api/`);
       if (res.ok) return;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await sleep(100);
   }
   throw new Error(`moto did not answer on ${endpoint} within ${timeoutMs} ms`);
@@ -99,12 +109,27 @@ export const startEmulator = async ({ timeoutMs = 30_000, env = {} }: EmulatorOp
       async reset() {
         await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
       },
-      stop: () => new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const timer = setTimeout(() => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }, 3000);
-        child.once('exit', () => { clearTimeout(timer); resolve(); });
-        try { process.kill(pid, 'SIGTERM'); } catch { clearTimeout(timer); resolve(); }
-      }),
+      stop: () =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => {
+            try {
+              process.kill(pid, 'SIGKILL');
+            } catch {
+              /* gone */
+            }
+          }, 3000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          try {
+            process.kill(pid, 'SIGTERM');
+          } catch {
+            clearTimeout(timer);
+            resolve();
+          }
+        }),
     };
   }
   throw lastError;

@@ -1,7 +1,11 @@
 import fc from 'fast-check';
 
 /** Every path (list of keys) in a JSON value, leaves and branches. */
-export const pathsOf = (v: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] => {
+export const pathsOf = (
+  v: unknown,
+  prefix: (string | number)[] = [],
+  out: (string | number)[][] = [],
+): (string | number)[][] => {
   if (typeof v === 'object' && v !== null) {
     for (const [k, x] of Object.entries(v)) {
       const p = [...prefix, Array.isArray(v) ? Number(k) : k];
@@ -40,17 +44,46 @@ export const withValue = (v: unknown, path: (string | number)[], value: unknown)
 /** Values of the wrong type, huge strings, look-alikes: what a bad producer or an attacker sends. */
 export const hostileValue = fc.oneof(
   fc.anything({ maxDepth: 2 }),
-  fc.constantFrom(null, undefined, '', 0, -1, true, [], {}, NaN, '****', '../../etc/passwd', '<Error/>', '{"__proto__":{"x":1}}'),
+  fc.constantFrom(
+    null,
+    undefined,
+    '',
+    0,
+    -1,
+    true,
+    [],
+    {},
+    NaN,
+    '****',
+    '../../etc/passwd',
+    '<Error/>',
+    '{"__proto__":{"x":1}}',
+  ),
   fc.integer({ min: 10_000, max: 100_000 }).map((n) => 'x'.repeat(n)),
   fc.string({ unit: 'grapheme', maxLength: 50 }),
-  fc.constantFrom('DeleteBucket', 'PutBucketEncryption ', 'createbucket', 'CreateDBInstance', 'FooBar', 'AWS API Call via CloudTrail', 'Object Created'),
+  fc.constantFrom(
+    'DeleteBucket',
+    'PutBucketEncryption ',
+    'createbucket',
+    'CreateDBInstance',
+    'FooBar',
+    'AWS API Call via CloudTrail',
+    'Object Created',
+  ),
 );
 
 /** 1–3 edits of a seed event: remove a field, or replace one with a hostile value. */
-export const mutated = (seeds: readonly unknown[]) => fc.constantFrom(...seeds).chain((seed) => {
-  const paths = pathsOf(seed);
-  if (paths.length === 0) return fc.constant(seed);
-  const edit = fc.tuple(fc.constantFrom(...paths), fc.boolean(), hostileValue);
-  return fc.array(edit, { minLength: 1, maxLength: 3 }).map((edits) =>
-    edits.reduce<unknown>((acc, [path, remove, value]) => (remove ? withoutPath(acc, path) : withValue(acc, path, value)), seed));
-});
+export const mutated = (seeds: readonly unknown[]) =>
+  fc.constantFrom(...seeds).chain((seed) => {
+    const paths = pathsOf(seed);
+    if (paths.length === 0) return fc.constant(seed);
+    const edit = fc.tuple(fc.constantFrom(...paths), fc.boolean(), hostileValue);
+    return fc
+      .array(edit, { minLength: 1, maxLength: 3 })
+      .map((edits) =>
+        edits.reduce<unknown>(
+          (acc, [path, remove, value]) => (remove ? withoutPath(acc, path) : withValue(acc, path, value)),
+          seed,
+        ),
+      );
+  });

@@ -7,15 +7,25 @@ const root = join(__dirname, '..', '..');
 export const PACKAGE_STAGE = 'ci';
 export const PACKAGE_REGION = 'us-east-1';
 
-export interface Template { Resources: Record<string, { Type: string; Properties: Record<string, any> }> } // eslint-disable-line @typescript-eslint/no-explicit-any
+export interface Template {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+}
 
 // What the packaged template is made of: when none of these changed, the cached one is what `serverless package` gives.
-const INPUTS = ['serverless.yml', 'policy.yaml', 'shared/workflows/rds-reencrypt/definition.asl.json', 'scripts/build.ts', 'package-lock.json'];
+const INPUTS = [
+  'serverless.yml',
+  'policy.yaml',
+  'shared/workflows/rds-reencrypt/definition.asl.json',
+  'scripts/build.ts',
+  'package-lock.json',
+];
 const hashInputs = (): string => {
   const h = createHash('sha256');
   for (const f of INPUTS) if (existsSync(join(root, f))) h.update(f).update(readFileSync(join(root, f)));
   // The build reads the policy module too (it compiles the policy and derives the IAM parameters from it).
-  for (const f of readdirSync(join(root, 'shared', 'policy'))) h.update(f).update(readFileSync(join(root, 'shared', 'policy', f)));
+  for (const f of readdirSync(join(root, 'shared', 'policy')))
+    h.update(f).update(readFileSync(join(root, 'shared', 'policy', f)));
   return h.digest('hex').slice(0, 16);
 };
 
@@ -33,19 +43,35 @@ export const packagedTemplate = (): Template => {
   for (let i = 0; !existsSync(file); i++) {
     mkdirSync(join(dir, '..'), { recursive: true });
     let mine = false;
-    try { mkdirSync(lock); mine = true; } catch { /* another worker packages */ }
+    try {
+      mkdirSync(lock);
+      mine = true;
+    } catch {
+      /* another worker packages */
+    }
     if (mine) {
       try {
         execFileSync('node', ['scripts/run.js', 'scripts/build.ts'], { cwd: root, stdio: 'pipe' });
-        execFileSync(join(root, 'node_modules', '.bin', 'serverless'), ['package', '--stage', PACKAGE_STAGE, '--region', PACKAGE_REGION, '--package', dir], {
-          cwd: root, stdio: 'pipe', env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' }, timeout: 120_000,
-        });
+        execFileSync(
+          join(root, 'node_modules', '.bin', 'serverless'),
+          ['package', '--stage', PACKAGE_STAGE, '--region', PACKAGE_REGION, '--package', dir],
+          {
+            cwd: root,
+            stdio: 'pipe',
+            env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
+            timeout: 120_000,
+          },
+        );
       } finally {
         rmSync(lock, { recursive: true, force: true });
       }
     } else {
       // A lock older than two minutes is a worker that died: take it over.
-      try { if (Date.now() - statSync(lock).mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true }); } catch { /* gone */ }
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
+      } catch {
+        /* gone */
+      }
       sleep(250);
     }
     if (i > 1000) throw new Error(`serverless package did not produce ${file}`);

@@ -22,7 +22,12 @@ export interface RecordedRequest {
   invalidOnPurpose?: true;
 }
 
-const FUNCTION_DIRS: Record<string, FunctionKey> = { 'on-change': 'onChange', backfill: 'backfill', 'backfill-worker': 'backfillWorker', 'workflow-step': 'workflowStep' };
+const FUNCTION_DIRS: Record<string, FunctionKey> = {
+  'on-change': 'onChange',
+  backfill: 'backfill',
+  'backfill-worker': 'backfillWorker',
+  'workflow-step': 'workflowStep',
+};
 const explicit = new AsyncLocalStorage<FunctionKey | 'operator'>();
 
 /** Run `fn` as `key`: for code paths the stack cannot attribute (a test driving a worker's internals directly). */
@@ -32,7 +37,8 @@ const invalid = new AsyncLocalStorage<true>();
 
 /**
  * Send, inside `fn`, requests whose input AWS refuses by its model (an emulator test of that refusal): the audit
- * does not count their model violations, but reports a request so marked that breaks nothing (test/support/request-audit.ts).
+ * does not count their model violations, but reports a request so marked that breaks nothing
+ * (test/support/request-audit.ts).
  * Only the test's own setup requests may be marked; the test asserts the refusal itself.
  */
 export const sentInvalidOnPurpose = <T>(fn: () => Promise<T>): Promise<T> => invalid.run(true, fn);
@@ -45,7 +51,11 @@ const norm = (f: string) => f.split(sep).join('/');
  * (test/, scripts/); the entry point on the stack decides the function, as Lambda would run it.
  */
 export const attribute = (stack: string): Pick<RecordedRequest, 'as' | 'rule'> => {
-  const frames = stack.split('\n').slice(1).map((l) => norm(l)).filter((l) => !l.includes('/node_modules/') && !l.includes('node:') && /\.(ts|js):\d+/.test(l));
+  const frames = stack
+    .split('\n')
+    .slice(1)
+    .map((l) => norm(l))
+    .filter((l) => !l.includes('/node_modules/') && !l.includes('node:') && /\.(ts|js):\d+/.test(l));
   const own = frames.filter((l) => !/\/shared\/aws\/clients\.ts|\/test\/support\/requests\.ts/.test(l));
   const first = own[0] ?? '';
   if (!/\/(shared|functions|cli)\//.test(first)) return { as: 'setup' };
@@ -59,7 +69,8 @@ export const attribute = (stack: string): Pick<RecordedRequest, 'as' | 'rule'> =
   if (fnDir && FUNCTION_DIRS[fnDir]) return { as: FUNCTION_DIRS[fnDir] as FunctionKey, rule };
   if (own.some((l) => /\/(cli\/|shared\/dlq\/)/.test(l))) return { as: 'operator', rule };
   // The workflow's steps (run by the Step Functions task, or in-process by the local driver); not the starter.
-  if (own.some((l) => /\/shared\/workflows\/(rds-reencrypt\/|local-driver|asl-runner)/.test(l))) return { as: 'workflowStep', rule };
+  if (own.some((l) => /\/shared\/workflows\/(rds-reencrypt\/|local-driver|asl-runner)/.test(l)))
+    return { as: 'workflowStep', rule };
   if (own.some((l) => /\/shared\/backfill\/fanout\.ts/.test(l))) return { as: 'backfill', rule };
   if (objects || own.some((l) => /\/shared\/backfill\//.test(l))) return { as: 'backfillWorker', rule };
   return { as: 'onChange', rule };

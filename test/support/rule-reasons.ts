@@ -17,14 +17,23 @@ import { importGraph } from './import-graph';
 
 const STATUSES = new Set(['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLICABLE']);
 
-export interface FileReasons { reasons: Set<string>; unresolved: string[] }
+export interface FileReasons {
+  reasons: Set<string>;
+  unresolved: string[];
+}
 
 const keyMismatchMembers = (root: string): string[] => {
-  const src = ts.createSourceFile('compare.ts', readFileSync(join(root, 'shared/kms/compare.ts'), 'utf8'), ts.ScriptTarget.Latest, true);
+  const src = ts.createSourceFile(
+    'compare.ts',
+    readFileSync(join(root, 'shared/kms/compare.ts'), 'utf8'),
+    ts.ScriptTarget.Latest,
+    true,
+  );
   const out: string[] = [];
   src.forEachChild((n) => {
     if (ts.isTypeAliasDeclaration(n) && n.name.text === 'KeyMismatch' && ts.isUnionTypeNode(n.type)) {
-      for (const t of n.type.types) if (ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal)) out.push(t.literal.text);
+      for (const t of n.type.types)
+        if (ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal)) out.push(t.literal.text);
     }
   });
   if (out.length === 0) throw new Error('KeyMismatch union not found in shared/kms/compare.ts');
@@ -42,24 +51,46 @@ export const reasonsOfFile = (root: string, file: string): FileReasons => {
     if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) {
       variables.set(n.name.text, n.initializer);
       const fn = n.initializer;
-      if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.parameters[0] && ts.isIdentifier(fn.parameters[0].name) && fn.parameters[0].name.text === 'reason') helpers.add(n.name.text);
+      if (
+        (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) &&
+        fn.parameters[0] &&
+        ts.isIdentifier(fn.parameters[0].name) &&
+        fn.parameters[0].name.text === 'reason'
+      )
+        helpers.add(n.name.text);
     }
-    if (ts.isFunctionDeclaration(n) && n.name && n.parameters[0] && ts.isIdentifier(n.parameters[0].name) && n.parameters[0].name.text === 'reason') helpers.add(n.name.text);
+    if (
+      ts.isFunctionDeclaration(n) &&
+      n.name &&
+      n.parameters[0] &&
+      ts.isIdentifier(n.parameters[0].name) &&
+      n.parameters[0].name.text === 'reason'
+    )
+      helpers.add(n.name.text);
     n.forEachChild(visitDecls);
   };
   visitDecls(src);
 
-  const where = (n: ts.Node) => `${file}:${src.getLineAndCharacterOfPosition(n.getStart()).line + 1} ${n.getText().slice(0, 80)}`;
+  const where = (n: ts.Node) =>
+    `${file}:${src.getLineAndCharacterOfPosition(n.getStart()).line + 1} ${n.getText().slice(0, 80)}`;
   const isReasonParameter = (name: string, at: ts.Node): boolean => {
     for (let p: ts.Node | undefined = at; p; p = p.parent) {
-      if ((ts.isArrowFunction(p) || ts.isFunctionExpression(p) || ts.isFunctionDeclaration(p)) && p.parameters.some((q) => ts.isIdentifier(q.name) && q.name.text === name)) return true;
+      if (
+        (ts.isArrowFunction(p) || ts.isFunctionExpression(p) || ts.isFunctionDeclaration(p)) &&
+        p.parameters.some((q) => ts.isIdentifier(q.name) && q.name.text === name)
+      )
+        return true;
     }
     return false;
   };
 
   const values = (e: ts.Expression, without: ReadonlySet<string>, depth = 0): void => {
-    if (depth > 8) { unresolved.push(where(e)); return; }
-    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e)) return values(e.expression, without, depth + 1);
+    if (depth > 8) {
+      unresolved.push(where(e));
+      return;
+    }
+    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e))
+      return values(e.expression, without, depth + 1);
     if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) {
       if (!STATUSES.has(e.text) && !without.has(e.text)) reasons.add(e.text);
       return;
@@ -69,10 +100,20 @@ export const reasonsOfFile = (root: string, file: string): FileReasons => {
       // `m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m`: the false branch cannot be the compared literal.
       const c = e.condition;
       const narrowed = new Set(without);
-      if (ts.isBinaryExpression(c) && c.operatorToken.kind === ts.SyntaxKind.EqualsEqualsEqualsToken && ts.isStringLiteral(c.right) && c.left.getText() === e.whenFalse.getText()) narrowed.add(c.right.text);
+      if (
+        ts.isBinaryExpression(c) &&
+        c.operatorToken.kind === ts.SyntaxKind.EqualsEqualsEqualsToken &&
+        ts.isStringLiteral(c.right) &&
+        c.left.getText() === e.whenFalse.getText()
+      )
+        narrowed.add(c.right.text);
       return values(e.whenFalse, narrowed, depth + 1);
     }
-    if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || e.operatorToken.kind === ts.SyntaxKind.BarBarToken)) {
+    if (
+      ts.isBinaryExpression(e) &&
+      (e.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken ||
+        e.operatorToken.kind === ts.SyntaxKind.BarBarToken)
+    ) {
       values(e.left, without, depth + 1);
       return values(e.right, without, depth + 1);
     }
@@ -111,17 +152,29 @@ export const reasonsOfFile = (root: string, file: string): FileReasons => {
   };
 
   const visit = (n: ts.Node): void => {
-    if (ts.isPropertyAssignment(n) && (ts.isIdentifier(n.name) || ts.isStringLiteral(n.name)) && n.name.text === 'reason') values(n.initializer, new Set());
+    if (
+      ts.isPropertyAssignment(n) &&
+      (ts.isIdentifier(n.name) || ts.isStringLiteral(n.name)) &&
+      n.name.text === 'reason'
+    )
+      values(n.initializer, new Set());
     if (ts.isShorthandPropertyAssignment(n) && n.name.text === 'reason') values(n.name, new Set());
-    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && helpers.has(n.expression.text) && n.arguments[0]) values(n.arguments[0], new Set());
+    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && helpers.has(n.expression.text) && n.arguments[0])
+      values(n.arguments[0], new Set());
     n.forEachChild(visit);
   };
   visit(src);
   return { reasons, unresolved };
 };
 
-/** The files a rule folder's entry module reaches inside shared/rules/, stopping at other rule folders unless `uses` names them. */
-export const ruleFiles = (root: string, entryDir: string, ruleDirs: ReadonlySet<string>, uses: readonly string[] = []): string[] => {
+/** The files a rule folder's entry module reaches inside shared/rules/, stopping at other rule folders unless `uses`
+ * names them. */
+export const ruleFiles = (
+  root: string,
+  entryDir: string,
+  ruleDirs: ReadonlySet<string>,
+  uses: readonly string[] = [],
+): string[] => {
   const graph = importGraph(root, ['shared/rules']);
   const dirOf = (f: string) => relative('shared/rules', dirname(f)).split('\\').join('/');
   const allowed = new Set([entryDir, ...uses]);
@@ -132,7 +185,7 @@ export const ruleFiles = (root: string, entryDir: string, ruleDirs: ReadonlySet<
     if (seen.has(f) || !f.startsWith('shared/rules/')) continue;
     const d = dirOf(f);
     if (ruleDirs.has(d) && !allowed.has(d)) continue;
-    if (d === '' ) continue; // contract.ts, registry.ts, type-ids.ts: no findings
+    if (d === '') continue; // contract.ts, registry.ts, type-ids.ts: no findings
     seen.add(f);
     stack.push(...(graph.get(f) ?? []));
   }

@@ -5,14 +5,20 @@ import { join } from 'node:path';
 export const EVENTS_DIR = join(__dirname, '..', '..', 'events');
 export const FIXTURES_DIR = join(__dirname, '..', 'fixtures');
 
-const jsonFiles = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
-  d.isDirectory() ? jsonFiles(join(dir, d.name)) : d.name.endsWith('.json') ? [join(dir, d.name)] : []);
+const jsonFiles = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? jsonFiles(join(dir, d.name)) : d.name.endsWith('.json') ? [join(dir, d.name)] : [],
+  );
 
 export const loadJson = (file: string): unknown => JSON.parse(readFileSync(file, 'utf8'));
 
 /** Every sample in events/ (by type folder) and every fixture, with its path. */
 export const eventSamples = (): { file: string; type: string; event: unknown }[] =>
-  jsonFiles(EVENTS_DIR).map((file) => ({ file, type: file.slice(EVENTS_DIR.length + 1).split('/')[0] as string, event: loadJson(file) }));
+  jsonFiles(EVENTS_DIR).map((file) => ({
+    file,
+    type: file.slice(EVENTS_DIR.length + 1).split('/')[0] as string,
+    event: loadJson(file),
+  }));
 
 // Only the event fixtures: test/fixtures/ also holds reference data (iam/, compliance/) that is not an event and,
 // fed to the fuzzer field by field, made it quadratic (the IAM reference alone has 50,000 paths).
@@ -24,6 +30,7 @@ export const fixtureSamples = (): { file: string; event: unknown }[] =>
 export const replaceStrings = (v: unknown, pairs: readonly [string, string][]): unknown => {
   if (typeof v === 'string') return pairs.reduce((s, [from, to]) => (from ? s.split(from).join(to) : s), v);
   if (Array.isArray(v)) return v.map((x) => replaceStrings(x, pairs));
-  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, replaceStrings(x, pairs)]));
+  if (typeof v === 'object' && v !== null)
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, replaceStrings(x, pairs)]));
   return v;
 };

@@ -7,7 +7,8 @@ import { handleResource } from '../../shared/pipeline/process';
 import type { ResourceRef } from '../../shared/rules/contract';
 import { ACCOUNT, offlineClients, testDeps, testPolicy } from '../support/harness';
 
-// The pipeline's side of the outbox; the DynamoDB adapter and the SNS path are in test/integration/alert-outbox.test.ts.
+// The pipeline's side of the outbox; the DynamoDB adapter and the SNS path are in
+// test/integration/alert-outbox.test.ts.
 // Nothing here may reach AWS: an evaluation would try the unroutable endpoint and come back as an ERROR outcome.
 const ref: ResourceRef = { type: 's3-bucket', account: ACCOUNT, region: 'us-east-1', id: 'b' };
 const trigger = { eventId: 'evt-1', eventName: 'PutBucketEncryption', source: 'aws.s3' };
@@ -16,19 +17,34 @@ const kept: OutboxEntry = {
   outcome: { ref, status: 'NON_COMPLIANT', reason: 'NOT_KMS', action: 'REMEDIATE', result: 'VERIFIED' } as Outcome,
 };
 
-const memoryOutbox = (entries = new Map<string, OutboxEntry>(), fail: Partial<Record<keyof AlertOutbox, boolean>> = {}) => {
+const memoryOutbox = (
+  entries = new Map<string, OutboxEntry>(),
+  fail: Partial<Record<keyof AlertOutbox, boolean>> = {},
+) => {
   const k = (key: OnceKey) => `${key.eventId}|${key.ref.id}`;
   const calls: string[] = [];
   const outbox: AlertOutbox = {
-    async put(key, entry) { calls.push('put'); if (fail.put) throw new Error('put failed'); entries.set(k(key), entry); },
-    async get(key) { calls.push('get'); if (fail.get) throw new Error('get failed'); return entries.get(k(key)); },
-    async delete(key) { calls.push('delete'); if (fail.delete) throw new Error('delete failed'); entries.delete(k(key)); },
+    async put(key, entry) {
+      calls.push('put');
+      if (fail.put) throw new Error('put failed');
+      entries.set(k(key), entry);
+    },
+    async get(key) {
+      calls.push('get');
+      if (fail.get) throw new Error('get failed');
+      return entries.get(k(key));
+    },
+    async delete(key) {
+      calls.push('delete');
+      if (fail.delete) throw new Error('delete failed');
+      entries.delete(k(key));
+    },
   };
   return { outbox, entries, calls };
 };
 
 describe('alert outbox in the pipeline', () => {
-  it('a kept alert is sent and that attempt\'s outcome returned, without evaluating the resource again', async () => {
+  it("a kept alert is sent and that attempt's outcome returned, without evaluating the resource again", async () => {
     const box = memoryOutbox(new Map([['evt-1|b', kept]]));
     const deps = testDeps(offlineClients(), { outbox: box.outbox });
     const outcome = await handleResource(ref, trigger, deps);
@@ -40,9 +56,16 @@ describe('alert outbox in the pipeline', () => {
 
   it('a kept alert the topic refuses again stays kept and the outcome stays retryable', async () => {
     const box = memoryOutbox(new Map([['evt-1|b', kept]]));
-    const deps = testDeps(offlineClients(), { outbox: box.outbox, alerts: { publish: () => Promise.reject(new Error('SNS down')) } as unknown as CollectingAlertSink });
+    const deps = testDeps(offlineClients(), {
+      outbox: box.outbox,
+      alerts: { publish: () => Promise.reject(new Error('SNS down')) } as unknown as CollectingAlertSink,
+    });
     const outcome = await handleResource(ref, trigger, deps);
-    expect(outcome).toMatchObject({ action: 'REMEDIATE', result: 'VERIFIED', error: { retryable: true, message: expect.stringMatching(/alert not delivered/) } });
+    expect(outcome).toMatchObject({
+      action: 'REMEDIATE',
+      result: 'VERIFIED',
+      error: { retryable: true, message: expect.stringMatching(/alert not delivered/) },
+    });
     expect(box.entries.size).toBe(1);
   });
 
@@ -50,7 +73,11 @@ describe('alert outbox in the pipeline', () => {
     const box = memoryOutbox(new Map(), { get: true });
     const deps = testDeps(offlineClients(), { outbox: box.outbox });
     const outcome = await handleResource(ref, trigger, deps);
-    expect(outcome).toMatchObject({ status: 'ERROR', action: 'NONE', error: { retryable: true, message: expect.stringMatching(/outbox unreadable/) } });
+    expect(outcome).toMatchObject({
+      status: 'ERROR',
+      action: 'NONE',
+      error: { retryable: true, message: expect.stringMatching(/outbox unreadable/) },
+    });
     expect(deps.alerts.alerts).toEqual([]);
   });
 
@@ -68,7 +95,9 @@ describe('alert outbox in the pipeline', () => {
 describe('outbox wiring', () => {
   it('the functions that de-duplicate (IDEMPOTENCY_TABLE) keep their alerts in that table; local runs keep none', () => {
     const base = { clients: offlineClients(), policy: testPolicy(), alerts: new CollectingAlertSink() };
-    expect(buildDeps(base, { IDEMPOTENCY_TABLE: 'idem', AWS_REGION: 'eu-west-1' }).outbox).toBeInstanceOf(DynamoDbAlertOutbox);
+    expect(buildDeps(base, { IDEMPOTENCY_TABLE: 'idem', AWS_REGION: 'eu-west-1' }).outbox).toBeInstanceOf(
+      DynamoDbAlertOutbox,
+    );
     expect(buildDeps(base, {}).outbox).toBeUndefined();
   });
 });

@@ -12,7 +12,12 @@ const fail = (name: string) => Object.assign(new Error(`${name} happened`), { na
 
 const recorder = () => {
   const slept: number[] = [];
-  return { slept, wait: async (s: number) => { slept.push(s); } };
+  return {
+    slept,
+    wait: async (s: number) => {
+      slept.push(s);
+    },
+  };
 };
 
 /** A task that throws the given errors in turn, then returns { ok: true }. */
@@ -27,14 +32,21 @@ const flaky = (errors: string[]) => {
   return { calls, task };
 };
 
-const oneTask = (retry: unknown, catchTo = true): AslDefinition => ({
-  StartAt: 'Work',
-  States: {
-    Work: { Type: 'Task', Retry: retry, ...(catchTo ? { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Caught' }] } : {}), ResultPath: '$.out', Next: 'Done' },
-    Done: { Type: 'Succeed' },
-    Caught: { Type: 'Fail', Error: 'CAUGHT' },
-  },
-} as unknown as AslDefinition);
+const oneTask = (retry: unknown, catchTo = true): AslDefinition =>
+  ({
+    StartAt: 'Work',
+    States: {
+      Work: {
+        Type: 'Task',
+        Retry: retry,
+        ...(catchTo ? { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Caught' }] } : {}),
+        ResultPath: '$.out',
+        Next: 'Done',
+      },
+      Done: { Type: 'Succeed' },
+      Caught: { Type: 'Fail', Error: 'CAUGHT' },
+    },
+  }) as unknown as AslDefinition;
 
 describe('ASL runner: Retry', () => {
   it('a throttled step of the deployed definition is retried with its backoff (5 s, ×2) and the workflow goes on', async () => {
@@ -42,12 +54,17 @@ describe('ASL runner: Retry', () => {
     const { slept, wait } = recorder();
     const calls: string[] = [];
     let throttles = 2;
-    const result = await runAsl(def, { kind: 'instance' }, async (p) => {
-      const step = (p as { step: string }).step;
-      calls.push(step);
-      if (step === 'snapshot' && throttles-- > 0) throw fail('THROTTLED');
-      return { ...(p as { state: Json }).state, outcome: 'READY' };
-    }, { wait });
+    const result = await runAsl(
+      def,
+      { kind: 'instance' },
+      async (p) => {
+        const step = (p as { step: string }).step;
+        calls.push(step);
+        if (step === 'snapshot' && throttles-- > 0) throw fail('THROTTLED');
+        return { ...(p as { state: Json }).state, outcome: 'READY' };
+      },
+      { wait },
+    );
     expect(result.status).toBe('SUCCEEDED');
     // The route step (no path: the restore fallback) comes first.
     expect(calls.slice(0, 5)).toEqual(['route', 'snapshot', 'snapshot', 'snapshot', 'copy']);
@@ -63,12 +80,17 @@ describe('ASL runner: Retry', () => {
     const def = rdsReencryptDefinition as unknown as AslDefinition;
     const { slept, wait } = recorder();
     const calls: string[] = [];
-    const result = await runAsl(def, { kind: 'instance' }, async (p) => {
-      const step = (p as { step: string }).step;
-      calls.push(step);
-      if (step === 'snapshot') throw fail('AWS_UNAVAILABLE');
-      return { ...(p as { state: Json }).state, outcome: 'READY' };
-    }, { wait });
+    const result = await runAsl(
+      def,
+      { kind: 'instance' },
+      async (p) => {
+        const step = (p as { step: string }).step;
+        calls.push(step);
+        if (step === 'snapshot') throw fail('AWS_UNAVAILABLE');
+        return { ...(p as { state: Json }).state, outcome: 'READY' };
+      },
+      { wait },
+    );
     expect(calls.filter((c) => c === 'snapshot')).toHaveLength(6);
     expect(slept).toEqual([5, 10, 20, 40, 80]);
     expect(result.path).toEqual(['Route', 'RouteCheck', 'Snapshot', 'Abort', 'Failed']);
@@ -79,10 +101,18 @@ describe('ASL runner: Retry', () => {
     const def = rdsReencryptDefinition as unknown as AslDefinition;
     const { slept, wait } = recorder();
     let snapshots = 0;
-    const result = await runAsl(def, {}, async (p) => {
-      if ((p as { step: string }).step === 'snapshot') { snapshots++; throw fail('ACCESS_DENIED'); }
-      return { ...(p as { state: Json }).state, outcome: 'READY' };
-    }, { wait });
+    const result = await runAsl(
+      def,
+      {},
+      async (p) => {
+        if ((p as { step: string }).step === 'snapshot') {
+          snapshots++;
+          throw fail('ACCESS_DENIED');
+        }
+        return { ...(p as { state: Json }).state, outcome: 'READY' };
+      },
+      { wait },
+    );
     expect(snapshots).toBe(1);
     expect(slept).toEqual([]);
     expect(result.path).toEqual(['Route', 'RouteCheck', 'Snapshot', 'Abort', 'Failed']);
@@ -106,7 +136,12 @@ describe('ASL runner: Retry', () => {
 
     const capped = recorder();
     const c = flaky(['E', 'E', 'E', 'E']);
-    const ok = await runAsl(oneTask([{ ErrorEquals: ['E'], IntervalSeconds: 3, BackoffRate: 1.5, MaxAttempts: 4, MaxDelaySeconds: 5 }]), {}, c.task, { wait: capped.wait });
+    const ok = await runAsl(
+      oneTask([{ ErrorEquals: ['E'], IntervalSeconds: 3, BackoffRate: 1.5, MaxAttempts: 4, MaxDelaySeconds: 5 }]),
+      {},
+      c.task,
+      { wait: capped.wait },
+    );
     expect(ok.status).toBe('SUCCEEDED');
     expect(capped.slept).toEqual([3, 4.5, 5, 5]);
   });
@@ -129,7 +164,10 @@ describe('ASL runner: Retry', () => {
 
   it('a retrier that has used its attempts does not hand the error to a later one: Catch takes it', async () => {
     const { task, calls } = flaky(['A', 'A', 'A']);
-    const retry = [{ ErrorEquals: ['A'], MaxAttempts: 1 }, { ErrorEquals: ['States.ALL'], MaxAttempts: 5 }];
+    const retry = [
+      { ErrorEquals: ['A'], MaxAttempts: 1 },
+      { ErrorEquals: ['States.ALL'], MaxAttempts: 5 },
+    ];
     const result = await runAsl(oneTask(retry), {}, task, recorder());
     expect(calls).toHaveLength(2);
     expect(result).toMatchObject({ status: 'FAILED', error: 'CAUGHT' });
@@ -137,9 +175,13 @@ describe('ASL runner: Retry', () => {
 
   it('States.TaskFailed names any task error but States.Timeout', async () => {
     const t1 = flaky(['Custom']);
-    expect((await runAsl(oneTask([{ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 1 }]), {}, t1.task, recorder())).status).toBe('SUCCEEDED');
+    expect(
+      (await runAsl(oneTask([{ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 1 }]), {}, t1.task, recorder())).status,
+    ).toBe('SUCCEEDED');
     const t2 = flaky(['States.Timeout']);
-    expect((await runAsl(oneTask([{ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 1 }]), {}, t2.task, recorder())).status).toBe('FAILED');
+    expect(
+      (await runAsl(oneTask([{ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 1 }]), {}, t2.task, recorder())).status,
+    ).toBe('FAILED');
     expect(t2.calls).toHaveLength(1);
   });
 
@@ -148,17 +190,26 @@ describe('ASL runner: Retry', () => {
       StartAt: 'Work',
       States: {
         Work: { Type: 'Task', Retry: [{ ErrorEquals: ['E'], MaxAttempts: 1 }], ResultPath: '$.out', Next: 'Again' },
-        Again: { Type: 'Choice', Choices: [{ Variable: '$.out.round', StringEquals: 'first', Next: 'Work' }], Default: 'Done' },
+        Again: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.out.round', StringEquals: 'first', Next: 'Work' }],
+          Default: 'Done',
+        },
         Done: { Type: 'Succeed' },
       },
     } as unknown as AslDefinition;
     const errors = ['E', undefined, 'E', undefined];
     let round = 0;
-    const result = await runAsl(def, {}, async () => {
-      const e = errors.shift();
-      if (e) throw fail(e);
-      return { round: round++ === 0 ? 'first' : 'second' };
-    }, recorder());
+    const result = await runAsl(
+      def,
+      {},
+      async () => {
+        const e = errors.shift();
+        if (e) throw fail(e);
+        return { round: round++ === 0 ? 'first' : 'second' };
+      },
+      recorder(),
+    );
     // One retry allowed per entry, and each of the two entries used its one.
     expect(result.status).toBe('SUCCEEDED');
     expect(result.retries?.map((r) => r.attempt)).toEqual([1, 1]);
@@ -166,6 +217,8 @@ describe('ASL runner: Retry', () => {
 
   it('without Catch, an error past its retries fails the run', async () => {
     const { task } = flaky(['E', 'E']);
-    await expect(runAsl(oneTask([{ ErrorEquals: ['E'], MaxAttempts: 1 }], false), {}, task, recorder())).rejects.toThrow('E happened');
+    await expect(
+      runAsl(oneTask([{ ErrorEquals: ['E'], MaxAttempts: 1 }], false), {}, task, recorder()),
+    ).rejects.toThrow('E happened');
   });
 });

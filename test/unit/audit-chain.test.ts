@@ -2,8 +2,15 @@ import type { AuditRecord } from '../../shared/audit/audit';
 import { canonicalJson, GENESIS, linkRecord, recordHash, verifyChain } from '../../shared/audit/chain';
 
 const rec = (i: number, region = 'us-east-1'): AuditRecord => ({
-  schema: 'cmk-sentinel.audit/v1', id: `r${i}`, time: `2026-12-01T10:00:0${i}.000Z`, resource: { type: 's3-bucket', id: `b${i}`, account: '111122223333', region },
-  action: 'REMEDIATE', result: 'VERIFIED', status: 'NON_COMPLIANT', before: { z: 1, a: [1, { y: 2, b: 3 }] }, trigger: { eventName: 'E', source: 's' },
+  schema: 'cmk-sentinel.audit/v1',
+  id: `r${i}`,
+  time: `2026-12-01T10:00:0${i}.000Z`,
+  resource: { type: 's3-bucket', id: `b${i}`, account: '111122223333', region },
+  action: 'REMEDIATE',
+  result: 'VERIFIED',
+  status: 'NON_COMPLIANT',
+  before: { z: 1, a: [1, { y: 2, b: 3 }] },
+  trigger: { eventName: 'E', source: 's' },
 });
 const chainOf = (n: number) => {
   const out: AuditRecord[] = [];
@@ -29,12 +36,29 @@ describe('audit hash chain (pure)', () => {
     const rs = chainOf(4);
     const head = { seq: 4, hash: rs[3]?.chain?.hash as string };
     expect(verifyChain(C, rs, head)).toEqual({ ok: true, chain: C, records: 4, head });
-    expect(verifyChain(C, [rs[0], rs[2], rs[3]] as AuditRecord[], head)).toMatchObject({ ok: false, problem: 'GAP', seq: 2, recordId: 'r3' });
-    expect(verifyChain(C, rs.map((r, i) => (i === 1 ? { ...r, detail: 'edited' } : r)), head)).toMatchObject({ ok: false, problem: 'ALTERED', seq: 2, recordId: 'r2' });
+    expect(verifyChain(C, [rs[0], rs[2], rs[3]] as AuditRecord[], head)).toMatchObject({
+      ok: false,
+      problem: 'GAP',
+      seq: 2,
+      recordId: 'r3',
+    });
+    expect(
+      verifyChain(
+        C,
+        rs.map((r, i) => (i === 1 ? { ...r, detail: 'edited' } : r)),
+        head,
+      ),
+    ).toMatchObject({ ok: false, problem: 'ALTERED', seq: 2, recordId: 'r2' });
     // Re-hashing an edited record does not help: the next record's prev no longer matches.
     const forged = { ...(rs[1] as AuditRecord), detail: 'edited' };
     forged.chain = { ...(forged.chain as NonNullable<AuditRecord['chain']>), hash: recordHash(forged) };
-    expect(verifyChain(C, rs.map((r, i) => (i === 1 ? forged : r)), head)).toMatchObject({ ok: false, problem: 'BROKEN_LINK', seq: 3, recordId: 'r3' });
+    expect(
+      verifyChain(
+        C,
+        rs.map((r, i) => (i === 1 ? forged : r)),
+        head,
+      ),
+    ).toMatchObject({ ok: false, problem: 'BROKEN_LINK', seq: 3, recordId: 'r3' });
     expect(verifyChain(C, rs.slice(0, 3), head)).toMatchObject({ ok: false, problem: 'TRUNCATED', seq: 4 });
     expect(verifyChain('111122223333/eu-west-1', rs, head)).toMatchObject({ ok: false, problem: 'WRONG_CHAIN' });
     expect(verifyChain(C, [rec(1)], undefined)).toMatchObject({ ok: false, problem: 'UNLINKED', seq: 1 });
@@ -59,6 +83,8 @@ describe('local JSONL trail', () => {
     writeFileSync(file, `${lines.join('\n')}\n`);
     outs.length = 0;
     expect(await audit(['verify', '--file', file], (s) => outs.push(s), {})).toBe(1);
-    expect(outs[1]).toBe(`BROKEN ${C}: ALTERED at seq 2 (record r2): record seq 2 (r2) was changed after it was written: its content no longer matches its hash`);
+    expect(outs[1]).toBe(
+      `BROKEN ${C}: ALTERED at seq 2 (record r2): record seq 2 (r2) was changed after it was written: its content no longer matches its hash`,
+    );
   });
 });

@@ -6,10 +6,22 @@ import { JsonlAuditLog } from '../../shared/audit/jsonl';
 import type { Outcome } from '../../shared/alerts/alert';
 
 const outcome = (over: Partial<Outcome> = {}): Outcome => ({
-  ref: { type: 's3-bucket', account: '123456789012', region: 'us-east-1', id: 'b' }, arn: 'arn:aws:s3:::b',
-  status: 'NON_COMPLIANT', reason: 'NOT_KMS', action: 'REMEDIATE', result: 'VERIFIED', before: { a: 1 }, after: { a: 2 }, ...over,
+  ref: { type: 's3-bucket', account: '123456789012', region: 'us-east-1', id: 'b' },
+  arn: 'arn:aws:s3:::b',
+  status: 'NON_COMPLIANT',
+  reason: 'NOT_KMS',
+  action: 'REMEDIATE',
+  result: 'VERIFIED',
+  before: { a: 1 },
+  after: { a: 2 },
+  ...over,
 });
-const trigger = { eventId: 'e1', eventName: 'PutBucketEncryption', source: 's3.amazonaws.com', actor: 'arn:aws:sts::1:assumed-role/r/s' };
+const trigger = {
+  eventId: 'e1',
+  eventName: 'PutBucketEncryption',
+  source: 's3.amazonaws.com',
+  actor: 'arn:aws:sts::1:assumed-role/r/s',
+};
 
 describe('audit records (local adapters)', () => {
   it('records actions and skips, not compliant or report-only outcomes', () => {
@@ -24,8 +36,16 @@ describe('audit records (local adapters)', () => {
   it('the record id is deterministic per event, resource and action', () => {
     const now = new Date('2026-11-27T10:00:00Z');
     expect(auditRecord(outcome(), trigger, now).id).toBe(auditRecord(outcome(), trigger, new Date()).id);
-    expect(auditRecord(outcome(), { ...trigger, eventId: 'e2' }, now).id).not.toBe(auditRecord(outcome(), trigger, now).id);
-    expect(auditRecord(outcome(), trigger, now)).toMatchObject({ before: { a: 1 }, after: { a: 2 }, trigger, action: 'REMEDIATE', result: 'VERIFIED' });
+    expect(auditRecord(outcome(), { ...trigger, eventId: 'e2' }, now).id).not.toBe(
+      auditRecord(outcome(), trigger, now).id,
+    );
+    expect(auditRecord(outcome(), trigger, now)).toMatchObject({
+      before: { a: 1 },
+      after: { a: 2 },
+      trigger,
+      action: 'REMEDIATE',
+      result: 'VERIFIED',
+    });
   });
 
   it('JSONL only appends: earlier lines are never rewritten', async () => {

@@ -15,16 +15,25 @@ import { offlineClients, testDeps } from '../support/harness';
 const awsError = (name: string, message: string, extra: Record<string, unknown> = {}) =>
   Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 }, ...extra });
 
-const missingConfig = awsError('InvalidRequestException', "Security configuration with name 'cfg' does not exist.", { ErrorCode: 'ResourceNotFound' });
-const missingCluster = awsError('InvalidRequestException', "Cluster id 'j-1' is not valid.", { ErrorCode: 'NoSuchCluster' });
-const badRequest = awsError('InvalidRequestException', 'Request rejected: the security configuration name contains invalid characters');
+const missingConfig = awsError('InvalidRequestException', "Security configuration with name 'cfg' does not exist.", {
+  ErrorCode: 'ResourceNotFound',
+});
+const missingCluster = awsError('InvalidRequestException', "Cluster id 'j-1' is not valid.", {
+  ErrorCode: 'NoSuchCluster',
+});
+const badRequest = awsError(
+  'InvalidRequestException',
+  'Request rejected: the security configuration name contains invalid characters',
+);
 
 describe('not-found per operation', () => {
   it('EMR DescribeSecurityConfiguration: "does not exist" (or ErrorCode ResourceNotFound) is gone; another InvalidRequestException is not', () => {
     const op = 'elasticmapreduce:DescribeSecurityConfiguration';
     expect(isAwsNotFound(missingConfig, op)).toBe(true);
     expect(isAwsNotFound(awsError('InvalidRequestException', 'x', { ErrorCode: 'ResourceNotFound' }), op)).toBe(true);
-    expect(isAwsNotFound(awsError('InvalidRequestException', "Security configuration 'cfg' does not exist"), op)).toBe(true);
+    expect(isAwsNotFound(awsError('InvalidRequestException', "Security configuration 'cfg' does not exist"), op)).toBe(
+      true,
+    );
     expect(isAwsNotFound(badRequest, op)).toBe(false);
     expect(translateAwsError(badRequest, op, 'cfg')).toMatchObject({ code: 'AWS_ERROR', retryable: false });
     expect(translateAwsError(missingConfig, op, 'cfg')).toMatchObject({ code: 'RESOURCE_GONE' });
@@ -33,17 +42,24 @@ describe('not-found per operation', () => {
   it('EMR DescribeCluster: "is not valid" (ErrorCode NoSuchCluster) is gone; a refused request is not', () => {
     const op = 'elasticmapreduce:DescribeCluster';
     expect(isAwsNotFound(missingCluster, op)).toBe(true);
-    expect(isAwsNotFound(awsError('InvalidRequestException', 'Rate of requests exceeds the limit for this account'), op)).toBe(false);
+    expect(
+      isAwsNotFound(awsError('InvalidRequestException', 'Rate of requests exceeds the limit for this account'), op),
+    ).toBe(false);
   });
 
   it('an EMR operation that names no not-found of its own never reads InvalidRequestException as gone', () => {
-    for (const op of ['elasticmapreduce:AddTags', 'elasticmapreduce:TerminateJobFlows', 'elasticmapreduce:CreateSecurityConfiguration', 'elasticmapreduce:ListClusters']) {
+    for (const op of [
+      'elasticmapreduce:AddTags',
+      'elasticmapreduce:TerminateJobFlows',
+      'elasticmapreduce:CreateSecurityConfiguration',
+      'elasticmapreduce:ListClusters',
+    ]) {
       expect(isAwsNotFound(missingConfig, op)).toBe(false);
       expect(translateAwsError(missingConfig, op).code).toBe('AWS_ERROR');
     }
   });
 
-  it('a service\'s own not-found names hold for its operations only; parameter groups only where they are read', () => {
+  it("a service's own not-found names hold for its operations only; parameter groups only where they are read", () => {
     expect(isAwsNotFound(awsError('NoSuchBucket', 'x'), 's3:GetEncryptionConfiguration')).toBe(true);
     expect(isAwsNotFound(awsError('DBInstanceNotFoundFault', 'x'), 'rds:DescribeDBInstances')).toBe(true);
     expect(isAwsNotFound(awsError('DBInstanceNotFoundFault', 'x'), 's3:GetEncryptionConfiguration')).toBe(false);
@@ -62,15 +78,22 @@ describe('not-found per operation', () => {
 
 describe('EMR through the pipeline (SDK mocks: faults moto cannot make)', () => {
   const emr = mockClient(EMRClient);
-  afterEach(() => { emr.reset(); });
-  afterAll(() => { emr.restore(); });
+  afterEach(() => {
+    emr.reset();
+  });
+  afterAll(() => {
+    emr.restore();
+  });
   const clients = offlineClients();
 
   it('a refused DescribeSecurityConfiguration is an ERROR outcome with an alert, not "resource gone"', async () => {
     emr.on(DescribeSecurityConfigurationCommand).rejects(badRequest);
     const deps = testDeps(clients);
     const r = await processEvent(emrConfigurationEvent('cfg', 'us-east-1'), deps);
-    expect(r.outcomes[0]).toMatchObject({ status: 'ERROR', error: { code: 'AWS_ERROR', message: expect.stringContaining('invalid characters') } });
+    expect(r.outcomes[0]).toMatchObject({
+      status: 'ERROR',
+      error: { code: 'AWS_ERROR', message: expect.stringContaining('invalid characters') },
+    });
     expect(deps.alerts.alerts).toHaveLength(1);
   });
 

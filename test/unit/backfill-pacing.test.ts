@@ -7,8 +7,17 @@ import { join } from 'node:path';
 import { parseBackfillArgs } from '../../cli/main';
 
 /** A clock the test moves by hand: no test here waits for real time. */
-const manualClock = () => { let t = 0; return { now: () => t, advance: (ms: number) => { t += ms; } }; };
-const throttled = (name: string, status = 400) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+const manualClock = () => {
+  let t = 0;
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
+};
+const throttled = (name: string, status = 400) =>
+  Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
 
 describe('adaptive limiter (AIMD, injected clock)', () => {
   it('starts at its rate: requests beyond the small burst are spaced 1/rate apart', () => {
@@ -66,7 +75,11 @@ describe('adaptive limiter (AIMD, injected clock)', () => {
       const t = c.now();
       svcTokens = Math.min(2, svcTokens + ((t - svcLast) / 1000) * 40);
       svcLast = t;
-      if (svcTokens >= 1) { svcTokens -= 1; l.onSuccess(); served.push(t); } else l.onThrottle(t);
+      if (svcTokens >= 1) {
+        svcTokens -= 1;
+        l.onSuccess();
+        served.push(t);
+      } else l.onThrottle(t);
       c.advance(1);
     }
     const last = served.filter((t) => t > c.now() - 60_000);
@@ -77,7 +90,14 @@ describe('adaptive limiter (AIMD, injected clock)', () => {
   });
 
   it('knows the throttling answers of every protocol, and HTTP 429/503', () => {
-    for (const code of ['SlowDown', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']) expect(isThrottle(throttled(code))).toBe(true);
+    for (const code of [
+      'SlowDown',
+      'Throttling',
+      'ThrottlingException',
+      'RequestLimitExceeded',
+      'TooManyRequestsException',
+    ])
+      expect(isThrottle(throttled(code))).toBe(true);
     expect(isThrottle(throttled('Whatever', 429))).toBe(true);
     expect(isThrottle(throttled('ServiceUnavailable', 503))).toBe(true);
     expect(isThrottle(throttled('AccessDenied', 403))).toBe(false);
@@ -88,10 +108,18 @@ describe('adaptive limiter (AIMD, injected clock)', () => {
 describe('pacer', () => {
   it('keys limiters by service, class (or operation with its own quota) and account-region; two units share one', () => {
     const p = new Pacer({}, undefined, manualClock().now);
-    expect(p.limiter('s3', 'GetBucketEncryption', 'home', 'us-east-1')).toBe(p.limiter('s3', 'GetBucketTagging', 'home', 'us-east-1'));
-    expect(p.limiter('s3', 'PutBucketEncryption', 'home', 'us-east-1')).not.toBe(p.limiter('s3', 'GetBucketEncryption', 'home', 'us-east-1'));
-    expect(p.limiter('s3', 'GetBucketEncryption', 'home', 'eu-west-1')).not.toBe(p.limiter('s3', 'GetBucketEncryption', 'home', 'us-east-1'));
-    expect(p.limiter('s3', 'GetBucketEncryption', '111122223333', 'us-east-1')).not.toBe(p.limiter('s3', 'GetBucketEncryption', 'home', 'us-east-1'));
+    expect(p.limiter('s3', 'GetBucketEncryption', 'home', 'us-east-1')).toBe(
+      p.limiter('s3', 'GetBucketTagging', 'home', 'us-east-1'),
+    );
+    expect(p.limiter('s3', 'PutBucketEncryption', 'home', 'us-east-1')).not.toBe(
+      p.limiter('s3', 'GetBucketEncryption', 'home', 'us-east-1'),
+    );
+    expect(p.limiter('s3', 'GetBucketEncryption', 'home', 'eu-west-1')).not.toBe(
+      p.limiter('s3', 'GetBucketEncryption', 'home', 'us-east-1'),
+    );
+    expect(p.limiter('s3', 'GetBucketEncryption', '111122223333', 'us-east-1')).not.toBe(
+      p.limiter('s3', 'GetBucketEncryption', 'home', 'us-east-1'),
+    );
     expect(p.limiter('kms', 'EnableKey', 'home', 'r')).not.toBe(p.limiter('kms', 'DescribeKey', 'home', 'r'));
     expect(p.limiter('kms', 'EnableKey', 'home', 'r').spec.ceiling).toBe(5);
     expect(p.limiter('rds', 'DescribeDBInstances', 'home', 'r').spec).toMatchObject({ start: 12, ceiling: 12 });
@@ -111,13 +139,24 @@ describe('pacer', () => {
   it('reports each answer to the limiter: throttles (sent after the last cut) lower the rate, successes raise it', async () => {
     const c = manualClock();
     const waits: number[] = [];
-    const p = new Pacer({}, undefined, c.now, async (ms) => { waits.push(ms); c.advance(ms); });
+    const p = new Pacer({}, undefined, c.now, async (ms) => {
+      waits.push(ms);
+      c.advance(ms);
+    });
     const l = p.limiter('s3', 'PutBucketEncryption', 'home', 'r');
     await p.paced('s3', 'PutBucketEncryption', 'home', 'r', async () => 'ok');
     expect(l.rate).toBeGreaterThan(100);
-    await expect(p.paced('s3', 'PutBucketEncryption', 'home', 'r', async () => { throw throttled('SlowDown', 503); })).rejects.toThrow('SlowDown');
+    await expect(
+      p.paced('s3', 'PutBucketEncryption', 'home', 'r', async () => {
+        throw throttled('SlowDown', 503);
+      }),
+    ).rejects.toThrow('SlowDown');
     expect(l.rate).toBeLessThan(71);
-    await expect(p.paced('s3', 'PutBucketEncryption', 'home', 'r', async () => { throw throttled('AccessDenied', 403); })).rejects.toThrow('AccessDenied');
+    await expect(
+      p.paced('s3', 'PutBucketEncryption', 'home', 'r', async () => {
+        throw throttled('AccessDenied', 403);
+      }),
+    ).rejects.toThrow('AccessDenied');
     expect(l.throttles).toBe(1);
     // Paced after the cut: the next request waited its turn at the lower rate.
     expect(waits.length).toBeGreaterThan(0);
@@ -129,11 +168,16 @@ describe('semaphore', () => {
     const s = new Semaphore(3);
     let active = 0;
     let peak = 0;
-    await Promise.all(Array.from({ length: 20 }, () => s.run(async () => {
-      active++; peak = Math.max(peak, active);
-      await new Promise((r) => setTimeout(r, 5));
-      active--;
-    })));
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        s.run(async () => {
+          active++;
+          peak = Math.max(peak, active);
+          await new Promise((r) => setTimeout(r, 5));
+          active--;
+        }),
+      ),
+    );
     expect(peak).toBe(3);
   });
 });
@@ -146,7 +190,11 @@ describe('backfill inputs', () => {
   });
 
   it('reads rate ceilings from the environment and the policy, the lower where both name one', () => {
-    expect(ratesFromEnv({ CMK_SENTINEL_RATES: 's3=20, rds=6,bad=x,kms:EnableKey=2' })).toEqual({ s3: 20, rds: 6, 'kms:EnableKey': 2 });
+    expect(ratesFromEnv({ CMK_SENTINEL_RATES: 's3=20, rds=6,bad=x,kms:EnableKey=2' })).toEqual({
+      s3: 20,
+      rds: 6,
+      'kms:EnableKey': 2,
+    });
     expect(ratesFromEnv({})).toEqual({});
     const policy = parsePolicy({ cmk: { alias: 'alias/x' }, backfill: { rates: { s3: 50, sns: 10 } } });
     expect(ceilingsFor(policy, { CMK_SENTINEL_RATES: 's3=80,rds=3' })).toEqual({ s3: 50, sns: 10, rds: 3 });
@@ -154,8 +202,23 @@ describe('backfill inputs', () => {
   });
 
   it('parses the invoke payload and rejects what it does not know', () => {
-    expect(parseSweepRequest({ regions: ['us-east-1'], types: 's3-bucket', dryRun: true, mode: 'report', sweepId: 'a-1', accounts: ['111122223333'] }))
-      .toEqual({ regions: ['us-east-1'], types: ['s3-bucket'], dryRun: true, mode: 'report', sweepId: 'a-1', accounts: ['111122223333'] });
+    expect(
+      parseSweepRequest({
+        regions: ['us-east-1'],
+        types: 's3-bucket',
+        dryRun: true,
+        mode: 'report',
+        sweepId: 'a-1',
+        accounts: ['111122223333'],
+      }),
+    ).toEqual({
+      regions: ['us-east-1'],
+      types: ['s3-bucket'],
+      dryRun: true,
+      mode: 'report',
+      sweepId: 'a-1',
+      accounts: ['111122223333'],
+    });
     expect(parseSweepRequest(undefined)).toEqual({});
     expect(() => parseSweepRequest({ region: 'x' })).toThrow(/Unknown field\(s\) region/);
     expect(() => parseSweepRequest({ dryRun: 'yes' })).toThrow(/dryRun/);
@@ -168,13 +231,29 @@ describe('backfill inputs', () => {
     const dir = join(__dirname, '..', '..', 'events', 'backfill');
     const files = readdirSync(dir);
     expect(files.length).toBeGreaterThan(0);
-    for (const f of files) expect(() => parseSweepRequest(JSON.parse(readFileSync(join(dir, f), 'utf8')))).not.toThrow();
+    for (const f of files)
+      expect(() => parseSweepRequest(JSON.parse(readFileSync(join(dir, f), 'utf8')))).not.toThrow();
   });
 
   it('parses the CLI flags into the same payload', () => {
-    expect(parseBackfillArgs(['--regions', 'us-east-1,eu-west-1', '--types=s3-bucket', '--dry-run', '--report', 'out/r.html', '--sweep-id', 's1']))
-      .toEqual({ payload: { regions: 'us-east-1,eu-west-1', types: 's3-bucket', dryRun: true, sweepId: 's1' }, report: 'out/r.html' });
-    expect(() => parseBackfillArgs(['--bogus'])).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringContaining('Unknown option "--bogus"') }));
+    expect(
+      parseBackfillArgs([
+        '--regions',
+        'us-east-1,eu-west-1',
+        '--types=s3-bucket',
+        '--dry-run',
+        '--report',
+        'out/r.html',
+        '--sweep-id',
+        's1',
+      ]),
+    ).toEqual({
+      payload: { regions: 'us-east-1,eu-west-1', types: 's3-bucket', dryRun: true, sweepId: 's1' },
+      report: 'out/r.html',
+    });
+    expect(() => parseBackfillArgs(['--bogus'])).toThrow(
+      expect.objectContaining({ code: 'USAGE', message: expect.stringContaining('Unknown option "--bogus"') }),
+    );
     expect(() => parseBackfillArgs(['--regions'])).toThrow(/--regions needs a value/);
     expect(() => parseBackfillArgs(['--regions', '--dry-run'])).toThrow(/--regions needs a value/);
     expect(() => parseBackfillArgs(['stray'])).toThrow(/Unexpected argument/);

@@ -13,7 +13,10 @@ describe('npm run build with a bad policy', () => {
     const bad = join(dir, 'policy.yaml');
     writeFileSync(bad, 'cmk: { alias: alias/x }\nregions: [eu-wset-1]\nmode: fix-it\n');
     const err: string[] = [];
-    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { err.push(String(s)); return true; });
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((s) => {
+      err.push(String(s));
+      return true;
+    });
     let code: number;
     try {
       code = await main([], { buildDir, policySource: bad });

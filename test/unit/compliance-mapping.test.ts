@@ -35,18 +35,21 @@ const emitted = (type: string): { reasons: string[]; unresolved: string[] } => {
 };
 
 describe('compliance mapping', () => {
-  it.each(RULES.map((r) => r.type))('%s: one row per reason its rule can emit, no row for a reason it cannot', (type) => {
-    const { reasons, unresolved } = emitted(type);
-    expect(unresolved).toEqual([]);
-    expect(reasons.length).toBeGreaterThan(0);
-    expect(Object.keys(MAPPING.reasons[type] ?? {}).sort()).toEqual(reasons);
-  });
+  it.each(RULES.map((r) => r.type))(
+    '%s: one row per reason its rule can emit, no row for a reason it cannot',
+    (type) => {
+      const { reasons, unresolved } = emitted(type);
+      expect(unresolved).toEqual([]);
+      expect(reasons.length).toBeGreaterThan(0);
+      expect(Object.keys(MAPPING.reasons[type] ?? {}).sort()).toEqual(reasons);
+    },
+  );
 
   it('lists no type the registry does not have', () => {
     expect(Object.keys(MAPPING.reasons).sort()).toEqual(RULES.map((r) => r.type).sort());
   });
 
-  it('the pipeline\'s own reasons are mapped for every type', () => {
+  it("the pipeline's own reasons are mapped for every type", () => {
     const pipeline = reasonsOfFile(ROOT, 'shared/pipeline/process.ts');
     expect(pipeline.unresolved).toEqual([]);
     expect([...pipeline.reasons].sort()).toEqual(Object.keys(MAPPING.globalReasons).sort());
@@ -56,9 +59,15 @@ describe('compliance mapping', () => {
     const used = new Set<string>();
     for (const [type, rows] of Object.entries(MAPPING.reasons)) {
       for (const [reason, row] of Object.entries(rows)) {
-        if (row.outcome === 'fail') expect({ type, reason, checks: row.checks.length > 0 }).toEqual({ type, reason, checks: true });
+        if (row.outcome === 'fail')
+          expect({ type, reason, checks: row.checks.length > 0 }).toEqual({ type, reason, checks: true });
         for (const c of row.checks) {
-          expect({ type, reason, check: c, known: c in MAPPING.checks }).toEqual({ type, reason, check: c, known: true });
+          expect({ type, reason, check: c, known: c in MAPPING.checks }).toEqual({
+            type,
+            reason,
+            check: c,
+            known: true,
+          });
           used.add(c);
         }
       }
@@ -66,7 +75,10 @@ describe('compliance mapping', () => {
     for (const [id, c] of Object.entries(MAPPING.checks)) {
       expect({ id, used: used.has(id) }).toEqual({ id, used: true });
       expect({ id, frameworks: Object.keys(c.controls).sort() }).toEqual({ id, frameworks: [...FRAMEWORK_IDS].sort() });
-      expect({ id, some: Object.values(c.controls).some((x) => Object.keys(x).length > 0) }).toEqual({ id, some: true });
+      expect({ id, some: Object.values(c.controls).some((x) => Object.keys(x).length > 0) }).toEqual({
+        id,
+        some: true,
+      });
     }
   });
 
@@ -84,19 +96,31 @@ describe('compliance mapping', () => {
     expect(MAPPING.checks['s3-at-rest-cmk']?.controls.soc2['CC6.1']).toBe('project');
   });
 
-  it('every control cited from Prowler is in that framework\'s Prowler file, under that requirement, with the check', () => {
+  it("every control cited from Prowler is in that framework's Prowler file, under that requirement, with the check", () => {
     const cited: string[] = [];
     for (const [id, c] of Object.entries(MAPPING.checks)) {
       for (const f of FRAMEWORK_IDS) {
         for (const [control, source] of Object.entries(c.controls[f])) {
           expect(source).toMatch(/^(sh:[A-Za-z0-9]+\.\d+|prowler:.+|project)$/);
-          if (source.startsWith('sh:')) expect({ id, control, sh: source.slice(3) === c.securityHub || /^sh:(RDS|S3|KMS|EMR|Redshift)\.\d+$/.test(source) }).toEqual({ id, control, sh: true });
+          if (source.startsWith('sh:'))
+            expect({
+              id,
+              control,
+              sh: source.slice(3) === c.securityHub || /^sh:(RDS|S3|KMS|EMR|Redshift)\.\d+$/.test(source),
+            }).toEqual({ id, control, sh: true });
           if (!source.startsWith('prowler:')) continue;
           const file = MAPPING.frameworks[f].prowler;
-          const doc = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'compliance', 'prowler', file), 'utf8')) as { Requirements: { Id: string; Checks?: string[] }[] };
+          const doc = JSON.parse(
+            readFileSync(join(ROOT, 'test', 'fixtures', 'compliance', 'prowler', file), 'utf8'),
+          ) as { Requirements: { Id: string; Checks?: string[] }[] };
           const req = doc.Requirements.find((r) => r.Id === source.slice('prowler:'.length));
-          expect({ id, control, file, requirement: source, checks: (req?.Checks ?? []).filter((x) => c.prowler.includes(x)).length > 0 })
-            .toEqual({ id, control, file, requirement: source, checks: true });
+          expect({
+            id,
+            control,
+            file,
+            requirement: source,
+            checks: (req?.Checks ?? []).filter((x) => c.prowler.includes(x)).length > 0,
+          }).toEqual({ id, control, file, requirement: source, checks: true });
           cited.push(`${id} ${control}`);
         }
       }
@@ -104,7 +128,7 @@ describe('compliance mapping', () => {
     expect(cited.length).toBeGreaterThan(20);
   });
 
-  it('answers per finding: a bucket on another region\'s key fails S3.17 and the project-defined own-region check', () => {
+  it("answers per finding: a bucket on another region's key fails S3.17 and the project-defined own-region check", () => {
     expect(checksOf('s3-bucket', 'WRONG_REGION_KEY')).toEqual(['s3-at-rest-cmk', 'own-region-cmk']);
     const c = controlsOf('s3-bucket', 'WRONG_REGION_KEY');
     expect(c).toMatchObject({ securityHub: ['S3.17'], projectDefined: true });

@@ -2,7 +2,17 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RULES } from '../../shared/rules/registry';
 import {
-  DOCUMENTED_ACTIONS, REFERENCE, actionFacts, actionsForOperation, authorize, functionRoles, globMatch, resolveValue, roleStatements, type ResolvedStatement, type Where,
+  DOCUMENTED_ACTIONS,
+  REFERENCE,
+  actionFacts,
+  actionsForOperation,
+  authorize,
+  functionRoles,
+  globMatch,
+  resolveValue,
+  roleStatements,
+  type ResolvedStatement,
+  type Where,
 } from '../support/iam-authorize';
 import { operationsInFile } from '../support/code-operations';
 import { PACKAGE_REGION, packagedTemplate } from '../support/packaged';
@@ -19,31 +29,59 @@ const template = packagedTemplate();
 const roles = functionRoles(template);
 const ACCOUNT = '123456789012';
 const at = (region: string): Where => ({ partition: 'aws', region, account: ACCOUNT });
-const allRoles = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role').map(([id]) => id);
-const statementsOf = (role: string, region = PACKAGE_REGION): ResolvedStatement[] => roleStatements(template, role, at(region));
-const declaredOf = (types: readonly string[]) => new Set(RULES.filter((r) => types.includes(r.type)).flatMap((r) => [...r.permissions.read, ...r.permissions.remediate, ...r.permissions.quarantine]));
+const allRoles = Object.entries(template.Resources)
+  .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+  .map(([id]) => id);
+const statementsOf = (role: string, region = PACKAGE_REGION): ResolvedStatement[] =>
+  roleStatements(template, role, at(region));
+const declaredOf = (types: readonly string[]) =>
+  new Set(
+    RULES.filter((r) => types.includes(r.type)).flatMap((r) => [
+      ...r.permissions.read,
+      ...r.permissions.remediate,
+      ...r.permissions.quarantine,
+    ]),
+  );
 const checked = { roles: 0, statements: 0, actions: 0, resourcePatterns: 0, operations: 0 };
 
-const filesUnder = (dir: string): string[] => readdirSync(dir).flatMap((f) => { const p = join(dir, f); return statSync(p).isDirectory() ? filesUnder(p) : p.endsWith('.ts') ? [p] : []; });
+const filesUnder = (dir: string): string[] =>
+  readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? filesUnder(p) : p.endsWith('.ts') ? [p] : [];
+  });
 
 // Folders that hold more than one type's code.
-const FOLDER_TYPES: Record<string, string[]> = { 'rds-snapshot': ['rds-snapshot', 'rds-cluster-snapshot'], 'rds-database': ['rds-instance', 'rds-cluster'] };
+const FOLDER_TYPES: Record<string, string[]> = {
+  'rds-snapshot': ['rds-snapshot', 'rds-cluster-snapshot'],
+  'rds-database': ['rds-instance', 'rds-cluster'],
+};
 // Code in a rule folder that the rule's event path never runs, and whose permissions are the sweep's own statements.
 const SWEEP_ONLY = new Set(['shared/rules/s3-bucket/objects.ts']);
 
-afterAll(() => console.info(`[figures] IAM (packaged template): ${checked.roles} roles, ${checked.statements} statements, ${checked.actions} actions, ${checked.resourcePatterns} resource patterns checked against the Service Authorization Reference; ${checked.operations} operations in the rules' code mapped to actions`));
+afterAll(() =>
+  console.info(
+    `[figures] IAM (packaged template): ${checked.roles} roles, ${checked.statements} statements, ${checked.actions} actions, ${checked.resourcePatterns} resource patterns checked against the Service Authorization Reference; ${checked.operations} operations in the rules' code mapped to actions`,
+  ),
+);
 
 describe('the packaged roles against the Service Authorization Reference', () => {
   it('every action of every role (policies and trust policies) exists in the reference, or is a documented newer one', () => {
     const unknown: string[] = [];
     for (const role of allRoles) {
       checked.roles++;
-      const trust = resolveValue(template, template.Resources[role]?.Properties.AssumeRolePolicyDocument, at(PACKAGE_REGION)) as { Statement: { Action: string | string[] }[] };
+      const trust = resolveValue(
+        template,
+        template.Resources[role]?.Properties.AssumeRolePolicyDocument,
+        at(PACKAGE_REGION),
+      ) as { Statement: { Action: string | string[] }[] };
       const trustActions = trust.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
       for (const s of statementsOf(role)) {
         checked.statements++;
         checked.resourcePatterns += s.Resource.length;
-        for (const a of [...s.Action]) { checked.actions++; if (!actionFacts(a) && !DOCUMENTED_ACTIONS[a]) unknown.push(`${role} ${s.Sid ?? ''} ${a}`); }
+        for (const a of [...s.Action]) {
+          checked.actions++;
+          if (!actionFacts(a) && !DOCUMENTED_ACTIONS[a]) unknown.push(`${role} ${s.Sid ?? ''} ${a}`);
+        }
       }
       for (const a of trustActions) if (!actionFacts(a)) unknown.push(`${role} trust ${a}`);
     }
@@ -57,14 +95,27 @@ describe('the packaged roles against the Service Authorization Reference', () =>
       for (const region of fn === 'backfillWorker' ? [PACKAGE_REGION, 'eu-west-1'] : [PACKAGE_REGION]) {
         const statements = roleStatements(template, roles[fn] as string, at(PACKAGE_REGION));
         for (const rule of RULES) {
-          for (const action of [...rule.permissions.read, ...rule.permissions.remediate, ...rule.permissions.quarantine]) {
+          for (const action of [
+            ...rule.permissions.read,
+            ...rule.permissions.remediate,
+            ...rule.permissions.quarantine,
+          ]) {
             const facts = actionFacts(action);
-            if (!facts) { missing.push(`${rule.type} declares ${action}: not in the reference`); continue; }
+            if (!facts) {
+              missing.push(`${rule.type} declares ${action}: not in the reference`);
+              continue;
+            }
             const [prefix, name] = action.split(':') as [string, string];
             // The workflow is started on the stack's own state machine (sfn-starter.ts: the region of its ARN).
             const where = prefix === 'states' ? PACKAGE_REGION : region;
-            const refusals = authorize(statements, prefix === 'elasticmapreduce' ? 'EMRClient' : clientOfPrefix(prefix), facts.apis[0] ?? name, {}, at(where), { anyRequiredType: true })
-              .filter((r) => r.action === action);
+            const refusals = authorize(
+              statements,
+              prefix === 'elasticmapreduce' ? 'EMRClient' : clientOfPrefix(prefix),
+              facts.apis[0] ?? name,
+              {},
+              at(where),
+              { anyRequiredType: true },
+            ).filter((r) => r.action === action);
             for (const r of refusals) missing.push(`${fn} in ${region}: ${rule.type} ${action}: ${r.why}`);
           }
         }
@@ -73,59 +124,95 @@ describe('the packaged roles against the Service Authorization Reference', () =>
     expect(missing).toEqual([]);
   });
 
-  it('every operation in a rule\'s code maps to actions the rule declares (a new call without its permission fails here)', () => {
+  it("every operation in a rule's code maps to actions the rule declares (a new call without its permission fails here)", () => {
     const undeclared: string[] = [];
-    for (const folder of readdirSync(join(root, 'shared', 'rules')).filter((f) => statSync(join(root, 'shared', 'rules', f)).isDirectory())) {
+    for (const folder of readdirSync(join(root, 'shared', 'rules')).filter((f) =>
+      statSync(join(root, 'shared', 'rules', f)).isDirectory(),
+    )) {
       const types = FOLDER_TYPES[folder] ?? [folder];
       const declared = declaredOf(types);
       // kms-key counts a key's users through the list/describe of every rule that resolves keys (kms-key/usage.ts).
-      if (folder === 'kms-key') for (const r of RULES.filter((x) => x.permissions.read.includes('kms:DescribeKey'))) for (const a of r.permissions.read) declared.add(a);
+      if (folder === 'kms-key')
+        for (const r of RULES.filter((x) => x.permissions.read.includes('kms:DescribeKey')))
+          for (const a of r.permissions.read) declared.add(a);
       for (const file of filesUnder(join(root, 'shared', 'rules', folder))) {
         for (const op of operationsInFile(file)) {
           if (SWEEP_ONLY.has(op.file)) continue;
           checked.operations++;
           const actions = actionsForOperation(op.client, op.operation);
           if (actions.length === 0) undeclared.push(`${op.file}: ${op.client} ${op.operation} maps to no IAM action`);
-          for (const a of actions) if (!declared.has(a)) undeclared.push(`${op.file}: ${op.client} ${op.operation} needs ${a}, which ${types.join('/')} does not declare`);
+          for (const a of actions)
+            if (!declared.has(a))
+              undeclared.push(
+                `${op.file}: ${op.client} ${op.operation} needs ${a}, which ${types.join('/')} does not declare`,
+              );
         }
       }
     }
     expect(undeclared).toEqual([]);
   });
 
-  it('every operation of the re-encryption workflow\'s steps is granted to the workflow-step role', () => {
+  it("every operation of the re-encryption workflow's steps is granted to the workflow-step role", () => {
     const statements = statementsOf(roles.workflowStep as string);
     const refused: string[] = [];
     for (const file of filesUnder(join(root, 'shared', 'workflows', 'rds-reencrypt'))) {
       for (const op of operationsInFile(file)) {
         checked.operations++;
-        for (const r of authorize(statements, op.client, op.operation, {}, at(PACKAGE_REGION), { anyRequiredType: true })) refused.push(`${op.file}: ${op.operation}: ${r.action} ${r.why}`);
+        for (const r of authorize(statements, op.client, op.operation, {}, at(PACKAGE_REGION), {
+          anyRequiredType: true,
+        }))
+          refused.push(`${op.file}: ${op.operation}: ${r.action} ${r.why}`);
       }
     }
     expect(refused).toEqual([]);
   });
 });
 
-const clientOfPrefix = (prefix: string): string => ({
-  s3: 'S3Client', rds: 'RDSClient', redshift: 'RedshiftClient', kms: 'KMSClient', sts: 'STSClient', sns: 'SNSClient', sqs: 'SQSClient', dynamodb: 'DynamoDBClient', states: 'SFNClient', iam: 'IAMClient',
-  ec2: 'EC2Client', kinesis: 'KinesisClient', firehose: 'FirehoseClient', glue: 'GlueClient', athena: 'AthenaClient', logs: 'CloudWatchLogsClient',
-} as Record<string, string>)[prefix] ?? `${prefix}?`;
+const clientOfPrefix = (prefix: string): string =>
+  (
+    ({
+      s3: 'S3Client',
+      rds: 'RDSClient',
+      redshift: 'RedshiftClient',
+      kms: 'KMSClient',
+      sts: 'STSClient',
+      sns: 'SNSClient',
+      sqs: 'SQSClient',
+      dynamodb: 'DynamoDBClient',
+      states: 'SFNClient',
+      iam: 'IAMClient',
+      ec2: 'EC2Client',
+      kinesis: 'KinesisClient',
+      firehose: 'FirehoseClient',
+      glue: 'GlueClient',
+      athena: 'AthenaClient',
+      logs: 'CloudWatchLogsClient',
+    }) as Record<string, string>
+  )[prefix] ?? `${prefix}?`;
 
 describe('the defects issue 11 found, each held by a test', () => {
   const grantsOn = (role: string, action: string, resource: string, region = PACKAGE_REGION) =>
-    statementsOf(role, region).filter((s) => s.Effect === 'Allow' && s.Action.some((a) => globMatch(a, action, true)) && s.Resource.some((r) => globMatch(r, resource)));
+    statementsOf(role, region).filter(
+      (s) =>
+        s.Effect === 'Allow' &&
+        s.Action.some((a) => globMatch(a, action, true)) &&
+        s.Resource.some((r) => globMatch(r, resource)),
+    );
 
-  it('every function that reaches member accounts may assume the policy\'s member role (and only it)', () => {
+  it("every function that reaches member accounts may assume the policy's member role (and only it)", () => {
     const policy = JSON.parse(readFileSync(join(root, '.build', 'on-change', 'policy.json'), 'utf8')).document;
     const memberRole = `arn:aws:iam::210987654321:role/${policy.accounts?.roleName ?? 'cmk-sentinel-member'}`;
     for (const fn of ['onChange', 'backfillWorker', 'workflowStep']) {
       const role = roles[fn] as string;
       expect({ fn, assumes: grantsOn(role, 'sts:AssumeRole', memberRole).length > 0 }).toEqual({ fn, assumes: true });
-      expect({ fn, other: grantsOn(role, 'sts:AssumeRole', 'arn:aws:iam::210987654321:role/Admin').length }).toEqual({ fn, other: 0 });
+      expect({ fn, other: grantsOn(role, 'sts:AssumeRole', 'arn:aws:iam::210987654321:role/Admin').length }).toEqual({
+        fn,
+        other: 0,
+      });
     }
   });
 
-  it('the README\'s member trust policy lists every role that assumes the member role', () => {
+  it("the README's member trust policy lists every role that assumes the member role", () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const trust = /Trust policy[\s\S]*?```json([\s\S]*?)```/.exec(readme)?.[1] ?? '';
     for (const fn of ['onChange', 'backfillWorker', 'workflowStep']) {
@@ -137,46 +224,83 @@ describe('the defects issue 11 found, each held by a test', () => {
 
   it('DeleteDBCluster with a final snapshot is granted on the cluster and on the cluster-snapshot', () => {
     const role = roles.workflowStep as string;
-    expect(grantsOn(role, 'rds:DeleteDBCluster', `arn:aws:rds:${PACKAGE_REGION}:${ACCOUNT}:cluster:db-pre-cmk`)).not.toHaveLength(0);
-    expect(grantsOn(role, 'rds:DeleteDBCluster', `arn:aws:rds:${PACKAGE_REGION}:${ACCOUNT}:cluster-snapshot:db-pre-cmk-final`)).not.toHaveLength(0);
-    expect(REFERENCE.services.rds?.actions.DeleteDBCluster?.resources.flatMap((r) => r.types)).toEqual(expect.arrayContaining(['cluster*', 'cluster-snapshot*']));
+    expect(
+      grantsOn(role, 'rds:DeleteDBCluster', `arn:aws:rds:${PACKAGE_REGION}:${ACCOUNT}:cluster:db-pre-cmk`),
+    ).not.toHaveLength(0);
+    expect(
+      grantsOn(
+        role,
+        'rds:DeleteDBCluster',
+        `arn:aws:rds:${PACKAGE_REGION}:${ACCOUNT}:cluster-snapshot:db-pre-cmk-final`,
+      ),
+    ).not.toHaveLength(0);
+    expect(REFERENCE.services.rds?.actions.DeleteDBCluster?.resources.flatMap((r) => r.types)).toEqual(
+      expect.arrayContaining(['cluster*', 'cluster-snapshot*']),
+    );
   });
 
   it('the backfill worker writes in every region of the policy from one stack, and starts the RDS workflow', () => {
-    const policy = JSON.parse(readFileSync(join(root, '.build', 'backfill-worker', 'policy.json'), 'utf8')).document as { regions: string[] };
+    const policy = JSON.parse(readFileSync(join(root, '.build', 'backfill-worker', 'policy.json'), 'utf8'))
+      .document as { regions: string[] };
     const role = roles.backfillWorker as string;
     for (const region of policy.regions) {
       for (const [action, arn] of [
-        ['rds:AddTagsToResource', `arn:aws:rds:${region}:${ACCOUNT}:db:x`], ['rds:CopyDBSnapshot', `arn:aws:rds:${region}:${ACCOUNT}:snapshot:x`],
-        ['redshift:ModifyCluster', `arn:aws:redshift:${region}:${ACCOUNT}:cluster:x`], ['kms:CreateGrant', `arn:aws:kms:${region}:${ACCOUNT}:key/k`],
+        ['rds:AddTagsToResource', `arn:aws:rds:${region}:${ACCOUNT}:db:x`],
+        ['rds:CopyDBSnapshot', `arn:aws:rds:${region}:${ACCOUNT}:snapshot:x`],
+        ['redshift:ModifyCluster', `arn:aws:redshift:${region}:${ACCOUNT}:cluster:x`],
+        ['kms:CreateGrant', `arn:aws:kms:${region}:${ACCOUNT}:key/k`],
         ['elasticmapreduce:AddTags', `arn:aws:elasticmapreduce:${region}:${ACCOUNT}:cluster/j-1`],
-      ] as const) expect({ region, action, granted: grantsOn(role, action, arn).length > 0 }).toEqual({ region, action, granted: true });
+      ] as const)
+        expect({ region, action, granted: grantsOn(role, action, arn).length > 0 }).toEqual({
+          region,
+          action,
+          granted: true,
+        });
     }
     const fn = template.Resources.BackfillWorkerLambdaFunction?.Properties;
     expect(fn?.Environment.Variables.RDS_REENCRYPT_STATE_MACHINE_ARN).toEqual({ Ref: 'RdsReencryptStateMachine' });
-    expect(grantsOn(role, 'states:StartExecution', `arn:aws:states:${PACKAGE_REGION}:${ACCOUNT}:stateMachine:cmk-sentinel-ci-rds-reencrypt`)).not.toHaveLength(0);
+    expect(
+      grantsOn(
+        role,
+        'states:StartExecution',
+        `arn:aws:states:${PACKAGE_REGION}:${ACCOUNT}:stateMachine:cmk-sentinel-ci-rds-reencrypt`,
+      ),
+    ).not.toHaveLength(0);
   });
 
-  it('iam:PassRole for Batch Operations names the policy\'s batch role, passed to S3 Batch Operations only', () => {
-    const policy = JSON.parse(readFileSync(join(root, '.build', 'backfill-worker', 'policy.json'), 'utf8')).document as { objects?: { batchRoleName?: string } };
+  it("iam:PassRole for Batch Operations names the policy's batch role, passed to S3 Batch Operations only", () => {
+    const policy = JSON.parse(readFileSync(join(root, '.build', 'backfill-worker', 'policy.json'), 'utf8'))
+      .document as { objects?: { batchRoleName?: string } };
     const name = policy.objects?.batchRoleName ?? 'cmk-sentinel-batch';
-    const passes = grantsOn(roles.backfillWorker as string, 'iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/${name}`)
-      .filter((s) => JSON.stringify(s.Condition ?? {}).includes('batchoperations.s3.amazonaws.com'));
+    const passes = grantsOn(
+      roles.backfillWorker as string,
+      'iam:PassRole',
+      `arn:aws:iam::${ACCOUNT}:role/${name}`,
+    ).filter((s) => JSON.stringify(s.Condition ?? {}).includes('batchoperations.s3.amazonaws.com'));
     expect(passes).toHaveLength(1);
   });
 
-  it('the KMS alias every KMS write is scoped to is the policy\'s cmk.alias (one source), and the build refuses a policy without one', () => {
-    const policy = JSON.parse(readFileSync(join(root, '.build', 'on-change', 'policy.json'), 'utf8')).document as { cmk: { alias?: string } };
+  it("the KMS alias every KMS write is scoped to is the policy's cmk.alias (one source), and the build refuses a policy without one", () => {
+    const policy = JSON.parse(readFileSync(join(root, '.build', 'on-change', 'policy.json'), 'utf8')).document as {
+      cmk: { alias?: string };
+    };
     const aliases = new Set<string>();
-    for (const role of allRoles) for (const s of statementsOf(role)) {
-      const v = s.Condition?.['ForAnyValue:StringEquals']?.['kms:ResourceAliases'];
-      for (const a of v === undefined ? [] : Array.isArray(v) ? v : [v]) aliases.add(String(a));
-    }
+    for (const role of allRoles)
+      for (const s of statementsOf(role)) {
+        const v = s.Condition?.['ForAnyValue:StringEquals']?.['kms:ResourceAliases'];
+        for (const a of v === undefined ? [] : Array.isArray(v) ? v : [v]) aliases.add(String(a));
+      }
     expect([...aliases]).toEqual([policy.cmk.alias]);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { iamParameters } = require('../../scripts/iam-parameters.js') as { iamParameters: (doc: unknown) => Record<string, string> };
-    expect(iamParameters({ cmk: { alias: 'alias/x' }, accounts: { roleName: 'm' }, objects: { batchRoleName: 'b' } })).toEqual({ cmkAlias: 'alias/x', memberRoleName: 'm', batchRoleName: 'b' });
-    expect(() => iamParameters({ cmk: { keys: { 'us-east-1': 'arn:aws:kms:us-east-1:1:key/k' } } })).toThrow(/cmk.alias/);
+    const { iamParameters } = require('../../scripts/iam-parameters.js') as {
+      iamParameters: (doc: unknown) => Record<string, string>;
+    };
+    expect(
+      iamParameters({ cmk: { alias: 'alias/x' }, accounts: { roleName: 'm' }, objects: { batchRoleName: 'b' } }),
+    ).toEqual({ cmkAlias: 'alias/x', memberRoleName: 'm', batchRoleName: 'b' });
+    expect(() => iamParameters({ cmk: { keys: { 'us-east-1': 'arn:aws:kms:us-east-1:1:key/k' } } })).toThrow(
+      /cmk.alias/,
+    );
   });
 
   it('no ARN in any role hard-codes the partition', () => {
@@ -188,15 +312,27 @@ describe('the defects issue 11 found, each held by a test', () => {
     expect(hard).toEqual([]);
   });
 
-  it('re-keying away from another customer-managed key: CreateGrant, DescribeKey (and Redshift\'s Decrypt, GenerateDataKey, RetireGrant) on any key of the account, only through RDS/Redshift', () => {
+  it("re-keying away from another customer-managed key: CreateGrant, DescribeKey (and Redshift's Decrypt, GenerateDataKey, RetireGrant) on any key of the account, only through RDS/Redshift", () => {
     const oldKey = `arn:aws:kms:${PACKAGE_REGION}:${ACCOUNT}:key/old`;
-    for (const [fn, services] of [['onChange', ['rds', 'redshift']], ['backfillWorker', ['rds', 'redshift']], ['workflowStep', ['rds']]] as const) {
-      for (const action of ['kms:CreateGrant', 'kms:DescribeKey', ...(services.includes('redshift' as never) ? ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:RetireGrant'] : [])]) {
-        const via = grantsOn(roles[fn] as string, action, oldKey).filter((s) => !JSON.stringify(s.Condition ?? {}).includes('kms:ResourceAliases'))
-          .filter((s) => action === 'kms:DescribeKey' || JSON.stringify(s.Condition ?? {}).includes('rds.*.amazonaws.com'));
+    for (const [fn, services] of [
+      ['onChange', ['rds', 'redshift']],
+      ['backfillWorker', ['rds', 'redshift']],
+      ['workflowStep', ['rds']],
+    ] as const) {
+      for (const action of [
+        'kms:CreateGrant',
+        'kms:DescribeKey',
+        ...(services.includes('redshift' as never) ? ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:RetireGrant'] : []),
+      ]) {
+        const via = grantsOn(roles[fn] as string, action, oldKey)
+          .filter((s) => !JSON.stringify(s.Condition ?? {}).includes('kms:ResourceAliases'))
+          .filter(
+            (s) => action === 'kms:DescribeKey' || JSON.stringify(s.Condition ?? {}).includes('rds.*.amazonaws.com'),
+          );
         expect({ fn, action, granted: via.length > 0 }).toEqual({ fn, action, granted: true });
         // Scoped to the services: a write on a non-CMK key only as RDS/Redshift's use on the caller's behalf.
-        for (const s of via.filter(() => action !== 'kms:DescribeKey')) expect(s.Condition?.StringLike?.['kms:ViaService']).toEqual(services.map((x) => `${x}.*.amazonaws.com`));
+        for (const s of via.filter(() => action !== 'kms:DescribeKey'))
+          expect(s.Condition?.StringLike?.['kms:ViaService']).toEqual(services.map((x) => `${x}.*.amazonaws.com`));
       }
     }
   });

@@ -1,4 +1,10 @@
-import { DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand, type SSEDescription, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTagsOfResourceCommand,
+  type SSEDescription,
+  UpdateTableCommand,
+} from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { processEvent } from '../../shared/pipeline/process';
@@ -25,9 +31,21 @@ describe('dynamodb-table remediation faults (SDK mock: UPDATING in progress, Acc
     sse = undefined;
     applyAs = 'ENABLED';
     kms.on(DescribeKeyCommand).callsFake(async (input: { KeyId: string }) => ({
-      KeyMetadata: { Arn: input.KeyId.startsWith('arn:aws:kms') && !input.KeyId.includes('alias') ? input.KeyId : CMK, KeyId: 'cmk-1', KeyManager: 'CUSTOMER', KeyState: 'Enabled' },
+      KeyMetadata: {
+        Arn: input.KeyId.startsWith('arn:aws:kms') && !input.KeyId.includes('alias') ? input.KeyId : CMK,
+        KeyId: 'cmk-1',
+        KeyManager: 'CUSTOMER',
+        KeyState: 'Enabled',
+      },
     }));
-    ddb.on(DescribeTableCommand).callsFake(async () => ({ Table: { TableName: 'device-state', TableArn: `arn:aws:dynamodb:${R}:123456789012:table/device-state`, TableStatus: 'ACTIVE', SSEDescription: sse } }));
+    ddb.on(DescribeTableCommand).callsFake(async () => ({
+      Table: {
+        TableName: 'device-state',
+        TableArn: `arn:aws:dynamodb:${R}:123456789012:table/device-state`,
+        TableStatus: 'ACTIVE',
+        SSEDescription: sse,
+      },
+    }));
     ddb.on(ListTagsOfResourceCommand).resolves({ Tags: [] });
     ddb.on(UpdateTableCommand).callsFake(async (input: { SSESpecification: { KMSMasterKeyId: string } }) => {
       sse = { Status: applyAs, SSEType: 'KMS', KMSMasterKeyArn: input.SSESpecification.KMSMasterKeyId };
@@ -47,8 +65,15 @@ describe('dynamodb-table remediation faults (SDK mock: UPDATING in progress, Acc
   });
 
   it('AccessDenied on UpdateTable is an ERROR naming the permission, not a success', async () => {
-    ddb.on(UpdateTableCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+    ddb
+      .on(UpdateTableCommand)
+      .rejects(
+        Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }),
+      );
     const r = await processEvent(dynamodbEvent('CreateTable', 'device-state', R), testDeps(offlineClients()));
-    expect(r.outcomes[0]).toMatchObject({ status: 'ERROR', error: { code: 'ACCESS_DENIED', missingPermission: 'dynamodb:UpdateTable' } });
+    expect(r.outcomes[0]).toMatchObject({
+      status: 'ERROR',
+      error: { code: 'ACCESS_DENIED', missingPermission: 'dynamodb:UpdateTable' },
+    });
   });
 });

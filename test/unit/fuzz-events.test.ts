@@ -20,7 +20,9 @@ const gone = () => Object.assign(new Error('not found'), { name: 'NotFound', $me
 
 class StubClients extends ClientFactory {
   readonly calls: string[] = [];
-  constructor() { super({ maxAttempts: 1 }); }
+  constructor() {
+    super({ maxAttempts: 1 });
+  }
   override get<C>(): C {
     const send = async (cmd: object) => {
       this.calls.push(cmd.constructor.name.replace(/Command$/, ''));
@@ -76,60 +78,136 @@ const check = async (event: unknown): Promise<void> => {
 };
 
 const seeds = [...eventSamples().map((s) => s.event), ...fixtureSamples().map((s) => s.event)];
-const eventNames = [...RULES.flatMap((r) => r.cloudTrail.flatMap((t) => t.eventNames)), ...TAMPER_TRIGGERS.flatMap((t) => t.eventNames)];
-const eventSources = [...RULES.flatMap((r) => r.cloudTrail.map((t) => t.eventSource)), ...TAMPER_TRIGGERS.map((t) => t.eventSource)];
+const eventNames = [
+  ...RULES.flatMap((r) => r.cloudTrail.flatMap((t) => t.eventNames)),
+  ...TAMPER_TRIGGERS.flatMap((t) => t.eventNames),
+];
+const eventSources = [
+  ...RULES.flatMap((r) => r.cloudTrail.map((t) => t.eventSource)),
+  ...TAMPER_TRIGGERS.map((t) => t.eventSource),
+];
 const maybe = <T>(a: fc.Arbitrary<T>) => fc.oneof(a, hostileValue);
 
-const generated = fc.record({
-  version: maybe(fc.constant('0')),
-  id: maybe(fc.uuid()),
-  'detail-type': maybe(fc.constantFrom('AWS API Call via CloudTrail', 'Config Configuration Item Change', 'Config Rules Compliance Change', 'Scheduled Event')),
-  source: maybe(fc.constantFrom('aws.s3', 'aws.rds', 'aws.config', 'aws.events')),
-  account: maybe(fc.constant('123456789012')),
-  region: maybe(fc.constantFrom('us-east-1', 'eu-west-1')),
-  detail: maybe(fc.record({
-    eventName: maybe(fc.constantFrom(...eventNames)),
-    eventSource: maybe(fc.constantFrom(...eventSources)),
-    awsRegion: maybe(fc.constant('us-east-1')),
-    userIdentity: maybe(fc.record({ arn: maybe(fc.constant('arn:aws:sts::123456789012:assumed-role/x/y')) })),
-    errorCode: fc.option(hostileValue, { nil: undefined }),
-    requestParameters: maybe(fc.dictionary(fc.constantFrom('bucketName', 'name', 'roleName', 'tags', 'Tagging', 'password', 'masterUserPassword', 'resourceName'), hostileValue)),
-    configurationItem: fc.option(maybe(fc.record({ resourceType: maybe(fc.constantFrom('AWS::S3::Bucket', 'AWS::RDS::DBInstance')), resourceId: hostileValue, awsRegion: hostileValue })), { nil: undefined }),
-  }, { requiredKeys: [] })),
-}, { requiredKeys: [] });
+const generated = fc.record(
+  {
+    version: maybe(fc.constant('0')),
+    id: maybe(fc.uuid()),
+    'detail-type': maybe(
+      fc.constantFrom(
+        'AWS API Call via CloudTrail',
+        'Config Configuration Item Change',
+        'Config Rules Compliance Change',
+        'Scheduled Event',
+      ),
+    ),
+    source: maybe(fc.constantFrom('aws.s3', 'aws.rds', 'aws.config', 'aws.events')),
+    account: maybe(fc.constant('123456789012')),
+    region: maybe(fc.constantFrom('us-east-1', 'eu-west-1')),
+    detail: maybe(
+      fc.record(
+        {
+          eventName: maybe(fc.constantFrom(...eventNames)),
+          eventSource: maybe(fc.constantFrom(...eventSources)),
+          awsRegion: maybe(fc.constant('us-east-1')),
+          userIdentity: maybe(fc.record({ arn: maybe(fc.constant('arn:aws:sts::123456789012:assumed-role/x/y')) })),
+          errorCode: fc.option(hostileValue, { nil: undefined }),
+          requestParameters: maybe(
+            fc.dictionary(
+              fc.constantFrom(
+                'bucketName',
+                'name',
+                'roleName',
+                'tags',
+                'Tagging',
+                'password',
+                'masterUserPassword',
+                'resourceName',
+              ),
+              hostileValue,
+            ),
+          ),
+          configurationItem: fc.option(
+            maybe(
+              fc.record({
+                resourceType: maybe(fc.constantFrom('AWS::S3::Bucket', 'AWS::RDS::DBInstance')),
+                resourceId: hostileValue,
+                awsRegion: hostileValue,
+              }),
+            ),
+            { nil: undefined },
+          ),
+        },
+        { requiredKeys: [] },
+      ),
+    ),
+  },
+  { requiredKeys: [] },
+);
 
 describe('fuzzing events through the normaliser and the handler (SDK-free pipeline)', () => {
-  afterAll(() => console.info(`[figures] events fuzzed: ${stats.events} (${stats.resources} named resources, ${stats.ignored} ignored, ${stats.invalid} invalid, ${stats.tamper} tamper); AWS writes: ${stats.writes}`));
+  afterAll(() =>
+    console.info(
+      `[figures] events fuzzed: ${stats.events} (${stats.resources} named resources, ${stats.ignored} ignored, ${stats.invalid} invalid, ${stats.tamper} tamper); AWS writes: ${stats.writes}`,
+    ),
+  );
 
   it('every sample and fixture with each single field removed', async () => {
     let n = 0;
     for (const seed of seeds) {
       await check(seed);
-      for (const p of pathsOf(seed)) { await check(withoutPath(seed, p)); n++; }
+      for (const p of pathsOf(seed)) {
+        await check(withoutPath(seed, p));
+        n++;
+      }
     }
     expect(n).toBeGreaterThan(200);
   });
 
   it('mutated samples and fixtures: fields removed, wrong types, huge strings, unknown names', async () => {
-    await fc.assert(fc.asyncProperty(mutated(seeds), async (e) => { await check(e); }), { numRuns: 3500, seed: 42 });
+    await fc.assert(
+      fc.asyncProperty(mutated(seeds), async (e) => {
+        await check(e);
+      }),
+      { numRuns: 3500, seed: 42 },
+    );
   });
 
   it('generated envelopes of every known shape with hostile fields', async () => {
-    await fc.assert(fc.asyncProperty(generated, async (e) => { await check(e); }), { numRuns: 4000, seed: 43 });
+    await fc.assert(
+      fc.asyncProperty(generated, async (e) => {
+        await check(e);
+      }),
+      { numRuns: 4000, seed: 43 },
+    );
   });
 
   it('anything at all', async () => {
-    await fc.assert(fc.asyncProperty(fc.anything({ maxDepth: 4, withNullPrototype: true }), async (e) => { await check(e); }), { numRuns: 1500, seed: 44 });
+    await fc.assert(
+      fc.asyncProperty(fc.anything({ maxDepth: 4, withNullPrototype: true }), async (e) => {
+        await check(e);
+      }),
+      { numRuns: 1500, seed: 44 },
+    );
   });
 
   it('a secret planted in the request parameters never reaches a log line or an alert', async () => {
     const withSecret = fc.constantFrom(...seeds).map((s) => {
       const e = structuredClone(s) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
       const detail = (e.detail ?? e) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-      if (typeof detail === 'object' && detail) detail.requestParameters = { ...(detail.requestParameters ?? {}), masterUserPassword: SECRET, note: `password=${SECRET}` };
+      if (typeof detail === 'object' && detail)
+        detail.requestParameters = {
+          ...(detail.requestParameters ?? {}),
+          masterUserPassword: SECRET,
+          note: `password=${SECRET}`,
+        };
       return e;
     });
-    await fc.assert(fc.asyncProperty(withSecret, async (e) => { await check(e); }), { numRuns: 300, seed: 45 });
+    await fc.assert(
+      fc.asyncProperty(withSecret, async (e) => {
+        await check(e);
+      }),
+      { numRuns: 300, seed: 45 },
+    );
     expect(stats.events).toBeGreaterThanOrEqual(10_000);
   });
 });

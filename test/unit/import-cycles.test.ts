@@ -15,7 +15,9 @@ describe('import cycles', () => {
     const graph = importGraph(ROOT, ['shared', 'functions', 'cli']);
     // The walk must have seen the sources and their imports, or "no cycle" proves nothing.
     expect(graph.size).toBeGreaterThan(100);
-    expect(graph.get('shared/pipeline/process.ts')).toEqual(expect.arrayContaining(['shared/pipeline/context.ts', 'shared/rules/registry.ts']));
+    expect(graph.get('shared/pipeline/process.ts')).toEqual(
+      expect.arrayContaining(['shared/pipeline/context.ts', 'shared/rules/registry.ts']),
+    );
     expect(importCycles(graph).filter((c) => !withinOneRuleFolder(c))).toEqual([]);
   });
 
@@ -31,14 +33,19 @@ describe('import cycles', () => {
 
   it('the detector reports a cycle, however long, and a file importing itself; not a diamond', () => {
     const g: ImportGraph = new Map([
-      ['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts', 'd.ts']],
-      ['d.ts', ['e.ts', 'f.ts']], ['e.ts', ['g.ts']], ['f.ts', ['g.ts']], ['g.ts', []],
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['c.ts']],
+      ['c.ts', ['a.ts', 'd.ts']],
+      ['d.ts', ['e.ts', 'f.ts']],
+      ['e.ts', ['g.ts']],
+      ['f.ts', ['g.ts']],
+      ['g.ts', []],
       ['self.ts', ['self.ts']],
     ]);
     expect(importCycles(g)).toEqual([['a.ts', 'b.ts', 'c.ts'], ['self.ts']]);
   });
 
-  it('a cycle inside one rule folder is that folder\'s business; one through the core is not', () => {
+  it("a cycle inside one rule folder is that folder's business; one through the core is not", () => {
     expect(withinOneRuleFolder(['shared/rules/s3-bucket/index.ts', 'shared/rules/s3-bucket/objects.ts'])).toBe(true);
     expect(withinOneRuleFolder(['shared/rules/kms-key/index.ts', 'shared/rules/registry.ts'])).toBe(false);
     expect(withinOneRuleFolder(['shared/rules/s3-bucket/index.ts', 'shared/rules/s3-tls/index.ts'])).toBe(false);

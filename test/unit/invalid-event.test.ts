@@ -9,14 +9,31 @@ const clients = offlineClients();
 describe('an event that cannot be read', () => {
   it('gives one structured log line and one MEDIUM alert naming the field, and is not retried', async () => {
     const deps = testDeps(clients);
-    const event = { id: 'evt-9', account: '123456789012', region: 'eu-west-1', source: 'aws.s3', 'detail-type': 'AWS API Call via CloudTrail', detail: { eventSource: 's3.amazonaws.com' } };
+    const event = {
+      id: 'evt-9',
+      account: '123456789012',
+      region: 'eu-west-1',
+      source: 'aws.s3',
+      'detail-type': 'AWS API Call via CloudTrail',
+      detail: { eventSource: 's3.amazonaws.com' },
+    };
     const result = await processEvent(event, deps);
-    expect(result).toMatchObject({ kind: 'invalid', outcomes: [], error: { code: 'INVALID_EVENT', field: 'detail.eventName' } });
+    expect(result).toMatchObject({
+      kind: 'invalid',
+      outcomes: [],
+      error: { code: 'INVALID_EVENT', field: 'detail.eventName' },
+    });
     expect(deps.log.lines).toHaveLength(1);
-    expect(deps.log.lines[0]).toMatchObject({ level: 'error', message: 'invalid event', extra: { code: 'INVALID_EVENT', field: 'detail.eventName', alerted: true } });
+    expect(deps.log.lines[0]).toMatchObject({
+      level: 'error',
+      message: 'invalid event',
+      extra: { code: 'INVALID_EVENT', field: 'detail.eventName', alerted: true },
+    });
     expect(deps.alerts.alerts).toHaveLength(1);
     expect(deps.alerts.alerts[0]).toMatchObject({
-      severity: 'MEDIUM', status: 'ERROR', reason: 'INVALID_EVENT',
+      severity: 'MEDIUM',
+      status: 'ERROR',
+      reason: 'INVALID_EVENT',
       resource: { type: 'event', id: 'evt-9', account: '123456789012', region: 'eu-west-1' },
       action: { taken: 'INVALID_EVENT', result: 'NOT_ATTEMPTED' },
       trigger: { eventId: 'evt-9', eventName: 'AWS API Call via CloudTrail', source: 'aws.s3' },
@@ -27,7 +44,9 @@ describe('an event that cannot be read', () => {
     const deps = testDeps(clients, { alerts: { publish: () => Promise.reject(new Error('SNS down')) } } as never);
     const result = await processEvent(null, deps);
     expect(result.kind).toBe('invalid');
-    expect(deps.log.lines).toEqual([expect.objectContaining({ message: 'invalid event', extra: expect.objectContaining({ alerted: false }) })]);
+    expect(deps.log.lines).toEqual([
+      expect.objectContaining({ message: 'invalid event', extra: expect.objectContaining({ alerted: false }) }),
+    ]);
   });
 });
 
@@ -36,7 +55,10 @@ describe('events the pipeline will not process say why (issue 16 item 5)', () =>
 
   it('the INVALID_EVENT alert names the field, read from the error details', async () => {
     const deps = testDeps(clients);
-    await processEvent({ id: 'e1', 'detail-type': 'AWS API Call via CloudTrail', detail: { eventSource: 's3.amazonaws.com' } }, deps);
+    await processEvent(
+      { id: 'e1', 'detail-type': 'AWS API Call via CloudTrail', detail: { eventSource: 's3.amazonaws.com' } },
+      deps,
+    );
     expect(deps.alerts.alerts[0]?.action.detail).toBe('Not processed; field detail.eventName');
   });
 
@@ -45,7 +67,10 @@ describe('events the pipeline will not process say why (issue 16 item 5)', () =>
     const event = sample('s3-bucket/CreateBucket.json');
     event.detail.requestParameters.bucketName = 42;
     const result = await processEvent(event, deps);
-    expect(result).toMatchObject({ kind: 'invalid', error: { code: 'INVALID_EVENT', field: 'detail.requestParameters.bucketName' } });
+    expect(result).toMatchObject({
+      kind: 'invalid',
+      error: { code: 'INVALID_EVENT', field: 'detail.requestParameters.bucketName' },
+    });
     expect(result.message).toMatch(/bucketName is a number, expected a string/);
     expect(deps.alerts.alerts[0]?.action.detail).toBe('Not processed; field detail.requestParameters.bucketName');
   });
@@ -53,7 +78,12 @@ describe('events the pipeline will not process say why (issue 16 item 5)', () =>
   it('an ignored event logs its reason under a key Powertools keeps (not the reserved "message")', async () => {
     const deps = testDeps(clients);
     await processEvent(sample('s3-bucket/CreateBucket-failed.json'), deps);
-    expect(deps.log.lines).toEqual([expect.objectContaining({ message: 'event ignored', extra: expect.objectContaining({ reason: 'FAILED_CALL', why: expect.stringContaining('failed') }) })]);
+    expect(deps.log.lines).toEqual([
+      expect.objectContaining({
+        message: 'event ignored',
+        extra: expect.objectContaining({ reason: 'FAILED_CALL', why: expect.stringContaining('failed') }),
+      }),
+    ]);
     expect(deps.log.lines[0]?.extra).not.toHaveProperty('message');
   });
 

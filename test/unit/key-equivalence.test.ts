@@ -18,11 +18,25 @@ const MRK = 'mrk-1234abcd12ab34cd56ef1234567890ab';
 const arn = (region: string, id: string, account = HOME) => `arn:aws:kms:${region}:${account}:key/${id}`;
 
 /** A small KMS: per region and account, key ids and aliases. */
-interface Key { id: string; account?: string; manager?: 'AWS' | 'CUSTOMER'; primaryRegion?: string; aliases?: string[] }
+interface Key {
+  id: string;
+  account?: string;
+  manager?: 'AWS' | 'CUSTOMER';
+  primaryRegion?: string;
+  aliases?: string[];
+}
 const world: Record<string, Key[]> = {
-  [E]: [{ id: 'east-cmk', aliases: ['alias/data-platform'] }, { id: MRK, primaryRegion: E }, { id: 'aws-s3', manager: 'AWS', aliases: ['alias/aws/s3'] }],
-  [W]: [{ id: 'west-cmk', aliases: ['alias/data-platform'] }, { id: MRK, primaryRegion: E }, { id: 'west-other' },
-    { id: 'partner-cmk', account: OTHER, aliases: ['alias/data-platform'] }],
+  [E]: [
+    { id: 'east-cmk', aliases: ['alias/data-platform'] },
+    { id: MRK, primaryRegion: E },
+    { id: 'aws-s3', manager: 'AWS', aliases: ['alias/aws/s3'] },
+  ],
+  [W]: [
+    { id: 'west-cmk', aliases: ['alias/data-platform'] },
+    { id: MRK, primaryRegion: E },
+    { id: 'west-other' },
+    { id: 'partner-cmk', account: OTHER, aliases: ['alias/data-platform'] },
+  ],
 };
 
 const kms = mockClient(KMSClient);
@@ -43,22 +57,47 @@ beforeEach(() => {
     const keyRegion = parsed?.[1] ?? region;
     const keyAccount = parsed?.[2] ?? account;
     const local = parsed?.[3] ?? ref;
-    const key = (world[keyRegion] ?? []).find((k) => (k.account ?? HOME) === keyAccount
-      && (`key/${k.id}` === local || k.id === local || (k.aliases ?? []).includes(local)));
-    if (!key) throw Object.assign(new Error(`${ref} not found`), { name: 'NotFoundException', $metadata: { httpStatusCode: 400 } });
+    const key = (world[keyRegion] ?? []).find(
+      (k) =>
+        (k.account ?? HOME) === keyAccount &&
+        (`key/${k.id}` === local || k.id === local || (k.aliases ?? []).includes(local)),
+    );
+    if (!key)
+      throw Object.assign(new Error(`${ref} not found`), {
+        name: 'NotFoundException',
+        $metadata: { httpStatusCode: 400 },
+      });
     return {
       KeyMetadata: {
-        KeyId: key.id, Arn: arn(keyRegion, key.id, keyAccount), AWSAccountId: keyAccount, KeyManager: key.manager ?? 'CUSTOMER',
-        ...(key.primaryRegion ? { MultiRegion: true, MultiRegionConfiguration: { PrimaryKey: { Arn: arn(key.primaryRegion, key.id), Region: key.primaryRegion } } } : {}),
+        KeyId: key.id,
+        Arn: arn(keyRegion, key.id, keyAccount),
+        AWSAccountId: keyAccount,
+        KeyManager: key.manager ?? 'CUSTOMER',
+        ...(key.primaryRegion
+          ? {
+              MultiRegion: true,
+              MultiRegionConfiguration: {
+                PrimaryKey: { Arn: arn(key.primaryRegion, key.id), Region: key.primaryRegion },
+              },
+            }
+          : {}),
       },
     };
   });
 });
 afterAll(() => kms.restore());
 
-const clients = new ClientFactory({ maxAttempts: 1, credentials: { accessKeyId: 'home', secretAccessKey: 'x' }, endpoint: 'http://127.0.0.1:9' });
+const clients = new ClientFactory({
+  maxAttempts: 1,
+  credentials: { accessKeyId: 'home', secretAccessKey: 'x' },
+  endpoint: 'http://127.0.0.1:9',
+});
 // Another account's credentials, as the client factory would get them by AssumeRole.
-const otherAccount = new ClientFactory({ maxAttempts: 1, credentials: { accessKeyId: 'other', secretAccessKey: 'x' }, endpoint: 'http://127.0.0.1:9' });
+const otherAccount = new ClientFactory({
+  maxAttempts: 1,
+  credentials: { accessKeyId: 'other', secretAccessKey: 'x' },
+  endpoint: 'http://127.0.0.1:9',
+});
 
 const verdict = async (keys: KeyResolver, ref: string, region: string, scopeAccount?: string) => {
   const expected = await keys.regionalCmk(region, scopeAccount ? { region, account: scopeAccount } : undefined);
@@ -67,7 +106,7 @@ const verdict = async (keys: KeyResolver, ref: string, region: string, scopeAcco
   return { mismatch, expected, detail: mismatch ? explainMismatch(mismatch, observed, expected, region) : undefined };
 };
 
-describe('key equivalence: which key is region R\'s CMK', () => {
+describe("key equivalence: which key is region R's CMK", () => {
   it('the same alias names a different CMK in each region; each is right only in its own region', async () => {
     const keys = new KeyResolver(clients, testPolicy());
     expect((await keys.regionalCmk(E)).arn).toBe(arn(E, 'east-cmk'));
@@ -81,7 +120,10 @@ describe('key equivalence: which key is region R\'s CMK', () => {
   });
 
   it('an explicit map wins over the alias for the regions it lists; other regions fall back to the alias', async () => {
-    const keys = new KeyResolver(clients, testPolicy({ cmk: { alias: 'alias/data-platform', keys: { [W]: arn(W, 'west-other') } } }));
+    const keys = new KeyResolver(
+      clients,
+      testPolicy({ cmk: { alias: 'alias/data-platform', keys: { [W]: arn(W, 'west-other') } } }),
+    );
     expect((await keys.regionalCmk(W)).arn).toBe(arn(W, 'west-other'));
     expect((await keys.regionalCmk(E)).arn).toBe(arn(E, 'east-cmk'));
     expect((await verdict(keys, 'alias/data-platform', W)).mismatch).toBe('WRONG_KEY');
@@ -101,13 +143,19 @@ describe('key equivalence: which key is region R\'s CMK', () => {
   });
 
   it('a multi-region replica not named for its region is the wrong key there', async () => {
-    const keys = new KeyResolver(clients, testPolicy({ cmk: { alias: 'alias/data-platform', keys: { [E]: arn(E, MRK) } } }));
+    const keys = new KeyResolver(
+      clients,
+      testPolicy({ cmk: { alias: 'alias/data-platform', keys: { [E]: arn(E, MRK) } } }),
+    );
     expect((await keys.regionalCmk(W)).arn).toBe(arn(W, 'west-cmk'));
     expect((await verdict(keys, arn(W, MRK), W)).mismatch).toBe('WRONG_KEY');
   });
 
-  it('a key of another account: the ARN\'s account is kept, and a look-alike in the home account is wrong', async () => {
-    const keys = new KeyResolver(clients, testPolicy({ cmk: { alias: 'alias/data-platform', keys: { [W]: arn(W, 'partner-cmk', OTHER) } } }));
+  it("a key of another account: the ARN's account is kept, and a look-alike in the home account is wrong", async () => {
+    const keys = new KeyResolver(
+      clients,
+      testPolicy({ cmk: { alias: 'alias/data-platform', keys: { [W]: arn(W, 'partner-cmk', OTHER) } } }),
+    );
     const cmk = await keys.regionalCmk(W);
     expect(cmk).toMatchObject({ arn: arn(W, 'partner-cmk', OTHER), account: OTHER, region: W });
     expect((await verdict(keys, arn(W, 'partner-cmk', OTHER), W)).mismatch).toBeUndefined();
@@ -151,7 +199,9 @@ describe('key equivalence: which key is region R\'s CMK', () => {
       await keys.regionalCmk(E);
       await keys.regionalCmk(W);
     }
-    expect(calls.filter((c) => c.endsWith('alias/data-platform')).sort()).toEqual([`${W}|${HOME}|alias/data-platform`, `${E}|${HOME}|alias/data-platform`].sort());
+    expect(calls.filter((c) => c.endsWith('alias/data-platform')).sort()).toEqual(
+      [`${W}|${HOME}|alias/data-platform`, `${E}|${HOME}|alias/data-platform`].sort(),
+    );
   });
 
   it('a region the policy names no key for is a typed error', async () => {

@@ -23,15 +23,26 @@ describe('KeyResolver caching and faults (SDK mock: faults cannot be made on the
   });
 
   it('AccessDenied becomes a typed error naming kms:DescribeKey, and is not cached', async () => {
-    kms.on(DescribeKeyCommand).rejectsOnce(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }))
+    kms
+      .on(DescribeKeyCommand)
+      .rejectsOnce(
+        Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }),
+      )
       .resolves({ KeyMetadata: { Arn: arn, KeyId: 'k1', KeyManager: 'CUSTOMER' } });
     const keys = new KeyResolver(clients, testPolicy());
-    await expect(keys.resolve('alias/data-platform', 'us-east-1')).rejects.toMatchObject({ code: 'ACCESS_DENIED', details: { missingPermission: 'kms:DescribeKey' } });
+    await expect(keys.resolve('alias/data-platform', 'us-east-1')).rejects.toMatchObject({
+      code: 'ACCESS_DENIED',
+      details: { missingPermission: 'kms:DescribeKey' },
+    });
     await expect(keys.resolve('alias/data-platform', 'us-east-1')).resolves.toMatchObject({ arn });
   });
 
   it('throttling becomes a retryable THROTTLED error', async () => {
-    kms.on(DescribeKeyCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
+    kms
+      .on(DescribeKeyCommand)
+      .rejects(
+        Object.assign(new Error('slow down'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }),
+      );
     const keys = new KeyResolver(clients, testPolicy());
     await expect(keys.resolve('alias/x', 'us-east-1')).rejects.toMatchObject({ code: 'THROTTLED', retryable: true });
   });

@@ -8,10 +8,21 @@ describe('KeyResolver.refresh (SDK mock: counts the calls the cache saves or mus
   afterEach(() => kms.reset());
   afterAll(() => kms.restore());
   const clients = offlineClients();
-  const key = (id: string, KeyState: string, DeletionDate?: Date) => ({ KeyMetadata: { Arn: `arn:aws:kms:us-east-1:123456789012:key/${id}`, KeyId: id, KeyManager: 'CUSTOMER' as const, KeyState: KeyState as 'Enabled', DeletionDate } });
+  const key = (id: string, KeyState: string, DeletionDate?: Date) => ({
+    KeyMetadata: {
+      Arn: `arn:aws:kms:us-east-1:123456789012:key/${id}`,
+      KeyId: id,
+      KeyManager: 'CUSTOMER' as const,
+      KeyState: KeyState as 'Enabled',
+      DeletionDate,
+    },
+  });
 
   it('bypasses the cache, returns what was known before, and refills the cache with the fresh state', async () => {
-    kms.on(DescribeKeyCommand).resolvesOnce(key('k1', 'Enabled')).resolves(key('k2', 'PendingDeletion', new Date('2026-12-04T10:00:00Z')));
+    kms
+      .on(DescribeKeyCommand)
+      .resolvesOnce(key('k1', 'Enabled'))
+      .resolves(key('k2', 'PendingDeletion', new Date('2026-12-04T10:00:00Z')));
     const keys = new KeyResolver(clients, testPolicy());
     expect((await keys.resolve('alias/data-platform', 'us-east-1'))?.keyId).toBe('k1');
     const { current, previous } = await keys.refresh('alias/data-platform', 'us-east-1');
@@ -22,9 +33,12 @@ describe('KeyResolver.refresh (SDK mock: counts the calls the cache saves or mus
   });
 
   it('a cold instance knows nothing before; a failed earlier lookup is no "previous"', async () => {
-    kms.on(DescribeKeyCommand).rejectsOnce(Object.assign(new Error('x'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } })).resolves(key('k1', 'Enabled'));
+    kms
+      .on(DescribeKeyCommand)
+      .rejectsOnce(Object.assign(new Error('x'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }))
+      .resolves(key('k1', 'Enabled'));
     const keys = new KeyResolver(clients, testPolicy());
-    expect((await keys.refresh('k1', 'us-east-1').catch(() => 'failed'))).toBe('failed');
+    expect(await keys.refresh('k1', 'us-east-1').catch(() => 'failed')).toBe('failed');
     const { current, previous } = await keys.refresh('k1', 'us-east-1');
     expect(previous).toBeUndefined();
     expect(current?.keyId).toBe('k1');

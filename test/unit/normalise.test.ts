@@ -18,7 +18,13 @@ describe('normalise', () => {
         { type: 's3-replication', account: '619193117841', region: 'us-west-2', id: 'to:custodian-create-bucket-v4' },
         { type: 's3-tls', account: '619193117841', region: 'us-west-2', id: 'custodian-create-bucket-v4' },
       ],
-      trigger: { eventId: '075efcc5-cc27-4041-accc-5fe2f65ef80d', eventName: 'CreateBucket', source: 's3.amazonaws.com', actor: 'arn:aws:iam::619193117841:root', time: '2016-06-04T12:19:03Z' },
+      trigger: {
+        eventId: '075efcc5-cc27-4041-accc-5fe2f65ef80d',
+        eventName: 'CreateBucket',
+        source: 's3.amazonaws.com',
+        actor: 'arn:aws:iam::619193117841:root',
+        time: '2016-06-04T12:19:03Z',
+      },
     });
   });
 
@@ -46,27 +52,70 @@ describe('normalise', () => {
   });
 
   it('reads a Config configuration item change and a compliance change', () => {
-    const item = normalise({
-      'detail-type': 'Config Configuration Item Change', source: 'aws.config', account: '123456789012', region: 'eu-west-1', id: 'e1',
-      detail: { messageType: 'ConfigurationItemChangeNotification', configurationItem: { resourceType: 'AWS::S3::Bucket', resourceId: 'data-lake', resourceName: 'data-lake', awsRegion: 'eu-west-1', awsAccountId: '123456789012', configurationItemStatus: 'OK' } },
-    }, RULES);
-    expect(item).toMatchObject({ kind: 'resources', refs: [{ type: 's3-bucket', id: 'data-lake', region: 'eu-west-1', account: '123456789012' }], trigger: { eventName: 'Config Configuration Item Change', source: 'aws.config' } });
-    const compliance = normalise({
-      'detail-type': 'Config Rules Compliance Change', source: 'aws.config', account: '123456789012', region: 'eu-west-1', id: 'e2',
-      detail: { resourceId: 'data-lake', awsRegion: 'eu-west-1', awsAccountId: '123456789012', configRuleName: 's3-kms', resourceType: 'AWS::S3::Bucket', newEvaluationResult: { complianceType: 'NON_COMPLIANT' } },
-    }, RULES);
+    const item = normalise(
+      {
+        'detail-type': 'Config Configuration Item Change',
+        source: 'aws.config',
+        account: '123456789012',
+        region: 'eu-west-1',
+        id: 'e1',
+        detail: {
+          messageType: 'ConfigurationItemChangeNotification',
+          configurationItem: {
+            resourceType: 'AWS::S3::Bucket',
+            resourceId: 'data-lake',
+            resourceName: 'data-lake',
+            awsRegion: 'eu-west-1',
+            awsAccountId: '123456789012',
+            configurationItemStatus: 'OK',
+          },
+        },
+      },
+      RULES,
+    );
+    expect(item).toMatchObject({
+      kind: 'resources',
+      refs: [{ type: 's3-bucket', id: 'data-lake', region: 'eu-west-1', account: '123456789012' }],
+      trigger: { eventName: 'Config Configuration Item Change', source: 'aws.config' },
+    });
+    const compliance = normalise(
+      {
+        'detail-type': 'Config Rules Compliance Change',
+        source: 'aws.config',
+        account: '123456789012',
+        region: 'eu-west-1',
+        id: 'e2',
+        detail: {
+          resourceId: 'data-lake',
+          awsRegion: 'eu-west-1',
+          awsAccountId: '123456789012',
+          configRuleName: 's3-kms',
+          resourceType: 'AWS::S3::Bucket',
+          newEvaluationResult: { complianceType: 'NON_COMPLIANT' },
+        },
+      },
+      RULES,
+    );
     expect(compliance).toMatchObject({ kind: 'resources', refs: [{ type: 's3-bucket', id: 'data-lake' }] });
   });
 
   it('reads Config notifications delivered through SNS, and ignores types it does not handle', () => {
-    for (const f of ['config-ConfigurationItemChangeNotification-sns-ec2-instance.json', 'config-ConfigurationItemChangeNotification-sns-ec2-volume.json', 'config-ComplianceChangeNotification-sns-account.json']) {
+    for (const f of [
+      'config-ConfigurationItemChangeNotification-sns-ec2-instance.json',
+      'config-ConfigurationItemChangeNotification-sns-ec2-volume.json',
+      'config-ComplianceChangeNotification-sns-account.json',
+    ]) {
       expect(normalise(fixture(`aws-docs/${f}`), RULES)).toMatchObject({ kind: 'ignored', reason: 'UNKNOWN_EVENT' });
     }
   });
 
   it('ignores an event name it does not handle, with a message that names it', () => {
     const n = normalise(s3Event('PutBucketAcl', 'b', 'us-east-1'), RULES);
-    expect(n).toMatchObject({ kind: 'ignored', reason: 'UNKNOWN_EVENT', message: expect.stringContaining('PutBucketAcl') });
+    expect(n).toMatchObject({
+      kind: 'ignored',
+      reason: 'UNKNOWN_EVENT',
+      message: expect.stringContaining('PutBucketAcl'),
+    });
   });
 
   it.each<[string, unknown, string]>([
@@ -75,10 +124,30 @@ describe('normalise', () => {
     ['an array', [1, 2], '(root)'],
     ['no detail-type', { detail: {} }, 'detail-type'],
     ['detail not an object', { 'detail-type': 'AWS API Call via CloudTrail', detail: 'x' }, 'detail'],
-    ['no eventName', { 'detail-type': 'AWS API Call via CloudTrail', detail: { eventSource: 's3.amazonaws.com' } }, 'detail.eventName'],
-    ['eventName of the wrong type', { 'detail-type': 'AWS API Call via CloudTrail', detail: { eventSource: 's3.amazonaws.com', eventName: 42 } }, 'detail.eventName'],
-    ['no region', { 'detail-type': 'AWS API Call via CloudTrail', account: '1', detail: { eventSource: 's3.amazonaws.com', eventName: 'CreateBucket' } }, 'detail.awsRegion'],
-    ['Config item missing', { 'detail-type': 'Config Configuration Item Change', detail: {} }, 'detail.configurationItem'],
+    [
+      'no eventName',
+      { 'detail-type': 'AWS API Call via CloudTrail', detail: { eventSource: 's3.amazonaws.com' } },
+      'detail.eventName',
+    ],
+    [
+      'eventName of the wrong type',
+      { 'detail-type': 'AWS API Call via CloudTrail', detail: { eventSource: 's3.amazonaws.com', eventName: 42 } },
+      'detail.eventName',
+    ],
+    [
+      'no region',
+      {
+        'detail-type': 'AWS API Call via CloudTrail',
+        account: '1',
+        detail: { eventSource: 's3.amazonaws.com', eventName: 'CreateBucket' },
+      },
+      'detail.awsRegion',
+    ],
+    [
+      'Config item missing',
+      { 'detail-type': 'Config Configuration Item Change', detail: {} },
+      'detail.configurationItem',
+    ],
   ])('rejects %s with a typed error naming the field', (_label, event, field) => {
     const n = normalise(event, RULES);
     expect(n.kind).toBe('invalid');

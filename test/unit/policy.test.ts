@@ -2,7 +2,14 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RESOURCE_TYPES } from '../../shared/rules/type-ids';
-import { compilePolicy, COMPILED_POLICY_FORMAT, DEFAULT_POLICY_PATH, loadPolicy, loadPolicyFile, parsePolicyYaml } from '../../shared/policy/policy';
+import {
+  compilePolicy,
+  COMPILED_POLICY_FORMAT,
+  DEFAULT_POLICY_PATH,
+  loadPolicy,
+  loadPolicyFile,
+  parsePolicyYaml,
+} from '../../shared/policy/policy';
 
 const problems = (yaml: string): string => {
   try {
@@ -19,7 +26,12 @@ describe('policy', () => {
     const p = loadPolicyFile(DEFAULT_POLICY_PATH);
     expect(p.doc.cmk.alias).toBe('alias/data-platform');
     for (const t of RESOURCE_TYPES) expect(p.modeFor(t)).toBe('report');
-    expect(p.gates).toEqual({ deleteOriginals: false, cutOver: false, terminateClusters: false, modifySharedParameterGroups: false });
+    expect(p.gates).toEqual({
+      deleteOriginals: false,
+      cutOver: false,
+      terminateClusters: false,
+      modifySharedParameterGroups: false,
+    });
   });
 
   it('fills defaults: report mode, the exemption tag, every gate off', () => {
@@ -45,11 +57,13 @@ types:
   });
 
   it('exemption needs the tag naming an unexpired waiver of the policy (the tag alone, "true", no longer exempts)', () => {
-    const p = parsePolicyYaml([
-      'cmk: { alias: alias/x }',
-      'waivers:',
-      '  - { id: W-1, resources: ["arn:aws:s3:::legal-*"], checks: ["*"], reason: r, owner: o, approval: CHG-1, approvedOn: "2026-06-01", expires: "2026-12-31" }',
-    ].join('\n'));
+    const p = parsePolicyYaml(
+      [
+        'cmk: { alias: alias/x }',
+        'waivers:',
+        '  - { id: W-1, resources: ["arn:aws:s3:::legal-*"], checks: ["*"], reason: r, owner: o, approval: CHG-1, approvedOn: "2026-06-01", expires: "2026-12-31" }',
+      ].join('\n'),
+    );
     const now = new Date('2026-12-01T00:00:00Z');
     expect(p.isExempt({ 'cmk-sentinel:exempt': 'true' }, undefined, now)).toBe(false);
     expect(p.isExempt({ 'cmk-sentinel:exempt': 'W-1' }, undefined, now)).toBe(true);
@@ -60,16 +74,28 @@ types:
   });
 
   it.each([
-    ['cmk: { alias: data-platform }', 'cmk.alias: expected a KMS alias name starting with "alias/" (got "data-platform")'],
+    [
+      'cmk: { alias: data-platform }',
+      'cmk.alias: expected a KMS alias name starting with "alias/" (got "data-platform")',
+    ],
     ['cmk: { alias: alias/aws/s3 }', 'cmk.alias: an AWS-managed alias (alias/aws/*) is never a customer-managed key'],
     ['cmk: {}', 'cmk: expected "alias"'],
     ['mode: remediate', 'cmk: '],
     ['cmk: { alias: alias/x }\nmode: fix', 'mode: expected one of remediate | quarantine | report'],
-    ['cmk: { alias: alias/x }\ntypes: { s3-buckets: { mode: report } }', 'types: unknown resource type(s) "s3-buckets"; expected one of'],
+    [
+      'cmk: { alias: alias/x }\ntypes: { s3-buckets: { mode: report } }',
+      'types: unknown resource type(s) "s3-buckets"; expected one of',
+    ],
     ['cmk: { alias: alias/x }\ntypes: { s3-bucket: { mode: nuke } }', 'types.s3-bucket.mode: expected one of'],
     ['cmk: { keys: { us-east-1: "key/abc" } }', 'cmk.keys.us-east-1: expected a full KMS key ARN'],
-    ['cmk: { keys: { useast1: "arn:aws:kms:us-east-1:111122223333:key/a" } }', 'cmk.keys.useast1: expected an AWS region name'],
-    ['cmk: { keys: { eu-west-1: "arn:aws:kms:us-east-1:111122223333:key/a" } }', 'must be in the region it is listed under'],
+    [
+      'cmk: { keys: { useast1: "arn:aws:kms:us-east-1:111122223333:key/a" } }',
+      'cmk.keys.useast1: expected an AWS region name',
+    ],
+    [
+      'cmk: { keys: { eu-west-1: "arn:aws:kms:us-east-1:111122223333:key/a" } }',
+      'must be in the region it is listed under',
+    ],
     ['cmk: { alias: alias/x }\ngates: { cutover: true }', 'gates: '],
     ['cmk: { alias: alias/x }\ngates: { cutOver: "yes" }', 'gates.cutOver: expected true or false'],
     ['cmk: { alias: alias/x }\nregions: []', 'regions: expected at least one region'],
@@ -86,7 +112,9 @@ types:
     const file = join(dir, 'p.yaml');
     writeFileSync(file, 'cmk: { alias: alias/from-env }\nmode: quarantine\n');
     expect(loadPolicy({ CMK_SENTINEL_POLICY: file }).doc.cmk.alias).toBe('alias/from-env');
-    expect(() => loadPolicy({ CMK_SENTINEL_POLICY: join(dir, 'missing.yaml') })).toThrow(/Cannot read policy file .*missing\.yaml/);
+    expect(() => loadPolicy({ CMK_SENTINEL_POLICY: join(dir, 'missing.yaml') })).toThrow(
+      /Cannot read policy file .*missing\.yaml/,
+    );
   });
 
   describe('compiled at build time', () => {
@@ -95,12 +123,19 @@ types:
     writeFileSync(yaml, 'cmk: { alias: alias/x }\ntypes: { s3-bucket: { mode: quarantine } }\n');
     const compiled = join(dir, 'policy.json');
     const bundle = process.env.CMK_SENTINEL_BUNDLE;
-    afterEach(() => { if (bundle === undefined) delete process.env.CMK_SENTINEL_BUNDLE; else process.env.CMK_SENTINEL_BUNDLE = bundle; });
+    afterEach(() => {
+      if (bundle === undefined) delete process.env.CMK_SENTINEL_BUNDLE;
+      else process.env.CMK_SENTINEL_BUNDLE = bundle;
+    });
 
     it('writes the validated document with its defaults, and loads it back as the same policy', () => {
       const p = compilePolicy(yaml, compiled);
       const raw = JSON.parse(readFileSync(compiled, 'utf8'));
-      expect(raw).toMatchObject({ format: COMPILED_POLICY_FORMAT, source: 'p.yaml', document: { mode: 'report', exemptTag: 'cmk-sentinel:exempt' } });
+      expect(raw).toMatchObject({
+        format: COMPILED_POLICY_FORMAT,
+        source: 'p.yaml',
+        document: { mode: 'report', exemptTag: 'cmk-sentinel:exempt' },
+      });
       expect(loadPolicyFile(compiled).doc).toEqual(p.doc);
       expect(loadPolicyFile(compiled).modeFor('s3-bucket')).toBe('quarantine');
     });
@@ -122,7 +157,12 @@ types:
       compilePolicy(yaml, compiled);
       process.env.CMK_SENTINEL_BUNDLE = 'lambda';
       expect(loadPolicyFile(compiled).doc.cmk.alias).toBe('alias/x');
-      expect(() => loadPolicyFile(yaml)).toThrow(expect.objectContaining({ code: 'INVALID_POLICY', message: expect.stringContaining('not the compiled policy.json') }));
+      expect(() => loadPolicyFile(yaml)).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_POLICY',
+          message: expect.stringContaining('not the compiled policy.json'),
+        }),
+      );
     });
   });
 });

@@ -19,8 +19,14 @@ const source = 'arn:aws:rds:us-east-1:123456789012:db:orders';
 const clients = offlineClients();
 
 const db = (id: string, key: string, status = 'available'): DBInstance => ({
-  DBInstanceIdentifier: id, DBInstanceArn: `arn:aws:rds:${W}:123456789012:db:${id}`, DBInstanceStatus: status, StorageEncrypted: true, KmsKeyId: key,
-  ReadReplicaSourceDBInstanceIdentifier: source, DBInstanceClass: 'db.t3.micro', TagList: [],
+  DBInstanceIdentifier: id,
+  DBInstanceArn: `arn:aws:rds:${W}:123456789012:db:${id}`,
+  DBInstanceStatus: status,
+  StorageEncrypted: true,
+  KmsKeyId: key,
+  ReadReplicaSourceDBInstanceIdentifier: source,
+  DBInstanceClass: 'db.t3.micro',
+  TagList: [],
 });
 
 beforeEach(() => {
@@ -30,19 +36,27 @@ beforeEach(() => {
     const arn = input.KeyId.startsWith('arn:') ? input.KeyId : westKey;
     return { KeyMetadata: { Arn: arn, KeyId: arn.split('/')[1], KeyManager: 'CUSTOMER' } };
   });
-  rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'orders-eu' }).resolves({ DBInstances: [db('orders-eu', eastKey)] });
+  rds
+    .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'orders-eu' })
+    .resolves({ DBInstances: [db('orders-eu', eastKey)] });
 });
 afterAll(() => {
   rds.restore();
   kms.restore();
 });
 
-const event = rdsEvent('CreateDBInstanceReadReplica', { dBInstanceIdentifier: 'orders-eu', sourceDBInstanceIdentifier: source }, W);
+const event = rdsEvent(
+  'CreateDBInstanceReadReplica',
+  { dBInstanceIdentifier: 'orders-eu', sourceDBInstanceIdentifier: source },
+  W,
+);
 const cutOver = () => testDeps(clients, { policy: testPolicy({ gates: { cutOver: true } }) });
 
 describe('rds-read-replica cut-over while the replacement is creating (SDK mock)', () => {
   it('keeps the original while the replacement is still creating', async () => {
-    rds.on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'orders-eu-cmk' }).resolves({ DBInstances: [db('orders-eu-cmk', westKey, 'creating')] });
+    rds
+      .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: 'orders-eu-cmk' })
+      .resolves({ DBInstances: [db('orders-eu-cmk', westKey, 'creating')] });
     const result = await processEvent(event, cutOver());
     expect(result.outcomes[0]).toMatchObject({ result: 'UNCHANGED' });
     expect(rds.commandCalls(DeleteDBInstanceCommand)).toHaveLength(0);

@@ -9,13 +9,33 @@ import { readServerlessYml } from '../support/serverless-yml';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator = require('asl-validator') as (d: unknown) => { isValid: boolean; errors: unknown[] };
 
-type Def = { StartAt: string; States: Record<string, { Type: string; Resource?: string; Parameters?: { step?: string }; Next?: string; Default?: string; Seconds?: number; Choices?: { Next: string }[]; Catch?: { Next: string }[] }> };
+type Def = {
+  StartAt: string;
+  States: Record<
+    string,
+    {
+      Type: string;
+      Resource?: string;
+      Parameters?: { step?: string };
+      Next?: string;
+      Default?: string;
+      Seconds?: number;
+      Choices?: { Next: string }[];
+      Catch?: { Next: string }[];
+    }
+  >;
+};
 const def = definition as unknown as Def;
 
 describe('rds-reencrypt state machine definition', () => {
   it('is valid Amazon States Language (asl-validator), before and after substitution', () => {
     expect(aslValidator(structuredClone(definition))).toMatchObject({ isValid: true, errors: [] });
-    const substituted = JSON.parse(JSON.stringify(definition).replaceAll('${WorkflowStepFunctionArn}', 'arn:aws:lambda:us-east-1:123456789012:function:cmk-sentinel-ci-workflow-step'));
+    const substituted = JSON.parse(
+      JSON.stringify(definition).replaceAll(
+        '${WorkflowStepFunctionArn}',
+        'arn:aws:lambda:us-east-1:123456789012:function:cmk-sentinel-ci-workflow-step',
+      ),
+    );
     expect(aslValidator(substituted)).toMatchObject({ isValid: true, errors: [] });
     // The validator does catch a broken definition.
     const broken = structuredClone(definition) as unknown as Def;
@@ -26,7 +46,12 @@ describe('rds-reencrypt state machine definition', () => {
   it('every Task calls the one step Lambda with a step that exists; every transition names a state', () => {
     const names = new Set(Object.keys(def.States));
     for (const [name, st] of Object.entries(def.States)) {
-      for (const next of [st.Next, st.Default, ...(st.Choices ?? []).map((c) => c.Next), ...(st.Catch ?? []).map((c) => c.Next)].filter(Boolean)) {
+      for (const next of [
+        st.Next,
+        st.Default,
+        ...(st.Choices ?? []).map((c) => c.Next),
+        ...(st.Catch ?? []).map((c) => c.Next),
+      ].filter(Boolean)) {
         expect(names.has(next as string)).toBe(true);
       }
       if (st.Type === 'Task' && st.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
@@ -54,14 +79,20 @@ describe('rds-reencrypt state machine definition', () => {
     expect(sm.Type).toBe('AWS::StepFunctions::StateMachine');
     expect(sm.Properties.StateMachineType).toBe('STANDARD');
     expect(sm.Properties.Definition).toBe('${file(./shared/workflows/rds-reencrypt/definition.asl.json)}');
-    expect(sm.Properties.DefinitionSubstitutions).toEqual({ WorkflowStepFunctionArn: { 'Fn::GetAtt': ['WorkflowStepLambdaFunction', 'Arn'] } });
+    expect(sm.Properties.DefinitionSubstitutions).toEqual({
+      WorkflowStepFunctionArn: { 'Fn::GetAtt': ['WorkflowStepLambdaFunction', 'Arn'] },
+    });
     const role = sls.resources.Resources.RdsReencryptStateMachineRole.Properties;
-    const statements = role.Policies.flatMap((p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement);
+    const statements = role.Policies.flatMap(
+      (p: { PolicyDocument: { Statement: unknown[] } }) => p.PolicyDocument.Statement,
+    );
     expect(statements).toHaveLength(1);
     expect(statements[0]).toMatchObject({ Effect: 'Allow', Action: ['lambda:InvokeFunction'] });
     expect(JSON.stringify(statements[0].Resource)).toMatch(/WorkflowStepLambdaFunction/);
     expect(sls.functions.workflowStep.handler).toBe('.build/workflow-step/index.handler');
-    expect(readFileSync(join(__dirname, '..', '..', 'functions', 'workflow-step', 'handler.ts'), 'utf8').split('\n').length).toBeLessThan(40);
+    expect(
+      readFileSync(join(__dirname, '..', '..', 'functions', 'workflow-step', 'handler.ts'), 'utf8').split('\n').length,
+    ).toBeLessThan(40);
   });
 
   // The local runner walks the definition itself: drive it with scripted step outcomes.
@@ -79,7 +110,19 @@ describe('rds-reencrypt state machine definition', () => {
   it('polls a step until it is ready, then moves on; an instance goes through the copy, a cluster does not', async () => {
     const r = await drive({ snapshot: ['WAIT', 'WAIT', 'READY'] });
     expect(r.status).toBe('SUCCEEDED');
-    expect(r.calls).toEqual(['route', 'snapshot', 'snapshot', 'snapshot', 'copy', 'restore', 'configure', 'verify', 'cutOver', 'deleteOriginal', 'notify']);
+    expect(r.calls).toEqual([
+      'route',
+      'snapshot',
+      'snapshot',
+      'snapshot',
+      'copy',
+      'restore',
+      'configure',
+      'verify',
+      'cutOver',
+      'deleteOriginal',
+      'notify',
+    ]);
     expect((await drive({}, 'cluster')).calls).not.toContain('copy');
   });
 
@@ -98,7 +141,14 @@ describe('rds-reencrypt state machine definition', () => {
 
 describe('deterministic names', () => {
   it('derives every artefact name from the database id, within the 63-character limit', () => {
-    expect(reencryptNames('orders')).toEqual({ snapshot: 'orders-cmk-src', copy: 'orders-cmk-copy', target: 'orders-cmk', retired: 'orders-pre-cmk', final: 'orders-pre-cmk-final', blueGreen: 'orders-cmk-bg' });
+    expect(reencryptNames('orders')).toEqual({
+      snapshot: 'orders-cmk-src',
+      copy: 'orders-cmk-copy',
+      target: 'orders-cmk',
+      retired: 'orders-pre-cmk',
+      final: 'orders-pre-cmk-final',
+      blueGreen: 'orders-cmk-bg',
+    });
     const long = `a${'b'.repeat(62)}`;
     const n = reencryptNames(long);
     for (const v of Object.values(n)) {

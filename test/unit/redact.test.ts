@@ -4,10 +4,12 @@ import { auditRecord } from '../../shared/audit/audit';
 import { deadLetterBody } from '../../shared/dlq/dead-letter';
 import { MASK, redact } from '../../shared/redact';
 
-const rds = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'cloudtrail', 'event-cloud-trail-create-db.json'), 'utf8'));
+const rds = JSON.parse(
+  readFileSync(join(__dirname, '..', 'fixtures', 'cloudtrail', 'event-cloud-trail-create-db.json'), 'utf8'),
+);
 
 describe('redaction: secrets never reach logs, alerts, audit records or dead letters', () => {
-  it('keeps the real RDS record\'s masked fields masked and masks a plaintext password put in their place', () => {
+  it("keeps the real RDS record's masked fields masked and masks a plaintext password put in their place", () => {
     const out = redact(rds);
     expect(out.requestParameters.masterUserPassword).toBe(MASK);
     expect(out.requestParameters.tdeCredentialPassword).toBe(MASK);
@@ -17,13 +19,25 @@ describe('redaction: secrets never reach logs, alerts, audit records or dead let
     leaked.responseElements.pendingModifiedValues.masterUserPassword = 'hunter2-plaintext';
     expect(JSON.stringify(redact(leaked))).not.toContain('hunter2-plaintext');
     // Everything else survives, so the record stays useful.
-    expect(out.requestParameters).toMatchObject({ dBInstanceIdentifier: 'onenessdb', masterUsername: 'root', engine: 'MySQL', allocatedStorage: 5 });
+    expect(out.requestParameters).toMatchObject({
+      dBInstanceIdentifier: 'onenessdb',
+      masterUsername: 'root',
+      engine: 'MySQL',
+      allocatedStorage: 5,
+    });
     expect(out.userIdentity.arn).toBe(rds.userIdentity.arn);
   });
 
   it('masks password-like keys at any depth, inline secrets and URL credentials; leaves booleans readable', () => {
     const out = redact({
-      a: { SecretString: 's1', sessionToken: 't1', apiKey: 'k1', privateKey: 'p1', Authorization: 'AWS4 x', manageMasterUserPassword: true },
+      a: {
+        SecretString: 's1',
+        sessionToken: 't1',
+        apiKey: 'k1',
+        privateKey: 'p1',
+        Authorization: 'AWS4 x',
+        manageMasterUserPassword: true,
+      },
       list: [{ password: 'p2' }],
       note: 'connect with password=p3; then',
       url: 'postgres://admin:p4@db.example:5432/x',
@@ -37,9 +51,24 @@ describe('redaction: secrets never reach logs, alerts, audit records or dead let
   });
 
   it('is applied to dead letters and audit records that echo request parameters', () => {
-    const leaked = { detail: { ...structuredClone(rds), requestParameters: { ...rds.requestParameters, masterUserPassword: 'hunter2-plaintext' } } };
+    const leaked = {
+      detail: {
+        ...structuredClone(rds),
+        requestParameters: { ...rds.requestParameters, masterUserPassword: 'hunter2-plaintext' },
+      },
+    };
     expect(deadLetterBody(leaked, { code: 'X', message: 'm' }, new Date())).not.toContain('hunter2-plaintext');
-    const record = auditRecord({ ref: { type: 's3-bucket', account: '1', region: 'us-east-1', id: 'b' }, status: 'NON_COMPLIANT', action: 'REMEDIATE', result: 'VERIFIED', before: { password: 'hunter2-plaintext' } }, { eventName: 'x', source: 'y' }, new Date());
+    const record = auditRecord(
+      {
+        ref: { type: 's3-bucket', account: '1', region: 'us-east-1', id: 'b' },
+        status: 'NON_COMPLIANT',
+        action: 'REMEDIATE',
+        result: 'VERIFIED',
+        before: { password: 'hunter2-plaintext' },
+      },
+      { eventName: 'x', source: 'y' },
+      new Date(),
+    );
     expect(JSON.stringify(record)).not.toContain('hunter2-plaintext');
   });
 

@@ -18,10 +18,23 @@ const ROOT = join(__dirname, '..', '..');
 
 /** An S3 PutBucketEncryption call as EventBridge delivers it. */
 const S3_EVENT = {
-  version: '0', id: 'e1', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.s3', account: '123456789012', time: '2026-11-27T10:00:00Z', region: 'us-east-1', resources: [],
+  version: '0',
+  id: 'e1',
+  'detail-type': 'AWS API Call via CloudTrail',
+  source: 'aws.s3',
+  account: '123456789012',
+  time: '2026-11-27T10:00:00Z',
+  region: 'us-east-1',
+  resources: [],
   detail: {
-    eventVersion: '1.09', eventSource: 's3.amazonaws.com', eventName: 'PutBucketEncryption', awsRegion: 'us-east-1', eventID: 'c1',
-    userIdentity: { arn: 'arn:aws:iam::123456789012:user/alice' }, requestParameters: { bucketName: 'orders' }, responseElements: null,
+    eventVersion: '1.09',
+    eventSource: 's3.amazonaws.com',
+    eventName: 'PutBucketEncryption',
+    awsRegion: 'us-east-1',
+    eventID: 'c1',
+    userIdentity: { arn: 'arn:aws:iam::123456789012:user/alice' },
+    requestParameters: { bucketName: 'orders' },
+    responseElements: null,
   },
 };
 
@@ -52,11 +65,23 @@ loadRule('s3-bucket').then((rule) => {
 `;
 
 const run = (script: string, env: NodeJS.ProcessEnv = process.env): Probe =>
-  JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: ROOT, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as Probe;
+  JSON.parse(
+    execFileSync(process.execPath, ['-e', script], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  ) as Probe;
 
 /** What a meta.ts (and so the registry and the normaliser) must never pull in, directly or not. */
 const HEAVY = /^(@aws-sdk|@smithy|@aws-lambda-powertools)\/|^(zod|yaml)$/;
-const OTHER_SDK_CLIENTS = ['@aws-sdk/client-rds', '@aws-sdk/client-redshift', '@aws-sdk/client-emr', '@aws-sdk/client-iam'];
+const OTHER_SDK_CLIENTS = [
+  '@aws-sdk/client-rds',
+  '@aws-sdk/client-redshift',
+  '@aws-sdk/client-emr',
+  '@aws-sdk/client-iam',
+];
 
 const expectLazy = (p: Probe): void => {
   // Both S3 rules that watch PutBucketEncryption are matched from metadata alone...
@@ -77,25 +102,38 @@ ${probeSource(`{ ...require('./shared/rules/registry'), ...require('./shared/eve
     expectLazy(p);
     // Every meta.ts is loaded, and no rule implementation until asked; then only s3-bucket's folder.
     expect(p.afterNormalise.ruleFiles.filter((f) => /\/(index|rule)\.ts$/.test(f))).toEqual([]);
-    const metas = readdirSync(join(ROOT, 'shared', 'rules')).filter((d) => existsSync(join(ROOT, 'shared', 'rules', d, 'meta.ts'))).map((d) => `shared/rules/${d}/meta.ts`);
+    const metas = readdirSync(join(ROOT, 'shared', 'rules'))
+      .filter((d) => existsSync(join(ROOT, 'shared', 'rules', d, 'meta.ts')))
+      .map((d) => `shared/rules/${d}/meta.ts`);
     expect(p.afterNormalise.ruleFiles.filter((f) => f.endsWith('/meta.ts'))).toEqual(metas.sort());
-    const implementations = p.afterS3.ruleFiles.map((f) => f.split('/')).filter((parts) => parts.length > 3 && parts[3] !== 'meta.ts').map((parts) => parts[2]);
+    const implementations = p.afterS3.ruleFiles
+      .map((f) => f.split('/'))
+      .filter((parts) => parts.length > 3 && parts[3] !== 'meta.ts')
+      .map((parts) => parts[2]);
     expect(new Set(implementations)).toEqual(new Set(['s3-bucket']));
   });
 
-  it('through an esbuild bundle built with the Lambda\'s options (SDK external): the same', async () => {
+  it("through an esbuild bundle built with the Lambda's options (SDK external): the same", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'registry-lazy-'));
     try {
       const outfile = join(dir, 'probe.js');
       await build({
         stdin: {
-          contents: "export { RULES, loadRule } from './shared/rules/registry'; export { normalise } from './shared/events/normalise';",
-          resolveDir: ROOT, loader: 'ts', sourcefile: 'probe-entry.ts',
+          contents:
+            "export { RULES, loadRule } from './shared/rules/registry'; export { normalise } from './shared/events/normalise';",
+          resolveDir: ROOT,
+          loader: 'ts',
+          sourcefile: 'probe-entry.ts',
         },
-        ...LAMBDA_BUILD_OPTIONS, outfile, logLevel: 'silent',
+        ...LAMBDA_BUILD_OPTIONS,
+        outfile,
+        logLevel: 'silent',
       });
       // The bundle lives outside the repo: resolve its externals from the repo's node_modules.
-      const p = run(probeSource(`require(${JSON.stringify(outfile)})`), { ...process.env, NODE_PATH: join(ROOT, 'node_modules') });
+      const p = run(probeSource(`require(${JSON.stringify(outfile)})`), {
+        ...process.env,
+        NODE_PATH: join(ROOT, 'node_modules'),
+      });
       expectLazy(p);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -104,14 +142,25 @@ ${probeSource(`{ ...require('./shared/rules/registry'), ...require('./shared/eve
 });
 
 describe('registry entries and the rules they load', () => {
-  const META_KEYS: readonly (keyof RuleMeta)[] = ['type', 'service', 'cloudTrail', 'stateChange', 'configTypes', 'permissions', 'arn'];
+  const META_KEYS: readonly (keyof RuleMeta)[] = [
+    'type',
+    'service',
+    'cloudTrail',
+    'stateChange',
+    'configTypes',
+    'permissions',
+    'arn',
+  ];
 
-  it.each(RULES.map((e) => [e.type, e] as const))('%s loads the rule of its type, sharing its metadata objects', async (_type, entry) => {
-    const rule = await entry.load();
-    expect(rule.type).toBe(entry.type);
-    // The very same objects: a rule cannot drift from the metadata events and IAM are checked against.
-    expect(META_KEYS.filter((k) => rule[k] !== entry[k])).toEqual([]);
-    expect(typeof rule.describe).toBe('function');
-    expect(typeof rule.evaluate).toBe('function');
-  });
+  it.each(RULES.map((e) => [e.type, e] as const))(
+    '%s loads the rule of its type, sharing its metadata objects',
+    async (_type, entry) => {
+      const rule = await entry.load();
+      expect(rule.type).toBe(entry.type);
+      // The very same objects: a rule cannot drift from the metadata events and IAM are checked against.
+      expect(META_KEYS.filter((k) => rule[k] !== entry[k])).toEqual([]);
+      expect(typeof rule.describe).toBe('function');
+      expect(typeof rule.evaluate).toBe('function');
+    },
+  );
 });

@@ -1,11 +1,26 @@
 import { describeData, emptyData, isComplete, addFailure, addSkip } from '../../shared/rules/data-outcome';
-import { COPY_MAX, markerValue, type ObjectVersionState, partSizeFor, planObject } from '../../shared/rules/s3-bucket/object-plan';
+import {
+  COPY_MAX,
+  markerValue,
+  type ObjectVersionState,
+  partSizeFor,
+  planObject,
+} from '../../shared/rules/s3-bucket/object-plan';
 
 const CMK = 'arn:aws:kms:us-east-1:123456789012:key/cmk-1';
 const OTHER = 'arn:aws:kms:us-east-1:123456789012:key/other';
 const NOW = new Date('2026-12-01T09:00:00Z');
-const v = (over: Partial<ObjectVersionState>): ObjectVersionState =>
-  ({ key: 'k', versionId: 'v1', latest: true, versioned: true, size: 10, storageClass: 'STANDARD', encryption: 'SSE-S3', archived: false, ...over });
+const v = (over: Partial<ObjectVersionState>): ObjectVersionState => ({
+  key: 'k',
+  versionId: 'v1',
+  latest: true,
+  versioned: true,
+  size: 10,
+  storageClass: 'STANDARD',
+  encryption: 'SSE-S3',
+  archived: false,
+  ...over,
+});
 
 describe('planObject: one object version onto the CMK (S3 API reference, UpdateObjectEncryption and CopyObject)', () => {
   it.each<[string, Partial<ObjectVersionState>, string]>([
@@ -18,20 +33,41 @@ describe('planObject: one object version onto the CMK (S3 API reference, UpdateO
     ['SSE-S3 in Deep Archive', { encryption: 'SSE-S3', storageClass: 'DEEP_ARCHIVE', archived: true }, 'UPDATE'],
     ['SSE-S3 over 5 GiB', { encryption: 'SSE-S3', size: 6 * 1024 ** 3 }, 'UPDATE'],
     ['SSE-S3 under a legal hold', { lock: { legalHold: true } }, 'SKIP OBJECT_LOCKED'],
-    ['SSE-S3 under governance retention', { lock: { mode: 'GOVERNANCE', retainUntil: '2027-01-01T00:00:00Z' } }, 'SKIP OBJECT_LOCKED'],
-    ['SSE-KMS under compliance retention', { encryption: 'SSE-KMS', kmsKeyArn: OTHER, lock: { mode: 'COMPLIANCE', retainUntil: '2030-01-01T00:00:00Z' } }, 'SKIP OBJECT_LOCKED'],
+    [
+      'SSE-S3 under governance retention',
+      { lock: { mode: 'GOVERNANCE', retainUntil: '2027-01-01T00:00:00Z' } },
+      'SKIP OBJECT_LOCKED',
+    ],
+    [
+      'SSE-KMS under compliance retention',
+      { encryption: 'SSE-KMS', kmsKeyArn: OTHER, lock: { mode: 'COMPLIANCE', retainUntil: '2030-01-01T00:00:00Z' } },
+      'SKIP OBJECT_LOCKED',
+    ],
     ['SSE-S3, retention expired', { lock: { mode: 'COMPLIANCE', retainUntil: '2026-01-01T00:00:00Z' } }, 'UPDATE'],
     ['SSE-C', { encryption: 'SSE-C' }, 'SKIP SSE_C'],
     ['DSSE-KMS under another key', { encryption: 'DSSE-KMS', kmsKeyArn: OTHER }, 'SKIP DSSE_KMS_OTHER_KEY'],
     ['unencrypted, current', { encryption: 'NONE' }, 'COPY'],
-    ['unencrypted, current, locked (a new version is allowed; the lock is carried)', { encryption: 'NONE', lock: { legalHold: true } }, 'COPY'],
+    [
+      'unencrypted, current, locked (a new version is allowed; the lock is carried)',
+      { encryption: 'NONE', lock: { legalHold: true } },
+      'COPY',
+    ],
     ['unencrypted, noncurrent', { encryption: 'NONE', latest: false }, 'SKIP UNENCRYPTED_OLD_VERSION'],
-    ['unencrypted in Glacier, not restored', { encryption: 'NONE', storageClass: 'GLACIER', archived: true }, 'SKIP ARCHIVED_UNENCRYPTED'],
+    [
+      'unencrypted in Glacier, not restored',
+      { encryption: 'NONE', storageClass: 'GLACIER', archived: true },
+      'SKIP ARCHIVED_UNENCRYPTED',
+    ],
     ['unencrypted over 5 GiB', { encryption: 'NONE', size: COPY_MAX + 1 }, 'COPY multipart'],
     ['unencrypted over 50 TB', { encryption: 'NONE', size: 10_000 * 5 * 1024 ** 3 + 1 }, 'SKIP TOO_LARGE_TO_COPY'],
   ])('%s', (_label, over, expected) => {
     const step = planObject(v(over), CMK, NOW);
-    const got = step.kind === 'SKIP' ? `SKIP ${step.reason}` : step.kind === 'COPY' && step.multipart ? 'COPY multipart' : step.kind;
+    const got =
+      step.kind === 'SKIP'
+        ? `SKIP ${step.reason}`
+        : step.kind === 'COPY' && step.multipart
+          ? 'COPY multipart'
+          : step.kind;
     expect(got).toBe(expected);
   });
 
@@ -66,7 +102,10 @@ describe('DataOutcome: the objects as data', () => {
 
   it('names at most twenty of each, and counts all', () => {
     const d = emptyData();
-    for (let i = 0; i < 25; i++) { addSkip(d, 'SSE_C', `k${i}`); addFailure(d, `f${i}`, 'AWS_ERROR', 'x'); }
+    for (let i = 0; i < 25; i++) {
+      addSkip(d, 'SSE_C', `k${i}`);
+      addFailure(d, `f${i}`, 'AWS_ERROR', 'x');
+    }
     expect(d.skipped.SSE_C).toMatchObject({ count: 25 });
     expect(d.skipped.SSE_C?.items).toHaveLength(20);
     expect(d.failedCount).toBe(25);

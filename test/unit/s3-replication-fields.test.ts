@@ -1,7 +1,12 @@
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
-  GetBucketLocationCommand, GetBucketReplicationCommand, GetBucketTaggingCommand, PutBucketReplicationCommand, type ReplicationConfiguration, S3Client,
+  GetBucketLocationCommand,
+  GetBucketReplicationCommand,
+  GetBucketTaggingCommand,
+  PutBucketReplicationCommand,
+  type ReplicationConfiguration,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { processEvent } from '../../shared/pipeline/process';
@@ -27,13 +32,36 @@ const config = (ssc: 'Enabled' | 'Disabled' | undefined): ReplicationConfigurati
   Role: 'arn:aws:iam::123456789012:role/replication',
   Rules: [
     {
-      ID: 'logs', Priority: 1, Status: 'Enabled',
+      ID: 'logs',
+      Priority: 1,
+      Status: 'Enabled',
       Filter: { And: { Prefix: 'logs/', Tags: [{ Key: 'class', Value: 'pii' }] } },
-      ...(ssc ? { SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: ssc }, ReplicaModifications: { Status: 'Enabled' } } } : {}),
+      ...(ssc
+        ? {
+            SourceSelectionCriteria: {
+              SseKmsEncryptedObjects: { Status: ssc },
+              ReplicaModifications: { Status: 'Enabled' },
+            },
+          }
+        : {}),
       DeleteMarkerReplication: { Status: 'Disabled' },
-      Destination: { Bucket: 'arn:aws:s3:::dst-eu', Account: '123456789012', AccessControlTranslation: { Owner: 'Destination' }, EncryptionConfiguration: { ReplicaKmsKeyID: cmk(W) }, Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } } },
+      Destination: {
+        Bucket: 'arn:aws:s3:::dst-eu',
+        Account: '123456789012',
+        AccessControlTranslation: { Owner: 'Destination' },
+        EncryptionConfiguration: { ReplicaKmsKeyID: cmk(W) },
+        Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } },
+      },
     },
-    { ID: 'raw', Priority: 2, Status: 'Enabled', Filter: { Prefix: 'raw/' }, SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } }, DeleteMarkerReplication: { Status: 'Enabled' }, Destination: { Bucket: 'arn:aws:s3:::dst-eu', EncryptionConfiguration: { ReplicaKmsKeyID: cmk(W) } } },
+    {
+      ID: 'raw',
+      Priority: 2,
+      Status: 'Enabled',
+      Filter: { Prefix: 'raw/' },
+      SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+      DeleteMarkerReplication: { Status: 'Enabled' },
+      Destination: { Bucket: 'arn:aws:s3:::dst-eu', EncryptionConfiguration: { ReplicaKmsKeyID: cmk(W) } },
+    },
   ],
 });
 
@@ -41,7 +69,9 @@ beforeEach(() => {
   s3.reset();
   kms.reset();
   iam.reset();
-  iam.on(SimulatePrincipalPolicyCommand).resolves({ EvaluationResults: [{ EvalActionName: 'kms:Encrypt', EvalResourceName: '*', EvalDecision: 'allowed' }] });
+  iam.on(SimulatePrincipalPolicyCommand).resolves({
+    EvaluationResults: [{ EvalActionName: 'kms:Encrypt', EvalResourceName: '*', EvalDecision: 'allowed' }],
+  });
   kms.on(GetKeyPolicyCommand).resolves({ Policy: '{"Statement":[]}' });
   kms.on(DescribeKeyCommand).callsFake(async (input: { KeyId?: string }, getClient: () => KMSClient) => {
     const region = await getClient().config.region();
@@ -72,14 +102,23 @@ describe('s3-replication faults (SDK mock)', () => {
     });
     const deps = testDeps(clients);
     const result = await processEvent(s3Event('PutBucketReplication', 'src', E), deps);
-    expect(result.outcomes[0]).toMatchObject({ status: 'ERROR', action: 'REMEDIATE', error: { code: 'VERIFICATION_FAILED' } });
+    expect(result.outcomes[0]).toMatchObject({
+      status: 'ERROR',
+      action: 'REMEDIATE',
+      error: { code: 'VERIFICATION_FAILED' },
+    });
     expect(deps.alerts.alerts[0]?.severity).toBe('HIGH');
   });
 
   it('AccessDenied on the write names the missing permission', async () => {
     stored = config(undefined);
-    s3.on(PutBucketReplicationCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    s3.on(PutBucketReplicationCommand).rejects(
+      Object.assign(new Error('denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }),
+    );
     const result = await processEvent(s3Event('PutBucketReplication', 'src', E), testDeps(clients));
-    expect(result.outcomes[0]).toMatchObject({ status: 'ERROR', error: { code: 'ACCESS_DENIED', missingPermission: 's3:PutReplicationConfiguration' } });
+    expect(result.outcomes[0]).toMatchObject({
+      status: 'ERROR',
+      error: { code: 'ACCESS_DENIED', missingPermission: 's3:PutReplicationConfiguration' },
+    });
   });
 });

@@ -6,7 +6,8 @@ import { cloudTrailEvent } from '../../scripts/lib/estate';
 import { offlineClients, testDeps, testPolicy } from '../support/harness';
 
 const policy = testPolicy();
-const sample = (name: string) => JSON.parse(readFileSync(join(__dirname, '..', '..', 'events', 'tamper', name), 'utf8'));
+const sample = (name: string) =>
+  JSON.parse(readFileSync(join(__dirname, '..', '..', 'events', 'tamper', name), 'utf8'));
 // No AWS call is needed for a tamper event; a call would fail against this closed port.
 const deps = () => testDeps(offlineClients());
 
@@ -23,7 +24,12 @@ describe('tamper alerts: the ways to switch cmk-sentinel off', () => {
     const d = deps();
     const result = await processEvent(sample(file), d);
     expect(d.alerts.alerts).toHaveLength(1);
-    expect(d.alerts.alerts[0]).toMatchObject({ severity: 'CRITICAL', reason, resource: { id: target }, trigger: { actor: expect.stringContaining('mallory') } });
+    expect(d.alerts.alerts[0]).toMatchObject({
+      severity: 'CRITICAL',
+      reason,
+      resource: { id: target },
+      trigger: { actor: expect.stringContaining('mallory') },
+    });
     expect(result.tamper?.delivered).toBe(true);
     expect(d.log.lines).toHaveLength(1);
     expect(d.log.lines[0]).toMatchObject({ level: 'error', message: 'tamper detected' });
@@ -39,19 +45,45 @@ describe('tamper alerts: the ways to switch cmk-sentinel off', () => {
   });
 
   it('does not alert on harmless look-alikes', () => {
-    const ct = (eventSource: string, eventName: string, requestParameters: Record<string, unknown>, errorCode?: string) =>
+    const ct = (
+      eventSource: string,
+      eventName: string,
+      requestParameters: Record<string, unknown>,
+      errorCode?: string,
+    ) =>
       cloudTrailEvent({ source: 'aws.x', eventSource, eventName, region: 'us-east-1', requestParameters, errorCode });
-    expect(detectTamper(ct('events.amazonaws.com', 'DeleteRule', { name: 'someone-elses-rule' }), policy)).toBeUndefined();
-    expect(detectTamper(ct('iam.amazonaws.com', 'PutRolePolicy', { roleName: 'data-engineer' }), policy)).toBeUndefined();
-    expect(detectTamper(ct('s3.amazonaws.com', 'PutBucketTagging', { bucketName: 'b', Tagging: { TagSet: { Tag: { Key: 'cmk-sentinel:exempt', Value: 'false' } } } }), policy)).toBeUndefined();
+    expect(
+      detectTamper(ct('events.amazonaws.com', 'DeleteRule', { name: 'someone-elses-rule' }), policy),
+    ).toBeUndefined();
+    expect(
+      detectTamper(ct('iam.amazonaws.com', 'PutRolePolicy', { roleName: 'data-engineer' }), policy),
+    ).toBeUndefined();
+    expect(
+      detectTamper(
+        ct('s3.amazonaws.com', 'PutBucketTagging', {
+          bucketName: 'b',
+          Tagging: { TagSet: { Tag: { Key: 'cmk-sentinel:exempt', Value: 'false' } } },
+        }),
+        policy,
+      ),
+    ).toBeUndefined();
     // A failed attempt changed nothing (and the EventBridge pattern drops it anyway).
-    expect(detectTamper(ct('events.amazonaws.com', 'DeleteRule', { name: 'cmk-sentinel-prod-x' }, 'AccessDenied'), policy)).toBeUndefined();
+    expect(
+      detectTamper(ct('events.amazonaws.com', 'DeleteRule', { name: 'cmk-sentinel-prod-x' }, 'AccessDenied'), policy),
+    ).toBeUndefined();
     // The member role the service assumes in other accounts counts as its role.
-    expect(detectTamper(ct('iam.amazonaws.com', 'DetachRolePolicy', { roleName: 'cmk-sentinel-member' }), policy)?.reason).toBe('TAMPER_ROLE');
+    expect(
+      detectTamper(ct('iam.amazonaws.com', 'DetachRolePolicy', { roleName: 'cmk-sentinel-member' }), policy)?.reason,
+    ).toBe('TAMPER_ROLE');
   });
 
-  it('recognises the service\'s own role as actor (logged, never relied on)', () => {
-    expect(isServiceActor('arn:aws:sts::123456789012:assumed-role/cmk-sentinel-prod-us-east-1-on-change/cmk-sentinel-prod-us-east-1-on-change', policy)).toBe(true);
+  it("recognises the service's own role as actor (logged, never relied on)", () => {
+    expect(
+      isServiceActor(
+        'arn:aws:sts::123456789012:assumed-role/cmk-sentinel-prod-us-east-1-on-change/cmk-sentinel-prod-us-east-1-on-change',
+        policy,
+      ),
+    ).toBe(true);
     expect(isServiceActor('arn:aws:sts::123456789012:assumed-role/data-engineer/alice', policy)).toBe(false);
     expect(isServiceActor(undefined, policy)).toBe(false);
   });

@@ -1,17 +1,37 @@
 import type { EvaluationContext } from '../../shared/rules/contract';
 import { evaluateParamGroupTls, isOn, type ParamGroupTlsState, rdsTlsParam } from '../../shared/rules/rds-tls/evaluate';
 import { tlsGroupName } from '../../shared/rules/rds-tls/remediate';
-import { evaluateS3Tls, isTlsDeny, MAX_POLICY_BYTES, mergeTlsStatement, TLS_SID, tlsStatement } from '../../shared/rules/s3-tls/evaluate';
+import {
+  evaluateS3Tls,
+  isTlsDeny,
+  MAX_POLICY_BYTES,
+  mergeTlsStatement,
+  TLS_SID,
+  tlsStatement,
+} from '../../shared/rules/s3-tls/evaluate';
 import { testPolicy } from '../support/harness';
 
 const B = 'data-bucket';
 const ctx: EvaluationContext = {
-  region: 'us-east-1', policy: testPolicy(),
-  cmk: { arn: 'arn:aws:kms:us-east-1:111122223333:key/k', keyId: 'k', region: 'us-east-1', account: '111122223333', managedBy: 'CUSTOMER' },
+  region: 'us-east-1',
+  policy: testPolicy(),
+  cmk: {
+    arn: 'arn:aws:kms:us-east-1:111122223333:key/k',
+    keyId: 'k',
+    region: 'us-east-1',
+    account: '111122223333',
+    managedBy: 'CUSTOMER',
+  },
 };
 const doc = (...Statement: unknown[]) => JSON.stringify({ Version: '2012-10-17', Statement });
 const tls = (over: Record<string, unknown> = {}) => ({ ...tlsStatement(B), Sid: 'Theirs', ...over });
-const allow = { Sid: 'Read', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/reader' }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${B}/*` };
+const allow = {
+  Sid: 'Read',
+  Effect: 'Allow',
+  Principal: { AWS: 'arn:aws:iam::111122223333:role/reader' },
+  Action: 's3:GetObject',
+  Resource: `arn:aws:s3:::${B}/*`,
+};
 
 describe('s3-tls evaluate', () => {
   it.each([
@@ -20,17 +40,61 @@ describe('s3-tls evaluate', () => {
     ['a JSON array', '[]', 'NON_COMPLIANT', 'POLICY_UNREADABLE'],
     ['a Statement that is a string', JSON.stringify({ Statement: 'deny all' }), 'NON_COMPLIANT', 'POLICY_UNREADABLE'],
     ['only allows', doc(allow), 'NON_COMPLIANT', 'NO_TLS'],
-    ['several statements with the deny among them', doc(allow, tls(), { ...allow, Sid: 'Other' }), 'COMPLIANT', undefined],
+    [
+      'several statements with the deny among them',
+      doc(allow, tls(), { ...allow, Sid: 'Other' }),
+      'COMPLIANT',
+      undefined,
+    ],
     ['a single Statement object', JSON.stringify({ Statement: tls() }), 'COMPLIANT', undefined],
-    ['Principal {AWS: "*"}, Action "*", bucket wildcard, boolean false', doc(tls({ Principal: { AWS: '*' }, Action: '*', Resource: `arn:aws:s3:::${B}*`, Condition: { Bool: { 'aws:SecureTransport': false } } })), 'COMPLIANT', undefined],
-    ['BoolIfExists and value in a list', doc(tls({ Condition: { BoolIfExists: { 'aws:SecureTransport': ['false'] } } })), 'COMPLIANT', undefined],
+    [
+      'Principal {AWS: "*"}, Action "*", bucket wildcard, boolean false',
+      doc(
+        tls({
+          Principal: { AWS: '*' },
+          Action: '*',
+          Resource: `arn:aws:s3:::${B}*`,
+          Condition: { Bool: { 'aws:SecureTransport': false } },
+        }),
+      ),
+      'COMPLIANT',
+      undefined,
+    ],
+    [
+      'BoolIfExists and value in a list',
+      doc(tls({ Condition: { BoolIfExists: { 'aws:SecureTransport': ['false'] } } })),
+      'COMPLIANT',
+      undefined,
+    ],
     ['objects only', doc(tls({ Resource: `arn:aws:s3:::${B}/*` })), 'NON_COMPLIANT', 'NO_TLS'],
-    ['another bucket', doc(tls({ Resource: ['arn:aws:s3:::other', 'arn:aws:s3:::other/*'] })), 'NON_COMPLIANT', 'NO_TLS'],
-    ['one principal only', doc(tls({ Principal: { AWS: 'arn:aws:iam::111122223333:role/x' } })), 'NON_COMPLIANT', 'NO_TLS'],
+    [
+      'another bucket',
+      doc(tls({ Resource: ['arn:aws:s3:::other', 'arn:aws:s3:::other/*'] })),
+      'NON_COMPLIANT',
+      'NO_TLS',
+    ],
+    [
+      'one principal only',
+      doc(tls({ Principal: { AWS: 'arn:aws:iam::111122223333:role/x' } })),
+      'NON_COMPLIANT',
+      'NO_TLS',
+    ],
     ['GetObject only', doc(tls({ Action: 's3:GetObject' })), 'NON_COMPLIANT', 'NO_TLS'],
     ['an Allow with the condition', doc(tls({ Effect: 'Allow' })), 'NON_COMPLIANT', 'NO_TLS'],
-    ['SecureTransport true', doc(tls({ Condition: { Bool: { 'aws:SecureTransport': 'true' } } })), 'NON_COMPLIANT', 'NO_TLS'],
-    ['an extra condition that narrows the deny', doc(tls({ Condition: { Bool: { 'aws:SecureTransport': 'false' }, IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } })), 'NON_COMPLIANT', 'NO_TLS'],
+    [
+      'SecureTransport true',
+      doc(tls({ Condition: { Bool: { 'aws:SecureTransport': 'true' } } })),
+      'NON_COMPLIANT',
+      'NO_TLS',
+    ],
+    [
+      'an extra condition that narrows the deny',
+      doc(
+        tls({ Condition: { Bool: { 'aws:SecureTransport': 'false' }, IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } }),
+      ),
+      'NON_COMPLIANT',
+      'NO_TLS',
+    ],
   ])('%s', (_l, policy, status, reason) => {
     const f = evaluateS3Tls({ bucket: B, region: 'us-east-1', policy }, ctx);
     expect(f.status).toBe(status);
@@ -51,8 +115,13 @@ describe('mergeTlsStatement', () => {
   });
 
   it('a single Statement object becomes a list; no policy becomes a new one', () => {
-    expect(JSON.parse(mergeTlsStatement(JSON.stringify({ Version: '2012-10-17', Statement: allow }), B) as string).Statement).toEqual([allow, tlsStatement(B)]);
-    expect(JSON.parse(mergeTlsStatement(undefined, B) as string)).toEqual({ Version: '2012-10-17', Statement: [tlsStatement(B)] });
+    expect(
+      JSON.parse(mergeTlsStatement(JSON.stringify({ Version: '2012-10-17', Statement: allow }), B) as string).Statement,
+    ).toEqual([allow, tlsStatement(B)]);
+    expect(JSON.parse(mergeTlsStatement(undefined, B) as string)).toEqual({
+      Version: '2012-10-17',
+      Statement: [tlsStatement(B)],
+    });
   });
 
   it('our own Sid on a weakened statement is replaced, not duplicated', () => {
@@ -66,47 +135,94 @@ describe('mergeTlsStatement', () => {
     expect(() => mergeTlsStatement('not json', B)).toThrow(expect.objectContaining({ code: 'INVALID_DOCUMENT' }));
     const statements: unknown[] = [];
     // Just under the limit before, over it with the TLS statement.
-    while (doc(...statements).length < MAX_POLICY_BYTES - 150) statements.push({ ...allow, Sid: `S${statements.length}` });
+    while (doc(...statements).length < MAX_POLICY_BYTES - 150)
+      statements.push({ ...allow, Sid: `S${statements.length}` });
     const big = doc(...statements);
     expect(big.length).toBeLessThanOrEqual(MAX_POLICY_BYTES);
-    expect(() => mergeTlsStatement(big, B)).toThrow(expect.objectContaining({ code: 'INVALID_DOCUMENT', message: expect.stringMatching(/20480-byte limit/) }));
+    expect(() => mergeTlsStatement(big, B)).toThrow(
+      expect.objectContaining({ code: 'INVALID_DOCUMENT', message: expect.stringMatching(/20480-byte limit/) }),
+    );
   });
 });
 
 describe('parameter-group TLS evaluate', () => {
   const state = (over: Partial<ParamGroupTlsState> = {}): ParamGroupTlsState => ({
-    id: 'db1', region: 'us-east-1', engine: 'postgres', group: 'default.postgres16', isDefault: true, param: 'rds.force_ssl', sharedWith: [], ...over,
+    id: 'db1',
+    region: 'us-east-1',
+    engine: 'postgres',
+    group: 'default.postgres16',
+    isDefault: true,
+    param: 'rds.force_ssl',
+    sharedWith: [],
+    ...over,
   });
 
   it.each([
-    ['postgres', 'rds.force_ssl'], ['sqlserver-se', 'rds.force_ssl'], ['mysql', 'require_secure_transport'], ['mariadb', 'require_secure_transport'],
-    ['aurora-postgresql', undefined], ['oracle-ee', undefined],
+    ['postgres', 'rds.force_ssl'],
+    ['sqlserver-se', 'rds.force_ssl'],
+    ['mysql', 'require_secure_transport'],
+    ['mariadb', 'require_secure_transport'],
+    ['aurora-postgresql', undefined],
+    ['oracle-ee', undefined],
   ])('engine %s → %s', (engine, param) => {
     expect(rdsTlsParam(engine).param).toBe(param);
   });
 
-  it.each([['1', true], ['ON', true], ['true', true], ['0', false], ['OFF', false], [undefined, false]])('value %s on = %s', (v, on) => {
+  it.each([
+    ['1', true],
+    ['ON', true],
+    ['true', true],
+    ['0', false],
+    ['OFF', false],
+    [undefined, false],
+  ])('value %s on = %s', (v, on) => {
     expect(isOn(v)).toBe(on);
   });
 
   it('unset on a default group, off on a shared custom group, on, and not covered', () => {
-    expect(evaluateParamGroupTls(state())).toMatchObject({ status: 'NON_COMPLIANT', reason: 'NO_TLS', detail: expect.stringContaining('default parameter group') });
-    expect(evaluateParamGroupTls(state({ isDefault: false, group: 'team', value: '0', sharedWith: ['db2', 'db3'] })).detail).toContain('shared with db2, db3');
+    expect(evaluateParamGroupTls(state())).toMatchObject({
+      status: 'NON_COMPLIANT',
+      reason: 'NO_TLS',
+      detail: expect.stringContaining('default parameter group'),
+    });
+    expect(
+      evaluateParamGroupTls(state({ isDefault: false, group: 'team', value: '0', sharedWith: ['db2', 'db3'] })).detail,
+    ).toContain('shared with db2, db3');
     expect(evaluateParamGroupTls(state({ value: '1' }))).toEqual({ status: 'COMPLIANT' });
-    expect(evaluateParamGroupTls(state({ engine: 'aurora-postgresql', param: undefined, notCovered: 'cluster group' }))).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'ENGINE_NOT_COVERED' });
+    expect(
+      evaluateParamGroupTls(state({ engine: 'aurora-postgresql', param: undefined, notCovered: 'cluster group' })),
+    ).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'ENGINE_NOT_COVERED' });
   });
 
   it('a group reference (parameter-group event) is judged for every database on it', () => {
-    const group = state({ id: 'pg:team', group: 'team', isDefault: false, groupRef: true, value: '0', sharedWith: ['db1', 'db2'] });
-    expect(evaluateParamGroupTls(group)).toMatchObject({ status: 'NON_COMPLIANT', reason: 'NO_TLS', detail: expect.stringContaining('team, used by db1, db2') });
-    expect(evaluateParamGroupTls({ ...group, sharedWith: [] })).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'UNUSED_GROUP' });
+    const group = state({
+      id: 'pg:team',
+      group: 'team',
+      isDefault: false,
+      groupRef: true,
+      value: '0',
+      sharedWith: ['db1', 'db2'],
+    });
+    expect(evaluateParamGroupTls(group)).toMatchObject({
+      status: 'NON_COMPLIANT',
+      reason: 'NO_TLS',
+      detail: expect.stringContaining('team, used by db1, db2'),
+    });
+    expect(evaluateParamGroupTls({ ...group, sharedWith: [] })).toMatchObject({
+      status: 'NOT_APPLICABLE',
+      reason: 'UNUSED_GROUP',
+    });
     expect(evaluateParamGroupTls({ ...group, value: '1' })).toMatchObject({ status: 'COMPLIANT' });
   });
 
   it.each([
-    ['in-sync', 'COMPLIANT', undefined], [undefined, 'COMPLIANT', undefined], ['applying', 'COMPLIANT', undefined],
-    ['pending-reboot', 'NON_COMPLIANT', 'PENDING_REBOOT'], ['pending-database-upgrade', 'NON_COMPLIANT', 'PENDING_REBOOT'],
-    ['failed-to-apply', 'NON_COMPLIANT', 'PENDING_REBOOT'], ['apply-deferred', 'NON_COMPLIANT', 'PENDING_REBOOT'],
+    ['in-sync', 'COMPLIANT', undefined],
+    [undefined, 'COMPLIANT', undefined],
+    ['applying', 'COMPLIANT', undefined],
+    ['pending-reboot', 'NON_COMPLIANT', 'PENDING_REBOOT'],
+    ['pending-database-upgrade', 'NON_COMPLIANT', 'PENDING_REBOOT'],
+    ['failed-to-apply', 'NON_COMPLIANT', 'PENDING_REBOOT'],
+    ['apply-deferred', 'NON_COMPLIANT', 'PENDING_REBOOT'],
   ])('TLS on in the group, ParameterApplyStatus %s → %s', (applyStatus, status, reason) => {
     const f = evaluateParamGroupTls(state({ value: '1', applyStatus }));
     expect(f.status).toBe(status);

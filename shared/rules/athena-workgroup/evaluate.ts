@@ -18,16 +18,30 @@ export interface AthenaWorkgroupState {
 export const evaluateAthenaWorkgroup = (s: AthenaWorkgroupState, ctx: EvaluationContext): Finding => {
   const expectedKey = ctx.cmk.arn;
   const kms = s.encryptionOption === 'SSE_KMS' || s.encryptionOption === 'CSE_KMS';
-  const observedKey = kms ? s.observedKey?.info?.arn ?? s.keyRef : undefined;
-  const nonCompliant = (reason: string, detail: string): Finding => ({ status: 'NON_COMPLIANT', reason, detail: `Athena workgroup ${s.name} ${detail}`, observedKey, expectedKey });
+  const observedKey = kms ? (s.observedKey?.info?.arn ?? s.keyRef) : undefined;
+  const nonCompliant = (reason: string, detail: string): Finding => ({
+    status: 'NON_COMPLIANT',
+    reason,
+    detail: `Athena workgroup ${s.name} ${detail}`,
+    observedKey,
+    expectedKey,
+  });
   if (!s.encryptionOption) return nonCompliant('UNENCRYPTED', 'sets no encryption for query results');
-  if (!kms) return nonCompliant('NOT_KMS', `encrypts query results with ${s.encryptionOption} (S3-managed keys), not the CMK`);
+  if (!kms)
+    return nonCompliant('NOT_KMS', `encrypts query results with ${s.encryptionOption} (S3-managed keys), not the CMK`);
   const m = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
   if (m) {
     const reason = m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
-    return nonCompliant(reason, `${s.encryptionOption} query results: ${keyIssueSentence(reason, 'aws/s3').replace(/^is encrypted with/, 'key is')}`);
+    return nonCompliant(
+      reason,
+      `${s.encryptionOption} query results: ${keyIssueSentence(reason, 'aws/s3').replace(/^is encrypted with/, 'key is')}`,
+    );
   }
   // API reference, WorkGroupConfiguration.EnforceWorkGroupConfiguration: false lets client-side settings override it.
-  if (!s.enforced) return nonCompliant('NOT_ENFORCED', 'encrypts query results with the CMK but does not enforce its configuration: a client can send its own (unencrypted) result settings');
+  if (!s.enforced)
+    return nonCompliant(
+      'NOT_ENFORCED',
+      'encrypts query results with the CMK but does not enforce its configuration: a client can send its own (unencrypted) result settings',
+    );
   return { status: 'COMPLIANT', observedKey, expectedKey };
 };

@@ -1,5 +1,11 @@
 import {
-  AthenaClient, GetWorkGroupCommand, ListTagsForResourceCommand, paginateListWorkGroups, TagResourceCommand, UpdateWorkGroupCommand, type WorkGroup,
+  AthenaClient,
+  GetWorkGroupCommand,
+  ListTagsForResourceCommand,
+  paginateListWorkGroups,
+  TagResourceCommand,
+  UpdateWorkGroupCommand,
+  type WorkGroup,
 } from '@aws-sdk/client-athena';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { itemsOf } from '../../aws/paginate';
@@ -55,7 +61,12 @@ const readTags = async (arn: string, ctx: RuleContext): Promise<Record<string, s
 export const athenaWorkgroupRule: Rule<AthenaWorkgroupState> = {
   ...athenaWorkgroupMeta,
 
-  list: (ctx) => itemsOf(paginateListWorkGroups({ client: athena(ctx) }, {}), (p) => p.WorkGroups?.map((w) => w.Name ?? '').filter(Boolean), 'athena:ListWorkGroups'),
+  list: (ctx) =>
+    itemsOf(
+      paginateListWorkGroups({ client: athena(ctx) }, {}),
+      (p) => p.WorkGroups?.map((w) => w.Name ?? '').filter(Boolean),
+      'athena:ListWorkGroups',
+    ),
 
   async describe(ref, ctx) {
     const w = await readWorkgroup(ref.id, ctx);
@@ -68,23 +79,27 @@ export const athenaWorkgroupRule: Rule<AthenaWorkgroupState> = {
 
   async remediate(state, _finding, ctx) {
     const cmk = await ctx.keys.regionalCmk(state.region);
-    // A workgroup on client-side encryption keeps it (results are encrypted before they reach S3); anything else becomes SSE_KMS.
+    // A workgroup on client-side encryption keeps it (results are encrypted before they reach S3); anything else
+    // becomes SSE_KMS.
     const option = state.encryptionOption === 'CSE_KMS' ? 'CSE_KMS' : 'SSE_KMS';
     try {
-      await athena(ctx).send(new UpdateWorkGroupCommand({
-        WorkGroup: state.name,
-        ConfigurationUpdates: {
-          ResultConfigurationUpdates: { EncryptionConfiguration: { EncryptionOption: option, KmsKey: cmk.arn } },
-          EnforceWorkGroupConfiguration: true,
-        },
-      }));
+      await athena(ctx).send(
+        new UpdateWorkGroupCommand({
+          WorkGroup: state.name,
+          ConfigurationUpdates: {
+            ResultConfigurationUpdates: { EncryptionConfiguration: { EncryptionOption: option, KmsKey: cmk.arn } },
+            EnforceWorkGroupConfiguration: true,
+          },
+        }),
+      );
     } catch (e) {
       throw translateAwsError(e, 'athena:UpdateWorkGroup', state.name);
     }
     return {
       changed: true,
-      detail: `UpdateWorkGroup: query results ${option} with ${cmk.arn}, EnforceWorkGroupConfiguration on${state.enforced ? '' : ' (client-side result settings are now ignored)'}. `
-        + 'Results already written keep their encryption; everyone who reads results needs kms:Decrypt (and for SSE_KMS writes kms:GenerateDataKey) on the CMK',
+      detail:
+        `UpdateWorkGroup: query results ${option} with ${cmk.arn}, EnforceWorkGroupConfiguration on${state.enforced ? '' : ' (client-side result settings are now ignored)'}. ` +
+        'Results already written keep their encryption; everyone who reads results needs kms:Decrypt (and for SSE_KMS writes kms:GenerateDataKey) on the CMK',
     };
   },
 
@@ -93,13 +108,18 @@ export const athenaWorkgroupRule: Rule<AthenaWorkgroupState> = {
     const tagKey = ctx.policy.doc.quarantineTag;
     const tagValue = finding.reason ?? 'NON_COMPLIANT';
     const tags = await readTags(arn, ctx);
-    if (tags[tagKey] !== undefined) return { changed: false, verified: true, detail: `Already tagged ${tagKey}=${tags[tagKey]}; queries untouched` };
+    if (tags[tagKey] !== undefined)
+      return { changed: false, verified: true, detail: `Already tagged ${tagKey}=${tags[tagKey]}; queries untouched` };
     try {
       await athena(ctx).send(new TagResourceCommand({ ResourceARN: arn, Tags: [{ Key: tagKey, Value: tagValue }] }));
     } catch (e) {
       throw translateAwsError(e, 'athena:TagResource', arn);
     }
     const after = await readTags(arn, ctx);
-    return { changed: true, verified: after[tagKey] === tagValue, detail: `Tagged ${tagKey}=${tagValue}; the workgroup stays enabled and results untouched` };
+    return {
+      changed: true,
+      verified: after[tagKey] === tagValue,
+      detail: `Tagged ${tagKey}=${tagValue}; the workgroup stays enabled and results untouched`,
+    };
   },
 };

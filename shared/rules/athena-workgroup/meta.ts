@@ -1,20 +1,23 @@
 import { pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
 
-export const athenaWorkgroupArn = (region: string, account: string, name: string): string => `arn:aws:athena:${region}:${account}:workgroup/${name}`;
+export const athenaWorkgroupArn = (region: string, account: string, name: string): string =>
+  `arn:aws:athena:${region}:${account}:workgroup/${name}`;
 
 export const athenaWorkgroupMeta: RuleMeta = {
   type: 'athena-workgroup',
   service: 'athena',
-  cloudTrail: [{
-    eventSource: 'athena.amazonaws.com',
-    eventNames: ['CreateWorkGroup', 'UpdateWorkGroup'],
-    // CreateWorkGroup names it `name`, UpdateWorkGroup `workGroup`.
-    ids: (d) => {
-      const id = pick(d, 'requestParameters', 'workGroup') ?? pick(d, 'requestParameters', 'name');
-      return id ? [id] : [];
+  cloudTrail: [
+    {
+      eventSource: 'athena.amazonaws.com',
+      eventNames: ['CreateWorkGroup', 'UpdateWorkGroup'],
+      // CreateWorkGroup names it `name`, UpdateWorkGroup `workGroup`.
+      ids: (d) => {
+        const id = pick(d, 'requestParameters', 'workGroup') ?? pick(d, 'requestParameters', 'name');
+        return id ? [id] : [];
+      },
     },
-  }],
+  ],
   configTypes: ['AWS::Athena::WorkGroup'],
   permissions: {
     read: ['athena:ListWorkGroups', 'athena:GetWorkGroup', 'athena:ListTagsForResource', 'kms:DescribeKey'],

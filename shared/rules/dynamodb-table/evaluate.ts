@@ -21,11 +21,25 @@ export interface DynamodbTableState {
 export const evaluateDynamodbTable = (s: DynamodbTableState, ctx: EvaluationContext): Finding => {
   const expectedKey = ctx.cmk.arn;
   const kms = s.sse?.type === 'KMS' && s.sse.status !== 'DISABLED';
-  const observedKey = kms ? s.observedKey?.info?.arn ?? s.sse?.keyArn : undefined;
-  const nonCompliant = (reason: string, detail: string): Finding => ({ status: 'NON_COMPLIANT', reason, detail: `DynamoDB table ${s.name} ${detail}`, observedKey, expectedKey });
+  const observedKey = kms ? (s.observedKey?.info?.arn ?? s.sse?.keyArn) : undefined;
+  const nonCompliant = (reason: string, detail: string): Finding => ({
+    status: 'NON_COMPLIANT',
+    reason,
+    detail: `DynamoDB table ${s.name} ${detail}`,
+    observedKey,
+    expectedKey,
+  });
   const finding = ((): Finding => {
-    if (!kms) return nonCompliant('NOT_KMS', 'is encrypted with the AWS-owned key (the default), which is not a KMS key of the account');
-    if (s.sse?.inaccessibleSince) return nonCompliant('KEY_INACCESSIBLE', `cannot reach its KMS key since ${s.sse.inaccessibleSince}; DynamoDB archives a table whose key stays inaccessible for seven days`);
+    if (!kms)
+      return nonCompliant(
+        'NOT_KMS',
+        'is encrypted with the AWS-owned key (the default), which is not a KMS key of the account',
+      );
+    if (s.sse?.inaccessibleSince)
+      return nonCompliant(
+        'KEY_INACCESSIBLE',
+        `cannot reach its KMS key since ${s.sse.inaccessibleSince}; DynamoDB archives a table whose key stays inaccessible for seven days`,
+      );
     const m = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
     if (!m) return { status: 'COMPLIANT', observedKey, expectedKey };
     const reason = m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
@@ -33,7 +47,10 @@ export const evaluateDynamodbTable = (s: DynamodbTableState, ctx: EvaluationCont
   })();
   // DynamoDB is still applying a key change: not a new drift, and no second UpdateTable.
   if (finding.status === 'NON_COMPLIANT' && (s.sse?.status === 'UPDATING' || s.status === 'UPDATING')) {
-    return nonCompliant('ENCRYPTION_IN_PROGRESS', `is being updated (table ${s.status}, encryption ${s.sse?.status ?? 'default'}); a key change is being applied and the table stays usable meanwhile`);
+    return nonCompliant(
+      'ENCRYPTION_IN_PROGRESS',
+      `is being updated (table ${s.status}, encryption ${s.sse?.status ?? 'default'}); a key change is being applied and the table stays usable meanwhile`,
+    );
   }
   return finding;
 };

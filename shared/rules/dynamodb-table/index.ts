@@ -1,5 +1,10 @@
 import {
-  DescribeTableCommand, DynamoDBClient, paginateListTables, type TableDescription, TagResourceCommand, UpdateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  paginateListTables,
+  type TableDescription,
+  TagResourceCommand,
+  UpdateTableCommand,
   ListTagsOfResourceCommand,
 } from '@aws-sdk/client-dynamodb';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
@@ -22,7 +27,14 @@ const readTable = async (name: string, ctx: RuleContext): Promise<TableDescripti
 
 const toState = async (t: TableDescription, region: string, ctx: RuleContext): Promise<DynamodbTableState> => {
   const d = t.SSEDescription;
-  const sse = d ? { status: d.Status, type: d.SSEType, keyArn: d.KMSMasterKeyArn, inaccessibleSince: d.InaccessibleEncryptionDateTime?.toISOString() } : undefined;
+  const sse = d
+    ? {
+        status: d.Status,
+        type: d.SSEType,
+        keyArn: d.KMSMasterKeyArn,
+        inaccessibleSince: d.InaccessibleEncryptionDateTime?.toISOString(),
+      }
+    : undefined;
   const kms = sse?.type === 'KMS' && sse.status !== 'DISABLED';
   return {
     name: t.TableName ?? '',
@@ -52,7 +64,9 @@ const readTags = async (arn: string, ctx: RuleContext): Promise<Record<string, s
 
 /** Pure: a key DynamoDB cannot reach is the key owner's to restore; re-keying would not bring the data back. */
 const limits = (_s: DynamodbTableState, f: Finding): ActionLimits =>
-  (f.reason === 'KEY_INACCESSIBLE' ? { remediate: 'DynamoDB cannot reach the table\'s key: restore the key (enable it, fix its policy) first' } : {});
+  f.reason === 'KEY_INACCESSIBLE'
+    ? { remediate: "DynamoDB cannot reach the table's key: restore the key (enable it, fix its policy) first" }
+    : {};
 
 export const dynamodbTableRule: Rule<DynamodbTableState> = {
   ...dynamodbTableMeta,
@@ -72,19 +86,32 @@ export const dynamodbTableRule: Rule<DynamodbTableState> = {
 
   async remediate(state, finding, ctx) {
     if (finding.reason === 'ENCRYPTION_IN_PROGRESS' || state.status !== 'ACTIVE') {
-      return { changed: false, pending: true, detail: `Table ${state.status}, encryption ${state.sse?.status ?? 'default'}: a change is in progress; no second UpdateTable sent` };
+      return {
+        changed: false,
+        pending: true,
+        detail: `Table ${state.status}, encryption ${state.sse?.status ?? 'default'}: a change is in progress; no second UpdateTable sent`,
+      };
     }
     const cmk = await ctx.keys.regionalCmk(state.region);
     try {
       // In place: the table stays readable and writable while DynamoDB switches keys (status UPDATING).
-      await ddb(ctx).send(new UpdateTableCommand({ TableName: state.name, SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: cmk.arn } }));
+      await ddb(ctx).send(
+        new UpdateTableCommand({
+          TableName: state.name,
+          SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: cmk.arn },
+        }),
+      );
     } catch (e) {
       throw translateAwsError(e, 'dynamodb:UpdateTable', state.name);
     }
     const detail = `UpdateTable SSESpecification KMS with ${cmk.arn}; the table stays available while DynamoDB re-encrypts it`;
     const after = await readTable(state.name, ctx);
     if (after?.SSEDescription?.Status === 'UPDATING' || after?.TableStatus === 'UPDATING') {
-      return { changed: true, pending: true, detail: `${detail}; re-read: encryption UPDATING, done when DescribeTable reports the CMK` };
+      return {
+        changed: true,
+        pending: true,
+        detail: `${detail}; re-read: encryption UPDATING, done when DescribeTable reports the CMK`,
+      };
     }
     return { changed: true, detail };
   },
@@ -94,13 +121,18 @@ export const dynamodbTableRule: Rule<DynamodbTableState> = {
     const tagValue = finding.reason ?? 'NON_COMPLIANT';
     const tags = await readTags(state.arn, ctx);
     // Already quarantined: the first tag stays.
-    if (tags[tagKey] !== undefined) return { changed: false, verified: true, detail: `Already tagged ${tagKey}=${tags[tagKey]}; data untouched` };
+    if (tags[tagKey] !== undefined)
+      return { changed: false, verified: true, detail: `Already tagged ${tagKey}=${tags[tagKey]}; data untouched` };
     try {
       await ddb(ctx).send(new TagResourceCommand({ ResourceArn: state.arn, Tags: [{ Key: tagKey, Value: tagValue }] }));
     } catch (e) {
       throw translateAwsError(e, 'dynamodb:TagResource', state.arn);
     }
     const after = await readTags(state.arn, ctx);
-    return { changed: true, verified: after[tagKey] === tagValue, detail: `Tagged ${tagKey}=${tagValue}; data untouched (a table has no public access to close)` };
+    return {
+      changed: true,
+      verified: after[tagKey] === tagValue,
+      detail: `Tagged ${tagKey}=${tagValue}; data untouched (a table has no public access to close)`,
+    };
   },
 };

@@ -1,16 +1,19 @@
 import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
 
-export const dynamodbTableArn = (region: string, account: string, name: string): string => `arn:aws:dynamodb:${region}:${account}:table/${name}`;
+export const dynamodbTableArn = (region: string, account: string, name: string): string =>
+  `arn:aws:dynamodb:${region}:${account}:table/${name}`;
 
 export const dynamodbTableMeta: RuleMeta = {
   type: 'dynamodb-table',
   service: 'dynamodb',
-  cloudTrail: [{
-    eventSource: 'dynamodb.amazonaws.com',
-    eventNames: ['CreateTable', 'UpdateTable'],
-    ids: (d) => idList(pick(d, 'requestParameters', 'tableName')),
-  }],
+  cloudTrail: [
+    {
+      eventSource: 'dynamodb.amazonaws.com',
+      eventNames: ['CreateTable', 'UpdateTable'],
+      ids: (d) => idList(pick(d, 'requestParameters', 'tableName')),
+    },
+  ],
   configTypes: ['AWS::DynamoDB::Table'],
   permissions: {
     read: ['dynamodb:ListTables', 'dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'kms:DescribeKey'],

@@ -19,14 +19,30 @@ export const evaluateEbsDefault = (s: EbsDefaultState, ctx: EvaluationContext): 
   const expectedKey = ctx.cmk.arn;
   const observedKey = s.observedKey?.info?.arn ?? s.keyRef;
   const m = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
-  const keyPart = m ? `; its default key ${keyIssueSentence(m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m, 'aws/ebs').replace(/^is encrypted with/, 'is')}` : '';
+  const keyPart = m
+    ? `; its default key ${keyIssueSentence(m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m, 'aws/ebs').replace(/^is encrypted with/, 'is')}`
+    : '';
   if (!s.enabled) {
-    return { status: 'NON_COMPLIANT', reason: 'UNENCRYPTED', detail: `EBS encryption by default is off in ${s.region}: new volumes can be created unencrypted${keyPart}`, observedKey, expectedKey };
+    return {
+      status: 'NON_COMPLIANT',
+      reason: 'UNENCRYPTED',
+      detail: `EBS encryption by default is off in ${s.region}: new volumes can be created unencrypted${keyPart}`,
+      observedKey,
+      expectedKey,
+    };
   }
   if (!m) return { status: 'COMPLIANT', observedKey, expectedKey };
   const reason = m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
-  return { status: 'NON_COMPLIANT', reason, detail: `EBS encryption by default in ${s.region} ${keyIssueSentence(reason, 'aws/ebs').replace(/^is encrypted with/, 'uses')} for new volumes`, observedKey, expectedKey };
+  return {
+    status: 'NON_COMPLIANT',
+    reason,
+    detail: `EBS encryption by default in ${s.region} ${keyIssueSentence(reason, 'aws/ebs').replace(/^is encrypted with/, 'uses')} for new volumes`,
+    observedKey,
+    expectedKey,
+  };
 };
 
 /** Pure: an account setting has nothing to tag or close. */
-export const ebsDefaultLimits = (): ActionLimits => ({ quarantine: 'an account-level setting has nothing to tag or isolate' });
+export const ebsDefaultLimits = (): ActionLimits => ({
+  quarantine: 'an account-level setting has nothing to tag or isolate',
+});

@@ -1,5 +1,9 @@
 import {
-  EC2Client, EnableEbsEncryptionByDefaultCommand, GetEbsDefaultKmsKeyIdCommand, GetEbsEncryptionByDefaultCommand, ModifyEbsDefaultKmsKeyIdCommand,
+  EC2Client,
+  EnableEbsEncryptionByDefaultCommand,
+  GetEbsDefaultKmsKeyIdCommand,
+  GetEbsEncryptionByDefaultCommand,
+  ModifyEbsDefaultKmsKeyIdCommand,
 } from '@aws-sdk/client-ec2';
 import { translateAwsError } from '../../aws/errors';
 import type { Rule, RuleContext } from '../contract';
@@ -18,8 +22,12 @@ const send = async <T>(action: string, region: string, call: () => Promise<T>): 
 
 const read = async (region: string, ctx: RuleContext): Promise<EbsDefaultState> => {
   const client = ec2(ctx, region);
-  const enabled = (await send('GetEbsEncryptionByDefault', region, () => client.send(new GetEbsEncryptionByDefaultCommand({})))).EbsEncryptionByDefault === true;
-  const keyRef = (await send('GetEbsDefaultKmsKeyId', region, () => client.send(new GetEbsDefaultKmsKeyIdCommand({})))).KmsKeyId || undefined;
+  const enabled =
+    (await send('GetEbsEncryptionByDefault', region, () => client.send(new GetEbsEncryptionByDefaultCommand({}))))
+      .EbsEncryptionByDefault === true;
+  const keyRef =
+    (await send('GetEbsDefaultKmsKeyId', region, () => client.send(new GetEbsDefaultKmsKeyIdCommand({})))).KmsKeyId ||
+    undefined;
   // No key reported is the AWS-managed aws/ebs (what ResetEbsDefaultKmsKeyId restores).
   return { region, enabled, keyRef, observedKey: await ctx.keys.observe(keyRef ?? 'alias/aws/ebs', region) };
 };
@@ -47,20 +55,29 @@ export const ebsDefaultRule: Rule<EbsDefaultState> = {
     const done: string[] = [];
     // Key first: once encryption by default is on, every new volume already gets the CMK.
     if (state.observedKey?.info?.arn !== cmk.arn) {
-      await send('ModifyEbsDefaultKmsKeyId', state.region, () => client.send(new ModifyEbsDefaultKmsKeyIdCommand({ KmsKeyId: cmk.arn })));
+      await send('ModifyEbsDefaultKmsKeyId', state.region, () =>
+        client.send(new ModifyEbsDefaultKmsKeyIdCommand({ KmsKeyId: cmk.arn })),
+      );
       done.push(`default key set to ${cmk.arn}`);
     }
     if (!state.enabled) {
-      await send('EnableEbsEncryptionByDefault', state.region, () => client.send(new EnableEbsEncryptionByDefaultCommand({})));
+      await send('EnableEbsEncryptionByDefault', state.region, () =>
+        client.send(new EnableEbsEncryptionByDefaultCommand({})),
+      );
       done.push('encryption by default turned on');
     }
     // API reference, EnableEbsEncryptionByDefault: "no effect on the encryption status of your existing volumes".
     return {
       changed: done.length > 0,
-      detail: `EBS in ${state.region}: ${done.join(', ') || 'nothing to change'}. Existing volumes keep their encryption; new EMR and EC2 volumes get the CMK, `
-        + 'so the roles that launch them (EMR\'s instance role, Auto Scaling\'s service-linked role) need the key policy to allow it, or launches fail',
+      detail:
+        `EBS in ${state.region}: ${done.join(', ') || 'nothing to change'}. Existing volumes keep their encryption; new EMR and EC2 volumes get the CMK, ` +
+        "so the roles that launch them (EMR's instance role, Auto Scaling's service-linked role) need the key policy to allow it, or launches fail",
     };
   },
 
-  quarantine: async () => ({ changed: false, taken: 'REPORT', detail: 'Reported only: an account-level setting has nothing to quarantine' }),
+  quarantine: async () => ({
+    changed: false,
+    taken: 'REPORT',
+    detail: 'Reported only: an account-level setting has nothing to quarantine',
+  }),
 };

@@ -8,11 +8,13 @@ import type { RuleMeta } from '../contract';
 export const ebsDefaultMeta: RuleMeta = {
   type: 'ebs-default',
   service: 'ec2',
-  cloudTrail: [{
-    eventSource: 'ec2.amazonaws.com',
-    eventNames: ['DisableEbsEncryptionByDefault', 'ModifyEbsDefaultKmsKeyId', 'ResetEbsDefaultKmsKeyId'],
-    ids: (d) => idList(pick(d, 'awsRegion')),
-  }],
+  cloudTrail: [
+    {
+      eventSource: 'ec2.amazonaws.com',
+      eventNames: ['DisableEbsEncryptionByDefault', 'ModifyEbsDefaultKmsKeyId', 'ResetEbsDefaultKmsKeyId'],
+      ids: (d) => idList(pick(d, 'awsRegion')),
+    },
+  ],
   configTypes: [],
   permissions: {
     read: ['ec2:GetEbsEncryptionByDefault', 'ec2:GetEbsDefaultKmsKeyId', 'kms:DescribeKey'],

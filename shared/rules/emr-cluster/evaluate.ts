@@ -24,13 +24,17 @@ export interface EmrClusterState {
 export const ENDED_STATES = new Set(['TERMINATING', 'TERMINATED', 'TERMINATED_WITH_ERRORS']);
 
 /** Reasons that come from the configuration the cluster was launched with. */
-export const CONFIGURATION_REASONS = new Set(['NO_SECURITY_CONFIGURATION', 'SECURITY_CONFIGURATION_NOT_FOUND', 'SECURITY_CONFIGURATION_NON_COMPLIANT']);
+export const CONFIGURATION_REASONS = new Set([
+  'NO_SECURITY_CONFIGURATION',
+  'SECURITY_CONFIGURATION_NOT_FOUND',
+  'SECURITY_CONFIGURATION_NON_COMPLIANT',
+]);
 
 const keyAccessProblem = (s: EmrClusterState, cmkArn: string): string | undefined => {
   if (!s.instanceRole) return undefined;
   const access = roleKeyAccess(s.instanceRole.arn, s.keyPolicy, s.grants);
   if (access.allowed) return undefined;
-  const assumed = s.instanceRole.source === 'SAME_NAME' ? ' (assumed to share the instance profile\'s name)' : '';
+  const assumed = s.instanceRole.source === 'SAME_NAME' ? " (assumed to share the instance profile's name)" : '';
   return `its EC2 instance role ${s.instanceRole.arn}${assumed} cannot use the CMK ${cmkArn}: ${access.why}. The key policy is never rewritten automatically: add the role to the key users`;
 };
 
@@ -46,16 +50,40 @@ export const evaluateEmrCluster = (s: EmrClusterState, ctx: EvaluationContext): 
   }
   const keyProblem = keyAccessProblem(s, ctx.cmk.arn);
   const also = keyProblem ? `; also, ${keyProblem}` : '';
-  const nonCompliant = (reason: string, detail: string, observedKey?: string): Finding => ({ status: 'NON_COMPLIANT', reason, detail: `${label} ${detail}${also}`, observedKey, expectedKey });
+  const nonCompliant = (reason: string, detail: string, observedKey?: string): Finding => ({
+    status: 'NON_COMPLIANT',
+    reason,
+    detail: `${label} ${detail}${also}`,
+    observedKey,
+    expectedKey,
+  });
 
-  if (!s.securityConfigurationName) return nonCompliant('NO_SECURITY_CONFIGURATION', 'was launched without a security configuration: nothing is encrypted with the CMK');
+  if (!s.securityConfigurationName)
+    return nonCompliant(
+      'NO_SECURITY_CONFIGURATION',
+      'was launched without a security configuration: nothing is encrypted with the CMK',
+    );
   if (s.securityConfiguration === 'GONE' || !s.securityConfiguration) {
-    return nonCompliant('SECURITY_CONFIGURATION_NOT_FOUND', `was launched with security configuration ${s.securityConfigurationName}, which no longer exists`);
+    return nonCompliant(
+      'SECURITY_CONFIGURATION_NOT_FOUND',
+      `was launched with security configuration ${s.securityConfigurationName}, which no longer exists`,
+    );
   }
   const inner = evaluateSecurityConfiguration(s.securityConfiguration, ctx);
   if (inner.status !== 'COMPLIANT') {
-    return nonCompliant('SECURITY_CONFIGURATION_NON_COMPLIANT', `was launched with a non-compliant configuration (${inner.reason}): ${inner.detail}`, inner.observedKey);
+    return nonCompliant(
+      'SECURITY_CONFIGURATION_NON_COMPLIANT',
+      `was launched with a non-compliant configuration (${inner.reason}): ${inner.detail}`,
+      inner.observedKey,
+    );
   }
-  if (keyProblem) return { status: 'NON_COMPLIANT', reason: 'KEY_POLICY_MISSING_ROLE', detail: `${label}: ${keyProblem}`, observedKey: inner.observedKey, expectedKey };
+  if (keyProblem)
+    return {
+      status: 'NON_COMPLIANT',
+      reason: 'KEY_POLICY_MISSING_ROLE',
+      detail: `${label}: ${keyProblem}`,
+      observedKey: inner.observedKey,
+      expectedKey,
+    };
   return { status: 'COMPLIANT', observedKey: inner.observedKey, expectedKey };
 };

@@ -1,5 +1,12 @@
 import { tagRecord } from '../../aws/tags';
-import { AddTagsCommand, type Cluster, DescribeClusterCommand, EMRClient, ListClustersCommand, TerminateJobFlowsCommand } from '@aws-sdk/client-emr';
+import {
+  AddTagsCommand,
+  type Cluster,
+  DescribeClusterCommand,
+  EMRClient,
+  ListClustersCommand,
+  TerminateJobFlowsCommand,
+} from '@aws-sdk/client-emr';
 import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import type { ActionResult, Finding, Rule, RuleContext } from '../contract';
@@ -24,11 +31,18 @@ const readCluster = async (id: string, ctx: RuleContext): Promise<Cluster | unde
   }
 };
 
-/** The role inside an instance profile; a profile IAM does not know is assumed to hold the role of the same name (EMR's default roles do). */
-const instanceRole = async (profile: string, account: string, ctx: RuleContext): Promise<EmrClusterState['instanceRole']> => {
+/** The role inside an instance profile; a profile IAM does not know is assumed to hold the role of the same name (EMR's
+ * default roles do). */
+const instanceRole = async (
+  profile: string,
+  account: string,
+  ctx: RuleContext,
+): Promise<EmrClusterState['instanceRole']> => {
   const name = profile.split('/').pop() as string;
   try {
-    const out = await ctx.clients.get(IAMClient, ctx.scope).send(new GetInstanceProfileCommand({ InstanceProfileName: name }));
+    const out = await ctx.clients
+      .get(IAMClient, ctx.scope)
+      .send(new GetInstanceProfileCommand({ InstanceProfileName: name }));
     const arn = out.InstanceProfile?.Roles?.[0]?.Arn;
     if (arn) return { arn, source: 'IAM' };
   } catch (e) {
@@ -39,10 +53,10 @@ const instanceRole = async (profile: string, account: string, ctx: RuleContext):
 
 const readKeyAccess = readCmkAccess;
 
-const tagsOf = (c: Cluster): Record<string, string> =>
-  tagRecord(c.Tags);
+const tagsOf = (c: Cluster): Record<string, string> => tagRecord(c.Tags);
 
-/** What to relaunch with: the compliant copy of the cluster's configuration, made now when the policy lets that rule remediate. */
+/** What to relaunch with: the compliant copy of the cluster's configuration, made now when the policy lets that rule
+ * remediate. */
 const relaunchAdvice = async (state: EmrClusterState, ctx: RuleContext): Promise<string> => {
   const cmk = await ctx.keys.regionalCmk(state.region);
   const needs = `a security configuration that encrypts S3 with SSE-KMS or CSE-KMS and local disks (EBS included) with AwsKms using ${cmk.arn}, with in-transit encryption on`;
@@ -55,7 +69,9 @@ const relaunchAdvice = async (state: EmrClusterState, ctx: RuleContext): Promise
   }
   const name = compliantCopyName(cfg.name, cmk);
   const exists = await readSecurityConfiguration(name, state.region, ctx);
-  return exists ? `relaunch it with security configuration ${name}` : `relaunch it with ${needs} (no compliant copy of ${cfg.name} exists yet)`;
+  return exists
+    ? `relaunch it with security configuration ${name}`
+    : `relaunch it with ${needs} (no compliant copy of ${cfg.name} exists yet)`;
 };
 
 const quarantineCluster = async (state: EmrClusterState, finding: Finding, ctx: RuleContext): Promise<ActionResult> => {
@@ -78,7 +94,11 @@ const quarantineCluster = async (state: EmrClusterState, finding: Finding, ctx: 
   };
 };
 
-const reportOnly = (finding: Finding): ActionResult => ({ changed: true, taken: 'REPORT', detail: `Reported only: ${finding.detail ?? finding.reason}` });
+const reportOnly = (finding: Finding): ActionResult => ({
+  changed: true,
+  taken: 'REPORT',
+  detail: `Reported only: ${finding.detail ?? finding.reason}`,
+});
 
 export const emrClusterRule: Rule<EmrClusterState> = {
   ...emrClusterMeta,
@@ -86,9 +106,11 @@ export const emrClusterRule: Rule<EmrClusterState> = {
   async *list(ctx) {
     let marker: string | undefined;
     do {
-      const out = await emr(ctx).send(new ListClustersCommand({ ClusterStates: [...ACTIVE_STATES], Marker: marker })).catch((e: unknown) => {
-        throw translateAwsError(e, 'elasticmapreduce:ListClusters');
-      });
+      const out = await emr(ctx)
+        .send(new ListClustersCommand({ ClusterStates: [...ACTIVE_STATES], Marker: marker }))
+        .catch((e: unknown) => {
+          throw translateAwsError(e, 'elasticmapreduce:ListClusters');
+        });
       for (const c of out.Clusters ?? []) if (c.Id) yield c.Id;
       marker = out.Marker;
     } while (marker);
@@ -111,7 +133,8 @@ export const emrClusterRule: Rule<EmrClusterState> = {
     // An ended cluster needs no more reads: nothing about it can matter any more.
     if (state.state && ENDED_STATES.has(state.state)) return state;
     if (state.securityConfigurationName) {
-      state.securityConfiguration = (await readSecurityConfiguration(state.securityConfigurationName, ref.region, ctx)) ?? 'GONE';
+      state.securityConfiguration =
+        (await readSecurityConfiguration(state.securityConfigurationName, ref.region, ctx)) ?? 'GONE';
     }
     if (state.instanceProfile) {
       state.instanceRole = await instanceRole(state.instanceProfile, ref.account, ctx);

@@ -8,7 +8,10 @@ import { isObj } from '../../json';
  * which are not read here, so it does not count as naming the role.
  */
 
-export interface Grant { grantee?: string; operations: readonly string[] }
+export interface Grant {
+  grantee?: string;
+  operations: readonly string[];
+}
 
 /** What EMR's EC2 instance role needs from the CMK for S3 SSE-KMS/CSE-KMS and local disks. */
 export const REQUIRED_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'] as const;
@@ -16,7 +19,13 @@ export const REQUIRED_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'] as co
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 
 const globToRegExp = (pattern: string): RegExp =>
-  new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
 
 const actionCovers = (patterns: unknown[], action: string): boolean =>
   patterns.some((p) => typeof p === 'string' && globToRegExp(p).test(action));
@@ -28,8 +37,7 @@ const principalNames = (principal: unknown, roleArn: string): boolean => {
 };
 
 export type KeyAccess =
-  | { allowed: true; via: 'KEY_POLICY' | 'GRANT' }
-  | { allowed: false; missing: string[]; why: string };
+  { allowed: true; via: 'KEY_POLICY' | 'GRANT' } | { allowed: false; missing: string[]; why: string };
 
 export const roleKeyAccess = (roleArn: string, keyPolicy: string | undefined, grants: readonly Grant[]): KeyAccess => {
   const viaPolicy = new Set<string>();
@@ -37,7 +45,11 @@ export const roleKeyAccess = (roleArn: string, keyPolicy: string | undefined, gr
   let policyProblem: string | undefined;
   if (keyPolicy !== undefined) {
     let doc: unknown;
-    try { doc = JSON.parse(keyPolicy); } catch { policyProblem = 'the key policy is not valid JSON'; }
+    try {
+      doc = JSON.parse(keyPolicy);
+    } catch {
+      policyProblem = 'the key policy is not valid JSON';
+    }
     if (doc !== undefined && !isObj(doc)) policyProblem = 'the key policy is not a JSON object';
     if (isObj(doc)) {
       for (const st of list(doc.Statement)) {
@@ -61,9 +73,11 @@ export const roleKeyAccess = (roleArn: string, keyPolicy: string | undefined, gr
     }
   }
   const missing = REQUIRED_KEY_ACTIONS.filter((a) => denied.has(a) || (!viaPolicy.has(a) && !viaGrant.has(a)));
-  if (missing.length === 0) return { allowed: true, via: REQUIRED_KEY_ACTIONS.every((a) => viaPolicy.has(a)) ? 'KEY_POLICY' : 'GRANT' };
-  const why = denied.size > 0
-    ? `the key policy denies ${[...denied].join(', ')} to ${roleArn}`
-    : policyProblem ?? `neither the key policy nor a grant allows ${roleArn} ${missing.join(' and ')}`;
+  if (missing.length === 0)
+    return { allowed: true, via: REQUIRED_KEY_ACTIONS.every((a) => viaPolicy.has(a)) ? 'KEY_POLICY' : 'GRANT' };
+  const why =
+    denied.size > 0
+      ? `the key policy denies ${[...denied].join(', ')} to ${roleArn}`
+      : (policyProblem ?? `neither the key policy nor a grant allows ${roleArn} ${missing.join(' and ')}`);
   return { allowed: false, missing: [...missing], why };
 };

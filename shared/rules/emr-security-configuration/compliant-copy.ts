@@ -21,17 +21,20 @@ export const isCompliantCopyName = (name: string, cmk: Pick<KeyInfo, 'keyId'>): 
 // Fields that only belong to a custom key provider: dropped when the copy uses KMS.
 const CUSTOM_PROVIDER_FIELDS = ['S3Object', 'EncryptionKeyProviderClass'];
 
-const withoutCustom = (o: Obj): Obj => Object.fromEntries(Object.entries(o).filter(([k]) => !CUSTOM_PROVIDER_FIELDS.includes(k)));
+const withoutCustom = (o: Obj): Obj =>
+  Object.fromEntries(Object.entries(o).filter(([k]) => !CUSTOM_PROVIDER_FIELDS.includes(k)));
 
 const kmsMode = (mode: unknown): string => (mode === 'CSE-KMS' ? 'CSE-KMS' : 'SSE-KMS');
 
 /** The policy's TLS certificate provider (policy `emr.tlsCertificateProvider`). */
-export type TlsCertificateProvider = { type: 'PEM'; s3Object: string } | { type: 'Custom'; s3Object: string; providerClass: string };
+export type TlsCertificateProvider =
+  { type: 'PEM'; s3Object: string } | { type: 'Custom'; s3Object: string; providerClass: string };
 
 /** As EMR's security configuration JSON names it: InTransitEncryptionConfiguration.TLSCertificateConfiguration. */
-export const tlsCertificateConfiguration = (p: TlsCertificateProvider): Obj => (p.type === 'PEM'
-  ? { CertificateProviderType: 'PEM', S3Object: p.s3Object }
-  : { CertificateProviderType: 'Custom', S3Object: p.s3Object, CertificateProviderClass: p.providerClass });
+export const tlsCertificateConfiguration = (p: TlsCertificateProvider): Obj =>
+  p.type === 'PEM'
+    ? { CertificateProviderType: 'PEM', S3Object: p.s3Object }
+    : { CertificateProviderType: 'Custom', S3Object: p.s3Object, CertificateProviderClass: p.providerClass };
 
 /**
  * The original's settings with encryption made compliant: at rest on, S3 with
@@ -42,7 +45,9 @@ export const tlsCertificateConfiguration = (p: TlsCertificateProvider): Obj => (
  * the policy names for the platform; without either, no compliant copy can be made.
  */
 export const compliantDocument = (
-  parsed: ParsedConfiguration, cmk: Pick<KeyInfo, 'arn'>, tlsProvider?: TlsCertificateProvider,
+  parsed: ParsedConfiguration,
+  cmk: Pick<KeyInfo, 'arn'>,
+  tlsProvider?: TlsCertificateProvider,
 ): { ok: true; doc: Obj } | { ok: false; why: string } => {
   if (!parsed.ok) return { ok: false, why: `the original cannot be copied: ${parsed.problem}` };
   const needsProvider = !parsed.settings.inTransit && !parsed.settings.tlsCertificate;
@@ -56,13 +61,20 @@ export const compliantDocument = (
   const ec: Obj = isObj(doc.EncryptionConfiguration) ? doc.EncryptionConfiguration : {};
   if (needsProvider && tlsProvider) {
     const inTransit: Obj = isObj(ec.InTransitEncryptionConfiguration) ? ec.InTransitEncryptionConfiguration : {};
-    ec.InTransitEncryptionConfiguration = { ...inTransit, TLSCertificateConfiguration: tlsCertificateConfiguration(tlsProvider) };
+    ec.InTransitEncryptionConfiguration = {
+      ...inTransit,
+      TLSCertificateConfiguration: tlsCertificateConfiguration(tlsProvider),
+    };
   }
   const atRest: Obj = isObj(ec.AtRestEncryptionConfiguration) ? ec.AtRestEncryptionConfiguration : {};
   const s3: Obj = isObj(atRest.S3EncryptionConfiguration) ? atRest.S3EncryptionConfiguration : {};
   const disk: Obj = isObj(atRest.LocalDiskEncryptionConfiguration) ? atRest.LocalDiskEncryptionConfiguration : {};
   const overrides = Array.isArray(s3.Overrides)
-    ? s3.Overrides.filter(isObj).map((o) => ({ ...withoutCustom(o), EncryptionMode: kmsMode(o.EncryptionMode), AwsKmsKey: cmk.arn }))
+    ? s3.Overrides.filter(isObj).map((o) => ({
+        ...withoutCustom(o),
+        EncryptionMode: kmsMode(o.EncryptionMode),
+        AwsKmsKey: cmk.arn,
+      }))
     : undefined;
   doc.EncryptionConfiguration = {
     ...ec,
@@ -70,8 +82,18 @@ export const compliantDocument = (
     EnableInTransitEncryption: true,
     AtRestEncryptionConfiguration: {
       ...atRest,
-      S3EncryptionConfiguration: { ...withoutCustom(s3), EncryptionMode: kmsMode(s3.EncryptionMode), AwsKmsKey: cmk.arn, ...(overrides ? { Overrides: overrides } : {}) },
-      LocalDiskEncryptionConfiguration: { ...withoutCustom(disk), EncryptionKeyProviderType: 'AwsKms', AwsKmsKey: cmk.arn, EnableEbsEncryption: true },
+      S3EncryptionConfiguration: {
+        ...withoutCustom(s3),
+        EncryptionMode: kmsMode(s3.EncryptionMode),
+        AwsKmsKey: cmk.arn,
+        ...(overrides ? { Overrides: overrides } : {}),
+      },
+      LocalDiskEncryptionConfiguration: {
+        ...withoutCustom(disk),
+        EncryptionKeyProviderType: 'AwsKms',
+        AwsKmsKey: cmk.arn,
+        EnableEbsEncryption: true,
+      },
     },
   };
   return { ok: true, doc };

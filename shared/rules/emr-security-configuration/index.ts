@@ -1,5 +1,8 @@
 import {
-  CreateSecurityConfigurationCommand, DescribeSecurityConfigurationCommand, EMRClient, ListSecurityConfigurationsCommand,
+  CreateSecurityConfigurationCommand,
+  DescribeSecurityConfigurationCommand,
+  EMRClient,
+  ListSecurityConfigurationsCommand,
 } from '@aws-sdk/client-emr';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { SentinelError } from '../../errors';
@@ -15,7 +18,11 @@ export type { SecurityConfigurationState };
 const emr = (ctx: RuleContext): EMRClient => ctx.clients.get(EMRClient, ctx.scope);
 
 /** Read a configuration by name and resolve every key it names; undefined when it does not exist. */
-export const readSecurityConfiguration = async (name: string, region: string, ctx: RuleContext): Promise<SecurityConfigurationState | undefined> => {
+export const readSecurityConfiguration = async (
+  name: string,
+  region: string,
+  ctx: RuleContext,
+): Promise<SecurityConfigurationState | undefined> => {
   let raw: string | undefined;
   try {
     const out = await emr(ctx).send(new DescribeSecurityConfigurationCommand({ Name: name }));
@@ -46,27 +53,38 @@ export type CopyResult = { name: string; created: boolean; tlsFromPolicy?: strin
  * "Beginning with Amazon EMR release 5.24.0, you can use a security configuration option to encrypt EBS root device
  * and storage volumes when you specify AWS KMS as your key provider" (EMR Management Guide, encryption options).
  */
-const EBS_NOTE = 'the copy sets EnableEbsEncryption, which needs EMR release 5.24.0 or later: clusters on an earlier release cannot use it';
+const EBS_NOTE =
+  'the copy sets EnableEbsEncryption, which needs EMR release 5.24.0 or later: clusters on an earlier release cannot use it';
 
 export const ensureCompliantCopy = async (state: SecurityConfigurationState, ctx: RuleContext): Promise<CopyResult> => {
   const cmk = await ctx.keys.regionalCmk(state.region);
   const name = compliantCopyName(state.name, cmk);
-  if (isCompliantCopyName(state.name, cmk)) return { name: state.name, why: `${state.name} is itself cmk-sentinel's copy; a copy is not copied again` };
+  if (isCompliantCopyName(state.name, cmk))
+    return { name: state.name, why: `${state.name} is itself cmk-sentinel's copy; a copy is not copied again` };
   if (await readSecurityConfiguration(name, state.region, ctx)) return { name, created: false };
   const doc = compliantDocument(state.parsed, cmk, ctx.policy.doc.emr?.tlsCertificateProvider);
   if (!doc.ok) return { name, why: doc.why };
   try {
-    await emr(ctx).send(new CreateSecurityConfigurationCommand({ Name: name, SecurityConfiguration: JSON.stringify(doc.doc) }));
+    await emr(ctx).send(
+      new CreateSecurityConfigurationCommand({ Name: name, SecurityConfiguration: JSON.stringify(doc.doc) }),
+    );
     const parsed = state.parsed.ok ? state.parsed.settings : undefined;
-    const fromPolicy = parsed && !parsed.inTransit && !parsed.tlsCertificate ? ctx.policy.doc.emr?.tlsCertificateProvider?.type : undefined;
+    const fromPolicy =
+      parsed && !parsed.inTransit && !parsed.tlsCertificate
+        ? ctx.policy.doc.emr?.tlsCertificateProvider?.type
+        : undefined;
     return { name, created: true, ...(fromPolicy ? { tlsFromPolicy: fromPolicy } : {}) };
   } catch (e) {
     // A concurrent delivery of the same event made it first: that is the same copy.
     const message = (e as Error).message ?? '';
-    if (awsErrorName(e) === 'InvalidRequestException' && /already exists/i.test(message)) return { name, created: false };
+    if (awsErrorName(e) === 'InvalidRequestException' && /already exists/i.test(message))
+      return { name, created: false };
     // EMR answers a document it will not accept with InvalidRequestException, which elsewhere means "not found".
     if (awsErrorName(e) === 'InvalidRequestException') {
-      throw new SentinelError('AWS_ERROR', `EMR refused the compliant copy ${name}: ${message.slice(0, 200)}`, { cause: e, details: { action: 'elasticmapreduce:CreateSecurityConfiguration', resource: name } });
+      throw new SentinelError('AWS_ERROR', `EMR refused the compliant copy ${name}: ${message.slice(0, 200)}`, {
+        cause: e,
+        details: { action: 'elasticmapreduce:CreateSecurityConfiguration', resource: name },
+      });
     }
     throw translateAwsError(e, 'elasticmapreduce:CreateSecurityConfiguration', name);
   }
@@ -78,9 +96,11 @@ export const emrSecurityConfigurationRule: Rule<SecurityConfigurationState> = {
   async *list(ctx) {
     let marker: string | undefined;
     do {
-      const out = await emr(ctx).send(new ListSecurityConfigurationsCommand({ Marker: marker })).catch((e: unknown) => {
-        throw translateAwsError(e, 'elasticmapreduce:ListSecurityConfigurations');
-      });
+      const out = await emr(ctx)
+        .send(new ListSecurityConfigurationsCommand({ Marker: marker }))
+        .catch((e: unknown) => {
+          throw translateAwsError(e, 'elasticmapreduce:ListSecurityConfigurations');
+        });
       for (const c of out.SecurityConfigurations ?? []) if (c.Name) yield c.Name;
       marker = out.Marker;
     } while (marker);
@@ -95,17 +115,27 @@ export const emrSecurityConfigurationRule: Rule<SecurityConfigurationState> = {
 
   async remediate(state, _finding, ctx) {
     const copy = await ensureCompliantCopy(state, ctx);
-    if ('why' in copy) return { changed: false, detail: `No compliant copy made: ${copy.why}. A configuration cannot be edited: create a compliant one by hand` };
+    if ('why' in copy)
+      return {
+        changed: false,
+        detail: `No compliant copy made: ${copy.why}. A configuration cannot be edited: create a compliant one by hand`,
+      };
     return {
       changed: copy.created,
       replacement: copy.name,
-      detail: `${copy.created
-        ? `A configuration cannot be edited: created ${copy.name} beside it with the regional CMK (same settings otherwise${copy.tlsFromPolicy ? `; in-transit TLS with the policy's ${copy.tlsFromPolicy} certificate provider` : ''}); launch clusters with ${copy.name} instead of ${state.name}, which is kept`
-        : `The compliant copy ${copy.name} already exists: launch clusters with it instead of ${state.name}`}; ${EBS_NOTE}`,
+      detail: `${
+        copy.created
+          ? `A configuration cannot be edited: created ${copy.name} beside it with the regional CMK (same settings otherwise${copy.tlsFromPolicy ? `; in-transit TLS with the policy's ${copy.tlsFromPolicy} certificate provider` : ''}); launch clusters with ${copy.name} instead of ${state.name}, which is kept`
+          : `The compliant copy ${copy.name} already exists: launch clusters with it instead of ${state.name}`
+      }; ${EBS_NOTE}`,
     };
   },
 
   async quarantine(state) {
-    return { changed: true, taken: 'REPORT', detail: `An EMR security configuration cannot be changed or tagged: alert only. Do not launch clusters with ${state.name}` };
+    return {
+      changed: true,
+      taken: 'REPORT',
+      detail: `An EMR security configuration cannot be changed or tagged: alert only. Do not launch clusters with ${state.name}`,
+    };
   },
 };

@@ -20,11 +20,10 @@ export interface EncryptionSettings {
   localDisk?: { provider: string; keyRef?: string; ebs: boolean };
 }
 
-export type ParsedConfiguration =
-  | { ok: true; doc: Obj; settings: EncryptionSettings }
-  | { ok: false; problem: string };
+export type ParsedConfiguration = { ok: true; doc: Obj; settings: EncryptionSettings } | { ok: false; problem: string };
 
-const kind = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
+const kind = (v: unknown): string =>
+  v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 
 class Malformed extends Error {}
 
@@ -53,11 +52,16 @@ const readS3 = (s3: Obj, path: string): NonNullable<EncryptionSettings['s3']> =>
   const mode = text(s3, 'EncryptionMode', path);
   if (!mode) throw new Malformed(`${path}EncryptionMode is missing`);
   const raw = s3.Overrides;
-  if (raw !== undefined && raw !== null && !Array.isArray(raw)) throw new Malformed(`${path}Overrides is ${kind(raw)}, expected a list`);
+  if (raw !== undefined && raw !== null && !Array.isArray(raw))
+    throw new Malformed(`${path}Overrides is ${kind(raw)}, expected a list`);
   const overrides = (raw ?? []).map((o, i) => {
     const at = `${path}Overrides[${i}].`;
     if (!isObj(o)) throw new Malformed(`${at.slice(0, -1)} is ${kind(o)}, expected an object`);
-    return { bucket: text(o, 'BucketName', at) ?? '(unnamed bucket)', mode: text(o, 'EncryptionMode', at) ?? '(none)', keyRef: text(o, 'AwsKmsKey', at) };
+    return {
+      bucket: text(o, 'BucketName', at) ?? '(unnamed bucket)',
+      mode: text(o, 'EncryptionMode', at) ?? '(none)',
+      keyRef: text(o, 'AwsKmsKey', at),
+    };
   });
   return { mode, keyRef: text(s3, 'AwsKmsKey', path), overrides };
 };
@@ -81,7 +85,9 @@ export const parseSecurityConfiguration = (raw: unknown): ParsedConfiguration =>
     const settings: EncryptionSettings = {
       atRest: bool(ec, 'EnableAtRestEncryption', p),
       inTransit: bool(ec, 'EnableInTransitEncryption', p),
-      tlsCertificate: inTransitCfg ? obj(inTransitCfg, 'TLSCertificateConfiguration', `${p}InTransitEncryptionConfiguration.`) !== undefined : false,
+      tlsCertificate: inTransitCfg
+        ? obj(inTransitCfg, 'TLSCertificateConfiguration', `${p}InTransitEncryptionConfiguration.`) !== undefined
+        : false,
     };
     if (atRestCfg) {
       const ap = `${p}AtRestEncryptionConfiguration.`;
@@ -92,7 +98,11 @@ export const parseSecurityConfiguration = (raw: unknown): ParsedConfiguration =>
         const dp = `${ap}LocalDiskEncryptionConfiguration.`;
         const provider = text(disk, 'EncryptionKeyProviderType', dp);
         if (!provider) throw new Malformed(`${dp}EncryptionKeyProviderType is missing`);
-        settings.localDisk = { provider, keyRef: text(disk, 'AwsKmsKey', dp), ebs: bool(disk, 'EnableEbsEncryption', dp) };
+        settings.localDisk = {
+          provider,
+          keyRef: text(disk, 'AwsKmsKey', dp),
+          ebs: bool(disk, 'EnableEbsEncryption', dp),
+        };
       }
     }
     return { ok: true, doc, settings };

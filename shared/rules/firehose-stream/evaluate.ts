@@ -24,7 +24,8 @@ export interface FirehoseStreamState {
   sse?: { status?: string; keyType?: string; keyArn?: string; failure?: string };
   sseKey?: ObservedKey;
   s3: FirehoseS3Destination[];
-  /** Destinations that are not S3 (Redshift, OpenSearch, HTTP, ...): judged by their own stores, listed for the alert. */
+  /** Destinations that are not S3 (Redshift, OpenSearch, HTTP, ...): judged by their own stores, listed for the alert.
+   * */
   otherDestinations: number;
 }
 
@@ -53,19 +54,32 @@ export const evaluateFirehoseStream = (s: FirehoseStreamState, ctx: EvaluationCo
   const expectedKey = ctx.cmk.arn;
   const sse = sseProblem(s, ctx);
   const dests = s.s3.map((d) => ({ d, problem: destinationProblem(d, ctx) })).filter((x) => x.problem);
-  const observedKey = sseApplies(s) ? s.sseKey?.info?.arn ?? s.sse?.keyArn : dests[0]?.d.key?.info?.arn ?? dests[0]?.d.keyRef;
+  const observedKey = sseApplies(s)
+    ? (s.sseKey?.info?.arn ?? s.sse?.keyArn)
+    : (dests[0]?.d.key?.info?.arn ?? dests[0]?.d.keyRef);
   if (s.sse?.status === 'ENABLING_FAILED' || s.sse?.status === 'DISABLING_FAILED') {
-    return { status: 'NON_COMPLIANT', reason: 'KEY_INACCESSIBLE', detail: `Firehose stream ${s.name}: server-side encryption ${s.sse.status}${s.sse.failure ? ` (${s.sse.failure})` : ''}`, observedKey, expectedKey };
+    return {
+      status: 'NON_COMPLIANT',
+      reason: 'KEY_INACCESSIBLE',
+      detail: `Firehose stream ${s.name}: server-side encryption ${s.sse.status}${s.sse.failure ? ` (${s.sse.failure})` : ''}`,
+      observedKey,
+      expectedKey,
+    };
   }
   if (!sse && dests.length === 0) return { status: 'COMPLIANT', observedKey, expectedKey };
   const parts = [
-    sse ? `server-side encryption ${sse === 'UNENCRYPTED' ? 'is off' : keyIssueSentence(sse, 'AWS-owned Firehose').replace(/^is encrypted with/, 'uses')}` : '',
-    ...dests.map(({ d, problem }) => `S3 destination ${d.bucketArn ?? d.destinationId} ${problem === 'UNENCRYPTED' ? 'writes with NoEncryption (the bucket default decides)' : keyIssueSentence(problem as string, 'aws/s3').replace(/^is encrypted with/, 'writes with')}`),
+    sse
+      ? `server-side encryption ${sse === 'UNENCRYPTED' ? 'is off' : keyIssueSentence(sse, 'AWS-owned Firehose').replace(/^is encrypted with/, 'uses')}`
+      : '',
+    ...dests.map(
+      ({ d, problem }) =>
+        `S3 destination ${d.bucketArn ?? d.destinationId} ${problem === 'UNENCRYPTED' ? 'writes with NoEncryption (the bucket default decides)' : keyIssueSentence(problem as string, 'aws/s3').replace(/^is encrypted with/, 'writes with')}`,
+    ),
   ].filter(Boolean);
   const pending = s.sse?.status === 'ENABLING' || s.status === 'UPDATING';
   return {
     status: 'NON_COMPLIANT',
-    reason: pending && sse ? 'ENCRYPTION_IN_PROGRESS' : sse ?? dests[0]?.problem,
+    reason: pending && sse ? 'ENCRYPTION_IN_PROGRESS' : (sse ?? dests[0]?.problem),
     detail: `Firehose stream ${s.name}: ${parts.join('; ')}`,
     observedKey,
     expectedKey,

@@ -1,19 +1,27 @@
 import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
 
-export const firehoseStreamArn = (region: string, account: string, name: string): string => `arn:aws:firehose:${region}:${account}:deliverystream/${name}`;
+export const firehoseStreamArn = (region: string, account: string, name: string): string =>
+  `arn:aws:firehose:${region}:${account}:deliverystream/${name}`;
 
 export const firehoseStreamMeta: RuleMeta = {
   type: 'firehose-stream',
   service: 'firehose',
-  cloudTrail: [{
-    eventSource: 'firehose.amazonaws.com',
-    eventNames: ['CreateDeliveryStream', 'StopDeliveryStreamEncryption', 'UpdateDestination'],
-    ids: (d) => idList(pick(d, 'requestParameters', 'deliveryStreamName')),
-  }],
+  cloudTrail: [
+    {
+      eventSource: 'firehose.amazonaws.com',
+      eventNames: ['CreateDeliveryStream', 'StopDeliveryStreamEncryption', 'UpdateDestination'],
+      ids: (d) => idList(pick(d, 'requestParameters', 'deliveryStreamName')),
+    },
+  ],
   configTypes: ['AWS::KinesisFirehose::DeliveryStream'],
   permissions: {
-    read: ['firehose:ListDeliveryStreams', 'firehose:DescribeDeliveryStream', 'firehose:ListTagsForDeliveryStream', 'kms:DescribeKey'],
+    read: [
+      'firehose:ListDeliveryStreams',
+      'firehose:DescribeDeliveryStream',
+      'firehose:ListTagsForDeliveryStream',
+      'kms:DescribeKey',
+    ],
     // Firehose uses a customer managed key through a grant it creates (StartDeliveryStreamEncryption).
     remediate: ['firehose:StartDeliveryStreamEncryption', 'firehose:UpdateDestination', 'kms:CreateGrant'],
     quarantine: ['firehose:TagDeliveryStream'],

@@ -25,20 +25,26 @@ export const evaluateGlueCatalog = (s: GlueCatalogState, ctx: EvaluationContext)
   const expectedKey = ctx.cmk.arn;
   const atRest = s.mode === 'DISABLED' ? 'UNENCRYPTED' : reasonOf(keyMismatch(s.catalogKey, ctx.cmk, ctx.region));
   const passwords = !s.passwordsEncrypted ? 'UNENCRYPTED' : reasonOf(keyMismatch(s.passwordKey, ctx.cmk, ctx.region));
-  const observedKey = s.mode === 'DISABLED' ? undefined : s.catalogKey?.info?.arn ?? s.catalogKeyRef;
+  const observedKey = s.mode === 'DISABLED' ? undefined : (s.catalogKey?.info?.arn ?? s.catalogKeyRef);
   if (!atRest && !passwords) return { status: 'COMPLIANT', observedKey, expectedKey };
   const parts = [
-    atRest ? `metadata at rest ${atRest === 'UNENCRYPTED' ? 'is not encrypted' : keyIssueSentence(atRest, 'aws/glue')}` : '',
-    passwords ? `connection passwords ${passwords === 'UNENCRYPTED' ? 'are not encrypted' : keyIssueSentence(passwords, 'aws/glue').replace(/^is/, 'are')}` : '',
+    atRest
+      ? `metadata at rest ${atRest === 'UNENCRYPTED' ? 'is not encrypted' : keyIssueSentence(atRest, 'aws/glue')}`
+      : '',
+    passwords
+      ? `connection passwords ${passwords === 'UNENCRYPTED' ? 'are not encrypted' : keyIssueSentence(passwords, 'aws/glue').replace(/^is/, 'are')}`
+      : '',
   ].filter(Boolean);
   return {
     status: 'NON_COMPLIANT',
     // The catalog's own encryption is the bigger exposure: its reason leads.
     reason: atRest ?? passwords,
     detail: `Glue Data Catalog in ${s.region}: ${parts.join('; ')}`,
-    observedKey: atRest ? observedKey : s.passwordKey?.info?.arn ?? s.passwordKeyRef,
+    observedKey: atRest ? observedKey : (s.passwordKey?.info?.arn ?? s.passwordKeyRef),
     expectedKey,
   };
 };
 
-export const glueCatalogLimits = (): ActionLimits => ({ quarantine: 'the Data Catalog is an account setting: nothing to tag or isolate' });
+export const glueCatalogLimits = (): ActionLimits => ({
+  quarantine: 'the Data Catalog is an account setting: nothing to tag or isolate',
+});

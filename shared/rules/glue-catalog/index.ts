@@ -1,4 +1,8 @@
-import { GetDataCatalogEncryptionSettingsCommand, GlueClient, PutDataCatalogEncryptionSettingsCommand } from '@aws-sdk/client-glue';
+import {
+  GetDataCatalogEncryptionSettingsCommand,
+  GlueClient,
+  PutDataCatalogEncryptionSettingsCommand,
+} from '@aws-sdk/client-glue';
 import { translateAwsError } from '../../aws/errors';
 import type { Rule, RuleContext } from '../contract';
 import { evaluateGlueCatalog, glueCatalogLimits, type GlueCatalogState } from './evaluate';
@@ -9,7 +13,8 @@ const glue = (ctx: RuleContext, region: string): GlueClient => ctx.clients.get(G
 const read = async (region: string, ctx: RuleContext): Promise<GlueCatalogState> => {
   let settings;
   try {
-    settings = (await glue(ctx, region).send(new GetDataCatalogEncryptionSettingsCommand({}))).DataCatalogEncryptionSettings;
+    settings = (await glue(ctx, region).send(new GetDataCatalogEncryptionSettingsCommand({})))
+      .DataCatalogEncryptionSettings;
   } catch (e) {
     throw translateAwsError(e, 'glue:GetDataCatalogEncryptionSettings', `Glue Data Catalog ${region}`);
   }
@@ -22,7 +27,8 @@ const read = async (region: string, ctx: RuleContext): Promise<GlueCatalogState>
     mode,
     catalogKeyRef: rest?.SseAwsKmsKeyId || undefined,
     // SSE-KMS with no key id is the AWS-managed aws/glue key.
-    catalogKey: mode === 'DISABLED' ? undefined : await ctx.keys.observe(rest?.SseAwsKmsKeyId || 'alias/aws/glue', region),
+    catalogKey:
+      mode === 'DISABLED' ? undefined : await ctx.keys.observe(rest?.SseAwsKmsKeyId || 'alias/aws/glue', region),
     serviceRole: rest?.CatalogEncryptionServiceRole || undefined,
     passwordsEncrypted,
     passwordKeyRef: pw?.AwsKmsKeyId || undefined,
@@ -50,26 +56,38 @@ export const glueCatalogRule: Rule<GlueCatalogState> = {
     const cmk = await ctx.keys.regionalCmk(state.region);
     const withRole = state.mode === 'SSE-KMS-WITH-SERVICE-ROLE' && state.serviceRole;
     try {
-      await glue(ctx, state.region).send(new PutDataCatalogEncryptionSettingsCommand({
-        DataCatalogEncryptionSettings: {
-          EncryptionAtRest: withRole
-            ? { CatalogEncryptionMode: 'SSE-KMS-WITH-SERVICE-ROLE', SseAwsKmsKeyId: cmk.arn, CatalogEncryptionServiceRole: state.serviceRole }
-            : { CatalogEncryptionMode: 'SSE-KMS', SseAwsKmsKeyId: cmk.arn },
-          ConnectionPasswordEncryption: { ReturnConnectionPasswordEncrypted: true, AwsKmsKeyId: cmk.arn },
-        },
-      }));
+      await glue(ctx, state.region).send(
+        new PutDataCatalogEncryptionSettingsCommand({
+          DataCatalogEncryptionSettings: {
+            EncryptionAtRest: withRole
+              ? {
+                  CatalogEncryptionMode: 'SSE-KMS-WITH-SERVICE-ROLE',
+                  SseAwsKmsKeyId: cmk.arn,
+                  CatalogEncryptionServiceRole: state.serviceRole,
+                }
+              : { CatalogEncryptionMode: 'SSE-KMS', SseAwsKmsKeyId: cmk.arn },
+            ConnectionPasswordEncryption: { ReturnConnectionPasswordEncrypted: true, AwsKmsKeyId: cmk.arn },
+          },
+        }),
+      );
     } catch (e) {
       throw translateAwsError(e, 'glue:PutDataCatalogEncryptionSettings', `Glue Data Catalog ${state.region}`);
     }
     // Glue developer guide, "Encrypting your Data Catalog": new metadata is encrypted, existing metadata stays as it
-    // was; API reference, ConnectionPasswordEncryption: passwords are encrypted "as part of CreateConnection or UpdateConnection".
+    // was; API reference, ConnectionPasswordEncryption: passwords are encrypted "as part of CreateConnection or
+    // UpdateConnection".
     return {
       changed: true,
-      detail: `PutDataCatalogEncryptionSettings: metadata SSE-KMS${withRole ? ` through service role ${state.serviceRole}` : ''} and connection passwords with ${cmk.arn}. `
-        + 'Metadata already written stays under its old protection until it is next written, and existing connections\' passwords are encrypted '
-        + 'only when each connection is updated; every role that reads the catalog (Athena, EMR, Glue jobs) needs kms:Decrypt on the CMK',
+      detail:
+        `PutDataCatalogEncryptionSettings: metadata SSE-KMS${withRole ? ` through service role ${state.serviceRole}` : ''} and connection passwords with ${cmk.arn}. ` +
+        "Metadata already written stays under its old protection until it is next written, and existing connections' passwords are encrypted " +
+        'only when each connection is updated; every role that reads the catalog (Athena, EMR, Glue jobs) needs kms:Decrypt on the CMK',
     };
   },
 
-  quarantine: async () => ({ changed: false, taken: 'REPORT', detail: 'Reported only: the Data Catalog is an account setting' }),
+  quarantine: async () => ({
+    changed: false,
+    taken: 'REPORT',
+    detail: 'Reported only: the Data Catalog is an account setting',
+  }),
 };

@@ -5,11 +5,13 @@ import type { RuleMeta } from '../contract';
 export const glueCatalogMeta: RuleMeta = {
   type: 'glue-catalog',
   service: 'glue',
-  cloudTrail: [{
-    eventSource: 'glue.amazonaws.com',
-    eventNames: ['PutDataCatalogEncryptionSettings'],
-    ids: (d) => idList(pick(d, 'awsRegion')),
-  }],
+  cloudTrail: [
+    {
+      eventSource: 'glue.amazonaws.com',
+      eventNames: ['PutDataCatalogEncryptionSettings'],
+      ids: (d) => idList(pick(d, 'awsRegion')),
+    },
+  ],
   configTypes: [],
   permissions: {
     read: ['glue:GetDataCatalogEncryptionSettings', 'kms:DescribeKey'],

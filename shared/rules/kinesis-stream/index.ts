@@ -1,5 +1,10 @@
 import {
-  AddTagsToStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListTagsForStreamCommand, paginateListStreams, StartStreamEncryptionCommand,
+  AddTagsToStreamCommand,
+  DescribeStreamSummaryCommand,
+  KinesisClient,
+  ListTagsForStreamCommand,
+  paginateListStreams,
+  StartStreamEncryptionCommand,
   type StreamDescriptionSummary,
 } from '@aws-sdk/client-kinesis';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
@@ -40,7 +45,9 @@ const readTags = async (name: string, ctx: RuleContext): Promise<Record<string, 
   let start: string | undefined;
   try {
     for (;;) {
-      const out = await kinesis(ctx).send(new ListTagsForStreamCommand({ StreamName: name, ExclusiveStartTagKey: start }));
+      const out = await kinesis(ctx).send(
+        new ListTagsForStreamCommand({ StreamName: name, ExclusiveStartTagKey: start }),
+      );
       tags.push(...(out.Tags ?? []));
       start = out.Tags?.at(-1)?.Key;
       if (!out.HasMoreTags || !start) break;
@@ -54,7 +61,8 @@ const readTags = async (name: string, ctx: RuleContext): Promise<Record<string, 
 export const kinesisStreamRule: Rule<KinesisStreamState> = {
   ...kinesisStreamMeta,
 
-  list: (ctx) => itemsOf(paginateListStreams({ client: kinesis(ctx) }, {}), (p) => p.StreamNames, 'kinesis:ListStreams'),
+  list: (ctx) =>
+    itemsOf(paginateListStreams({ client: kinesis(ctx) }, {}), (p) => p.StreamNames, 'kinesis:ListStreams'),
 
   async describe(ref, ctx) {
     const d = await readStream(ref.id, ctx);
@@ -68,21 +76,33 @@ export const kinesisStreamRule: Rule<KinesisStreamState> = {
   async remediate(state, finding, ctx) {
     // Kinesis accepts the change only on an ACTIVE stream; one already UPDATING is left to finish.
     if (finding.reason === 'ENCRYPTION_IN_PROGRESS' || state.status !== 'ACTIVE') {
-      return { changed: false, pending: true, detail: `Stream ${state.status}: no StartStreamEncryption sent until it is ACTIVE` };
+      return {
+        changed: false,
+        pending: true,
+        detail: `Stream ${state.status}: no StartStreamEncryption sent until it is ACTIVE`,
+      };
     }
     const cmk = await ctx.keys.regionalCmk(state.region);
     try {
-      await kinesis(ctx).send(new StartStreamEncryptionCommand({ StreamName: state.name, EncryptionType: 'KMS', KeyId: cmk.arn }));
+      await kinesis(ctx).send(
+        new StartStreamEncryptionCommand({ StreamName: state.name, EncryptionType: 'KMS', KeyId: cmk.arn }),
+      );
     } catch (e) {
       throw translateAwsError(e, 'kinesis:StartStreamEncryption', state.name);
     }
     // API reference, StartStreamEncryption: "Once the status of the stream is ACTIVE, encryption begins for records
     // written to the stream" — records already in it are not rewritten; they age out with the retention period.
     const retention = state.retentionHours ? `${state.retentionHours} h` : 'the retention period';
-    const detail = `StartStreamEncryption KMS with ${cmk.arn}; the stream stays readable and writable. Records written before stay `
-      + `${state.encryptionType === 'KMS' ? 'under the previous key' : 'unencrypted'} until they expire (${retention}); producers need kms:GenerateDataKey and consumers kms:Decrypt on the CMK`;
+    const detail =
+      `StartStreamEncryption KMS with ${cmk.arn}; the stream stays readable and writable. Records written before stay ` +
+      `${state.encryptionType === 'KMS' ? 'under the previous key' : 'unencrypted'} until they expire (${retention}); producers need kms:GenerateDataKey and consumers kms:Decrypt on the CMK`;
     const after = await readStream(state.name, ctx);
-    if (after?.StreamStatus === 'UPDATING') return { changed: true, pending: true, detail: `${detail}; re-read: UPDATING, done when the stream is ACTIVE with the CMK` };
+    if (after?.StreamStatus === 'UPDATING')
+      return {
+        changed: true,
+        pending: true,
+        detail: `${detail}; re-read: UPDATING, done when the stream is ACTIVE with the CMK`,
+      };
     return { changed: true, detail };
   },
 
@@ -90,13 +110,18 @@ export const kinesisStreamRule: Rule<KinesisStreamState> = {
     const tagKey = ctx.policy.doc.quarantineTag;
     const tagValue = finding.reason ?? 'NON_COMPLIANT';
     const tags = await readTags(state.name, ctx);
-    if (tags[tagKey] !== undefined) return { changed: false, verified: true, detail: `Already tagged ${tagKey}=${tags[tagKey]}; data untouched` };
+    if (tags[tagKey] !== undefined)
+      return { changed: false, verified: true, detail: `Already tagged ${tagKey}=${tags[tagKey]}; data untouched` };
     try {
       await kinesis(ctx).send(new AddTagsToStreamCommand({ StreamName: state.name, Tags: { [tagKey]: tagValue } }));
     } catch (e) {
       throw translateAwsError(e, 'kinesis:AddTagsToStream', state.name);
     }
     const after = await readTags(state.name, ctx);
-    return { changed: true, verified: after[tagKey] === tagValue, detail: `Tagged ${tagKey}=${tagValue}; records untouched (producers keep writing)` };
+    return {
+      changed: true,
+      verified: after[tagKey] === tagValue,
+      detail: `Tagged ${tagKey}=${tagValue}; records untouched (producers keep writing)`,
+    };
   },
 };

@@ -1,22 +1,26 @@
 import { pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
 
-export const kinesisStreamArn = (region: string, account: string, name: string): string => `arn:aws:kinesis:${region}:${account}:stream/${name}`;
+export const kinesisStreamArn = (region: string, account: string, name: string): string =>
+  `arn:aws:kinesis:${region}:${account}:stream/${name}`;
 
 /** CloudTrail names the stream by `streamName` or (newer SDKs) `streamARN`; the rule works by name. */
 export const streamNameOf = (d: Record<string, unknown>): string[] => {
-  const name = pick(d, 'requestParameters', 'streamName') ?? pick(d, 'requestParameters', 'streamARN')?.split(':stream/')[1];
+  const name =
+    pick(d, 'requestParameters', 'streamName') ?? pick(d, 'requestParameters', 'streamARN')?.split(':stream/')[1];
   return name ? [name] : [];
 };
 
 export const kinesisStreamMeta: RuleMeta = {
   type: 'kinesis-stream',
   service: 'kinesis',
-  cloudTrail: [{
-    eventSource: 'kinesis.amazonaws.com',
-    eventNames: ['CreateStream', 'StopStreamEncryption', 'StartStreamEncryption'],
-    ids: streamNameOf,
-  }],
+  cloudTrail: [
+    {
+      eventSource: 'kinesis.amazonaws.com',
+      eventNames: ['CreateStream', 'StopStreamEncryption', 'StartStreamEncryption'],
+      ids: streamNameOf,
+    },
+  ],
   configTypes: ['AWS::Kinesis::Stream'],
   permissions: {
     read: ['kinesis:ListStreams', 'kinesis:DescribeStreamSummary', 'kinesis:ListTagsForStream', 'kms:DescribeKey'],

@@ -1,6 +1,12 @@
 import {
-  CancelKeyDeletionCommand, DescribeKeyCommand, EnableKeyCommand, EnableKeyRotationCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand,
-  KMSClient, ListResourceTagsCommand,
+  CancelKeyDeletionCommand,
+  DescribeKeyCommand,
+  EnableKeyCommand,
+  EnableKeyRotationCommand,
+  GetKeyPolicyCommand,
+  GetKeyRotationStatusCommand,
+  KMSClient,
+  ListResourceTagsCommand,
 } from '@aws-sdk/client-kms';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { SentinelError } from '../../errors';
@@ -14,7 +20,10 @@ const kms = (ctx: RuleContext, region: string): KMSClient => ctx.clients.get(KMS
 
 const PENDING = new Set(['PendingDeletion', 'PendingReplicaDeletion']);
 
-interface Rotation { enabled?: boolean; periodInDays?: number }
+interface Rotation {
+  enabled?: boolean;
+  periodInDays?: number;
+}
 
 const readRotation = async (arn: string, region: string, usable: boolean, ctx: RuleContext): Promise<Rotation> => {
   try {
@@ -28,18 +37,24 @@ const readRotation = async (arn: string, region: string, usable: boolean, ctx: R
 };
 
 /** Where rotation is read and set: a multi-Region replica's rotation is its primary's, in the primary's region. */
-const rotationHome = (k: KeyDetails, region: string): { arn: string; region: string } => k.replicaOf ?? { arn: k.arn, region };
+const rotationHome = (k: KeyDetails, region: string): { arn: string; region: string } =>
+  k.replicaOf ?? { arn: k.arn, region };
 
 /** Origin, key spec, custom key store and multi-Region role: what decides whether KMS rotates the key at all. */
 const readKeyKind = async (k: KeyDetails, region: string, ctx: RuleContext): Promise<void> => {
-  const m = (await kms(ctx, region).send(new DescribeKeyCommand({ KeyId: k.arn })).catch((e: unknown) => {
-    throw translateAwsError(e, 'kms:DescribeKey', k.arn);
-  })).KeyMetadata;
+  const m = (
+    await kms(ctx, region)
+      .send(new DescribeKeyCommand({ KeyId: k.arn }))
+      .catch((e: unknown) => {
+        throw translateAwsError(e, 'kms:DescribeKey', k.arn);
+      })
+  ).KeyMetadata;
   k.origin = m?.Origin;
   k.keySpec = m?.KeySpec;
   k.customKeyStoreId = m?.CustomKeyStoreId;
   const primary = m?.MultiRegionConfiguration?.PrimaryKey;
-  if (m?.MultiRegionConfiguration?.MultiRegionKeyType === 'REPLICA' && primary?.Arn) k.replicaOf = { arn: primary.Arn, region: primary.Region ?? arnParts(primary.Arn)?.region ?? region };
+  if (m?.MultiRegionConfiguration?.MultiRegionKeyType === 'REPLICA' && primary?.Arn)
+    k.replicaOf = { arn: primary.Arn, region: primary.Region ?? arnParts(primary.Arn)?.region ?? region };
 };
 
 const readPolicy = async (k: KeyInfo, ctx: RuleContext): Promise<string | undefined> => {
@@ -58,9 +73,15 @@ const describeKey = async (ref: string, region: string, ctx: RuleContext): Promi
     if (e instanceof SentinelError && e.code === 'KEY_NOT_FOUND') return undefined;
     throw e;
   });
-  const key: KeyDetails = { arn: current.arn, keyId: current.keyId, state: current.state ?? 'Unknown', deletionDate: current.deletionDate };
+  const key: KeyDetails = {
+    arn: current.arn,
+    keyId: current.keyId,
+    state: current.state ?? 'Unknown',
+    deletionDate: current.deletionDate,
+  };
   const covered = ctx.policy.regions(region).includes(region);
-  if (!covered || !cmk || cmk.arn !== current.arn) return { kind: 'key', ref, region, cmkArn: covered ? cmk?.arn : undefined, key };
+  if (!covered || !cmk || cmk.arn !== current.arn)
+    return { kind: 'key', ref, region, cmkArn: covered ? cmk?.arn : undefined, key };
   const unusable = PENDING.has(key.state) || key.state === 'Disabled';
   await readKeyKind(key, region, ctx);
   // GetKeyRotationStatus is refused (UnsupportedOperationException) on the keys KMS cannot rotate: not asked.
@@ -82,7 +103,15 @@ const describeKey = async (ref: string, region: string, ctx: RuleContext): Promi
 
 const describeAlias = async (alias: string, region: string, ctx: RuleContext): Promise<KmsKeyState> => {
   const { current, previous } = await ctx.keys.refresh(alias, region);
-  return { kind: 'alias', alias, region, policyAlias: ctx.policy.doc.cmk.alias, target: current, pinned: ctx.policy.doc.cmk.keys?.[region], previous: previous?.arn };
+  return {
+    kind: 'alias',
+    alias,
+    region,
+    policyAlias: ctx.policy.doc.cmk.alias,
+    target: current,
+    pinned: ctx.policy.doc.cmk.keys?.[region],
+    previous: previous?.arn,
+  };
 };
 
 const attempt = async (call: () => Promise<unknown>, action: string, arn: string): Promise<void> => {
@@ -124,13 +153,20 @@ export const kmsKeyRule: Rule<KmsKeyState> = {
   },
 
   async remediate(state, finding, ctx) {
-    if (state.kind === 'alias') return alertOnly('An alias is never repointed automatically: point it back at the CMK or update the policy (critical alert sent)');
+    if (state.kind === 'alias')
+      return alertOnly(
+        'An alias is never repointed automatically: point it back at the CMK or update the policy (critical alert sent)',
+      );
     const k = state.key;
     const client = kms(ctx, state.region);
     const done: string[] = [];
     // The emulator (and only it) rejects ARNs on these four calls: the bare key id works in AWS too.
     if (PENDING.has(k.state)) {
-      await attempt(() => client.send(new CancelKeyDeletionCommand({ KeyId: k.keyId })), 'kms:CancelKeyDeletion', k.arn);
+      await attempt(
+        () => client.send(new CancelKeyDeletionCommand({ KeyId: k.keyId })),
+        'kms:CancelKeyDeletion',
+        k.arn,
+      );
       done.push('cancelled the scheduled deletion');
     }
     if (PENDING.has(k.state) || k.state === 'Disabled') {
@@ -142,25 +178,49 @@ export const kmsKeyRule: Rule<KmsKeyState> = {
     if (!refusal) {
       const home = rotationHome(k, state.region);
       // A key that was pending deletion or disabled reports rotation off: read it again now that it is enabled.
-      const fresh = done.length > 0 || k.rotation === undefined ? await readRotation(home.arn, home.region, true, ctx) : { enabled: k.rotation, periodInDays: k.rotationPeriodInDays };
+      const fresh =
+        done.length > 0 || k.rotation === undefined
+          ? await readRotation(home.arn, home.region, true, ctx)
+          : { enabled: k.rotation, periodInDays: k.rotationPeriodInDays };
       const wanted = ctx.policy.doc.cmk.rotationPeriodInDays;
-      // Without RotationPeriodInDays, EnableKeyRotation resets the period to 365 days: write back the key's own (or the policy's).
+      // Without RotationPeriodInDays, EnableKeyRotation resets the period to 365 days: write back the key's own (or the
+      // policy's).
       const period = wanted ?? fresh.periodInDays ?? k.rotationPeriodInDays;
-      const periodWrong = fresh.enabled === true && wanted !== undefined && fresh.periodInDays !== undefined && fresh.periodInDays !== wanted;
+      const periodWrong =
+        fresh.enabled === true &&
+        wanted !== undefined &&
+        fresh.periodInDays !== undefined &&
+        fresh.periodInDays !== wanted;
       if (fresh.enabled === false || periodWrong) {
         await attempt(
-          () => kms(ctx, home.region).send(new EnableKeyRotationCommand({ KeyId: home.arn, ...(period !== undefined ? { RotationPeriodInDays: period } : {}) })),
-          'kms:EnableKeyRotation', home.arn,
+          () =>
+            kms(ctx, home.region).send(
+              new EnableKeyRotationCommand({
+                KeyId: home.arn,
+                ...(period !== undefined ? { RotationPeriodInDays: period } : {}),
+              }),
+            ),
+          'kms:EnableKeyRotation',
+          home.arn,
         );
-        const on = k.replicaOf ? ` on its multi-Region primary ${home.arn} (${home.region}), which rotates every replica` : '';
+        const on = k.replicaOf
+          ? ` on its multi-Region primary ${home.arn} (${home.region}), which rotates every replica`
+          : '';
         const every = period !== undefined ? `, every ${period} days` : '';
-        done.push(periodWrong ? `set the rotation period to ${period} days${on}` : `turned automatic rotation on${every}${on}`);
+        done.push(
+          periodWrong ? `set the rotation period to ${period} days${on}` : `turned automatic rotation on${every}${on}`,
+        );
       }
     }
     const manual = ['MISSING_GRANTS', 'KEY_POLICY_UNREADABLE', 'KEY_UNUSABLE'].includes(finding.reason ?? '');
     if (done.length === 0) {
-      const why = [refusal ? 'EnableKeyRotation is refused for this key, so it is reported, not changed' : '', manual ? 'key policies are never rewritten automatically' : ''].filter(Boolean);
-      return alertOnly(why.length ? `${finding.detail ?? ''}: ${why.join('; ')}; an operator must fix it` : 'Nothing to change');
+      const why = [
+        refusal ? 'EnableKeyRotation is refused for this key, so it is reported, not changed' : '',
+        manual ? 'key policies are never rewritten automatically' : '',
+      ].filter(Boolean);
+      return alertOnly(
+        why.length ? `${finding.detail ?? ''}: ${why.join('; ')}; an operator must fix it` : 'Nothing to change',
+      );
     }
     return { changed: true, detail: `${done.join(', ')} on ${k.arn}` };
   },

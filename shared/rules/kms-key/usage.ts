@@ -12,7 +12,12 @@ const CONCURRENCY = 4;
  * is a user. Only rules that resolve keys (they declare kms:DescribeKey) are asked; the
  * count is bounded per type and says so when it is a lower bound.
  */
-export const countKeyUsers = async (key: KeyInfo, region: string, rules: readonly AnyRule[], ctx: RuleContext): Promise<KeyUsage> => {
+export const countKeyUsers = async (
+  key: KeyInfo,
+  region: string,
+  rules: readonly AnyRule[],
+  ctx: RuleContext,
+): Promise<KeyUsage> => {
   const asked = rules.filter((r) => r.permissions.read.includes('kms:DescribeKey'));
   const scoped: RuleContext = { ...ctx, scope: { ...ctx.scope, region } };
   const byType: Record<string, number> = {};
@@ -22,7 +27,10 @@ export const countKeyUsers = async (key: KeyInfo, region: string, rules: readonl
     const ids: string[] = [];
     try {
       for await (const id of rule.list(scoped)) {
-        if (ids.length >= USAGE_CAP_PER_TYPE) { short.push(`${rule.type} capped`); break; }
+        if (ids.length >= USAGE_CAP_PER_TYPE) {
+          short.push(`${rule.type} capped`);
+          break;
+        }
         ids.push(id);
       }
     } catch {
@@ -31,16 +39,21 @@ export const countKeyUsers = async (key: KeyInfo, region: string, rules: readonl
     let n = 0;
     let unreadable = 0;
     for (let i = 0; i < ids.length; i += CONCURRENCY) {
-      await Promise.all(ids.slice(i, i + CONCURRENCY).map(async (id) => {
-        try {
-          const state = await rule.describe({ type: rule.type, account: ctx.scope.account ?? '', region, id }, scoped);
-          if (state === undefined) return;
-          const f = rule.evaluate(state, { region, cmk: key, policy: ctx.policy });
-          if (f.observedKey === key.arn || f.observedKey === key.keyId) n++;
-        } catch {
-          unreadable++;
-        }
-      }));
+      await Promise.all(
+        ids.slice(i, i + CONCURRENCY).map(async (id) => {
+          try {
+            const state = await rule.describe(
+              { type: rule.type, account: ctx.scope.account ?? '', region, id },
+              scoped,
+            );
+            if (state === undefined) return;
+            const f = rule.evaluate(state, { region, cmk: key, policy: ctx.policy });
+            if (f.observedKey === key.arn || f.observedKey === key.keyId) n++;
+          } catch {
+            unreadable++;
+          }
+        }),
+      );
     }
     if (unreadable) short.push(`${unreadable} ${rule.type} unreadable`);
     byType[rule.type] = n;

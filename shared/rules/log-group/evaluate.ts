@@ -19,28 +19,52 @@ export const isPlatformGroup = (name: string, prefixes: readonly string[] | unde
 export const evaluateLogGroup = (s: LogGroupState, ctx: EvaluationContext): Finding => {
   const prefixes = ctx.policy.doc.logGroups?.prefixes;
   if (!isPlatformGroup(s.name, prefixes)) {
-    return { status: 'NOT_APPLICABLE', reason: 'NOT_PLATFORM', detail: `Log group ${s.name} matches none of the policy's prefixes (${prefixes?.join(', ')})` };
+    return {
+      status: 'NOT_APPLICABLE',
+      reason: 'NOT_PLATFORM',
+      detail: `Log group ${s.name} matches none of the policy's prefixes (${prefixes?.join(', ')})`,
+    };
   }
   const expectedKey = ctx.cmk.arn;
   const observedKey = s.observedKey?.info?.arn ?? s.keyRef;
   if (!s.keyRef) {
-    return { status: 'NON_COMPLIANT', reason: 'NOT_KMS', detail: `Log group ${s.name} has no KMS key: CloudWatch Logs encrypts it with its own service keys, not the CMK`, expectedKey };
+    return {
+      status: 'NON_COMPLIANT',
+      reason: 'NOT_KMS',
+      detail: `Log group ${s.name} has no KMS key: CloudWatch Logs encrypts it with its own service keys, not the CMK`,
+      expectedKey,
+    };
   }
   const m = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
   if (!m) return { status: 'COMPLIANT', observedKey, expectedKey };
   const reason = m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
-  return { status: 'NON_COMPLIANT', reason, detail: `Log group ${s.name} ${keyIssueSentence(reason, 'aws/logs')}`, observedKey, expectedKey };
+  return {
+    status: 'NON_COMPLIANT',
+    reason,
+    detail: `Log group ${s.name} ${keyIssueSentence(reason, 'aws/logs')}`,
+    observedKey,
+    expectedKey,
+  };
 };
 
 type Statement = Record<string, unknown>;
-const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
+const list = (v: unknown): string[] =>
+  (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
 const glob = (pattern: string, value: string): boolean =>
-  new RegExp(`^${pattern.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i').test(value);
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  ).test(value);
 
-/** What CloudWatch Logs needs on the key (CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using AWS KMS", step 2). */
+/** What CloudWatch Logs needs on the key (CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using AWS
+ * KMS", step 2). */
 const NEEDED = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:GenerateDataKey', 'kms:DescribeKey'];
 
-/** The statement to add to the CMK's key policy so CloudWatch Logs of `region` may use it for this account's log groups. */
+/** The statement to add to the CMK's key policy so CloudWatch Logs of `region` may use it for this account's log
+ * groups. */
 export const logsKeyStatement = (region: string, account: string): Statement => ({
   Sid: 'AllowCloudWatchLogs',
   Effect: 'Allow',
@@ -69,10 +93,12 @@ export const keyPolicyAllowsLogs = (policy: string | undefined, region: string, 
     const actions = list(s.Action);
     if (!NEEDED.every((n) => actions.some((a) => a === '*' || glob(a, n)))) return false;
     const cond = (s.Condition ?? {}) as Record<string, Record<string, unknown>>;
-    return Object.entries(cond).every(([op, body]) => Object.entries(body ?? {}).every(([k, v]) => {
-      if (k.toLowerCase() !== 'kms:encryptioncontext:aws:logs:arn') return true;
-      const patterns = list(v);
-      return /Like$/.test(op) ? patterns.some((p) => glob(p, groupArn)) : patterns.includes(groupArn);
-    }));
+    return Object.entries(cond).every(([op, body]) =>
+      Object.entries(body ?? {}).every(([k, v]) => {
+        if (k.toLowerCase() !== 'kms:encryptioncontext:aws:logs:arn') return true;
+        const patterns = list(v);
+        return /Like$/.test(op) ? patterns.some((p) => glob(p, groupArn)) : patterns.includes(groupArn);
+      }),
+    );
   });
 };

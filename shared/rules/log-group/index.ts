@@ -1,12 +1,23 @@
 import {
-  AssociateKmsKeyCommand, CloudWatchLogsClient, DescribeLogGroupsCommand, ListTagsForResourceCommand, type LogGroup, paginateDescribeLogGroups,
+  AssociateKmsKeyCommand,
+  CloudWatchLogsClient,
+  DescribeLogGroupsCommand,
+  ListTagsForResourceCommand,
+  type LogGroup,
+  paginateDescribeLogGroups,
   TagResourceCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { translateAwsError } from '../../aws/errors';
 import { itemsOf } from '../../aws/paginate';
 import type { ActionResult, Finding, Rule, RuleContext } from '../contract';
-import { evaluateLogGroup, isPlatformGroup, keyPolicyAllowsLogs, type LogGroupState, logsKeyStatement } from './evaluate';
+import {
+  evaluateLogGroup,
+  isPlatformGroup,
+  keyPolicyAllowsLogs,
+  type LogGroupState,
+  logsKeyStatement,
+} from './evaluate';
 import { logGroupMeta } from './meta';
 
 const logs = (ctx: RuleContext): CloudWatchLogsClient => ctx.clients.get(CloudWatchLogsClient, ctx.scope);
@@ -40,28 +51,48 @@ const readTags = async (arn: string, ctx: RuleContext): Promise<Record<string, s
   }
 };
 
-const tagGroup = async (state: LogGroupState, finding: Finding, ctx: RuleContext): Promise<ActionResult & { tag: string }> => {
+const tagGroup = async (
+  state: LogGroupState,
+  finding: Finding,
+  ctx: RuleContext,
+): Promise<ActionResult & { tag: string }> => {
   const tagKey = ctx.policy.doc.quarantineTag;
   const tagValue = finding.reason ?? 'NON_COMPLIANT';
   const tags = await readTags(state.arn, ctx);
-  if (tags[tagKey] !== undefined) return { changed: false, verified: true, tag: `${tagKey}=${tags[tagKey]}`, detail: `Already tagged ${tagKey}=${tags[tagKey]}; log data untouched` };
+  if (tags[tagKey] !== undefined)
+    return {
+      changed: false,
+      verified: true,
+      tag: `${tagKey}=${tags[tagKey]}`,
+      detail: `Already tagged ${tagKey}=${tags[tagKey]}; log data untouched`,
+    };
   try {
     await logs(ctx).send(new TagResourceCommand({ resourceArn: state.arn, tags: { [tagKey]: tagValue } }));
   } catch (e) {
     throw translateAwsError(e, 'logs:TagResource', state.arn);
   }
   const after = await readTags(state.arn, ctx);
-  return { changed: true, verified: after[tagKey] === tagValue, tag: `${tagKey}=${tagValue}`, detail: `Tagged ${tagKey}=${tagValue}; log data untouched` };
+  return {
+    changed: true,
+    verified: after[tagKey] === tagValue,
+    tag: `${tagKey}=${tagValue}`,
+    detail: `Tagged ${tagKey}=${tagValue}; log data untouched`,
+  };
 };
 
 export const logGroupRule: Rule<LogGroupState> = {
   ...logGroupMeta,
 
   async *list(ctx) {
-    // Only the platform's groups (policy prefixes) are worth a describe; DescribeLogGroups filters by one prefix per call.
+    // Only the platform's groups (policy prefixes) are worth a describe; DescribeLogGroups filters by one prefix per
+    // call.
     const prefixes = ctx.policy.doc.logGroups?.prefixes ?? [undefined];
     for (const prefix of prefixes) {
-      const names = itemsOf(paginateDescribeLogGroups({ client: logs(ctx) }, { logGroupNamePrefix: prefix }), (p) => p.logGroups?.map((g) => g.logGroupName ?? ''), 'logs:DescribeLogGroups');
+      const names = itemsOf(
+        paginateDescribeLogGroups({ client: logs(ctx) }, { logGroupNamePrefix: prefix }),
+        (p) => p.logGroups?.map((g) => g.logGroupName ?? ''),
+        'logs:DescribeLogGroups',
+      );
       for await (const n of names) if (n && isPlatformGroup(n, ctx.policy.doc.logGroups?.prefixes)) yield n;
     }
   },
@@ -79,7 +110,11 @@ export const logGroupRule: Rule<LogGroupState> = {
     const cmk = await ctx.keys.regionalCmk(state.region);
     let policy: string | undefined;
     try {
-      policy = (await ctx.clients.get(KMSClient, { ...ctx.scope, region: cmk.region }).send(new GetKeyPolicyCommand({ KeyId: cmk.arn, PolicyName: 'default' }))).Policy;
+      policy = (
+        await ctx.clients
+          .get(KMSClient, { ...ctx.scope, region: cmk.region })
+          .send(new GetKeyPolicyCommand({ KeyId: cmk.arn, PolicyName: 'default' }))
+      ).Policy;
     } catch (e) {
       throw translateAwsError(e, 'kms:GetKeyPolicy', cmk.arn);
     }
@@ -91,8 +126,9 @@ export const logGroupRule: Rule<LogGroupState> = {
       return {
         ...tagged,
         taken: 'QUARANTINE',
-        detail: `Not associated: the key policy of ${cmk.arn} does not let CloudWatch Logs (logs.${state.region}.amazonaws.com) use it for ${state.arn}. `
-          + `Add to the key policy: ${statement}. ${tagged.detail}`,
+        detail:
+          `Not associated: the key policy of ${cmk.arn} does not let CloudWatch Logs (logs.${state.region}.amazonaws.com) use it for ${state.arn}. ` +
+          `Add to the key policy: ${statement}. ${tagged.detail}`,
       };
     }
     try {
@@ -100,7 +136,8 @@ export const logGroupRule: Rule<LogGroupState> = {
     } catch (e) {
       throw translateAwsError(e, 'logs:AssociateKmsKey', state.name);
     }
-    // API reference, AssociateKmsKey: "Only the log events ingested after the key is associated are encrypted with that key."
+    // API reference, AssociateKmsKey: "Only the log events ingested after the key is associated are encrypted with that
+    // key."
     return {
       changed: true,
       detail: `AssociateKmsKey ${cmk.arn}: log events ingested from now on are encrypted with the CMK; events already stored keep their previous encryption until they expire`,

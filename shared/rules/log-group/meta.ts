@@ -2,22 +2,27 @@ import { pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
 
 /** The ARN CloudWatch Logs takes for tagging and KMS conditions (no trailing `:*`). */
-export const logGroupArn = (region: string, account: string, name: string): string => `arn:aws:logs:${region}:${account}:log-group:${name}`;
+export const logGroupArn = (region: string, account: string, name: string): string =>
+  `arn:aws:logs:${region}:${account}:log-group:${name}`;
 
 /** A log group by `logGroupName`, or by `resourceIdentifier` (its ARN) as newer SDKs send it. */
 const groupName = (d: Record<string, unknown>): string[] => {
-  const name = pick(d, 'requestParameters', 'logGroupName') ?? /:log-group:([^:]+)/.exec(pick(d, 'requestParameters', 'resourceIdentifier') ?? '')?.[1];
+  const name =
+    pick(d, 'requestParameters', 'logGroupName') ??
+    /:log-group:([^:]+)/.exec(pick(d, 'requestParameters', 'resourceIdentifier') ?? '')?.[1];
   return name ? [name] : [];
 };
 
 export const logGroupMeta: RuleMeta = {
   type: 'log-group',
   service: 'logs',
-  cloudTrail: [{
-    eventSource: 'logs.amazonaws.com',
-    eventNames: ['CreateLogGroup', 'DisassociateKmsKey'],
-    ids: groupName,
-  }],
+  cloudTrail: [
+    {
+      eventSource: 'logs.amazonaws.com',
+      eventNames: ['CreateLogGroup', 'DisassociateKmsKey'],
+      ids: groupName,
+    },
+  ],
   configTypes: [],
   permissions: {
     read: ['logs:DescribeLogGroups', 'logs:ListTagsForResource', 'kms:DescribeKey'],

@@ -1,5 +1,8 @@
 import {
-  type DBInstanceAutomatedBackup, paginateDescribeDBInstanceAutomatedBackups, RDSClient, StartDBInstanceAutomatedBackupsReplicationCommand,
+  type DBInstanceAutomatedBackup,
+  paginateDescribeDBInstanceAutomatedBackups,
+  RDSClient,
+  StartDBInstanceAutomatedBackupsReplicationCommand,
   StopDBInstanceAutomatedBackupsReplicationCommand,
 } from '@aws-sdk/client-rds';
 import { explainMismatch, keyMismatch } from '../../kms/compare';
@@ -24,19 +27,29 @@ export const evaluateRdsBackupReplication = (s: RdsBackupReplicationState, ctx: 
   const expectedKey = ctx.cmk.arn;
   const observedKey = s.observedKey?.info?.arn ?? s.observedKey?.ref;
   const what = `Automated backups of ${s.sourceArn} replicated to ${s.region}`;
-  if (!s.encrypted) return { status: 'NON_COMPLIANT', reason: 'UNENCRYPTED', detail: `${what} are not encrypted`, expectedKey };
+  if (!s.encrypted)
+    return { status: 'NON_COMPLIANT', reason: 'UNENCRYPTED', detail: `${what} are not encrypted`, expectedKey };
   const m = keyMismatch(s.observedKey, ctx.cmk, s.region);
   if (!m) return { status: 'COMPLIANT', observedKey, expectedKey };
-  return { status: 'NON_COMPLIANT', reason: m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m, detail: `${what} ${explainMismatch(m, s.observedKey, ctx.cmk, s.region)}`, observedKey, expectedKey };
+  return {
+    status: 'NON_COMPLIANT',
+    reason: m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m,
+    detail: `${what} ${explainMismatch(m, s.observedKey, ctx.cmk, s.region)}`,
+    observedKey,
+    expectedKey,
+  };
 };
 
 const rds = (ctx: RuleContext): RDSClient => ctx.clients.get(RDSClient, ctx.scope);
 
-/** The replicated backup of `sourceArn` in this region: the one whose instance ARN is the source's and whose region is not ours. */
+/** The replicated backup of `sourceArn` in this region: the one whose instance ARN is the source's and whose region is
+ * not ours. */
 const findReplicated = async (sourceArn: string, ctx: RuleContext): Promise<DBInstanceAutomatedBackup | undefined> => {
   try {
     for await (const page of paginateDescribeDBInstanceAutomatedBackups({ client: rds(ctx) }, {})) {
-      const hit = (page.DBInstanceAutomatedBackups ?? []).find((b) => b.DBInstanceArn === sourceArn && b.Status !== 'deleting');
+      const hit = (page.DBInstanceAutomatedBackups ?? []).find(
+        (b) => b.DBInstanceArn === sourceArn && b.Status !== 'deleting',
+      );
       if (hit) return hit;
     }
   } catch (e) {
@@ -62,7 +75,11 @@ export const rdsBackupReplicationRule: Rule<RdsBackupReplicationState> = {
     if (!b) return undefined;
     const encrypted = b.Encrypted === true;
     return {
-      sourceArn: ref.id, region: ref.region, status: b.Status, encrypted, retentionPeriod: b.BackupRetentionPeriod,
+      sourceArn: ref.id,
+      region: ref.region,
+      status: b.Status,
+      encrypted,
+      retentionPeriod: b.BackupRetentionPeriod,
       observedKey: encrypted ? await ctx.keys.observe(b.KmsKeyId ?? 'alias/aws/rds', ref.region) : undefined,
     };
   },
@@ -75,21 +92,40 @@ export const rdsBackupReplicationRule: Rule<RdsBackupReplicationState> = {
   async remediate(state, _finding, ctx) {
     const cmk = await ctx.keys.regionalCmk(state.region);
     if (!ctx.policy.gates.cutOver) {
-      // Nothing safe to do without the gate, but the drift stands: PENDING (an operator's move) so every such event alerts.
-      return { changed: true, pending: true, detail: `Replication must be restarted with ${cmk.arn}: set gates.cutOver to let the service stop and restart it (backups already replicated keep their key until they expire)` };
+      // Nothing safe to do without the gate, but the drift stands: PENDING (an operator's move) so every such event
+      // alerts.
+      return {
+        changed: true,
+        pending: true,
+        detail: `Replication must be restarted with ${cmk.arn}: set gates.cutOver to let the service stop and restart it (backups already replicated keep their key until they expire)`,
+      };
     }
     try {
-      await rds(ctx).send(new StopDBInstanceAutomatedBackupsReplicationCommand({ SourceDBInstanceArn: state.sourceArn }));
-      await rds(ctx).send(new StartDBInstanceAutomatedBackupsReplicationCommand({
-        SourceDBInstanceArn: state.sourceArn, KmsKeyId: cmk.arn, ...(state.retentionPeriod ? { BackupRetentionPeriod: state.retentionPeriod } : {}),
-      }));
+      await rds(ctx).send(
+        new StopDBInstanceAutomatedBackupsReplicationCommand({ SourceDBInstanceArn: state.sourceArn }),
+      );
+      await rds(ctx).send(
+        new StartDBInstanceAutomatedBackupsReplicationCommand({
+          SourceDBInstanceArn: state.sourceArn,
+          KmsKeyId: cmk.arn,
+          ...(state.retentionPeriod ? { BackupRetentionPeriod: state.retentionPeriod } : {}),
+        }),
+      );
     } catch (e) {
       throw translateAwsError(e, 'rds:StartDBInstanceAutomatedBackupsReplication', state.sourceArn);
     }
-    return { changed: true, pending: true, detail: `Backup replication of ${state.sourceArn} restarted with ${cmk.arn} (gate cutOver); new backups replicate under it` };
+    return {
+      changed: true,
+      pending: true,
+      detail: `Backup replication of ${state.sourceArn} restarted with ${cmk.arn} (gate cutOver); new backups replicate under it`,
+    };
   },
 
   async quarantine(_state, finding) {
-    return { changed: false, taken: 'REPORT', detail: `Alert only: backup replication left as it is (${finding.reason ?? 'NON_COMPLIANT'})` };
+    return {
+      changed: false,
+      taken: 'REPORT',
+      detail: `Alert only: backup replication left as it is (${finding.reason ?? 'NON_COMPLIANT'})`,
+    };
   },
 };

@@ -4,16 +4,22 @@ import type { RuleMeta } from '../contract';
 export const rdsBackupReplicationMeta: RuleMeta = {
   type: 'rds-backup-replication',
   service: 'rds',
-  cloudTrail: [{
-    eventSource: 'rds.amazonaws.com',
-    // Called in the destination region R: the event arrives in R, naming the source instance by ARN.
-    eventNames: ['StartDBInstanceAutomatedBackupsReplication'],
-    ids: (d) => idList(pick(d, 'requestParameters', 'sourceDBInstanceArn')),
-  }],
+  cloudTrail: [
+    {
+      eventSource: 'rds.amazonaws.com',
+      // Called in the destination region R: the event arrives in R, naming the source instance by ARN.
+      eventNames: ['StartDBInstanceAutomatedBackupsReplication'],
+      ids: (d) => idList(pick(d, 'requestParameters', 'sourceDBInstanceArn')),
+    },
+  ],
   configTypes: [],
   permissions: {
     read: ['rds:DescribeDBInstanceAutomatedBackups', 'kms:DescribeKey'],
-    remediate: ['rds:StopDBInstanceAutomatedBackupsReplication', 'rds:StartDBInstanceAutomatedBackupsReplication', 'kms:CreateGrant'],
+    remediate: [
+      'rds:StopDBInstanceAutomatedBackupsReplication',
+      'rds:StartDBInstanceAutomatedBackupsReplication',
+      'kms:CreateGrant',
+    ],
     quarantine: [],
   },
 

@@ -23,7 +23,8 @@ export interface RdsConfig {
   engineVersion?: string;
   /** The master password is managed in Secrets Manager (MasterUserSecret): Blue/Green refuses such sources. */
   managedMasterSecret?: boolean;
-  /** Read replicas: ids in the same Region, ARNs across Regions (ReadReplicaDBInstanceIdentifiers / ReadReplicaIdentifiers). */
+  /** Read replicas: ids in the same Region, ARNs across Regions (ReadReplicaDBInstanceIdentifiers /
+   * ReadReplicaIdentifiers). */
   readReplicas?: string[];
   /** Aurora: the cluster's member instances (id and class), recreated in the new cluster. */
   members?: { id: string; instanceClass?: string; writer: boolean }[];
@@ -74,30 +75,69 @@ const MISMATCH_DETAIL: Record<string, string> = {
  */
 export const evaluateRdsDatabase = (s: RdsDatabaseState, ctx: EvaluationContext): Finding => {
   const expectedKey = ctx.cmk.arn;
-  const observedKey = s.storageEncrypted ? s.observedKey?.info?.arn ?? s.observedKey?.ref ?? s.keyRef : undefined;
+  const observedKey = s.storageEncrypted ? (s.observedKey?.info?.arn ?? s.observedKey?.ref ?? s.keyRef) : undefined;
   const what = `${NOUN[s.kind]} ${s.id}`;
   if (s.replicaSource) {
-    return { status: 'NOT_APPLICABLE', reason: 'READ_REPLICA', detail: `${what} is a read replica of ${s.replicaSource}: it follows its source's encryption`, observedKey, expectedKey };
+    return {
+      status: 'NOT_APPLICABLE',
+      reason: 'READ_REPLICA',
+      detail: `${what} is a read replica of ${s.replicaSource}: it follows its source's encryption`,
+      observedKey,
+      expectedKey,
+    };
   }
   if (s.clusterId) {
-    return { status: 'NOT_APPLICABLE', reason: 'CLUSTER_MEMBER', detail: `${what} belongs to Aurora cluster ${s.clusterId}: its storage is the cluster's`, observedKey, expectedKey };
+    return {
+      status: 'NOT_APPLICABLE',
+      reason: 'CLUSTER_MEMBER',
+      detail: `${what} belongs to Aurora cluster ${s.clusterId}: its storage is the cluster's`,
+      observedKey,
+      expectedKey,
+    };
   }
-  // DescribeDBClusters also returns Neptune and DocumentDB clusters (API_DescribeDBClusters): not Aurora, not this rule's.
+  // DescribeDBClusters also returns Neptune and DocumentDB clusters (API_DescribeDBClusters): not Aurora, not this
+  // rule's.
   if (s.kind === 'cluster' && /^(neptune|docdb)/.test(s.config.engine ?? '')) {
-    return { status: 'NOT_APPLICABLE', reason: 'NOT_AURORA', detail: `${s.id} is a ${s.config.engine} cluster (Amazon ${s.config.engine?.startsWith('neptune') ? 'Neptune' : 'DocumentDB'}), listed by DescribeDBClusters but not an Aurora DB cluster: rds-cluster judges Aurora engines only`, observedKey, expectedKey };
+    return {
+      status: 'NOT_APPLICABLE',
+      reason: 'NOT_AURORA',
+      detail: `${s.id} is a ${s.config.engine} cluster (Amazon ${s.config.engine?.startsWith('neptune') ? 'Neptune' : 'DocumentDB'}), listed by DescribeDBClusters but not an Aurora DB cluster: rds-cluster judges Aurora engines only`,
+      observedKey,
+      expectedKey,
+    };
   }
   if (s.status === 'deleting') {
-    return { status: 'NOT_APPLICABLE', reason: 'DELETING', detail: `${what} is being deleted`, observedKey, expectedKey };
+    return {
+      status: 'NOT_APPLICABLE',
+      reason: 'DELETING',
+      detail: `${what} is being deleted`,
+      observedKey,
+      expectedKey,
+    };
   }
-  const nonCompliant = (reason: string, detail: string): Finding => ({ status: 'NON_COMPLIANT', reason, detail: `${what} ${detail}`, observedKey, expectedKey });
+  const nonCompliant = (reason: string, detail: string): Finding => ({
+    status: 'NON_COMPLIANT',
+    reason,
+    detail: `${what} ${detail}`,
+    observedKey,
+    expectedKey,
+  });
   // Encrypted, but under a key nobody in the account controls or can audit: not the CMK; re-encrypted like any other.
-  if (s.encryptionType === 'sse-rds') return nonCompliant('AWS_OWNED_KEY', 'is encrypted with an AWS-owned key (StorageEncryptionType sse-rds, the Aurora default since 2026-02-18), not the regional CMK');
+  if (s.encryptionType === 'sse-rds')
+    return nonCompliant(
+      'AWS_OWNED_KEY',
+      'is encrypted with an AWS-owned key (StorageEncryptionType sse-rds, the Aurora default since 2026-02-18), not the regional CMK',
+    );
   // The flag decides "encrypted": the emulator reports a key id even for unencrypted storage.
   if (!s.storageEncrypted) return nonCompliant('UNENCRYPTED', 'has unencrypted storage');
   if (s.observedKey?.foreignAccount) {
-    return nonCompliant('AWS_OWNED_KEY', `is encrypted with key ${s.observedKey.ref} of account ${s.observedKey.foreignAccount}, which this account may not describe (an AWS-owned or another account's key): not the regional CMK`);
+    return nonCompliant(
+      'AWS_OWNED_KEY',
+      `is encrypted with key ${s.observedKey.ref} of account ${s.observedKey.foreignAccount}, which this account may not describe (an AWS-owned or another account's key): not the regional CMK`,
+    );
   }
   const mismatch = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
-  if (mismatch) return nonCompliant(mismatch === 'NO_KEY' ? 'AWS_MANAGED_KEY' : mismatch, MISMATCH_DETAIL[mismatch] ?? mismatch);
+  if (mismatch)
+    return nonCompliant(mismatch === 'NO_KEY' ? 'AWS_MANAGED_KEY' : mismatch, MISMATCH_DETAIL[mismatch] ?? mismatch);
   return { status: 'COMPLIANT', observedKey, expectedKey };
 };

@@ -1,7 +1,12 @@
 import {
-  AddTagsToResourceCommand, DescribeDBClusterSnapshotAttributesCommand, DescribeDBClusterSnapshotsCommand,
-  DescribeDBSnapshotAttributesCommand, DescribeDBSnapshotsCommand, ModifyDBClusterSnapshotAttributeCommand,
-  ModifyDBInstanceCommand, ModifyDBSnapshotAttributeCommand,
+  AddTagsToResourceCommand,
+  DescribeDBClusterSnapshotAttributesCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBSnapshotAttributesCommand,
+  DescribeDBSnapshotsCommand,
+  ModifyDBClusterSnapshotAttributeCommand,
+  ModifyDBInstanceCommand,
+  ModifyDBSnapshotAttributeCommand,
 } from '@aws-sdk/client-rds';
 import { translateAwsError } from '../../aws/errors';
 import { describeDbInstance, pendingModifications } from '../../aws/rds';
@@ -21,18 +26,36 @@ const send = async <T>(action: string, resource: string, call: () => Promise<T>)
 const publicSnapshots = async (s: RdsDatabaseState, ctx: RuleContext): Promise<string[]> => {
   const out: string[] = [];
   if (s.kind === 'cluster') {
-    const snaps = await send('rds:DescribeDBClusterSnapshots', s.id, () => rds(ctx).send(new DescribeDBClusterSnapshotsCommand({ DBClusterIdentifier: s.id, SnapshotType: 'manual' })));
+    const snaps = await send('rds:DescribeDBClusterSnapshots', s.id, () =>
+      rds(ctx).send(new DescribeDBClusterSnapshotsCommand({ DBClusterIdentifier: s.id, SnapshotType: 'manual' })),
+    );
     for (const snap of snaps.DBClusterSnapshots ?? []) {
       const id = snap.DBClusterSnapshotIdentifier as string;
-      const attrs = await send('rds:DescribeDBClusterSnapshotAttributes', id, () => rds(ctx).send(new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: id })));
-      if (attrs.DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes?.some((a) => a.AttributeName === 'restore' && a.AttributeValues?.includes('all'))) out.push(id);
+      const attrs = await send('rds:DescribeDBClusterSnapshotAttributes', id, () =>
+        rds(ctx).send(new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: id })),
+      );
+      if (
+        attrs.DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes?.some(
+          (a) => a.AttributeName === 'restore' && a.AttributeValues?.includes('all'),
+        )
+      )
+        out.push(id);
     }
   } else {
-    const snaps = await send('rds:DescribeDBSnapshots', s.id, () => rds(ctx).send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: s.id, SnapshotType: 'manual' })));
+    const snaps = await send('rds:DescribeDBSnapshots', s.id, () =>
+      rds(ctx).send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: s.id, SnapshotType: 'manual' })),
+    );
     for (const snap of snaps.DBSnapshots ?? []) {
       const id = snap.DBSnapshotIdentifier as string;
-      const attrs = await send('rds:DescribeDBSnapshotAttributes', id, () => rds(ctx).send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: id })));
-      if (attrs.DBSnapshotAttributesResult?.DBSnapshotAttributes?.some((a) => a.AttributeName === 'restore' && a.AttributeValues?.includes('all'))) out.push(id);
+      const attrs = await send('rds:DescribeDBSnapshotAttributes', id, () =>
+        rds(ctx).send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: id })),
+      );
+      if (
+        attrs.DBSnapshotAttributesResult?.DBSnapshotAttributes?.some(
+          (a) => a.AttributeName === 'restore' && a.AttributeValues?.includes('all'),
+        )
+      )
+        out.push(id);
     }
   }
   return out;
@@ -46,31 +69,62 @@ const publicInstances = async (s: RdsDatabaseState, ctx: RuleContext): Promise<s
 };
 
 /** Tag, close public access and public snapshot sharing; data and encryption untouched. Verified by a fresh read. */
-export const quarantineDatabase = async (s: RdsDatabaseState, finding: Finding, ctx: RuleContext): Promise<ActionResult> => {
+export const quarantineDatabase = async (
+  s: RdsDatabaseState,
+  finding: Finding,
+  ctx: RuleContext,
+): Promise<ActionResult> => {
   const tag = ctx.policy.doc.quarantineTag;
   const value = finding.reason ?? 'NON_COMPLIANT';
   const steps: string[] = [];
   if (s.tags[tag] !== value) {
-    await send('rds:AddTagsToResource', s.arn, () => rds(ctx).send(new AddTagsToResourceCommand({ ResourceName: s.arn, Tags: [{ Key: tag, Value: value }] })));
+    await send('rds:AddTagsToResource', s.arn, () =>
+      rds(ctx).send(new AddTagsToResourceCommand({ ResourceName: s.arn, Tags: [{ Key: tag, Value: value }] })),
+    );
     steps.push(`tagged ${tag}=${value}`);
   }
   for (const id of await publicInstances(s, ctx)) {
     // No ApplyImmediately: "Changes to the PubliclyAccessible parameter are applied immediately regardless of the value
-    // of the ApplyImmediately parameter" (ModifyDBInstance API reference), and it would also apply the owner's queued changes.
+    // of the ApplyImmediately parameter" (ModifyDBInstance API reference), and it would also apply the owner's queued
+    // changes.
     const queued = pendingModifications((await describeDbInstance(ctx.clients, ctx.scope, id)) ?? {});
-    await send('rds:ModifyDBInstance', id, () => rds(ctx).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, PubliclyAccessible: false })));
-    steps.push(`made ${id} not publicly accessible${queued.length ? ` (its changes queued for the maintenance window, ${queued.join(', ')}, stay queued)` : ''}`);
+    await send('rds:ModifyDBInstance', id, () =>
+      rds(ctx).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, PubliclyAccessible: false })),
+    );
+    steps.push(
+      `made ${id} not publicly accessible${queued.length ? ` (its changes queued for the maintenance window, ${queued.join(', ')}, stay queued)` : ''}`,
+    );
   }
   for (const id of await publicSnapshots(s, ctx)) {
     if (s.kind === 'cluster') {
-      await send('rds:ModifyDBClusterSnapshotAttribute', id, () => rds(ctx).send(new ModifyDBClusterSnapshotAttributeCommand({ DBClusterSnapshotIdentifier: id, AttributeName: 'restore', ValuesToRemove: ['all'] })));
+      await send('rds:ModifyDBClusterSnapshotAttribute', id, () =>
+        rds(ctx).send(
+          new ModifyDBClusterSnapshotAttributeCommand({
+            DBClusterSnapshotIdentifier: id,
+            AttributeName: 'restore',
+            ValuesToRemove: ['all'],
+          }),
+        ),
+      );
     } else {
-      await send('rds:ModifyDBSnapshotAttribute', id, () => rds(ctx).send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: id, AttributeName: 'restore', ValuesToRemove: ['all'] })));
+      await send('rds:ModifyDBSnapshotAttribute', id, () =>
+        rds(ctx).send(
+          new ModifyDBSnapshotAttributeCommand({
+            DBSnapshotIdentifier: id,
+            AttributeName: 'restore',
+            ValuesToRemove: ['all'],
+          }),
+        ),
+      );
     }
     steps.push(`stopped public sharing of snapshot ${id}`);
   }
   const after = await describeDatabase(s.kind, s.id, ctx);
-  const verified = !!after && after.tags[tag] === value && (await publicInstances(after, ctx)).length === 0 && (await publicSnapshots(after, ctx)).length === 0;
+  const verified =
+    !!after &&
+    after.tags[tag] === value &&
+    (await publicInstances(after, ctx)).length === 0 &&
+    (await publicSnapshots(after, ctx)).length === 0;
   return {
     changed: steps.length > 0,
     verified,

@@ -1,5 +1,11 @@
 import {
-  type DBCluster, type DBInstance, DescribeDBClustersCommand, DescribeDBInstancesCommand, paginateDescribeDBClusters, paginateDescribeDBInstances, RDSClient,
+  type DBCluster,
+  type DBInstance,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  paginateDescribeDBClusters,
+  paginateDescribeDBInstances,
+  RDSClient,
 } from '@aws-sdk/client-rds';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { itemsOf } from '../../aws/paginate';
@@ -9,7 +15,6 @@ import type { RuleContext } from '../contract';
 import type { RdsDatabaseState } from './evaluate';
 
 export const rds = (ctx: Pick<RuleContext, 'clients' | 'scope'>): RDSClient => ctx.clients.get(RDSClient, ctx.scope);
-
 
 /** The emulator reports `default_kms_key_id` where AWS names the aws/rds key; both mean the AWS-managed key. */
 const keyRefOf = (encrypted: boolean, kmsKeyId: string | undefined): string | undefined => {
@@ -23,7 +28,9 @@ const CLUSTER_RESOURCE_ID = /^cluster-[A-Z0-9]{20,}$/;
 
 const findInstance = async (id: string, ctx: RuleContext): Promise<DBInstance | undefined> => {
   try {
-    const input = DBI_RESOURCE_ID.test(id) ? { Filters: [{ Name: 'dbi-resource-id', Values: [id] }] } : { DBInstanceIdentifier: id };
+    const input = DBI_RESOURCE_ID.test(id)
+      ? { Filters: [{ Name: 'dbi-resource-id', Values: [id] }] }
+      : { DBInstanceIdentifier: id };
     const out = await rds(ctx).send(new DescribeDBInstancesCommand(input));
     return out.DBInstances?.find((d) => d.DBInstanceIdentifier === id || d.DbiResourceId === id);
   } catch (e) {
@@ -47,9 +54,17 @@ const findCluster = async (id: string, ctx: RuleContext): Promise<DBCluster | un
 };
 
 const allInstances = (ctx: Pick<RuleContext, 'clients' | 'scope'>): AsyncIterable<DBInstance> =>
-  itemsOf(paginateDescribeDBInstances({ client: rds(ctx), pageSize: 100 }, {}), (p) => p.DBInstances, 'rds:DescribeDBInstances');
+  itemsOf(
+    paginateDescribeDBInstances({ client: rds(ctx), pageSize: 100 }, {}),
+    (p) => p.DBInstances,
+    'rds:DescribeDBInstances',
+  );
 const allClusters = (ctx: Pick<RuleContext, 'clients' | 'scope'>): AsyncIterable<DBCluster> =>
-  itemsOf(paginateDescribeDBClusters({ client: rds(ctx), pageSize: 100 }, {}), (p) => p.DBClusters, 'rds:DescribeDBClusters');
+  itemsOf(
+    paginateDescribeDBClusters({ client: rds(ctx), pageSize: 100 }, {}),
+    (p) => p.DBClusters,
+    'rds:DescribeDBClusters',
+  );
 
 export async function* listIds(ctx: RuleContext, kind: 'instance' | 'cluster'): AsyncIterable<string> {
   if (kind === 'instance') {
@@ -76,7 +91,12 @@ export const describeInstance = async (id: string, ctx: RuleContext): Promise<Rd
     storageEncrypted: encrypted,
     encryptionType: d.StorageEncryptionType,
     keyRef,
-    observedKey: await observeKeyOf(ctx.keys, keyRef, ctx.scope.region, d.DBInstanceArn?.split(':')[4] ?? ctx.scope.account),
+    observedKey: await observeKeyOf(
+      ctx.keys,
+      keyRef,
+      ctx.scope.region,
+      d.DBInstanceArn?.split(':')[4] ?? ctx.scope.account,
+    ),
     replicaSource: d.ReadReplicaSourceDBInstanceIdentifier || d.ReadReplicaSourceDBClusterIdentifier || undefined,
     clusterId: d.DBClusterIdentifier || undefined,
     createdAt: time(d.InstanceCreateTime),
@@ -108,21 +128,35 @@ export const describeCluster = async (id: string, ctx: RuleContext): Promise<Rds
   if (!c?.DBClusterIdentifier) return undefined;
   const encrypted = c.StorageEncrypted === true;
   const keyRef = keyRefOf(encrypted, c.KmsKeyId);
-  const members = await Promise.all((c.DBClusterMembers ?? []).filter((m) => m.DBInstanceIdentifier).map(async (m) => {
-    const inst = await findInstance(m.DBInstanceIdentifier as string, ctx);
-    return { id: m.DBInstanceIdentifier as string, instanceClass: inst?.DBInstanceClass, writer: m.IsClusterWriter === true };
-  }));
+  const members = await Promise.all(
+    (c.DBClusterMembers ?? [])
+      .filter((m) => m.DBInstanceIdentifier)
+      .map(async (m) => {
+        const inst = await findInstance(m.DBInstanceIdentifier as string, ctx);
+        return {
+          id: m.DBInstanceIdentifier as string,
+          instanceClass: inst?.DBInstanceClass,
+          writer: m.IsClusterWriter === true,
+        };
+      }),
+  );
   return {
     kind: 'cluster',
     id: c.DBClusterIdentifier,
-    arn: c.DBClusterArn ?? `arn:aws:rds:${ctx.scope.region}:${ctx.scope.account ?? ''}:cluster:${c.DBClusterIdentifier}`,
+    arn:
+      c.DBClusterArn ?? `arn:aws:rds:${ctx.scope.region}:${ctx.scope.account ?? ''}:cluster:${c.DBClusterIdentifier}`,
     region: ctx.scope.region,
     account: c.DBClusterArn?.split(':')[4] ?? ctx.scope.account ?? '',
     status: c.Status ?? 'unknown',
     storageEncrypted: encrypted,
     encryptionType: c.StorageEncryptionType,
     keyRef,
-    observedKey: await observeKeyOf(ctx.keys, keyRef, ctx.scope.region, c.DBClusterArn?.split(':')[4] ?? ctx.scope.account),
+    observedKey: await observeKeyOf(
+      ctx.keys,
+      keyRef,
+      ctx.scope.region,
+      c.DBClusterArn?.split(':')[4] ?? ctx.scope.account,
+    ),
     replicaSource: c.ReplicationSourceIdentifier || undefined,
     createdAt: time(c.ClusterCreateTime),
     tags: tagRecord(c.TagList),
@@ -146,5 +180,9 @@ export const describeCluster = async (id: string, ctx: RuleContext): Promise<Rds
   };
 };
 
-export const describeDatabase = (kind: 'instance' | 'cluster', id: string, ctx: RuleContext): Promise<RdsDatabaseState | undefined> =>
+export const describeDatabase = (
+  kind: 'instance' | 'cluster',
+  id: string,
+  ctx: RuleContext,
+): Promise<RdsDatabaseState | undefined> =>
   kind === 'instance' ? describeInstance(id, ctx) : describeCluster(id, ctx);

@@ -3,11 +3,18 @@ import { idsFrom, rdsDatabaseMeta } from '../rds-database/meta';
 export const rdsInstanceMeta = rdsDatabaseMeta('instance', {
   type: 'rds-instance',
   arnPart: 'db',
-  cloudTrail: [{
-    eventSource: 'rds.amazonaws.com',
-    eventNames: ['CreateDBInstance', 'RestoreDBInstanceFromDBSnapshot', 'RestoreDBInstanceToPointInTime', 'ModifyDBInstance'],
-    // A rename names the new identifier; a point-in-time restore names the target.
-    ids: idsFrom(['dBInstanceIdentifier', 'newDBInstanceIdentifier', 'targetDBInstanceIdentifier']),
-  }],
+  cloudTrail: [
+    {
+      eventSource: 'rds.amazonaws.com',
+      eventNames: [
+        'CreateDBInstance',
+        'RestoreDBInstanceFromDBSnapshot',
+        'RestoreDBInstanceToPointInTime',
+        'ModifyDBInstance',
+      ],
+      // A rename names the new identifier; a point-in-time restore names the target.
+      ids: idsFrom(['dBInstanceIdentifier', 'newDBInstanceIdentifier', 'targetDBInstanceIdentifier']),
+    },
+  ],
   configTypes: ['AWS::RDS::DBInstance'],
 });

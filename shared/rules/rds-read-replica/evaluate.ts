@@ -28,22 +28,37 @@ export interface RdsReadReplicaState {
 /** Deterministic replacement name: a second delivery finds the one the first created. */
 export const replacementId = (id: string): string => `${id.slice(0, 59)}-cmk`;
 
-export const sourceRegionOf = (sourceArn: string | undefined): string | undefined => /^arn:aws[a-z-]*:rds:([a-z0-9-]+):/.exec(sourceArn ?? '')?.[1];
+export const sourceRegionOf = (sourceArn: string | undefined): string | undefined =>
+  /^arn:aws[a-z-]*:rds:([a-z0-9-]+):/.exec(sourceArn ?? '')?.[1];
 
 /** Pure: a read replica in region R whose source is in another region must be encrypted with R's CMK. */
 export const evaluateRdsReadReplica = (s: RdsReadReplicaState, ctx: EvaluationContext): Finding => {
   if (!s.sourceRegion || s.sourceRegion === s.region) {
-    return { status: 'NOT_APPLICABLE', reason: 'NOT_CROSS_REGION_REPLICA', detail: `${s.id} is not a read replica of an instance in another region` };
+    return {
+      status: 'NOT_APPLICABLE',
+      reason: 'NOT_CROSS_REGION_REPLICA',
+      detail: `${s.id} is not a read replica of an instance in another region`,
+    };
   }
   const expectedKey = ctx.cmk.arn;
   const observedKey = s.observedKey?.info?.arn ?? s.observedKey?.ref;
   const what = `Read replica ${s.id} (${s.region}) of ${s.sourceArn}`;
-  if (!s.encrypted) return { status: 'NON_COMPLIANT', reason: 'UNENCRYPTED', detail: `${what} is not encrypted`, expectedKey };
+  if (!s.encrypted)
+    return { status: 'NON_COMPLIANT', reason: 'UNENCRYPTED', detail: `${what} is not encrypted`, expectedKey };
   const m = keyMismatch(s.observedKey, ctx.cmk, s.region);
   if (!m) return { status: 'COMPLIANT', observedKey, expectedKey };
-  return { status: 'NON_COMPLIANT', reason: m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m, detail: `${what} ${explainMismatch(m, s.observedKey, ctx.cmk, s.region)}; a replica cannot be re-keyed in place`, observedKey, expectedKey };
+  return {
+    status: 'NON_COMPLIANT',
+    reason: m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m,
+    detail: `${what} ${explainMismatch(m, s.observedKey, ctx.cmk, s.region)}; a replica cannot be re-keyed in place`,
+    observedKey,
+    expectedKey,
+  };
 };
 
 /** Pure: the replacement is usable for a cut-over only when available and on R's CMK. */
 export const replacementVerified = (s: RdsReadReplicaState, ctx: EvaluationContext): boolean =>
-  !!s.replacement && s.replacement.status === 'available' && s.replacement.encrypted && !keyMismatch(s.replacement.observedKey, ctx.cmk, s.region);
+  !!s.replacement &&
+  s.replacement.status === 'available' &&
+  s.replacement.encrypted &&
+  !keyMismatch(s.replacement.observedKey, ctx.cmk, s.region);

@@ -1,17 +1,28 @@
 import { describeDbInstance } from '../../aws/rds';
 import { tagRecord } from '../../aws/tags';
 import {
-  AddTagsToResourceCommand, CreateDBInstanceReadReplicaCommand, type DBInstance, DeleteDBInstanceCommand,
-  paginateDescribeDBInstances, RDSClient,
+  AddTagsToResourceCommand,
+  CreateDBInstanceReadReplicaCommand,
+  type DBInstance,
+  DeleteDBInstanceCommand,
+  paginateDescribeDBInstances,
+  RDSClient,
 } from '@aws-sdk/client-rds';
 import { translateAwsError } from '../../aws/errors';
 import type { Rule, RuleContext } from '../contract';
-import { evaluateRdsReadReplica, type RdsReadReplicaState, replacementId, replacementVerified, sourceRegionOf } from './evaluate';
+import {
+  evaluateRdsReadReplica,
+  type RdsReadReplicaState,
+  replacementId,
+  replacementVerified,
+  sourceRegionOf,
+} from './evaluate';
 import { rdsReadReplicaMeta } from './meta';
 
 const rds = (ctx: RuleContext): RDSClient => ctx.clients.get(RDSClient, ctx.scope);
 
-const readInstance = (id: string, ctx: RuleContext): Promise<DBInstance | undefined> => describeDbInstance(ctx.clients, ctx.scope, id);
+const readInstance = (id: string, ctx: RuleContext): Promise<DBInstance | undefined> =>
+  describeDbInstance(ctx.clients, ctx.scope, id);
 
 const tagsOf = (db: DBInstance): Record<string, string> => tagRecord(db.TagList);
 
@@ -33,8 +44,15 @@ export const rdsReadReplicaRule: Rule<RdsReadReplicaState> = {
     const sourceArn = db.ReadReplicaSourceDBInstanceIdentifier;
     const encrypted = db.StorageEncrypted === true;
     const state: RdsReadReplicaState = {
-      id: ref.id, arn: db.DBInstanceArn ?? rdsReadReplicaRule.arn(ref), region: ref.region, sourceArn, sourceRegion: sourceRegionOf(sourceArn),
-      instanceClass: db.DBInstanceClass, status: db.DBInstanceStatus, encrypted, tags: tagsOf(db),
+      id: ref.id,
+      arn: db.DBInstanceArn ?? rdsReadReplicaRule.arn(ref),
+      region: ref.region,
+      sourceArn,
+      sourceRegion: sourceRegionOf(sourceArn),
+      instanceClass: db.DBInstanceClass,
+      status: db.DBInstanceStatus,
+      encrypted,
+      tags: tagsOf(db),
       observedKey: encrypted ? await ctx.keys.observe(db.KmsKeyId ?? 'alias/aws/rds', ref.region) : undefined,
     };
     if (!state.sourceRegion || state.sourceRegion === ref.region) return state;
@@ -42,7 +60,9 @@ export const rdsReadReplicaRule: Rule<RdsReadReplicaState> = {
     if (rep) {
       const repEncrypted = rep.StorageEncrypted === true;
       state.replacement = {
-        id: replacementId(ref.id), status: rep.DBInstanceStatus, encrypted: repEncrypted,
+        id: replacementId(ref.id),
+        status: rep.DBInstanceStatus,
+        encrypted: repEncrypted,
         observedKey: repEncrypted ? await ctx.keys.observe(rep.KmsKeyId ?? 'alias/aws/rds', ref.region) : undefined,
       };
     }
@@ -57,31 +77,55 @@ export const rdsReadReplicaRule: Rule<RdsReadReplicaState> = {
     const cmk = await ctx.keys.regionalCmk(state.region);
     const newId = replacementId(state.id);
     if (!state.encrypted) {
-      // RDS refuses an encrypted replica of an unencrypted source: the source must be encrypted first, in its own region.
-      return { changed: true, pending: true, detail: `${state.id} is unencrypted because its source ${state.sourceArn} is: encrypt the source (the rds-instance rule in ${state.sourceRegion ?? 'its region'}), then replicas can use ${cmk.arn}` };
+      // RDS refuses an encrypted replica of an unencrypted source: the source must be encrypted first, in its own
+      // region.
+      return {
+        changed: true,
+        pending: true,
+        detail: `${state.id} is unencrypted because its source ${state.sourceArn} is: encrypt the source (the rds-instance rule in ${state.sourceRegion ?? 'its region'}), then replicas can use ${cmk.arn}`,
+      };
     }
     if (!state.replacement) {
       try {
-        await rds(ctx).send(new CreateDBInstanceReadReplicaCommand({
-          DBInstanceIdentifier: newId,
-          SourceDBInstanceIdentifier: state.sourceArn,
-          // The source ARN names its region: SDK v3 derives SourceRegion from it and presigns
-          // the cross-region call (PreSignedUrl). KmsKeyId is the key of this, the destination, region.
-          KmsKeyId: cmk.arn,
-          DBInstanceClass: state.instanceClass,
-          Tags: [...Object.entries(state.tags).filter(([k]) => k !== ctx.policy.doc.quarantineTag).map(([Key, Value]) => ({ Key, Value })), { Key: 'cmk-sentinel:replaces', Value: state.id }],
-        }));
+        await rds(ctx).send(
+          new CreateDBInstanceReadReplicaCommand({
+            DBInstanceIdentifier: newId,
+            SourceDBInstanceIdentifier: state.sourceArn,
+            // The source ARN names its region: SDK v3 derives SourceRegion from it and presigns
+            // the cross-region call (PreSignedUrl). KmsKeyId is the key of this, the destination, region.
+            KmsKeyId: cmk.arn,
+            DBInstanceClass: state.instanceClass,
+            Tags: [
+              ...Object.entries(state.tags)
+                .filter(([k]) => k !== ctx.policy.doc.quarantineTag)
+                .map(([Key, Value]) => ({ Key, Value })),
+              { Key: 'cmk-sentinel:replaces', Value: state.id },
+            ],
+          }),
+        );
       } catch (e) {
         throw translateAwsError(e, 'rds:CreateDBInstanceReadReplica', newId);
       }
-      return { changed: true, pending: true, detail: `Created replacement replica ${newId} of ${state.sourceArn} encrypted with ${cmk.arn}; ${state.id} is kept${ctx.policy.gates.cutOver ? ' until the replacement is available and verified (gate cutOver on)' : ' (set gates.cutOver to delete it once the replacement is verified)'}` };
+      return {
+        changed: true,
+        pending: true,
+        detail: `Created replacement replica ${newId} of ${state.sourceArn} encrypted with ${cmk.arn}; ${state.id} is kept${ctx.policy.gates.cutOver ? ' until the replacement is available and verified (gate cutOver on)' : ' (set gates.cutOver to delete it once the replacement is verified)'}`,
+      };
     }
     const ready = replacementVerified(state, { region: state.region, cmk, policy: ctx.policy });
     if (!ready) {
-      return { changed: false, pending: true, detail: `Replacement ${newId} exists (${state.replacement.status ?? 'unknown'}) but is not yet available on ${cmk.arn}; ${state.id} is kept` };
+      return {
+        changed: false,
+        pending: true,
+        detail: `Replacement ${newId} exists (${state.replacement.status ?? 'unknown'}) but is not yet available on ${cmk.arn}; ${state.id} is kept`,
+      };
     }
     if (!ctx.policy.gates.cutOver) {
-      return { changed: false, pending: true, detail: `Replacement ${newId} is available and encrypted with ${cmk.arn}; ${state.id} is kept: point readers at ${newId}, or set gates.cutOver to delete ${state.id}` };
+      return {
+        changed: false,
+        pending: true,
+        detail: `Replacement ${newId} is available and encrypted with ${cmk.arn}; ${state.id} is kept: point readers at ${newId}, or set gates.cutOver to delete ${state.id}`,
+      };
     }
     try {
       // A read replica has no final snapshot to keep; the source and the verified replacement hold the data.
@@ -89,7 +133,11 @@ export const rdsReadReplicaRule: Rule<RdsReadReplicaState> = {
     } catch (e) {
       throw translateAwsError(e, 'rds:DeleteDBInstance', state.id);
     }
-    return { changed: true, pending: true, detail: `Replacement ${newId} verified (available, ${cmk.arn}); deleting ${state.id} (gate cutOver)` };
+    return {
+      changed: true,
+      pending: true,
+      detail: `Replacement ${newId} verified (available, ${cmk.arn}); deleting ${state.id} (gate cutOver)`,
+    };
   },
 
   async quarantine(state, finding, ctx) {
@@ -97,11 +145,17 @@ export const rdsReadReplicaRule: Rule<RdsReadReplicaState> = {
     const value = finding.reason ?? 'NON_COMPLIANT';
     if (state.tags[tag] === value) return { changed: false, verified: true, detail: `Already tagged ${tag}=${value}` };
     try {
-      await rds(ctx).send(new AddTagsToResourceCommand({ ResourceName: state.arn, Tags: [{ Key: tag, Value: value }] }));
+      await rds(ctx).send(
+        new AddTagsToResourceCommand({ ResourceName: state.arn, Tags: [{ Key: tag, Value: value }] }),
+      );
     } catch (e) {
       throw translateAwsError(e, 'rds:AddTagsToResource', state.id);
     }
     const after = await readInstance(state.id, ctx);
-    return { changed: true, verified: !!after && tagsOf(after)[tag] === value, detail: `Tagged ${tag}=${value}; the replica and its data are untouched` };
+    return {
+      changed: true,
+      verified: !!after && tagsOf(after)[tag] === value,
+      detail: `Tagged ${tag}=${value}; the replica and its data are untouched`,
+    };
   },
 };

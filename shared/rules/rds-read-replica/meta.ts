@@ -4,12 +4,14 @@ import type { RuleMeta } from '../contract';
 export const rdsReadReplicaMeta: RuleMeta = {
   type: 'rds-read-replica',
   service: 'rds',
-  cloudTrail: [{
-    eventSource: 'rds.amazonaws.com',
-    // The call is made in the replica's region R, so the event arrives in R with the replica's id.
-    eventNames: ['CreateDBInstanceReadReplica'],
-    ids: (d) => idList(pick(d, 'requestParameters', 'dBInstanceIdentifier')),
-  }],
+  cloudTrail: [
+    {
+      eventSource: 'rds.amazonaws.com',
+      // The call is made in the replica's region R, so the event arrives in R with the replica's id.
+      eventNames: ['CreateDBInstanceReadReplica'],
+      ids: (d) => idList(pick(d, 'requestParameters', 'dBInstanceIdentifier')),
+    },
+  ],
   configTypes: [],
   permissions: {
     read: ['rds:DescribeDBInstances', 'kms:DescribeKey'],

@@ -1,8 +1,18 @@
 import {
-  AddTagsToResourceCommand, CopyDBClusterSnapshotCommand, CopyDBSnapshotCommand, DeleteDBClusterSnapshotCommand,
-  DeleteDBSnapshotCommand, DescribeDBClusterSnapshotAttributesCommand, DescribeDBClusterSnapshotsCommand,
-  DescribeDBSnapshotAttributesCommand, DescribeDBSnapshotsCommand, ModifyDBClusterSnapshotAttributeCommand,
-  ModifyDBSnapshotAttributeCommand, paginateDescribeDBClusterSnapshots, paginateDescribeDBSnapshots, RDSClient,
+  AddTagsToResourceCommand,
+  CopyDBClusterSnapshotCommand,
+  CopyDBSnapshotCommand,
+  DeleteDBClusterSnapshotCommand,
+  DeleteDBSnapshotCommand,
+  DescribeDBClusterSnapshotAttributesCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBSnapshotAttributesCommand,
+  DescribeDBSnapshotsCommand,
+  ModifyDBClusterSnapshotAttributeCommand,
+  ModifyDBSnapshotAttributeCommand,
+  paginateDescribeDBClusterSnapshots,
+  paginateDescribeDBSnapshots,
+  RDSClient,
 } from '@aws-sdk/client-rds';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { itemsOf } from '../../aws/paginate';
@@ -48,9 +58,11 @@ const call = async <T>(action: string, id: string, fn: () => Promise<T>): Promis
 };
 
 /** Deleting what a concurrent run (a duplicate delivery) already deleted reaches the goal all the same. */
-const ignoreGone = (action: string) => (e: unknown): void => {
-  if (!isAwsNotFound(e, action)) throw e;
-};
+const ignoreGone =
+  (action: string) =>
+  (e: unknown): void => {
+    if (!isAwsNotFound(e, action)) throw e;
+  };
 
 /** A concurrent run made the copy first: the caller waits for it and verifies it like its own. */
 const ignoreExists = (e: unknown): void => {
@@ -59,7 +71,12 @@ const ignoreExists = (e: unknown): void => {
 
 const tag = (arn: string, tags: Record<string, string>, ctx: RuleContext): Promise<void> =>
   call('rds:AddTagsToResource', arn, async () => {
-    await rds(ctx).send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
+    await rds(ctx).send(
+      new AddTagsToResourceCommand({
+        ResourceName: arn,
+        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    );
   });
 
 export const instanceSnapshots: SnapshotApi = {
@@ -71,8 +88,13 @@ export const instanceSnapshots: SnapshotApi = {
       const s = out.DBSnapshots?.[0];
       if (!s?.DBSnapshotIdentifier) return undefined;
       return {
-        id: s.DBSnapshotIdentifier, arn: s.DBSnapshotArn ?? '', automated: s.SnapshotType === 'automated' || s.DBSnapshotIdentifier.startsWith('rds:'),
-        status: s.Status ?? 'unknown', encrypted: s.Encrypted === true, keyRef: s.KmsKeyId || undefined, tags: tagRecord(s.TagList),
+        id: s.DBSnapshotIdentifier,
+        arn: s.DBSnapshotArn ?? '',
+        automated: s.SnapshotType === 'automated' || s.DBSnapshotIdentifier.startsWith('rds:'),
+        status: s.Status ?? 'unknown',
+        encrypted: s.Encrypted === true,
+        keyRef: s.KmsKeyId || undefined,
+        tags: tagRecord(s.TagList),
       };
     } catch (e) {
       if (isAwsNotFound(e, 'rds:DescribeDBSnapshots')) return undefined;
@@ -80,22 +102,51 @@ export const instanceSnapshots: SnapshotApi = {
     }
   },
   async *list(ctx) {
-    const snapshots = itemsOf(paginateDescribeDBSnapshots({ client: rds(ctx) }, {}), (p) => p.DBSnapshots, 'rds:DescribeDBSnapshots');
+    const snapshots = itemsOf(
+      paginateDescribeDBSnapshots({ client: rds(ctx) }, {}),
+      (p) => p.DBSnapshots,
+      'rds:DescribeDBSnapshots',
+    );
     for await (const s of snapshots) if (s.DBSnapshotIdentifier) yield s.DBSnapshotIdentifier;
   },
   async restoreShares(id, ctx) {
-    const out = await call('rds:DescribeDBSnapshotAttributes', id, () => rds(ctx).send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: id })));
-    return out.DBSnapshotAttributesResult?.DBSnapshotAttributes?.find((a) => a.AttributeName === 'restore')?.AttributeValues ?? [];
+    const out = await call('rds:DescribeDBSnapshotAttributes', id, () =>
+      rds(ctx).send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: id })),
+    );
+    return (
+      out.DBSnapshotAttributesResult?.DBSnapshotAttributes?.find((a) => a.AttributeName === 'restore')
+        ?.AttributeValues ?? []
+    );
   },
-  unshare: (id, values, ctx) => call('rds:ModifyDBSnapshotAttribute', id, async () => {
-    await rds(ctx).send(new ModifyDBSnapshotAttributeCommand({ DBSnapshotIdentifier: id, AttributeName: 'restore', ValuesToRemove: values }));
-  }),
-  copy: (id, target, kmsKeyArn, ctx) => call('rds:CopyDBSnapshot', id, async () => {
-    await rds(ctx).send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: id, TargetDBSnapshotIdentifier: target, KmsKeyId: kmsKeyArn, CopyTags: true })).catch(ignoreExists);
-  }),
-  remove: (id, ctx) => call('rds:DeleteDBSnapshot', id, async () => {
-    await rds(ctx).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: id })).catch(ignoreGone('rds:DeleteDBSnapshot'));
-  }),
+  unshare: (id, values, ctx) =>
+    call('rds:ModifyDBSnapshotAttribute', id, async () => {
+      await rds(ctx).send(
+        new ModifyDBSnapshotAttributeCommand({
+          DBSnapshotIdentifier: id,
+          AttributeName: 'restore',
+          ValuesToRemove: values,
+        }),
+      );
+    }),
+  copy: (id, target, kmsKeyArn, ctx) =>
+    call('rds:CopyDBSnapshot', id, async () => {
+      await rds(ctx)
+        .send(
+          new CopyDBSnapshotCommand({
+            SourceDBSnapshotIdentifier: id,
+            TargetDBSnapshotIdentifier: target,
+            KmsKeyId: kmsKeyArn,
+            CopyTags: true,
+          }),
+        )
+        .catch(ignoreExists);
+    }),
+  remove: (id, ctx) =>
+    call('rds:DeleteDBSnapshot', id, async () => {
+      await rds(ctx)
+        .send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: id }))
+        .catch(ignoreGone('rds:DeleteDBSnapshot'));
+    }),
   tag,
 };
 
@@ -108,8 +159,13 @@ export const clusterSnapshots: SnapshotApi = {
       const s = out.DBClusterSnapshots?.[0];
       if (!s?.DBClusterSnapshotIdentifier) return undefined;
       return {
-        id: s.DBClusterSnapshotIdentifier, arn: s.DBClusterSnapshotArn ?? '', automated: s.SnapshotType === 'automated' || s.DBClusterSnapshotIdentifier.startsWith('rds:'),
-        status: s.Status ?? 'unknown', encrypted: s.StorageEncrypted === true, keyRef: s.KmsKeyId || undefined, tags: tagRecord(s.TagList),
+        id: s.DBClusterSnapshotIdentifier,
+        arn: s.DBClusterSnapshotArn ?? '',
+        automated: s.SnapshotType === 'automated' || s.DBClusterSnapshotIdentifier.startsWith('rds:'),
+        status: s.Status ?? 'unknown',
+        encrypted: s.StorageEncrypted === true,
+        keyRef: s.KmsKeyId || undefined,
+        tags: tagRecord(s.TagList),
       };
     } catch (e) {
       if (isAwsNotFound(e, 'rds:DescribeDBClusterSnapshots')) return undefined;
@@ -117,21 +173,50 @@ export const clusterSnapshots: SnapshotApi = {
     }
   },
   async *list(ctx) {
-    const snapshots = itemsOf(paginateDescribeDBClusterSnapshots({ client: rds(ctx) }, {}), (p) => p.DBClusterSnapshots, 'rds:DescribeDBClusterSnapshots');
+    const snapshots = itemsOf(
+      paginateDescribeDBClusterSnapshots({ client: rds(ctx) }, {}),
+      (p) => p.DBClusterSnapshots,
+      'rds:DescribeDBClusterSnapshots',
+    );
     for await (const s of snapshots) if (s.DBClusterSnapshotIdentifier) yield s.DBClusterSnapshotIdentifier;
   },
   async restoreShares(id, ctx) {
-    const out = await call('rds:DescribeDBClusterSnapshotAttributes', id, () => rds(ctx).send(new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: id })));
-    return out.DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes?.find((a) => a.AttributeName === 'restore')?.AttributeValues ?? [];
+    const out = await call('rds:DescribeDBClusterSnapshotAttributes', id, () =>
+      rds(ctx).send(new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: id })),
+    );
+    return (
+      out.DBClusterSnapshotAttributesResult?.DBClusterSnapshotAttributes?.find((a) => a.AttributeName === 'restore')
+        ?.AttributeValues ?? []
+    );
   },
-  unshare: (id, values, ctx) => call('rds:ModifyDBClusterSnapshotAttribute', id, async () => {
-    await rds(ctx).send(new ModifyDBClusterSnapshotAttributeCommand({ DBClusterSnapshotIdentifier: id, AttributeName: 'restore', ValuesToRemove: values }));
-  }),
-  copy: (id, target, kmsKeyArn, ctx) => call('rds:CopyDBClusterSnapshot', id, async () => {
-    await rds(ctx).send(new CopyDBClusterSnapshotCommand({ SourceDBClusterSnapshotIdentifier: id, TargetDBClusterSnapshotIdentifier: target, KmsKeyId: kmsKeyArn, CopyTags: true })).catch(ignoreExists);
-  }),
-  remove: (id, ctx) => call('rds:DeleteDBClusterSnapshot', id, async () => {
-    await rds(ctx).send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: id })).catch(ignoreGone('rds:DeleteDBClusterSnapshot'));
-  }),
+  unshare: (id, values, ctx) =>
+    call('rds:ModifyDBClusterSnapshotAttribute', id, async () => {
+      await rds(ctx).send(
+        new ModifyDBClusterSnapshotAttributeCommand({
+          DBClusterSnapshotIdentifier: id,
+          AttributeName: 'restore',
+          ValuesToRemove: values,
+        }),
+      );
+    }),
+  copy: (id, target, kmsKeyArn, ctx) =>
+    call('rds:CopyDBClusterSnapshot', id, async () => {
+      await rds(ctx)
+        .send(
+          new CopyDBClusterSnapshotCommand({
+            SourceDBClusterSnapshotIdentifier: id,
+            TargetDBClusterSnapshotIdentifier: target,
+            KmsKeyId: kmsKeyArn,
+            CopyTags: true,
+          }),
+        )
+        .catch(ignoreExists);
+    }),
+  remove: (id, ctx) =>
+    call('rds:DeleteDBClusterSnapshot', id, async () => {
+      await rds(ctx)
+        .send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: id }))
+        .catch(ignoreGone('rds:DeleteDBClusterSnapshot'));
+    }),
   tag,
 };

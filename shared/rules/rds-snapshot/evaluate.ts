@@ -24,7 +24,8 @@ export interface RdsSnapshotState {
   /** `rds:` snapshots AWS takes itself: AWS allows no copy-over, sharing change or deletion by us. */
   automated: boolean;
   status: string;
-  /** From the Encrypted/StorageEncrypted flag (the key id alone is not proof: the emulator reports one for unencrypted ones). */
+  /** From the Encrypted/StorageEncrypted flag (the key id alone is not proof: the emulator reports one for unencrypted
+   * ones). */
   encrypted: boolean;
   observedKey?: ObservedKey;
   /** Values of the `restore` attribute: account ids, or `all` for public. */
@@ -49,7 +50,12 @@ export const copyIdFor = (id: string): string => `${id.replace(/^rds:/, '').slic
 
 type KeyIssue = 'UNENCRYPTED' | Exclude<KeyMismatch, 'NO_KEY'>;
 
-export const keyIssueOf = (encrypted: boolean, observed: ObservedKey | undefined, cmk: KeyInfo, region: string): KeyIssue | undefined => {
+export const keyIssueOf = (
+  encrypted: boolean,
+  observed: ObservedKey | undefined,
+  cmk: KeyInfo,
+  region: string,
+): KeyIssue | undefined => {
   if (!encrypted) return 'UNENCRYPTED';
   const m = keyMismatch(observed, cmk, region);
   return m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
@@ -66,30 +72,54 @@ export const copyVerified = (copy: SnapshotCopyState | undefined, cmk: KeyInfo, 
  */
 export const evaluateRdsSnapshot = (s: RdsSnapshotState, ctx: EvaluationContext): Finding => {
   const expectedKey = ctx.cmk.arn;
-  const observedKey = s.encrypted ? s.observedKey?.info?.arn ?? s.observedKey?.ref : undefined;
+  const observedKey = s.encrypted ? (s.observedKey?.info?.arn ?? s.observedKey?.ref) : undefined;
   const name = `${LABEL[s.kind]} ${s.id}`;
-  const nonCompliant = (reason: string, detail: string): Finding => ({ status: 'NON_COMPLIANT', reason, detail: `${name} ${detail}`, observedKey, expectedKey });
+  const nonCompliant = (reason: string, detail: string): Finding => ({
+    status: 'NON_COMPLIANT',
+    reason,
+    detail: `${name} ${detail}`,
+    observedKey,
+    expectedKey,
+  });
   const issue = keyIssueOf(s.encrypted, s.observedKey, ctx.cmk, ctx.region);
 
   if (s.automated) {
     if (!issue) return { status: 'COMPLIANT', observedKey, expectedKey };
-    return nonCompliant(issue, `${KEY_DETAIL[issue]}; it is an automated snapshot and follows its ${s.kind === 'cluster' ? 'cluster' : 'instance'}`);
+    return nonCompliant(
+      issue,
+      `${KEY_DETAIL[issue]}; it is an automated snapshot and follows its ${s.kind === 'cluster' ? 'cluster' : 'instance'}`,
+    );
   }
   if (s.restoreShares.includes('all')) {
-    return nonCompliant('PUBLIC_SNAPSHOT', `is shared publicly (restore attribute contains "all")${issue ? ` and ${KEY_DETAIL[issue]}` : ''}`);
+    return nonCompliant(
+      'PUBLIC_SNAPSHOT',
+      `is shared publicly (restore attribute contains "all")${issue ? ` and ${KEY_DETAIL[issue]}` : ''}`,
+    );
   }
   if (!issue) return { status: 'COMPLIANT', observedKey, expectedKey };
   if (s.tags[WORKFLOW_TAG]) {
     // The re-encryption workflow's own intermediate (the unencrypted source of its CMK copy): the
     // workflow keeps or deletes it; copying it again would only duplicate the data it is replacing.
-    return { status: 'NOT_APPLICABLE', reason: 'WORKFLOW_INTERMEDIATE', detail: `${name} belongs to re-encryption workflow ${s.tags[WORKFLOW_TAG]}`, observedKey, expectedKey };
+    return {
+      status: 'NOT_APPLICABLE',
+      reason: 'WORKFLOW_INTERMEDIATE',
+      detail: `${name} belongs to re-encryption workflow ${s.tags[WORKFLOW_TAG]}`,
+      observedKey,
+      expectedKey,
+    };
   }
   if (s.copy && copyVerified(s.copy, ctx.cmk, ctx.region) && s.tags[SUPERSEDED_TAG] === s.copy.id) {
     if (ctx.policy.gates.deleteOriginals) {
-      return nonCompliant(issue, `${KEY_DETAIL[issue]}; its re-keyed copy ${s.copy.id} is verified and the policy deletes originals`);
+      return nonCompliant(
+        issue,
+        `${KEY_DETAIL[issue]}; its re-keyed copy ${s.copy.id} is verified and the policy deletes originals`,
+      );
     }
     return {
-      status: 'COMPLIANT', reason: 'SUPERSEDED', observedKey, expectedKey,
+      status: 'COMPLIANT',
+      reason: 'SUPERSEDED',
+      observedKey,
+      expectedKey,
       detail: `${name} ${KEY_DETAIL[issue]}; it is kept as the original of ${s.copy.id}, which is encrypted with the regional CMK`,
     };
   }
@@ -103,7 +133,10 @@ export const rdsSnapshotLimits = (s: RdsSnapshotState): ActionLimits => {
     return { remediate: why, quarantine: why };
   }
   if (s.kind === 'cluster' && !s.encrypted) {
-    return { remediate: 'AWS cannot add encryption when copying an unencrypted Aurora cluster snapshot (restore it into a cluster with the CMK, then snapshot that cluster)' };
+    return {
+      remediate:
+        'AWS cannot add encryption when copying an unencrypted Aurora cluster snapshot (restore it into a cluster with the CMK, then snapshot that cluster)',
+    };
   }
   return {};
 };

@@ -2,7 +2,14 @@ import { SentinelError } from '../../errors';
 import type { Rule, RuleContext, RuleMeta } from '../contract';
 import { clusterSnapshots, instanceSnapshots, type SnapshotApi } from './api';
 import {
-  copyIdFor, copyVerified, evaluateRdsSnapshot, keyIssueOf, rdsSnapshotLimits, type RdsSnapshotState, type SnapshotCopyState, SUPERSEDED_TAG,
+  copyIdFor,
+  copyVerified,
+  evaluateRdsSnapshot,
+  keyIssueOf,
+  rdsSnapshotLimits,
+  type RdsSnapshotState,
+  type SnapshotCopyState,
+  SUPERSEDED_TAG,
 } from './evaluate';
 import { rdsClusterSnapshotMeta, rdsSnapshotMeta } from './meta';
 
@@ -11,7 +18,8 @@ const rdsKeyRef = (ref: string | undefined): string => (!ref || ref === 'default
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** How long remediate waits in-process for a copy to become available; the rest is left to the next event or the backfill. */
+/** How long remediate waits in-process for a copy to become available; the rest is left to the next event or the
+ * backfill. */
 export const copyWaitSettings = (env: NodeJS.ProcessEnv = process.env): { budgetMs: number; intervalMs: number } => ({
   budgetMs: Number(env.CMK_SENTINEL_SNAPSHOT_WAIT_SECONDS ?? 20) * 1000,
   intervalMs: Number(env.CMK_SENTINEL_SNAPSHOT_POLL_SECONDS ?? 2) * 1000,
@@ -19,13 +27,28 @@ export const copyWaitSettings = (env: NodeJS.ProcessEnv = process.env): { budget
 
 const IN_PROGRESS = new Set(['creating', 'copying', 'pending']);
 
-const readCopy = async (api: SnapshotApi, id: string, region: string, ctx: RuleContext): Promise<SnapshotCopyState | undefined> => {
+const readCopy = async (
+  api: SnapshotApi,
+  id: string,
+  region: string,
+  ctx: RuleContext,
+): Promise<SnapshotCopyState | undefined> => {
   const raw = await api.describe(id, ctx);
   if (!raw) return undefined;
-  return { id: raw.id, status: raw.status, encrypted: raw.encrypted, observedKey: raw.encrypted ? await ctx.keys.observe(rdsKeyRef(raw.keyRef), region) : undefined };
+  return {
+    id: raw.id,
+    status: raw.status,
+    encrypted: raw.encrypted,
+    observedKey: raw.encrypted ? await ctx.keys.observe(rdsKeyRef(raw.keyRef), region) : undefined,
+  };
 };
 
-const waitForCopy = async (api: SnapshotApi, id: string, region: string, ctx: RuleContext): Promise<SnapshotCopyState | undefined> => {
+const waitForCopy = async (
+  api: SnapshotApi,
+  id: string,
+  region: string,
+  ctx: RuleContext,
+): Promise<SnapshotCopyState | undefined> => {
   const { budgetMs, intervalMs } = copyWaitSettings();
   const deadline = Date.now() + budgetMs;
   for (;;) {
@@ -46,7 +69,18 @@ const makeRule = (meta: RuleMeta, api: SnapshotApi): Rule<RdsSnapshotState> => (
     const observedKey = raw.encrypted ? await ctx.keys.observe(rdsKeyRef(raw.keyRef), ref.region) : undefined;
     // Automated snapshots cannot be shared: no attribute call for them.
     const restoreShares = raw.automated ? [] : await api.restoreShares(raw.id, ctx);
-    const state: RdsSnapshotState = { kind: api.kind, id: raw.id, arn: raw.arn, region: ref.region, automated: raw.automated, status: raw.status, encrypted: raw.encrypted, observedKey, restoreShares, tags: raw.tags };
+    const state: RdsSnapshotState = {
+      kind: api.kind,
+      id: raw.id,
+      arn: raw.arn,
+      region: ref.region,
+      automated: raw.automated,
+      status: raw.status,
+      encrypted: raw.encrypted,
+      observedKey,
+      restoreShares,
+      tags: raw.tags,
+    };
     // The deterministic copy matters only for a manual snapshot on the wrong key.
     if (!raw.automated && keyIssueOf(raw.encrypted, observedKey, await ctx.keys.regionalCmk(ref.region), ref.region)) {
       state.copy = await readCopy(api, copyIdFor(raw.id), ref.region, ctx);
@@ -70,7 +104,8 @@ const makeRule = (meta: RuleMeta, api: SnapshotApi): Rule<RdsSnapshotState> => (
       steps.push('removed public restore sharing');
       changed = true;
     }
-    if (!keyIssueOf(state.encrypted, state.observedKey, cmk, state.region)) return { changed, detail: steps.join('; ') || 'Nothing to change' };
+    if (!keyIssueOf(state.encrypted, state.observedKey, cmk, state.region))
+      return { changed, detail: steps.join('; ') || 'Nothing to change' };
     const cannot = rdsSnapshotLimits(state).remediate;
     if (cannot) return { changed, detail: [...steps, `not re-encrypted: ${cannot}`].join('; ') };
 
@@ -83,12 +118,22 @@ const makeRule = (meta: RuleMeta, api: SnapshotApi): Rule<RdsSnapshotState> => (
       steps.push(`re-keyed copy ${copyId} already exists`);
     }
     const copy = await waitForCopy(api, copyId, state.region, ctx);
-    if (!copy) throw new SentinelError('RESOURCE_GONE', `The copy ${copyId} of ${state.id} disappeared before it was verified`, { details: { resource: copyId } });
+    if (!copy)
+      throw new SentinelError('RESOURCE_GONE', `The copy ${copyId} of ${state.id} disappeared before it was verified`, {
+        details: { resource: copyId },
+      });
     if (IN_PROGRESS.has(copy.status)) {
-      return { changed: true, pending: true, detail: `${steps.join('; ')}; ${copyId} is still ${copy.status}: the next event or the backfill verifies it, then tags the original (nothing is deleted before)` };
+      return {
+        changed: true,
+        pending: true,
+        detail: `${steps.join('; ')}; ${copyId} is still ${copy.status}: the next event or the backfill verifies it, then tags the original (nothing is deleted before)`,
+      };
     }
     if (!copyVerified(copy, cmk, state.region)) {
-      return { changed, detail: `${steps.join('; ')}; but ${copyId} is ${copy.status} and not encrypted with the regional CMK (${copy.observedKey?.info?.arn ?? copy.observedKey?.ref ?? 'unencrypted'}): rename or delete it so a fresh copy can be made` };
+      return {
+        changed,
+        detail: `${steps.join('; ')}; but ${copyId} is ${copy.status} and not encrypted with the regional CMK (${copy.observedKey?.info?.arn ?? copy.observedKey?.ref ?? 'unencrypted'}): rename or delete it so a fresh copy can be made`,
+      };
     }
     if (state.tags[SUPERSEDED_TAG] !== copyId) {
       await api.tag(arn, { [SUPERSEDED_TAG]: copyId }, ctx);
@@ -96,7 +141,10 @@ const makeRule = (meta: RuleMeta, api: SnapshotApi): Rule<RdsSnapshotState> => (
       changed = true;
     }
     const others = state.restoreShares.filter((v) => v !== 'all');
-    if (others.length) steps.push(`the original is shared with ${others.join(', ')}; the copy is not: share it again if still intended (those accounts need use of the CMK)`);
+    if (others.length)
+      steps.push(
+        `the original is shared with ${others.join(', ')}; the copy is not: share it again if still intended (those accounts need use of the CMK)`,
+      );
     if (ctx.policy.gates.deleteOriginals) {
       await api.remove(state.id, ctx);
       steps.push('deleted the original (policy gate deleteOriginals on, copy verified first)');

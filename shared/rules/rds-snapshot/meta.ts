@@ -9,7 +9,8 @@ const idsFrom = (detail: Record<string, unknown>, fields: readonly string[]): st
   const region = pick(detail, 'awsRegion');
   const out: string[] = [];
   for (const f of fields) {
-    const v = pick(detail, 'requestParameters', f) ?? pick(detail, 'requestParameters', f.charAt(0).toUpperCase() + f.slice(1));
+    const v =
+      pick(detail, 'requestParameters', f) ?? pick(detail, 'requestParameters', f.charAt(0).toUpperCase() + f.slice(1));
     if (!v) continue;
     const arn = /^arn:aws[a-z-]*:rds:([a-z0-9-]+):\d{12}:(?:cluster-)?snapshot:(.+)$/.exec(v);
     if (!arn) out.push(v);
@@ -19,12 +20,18 @@ const idsFrom = (detail: Record<string, unknown>, fields: readonly string[]): st
 };
 
 const trigger = (eventNames: readonly string[], fields: readonly string[]): CloudTrailTrigger => ({
-  eventSource: 'rds.amazonaws.com', eventNames, ids: (d) => idsFrom(d, fields),
+  eventSource: 'rds.amazonaws.com',
+  eventNames,
+  ids: (d) => idsFrom(d, fields),
 });
 
 /** `resource` is the snapshot's ARN resource type (the SnapshotApi's `resource`). */
 const snapshotMeta = (
-  type: 'rds-snapshot' | 'rds-cluster-snapshot', resource: 'snapshot' | 'cluster-snapshot', cloudTrail: CloudTrailTrigger[], configTypes: string[], perms: RuleMeta['permissions'],
+  type: 'rds-snapshot' | 'rds-cluster-snapshot',
+  resource: 'snapshot' | 'cluster-snapshot',
+  cloudTrail: CloudTrailTrigger[],
+  configTypes: string[],
+  perms: RuleMeta['permissions'],
 ): RuleMeta => ({
   type,
   service: 'rds',
@@ -35,20 +42,44 @@ const snapshotMeta = (
   arn: (ref) => `arn:aws:rds:${ref.region}:${ref.account}:${resource}:${ref.id}`,
 });
 
-export const rdsSnapshotMeta = snapshotMeta('rds-snapshot', 'snapshot', [
-  trigger(['CreateDBSnapshot', 'ModifyDBSnapshotAttribute'], ['dBSnapshotIdentifier']),
-  trigger(['CopyDBSnapshot'], ['targetDBSnapshotIdentifier', 'sourceDBSnapshotIdentifier']),
-], ['AWS::RDS::DBSnapshot'], {
-  read: ['rds:DescribeDBSnapshots', 'rds:DescribeDBSnapshotAttributes', 'kms:DescribeKey'],
-  remediate: ['rds:CopyDBSnapshot', 'rds:ModifyDBSnapshotAttribute', 'rds:AddTagsToResource', 'rds:DeleteDBSnapshot', 'kms:CreateGrant'],
-  quarantine: ['rds:ModifyDBSnapshotAttribute', 'rds:AddTagsToResource'],
-});
+export const rdsSnapshotMeta = snapshotMeta(
+  'rds-snapshot',
+  'snapshot',
+  [
+    trigger(['CreateDBSnapshot', 'ModifyDBSnapshotAttribute'], ['dBSnapshotIdentifier']),
+    trigger(['CopyDBSnapshot'], ['targetDBSnapshotIdentifier', 'sourceDBSnapshotIdentifier']),
+  ],
+  ['AWS::RDS::DBSnapshot'],
+  {
+    read: ['rds:DescribeDBSnapshots', 'rds:DescribeDBSnapshotAttributes', 'kms:DescribeKey'],
+    remediate: [
+      'rds:CopyDBSnapshot',
+      'rds:ModifyDBSnapshotAttribute',
+      'rds:AddTagsToResource',
+      'rds:DeleteDBSnapshot',
+      'kms:CreateGrant',
+    ],
+    quarantine: ['rds:ModifyDBSnapshotAttribute', 'rds:AddTagsToResource'],
+  },
+);
 
-export const rdsClusterSnapshotMeta = snapshotMeta('rds-cluster-snapshot', 'cluster-snapshot', [
-  trigger(['CreateDBClusterSnapshot', 'ModifyDBClusterSnapshotAttribute'], ['dBClusterSnapshotIdentifier']),
-  trigger(['CopyDBClusterSnapshot'], ['targetDBClusterSnapshotIdentifier', 'sourceDBClusterSnapshotIdentifier']),
-], ['AWS::RDS::DBClusterSnapshot'], {
-  read: ['rds:DescribeDBClusterSnapshots', 'rds:DescribeDBClusterSnapshotAttributes', 'kms:DescribeKey'],
-  remediate: ['rds:CopyDBClusterSnapshot', 'rds:ModifyDBClusterSnapshotAttribute', 'rds:AddTagsToResource', 'rds:DeleteDBClusterSnapshot', 'kms:CreateGrant'],
-  quarantine: ['rds:ModifyDBClusterSnapshotAttribute', 'rds:AddTagsToResource'],
-});
+export const rdsClusterSnapshotMeta = snapshotMeta(
+  'rds-cluster-snapshot',
+  'cluster-snapshot',
+  [
+    trigger(['CreateDBClusterSnapshot', 'ModifyDBClusterSnapshotAttribute'], ['dBClusterSnapshotIdentifier']),
+    trigger(['CopyDBClusterSnapshot'], ['targetDBClusterSnapshotIdentifier', 'sourceDBClusterSnapshotIdentifier']),
+  ],
+  ['AWS::RDS::DBClusterSnapshot'],
+  {
+    read: ['rds:DescribeDBClusterSnapshots', 'rds:DescribeDBClusterSnapshotAttributes', 'kms:DescribeKey'],
+    remediate: [
+      'rds:CopyDBClusterSnapshot',
+      'rds:ModifyDBClusterSnapshotAttribute',
+      'rds:AddTagsToResource',
+      'rds:DeleteDBClusterSnapshot',
+      'kms:CreateGrant',
+    ],
+    quarantine: ['rds:ModifyDBClusterSnapshotAttribute', 'rds:AddTagsToResource'],
+  },
+);

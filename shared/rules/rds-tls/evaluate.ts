@@ -20,13 +20,15 @@ export interface ParamGroupTlsState {
   value?: string;
   /**
    * `dynamic` parameters take `ApplyMethod: immediate` and apply without a reboot; `static` ones only after one.
-   * From DescribeDBParameters / DescribeClusterParameters `ApplyType` where reported, else the engine's documented type.
+   * From DescribeDBParameters / DescribeClusterParameters `ApplyType` where reported, else the engine's documented
+   * type.
    */
   applyType?: 'static' | 'dynamic';
   /**
    * Whether the database runs what its group says: RDS `DBParameterGroups[].ParameterApplyStatus`
    * (in-sync | applying | pending-reboot | pending-database-upgrade | failed-to-apply), Redshift
-   * `ClusterParameterStatusList[require_ssl].ParameterApplyStatus`, else `ClusterParameterGroups[].ParameterApplyStatus`.
+   * `ClusterParameterStatusList[require_ssl].ParameterApplyStatus`, else
+   * `ClusterParameterGroups[].ParameterApplyStatus`.
    * Absent = not reported (taken as in-sync).
    */
   applyStatus?: string;
@@ -54,10 +56,14 @@ const APPLIED = new Set(['in-sync', 'applying']);
 
 export const isApplied = (status: string | undefined): boolean => status === undefined || APPLIED.has(status);
 
-/** Which parameter forces TLS on an RDS engine, and its documented apply type when DescribeDBParameters does not say. */
-export const rdsTlsParam = (engine: string): { param?: string; notCovered?: string; applyType?: 'static' | 'dynamic' } => {
+/** Which parameter forces TLS on an RDS engine, and its documented apply type when DescribeDBParameters does not say.
+ * */
+export const rdsTlsParam = (
+  engine: string,
+): { param?: string; notCovered?: string; applyType?: 'static' | 'dynamic' } => {
   const e = engine.toLowerCase();
-  if (e.startsWith('aurora')) return { notCovered: 'Aurora enforces TLS in the cluster parameter group, not the instance one' };
+  if (e.startsWith('aurora'))
+    return { notCovered: 'Aurora enforces TLS in the cluster parameter group, not the instance one' };
   // RDS for PostgreSQL: rds.force_ssl is dynamic in current versions (its ApplyType is read when AWS reports it; a
   // static one is retried with pending-reboot). SQL Server: "rds.force_ssl ... static", reboot required.
   if (e === 'postgres') return { param: 'rds.force_ssl', applyType: 'dynamic' };
@@ -73,27 +79,46 @@ export const rebootAdvice = (ids: string[], noun: string): string =>
 
 /** Pure: the group attached to the database has the TLS parameter on, and the database runs it. */
 export const evaluateParamGroupTls = (s: ParamGroupTlsState, _ctx?: EvaluationContext, noun = 'instance'): Finding => {
-  if (!s.param) return { status: 'NOT_APPLICABLE', reason: 'ENGINE_NOT_COVERED', detail: `${s.id} (${s.engine}): ${s.notCovered ?? 'engine not covered'}` };
-  if (s.groupRef && s.sharedWith.length === 0) return { status: 'NOT_APPLICABLE', reason: 'UNUSED_GROUP', detail: `No database uses parameter group ${s.group}` };
+  if (!s.param)
+    return {
+      status: 'NOT_APPLICABLE',
+      reason: 'ENGINE_NOT_COVERED',
+      detail: `${s.id} (${s.engine}): ${s.notCovered ?? 'engine not covered'}`,
+    };
+  if (s.groupRef && s.sharedWith.length === 0)
+    return { status: 'NOT_APPLICABLE', reason: 'UNUSED_GROUP', detail: `No database uses parameter group ${s.group}` };
   if (isOn(s.value)) {
     if (s.groupRef) {
       const waiting = s.notApplied ?? [];
       if (waiting.length === 0) return { status: 'COMPLIANT' };
       return {
-        status: 'NON_COMPLIANT', reason: 'PENDING_REBOOT',
-        detail: `Parameter group ${s.group} has ${s.param}=${s.value}, but ${waiting.map((w) => `${w.id} (${w.status})`).join(', ')} do not run it yet: ${rebootAdvice(waiting.map((w) => w.id), noun)}`,
+        status: 'NON_COMPLIANT',
+        reason: 'PENDING_REBOOT',
+        detail: `Parameter group ${s.group} has ${s.param}=${s.value}, but ${waiting.map((w) => `${w.id} (${w.status})`).join(', ')} do not run it yet: ${rebootAdvice(
+          waiting.map((w) => w.id),
+          noun,
+        )}`,
       };
     }
     if (isApplied(s.applyStatus)) return { status: 'COMPLIANT' };
     return {
-      status: 'NON_COMPLIANT', reason: 'PENDING_REBOOT',
+      status: 'NON_COMPLIANT',
+      reason: 'PENDING_REBOOT',
       detail: `${s.id} (${s.engine}) is on ${s.group} with ${s.param}=${s.value}, but its parameter status is ${s.applyStatus}: ${rebootAdvice([s.id], noun)}`,
     };
   }
   if (s.groupRef) {
-    return { status: 'NON_COMPLIANT', reason: 'NO_TLS', detail: `Parameter group ${s.group}, used by ${s.sharedWith.join(', ')}, has ${s.param} ${s.value ?? 'unset (off)'}: clients may connect without TLS` };
+    return {
+      status: 'NON_COMPLIANT',
+      reason: 'NO_TLS',
+      detail: `Parameter group ${s.group}, used by ${s.sharedWith.join(', ')}, has ${s.param} ${s.value ?? 'unset (off)'}: clients may connect without TLS`,
+    };
   }
-  const kind = s.isDefault ? 'default parameter group' : s.sharedWith.length ? `custom parameter group shared with ${s.sharedWith.join(', ')}` : 'custom parameter group';
+  const kind = s.isDefault
+    ? 'default parameter group'
+    : s.sharedWith.length
+      ? `custom parameter group shared with ${s.sharedWith.join(', ')}`
+      : 'custom parameter group';
   return {
     status: 'NON_COMPLIANT',
     reason: 'NO_TLS',

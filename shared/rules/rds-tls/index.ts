@@ -1,8 +1,15 @@
 import { describeDbInstance, pendingModifications } from '../../aws/rds';
 import { tagRecord } from '../../aws/tags';
 import {
-  CreateDBParameterGroupCommand, DescribeDBInstancesCommand, DescribeDBParameterGroupsCommand, DescribeDBParametersCommand, type DBInstance,
-  ListTagsForResourceCommand, ModifyDBInstanceCommand, ModifyDBParameterGroupCommand, RDSClient,
+  CreateDBParameterGroupCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBParameterGroupsCommand,
+  DescribeDBParametersCommand,
+  type DBInstance,
+  ListTagsForResourceCommand,
+  ModifyDBInstanceCommand,
+  ModifyDBParameterGroupCommand,
+  RDSClient,
 } from '@aws-sdk/client-rds';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import type { ResourceRef, Rule, RuleContext } from '../contract';
@@ -17,25 +24,33 @@ const rds = (ctx: RuleContext): RDSClient => ctx.clients.get(RDSClient, ctx.scop
 async function* allInstances(ctx: RuleContext): AsyncIterable<DBInstance> {
   let Marker: string | undefined;
   do {
-    const out = await rds(ctx).send(new DescribeDBInstancesCommand({ Marker })).catch((e: unknown) => {
-      throw translateAwsError(e, 'rds:DescribeDBInstances');
-    });
+    const out = await rds(ctx)
+      .send(new DescribeDBInstancesCommand({ Marker }))
+      .catch((e: unknown) => {
+        throw translateAwsError(e, 'rds:DescribeDBInstances');
+      });
     yield* out.DBInstances ?? [];
     Marker = out.Marker;
   } while (Marker);
 }
 
-interface ParamRead { value?: string; applyType?: 'static' | 'dynamic' }
+interface ParamRead {
+  value?: string;
+  applyType?: 'static' | 'dynamic';
+}
 
-const applyTypeOf = (t: string | undefined): ParamRead['applyType'] => (t === 'static' || t === 'dynamic' ? t : undefined);
+const applyTypeOf = (t: string | undefined): ParamRead['applyType'] =>
+  t === 'static' || t === 'dynamic' ? t : undefined;
 
 /** The value and, where AWS reports it (per engine version), the parameter's ApplyType. */
 const readParam = async (group: string, param: string, ctx: RuleContext): Promise<ParamRead> => {
   let Marker: string | undefined;
   do {
-    const out = await rds(ctx).send(new DescribeDBParametersCommand({ DBParameterGroupName: group, Marker })).catch((e: unknown) => {
-      throw translateAwsError(e, 'rds:DescribeDBParameters', group);
-    });
+    const out = await rds(ctx)
+      .send(new DescribeDBParametersCommand({ DBParameterGroupName: group, Marker }))
+      .catch((e: unknown) => {
+        throw translateAwsError(e, 'rds:DescribeDBParameters', group);
+      });
     const hit = out.Parameters?.find((p) => p.ParameterName === param);
     if (hit) return { value: hit.ParameterValue, applyType: applyTypeOf(hit.ApplyType) };
     Marker = out.Marker;
@@ -47,37 +62,58 @@ const applyStatusOf = (db: DBInstance, group: string): string | undefined =>
   db.DBParameterGroups?.find((g) => g.DBParameterGroupName === group)?.ParameterApplyStatus;
 
 /** Default groups are named default.<family> (default.postgres16, default.sqlserver-se-15.0). */
-const familyOf = (group: string, engine: string): string => (group.startsWith('default.') ? group.slice('default.'.length) : engine);
+const familyOf = (group: string, engine: string): string =>
+  group.startsWith('default.') ? group.slice('default.'.length) : engine;
 
 const ops = (ctx: RuleContext): ParamGroupOps => ({
   noun: 'instance',
   async createGroup(name, family, description) {
     try {
-      await rds(ctx).send(new CreateDBParameterGroupCommand({ DBParameterGroupName: name, DBParameterGroupFamily: family, Description: description }));
+      await rds(ctx).send(
+        new CreateDBParameterGroupCommand({
+          DBParameterGroupName: name,
+          DBParameterGroupFamily: family,
+          Description: description,
+        }),
+      );
     } catch (e) {
       // A re-run (or another instance of the same family) already made it: reuse it.
-      if (awsErrorName(e) !== 'DBParameterGroupAlreadyExists' && awsErrorName(e) !== 'DBParameterGroupAlreadyExistsFault') throw translateAwsError(e, 'rds:CreateDBParameterGroup', name);
+      if (
+        awsErrorName(e) !== 'DBParameterGroupAlreadyExists' &&
+        awsErrorName(e) !== 'DBParameterGroupAlreadyExistsFault'
+      )
+        throw translateAwsError(e, 'rds:CreateDBParameterGroup', name);
     }
   },
   async setParam(group, param, value, method) {
-    const send = (ApplyMethod: 'immediate' | 'pending-reboot') => rds(ctx).send(new ModifyDBParameterGroupCommand({
-      DBParameterGroupName: group, Parameters: [{ ParameterName: param, ParameterValue: value, ApplyMethod }],
-    }));
+    const send = (ApplyMethod: 'immediate' | 'pending-reboot') =>
+      rds(ctx).send(
+        new ModifyDBParameterGroupCommand({
+          DBParameterGroupName: group,
+          Parameters: [{ ParameterName: param, ParameterValue: value, ApplyMethod }],
+        }),
+      );
     try {
       await send(method);
       return method;
     } catch (e) {
       // RDS refuses `immediate` for a static parameter (InvalidParameterCombination): that one waits for a reboot.
-      if (method !== 'immediate' || awsErrorName(e) !== 'InvalidParameterCombination') throw translateAwsError(e, 'rds:ModifyDBParameterGroup', group);
+      if (method !== 'immediate' || awsErrorName(e) !== 'InvalidParameterCombination')
+        throw translateAwsError(e, 'rds:ModifyDBParameterGroup', group);
     }
-    await send('pending-reboot').catch((e: unknown) => { throw translateAwsError(e, 'rds:ModifyDBParameterGroup', group); });
+    await send('pending-reboot').catch((e: unknown) => {
+      throw translateAwsError(e, 'rds:ModifyDBParameterGroup', group);
+    });
     return 'pending-reboot';
   },
   async attach(id, group) {
     // No ApplyImmediately: it would also apply every change the owner queued for the maintenance window, and the
     // group name needs none ("The parameter group name itself is changed immediately", ModifyDBInstance API reference).
-    await rds(ctx).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DBParameterGroupName: group }))
-      .catch((e: unknown) => { throw translateAwsError(e, 'rds:ModifyDBInstance', id); });
+    await rds(ctx)
+      .send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DBParameterGroupName: group }))
+      .catch((e: unknown) => {
+        throw translateAwsError(e, 'rds:ModifyDBInstance', id);
+      });
   },
 });
 
@@ -86,7 +122,8 @@ const describeGroup = async (ref: ResourceRef, ctx: RuleContext): Promise<RdsTls
   let family: string | undefined;
   let arn: string | undefined;
   try {
-    const found = (await rds(ctx).send(new DescribeDBParameterGroupsCommand({ DBParameterGroupName: group }))).DBParameterGroups?.[0];
+    const found = (await rds(ctx).send(new DescribeDBParameterGroupsCommand({ DBParameterGroupName: group })))
+      .DBParameterGroups?.[0];
     family = found?.DBParameterGroupFamily;
     // The group's own tags decide its exemption.
     arn = found?.DBParameterGroupArn;
@@ -96,14 +133,26 @@ const describeGroup = async (ref: ResourceRef, ctx: RuleContext): Promise<RdsTls
   }
   if (!family) return undefined;
   const users: DBInstance[] = [];
-  for await (const db of allInstances(ctx)) if (db.DBParameterGroups?.some((g) => g.DBParameterGroupName === group)) users.push(db);
+  for await (const db of allInstances(ctx))
+    if (db.DBParameterGroups?.some((g) => g.DBParameterGroupName === group)) users.push(db);
   // The family without its version is the engine (postgres16 → postgres, sqlserver-se-15.0 → sqlserver-se).
   const engine = users[0]?.Engine ?? family.replace(/[\d.]+$/, '').replace(/-$/, '');
   const { param, notCovered, applyType } = rdsTlsParam(engine);
-  const base = { id: ref.id, region: ref.region, engine, group, isDefault: group.startsWith('default.'), family, arn, groupRef: true, sharedWith: users.map((u) => u.DBInstanceIdentifier ?? '') };
+  const base = {
+    id: ref.id,
+    region: ref.region,
+    engine,
+    group,
+    isDefault: group.startsWith('default.'),
+    family,
+    arn,
+    groupRef: true,
+    sharedWith: users.map((u) => u.DBInstanceIdentifier ?? ''),
+  };
   if (!param) return { ...base, notCovered };
   const read = await readParam(group, param, ctx);
-  const notApplied = users.map((u) => ({ id: u.DBInstanceIdentifier ?? '', status: applyStatusOf(u, group) }))
+  const notApplied = users
+    .map((u) => ({ id: u.DBInstanceIdentifier ?? '', status: applyStatusOf(u, group) }))
     .filter((u): u is { id: string; status: string } => !isApplied(u.status));
   return { ...base, param, value: read.value, applyType: read.applyType ?? applyType, notApplied };
 };
@@ -123,15 +172,26 @@ export const rdsTlsRule: Rule<RdsTlsState> = {
     const group = db.DBParameterGroups?.[0]?.DBParameterGroupName ?? `default.${engine}`;
     const { param, notCovered, applyType } = rdsTlsParam(engine);
     const base = {
-      id: ref.id, region: ref.region, engine, group, isDefault: group.startsWith('default.'), family: familyOf(group, engine), arn: db.DBInstanceArn,
-      applyStatus: applyStatusOf(db, group), pendingModifications: pendingModifications(db),
+      id: ref.id,
+      region: ref.region,
+      engine,
+      group,
+      isDefault: group.startsWith('default.'),
+      family: familyOf(group, engine),
+      arn: db.DBInstanceArn,
+      applyStatus: applyStatusOf(db, group),
+      pendingModifications: pendingModifications(db),
     };
     if (!param) return { ...base, notCovered, sharedWith: [] };
     const read = await readParam(group, param, ctx);
     const sharedWith: string[] = [];
     if (!base.isDefault) {
       for await (const other of allInstances(ctx)) {
-        if (other.DBInstanceIdentifier !== ref.id && other.DBParameterGroups?.some((g) => g.DBParameterGroupName === group)) sharedWith.push(other.DBInstanceIdentifier ?? '');
+        if (
+          other.DBInstanceIdentifier !== ref.id &&
+          other.DBParameterGroups?.some((g) => g.DBParameterGroupName === group)
+        )
+          sharedWith.push(other.DBInstanceIdentifier ?? '');
       }
     }
     return { ...base, param, value: read.value, applyType: read.applyType ?? applyType, sharedWith };
@@ -141,13 +201,19 @@ export const rdsTlsRule: Rule<RdsTlsState> = {
 
   async tags(state, ctx) {
     if (!state.arn) return {};
-    const out = await rds(ctx).send(new ListTagsForResourceCommand({ ResourceName: state.arn })).catch((e: unknown) => {
-      throw translateAwsError(e, 'rds:ListTagsForResource', state.arn);
-    });
+    const out = await rds(ctx)
+      .send(new ListTagsForResourceCommand({ ResourceName: state.arn }))
+      .catch((e: unknown) => {
+        throw translateAwsError(e, 'rds:ListTagsForResource', state.arn);
+      });
     return tagRecord(out.TagList);
   },
 
   remediate: (state, finding, ctx) => remediateParamGroupTls(state, finding, ops(ctx), '1', ctx),
 
-  quarantine: async () => ({ changed: false, taken: 'REPORT', detail: 'Reported only: a database without enforced TLS is not quarantined' }),
+  quarantine: async () => ({
+    changed: false,
+    taken: 'REPORT',
+    detail: 'Reported only: a database without enforced TLS is not quarantined',
+  }),
 };

@@ -7,23 +7,32 @@ export const GROUP_PREFIX = 'pg:';
 export const rdsTlsMeta: RuleMeta = {
   type: 'rds-tls',
   service: 'rds',
-  cloudTrail: [{
-    eventSource: 'rds.amazonaws.com',
-    eventNames: ['CreateDBInstance', 'ModifyDBInstance'],
-    ids: (d) => idList(pick(d, 'requestParameters', 'dBInstanceIdentifier')),
-  }, {
-    eventSource: 'rds.amazonaws.com',
-    eventNames: ['ModifyDBParameterGroup', 'ResetDBParameterGroup'],
-    ids: (d) => idList(pick(d, 'requestParameters', 'dBParameterGroupName')).map((g) => `${GROUP_PREFIX}${g}`),
-  }],
+  cloudTrail: [
+    {
+      eventSource: 'rds.amazonaws.com',
+      eventNames: ['CreateDBInstance', 'ModifyDBInstance'],
+      ids: (d) => idList(pick(d, 'requestParameters', 'dBInstanceIdentifier')),
+    },
+    {
+      eventSource: 'rds.amazonaws.com',
+      eventNames: ['ModifyDBParameterGroup', 'ResetDBParameterGroup'],
+      ids: (d) => idList(pick(d, 'requestParameters', 'dBParameterGroupName')).map((g) => `${GROUP_PREFIX}${g}`),
+    },
+  ],
   configTypes: [],
   permissions: {
-    read: ['rds:DescribeDBInstances', 'rds:DescribeDBParameters', 'rds:DescribeDBParameterGroups', 'rds:ListTagsForResource'],
+    read: [
+      'rds:DescribeDBInstances',
+      'rds:DescribeDBParameters',
+      'rds:DescribeDBParameterGroups',
+      'rds:ListTagsForResource',
+    ],
     remediate: ['rds:CreateDBParameterGroup', 'rds:ModifyDBParameterGroup', 'rds:ModifyDBInstance'],
     quarantine: [],
   },
 
-  arn: (ref) => (ref.id.startsWith(GROUP_PREFIX)
-    ? `arn:aws:rds:${ref.region}:${ref.account}:pg:${ref.id.slice(GROUP_PREFIX.length)}`
-    : `arn:aws:rds:${ref.region}:${ref.account}:db:${ref.id}`),
+  arn: (ref) =>
+    ref.id.startsWith(GROUP_PREFIX)
+      ? `arn:aws:rds:${ref.region}:${ref.account}:pg:${ref.id.slice(GROUP_PREFIX.length)}`
+      : `arn:aws:rds:${ref.region}:${ref.account}:db:${ref.id}`,
 };

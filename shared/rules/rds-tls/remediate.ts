@@ -11,19 +11,30 @@ export interface ParamGroupOps {
    * Set the parameter. `immediate` asks for a dynamic apply; an implementation whose service refuses it for a
    * static parameter falls back to `pending-reboot`. Returns the method AWS accepted.
    */
-  setParam(group: string, param: string, value: string, method: 'immediate' | 'pending-reboot'): Promise<'immediate' | 'pending-reboot'>;
-  /** Attach a group: never with ApplyImmediately (a group name applies at once; the owner's queued changes stay queued). */
+  setParam(
+    group: string,
+    param: string,
+    value: string,
+    method: 'immediate' | 'pending-reboot',
+  ): Promise<'immediate' | 'pending-reboot'>;
+  /** Attach a group: never with ApplyImmediately (a group name applies at once; the owner's queued changes stay
+   * queued). */
   attach(id: string, group: string): Promise<void>;
 }
 
 /** Deterministic custom group name for a family: a re-run finds and reuses it. */
 export const tlsGroupName = (family: string): string =>
-  `cmk-sentinel-tls-${family}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/-+/g, '-').replace(/-$/, '').slice(0, 255);
+  `cmk-sentinel-tls-${family}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/-$/, '')
+    .slice(0, 255);
 
 const queuedNote = (s: ParamGroupTlsState): string =>
-  (s.pendingModifications?.length
+  s.pendingModifications?.length
     ? `; ${s.id} has changes queued for its maintenance window (${s.pendingModifications.join(', ')}): left queued, not applied by this change`
-    : '');
+    : '';
 
 /**
  * Turn the TLS parameter on. A default group cannot be modified: attach a custom copy with TLS on
@@ -33,12 +44,20 @@ const queuedNote = (s: ParamGroupTlsState): string =>
  * PENDING with the reboot to do. Never reboots: the owner picks the window.
  */
 export const remediateParamGroupTls = async (
-  s: ParamGroupTlsState & { family: string }, finding: Finding, ops: ParamGroupOps, value: string, ctx: RuleContext,
+  s: ParamGroupTlsState & { family: string },
+  finding: Finding,
+  ops: ParamGroupOps,
+  value: string,
+  ctx: RuleContext,
 ): Promise<ActionResult> => {
   const param = s.param as string;
   if (finding.reason === 'PENDING_REBOOT') {
     const ids = s.groupRef ? (s.notApplied ?? []).map((w) => w.id) : [s.id];
-    return { changed: false, taken: 'REPORT', detail: `${param}=${value} is set on ${s.group} but not in effect: ${rebootAdvice(ids, ops.noun)}` };
+    return {
+      changed: false,
+      taken: 'REPORT',
+      detail: `${param}=${value} is set on ${s.group} but not in effect: ${rebootAdvice(ids, ops.noun)}`,
+    };
   }
   const wanted = s.applyType === 'static' ? 'pending-reboot' : 'immediate';
   if (s.isDefault) {
@@ -49,8 +68,9 @@ export const remediateParamGroupTls = async (
     return {
       changed: true,
       pending: true,
-      detail: `Default group ${s.group} cannot be modified: created ${name} (engine defaults, ${param}=${value}) and attached it to ${ops.noun} ${s.id}; `
-        + `a newly attached group applies only after a reboot: ${rebootAdvice([s.id], ops.noun)}${queuedNote(s)}`,
+      detail:
+        `Default group ${s.group} cannot be modified: created ${name} (engine defaults, ${param}=${value}) and attached it to ${ops.noun} ${s.id}; ` +
+        `a newly attached group applies only after a reboot: ${rebootAdvice([s.id], ops.noun)}${queuedNote(s)}`,
     };
   }
   const affected = s.groupRef ? s.sharedWith : [s.id, ...s.sharedWith];
@@ -63,7 +83,14 @@ export const remediateParamGroupTls = async (
   }
   const applied = await ops.setParam(s.group, param, value, wanted);
   if (applied === 'pending-reboot') {
-    return { changed: true, pending: true, detail: `Set ${param}=${value} on ${s.group} (a static parameter); affects ${ops.noun}s ${affected.join(', ')}: ${rebootAdvice(affected, ops.noun)}` };
+    return {
+      changed: true,
+      pending: true,
+      detail: `Set ${param}=${value} on ${s.group} (a static parameter); affects ${ops.noun}s ${affected.join(', ')}: ${rebootAdvice(affected, ops.noun)}`,
+    };
   }
-  return { changed: true, detail: `Set ${param}=${value} on ${s.group} with immediate apply (dynamic parameter, no reboot); affects ${ops.noun}s ${affected.join(', ')}` };
+  return {
+    changed: true,
+    detail: `Set ${param}=${value} on ${s.group} with immediate apply (dynamic parameter, no reboot); affects ${ops.noun}s ${affected.join(', ')}`,
+  };
 };

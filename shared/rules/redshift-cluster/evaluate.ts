@@ -50,7 +50,8 @@ export const SUSPENDED_SINCE_TAG = 'cmk-sentinel:suspended-snapshot-copy-since';
 export const drGap = (c: CopySettings, since?: string): string =>
   `DR gap: cross-region snapshot copy to ${c.destRegion} is off${since ? ` since ${since}` : ''}; snapshots taken meanwhile are not copied there and will not be copied later`;
 
-export const suspendedCopyTag = (c: CopySettings): string => `${c.destRegion}:${c.retentionPeriod ?? ''}:${c.manualRetentionPeriod ?? ''}`;
+export const suspendedCopyTag = (c: CopySettings): string =>
+  `${c.destRegion}:${c.retentionPeriod ?? ''}:${c.manualRetentionPeriod ?? ''}`;
 
 /** Pure: the copy settings a tag value records; undefined for a value the service did not write. */
 export const parseSuspendedCopy = (value: string | undefined): CopySettings | undefined => {
@@ -59,7 +60,6 @@ export const parseSuspendedCopy = (value: string | undefined): CopySettings | un
   const num = (v: string | undefined): number | undefined => (v ? Number(v) : undefined);
   return { destRegion: m[1] as string, retentionPeriod: num(m[2]), manualRetentionPeriod: num(m[3]) };
 };
-
 
 /**
  * Pure. `Encrypted` decides whether the cluster is encrypted; the key is only what the API
@@ -78,55 +78,106 @@ export const rolesWithoutCmk = (s: RedshiftClusterState): { role: string; why: s
 
 /** The key policy statement that lets the roles use the CMK (what the operator adds; never written by the service). */
 export const roleStatement = (roles: string[]): string =>
-  JSON.stringify({ Sid: 'RedshiftCopyUnload', Effect: 'Allow', Principal: { AWS: roles }, Action: [...REQUIRED_KEY_ACTIONS], Resource: '*' });
+  JSON.stringify({
+    Sid: 'RedshiftCopyUnload',
+    Effect: 'Allow',
+    Principal: { AWS: roles },
+    Action: [...REQUIRED_KEY_ACTIONS],
+    Resource: '*',
+  });
 
 const roleProblem = (s: RedshiftClusterState, cmkArn: string): string | undefined => {
   const missing = rolesWithoutCmk(s);
   if (missing.length === 0) return undefined;
-  return `its IAM role${missing.length > 1 ? 's' : ''} for COPY/UNLOAD ${missing.map((m) => `${m.role} (${m.why})`).join('; ')} cannot use the CMK ${cmkArn} for S3 data under it: `
-    + `add to its key policy ${roleStatement(missing.map((m) => m.role))} or create a grant (Decrypt, GenerateDataKey) for each role`;
+  return (
+    `its IAM role${missing.length > 1 ? 's' : ''} for COPY/UNLOAD ${missing.map((m) => `${m.role} (${m.why})`).join('; ')} cannot use the CMK ${cmkArn} for S3 data under it: ` +
+    `add to its key policy ${roleStatement(missing.map((m) => m.role))} or create a grant (Decrypt, GenerateDataKey) for each role`
+  );
 };
 
 export const evaluateRedshiftCluster = (s: RedshiftClusterState, ctx: EvaluationContext): Finding => {
   const key = evaluateRedshiftClusterKey(s, ctx);
   const roles = roleProblem(s, ctx.cmk.arn);
   if (!roles) return key;
-  if (key.status === 'COMPLIANT') return { status: 'NON_COMPLIANT', reason: 'ROLE_CANNOT_USE_CMK', detail: `Redshift cluster ${s.id}: ${roles}`, observedKey: key.observedKey, expectedKey: key.expectedKey };
+  if (key.status === 'COMPLIANT')
+    return {
+      status: 'NON_COMPLIANT',
+      reason: 'ROLE_CANNOT_USE_CMK',
+      detail: `Redshift cluster ${s.id}: ${roles}`,
+      observedKey: key.observedKey,
+      expectedKey: key.expectedKey,
+    };
   return key.status === 'NON_COMPLIANT' ? { ...key, detail: `${key.detail ?? ''}; also, ${roles}` } : key;
 };
 
 const evaluateRedshiftClusterKey = (s: RedshiftClusterState, ctx: EvaluationContext): Finding => {
   const expectedKey = ctx.cmk.arn;
-  const observedKey = s.encrypted ? s.observedKey?.info?.arn ?? s.keyRef : undefined;
-  const nonCompliant = (reason: string, detail: string): Finding => ({ status: 'NON_COMPLIANT', reason, detail: `Redshift cluster ${s.id} ${detail}`, observedKey, expectedKey });
+  const observedKey = s.encrypted ? (s.observedKey?.info?.arn ?? s.keyRef) : undefined;
+  const nonCompliant = (reason: string, detail: string): Finding => ({
+    status: 'NON_COMPLIANT',
+    reason,
+    detail: `Redshift cluster ${s.id} ${detail}`,
+    observedKey,
+    expectedKey,
+  });
   const finding = ((): Finding => {
     if (!s.encrypted) return nonCompliant('UNENCRYPTED', keyIssueSentence('UNENCRYPTED', 'aws/redshift'));
     if (!s.keyRef && s.tags[REKEY_REQUESTED_TAG]) {
-      return nonCompliant('KEY_NOT_REPORTED', `is encrypted but the API reports no KMS key id yet after the re-key to ${s.tags[REKEY_REQUESTED_TAG]}: the key cannot be shown to be the regional CMK`);
+      return nonCompliant(
+        'KEY_NOT_REPORTED',
+        `is encrypted but the API reports no KMS key id yet after the re-key to ${s.tags[REKEY_REQUESTED_TAG]}: the key cannot be shown to be the regional CMK`,
+      );
     }
-    if (!s.keyRef) return nonCompliant('AWS_OWNED_KEY', 'is encrypted with the default AWS-owned key (Encrypted, no KmsKeyId reported), not the regional CMK');
+    if (!s.keyRef)
+      return nonCompliant(
+        'AWS_OWNED_KEY',
+        'is encrypted with the default AWS-owned key (Encrypted, no KmsKeyId reported), not the regional CMK',
+      );
     if (s.observedKey?.foreignAccount) {
-      return nonCompliant('AWS_OWNED_KEY', `is encrypted with key ${s.keyRef} of account ${s.observedKey.foreignAccount}, which this account may not describe (an AWS-owned or another account's key): not the regional CMK`);
+      return nonCompliant(
+        'AWS_OWNED_KEY',
+        `is encrypted with key ${s.keyRef} of account ${s.observedKey.foreignAccount}, which this account may not describe (an AWS-owned or another account's key): not the regional CMK`,
+      );
     }
     const m = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
     if (!m && s.suspendedCopy && !s.snapshotCopy) {
-      return nonCompliant('SNAPSHOT_COPY_SUSPENDED', `is encrypted with the regional CMK; its cross-region snapshot copy to ${s.suspendedCopy.destRegion}, turned off for the re-key, is still off. ${drGap(s.suspendedCopy, s.suspendedSince)}`);
+      return nonCompliant(
+        'SNAPSHOT_COPY_SUSPENDED',
+        `is encrypted with the regional CMK; its cross-region snapshot copy to ${s.suspendedCopy.destRegion}, turned off for the re-key, is still off. ${drGap(s.suspendedCopy, s.suspendedSince)}`,
+      );
     }
     if (!m) return { status: 'COMPLIANT', observedKey, expectedKey };
     const reason = m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
     return nonCompliant(reason, keyIssueSentence(reason, 'aws/redshift'));
   })();
   // A change AWS is still applying is not a new drift: report it as in progress.
-  if (finding.status === 'NON_COMPLIANT' && (s.encryptionPending || s.status === 'modifying' || s.status === 'rotating-keys')) {
-    const gap = s.suspendedCopy && !s.snapshotCopy ? `. ${drGap(s.suspendedCopy, s.suspendedSince)} (turned back on when the cluster reports the CMK; re-checked every 15 minutes)` : '';
-    return nonCompliant('ENCRYPTION_IN_PROGRESS', `is being modified (status ${s.status}); an encryption change is being applied and the cluster is read-only meanwhile${gap}`);
+  if (
+    finding.status === 'NON_COMPLIANT' &&
+    (s.encryptionPending || s.status === 'modifying' || s.status === 'rotating-keys')
+  ) {
+    const gap =
+      s.suspendedCopy && !s.snapshotCopy
+        ? `. ${drGap(s.suspendedCopy, s.suspendedSince)} (turned back on when the cluster reports the CMK; re-checked every 15 minutes)`
+        : '';
+    return nonCompliant(
+      'ENCRYPTION_IN_PROGRESS',
+      `is being modified (status ${s.status}); an encryption change is being applied and the cluster is read-only meanwhile${gap}`,
+    );
   }
   return finding;
 };
 
-/** Pure: a suspended copy only needs turning back on, a role only a key policy entry; there is nothing to quarantine. */
+/** Pure: a suspended copy only needs turning back on, a role only a key policy entry; there is nothing to quarantine.
+ * */
 export const redshiftClusterLimits = (_s: RedshiftClusterState, f: Finding): { quarantine?: string } => {
-  if (f.reason === 'SNAPSHOT_COPY_SUSPENDED') return { quarantine: 'the data is already under the regional CMK: only the suspended snapshot copy needs turning back on' };
-  if (f.reason === 'ROLE_CANNOT_USE_CMK') return { quarantine: 'the data is under the regional CMK: only the key policy (or a grant) for the role is missing, and key policies are never rewritten' };
+  if (f.reason === 'SNAPSHOT_COPY_SUSPENDED')
+    return {
+      quarantine: 'the data is already under the regional CMK: only the suspended snapshot copy needs turning back on',
+    };
+  if (f.reason === 'ROLE_CANNOT_USE_CMK')
+    return {
+      quarantine:
+        'the data is under the regional CMK: only the key policy (or a grant) for the role is missing, and key policies are never rewritten',
+    };
   return {};
 };

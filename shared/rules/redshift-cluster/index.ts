@@ -1,22 +1,45 @@
 import { allRedshiftClusters, describeRedshiftCluster } from '../../aws/redshift';
 import { tagRecord } from '../../aws/tags';
-import { type Cluster, CreateTagsCommand, DeleteTagsCommand, ModifyClusterCommand, RedshiftClient } from '@aws-sdk/client-redshift';
+import {
+  type Cluster,
+  CreateTagsCommand,
+  DeleteTagsCommand,
+  ModifyClusterCommand,
+  RedshiftClient,
+} from '@aws-sdk/client-redshift';
 import { translateAwsError } from '../../aws/errors';
 import type { ActionResult, Rule, RuleContext } from '../contract';
-import { type CopySettings, disableSnapshotCopy, enableSnapshotCopy, ensureGrant } from '../redshift-snapshot-copy/copy-api';
+import {
+  type CopySettings,
+  disableSnapshotCopy,
+  enableSnapshotCopy,
+  ensureGrant,
+} from '../redshift-snapshot-copy/copy-api';
 import { readCmkAccess } from '../../kms/cmk-access';
 import { observeKeyOf } from '../../kms/owned-key';
 import {
-  drGap, evaluateRedshiftCluster, parseSuspendedCopy, REKEY_REQUESTED_TAG, redshiftClusterLimits, type RedshiftClusterState, SUSPENDED_COPY_TAG,
-  SUSPENDED_SINCE_TAG, suspendedCopyTag,
+  drGap,
+  evaluateRedshiftCluster,
+  parseSuspendedCopy,
+  REKEY_REQUESTED_TAG,
+  redshiftClusterLimits,
+  type RedshiftClusterState,
+  SUSPENDED_COPY_TAG,
+  SUSPENDED_SINCE_TAG,
+  suspendedCopyTag,
 } from './evaluate';
 import { redshiftClusterMeta } from './meta';
 
 const redshift = (ctx: RuleContext): RedshiftClient => ctx.clients.get(RedshiftClient, ctx.scope);
 
-const readCluster = (id: string, ctx: RuleContext): Promise<Cluster | undefined> => describeRedshiftCluster(ctx.clients, ctx.scope, id);
+const readCluster = (id: string, ctx: RuleContext): Promise<Cluster | undefined> =>
+  describeRedshiftCluster(ctx.clients, ctx.scope, id);
 
-const modify = async (id: string, input: Omit<ConstructorParameters<typeof ModifyClusterCommand>[0], 'ClusterIdentifier'>, ctx: RuleContext): Promise<void> => {
+const modify = async (
+  id: string,
+  input: Omit<ConstructorParameters<typeof ModifyClusterCommand>[0], 'ClusterIdentifier'>,
+  ctx: RuleContext,
+): Promise<void> => {
   try {
     await redshift(ctx).send(new ModifyClusterCommand({ ClusterIdentifier: id, ...input }));
   } catch (e) {
@@ -30,10 +53,14 @@ const toState = async (c: Cluster, arn: string, region: string, ctx: RuleContext
   const copy = c.ClusterSnapshotCopyStatus;
   const tags = tagRecord(c.Tags);
   // A role being removed no longer runs COPY/UNLOAD; one being added soon will.
-  const roles = [...new Set([
-    ...(c.IamRoles ?? []).filter((r) => r.ApplyStatus !== 'removing').map((r) => r.IamRoleArn),
-    c.DefaultIamRoleArn,
-  ].filter((r): r is string => !!r))];
+  const roles = [
+    ...new Set(
+      [
+        ...(c.IamRoles ?? []).filter((r) => r.ApplyStatus !== 'removing').map((r) => r.IamRoleArn),
+        c.DefaultIamRoleArn,
+      ].filter((r): r is string => !!r),
+    ),
+  ];
   return {
     id: c.ClusterIdentifier ?? '',
     arn,
@@ -46,7 +73,12 @@ const toState = async (c: Cluster, arn: string, region: string, ctx: RuleContext
     encryptionPending: c.PendingModifiedValues?.EncryptionType !== undefined,
     publiclyAccessible: c.PubliclyAccessible === true,
     snapshotCopy: copy?.DestinationRegion
-      ? { destRegion: copy.DestinationRegion, grantName: copy.SnapshotCopyGrantName, retentionPeriod: copy.RetentionPeriod, manualRetentionPeriod: copy.ManualSnapshotRetentionPeriod }
+      ? {
+          destRegion: copy.DestinationRegion,
+          grantName: copy.SnapshotCopyGrantName,
+          retentionPeriod: copy.RetentionPeriod,
+          manualRetentionPeriod: copy.ManualSnapshotRetentionPeriod,
+        }
       : undefined,
     suspendedCopy: parseSuspendedCopy(tags[SUSPENDED_COPY_TAG]),
     suspendedSince: tags[SUSPENDED_SINCE_TAG],
@@ -69,14 +101,17 @@ const resumeCopy = async (state: RedshiftClusterState, copy: CopySettings, ctx: 
   const grant = await ensureGrant(copy.destRegion, ctx);
   await enableSnapshotCopy(state.id, copy, grant.name, ctx);
   try {
-    await redshift(ctx).send(new DeleteTagsCommand({ ResourceName: state.arn, TagKeys: [SUSPENDED_COPY_TAG, SUSPENDED_SINCE_TAG] }));
+    await redshift(ctx).send(
+      new DeleteTagsCommand({ ResourceName: state.arn, TagKeys: [SUSPENDED_COPY_TAG, SUSPENDED_SINCE_TAG] }),
+    );
   } catch (e) {
     throw translateAwsError(e, 'redshift:DeleteTags', state.arn);
   }
   return {
     changed: true,
-    detail: `Cross-region snapshot copy to ${copy.destRegion} turned back on with grant ${grant.name} (${grant.created ? 'created' : 'present'}) for ${copy.destRegion}'s CMK, retention as before; `
-      + `the DR gap is closed for new snapshots${state.suspendedSince ? `, but snapshots taken since ${state.suspendedSince} were not copied: copy any you need by hand` : ''}`,
+    detail:
+      `Cross-region snapshot copy to ${copy.destRegion} turned back on with grant ${grant.name} (${grant.created ? 'created' : 'present'}) for ${copy.destRegion}'s CMK, retention as before; ` +
+      `the DR gap is closed for new snapshots${state.suspendedSince ? `, but snapshots taken since ${state.suspendedSince} were not copied: copy any you need by hand` : ''}`,
   };
 };
 
@@ -84,7 +119,8 @@ export const redshiftClusterRule: Rule<RedshiftClusterState> = {
   ...redshiftClusterMeta,
 
   async *list(ctx) {
-    for await (const c of allRedshiftClusters(ctx.clients, ctx.scope)) if (c.ClusterIdentifier) yield c.ClusterIdentifier;
+    for await (const c of allRedshiftClusters(ctx.clients, ctx.scope))
+      if (c.ClusterIdentifier) yield c.ClusterIdentifier;
   },
 
   async describe(ref, ctx) {
@@ -99,15 +135,28 @@ export const redshiftClusterRule: Rule<RedshiftClusterState> = {
   limits: redshiftClusterLimits,
 
   async remediate(state, finding, ctx) {
-    if (finding.reason === 'SNAPSHOT_COPY_SUSPENDED' && state.suspendedCopy) return resumeCopy(state, state.suspendedCopy, ctx);
+    if (finding.reason === 'SNAPSHOT_COPY_SUSPENDED' && state.suspendedCopy)
+      return resumeCopy(state, state.suspendedCopy, ctx);
     if (finding.reason === 'ROLE_CANNOT_USE_CMK') {
-      return { changed: false, taken: 'REPORT', detail: `Reported only: key policies are never rewritten automatically; add the statement named in the finding to the CMK's key policy (or a grant per role)` };
+      return {
+        changed: false,
+        taken: 'REPORT',
+        detail: `Reported only: key policies are never rewritten automatically; add the statement named in the finding to the CMK's key policy (or a grant per role)`,
+      };
     }
     const cmk = await ctx.keys.regionalCmk(state.region);
     const readOnly = 'the cluster is read-only while Redshift re-encrypts it (hours for large clusters)';
     // Never start a second migration: one in flight (or a key the API does not report yet) is left to finish.
-    if (finding.reason === 'ENCRYPTION_IN_PROGRESS' || finding.reason === 'KEY_NOT_REPORTED' || state.status !== 'available') {
-      return { changed: false, pending: true, detail: `Encryption change in progress or not yet reported (status ${state.status}, KmsKeyId ${state.keyRef ?? 'not reported'}); no second ModifyCluster sent` };
+    if (
+      finding.reason === 'ENCRYPTION_IN_PROGRESS' ||
+      finding.reason === 'KEY_NOT_REPORTED' ||
+      state.status !== 'available'
+    ) {
+      return {
+        changed: false,
+        pending: true,
+        detail: `Encryption change in progress or not yet reported (status ${state.status}, KmsKeyId ${state.keyRef ?? 'not reported'}); no second ModifyCluster sent`,
+      };
     }
     const notes: string[] = [];
     if (state.snapshotCopy) {
@@ -117,8 +166,10 @@ export const redshiftClusterRule: Rule<RedshiftClusterState> = {
       await tagCluster(state.arn, SUSPENDED_COPY_TAG, suspendedCopyTag(state.snapshotCopy), ctx);
       await tagCluster(state.arn, SUSPENDED_SINCE_TAG, since, ctx);
       await disableSnapshotCopy(state.id, ctx);
-      notes.push(`cross-region snapshot copy to ${state.snapshotCopy.destRegion} turned off for the change (AWS requires it); it is turned back on, with a grant for ${state.snapshotCopy.destRegion}'s CMK, once the cluster reports the CMK `
-        + `(tag ${SUSPENDED_COPY_TAG}; Redshift sends no EventBridge event when the migration ends, so a scheduled re-check every 15 minutes looks). ${drGap(state.snapshotCopy, since)}`);
+      notes.push(
+        `cross-region snapshot copy to ${state.snapshotCopy.destRegion} turned off for the change (AWS requires it); it is turned back on, with a grant for ${state.snapshotCopy.destRegion}'s CMK, once the cluster reports the CMK ` +
+          `(tag ${SUSPENDED_COPY_TAG}; Redshift sends no EventBridge event when the migration ends, so a scheduled re-check every 15 minutes looks). ${drGap(state.snapshotCopy, since)}`,
+      );
     }
     // Tagged first: until the API reports the new key, the tag tells our migration from the default AWS-owned key.
     if (state.tags[REKEY_REQUESTED_TAG] !== cmk.arn) await tagCluster(state.arn, REKEY_REQUESTED_TAG, cmk.arn, ctx);
@@ -130,7 +181,9 @@ export const redshiftClusterRule: Rule<RedshiftClusterState> = {
     const fresh = await toState(after, state.arn, state.region, ctx);
     const done = fresh.encrypted && !fresh.encryptionPending && fresh.observedKey?.info?.arn === cmk.arn;
     if (!done || fresh.suspendedCopy) {
-      notes.push(`re-read: Encrypted=${fresh.encrypted}, KmsKeyId ${fresh.keyRef ?? 'not reported'}, status ${fresh.status}: in progress until the API reports the CMK`);
+      notes.push(
+        `re-read: Encrypted=${fresh.encrypted}, KmsKeyId ${fresh.keyRef ?? 'not reported'}, status ${fresh.status}: in progress until the API reports the CMK`,
+      );
       return { changed: true, pending: true, detail: notes.join('; ') };
     }
     return { changed: true, detail: notes.join('; ') };

@@ -1,4 +1,10 @@
-import { CreateSnapshotCopyGrantCommand, DescribeSnapshotCopyGrantsCommand, DisableSnapshotCopyCommand, EnableSnapshotCopyCommand, RedshiftClient } from '@aws-sdk/client-redshift';
+import {
+  CreateSnapshotCopyGrantCommand,
+  DescribeSnapshotCopyGrantsCommand,
+  DisableSnapshotCopyCommand,
+  EnableSnapshotCopyCommand,
+  RedshiftClient,
+} from '@aws-sdk/client-redshift';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { SentinelError } from '../../errors';
 import type { RuleContext } from '../contract';
@@ -6,7 +12,8 @@ import { grantNameFor } from './evaluate';
 
 /** Snapshot copy grants and the copy switch itself: shared by the copy rule and the cluster rule's re-key. */
 
-export const redshiftIn = (ctx: RuleContext, region = ctx.scope.region): RedshiftClient => ctx.clients.get(RedshiftClient, { ...ctx.scope, region });
+export const redshiftIn = (ctx: RuleContext, region = ctx.scope.region): RedshiftClient =>
+  ctx.clients.get(RedshiftClient, { ...ctx.scope, region });
 
 /** Where a cluster copies its snapshots, and for how long they are kept there. */
 export interface CopySettings {
@@ -16,9 +23,15 @@ export interface CopySettings {
 }
 
 /** The grant's key as named, or MISSING. Read-only in the destination region. */
-export const readGrant = async (name: string, region: string, ctx: RuleContext): Promise<{ keyRef?: string } | 'MISSING'> => {
+export const readGrant = async (
+  name: string,
+  region: string,
+  ctx: RuleContext,
+): Promise<{ keyRef?: string } | 'MISSING'> => {
   try {
-    const out = await redshiftIn(ctx, region).send(new DescribeSnapshotCopyGrantsCommand({ SnapshotCopyGrantName: name }));
+    const out = await redshiftIn(ctx, region).send(
+      new DescribeSnapshotCopyGrantsCommand({ SnapshotCopyGrantName: name }),
+    );
     const g = out.SnapshotCopyGrants?.find((x) => x.SnapshotCopyGrantName === name);
     return g ? { keyRef: g.KmsKeyId } : 'MISSING';
   } catch (e) {
@@ -28,21 +41,32 @@ export const readGrant = async (name: string, region: string, ctx: RuleContext):
 };
 
 /** Ensure the deterministic grant for R's CMK exists in R (created, never modified or deleted). */
-export const ensureGrant = async (destRegion: string, ctx: RuleContext): Promise<{ name: string; created: boolean }> => {
+export const ensureGrant = async (
+  destRegion: string,
+  ctx: RuleContext,
+): Promise<{ name: string; created: boolean }> => {
   const cmk = await ctx.keys.regionalCmk(destRegion);
   const name = grantNameFor(cmk);
   const existing = await readGrant(name, destRegion, ctx);
   if (existing !== 'MISSING') {
     const info = existing.keyRef ? await ctx.keys.resolve(existing.keyRef, destRegion) : undefined;
     if (info?.arn !== cmk.arn) {
-      throw new SentinelError('VERIFICATION_FAILED', `Grant ${name} in ${destRegion} exists with key ${existing.keyRef ?? '(none)'}, not ${cmk.arn}: delete it or rename, the service will not change it`, { details: { resource: name } });
+      throw new SentinelError(
+        'VERIFICATION_FAILED',
+        `Grant ${name} in ${destRegion} exists with key ${existing.keyRef ?? '(none)'}, not ${cmk.arn}: delete it or rename, the service will not change it`,
+        { details: { resource: name } },
+      );
     }
     return { name, created: false };
   }
   try {
-    await redshiftIn(ctx, destRegion).send(new CreateSnapshotCopyGrantCommand({
-      SnapshotCopyGrantName: name, KmsKeyId: cmk.arn, Tags: [{ Key: 'managed-by', Value: 'cmk-sentinel' }],
-    }));
+    await redshiftIn(ctx, destRegion).send(
+      new CreateSnapshotCopyGrantCommand({
+        SnapshotCopyGrantName: name,
+        KmsKeyId: cmk.arn,
+        Tags: [{ Key: 'managed-by', Value: 'cmk-sentinel' }],
+      }),
+    );
   } catch (e) {
     throw translateAwsError(e, 'redshift:CreateSnapshotCopyGrant', name);
   }
@@ -58,14 +82,24 @@ export const disableSnapshotCopy = async (cluster: string, ctx: RuleContext): Pr
 };
 
 /** Turn copy on to the same destination with the same retention, under the given grant. */
-export const enableSnapshotCopy = async (cluster: string, copy: CopySettings, grantName: string | undefined, ctx: RuleContext): Promise<void> => {
+export const enableSnapshotCopy = async (
+  cluster: string,
+  copy: CopySettings,
+  grantName: string | undefined,
+  ctx: RuleContext,
+): Promise<void> => {
   try {
-    await redshiftIn(ctx).send(new EnableSnapshotCopyCommand({
-      ClusterIdentifier: cluster, DestinationRegion: copy.destRegion,
-      ...(grantName ? { SnapshotCopyGrantName: grantName } : {}),
-      ...(copy.retentionPeriod !== undefined ? { RetentionPeriod: copy.retentionPeriod } : {}),
-      ...(copy.manualRetentionPeriod !== undefined ? { ManualSnapshotRetentionPeriod: copy.manualRetentionPeriod } : {}),
-    }));
+    await redshiftIn(ctx).send(
+      new EnableSnapshotCopyCommand({
+        ClusterIdentifier: cluster,
+        DestinationRegion: copy.destRegion,
+        ...(grantName ? { SnapshotCopyGrantName: grantName } : {}),
+        ...(copy.retentionPeriod !== undefined ? { RetentionPeriod: copy.retentionPeriod } : {}),
+        ...(copy.manualRetentionPeriod !== undefined
+          ? { ManualSnapshotRetentionPeriod: copy.manualRetentionPeriod }
+          : {}),
+      }),
+    );
   } catch (e) {
     throw translateAwsError(e, 'redshift:EnableSnapshotCopy', cluster);
   }

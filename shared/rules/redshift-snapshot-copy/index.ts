@@ -3,7 +3,12 @@ import { tagRecord } from '../../aws/tags';
 import type { Cluster } from '@aws-sdk/client-redshift';
 import type { ActionResult, Rule, RuleContext } from '../contract';
 import { disableSnapshotCopy, enableSnapshotCopy, ensureGrant, readGrant } from './copy-api';
-import { type ClusterCopy, copyProblem, evaluateRedshiftSnapshotCopy, type RedshiftSnapshotCopyState } from './evaluate';
+import {
+  type ClusterCopy,
+  copyProblem,
+  evaluateRedshiftSnapshotCopy,
+  type RedshiftSnapshotCopyState,
+} from './evaluate';
 import { GRANT_PREFIX, redshiftSnapshotCopyMeta } from './meta';
 
 const toCopy = async (c: Cluster, region: string, ctx: RuleContext): Promise<ClusterCopy | undefined> => {
@@ -12,17 +17,28 @@ const toCopy = async (c: Cluster, region: string, ctx: RuleContext): Promise<Clu
   const destRegion = s.DestinationRegion;
   const grantName = s.SnapshotCopyGrantName || undefined;
   const raw = grantName ? await readGrant(grantName, destRegion, ctx) : undefined;
-  const grant = raw === 'MISSING' || raw === undefined ? raw : { keyRef: raw.keyRef, observedKey: await ctx.keys.observe(raw.keyRef, destRegion) };
+  const grant =
+    raw === 'MISSING' || raw === undefined
+      ? raw
+      : { keyRef: raw.keyRef, observedKey: await ctx.keys.observe(raw.keyRef, destRegion) };
   return {
-    cluster: c.ClusterIdentifier, region, encrypted: c.Encrypted === true, destRegion, grantName, grant,
-    retentionPeriod: s.RetentionPeriod, manualRetentionPeriod: s.ManualSnapshotRetentionPeriod,
+    cluster: c.ClusterIdentifier,
+    region,
+    encrypted: c.Encrypted === true,
+    destRegion,
+    grantName,
+    grant,
+    retentionPeriod: s.RetentionPeriod,
+    manualRetentionPeriod: s.ManualSnapshotRetentionPeriod,
     expectedKey: await ctx.keys.regionalCmk(destRegion),
   };
 };
 
-const describeCluster = (id: string, ctx: RuleContext): Promise<Cluster | undefined> => describeRedshiftCluster(ctx.clients, ctx.scope, id);
+const describeCluster = (id: string, ctx: RuleContext): Promise<Cluster | undefined> =>
+  describeRedshiftCluster(ctx.clients, ctx.scope, id);
 
-/** Re-point one cluster of this region: disable copy, enable it with the right grant, same destination and retention. */
+/** Re-point one cluster of this region: disable copy, enable it with the right grant, same destination and retention.
+ * */
 const repoint = async (copy: ClusterCopy, grantName: string, ctx: RuleContext): Promise<void> => {
   await disableSnapshotCopy(copy.cluster, ctx);
   await enableSnapshotCopy(copy.cluster, copy, grantName, ctx);
@@ -32,7 +48,8 @@ export const redshiftSnapshotCopyRule: Rule<RedshiftSnapshotCopyState> = {
   ...redshiftSnapshotCopyMeta,
 
   async *list(ctx) {
-    for await (const c of allRedshiftClusters(ctx.clients, ctx.scope)) if (c.ClusterIdentifier && c.ClusterSnapshotCopyStatus?.DestinationRegion) yield c.ClusterIdentifier;
+    for await (const c of allRedshiftClusters(ctx.clients, ctx.scope))
+      if (c.ClusterIdentifier && c.ClusterSnapshotCopyStatus?.DestinationRegion) yield c.ClusterIdentifier;
   },
 
   async describe(ref, ctx) {
@@ -48,12 +65,24 @@ export const redshiftSnapshotCopyRule: Rule<RedshiftSnapshotCopyState> = {
           if (copy) copies.push(copy);
         }
       }
-      return { mode: 'grant', id: name, region: ref.region, copies, note: copies.length ? undefined : `No cluster copies snapshots into ${ref.region} with grant ${name}` };
+      return {
+        mode: 'grant',
+        id: name,
+        region: ref.region,
+        copies,
+        note: copies.length ? undefined : `No cluster copies snapshots into ${ref.region} with grant ${name}`,
+      };
     }
     const cluster = await describeCluster(ref.id, ctx);
     if (!cluster) return undefined;
     const copy = await toCopy(cluster, ref.region, ctx);
-    return { mode: 'cluster', id: ref.id, region: ref.region, copies: copy ? [copy] : [], note: copy ? undefined : `Cluster ${ref.id} has no cross-region snapshot copy` };
+    return {
+      mode: 'cluster',
+      id: ref.id,
+      region: ref.region,
+      copies: copy ? [copy] : [],
+      note: copy ? undefined : `Cluster ${ref.id} has no cross-region snapshot copy`,
+    };
   },
 
   evaluate: evaluateRedshiftSnapshotCopy,
@@ -77,15 +106,25 @@ export const redshiftSnapshotCopyRule: Rule<RedshiftSnapshotCopyState> = {
         continue;
       }
       await repoint(copy, grant.name, ctx);
-      done.push(`grant ${grant.name} ${grant.created ? 'created' : 'present'} in ${copy.destRegion} with its CMK; snapshot copy of ${copy.cluster} disabled and re-enabled with it`);
+      done.push(
+        `grant ${grant.name} ${grant.created ? 'created' : 'present'} in ${copy.destRegion} with its CMK; snapshot copy of ${copy.cluster} disabled and re-enabled with it`,
+      );
     }
     if (elsewhere.length) {
-      return { changed: done.length > 0, pending: true, detail: `${done.join('; ')}; to be re-pointed by the stack of their own region: ${elsewhere.join(', ')}` };
+      return {
+        changed: done.length > 0,
+        pending: true,
+        detail: `${done.join('; ')}; to be re-pointed by the stack of their own region: ${elsewhere.join(', ')}`,
+      };
     }
     return { changed: done.length > 0, detail: done.join('; ') || 'Nothing to change' };
   },
 
   async quarantine(_state, finding) {
-    return { changed: false, taken: 'REPORT', detail: `Alert only: snapshot copy left as it is (${finding.reason ?? 'NON_COMPLIANT'})` };
+    return {
+      changed: false,
+      taken: 'REPORT',
+      detail: `Alert only: snapshot copy left as it is (${finding.reason ?? 'NON_COMPLIANT'})`,
+    };
   },
 };

@@ -21,12 +21,24 @@ export const redshiftSnapshotCopyMeta: RuleMeta = {
   ],
   configTypes: [],
   permissions: {
-    read: ['redshift:DescribeClusters', 'redshift:DescribeSnapshotCopyGrants', 'redshift:DescribeTags', 'kms:DescribeKey'],
-    remediate: ['redshift:CreateSnapshotCopyGrant', 'redshift:CreateTags', 'redshift:DisableSnapshotCopy', 'redshift:EnableSnapshotCopy', 'kms:CreateGrant'],
+    read: [
+      'redshift:DescribeClusters',
+      'redshift:DescribeSnapshotCopyGrants',
+      'redshift:DescribeTags',
+      'kms:DescribeKey',
+    ],
+    remediate: [
+      'redshift:CreateSnapshotCopyGrant',
+      'redshift:CreateTags',
+      'redshift:DisableSnapshotCopy',
+      'redshift:EnableSnapshotCopy',
+      'kms:CreateGrant',
+    ],
     quarantine: [],
   },
 
-  arn: (ref) => (ref.id.startsWith(GRANT_PREFIX)
-    ? `arn:aws:redshift:${ref.region}:${ref.account}:snapshotcopygrant:${ref.id.slice(GRANT_PREFIX.length)}`
-    : `arn:aws:redshift:${ref.region}:${ref.account}:cluster:${ref.id}`),
+  arn: (ref) =>
+    ref.id.startsWith(GRANT_PREFIX)
+      ? `arn:aws:redshift:${ref.region}:${ref.account}:snapshotcopygrant:${ref.id.slice(GRANT_PREFIX.length)}`
+      : `arn:aws:redshift:${ref.region}:${ref.account}:cluster:${ref.id}`,
 };

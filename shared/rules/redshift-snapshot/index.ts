@@ -1,6 +1,13 @@
 import { itemsOf } from '../../aws/paginate';
 import { tagRecord } from '../../aws/tags';
-import { CreateTagsCommand, DescribeClusterSnapshotsCommand, paginateDescribeClusterSnapshots, RedshiftClient, RevokeSnapshotAccessCommand, type Snapshot } from '@aws-sdk/client-redshift';
+import {
+  CreateTagsCommand,
+  DescribeClusterSnapshotsCommand,
+  paginateDescribeClusterSnapshots,
+  RedshiftClient,
+  RevokeSnapshotAccessCommand,
+  type Snapshot,
+} from '@aws-sdk/client-redshift';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import type { Rule, RuleContext } from '../contract';
 import { redshiftClusterRule } from '../redshift-cluster';
@@ -18,14 +25,19 @@ const readSnapshot = async (id: string, ctx: RuleContext): Promise<Snapshot | un
   }
 };
 
-const sharedWith = (s: Snapshot | undefined): string[] => (s?.AccountsWithRestoreAccess ?? []).map((a) => a.AccountId ?? '').filter(Boolean);
+const sharedWith = (s: Snapshot | undefined): string[] =>
+  (s?.AccountsWithRestoreAccess ?? []).map((a) => a.AccountId ?? '').filter(Boolean);
 const tagsOf = (s: Snapshot | undefined): Record<string, string> => tagRecord(s?.Tags);
 
 export const redshiftSnapshotRule: Rule<RedshiftSnapshotState> = {
   ...redshiftSnapshotMeta,
 
   async *list(ctx) {
-    const snapshots = itemsOf(paginateDescribeClusterSnapshots({ client: redshift(ctx) }, {}), (p) => p.Snapshots, 'redshift:DescribeClusterSnapshots');
+    const snapshots = itemsOf(
+      paginateDescribeClusterSnapshots({ client: redshift(ctx) }, {}),
+      (p) => p.Snapshots,
+      'redshift:DescribeClusterSnapshots',
+    );
     for await (const s of snapshots) if (s.SnapshotIdentifier) yield s.SnapshotIdentifier;
   },
 
@@ -37,14 +49,19 @@ export const redshiftSnapshotRule: Rule<RedshiftSnapshotState> = {
     let keySource: RedshiftSnapshotState['keySource'] = keyRef ? 'snapshot' : undefined;
     if (encrypted && !keyRef && s.ClusterIdentifier) {
       // Real AWS reports KmsKeyId on every encrypted snapshot; the emulator does not, so fall back to its cluster's.
-      const cluster = await redshiftClusterRule.describe({ type: 'redshift-cluster', account: ref.account, region: ref.region, id: s.ClusterIdentifier }, ctx);
+      const cluster = await redshiftClusterRule.describe(
+        { type: 'redshift-cluster', account: ref.account, region: ref.region, id: s.ClusterIdentifier },
+        ctx,
+      );
       keyRef = cluster?.keyRef;
       keySource = keyRef ? 'cluster' : undefined;
     }
     return {
       id: s.SnapshotIdentifier,
       clusterId: s.ClusterIdentifier ?? '',
-      arn: s.SnapshotArn ?? `arn:aws:redshift:${ref.region}:${ref.account}:snapshot:${s.ClusterIdentifier ?? '*'}/${s.SnapshotIdentifier}`,
+      arn:
+        s.SnapshotArn ??
+        `arn:aws:redshift:${ref.region}:${ref.account}:snapshot:${s.ClusterIdentifier ?? '*'}/${s.SnapshotIdentifier}`,
       region: ref.region,
       automated: s.SnapshotType === 'automated',
       status: s.Status ?? 'unknown',
@@ -64,14 +81,23 @@ export const redshiftSnapshotRule: Rule<RedshiftSnapshotState> = {
   limits: redshiftSnapshotLimits,
 
   // Called only directly: the pipeline sees `limits` and quarantines instead.
-  remediate: async () => ({ changed: false, detail: `${NO_REKEY}: re-encrypt the cluster and take a new snapshot, then delete this one` }),
+  remediate: async () => ({
+    changed: false,
+    detail: `${NO_REKEY}: re-encrypt the cluster and take a new snapshot, then delete this one`,
+  }),
 
   async quarantine(state, finding, ctx) {
     const tagKey = ctx.policy.doc.quarantineTag;
     const tagValue = finding.reason ?? 'NON_COMPLIANT';
     for (const account of state.sharedWith) {
       try {
-        await redshift(ctx).send(new RevokeSnapshotAccessCommand({ SnapshotIdentifier: state.id, SnapshotClusterIdentifier: state.clusterId || undefined, AccountWithRestoreAccess: account }));
+        await redshift(ctx).send(
+          new RevokeSnapshotAccessCommand({
+            SnapshotIdentifier: state.id,
+            SnapshotClusterIdentifier: state.clusterId || undefined,
+            AccountWithRestoreAccess: account,
+          }),
+        );
       } catch (e) {
         throw translateAwsError(e, 'redshift:RevokeSnapshotAccess', state.id);
       }
@@ -80,7 +106,9 @@ export const redshiftSnapshotRule: Rule<RedshiftSnapshotState> = {
     const tagged = state.tags[tagKey] === undefined;
     if (tagged) {
       try {
-        await redshift(ctx).send(new CreateTagsCommand({ ResourceName: state.arn, Tags: [{ Key: tagKey, Value: tagValue }] }));
+        await redshift(ctx).send(
+          new CreateTagsCommand({ ResourceName: state.arn, Tags: [{ Key: tagKey, Value: tagValue }] }),
+        );
       } catch (e) {
         throw translateAwsError(e, 'redshift:CreateTags', state.id);
       }

@@ -4,15 +4,21 @@ import type { RuleMeta } from '../contract';
 export const redshiftSnapshotMeta: RuleMeta = {
   type: 'redshift-snapshot',
   service: 'redshift',
-  cloudTrail: [{
-    eventSource: 'redshift.amazonaws.com',
-    eventNames: ['CreateClusterSnapshot', 'CopyClusterSnapshot', 'AuthorizeSnapshotAccess'],
-    ids: (d) => {
-      const arn = pick(d, 'requestParameters', 'snapshotArn');
-      const fromArn = arn ? /:snapshot:[^/]+\/(.+)$/.exec(arn)?.[1] : undefined;
-      return idList(pick(d, 'requestParameters', 'targetSnapshotIdentifier') ?? pick(d, 'requestParameters', 'snapshotIdentifier') ?? fromArn);
+  cloudTrail: [
+    {
+      eventSource: 'redshift.amazonaws.com',
+      eventNames: ['CreateClusterSnapshot', 'CopyClusterSnapshot', 'AuthorizeSnapshotAccess'],
+      ids: (d) => {
+        const arn = pick(d, 'requestParameters', 'snapshotArn');
+        const fromArn = arn ? /:snapshot:[^/]+\/(.+)$/.exec(arn)?.[1] : undefined;
+        return idList(
+          pick(d, 'requestParameters', 'targetSnapshotIdentifier') ??
+            pick(d, 'requestParameters', 'snapshotIdentifier') ??
+            fromArn,
+        );
+      },
     },
-  }],
+  ],
   configTypes: ['AWS::Redshift::ClusterSnapshot'],
   permissions: {
     read: ['redshift:DescribeClusterSnapshots', 'redshift:DescribeClusters', 'kms:DescribeKey'],

@@ -7,23 +7,38 @@ export const GROUP_PREFIX = 'pg:';
 export const redshiftTlsMeta: RuleMeta = {
   type: 'redshift-tls',
   service: 'redshift',
-  cloudTrail: [{
-    eventSource: 'redshift.amazonaws.com',
-    eventNames: ['CreateCluster', 'ModifyCluster'],
-    ids: (d) => idList(pick(d, 'requestParameters', 'newClusterIdentifier') ?? pick(d, 'requestParameters', 'clusterIdentifier')),
-  }, {
-    eventSource: 'redshift.amazonaws.com',
-    eventNames: ['ModifyClusterParameterGroup', 'ResetClusterParameterGroup'],
-    ids: (d) => idList(pick(d, 'requestParameters', 'parameterGroupName')).map((g) => `${GROUP_PREFIX}${g}`),
-  }],
+  cloudTrail: [
+    {
+      eventSource: 'redshift.amazonaws.com',
+      eventNames: ['CreateCluster', 'ModifyCluster'],
+      ids: (d) =>
+        idList(
+          pick(d, 'requestParameters', 'newClusterIdentifier') ?? pick(d, 'requestParameters', 'clusterIdentifier'),
+        ),
+    },
+    {
+      eventSource: 'redshift.amazonaws.com',
+      eventNames: ['ModifyClusterParameterGroup', 'ResetClusterParameterGroup'],
+      ids: (d) => idList(pick(d, 'requestParameters', 'parameterGroupName')).map((g) => `${GROUP_PREFIX}${g}`),
+    },
+  ],
   configTypes: [],
   permissions: {
-    read: ['redshift:DescribeClusters', 'redshift:DescribeClusterParameters', 'redshift:DescribeClusterParameterGroups'],
-    remediate: ['redshift:CreateClusterParameterGroup', 'redshift:ModifyClusterParameterGroup', 'redshift:ModifyCluster'],
+    read: [
+      'redshift:DescribeClusters',
+      'redshift:DescribeClusterParameters',
+      'redshift:DescribeClusterParameterGroups',
+    ],
+    remediate: [
+      'redshift:CreateClusterParameterGroup',
+      'redshift:ModifyClusterParameterGroup',
+      'redshift:ModifyCluster',
+    ],
     quarantine: [],
   },
 
-  arn: (ref) => (ref.id.startsWith(GROUP_PREFIX)
-    ? `arn:aws:redshift:${ref.region}:${ref.account}:parametergroup:${ref.id.slice(GROUP_PREFIX.length)}`
-    : `arn:aws:redshift:${ref.region}:${ref.account}:cluster:${ref.id}`),
+  arn: (ref) =>
+    ref.id.startsWith(GROUP_PREFIX)
+      ? `arn:aws:redshift:${ref.region}:${ref.account}:parametergroup:${ref.id.slice(GROUP_PREFIX.length)}`
+      : `arn:aws:redshift:${ref.region}:${ref.account}:cluster:${ref.id}`,
 };

@@ -48,24 +48,37 @@ const MISMATCH_DETAIL: Record<string, string> = {
  * KMS one (DSSE-KMS is never downgraded to single-layer SSE-KMS), the bucket key wherever S3 supports it
  * (not with DSSE), and every field the service does not own as it was. Pure.
  */
-export const targetDefault = (current: BucketDefaultEncryption | undefined, cmkArn: string): BucketDefaultEncryption => {
+export const targetDefault = (
+  current: BucketDefaultEncryption | undefined,
+  cmkArn: string,
+): BucketDefaultEncryption => {
   const algorithm = current?.algorithm === DSSE ? DSSE : 'aws:kms';
   return {
-    algorithm, keyRef: cmkArn, bucketKey: algorithm !== DSSE,
+    algorithm,
+    keyRef: cmkArn,
+    bucketKey: algorithm !== DSSE,
     ...(current?.blockedEncryptionTypes ? { blockedEncryptionTypes: current.blockedEncryptionTypes } : {}),
   };
 };
 
 /** What of `expected` a re-read does not show (empty = it reads back as written). Pure. */
-export const defaultDifferences = (read: BucketDefaultEncryption | undefined, expected: BucketDefaultEncryption, readKeyArn: string | undefined): string[] => {
+export const defaultDifferences = (
+  read: BucketDefaultEncryption | undefined,
+  expected: BucketDefaultEncryption,
+  readKeyArn: string | undefined,
+): string[] => {
   if (!read) return ['no default encryption'];
   const out: string[] = [];
   if (read.algorithm !== expected.algorithm) out.push(`algorithm ${read.algorithm}, expected ${expected.algorithm}`);
-  if (readKeyArn !== expected.keyRef) out.push(`key ${readKeyArn ?? read.keyRef ?? 'none'}, expected ${expected.keyRef}`);
-  if (read.bucketKey !== expected.bucketKey) out.push(`bucket key ${read.bucketKey ? 'on' : 'off'}, expected ${expected.bucketKey ? 'on' : 'off'}`);
+  if (readKeyArn !== expected.keyRef)
+    out.push(`key ${readKeyArn ?? read.keyRef ?? 'none'}, expected ${expected.keyRef}`);
+  if (read.bucketKey !== expected.bucketKey)
+    out.push(`bucket key ${read.bucketKey ? 'on' : 'off'}, expected ${expected.bucketKey ? 'on' : 'off'}`);
   const blocked = (v?: string[]) => [...(v ?? [])].sort().join(',');
   if (blocked(read.blockedEncryptionTypes) !== blocked(expected.blockedEncryptionTypes)) {
-    out.push(`blocked encryption types [${blocked(read.blockedEncryptionTypes)}], expected [${blocked(expected.blockedEncryptionTypes)}]`);
+    out.push(
+      `blocked encryption types [${blocked(read.blockedEncryptionTypes)}], expected [${blocked(expected.blockedEncryptionTypes)}]`,
+    );
   }
   return out;
 };
@@ -77,7 +90,13 @@ export const defaultDifferences = (read: BucketDefaultEncryption | undefined, ex
 export const evaluateS3Bucket = (s: S3BucketState, ctx: EvaluationContext): Finding => {
   const expectedKey = ctx.cmk.arn;
   const observedKey = s.observedKey?.info?.arn ?? s.observedKey?.ref ?? s.encryption?.keyRef;
-  const nonCompliant = (reason: string, detail: string): Finding => ({ status: 'NON_COMPLIANT', reason, detail: `Bucket ${s.bucket} ${detail}`, observedKey, expectedKey });
+  const nonCompliant = (reason: string, detail: string): Finding => ({
+    status: 'NON_COMPLIANT',
+    reason,
+    detail: `Bucket ${s.bucket} ${detail}`,
+    observedKey,
+    expectedKey,
+  });
 
   if (!s.encryption) return nonCompliant('UNENCRYPTED', 'has no default encryption');
   if (!KMS_ALGORITHMS.has(s.encryption.algorithm)) {
@@ -89,10 +108,19 @@ export const evaluateS3Bucket = (s: S3BucketState, ctx: EvaluationContext): Find
     return nonCompliant(reason, MISMATCH_DETAIL[mismatch] ?? mismatch);
   }
   if (s.encryption.algorithm !== DSSE && !s.encryption.bucketKey) {
-    return nonCompliant('BUCKET_KEY_DISABLED', 'uses the regional CMK without an S3 bucket key (every object costs a KMS call)');
+    return nonCompliant(
+      'BUCKET_KEY_DISABLED',
+      'uses the regional CMK without an S3 bucket key (every object costs a KMS call)',
+    );
   }
   if (s.objectsPending) {
-    return { ...nonCompliant('OBJECTS_NOT_ON_CMK', `has the CMK as its default, but not all of its existing objects are on it (${s.objectsPending})`), dataOnly: true };
+    return {
+      ...nonCompliant(
+        'OBJECTS_NOT_ON_CMK',
+        `has the CMK as its default, but not all of its existing objects are on it (${s.objectsPending})`,
+      ),
+      dataOnly: true,
+    };
   }
   return { status: 'COMPLIANT', observedKey, expectedKey };
 };

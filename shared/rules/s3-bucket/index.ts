@@ -1,24 +1,43 @@
 import { bucketsInRegion } from '../../aws/s3';
 import {
-  GetBucketEncryptionCommand, GetPublicAccessBlockCommand, PutBucketEncryptionCommand,
-  PutPublicAccessBlockCommand, S3Client, type ServerSideEncryptionRule,
+  GetBucketEncryptionCommand,
+  GetPublicAccessBlockCommand,
+  PutBucketEncryptionCommand,
+  PutPublicAccessBlockCommand,
+  S3Client,
+  type ServerSideEncryptionRule,
 } from '@aws-sdk/client-s3';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { SentinelError } from '../../errors';
 import type { Rule, RuleContext } from '../contract';
 import { describeData, isComplete } from '../data-outcome';
-import { type BucketDefaultEncryption, defaultDifferences, DSSE, evaluateS3Bucket, type S3BucketState, targetDefault } from './evaluate';
+import {
+  type BucketDefaultEncryption,
+  defaultDifferences,
+  DSSE,
+  evaluateS3Bucket,
+  type S3BucketState,
+  targetDefault,
+} from './evaluate';
 import { markerValue } from './object-plan';
 import { rekeyObjects } from './objects';
 import { mergeBucketTags, OBJECTS_MARKER, readBucketTags, setBucketTag } from './s3-tags';
 import { s3BucketMeta } from './meta';
 
 const NO_CONFIG = 'ServerSideEncryptionConfigurationNotFoundError';
-const ALL_BLOCKED = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+const ALL_BLOCKED = {
+  BlockPublicAcls: true,
+  IgnorePublicAcls: true,
+  BlockPublicPolicy: true,
+  RestrictPublicBuckets: true,
+};
 
 const s3 = (ctx: RuleContext): S3Client => ctx.clients.get(S3Client, ctx.scope);
 
-const readEncryption = async (bucket: string, ctx: RuleContext): Promise<BucketDefaultEncryption | undefined | 'GONE'> => {
+const readEncryption = async (
+  bucket: string,
+  ctx: RuleContext,
+): Promise<BucketDefaultEncryption | undefined | 'GONE'> => {
   try {
     const out = await s3(ctx).send(new GetBucketEncryptionCommand({ Bucket: bucket }));
     const rules: ServerSideEncryptionRule[] = out.ServerSideEncryptionConfiguration?.Rules ?? [];
@@ -27,7 +46,9 @@ const readEncryption = async (bucket: string, ctx: RuleContext): Promise<BucketD
     if (!def?.SSEAlgorithm) return undefined;
     const blocked = rule?.BlockedEncryptionTypes?.EncryptionType;
     return {
-      algorithm: def.SSEAlgorithm, keyRef: def.KMSMasterKeyID || undefined, bucketKey: rule?.BucketKeyEnabled === true,
+      algorithm: def.SSEAlgorithm,
+      keyRef: def.KMSMasterKeyID || undefined,
+      bucketKey: rule?.BucketKeyEnabled === true,
       ...(blocked ? { blockedEncryptionTypes: [...blocked] } : {}),
     };
   } catch (e) {
@@ -50,11 +71,26 @@ const readPublicAccessBlock = async (bucket: string, ctx: RuleContext): Promise<
 
 /** `aws:kms` with no key id means the AWS-managed aws/s3 key. */
 const observed = (encryption: BucketDefaultEncryption | undefined, region: string, ctx: RuleContext) =>
-  encryption?.algorithm.startsWith('aws:kms') ? ctx.keys.observe(encryption.keyRef ?? 'alias/aws/s3', region) : Promise.resolve(undefined);
+  encryption?.algorithm.startsWith('aws:kms')
+    ? ctx.keys.observe(encryption.keyRef ?? 'alias/aws/s3', region)
+    : Promise.resolve(undefined);
 
-const stateOf = (ref: { id: string; region: string; account: string }, encryption: BucketDefaultEncryption | undefined, observedKey: S3BucketState['observedKey'], tags: Record<string, string>): S3BucketState => {
+const stateOf = (
+  ref: { id: string; region: string; account: string },
+  encryption: BucketDefaultEncryption | undefined,
+  observedKey: S3BucketState['observedKey'],
+  tags: Record<string, string>,
+): S3BucketState => {
   const objectsPending = tags[OBJECTS_MARKER];
-  return { bucket: ref.id, region: ref.region, account: ref.account, encryption, observedKey, tags, ...(objectsPending ? { objectsPending } : {}) };
+  return {
+    bucket: ref.id,
+    region: ref.region,
+    account: ref.account,
+    encryption,
+    observedKey,
+    tags,
+    ...(objectsPending ? { objectsPending } : {}),
+  };
 };
 
 export const s3BucketRule: Rule<S3BucketState> = {
@@ -67,7 +103,10 @@ export const s3BucketRule: Rule<S3BucketState> = {
     // the encryption read decides it (the tags read's error is then dropped).
     const [encryption, tags] = await Promise.all([
       readEncryption(ref.id, ctx),
-      readBucketTags(ref.id, ctx).then((t) => ({ t }), (e: unknown) => ({ e })),
+      readBucketTags(ref.id, ctx).then(
+        (t) => ({ t }),
+        (e: unknown) => ({ e }),
+      ),
     ]);
     if (encryption === 'GONE') return undefined;
     if ('e' in tags) throw tags.e;
@@ -92,26 +131,45 @@ export const s3BucketRule: Rule<S3BucketState> = {
     if (!finding.dataOnly) {
       const target = targetDefault(state.encryption, cmk.arn);
       try {
-        await s3(ctx).send(new PutBucketEncryptionCommand({
-          Bucket: state.bucket,
-          ServerSideEncryptionConfiguration: {
-            // The full key ARN: an alias could be repointed later, an id is ambiguous across regions.
-            Rules: [{
-              ApplyServerSideEncryptionByDefault: { SSEAlgorithm: target.algorithm as 'aws:kms', KMSMasterKeyID: cmk.arn },
-              BucketKeyEnabled: target.bucketKey,
-              ...(target.blockedEncryptionTypes ? { BlockedEncryptionTypes: { EncryptionType: target.blockedEncryptionTypes as never } } : {}),
-            }],
-          },
-        }));
+        await s3(ctx).send(
+          new PutBucketEncryptionCommand({
+            Bucket: state.bucket,
+            ServerSideEncryptionConfiguration: {
+              // The full key ARN: an alias could be repointed later, an id is ambiguous across regions.
+              Rules: [
+                {
+                  ApplyServerSideEncryptionByDefault: {
+                    SSEAlgorithm: target.algorithm as 'aws:kms',
+                    KMSMasterKeyID: cmk.arn,
+                  },
+                  BucketKeyEnabled: target.bucketKey,
+                  ...(target.blockedEncryptionTypes
+                    ? { BlockedEncryptionTypes: { EncryptionType: target.blockedEncryptionTypes as never } }
+                    : {}),
+                },
+              ],
+            },
+          }),
+        );
       } catch (e) {
         throw translateAwsError(e, 's3:PutEncryptionConfiguration', state.bucket);
       }
       read = await readEncryption(state.bucket, ctx);
-      const readKey = read && read !== 'GONE' && read.keyRef ? (await ctx.keys.observe(read.keyRef, state.region))?.info?.arn : undefined;
+      const readKey =
+        read && read !== 'GONE' && read.keyRef
+          ? (await ctx.keys.observe(read.keyRef, state.region))?.info?.arn
+          : undefined;
       const diff = defaultDifferences(read === 'GONE' ? undefined : read, target, readKey);
-      if (diff.length) throw new SentinelError('VERIFICATION_FAILED', `Default encryption of ${state.bucket} does not read back as written: ${diff.join('; ')}`, { details: { resource: state.bucket } });
+      if (diff.length)
+        throw new SentinelError(
+          'VERIFICATION_FAILED',
+          `Default encryption of ${state.bucket} does not read back as written: ${diff.join('; ')}`,
+          { details: { resource: state.bucket } },
+        );
       changed = true;
-      notes.push(`Default encryption set to ${target.algorithm} with ${cmk.arn}${target.bucketKey ? ' and the bucket key on' : ''}${target.blockedEncryptionTypes ? `, blocked types ${target.blockedEncryptionTypes.join(',')} kept` : ''}`);
+      notes.push(
+        `Default encryption set to ${target.algorithm} with ${cmk.arn}${target.bucketKey ? ' and the bucket key on' : ''}${target.blockedEncryptionTypes ? `, blocked types ${target.blockedEncryptionTypes.join(',')} kept` : ''}`,
+      );
     }
     const ref = { type: 's3-bucket' as const, account: state.account, region: state.region, id: state.bucket };
     let marked = state.objectsPending;
@@ -119,9 +177,14 @@ export const s3BucketRule: Rule<S3BucketState> = {
     // a listing refused) leaves it, and the next event or sweep comes back. (Listing first would spare an empty
     // bucket two tag writes, but a run cut short between the new default and the end of the listing would then
     // leave a bucket that reads compliant over objects never re-keyed.)
-    if (!marked) { await setBucketTag(state.bucket, OBJECTS_MARKER, 'pending', ctx, state.tags); marked = 'pending'; }
+    if (!marked) {
+      await setBucketTag(state.bucket, OBJECTS_MARKER, 'pending', ctx, state.tags);
+      marked = 'pending';
+    }
     // UpdateObjectEncryption can only target SSE-KMS; a copy follows the bucket's algorithm (DSSE-KMS stays DSSE-KMS).
-    const data = await rekeyObjects(ref, cmk.arn, state.objectsPending, ctx, { dsse: targetDefault(state.encryption, cmk.arn).algorithm === DSSE });
+    const data = await rekeyObjects(ref, cmk.arn, state.objectsPending, ctx, {
+      dsse: targetDefault(state.encryption, cmk.arn).algorithm === DSSE,
+    });
     const marker = markerValue(data);
     if (marker !== marked) await setBucketTag(state.bucket, OBJECTS_MARKER, marker, ctx);
     notes.push(`objects: ${describeData(data)}`);
@@ -129,23 +192,34 @@ export const s3BucketRule: Rule<S3BucketState> = {
     // The default was re-read above after the write and the marker is what this pass wrote: the pipeline
     // evaluates that instead of reading both again. Only when no other tag was written (the marker alone).
     const tagsNow = { ...state.tags };
-    if (marker === undefined) delete tagsNow[OBJECTS_MARKER]; else tagsNow[OBJECTS_MARKER] = marker;
-    const verifiedState = read !== undefined && read !== 'GONE' && !running
-      ? stateOf(ref, read, await observed(read, state.region, ctx), tagsNow)
-      : undefined;
+    if (marker === undefined) delete tagsNow[OBJECTS_MARKER];
+    else tagsNow[OBJECTS_MARKER] = marker;
+    const verifiedState =
+      read !== undefined && read !== 'GONE' && !running
+        ? stateOf(ref, read, await observed(read, state.region, ctx), tagsNow)
+        : undefined;
     return {
-      changed: changed || data.rekeyed > 0 || marker !== state.objectsPending, detail: notes.join('; '), data,
-      ...(running ? { pending: true } : {}), ...(verifiedState ? { verifiedState } : {}),
+      changed: changed || data.rekeyed > 0 || marker !== state.objectsPending,
+      detail: notes.join('; '),
+      data,
+      ...(running ? { pending: true } : {}),
+      ...(verifiedState ? { verifiedState } : {}),
     };
   },
 
   async quarantine(state, finding, ctx) {
-    const tagged = await mergeBucketTags(state.bucket, { [ctx.policy.doc.quarantineTag]: finding.reason ?? 'NON_COMPLIANT' }, ctx);
+    const tagged = await mergeBucketTags(
+      state.bucket,
+      { [ctx.policy.doc.quarantineTag]: finding.reason ?? 'NON_COMPLIANT' },
+      ctx,
+    );
     let blocked = await readPublicAccessBlock(state.bucket, ctx);
     const blockChanged = !blocked;
     if (!blocked) {
       try {
-        await s3(ctx).send(new PutPublicAccessBlockCommand({ Bucket: state.bucket, PublicAccessBlockConfiguration: ALL_BLOCKED }));
+        await s3(ctx).send(
+          new PutPublicAccessBlockCommand({ Bucket: state.bucket, PublicAccessBlockConfiguration: ALL_BLOCKED }),
+        );
       } catch (e) {
         throw translateAwsError(e, 's3:PutBucketPublicAccessBlock', state.bucket);
       }
@@ -158,5 +232,4 @@ export const s3BucketRule: Rule<S3BucketState> = {
       detail: `Tagged ${ctx.policy.doc.quarantineTag}=${finding.reason ?? 'NON_COMPLIANT'} and blocked all public access; data untouched`,
     };
   },
-
 };

@@ -4,28 +4,57 @@ import type { RuleMeta } from '../contract';
 export const s3BucketMeta: RuleMeta = {
   type: 's3-bucket',
   service: 's3',
-  cloudTrail: [{
-    eventSource: 's3.amazonaws.com',
-    eventNames: ['CreateBucket', 'PutBucketEncryption', 'DeleteBucketEncryption'],
-    ids: (d) => idList(pick(d, 'requestParameters', 'bucketName')),
-  }],
+  cloudTrail: [
+    {
+      eventSource: 's3.amazonaws.com',
+      eventNames: ['CreateBucket', 'PutBucketEncryption', 'DeleteBucketEncryption'],
+      ids: (d) => idList(pick(d, 'requestParameters', 'bucketName')),
+    },
+  ],
   configTypes: ['AWS::S3::Bucket'],
   permissions: {
     read: [
-      's3:ListAllMyBuckets', 's3:GetEncryptionConfiguration', 's3:GetBucketTagging', 'kms:DescribeKey',
-      // Existing objects, every version: HeadObject is authorized as s3:GetObject(Version); its lock headers need the two last.
-      's3:ListBucketVersions', 's3:GetBucketVersioning', 's3:GetObject', 's3:GetObjectVersion', 's3:GetObjectAcl', 's3:GetObjectVersionAcl',
-      's3:GetObjectTagging', 's3:GetObjectVersionTagging', 's3:GetObjectRetention', 's3:GetObjectLegalHold', 's3:DescribeJob',
+      's3:ListAllMyBuckets',
+      's3:GetEncryptionConfiguration',
+      's3:GetBucketTagging',
+      'kms:DescribeKey',
+      // Existing objects, every version: HeadObject is authorized as s3:GetObject(Version); its lock headers need the
+      // two last.
+      's3:ListBucketVersions',
+      's3:GetBucketVersioning',
+      's3:GetObject',
+      's3:GetObjectVersion',
+      's3:GetObjectAcl',
+      's3:GetObjectVersionAcl',
+      's3:GetObjectTagging',
+      's3:GetObjectVersionTagging',
+      's3:GetObjectRetention',
+      's3:GetObjectLegalHold',
+      's3:DescribeJob',
     ],
     remediate: [
       // The bucket's objects marker is a tag.
-      's3:PutEncryptionConfiguration', 's3:PutBucketTagging',
-      // UpdateObjectEncryption (S3 API reference: s3:UpdateObjectEncryption, kms:Encrypt, kms:Decrypt, kms:GenerateDataKey, kms:ReEncrypt*).
-      's3:UpdateObjectEncryption', 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo',
+      's3:PutEncryptionConfiguration',
+      's3:PutBucketTagging',
+      // UpdateObjectEncryption (S3 API reference: s3:UpdateObjectEncryption, kms:Encrypt, kms:Decrypt,
+      // kms:GenerateDataKey, kms:ReEncrypt*).
+      's3:UpdateObjectEncryption',
+      'kms:Encrypt',
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
+      'kms:ReEncryptFrom',
+      'kms:ReEncryptTo',
       // The copy of an unencrypted object, with what a copy would lose given back.
-      's3:PutObject', 's3:PutObjectTagging', 's3:PutObjectAcl', 's3:PutObjectVersionAcl', 's3:PutObjectRetention', 's3:PutObjectLegalHold', 's3:AbortMultipartUpload',
+      's3:PutObject',
+      's3:PutObjectTagging',
+      's3:PutObjectAcl',
+      's3:PutObjectVersionAcl',
+      's3:PutObjectRetention',
+      's3:PutObjectLegalHold',
+      's3:AbortMultipartUpload',
       // Large buckets: one Batch Operations job, run by the policy's batch role.
-      's3:CreateJob', 'iam:PassRole',
+      's3:CreateJob',
+      'iam:PassRole',
     ],
     quarantine: ['s3:PutBucketTagging', 's3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock'],
   },

@@ -23,7 +23,12 @@ export interface ObjectVersionState {
 }
 
 export type SkipReason =
-  | 'SSE_C' | 'DSSE_KMS_OTHER_KEY' | 'ARCHIVED_UNENCRYPTED' | 'OBJECT_LOCKED' | 'UNENCRYPTED_OLD_VERSION' | 'TOO_LARGE_TO_COPY';
+  | 'SSE_C'
+  | 'DSSE_KMS_OTHER_KEY'
+  | 'ARCHIVED_UNENCRYPTED'
+  | 'OBJECT_LOCKED'
+  | 'UNENCRYPTED_OLD_VERSION'
+  | 'TOO_LARGE_TO_COPY';
 
 export type ObjectStep =
   | { kind: 'ALREADY' }
@@ -74,15 +79,29 @@ export const planObject = (v: ObjectVersionState, cmkArn: string, now: Date): Ob
     case 'SSE-KMS':
     case 'SSE-S3':
       if (v.encryption === 'SSE-KMS' && v.kmsKeyArn === cmkArn) return { kind: 'ALREADY' };
-      if (isLocked(v.lock, now)) return skip('OBJECT_LOCKED', `Object Lock ${v.lock?.legalHold ? 'legal hold' : `${v.lock?.mode} retention until ${v.lock?.retainUntil}`} forbids changing its encryption`);
+      if (isLocked(v.lock, now))
+        return skip(
+          'OBJECT_LOCKED',
+          `Object Lock ${v.lock?.legalHold ? 'legal hold' : `${v.lock?.mode} retention until ${v.lock?.retainUntil}`} forbids changing its encryption`,
+        );
       return { kind: 'UPDATE' };
     case 'DSSE-KMS':
-      return v.kmsKeyArn === cmkArn ? { kind: 'ALREADY' } : skip('DSSE_KMS_OTHER_KEY', 'DSSE-KMS under another key: UpdateObjectEncryption refuses DSSE-KMS sources');
+      return v.kmsKeyArn === cmkArn
+        ? { kind: 'ALREADY' }
+        : skip('DSSE_KMS_OTHER_KEY', 'DSSE-KMS under another key: UpdateObjectEncryption refuses DSSE-KMS sources');
     case 'SSE-C':
       return skip('SSE_C', 'SSE-C: encrypted with a key only its owner holds');
     case 'NONE': {
-      if (!v.latest) return skip('UNENCRYPTED_OLD_VERSION', 'an unencrypted noncurrent version: a copy cannot replace it, and it is not deleted');
-      if (v.archived) return skip('ARCHIVED_UNENCRYPTED', `unencrypted in ${v.storageClass}: it must be restored before it can be copied`);
+      if (!v.latest)
+        return skip(
+          'UNENCRYPTED_OLD_VERSION',
+          'an unencrypted noncurrent version: a copy cannot replace it, and it is not deleted',
+        );
+      if (v.archived)
+        return skip(
+          'ARCHIVED_UNENCRYPTED',
+          `unencrypted in ${v.storageClass}: it must be restored before it can be copied`,
+        );
       if (v.size <= COPY_MAX) return { kind: 'COPY', multipart: false };
       const partSize = partSizeFor(v.size);
       if (!partSize) return skip('TOO_LARGE_TO_COPY', `${v.size} bytes do not fit 10,000 parts of 5 GiB`);
@@ -92,7 +111,8 @@ export const planObject = (v: ObjectVersionState, cmkArn: string, now: Date): Ob
 };
 
 /** After a copy in a versioned bucket the unencrypted source stays as a noncurrent version: reported, never deleted. */
-export const leavesOldVersion = (v: ObjectVersionState): boolean => v.versioned && v.versionId !== undefined && v.versionId !== 'null';
+export const leavesOldVersion = (v: ObjectVersionState): boolean =>
+  v.versioned && v.versionId !== undefined && v.versionId !== 'null';
 
 /** The value of the bucket's objects marker (a tag value: letters, digits, space and `+-=._:/@`). Pure. */
 export const markerValue = (d: DataOutcome): string | undefined => {

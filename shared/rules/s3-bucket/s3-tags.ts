@@ -1,5 +1,10 @@
 import { tagRecord } from '../../aws/tags';
-import { DeleteBucketTaggingCommand, GetBucketTaggingCommand, PutBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteBucketTaggingCommand,
+  GetBucketTaggingCommand,
+  PutBucketTaggingCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { awsErrorName, translateAwsError } from '../../aws/errors';
 import type { RuleContext } from '../contract';
 
@@ -15,13 +20,22 @@ export const readBucketTags = async (bucket: string, ctx: RuleContext): Promise<
 };
 
 /** PutBucketTagging replaces the whole set: merge so no owner tag is lost. Returns false when nothing changed. */
-export const mergeBucketTags = async (bucket: string, add: Record<string, string>, ctx: RuleContext): Promise<boolean> => {
+export const mergeBucketTags = async (
+  bucket: string,
+  add: Record<string, string>,
+  ctx: RuleContext,
+): Promise<boolean> => {
   const current = await readBucketTags(bucket, ctx);
   if (Object.entries(add).every(([k, v]) => current[k] === v)) return false;
   const merged = { ...current, ...add };
   const s3 = ctx.clients.get(S3Client, ctx.scope);
   try {
-    await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: Object.entries(merged).map(([Key, Value]) => ({ Key, Value })) } }));
+    await s3.send(
+      new PutBucketTaggingCommand({
+        Bucket: bucket,
+        Tagging: { TagSet: Object.entries(merged).map(([Key, Value]) => ({ Key, Value })) },
+      }),
+    );
   } catch (e) {
     throw translateAwsError(e, 's3:PutBucketTagging', bucket);
   }
@@ -39,15 +53,28 @@ export const OBJECTS_MARKER = 'cmk-sentinel:objects';
  * Set one tag, or remove it (`undefined`), keeping every other tag. DeleteBucketTagging is authorized by
  * s3:PutBucketTagging. `known`: the tags just read (saves the read; only right after reading them).
  */
-export const setBucketTag = async (bucket: string, key: string, value: string | undefined, ctx: RuleContext, known?: Record<string, string>): Promise<void> => {
-  const current = known ?? await readBucketTags(bucket, ctx);
+export const setBucketTag = async (
+  bucket: string,
+  key: string,
+  value: string | undefined,
+  ctx: RuleContext,
+  known?: Record<string, string>,
+): Promise<void> => {
+  const current = known ?? (await readBucketTags(bucket, ctx));
   if (current[key] === value) return;
   const next = { ...current };
-  if (value === undefined) delete next[key]; else next[key] = value;
+  if (value === undefined) delete next[key];
+  else next[key] = value;
   const s3 = ctx.clients.get(S3Client, ctx.scope);
   try {
     if (Object.keys(next).length === 0) await s3.send(new DeleteBucketTaggingCommand({ Bucket: bucket }));
-    else await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: Object.entries(next).map(([Key, Value]) => ({ Key, Value })) } }));
+    else
+      await s3.send(
+        new PutBucketTaggingCommand({
+          Bucket: bucket,
+          Tagging: { TagSet: Object.entries(next).map(([Key, Value]) => ({ Key, Value })) },
+        }),
+      );
   } catch (e) {
     throw translateAwsError(e, 's3:PutBucketTagging', bucket);
   }

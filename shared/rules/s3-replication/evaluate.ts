@@ -30,7 +30,8 @@ export interface SourceBucket {
 }
 
 export interface S3ReplicationState {
-  /** `source`: the bucket's own rules; `destination`: the rules (of buckets in this region) that replicate into `bucket`. */
+  /** `source`: the bucket's own rules; `destination`: the rules (of buckets in this region) that replicate into
+   * `bucket`. */
   mode: 'source' | 'destination';
   bucket: string;
   region: string;
@@ -52,16 +53,22 @@ const ruleName = (r: ReplicationRuleView): string => (r.id ? `rule "${r.id}"` : 
 
 /** Every enabled rule with a known destination that replicates without the destination's CMK. Pure. */
 export const replicationProblems = (s: S3ReplicationState): RuleProblem[] =>
-  s.sources.flatMap((src) => src.rules.flatMap((rule): RuleProblem[] => {
-    if (!rule.enabled || !rule.destRegion || !rule.expectedKey) return [];
-    const key = keyMismatch(rule.observedKey, rule.expectedKey, rule.destRegion);
-    const sseKmsOff = !rule.sseKmsObjects;
-    const role = rule.roleCheck?.missing.length ? rule.roleCheck : undefined;
-    return key || sseKmsOff || role ? [{ source: src.bucket, rule, sseKmsOff, key, ...(role ? { role } : {}) }] : [];
-  }));
+  s.sources.flatMap((src) =>
+    src.rules.flatMap((rule): RuleProblem[] => {
+      if (!rule.enabled || !rule.destRegion || !rule.expectedKey) return [];
+      const key = keyMismatch(rule.observedKey, rule.expectedKey, rule.destRegion);
+      const sseKmsOff = !rule.sseKmsObjects;
+      const role = rule.roleCheck?.missing.length ? rule.roleCheck : undefined;
+      return key || sseKmsOff || role ? [{ source: src.bucket, rule, sseKmsOff, key, ...(role ? { role } : {}) }] : [];
+    }),
+  );
 
 const REASON: Record<KeyMismatch, string> = {
-  NO_KEY: 'NO_REPLICA_KEY', AWS_MANAGED_KEY: 'AWS_MANAGED_KEY', UNKNOWN_KEY: 'UNKNOWN_KEY', WRONG_REGION_KEY: 'WRONG_REGION_KEY', WRONG_KEY: 'WRONG_KEY',
+  NO_KEY: 'NO_REPLICA_KEY',
+  AWS_MANAGED_KEY: 'AWS_MANAGED_KEY',
+  UNKNOWN_KEY: 'UNKNOWN_KEY',
+  WRONG_REGION_KEY: 'WRONG_REGION_KEY',
+  WRONG_KEY: 'WRONG_KEY',
 };
 
 /**
@@ -71,25 +78,47 @@ const REASON: Record<KeyMismatch, string> = {
 export const evaluateS3Replication = (s: S3ReplicationState, _ctx: EvaluationContext): Finding => {
   const judged = s.sources.flatMap((src) => src.rules.filter((r) => r.enabled && r.destRegion && r.expectedKey));
   if (judged.length === 0) {
-    return { status: 'NOT_APPLICABLE', reason: 'NO_REPLICATION', detail: s.note ?? `Bucket ${s.bucket} has no enabled replication rule with a known destination` };
+    return {
+      status: 'NOT_APPLICABLE',
+      reason: 'NO_REPLICATION',
+      detail: s.note ?? `Bucket ${s.bucket} has no enabled replication rule with a known destination`,
+    };
   }
   const problems = replicationProblems(s);
   if (problems.length === 0) {
     const first = judged[0];
-    return { status: 'COMPLIANT', observedKey: first?.observedKey?.info?.arn ?? first?.replicaKeyRef, expectedKey: first?.expectedKey?.arn };
+    return {
+      status: 'COMPLIANT',
+      observedKey: first?.observedKey?.info?.arn ?? first?.replicaKeyRef,
+      expectedKey: first?.expectedKey?.arn,
+    };
   }
   const first = problems[0] as RuleProblem;
   const sentences = problems.map((p) => {
     const parts = [
-      ...(p.key ? [`replicas ${explainMismatch(p.key, p.rule.observedKey, p.rule.expectedKey as KeyInfo, p.rule.destRegion as string)}`] : []),
-      ...(p.sseKmsOff ? ['SSE-KMS encrypted objects are not replicated (SourceSelectionCriteria.SseKmsEncryptedObjects off)'] : []),
-      ...(p.role ? [`the replication role cannot use the keys, so replication would end ReplicationStatus=FAILED: ${missingStatements(p.role)}`] : []),
+      ...(p.key
+        ? [
+            `replicas ${explainMismatch(p.key, p.rule.observedKey, p.rule.expectedKey as KeyInfo, p.rule.destRegion as string)}`,
+          ]
+        : []),
+      ...(p.sseKmsOff
+        ? ['SSE-KMS encrypted objects are not replicated (SourceSelectionCriteria.SseKmsEncryptedObjects off)']
+        : []),
+      ...(p.role
+        ? [
+            `the replication role cannot use the keys, so replication would end ReplicationStatus=FAILED: ${missingStatements(p.role)}`,
+          ]
+        : []),
     ];
     return `${p.source} ${ruleName(p.rule)} → ${p.rule.destBucket} (${p.rule.destRegion}): ${parts.join('; ')}`;
   });
   return {
     status: 'NON_COMPLIANT',
-    reason: first.key ? REASON[first.key] : first.sseKmsOff ? 'SSE_KMS_OBJECTS_NOT_REPLICATED' : 'REPLICATION_ROLE_CANNOT_USE_KEYS',
+    reason: first.key
+      ? REASON[first.key]
+      : first.sseKmsOff
+        ? 'SSE_KMS_OBJECTS_NOT_REPLICATED'
+        : 'REPLICATION_ROLE_CANNOT_USE_KEYS',
     detail: `Replication ${sentences.join(' | ')}; the destination bucket's own default encryption is checked by the s3-bucket rule in ${first.rule.destRegion}`,
     observedKey: first.rule.observedKey?.info?.arn ?? first.rule.replicaKeyRef,
     expectedKey: first.rule.expectedKey?.arn,
@@ -101,7 +130,10 @@ export const evaluateS3Replication = (s: S3ReplicationState, _ctx: EvaluationCon
  * SseKmsEncryptedObjects Enabled and its destination's CMK ARN; every other field
  * and rule is the same object as read. Pure.
  */
-export const patchReplication = (config: ReplicationConfiguration, problems: readonly RuleProblem[]): ReplicationConfiguration => {
+export const patchReplication = (
+  config: ReplicationConfiguration,
+  problems: readonly RuleProblem[],
+): ReplicationConfiguration => {
   const byIndex = new Map(problems.map((p) => [p.rule.index, p]));
   return {
     ...config,
@@ -109,16 +141,36 @@ export const patchReplication = (config: ReplicationConfiguration, problems: rea
       const p = byIndex.get(i);
       if (!p) return rule;
       const out = { ...rule };
-      if (p.sseKmsOff) out.SourceSelectionCriteria = { ...rule.SourceSelectionCriteria, SseKmsEncryptedObjects: { Status: 'Enabled' } };
-      if (p.key) out.Destination = { ...rule.Destination, Bucket: rule.Destination?.Bucket, EncryptionConfiguration: { ...rule.Destination?.EncryptionConfiguration, ReplicaKmsKeyID: p.rule.expectedKey?.arn } };
+      if (p.sseKmsOff)
+        out.SourceSelectionCriteria = {
+          ...rule.SourceSelectionCriteria,
+          SseKmsEncryptedObjects: { Status: 'Enabled' },
+        };
+      if (p.key)
+        out.Destination = {
+          ...rule.Destination,
+          Bucket: rule.Destination?.Bucket,
+          EncryptionConfiguration: {
+            ...rule.Destination?.EncryptionConfiguration,
+            ReplicaKmsKeyID: p.rule.expectedKey?.arn,
+          },
+        };
       return out;
     }),
   };
 };
 
 /** Stable JSON (sorted keys) so "byte for byte" compares content, not key order. */
-export const canonicalJson = (v: unknown): string => JSON.stringify(v, (_k, val: unknown) =>
-  (val && typeof val === 'object' && !Array.isArray(val) ? Object.fromEntries(Object.entries(val as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b))) : val));
+export const canonicalJson = (v: unknown): string =>
+  JSON.stringify(v, (_k, val: unknown) =>
+    val && typeof val === 'object' && !Array.isArray(val)
+      ? Object.fromEntries(
+          Object.entries(val as Record<string, unknown>)
+            .filter(([, x]) => x !== undefined)
+            .sort(([a], [b]) => a.localeCompare(b)),
+        )
+      : val,
+  );
 
 /** The configuration without the two fields this rule writes (and the containers they leave empty). Pure. */
 export const withoutOwnedFields = (config: ReplicationConfiguration): ReplicationConfiguration => ({

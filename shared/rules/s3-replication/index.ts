@@ -1,7 +1,11 @@
 import { bucketsInRegion } from '../../aws/s3';
 import {
-  GetBucketLocationCommand, GetBucketReplicationCommand, GetBucketVersioningCommand,
-  PutBucketReplicationCommand, type ReplicationConfiguration, S3Client,
+  GetBucketLocationCommand,
+  GetBucketReplicationCommand,
+  GetBucketVersioningCommand,
+  PutBucketReplicationCommand,
+  type ReplicationConfiguration,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import type { AwsScope } from '../../aws/clients';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
@@ -9,14 +13,22 @@ import { SentinelError } from '../../errors';
 import type { Rule, RuleContext } from '../contract';
 import { readBucketTags } from '../s3-bucket/s3-tags';
 import {
-  canonicalJson, evaluateS3Replication, withoutOwnedFields, patchReplication, type ReplicationRuleView, replicationProblems, type S3ReplicationState, type SourceBucket,
+  canonicalJson,
+  evaluateS3Replication,
+  withoutOwnedFields,
+  patchReplication,
+  type ReplicationRuleView,
+  replicationProblems,
+  type S3ReplicationState,
+  type SourceBucket,
 } from './evaluate';
 import { DESTINATION_PREFIX, s3ReplicationMeta } from './meta';
 import { checkReplicationRole, type KeyUse, missingStatements, type RoleCheck } from './role-check';
 
 const NO_REPLICATION = 'ReplicationConfigurationNotFoundError';
 
-const s3 = (ctx: RuleContext, region = ctx.scope.region): S3Client => ctx.clients.get(S3Client, { ...ctx.scope, region });
+const s3 = (ctx: RuleContext, region = ctx.scope.region): S3Client =>
+  ctx.clients.get(S3Client, { ...ctx.scope, region });
 
 const bucketName = (arnOrName: string): string => arnOrName.replace(/^arn:aws[a-z-]*:s3:::/, '');
 
@@ -25,24 +37,34 @@ const bucketName = (arnOrName: string): string => arnOrName.replace(/^arn:aws[a-
  * recreated under the same name in another region is exactly the drift to catch. Within
  * one describe, rules sharing a destination share the call.
  */
-const bucketRegion = (bucket: string, ctx: RuleContext, memo: Map<string, Promise<string | undefined>>): Promise<string | undefined> => {
+const bucketRegion = (
+  bucket: string,
+  ctx: RuleContext,
+  memo: Map<string, Promise<string | undefined>>,
+): Promise<string | undefined> => {
   const cached = memo.get(bucket);
   if (cached) return cached;
-  const found = s3(ctx).send(new GetBucketLocationCommand({ Bucket: bucket })).then(
-    (out) => {
-      const c = out.LocationConstraint as string | undefined;
-      return !c ? 'us-east-1' : c === 'EU' ? 'eu-west-1' : c;
-    },
-    (e: unknown) => {
-      if (isAwsNotFound(e, 's3:GetBucketLocation')) return undefined;
-      throw translateAwsError(e, 's3:GetBucketLocation', bucket);
-    },
-  );
+  const found = s3(ctx)
+    .send(new GetBucketLocationCommand({ Bucket: bucket }))
+    .then(
+      (out) => {
+        const c = out.LocationConstraint as string | undefined;
+        return !c ? 'us-east-1' : c === 'EU' ? 'eu-west-1' : c;
+      },
+      (e: unknown) => {
+        if (isAwsNotFound(e, 's3:GetBucketLocation')) return undefined;
+        throw translateAwsError(e, 's3:GetBucketLocation', bucket);
+      },
+    );
   memo.set(bucket, found);
   return found;
 };
 
-const readConfig = async (bucket: string, region: string, ctx: RuleContext): Promise<ReplicationConfiguration | 'NONE' | 'GONE'> => {
+const readConfig = async (
+  bucket: string,
+  region: string,
+  ctx: RuleContext,
+): Promise<ReplicationConfiguration | 'NONE' | 'GONE'> => {
   try {
     const out = await s3(ctx, region).send(new GetBucketReplicationCommand({ Bucket: bucket }));
     return out.ReplicationConfiguration ?? 'NONE';
@@ -62,46 +84,71 @@ const destinationScope = (account: string | undefined, region: string, ctx: Rule
 
 const viewRules = async (config: ReplicationConfiguration, ctx: RuleContext): Promise<ReplicationRuleView[]> => {
   const memo = new Map<string, Promise<string | undefined>>();
-  return Promise.all((config.Rules ?? []).map(async (rule, index): Promise<ReplicationRuleView> => {
-    const destBucket = bucketName(rule.Destination?.Bucket ?? '');
-    const destRegion = destBucket ? await bucketRegion(destBucket, ctx, memo) : undefined;
-    const replicaKeyRef = rule.Destination?.EncryptionConfiguration?.ReplicaKmsKeyID || undefined;
-    const view: ReplicationRuleView = {
-      index, id: rule.ID, enabled: rule.Status === 'Enabled', destBucket, destRegion, replicaKeyRef,
-      sseKmsObjects: rule.SourceSelectionCriteria?.SseKmsEncryptedObjects?.Status === 'Enabled',
-    };
-    if (!destRegion) return view;
-    // Keys of the destination region are looked up read-only; nothing there is changed.
-    const scope = destinationScope(rule.Destination?.Account, destRegion, ctx);
-    return {
-      ...view,
-      expectedKey: await ctx.keys.regionalCmk(destRegion, scope),
-      observedKey: await ctx.keys.observe(replicaKeyRef, destRegion, scope),
-    };
-  }));
+  return Promise.all(
+    (config.Rules ?? []).map(async (rule, index): Promise<ReplicationRuleView> => {
+      const destBucket = bucketName(rule.Destination?.Bucket ?? '');
+      const destRegion = destBucket ? await bucketRegion(destBucket, ctx, memo) : undefined;
+      const replicaKeyRef = rule.Destination?.EncryptionConfiguration?.ReplicaKmsKeyID || undefined;
+      const view: ReplicationRuleView = {
+        index,
+        id: rule.ID,
+        enabled: rule.Status === 'Enabled',
+        destBucket,
+        destRegion,
+        replicaKeyRef,
+        sseKmsObjects: rule.SourceSelectionCriteria?.SseKmsEncryptedObjects?.Status === 'Enabled',
+      };
+      if (!destRegion) return view;
+      // Keys of the destination region are looked up read-only; nothing there is changed.
+      const scope = destinationScope(rule.Destination?.Account, destRegion, ctx);
+      return {
+        ...view,
+        expectedKey: await ctx.keys.regionalCmk(destRegion, scope),
+        observedKey: await ctx.keys.observe(replicaKeyRef, destRegion, scope),
+      };
+    }),
+  );
 };
 
 /** The role of the configuration against the keys replication will use: the source region's CMK and the replica key. */
-const withRoleChecks = async (bucket: string, region: string, config: ReplicationConfiguration, rules: ReplicationRuleView[], ctx: RuleContext): Promise<ReplicationRuleView[]> => {
+const withRoleChecks = async (
+  bucket: string,
+  region: string,
+  config: ReplicationConfiguration,
+  rules: ReplicationRuleView[],
+  ctx: RuleContext,
+): Promise<ReplicationRuleView[]> => {
   if (!config.Role) return rules;
   const sourceKey = await ctx.keys.regionalCmk(region);
-  return Promise.all(rules.map(async (r) => {
-    if (!r.enabled || !r.destRegion || !r.expectedKey) return r;
-    const destScope = destinationScope(config.Rules?.[r.index]?.Destination?.Account, r.destRegion, ctx) ?? { ...ctx.scope, region: r.destRegion };
-    const uses: KeyUse[] = [
-      { action: 'kms:Decrypt', keyArn: sourceKey.arn, bucket, region },
-      { action: 'kms:Encrypt', keyArn: r.expectedKey.arn, bucket: r.destBucket, region: r.destRegion },
-    ];
-    const roleCheck = await checkReplicationRole(config.Role as string, uses, ctx, (u) => (u.action === 'kms:Encrypt' ? destScope : { ...ctx.scope, region }));
-    return { ...r, roleCheck };
-  }));
+  return Promise.all(
+    rules.map(async (r) => {
+      if (!r.enabled || !r.destRegion || !r.expectedKey) return r;
+      const destScope = destinationScope(config.Rules?.[r.index]?.Destination?.Account, r.destRegion, ctx) ?? {
+        ...ctx.scope,
+        region: r.destRegion,
+      };
+      const uses: KeyUse[] = [
+        { action: 'kms:Decrypt', keyArn: sourceKey.arn, bucket, region },
+        { action: 'kms:Encrypt', keyArn: r.expectedKey.arn, bucket: r.destBucket, region: r.destRegion },
+      ];
+      const roleCheck = await checkReplicationRole(config.Role as string, uses, ctx, (u) =>
+        u.action === 'kms:Encrypt' ? destScope : { ...ctx.scope, region },
+      );
+      return { ...r, roleCheck };
+    }),
+  );
 };
 
 const readSource = async (bucket: string, region: string, ctx: RuleContext): Promise<SourceBucket | 'GONE'> => {
   const config = await readConfig(bucket, region, ctx);
   if (config === 'GONE') return 'GONE';
   if (config === 'NONE') return { bucket, region, rules: [] };
-  return { bucket, region, config, rules: await withRoleChecks(bucket, region, config, await viewRules(config, ctx), ctx) };
+  return {
+    bucket,
+    region,
+    config,
+    rules: await withRoleChecks(bucket, region, config, await viewRules(config, ctx), ctx),
+  };
 };
 
 /**
@@ -120,7 +167,8 @@ const describeDestination = async (dest: string, ctx: RuleContext): Promise<S3Re
     throw translateAwsError(e, 's3:GetBucketVersioning', dest);
   }
   const base = { mode: 'destination' as const, bucket: dest, region, sources: [] };
-  if (!versioned) return { ...base, note: `Bucket ${dest} is not versioned, so no replication rule can deliver to it yet` };
+  if (!versioned)
+    return { ...base, note: `Bucket ${dest} is not versioned, so no replication rule can deliver to it yet` };
   const sources: SourceBucket[] = [];
   for await (const name of listBuckets(ctx)) {
     if (name === dest) continue;
@@ -142,7 +190,12 @@ const fixSource = async (bucket: string, ctx: RuleContext): Promise<{ written?: 
   const fresh = await readSource(bucket, region, ctx);
   if (fresh === 'GONE' || !fresh.config) return { blocked: [] };
   const all = replicationProblems({ mode: 'source', bucket, region, sources: [fresh] });
-  const blocked = all.filter((p) => p.role).map((p) => `${bucket} ${p.rule.id ? `rule "${p.rule.id}"` : `rule #${p.rule.index + 1}`}: ${missingStatements(p.role as RoleCheck)}`);
+  const blocked = all
+    .filter((p) => p.role)
+    .map(
+      (p) =>
+        `${bucket} ${p.rule.id ? `rule "${p.rule.id}"` : `rule #${p.rule.index + 1}`}: ${missingStatements(p.role as RoleCheck)}`,
+    );
   const problems = all.filter((p) => !p.role);
   if (problems.length === 0) return { blocked };
   const patched = patchReplication(fresh.config, problems);
@@ -154,15 +207,32 @@ const fixSource = async (bucket: string, ctx: RuleContext): Promise<{ written?: 
   // Re-read and compare with what was there before, minus the two fields this rule owns: any
   // other difference means the write changed something it must not (or S3 rewrote it).
   const after = await readConfig(bucket, region, ctx);
-  if (after === 'NONE' || after === 'GONE' || canonicalJson(withoutOwnedFields(after)) !== canonicalJson(withoutOwnedFields(fresh.config))) {
-    throw new SentinelError('VERIFICATION_FAILED', `Replication configuration of ${bucket} does not read back as it was apart from the replica key fields`, {
-      details: { resource: bucket, before: canonicalJson(fresh.config), read: typeof after === 'string' ? after : canonicalJson(after) },
-    });
+  if (
+    after === 'NONE' ||
+    after === 'GONE' ||
+    canonicalJson(withoutOwnedFields(after)) !== canonicalJson(withoutOwnedFields(fresh.config))
+  ) {
+    throw new SentinelError(
+      'VERIFICATION_FAILED',
+      `Replication configuration of ${bucket} does not read back as it was apart from the replica key fields`,
+      {
+        details: {
+          resource: bucket,
+          before: canonicalJson(fresh.config),
+          read: typeof after === 'string' ? after : canonicalJson(after),
+        },
+      },
+    );
   }
-  const written = problems.map((p) => `${bucket} ${p.rule.id ? `rule "${p.rule.id}"` : `rule #${p.rule.index + 1}`}: ${[
-    ...(p.key ? [`ReplicaKmsKeyID → ${p.rule.expectedKey?.arn ?? '?'}`] : []),
-    ...(p.sseKmsOff ? ['SseKmsEncryptedObjects → Enabled'] : []),
-  ].join(', ')}`).join('; ');
+  const written = problems
+    .map(
+      (p) =>
+        `${bucket} ${p.rule.id ? `rule "${p.rule.id}"` : `rule #${p.rule.index + 1}`}: ${[
+          ...(p.key ? [`ReplicaKmsKeyID → ${p.rule.expectedKey?.arn ?? '?'}`] : []),
+          ...(p.sseKmsOff ? ['SseKmsEncryptedObjects → Enabled'] : []),
+        ].join(', ')}`,
+    )
+    .join('; ');
   return { written, blocked };
 };
 
@@ -175,7 +245,13 @@ export const s3ReplicationRule: Rule<S3ReplicationState> = {
     if (ref.id.startsWith(DESTINATION_PREFIX)) return describeDestination(ref.id.slice(DESTINATION_PREFIX.length), ctx);
     const src = await readSource(ref.id, ref.region, ctx);
     if (src === 'GONE') return undefined;
-    return { mode: 'source', bucket: ref.id, region: ref.region, sources: [src], note: src.config ? undefined : `Bucket ${ref.id} has no replication configuration` };
+    return {
+      mode: 'source',
+      bucket: ref.id,
+      region: ref.region,
+      sources: [src],
+      note: src.config ? undefined : `Bucket ${ref.id} has no replication configuration`,
+    };
   },
 
   evaluate: evaluateS3Replication,
@@ -198,16 +274,25 @@ export const s3ReplicationRule: Rule<S3ReplicationState> = {
       blocked.push(...fixed.blocked);
     }
     const exempt = skipped.length ? `; exempt, not touched: ${skipped.join(', ')}` : '';
-    const held = blocked.length ? `; not rewritten, the replication role cannot use the keys (objects would fail to replicate): ${blocked.join(' | ')}` : '';
-    if (done.length === 0 && blocked.length) return { changed: false, taken: 'REPORT', detail: `Nothing rewritten${held}${exempt}` };
+    const held = blocked.length
+      ? `; not rewritten, the replication role cannot use the keys (objects would fail to replicate): ${blocked.join(' | ')}`
+      : '';
+    if (done.length === 0 && blocked.length)
+      return { changed: false, taken: 'REPORT', detail: `Nothing rewritten${held}${exempt}` };
     return {
       changed: done.length > 0,
-      detail: done.length ? `Rewrote only the wrong fields (${done.join('; ')}); every other field and rule read back unchanged${held}${exempt}` : `Nothing to rewrite${exempt}`,
+      detail: done.length
+        ? `Rewrote only the wrong fields (${done.join('; ')}); every other field and rule read back unchanged${held}${exempt}`
+        : `Nothing to rewrite${exempt}`,
     };
   },
 
   async quarantine(_state, finding) {
     // A replication rule holds no data to fence off: the alert is the quarantine.
-    return { changed: false, taken: 'REPORT', detail: `Alert only: the replication configuration is left as it is (${finding.reason ?? 'NON_COMPLIANT'})` };
+    return {
+      changed: false,
+      taken: 'REPORT',
+      detail: `Alert only: the replication configuration is left as it is (${finding.reason ?? 'NON_COMPLIANT'})`,
+    };
   },
 };

@@ -8,7 +8,11 @@ export const s3ReplicationMeta: RuleMeta = {
   type: 's3-replication',
   service: 's3',
   cloudTrail: [
-    { eventSource: 's3.amazonaws.com', eventNames: ['PutBucketReplication'], ids: (d) => idList(pick(d, 'requestParameters', 'bucketName')) },
+    {
+      eventSource: 's3.amazonaws.com',
+      eventNames: ['PutBucketReplication'],
+      ids: (d) => idList(pick(d, 'requestParameters', 'bucketName')),
+    },
     {
       // A bucket that may be some rule's destination: re-judge the rules that replicate into it.
       eventSource: 's3.amazonaws.com',
@@ -20,12 +24,19 @@ export const s3ReplicationMeta: RuleMeta = {
   permissions: {
     // The replication role against the keys: iam:SimulatePrincipalPolicy with the key policies.
     read: [
-      's3:ListAllMyBuckets', 's3:GetReplicationConfiguration', 's3:GetBucketLocation', 's3:GetBucketVersioning', 's3:GetBucketTagging', 'kms:DescribeKey',
-      'iam:SimulatePrincipalPolicy', 'kms:GetKeyPolicy',
+      's3:ListAllMyBuckets',
+      's3:GetReplicationConfiguration',
+      's3:GetBucketLocation',
+      's3:GetBucketVersioning',
+      's3:GetBucketTagging',
+      'kms:DescribeKey',
+      'iam:SimulatePrincipalPolicy',
+      'kms:GetKeyPolicy',
     ],
     remediate: ['s3:PutReplicationConfiguration', 'iam:PassRole'],
     quarantine: [],
   },
 
-  arn: (ref) => `arn:aws:s3:::${ref.id.startsWith(DESTINATION_PREFIX) ? ref.id.slice(DESTINATION_PREFIX.length) : ref.id}`,
+  arn: (ref) =>
+    `arn:aws:s3:::${ref.id.startsWith(DESTINATION_PREFIX) ? ref.id.slice(DESTINATION_PREFIX.length) : ref.id}`,
 };

@@ -14,10 +14,15 @@ export const TLS_SID = 'CmkSentinelDenyInsecureTransport';
 export const MAX_POLICY_BYTES = 20 * 1024;
 
 type Statement = Record<string, unknown>;
-interface PolicyDoc { Version?: string; Statement?: Statement | Statement[]; [k: string]: unknown }
+interface PolicyDoc {
+  Version?: string;
+  Statement?: Statement | Statement[];
+  [k: string]: unknown;
+}
 
 const asList = <T>(v: T | T[] | undefined): T[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
-const strings = (v: unknown): string[] => asList(v as string | string[] | undefined).filter((x): x is string => typeof x === 'string');
+const strings = (v: unknown): string[] =>
+  asList(v as string | string[] | undefined).filter((x): x is string => typeof x === 'string');
 
 /** A policy text → document; anything else is a typed INVALID_DOCUMENT error. */
 export const parseBucketPolicy = (text: string, bucket: string): PolicyDoc => {
@@ -25,18 +30,37 @@ export const parseBucketPolicy = (text: string, bucket: string): PolicyDoc => {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new SentinelError('INVALID_DOCUMENT', `The bucket policy of ${bucket} is not JSON: ${(e as Error).message}`, { cause: e, details: { resource: bucket } });
+    throw new SentinelError('INVALID_DOCUMENT', `The bucket policy of ${bucket} is not JSON: ${(e as Error).message}`, {
+      cause: e,
+      details: { resource: bucket },
+    });
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new SentinelError('INVALID_DOCUMENT', `The bucket policy of ${bucket} is not a policy document (expected a JSON object)`, { details: { resource: bucket } });
+    throw new SentinelError(
+      'INVALID_DOCUMENT',
+      `The bucket policy of ${bucket} is not a policy document (expected a JSON object)`,
+      { details: { resource: bucket } },
+    );
   }
   const st = (doc as PolicyDoc).Statement;
   if (st !== undefined && (typeof st !== 'object' || st === null)) {
-    throw new SentinelError('INVALID_DOCUMENT', `The bucket policy of ${bucket} has a Statement that is neither an object nor a list`, { details: { resource: bucket } });
+    throw new SentinelError(
+      'INVALID_DOCUMENT',
+      `The bucket policy of ${bucket} has a Statement that is neither an object nor a list`,
+      { details: { resource: bucket } },
+    );
   }
   // S3 itself rejects such a policy; met anyway (fuzzing found it), it is a clear error, not a crash.
-  if (asList(st as Statement | Statement[] | undefined).some((x) => typeof x !== 'object' || x === null || Array.isArray(x))) {
-    throw new SentinelError('INVALID_DOCUMENT', `The bucket policy of ${bucket} has a statement that is not an object`, { details: { resource: bucket } });
+  if (
+    asList(st as Statement | Statement[] | undefined).some(
+      (x) => typeof x !== 'object' || x === null || Array.isArray(x),
+    )
+  ) {
+    throw new SentinelError(
+      'INVALID_DOCUMENT',
+      `The bucket policy of ${bucket} has a statement that is not an object`,
+      { details: { resource: bucket } },
+    );
   }
   return doc as PolicyDoc;
 };
@@ -49,24 +73,48 @@ const deniesPlainHttp = (condition: unknown): boolean => {
   if (typeof condition !== 'object' || condition === null) return false;
   return Object.entries(condition as Record<string, unknown>).some(([op, body]) => {
     if (!/^Bool(IfExists)?$/.test(op) || typeof body !== 'object' || body === null) return false;
-    return Object.entries(body as Record<string, unknown>).some(([k, v]) =>
-      k.toLowerCase() === 'aws:securetransport' && asList(v as unknown).some((x) => String(x).toLowerCase() === 'false'));
+    return Object.entries(body as Record<string, unknown>).some(
+      ([k, v]) =>
+        k.toLowerCase() === 'aws:securetransport' &&
+        asList(v as unknown).some((x) => String(x).toLowerCase() === 'false'),
+    );
   });
 };
 
 const resourceCovers = (patterns: string[], arn: string): boolean =>
-  patterns.some((p) => p === '*' || new RegExp(`^${p.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(arn));
+  patterns.some(
+    (p) =>
+      p === '*' ||
+      new RegExp(
+        `^${p
+          .split('*')
+          .map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      ).test(arn),
+  );
 
 /** A statement that denies every S3 action over plain HTTP to everyone, on the bucket and all its objects. */
 export const isTlsDeny = (s: Statement, bucket: string): boolean => {
-  if (s.Effect !== 'Deny' || !everyone(s.Principal) || s.NotPrincipal !== undefined || s.NotAction !== undefined || s.NotResource !== undefined) return false;
+  if (
+    s.Effect !== 'Deny' ||
+    !everyone(s.Principal) ||
+    s.NotPrincipal !== undefined ||
+    s.NotAction !== undefined ||
+    s.NotResource !== undefined
+  )
+    return false;
   const actions = strings(s.Action);
   if (!actions.some((a) => a === '*' || a.toLowerCase() === 's3:*')) return false;
   const resources = strings(s.Resource);
-  if (!resourceCovers(resources, `arn:aws:s3:::${bucket}`) || !resourceCovers(resources, `arn:aws:s3:::${bucket}/*`) ) return false;
+  if (!resourceCovers(resources, `arn:aws:s3:::${bucket}`) || !resourceCovers(resources, `arn:aws:s3:::${bucket}/*`))
+    return false;
   // Every condition block must be the SecureTransport one: an extra condition narrows the deny.
   const cond = s.Condition as Record<string, unknown> | undefined;
-  return deniesPlainHttp(cond) && Object.keys(cond ?? {}).length === 1 && Object.keys((Object.values(cond ?? {})[0] ?? {}) as object).length === 1;
+  return (
+    deniesPlainHttp(cond) &&
+    Object.keys(cond ?? {}).length === 1 &&
+    Object.keys((Object.values(cond ?? {})[0] ?? {}) as object).length === 1
+  );
 };
 
 export const tlsStatement = (bucket: string): Statement => ({
@@ -87,16 +135,29 @@ export const mergeTlsStatement = (policy: string | undefined, bucket: string): s
   const statements = asList(doc.Statement);
   if (statements.some((s) => isTlsDeny(s, bucket))) return undefined;
   const kept = statements.filter((s) => s.Sid !== TLS_SID);
-  const merged = JSON.stringify({ ...doc, Version: doc.Version ?? '2012-10-17', Statement: [...kept, tlsStatement(bucket)] });
+  const merged = JSON.stringify({
+    ...doc,
+    Version: doc.Version ?? '2012-10-17',
+    Statement: [...kept, tlsStatement(bucket)],
+  });
   if (Buffer.byteLength(merged) > MAX_POLICY_BYTES) {
-    throw new SentinelError('INVALID_DOCUMENT', `Adding the TLS statement would make the bucket policy of ${bucket} ${Buffer.byteLength(merged)} bytes, over S3's ${MAX_POLICY_BYTES}-byte limit: shorten the policy`, { details: { resource: bucket } });
+    throw new SentinelError(
+      'INVALID_DOCUMENT',
+      `Adding the TLS statement would make the bucket policy of ${bucket} ${Buffer.byteLength(merged)} bytes, over S3's ${MAX_POLICY_BYTES}-byte limit: shorten the policy`,
+      { details: { resource: bucket } },
+    );
   }
   return merged;
 };
 
 /** Pure: compliant when some statement denies plain-HTTP access to the bucket and its objects. */
 export const evaluateS3Tls = (s: S3TlsState, _ctx: EvaluationContext): Finding => {
-  if (s.policy === undefined) return { status: 'NON_COMPLIANT', reason: 'NO_TLS', detail: `Bucket ${s.bucket} has no bucket policy, so plain-HTTP requests are allowed` };
+  if (s.policy === undefined)
+    return {
+      status: 'NON_COMPLIANT',
+      reason: 'NO_TLS',
+      detail: `Bucket ${s.bucket} has no bucket policy, so plain-HTTP requests are allowed`,
+    };
   let statements: Statement[];
   try {
     statements = asList(parseBucketPolicy(s.policy, s.bucket).Statement);
@@ -104,5 +165,9 @@ export const evaluateS3Tls = (s: S3TlsState, _ctx: EvaluationContext): Finding =
     return { status: 'NON_COMPLIANT', reason: 'POLICY_UNREADABLE', detail: (e as Error).message };
   }
   if (statements.some((st) => isTlsDeny(st, s.bucket))) return { status: 'COMPLIANT' };
-  return { status: 'NON_COMPLIANT', reason: 'NO_TLS', detail: `The bucket policy of ${s.bucket} does not deny requests with aws:SecureTransport=false on the bucket and its objects` };
+  return {
+    status: 'NON_COMPLIANT',
+    reason: 'NO_TLS',
+    detail: `The bucket policy of ${s.bucket} does not deny requests with aws:SecureTransport=false on the bucket and its objects`,
+  };
 };

@@ -42,8 +42,15 @@ export const s3TlsRule: Rule<S3TlsState> = {
     } catch (e) {
       throw translateAwsError(e, 's3:PutBucketPolicy', state.bucket);
     }
-    return { changed: true, detail: `Added the Deny statement ${TLS_SID} (aws:SecureTransport=false) to the bucket policy; every other statement kept` };
+    return {
+      changed: true,
+      detail: `Added the Deny statement ${TLS_SID} (aws:SecureTransport=false) to the bucket policy; every other statement kept`,
+    };
   },
 
-  quarantine: async () => ({ changed: false, taken: 'REPORT', detail: 'Reported only: a bucket without a TLS policy is not quarantined' }),
+  quarantine: async () => ({
+    changed: false,
+    taken: 'REPORT',
+    detail: 'Reported only: a bucket without a TLS policy is not quarantined',
+  }),
 };

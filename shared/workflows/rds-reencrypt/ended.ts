@@ -30,9 +30,18 @@ export interface ExecutionEnd {
 export const isExecutionStatusChange = (event: unknown): boolean =>
   isObj(event) && event.source === 'aws.states' && event['detail-type'] === EXECUTION_STATUS_CHANGE;
 
-const invalid = (message: string, field: string): SentinelError => new SentinelError('INVALID_EVENT', message, { details: { field } });
+const invalid = (message: string, field: string): SentinelError =>
+  new SentinelError('INVALID_EVENT', message, { details: { field } });
 
-const REQUIRED: readonly (keyof ReencryptState)[] = ['account', 'region', 'sourceId', 'sourceArn', 'reason', 'cmkArn', 'execution'];
+const REQUIRED: readonly (keyof ReencryptState)[] = [
+  'account',
+  'region',
+  'sourceId',
+  'sourceArn',
+  'reason',
+  'cmkArn',
+  'execution',
+];
 
 /** The workflow's start state from `detail.input` (a JSON string), checked field by field. */
 const startState = (input: unknown): ReencryptState => {
@@ -42,30 +51,49 @@ const startState = (input: unknown): ReencryptState => {
   } catch {
     throw invalid('detail.input is not JSON', 'detail.input');
   }
-  if (!isObj(state)) throw invalid('detail.input carries no workflow state (absent, or over the 256 KB Step Functions includes)', 'detail.input');
-  if (state.kind !== 'instance' && state.kind !== 'cluster') throw invalid('detail.input.kind is neither "instance" nor "cluster"', 'detail.input.kind');
+  if (!isObj(state))
+    throw invalid(
+      'detail.input carries no workflow state (absent, or over the 256 KB Step Functions includes)',
+      'detail.input',
+    );
+  if (state.kind !== 'instance' && state.kind !== 'cluster')
+    throw invalid('detail.input.kind is neither "instance" nor "cluster"', 'detail.input.kind');
   const missing = REQUIRED.find((k) => !str(state[k]));
   if (missing) throw invalid(`detail.input.${missing} is missing`, `detail.input.${missing}`);
   const names = state.names;
-  if (!isObj(names) || !str(names.snapshot) || !str(names.copy) || !str(names.target)) throw invalid('detail.input.names is incomplete', 'detail.input.names');
+  if (!isObj(names) || !str(names.snapshot) || !str(names.copy) || !str(names.target))
+    throw invalid('detail.input.names is incomplete', 'detail.input.names');
   return state as unknown as ReencryptState;
 };
 
 /** Read an execution-status event; a malformed one is an INVALID_EVENT naming the field. */
 export const parseExecutionEnd = (event: unknown): ExecutionEnd => {
-  if (!isExecutionStatusChange(event)) throw invalid(`not a "${EXECUTION_STATUS_CHANGE}" event from aws.states`, 'detail-type');
+  if (!isExecutionStatusChange(event))
+    throw invalid(`not a "${EXECUTION_STATUS_CHANGE}" event from aws.states`, 'detail-type');
   const e = event as Obj;
   const detail = e.detail;
   if (!isObj(detail)) throw invalid('event has no detail object', 'detail');
   const status = str(detail.status);
-  if (!status || !(WATCHED_STATUSES as readonly string[]).includes(status)) throw invalid(`detail.status "${String(detail.status)}" is not one of ${WATCHED_STATUSES.join(', ')}`, 'detail.status');
+  if (!status || !(WATCHED_STATUSES as readonly string[]).includes(status))
+    throw invalid(
+      `detail.status "${String(detail.status)}" is not one of ${WATCHED_STATUSES.join(', ')}`,
+      'detail.status',
+    );
   const executionArn = str(detail.executionArn);
   if (!executionArn) throw invalid('detail.executionArn is missing', 'detail.executionArn');
-  return { eventId: str(e.id), status: status as WatchedStatus, executionArn, error: str(detail.error), cause: str(detail.cause), state: startState(detail.input) };
+  return {
+    eventId: str(e.id),
+    status: status as WatchedStatus,
+    executionArn,
+    error: str(detail.error),
+    cause: str(detail.cause),
+    state: startState(detail.input),
+  };
 };
 
 /** False when the workflow already sent its own alert on the way to this end. */
-export const needsAlert = (end: ExecutionEnd): boolean => end.status !== 'FAILED' || !ALERTED_FAIL_ERRORS.has(end.error ?? '');
+export const needsAlert = (end: ExecutionEnd): boolean =>
+  end.status !== 'FAILED' || !ALERTED_FAIL_ERRORS.has(end.error ?? '');
 
 const HOW: Record<WatchedStatus, string> = {
   TIMED_OUT: 'timed out',
@@ -77,11 +105,15 @@ const HOW: Record<WatchedStatus, string> = {
 export const endedDetail = (end: ExecutionEnd): string => {
   const { state: s } = end;
   const why = end.error ? ` (${end.error}${end.cause ? `: ${end.cause.slice(0, 300)}` : ''})` : '';
-  return `Re-encryption workflow for ${s.sourceId} ${HOW[end.status]}${why}. Execution ${end.executionArn}; its history shows the last step reached. `
-    + `Artefacts it may have created are kept, nothing is deleted: ${s.names.snapshot}, ${s.names.copy}, ${s.names.target}. `
-    + 'The cut-over and deletion steps run only after verification and behind the policy gates, so the original is untouched unless a verified cut-over had already run.';
+  return (
+    `Re-encryption workflow for ${s.sourceId} ${HOW[end.status]}${why}. Execution ${end.executionArn}; its history shows the last step reached. ` +
+    `Artefacts it may have created are kept, nothing is deleted: ${s.names.snapshot}, ${s.names.copy}, ${s.names.target}. ` +
+    'The cut-over and deletion steps run only after verification and behind the policy gates, so the original is untouched unless a verified cut-over had already run.'
+  );
 };
 
 export const endedTrigger = (end: ExecutionEnd): TriggerInfo => ({
-  eventId: end.eventId ?? `${end.executionArn}:${end.status}`, eventName: `${EXECUTION_STATUS_CHANGE} (${end.status})`, source: 'aws.states',
+  eventId: end.eventId ?? `${end.executionArn}:${end.status}`,
+  eventName: `${EXECUTION_STATUS_CHANGE} (${end.status})`,
+  source: 'aws.states',
 });

@@ -9,9 +9,11 @@ export const REENCRYPTED_FROM_TAG = 'cmk-sentinel:reencrypted-from';
 /** On a blue database after a Blue/Green switchover (`<id>-old1`): the name it served; no rule re-encrypts it. */
 export const RETIRED_BLUE_TAG = 'cmk-sentinel:retired-blue-of';
 
-/** SwitchoverBlueGreenDeployment SwitchoverTimeout: AWS's default, 300 s (30–3600 allowed; API_SwitchoverBlueGreenDeployment). */
+/** SwitchoverBlueGreenDeployment SwitchoverTimeout: AWS's default, 300 s (30–3600 allowed;
+ * API_SwitchoverBlueGreenDeployment). */
 export const SWITCHOVER_TIMEOUT_SECONDS = 300;
-/** How long a verified green waits for `cmk-sentinel approve|reject`: one day, inside the execution's 2-day TimeoutSeconds. */
+/** How long a verified green waits for `cmk-sentinel approve|reject`: one day, inside the execution's 2-day
+ * TimeoutSeconds. */
 export const APPROVAL_TIMEOUT_SECONDS = 86400;
 
 const hash = (s: string, n: number): string => createHash('sha256').update(s).digest('hex').slice(0, n);

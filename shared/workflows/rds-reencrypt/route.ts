@@ -41,18 +41,29 @@ export interface RouteInput {
   behindProxy?: boolean;
 }
 
-export interface Route { path: ReencryptPath; reason: string; source: string }
+export interface Route {
+  path: ReencryptPath;
+  reason: string;
+  source: string;
+}
 
 const SRC = {
-  rdsEngines: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.RDS_Fea_Regions_DB-eng.Feature.BlueGreenDeployments.html',
-  auroraEngines: 'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.BlueGreenDeployments.html',
+  rdsEngines:
+    'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.RDS_Fea_Regions_DB-eng.Feature.BlueGreenDeployments.html',
+  auroraEngines:
+    'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.BlueGreenDeployments.html',
   rdsLimits: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/blue-green-deployments-considerations.html',
-  auroraLimits: 'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/blue-green-deployments-considerations.html',
+  auroraLimits:
+    'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/blue-green-deployments-considerations.html',
   targetKey: 'https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_TargetResourceConfiguration.html',
 };
 
 /** `8.0.35` -> [8, 0, 35]; missing parts are 0. */
-const parts = (v: string | undefined): number[] => (v ?? '').split('.').map((p) => Number.parseInt(p, 10)).map((n) => (Number.isFinite(n) ? n : 0));
+const parts = (v: string | undefined): number[] =>
+  (v ?? '')
+    .split('.')
+    .map((p) => Number.parseInt(p, 10))
+    .map((n) => (Number.isFinite(n) ? n : 0));
 
 const atLeast = (v: string | undefined, min: string): boolean => {
   const a = parts(v);
@@ -65,7 +76,15 @@ const atLeast = (v: string | undefined, min: string): boolean => {
   return true;
 };
 
-const AURORA_PG_MIN: Record<number, string> = { 11: '11.21', 12: '12.16', 13: '13.12', 14: '14.9', 15: '15.4', 16: '16.1', 17: '17.4' };
+const AURORA_PG_MIN: Record<number, string> = {
+  11: '11.21',
+  12: '12.16',
+  13: '13.12',
+  14: '14.9',
+  15: '15.4',
+  16: '16.1',
+  17: '17.4',
+};
 
 /** Whether the engine and version are on AWS's Blue/Green list; the reason when not. */
 const engineSupport = (kind: RouteInput['kind'], engine: string, version: string | undefined): string | undefined => {
@@ -76,17 +95,25 @@ const engineSupport = (kind: RouteInput['kind'], engine: string, version: string
       // Majors after 17 are assumed to follow (each new major has shipped with Blue/Green support).
       const min = AURORA_PG_MIN[major];
       if (major > 17) return undefined;
-      return min && atLeast(version, min) ? undefined : `Aurora PostgreSQL ${version ?? '(unknown version)'} is below the versions Blue/Green supports (11.21, 12.16, 13.12, 14.9, 15.4, 16.1, 17.4 and higher)`;
+      return min && atLeast(version, min)
+        ? undefined
+        : `Aurora PostgreSQL ${version ?? '(unknown version)'} is below the versions Blue/Green supports (11.21, 12.16, 13.12, 14.9, 15.4, 16.1, 17.4 and higher)`;
     }
     return `${engine} clusters are not Aurora: Blue/Green does not support Multi-AZ DB cluster deployments`;
   }
   if (/^(oracle|sqlserver|db2|custom-)/.test(engine)) return `Blue/Green does not support RDS for ${engine}`;
-  if (engine === 'mysql') return ['5.7', '8.0', '8.4'].some((m) => version === m || version?.startsWith(`${m}.`)) ? undefined : `RDS for MySQL ${version ?? '(unknown version)'} is not 5.7, 8.0 or 8.4`;
+  if (engine === 'mysql')
+    return ['5.7', '8.0', '8.4'].some((m) => version === m || version?.startsWith(`${m}.`))
+      ? undefined
+      : `RDS for MySQL ${version ?? '(unknown version)'} is not 5.7, 8.0 or 8.4`;
   if (engine === 'mariadb') {
-    const ok = (major === 10 && atLeast(version, '10.2')) || ['11.4', '11.8', '12.3'].some((m) => version === m || version?.startsWith(`${m}.`));
+    const ok =
+      (major === 10 && atLeast(version, '10.2')) ||
+      ['11.4', '11.8', '12.3'].some((m) => version === m || version?.startsWith(`${m}.`));
     return ok ? undefined : `RDS for MariaDB ${version ?? '(unknown version)'} is not 10.2+ (10.x), 11.4, 11.8 or 12.3`;
   }
-  if (engine === 'postgres') return atLeast(version, '11.1') ? undefined : `RDS for PostgreSQL ${version ?? '(unknown version)'} is below 11.1`;
+  if (engine === 'postgres')
+    return atLeast(version, '11.1') ? undefined : `RDS for PostgreSQL ${version ?? '(unknown version)'} is below 11.1`;
   return `engine ${engine} is not on the Blue/Green list`;
 };
 
@@ -99,14 +126,35 @@ export const routeReencryption = (d: RouteInput): Route => {
   const limits = d.kind === 'cluster' ? SRC.auroraLimits : SRC.rdsLimits;
   if (!d.engine) return fallback('the engine is unknown: Blue/Green support cannot be established', engineSrc);
   const unsupported = engineSupport(d.kind, d.engine, d.engineVersion);
-  if (unsupported) return fallback(unsupported, d.kind === 'cluster' && !d.engine.startsWith('aurora') ? SRC.rdsLimits : engineSrc);
-  if (d.managedMasterSecret) return fallback('the master password is managed in Secrets Manager, which Blue/Green does not support', limits);
-  if (d.behindProxy) return fallback('the database is an RDS Proxy target, which Blue/Green does not support', SRC.rdsLimits);
+  if (unsupported)
+    return fallback(unsupported, d.kind === 'cluster' && !d.engine.startsWith('aurora') ? SRC.rdsLimits : engineSrc);
+  if (d.managedMasterSecret)
+    return fallback('the master password is managed in Secrets Manager, which Blue/Green does not support', limits);
+  if (d.behindProxy)
+    return fallback('the database is an RDS Proxy target, which Blue/Green does not support', SRC.rdsLimits);
   if (d.kind === 'instance') {
-    if (d.isReplica && (d.readReplicas?.length ?? 0) > 0) return fallback('the instance is a read replica with replicas of its own (cascading read replicas)', SRC.rdsLimits);
-    if (d.cascadingReplicas) return fallback('a read replica of the instance has replicas of its own (cascading read replicas)', SRC.rdsLimits);
+    if (d.isReplica && (d.readReplicas?.length ?? 0) > 0)
+      return fallback(
+        'the instance is a read replica with replicas of its own (cascading read replicas)',
+        SRC.rdsLimits,
+      );
+    if (d.cascadingReplicas)
+      return fallback(
+        'a read replica of the instance has replicas of its own (cascading read replicas)',
+        SRC.rdsLimits,
+      );
     const far = (d.readReplicas ?? []).filter((r) => crossRegion(r, d.region));
-    if (far.length) return fallback(`cross-Region read replica(s) ${far.join(', ')}: Blue/Green does not support them`, SRC.rdsLimits);
+    if (far.length)
+      return fallback(
+        `cross-Region read replica(s) ${far.join(', ')}: Blue/Green does not support them`,
+        SRC.rdsLimits,
+      );
   }
-  return { path: 'BLUE_GREEN', reason: `${d.engine} ${d.engineVersion ?? ''}`.trim() + ' supports Blue/Green with TargetKmsKeyId (green encrypted with the CMK)', source: SRC.targetKey };
+  return {
+    path: 'BLUE_GREEN',
+    reason:
+      `${d.engine} ${d.engineVersion ?? ''}`.trim() +
+      ' supports Blue/Green with TargetKmsKeyId (green encrypted with the CMK)',
+    source: SRC.targetKey,
+  };
 };
