@@ -2,9 +2,9 @@ import { DescribeClusterCommand, DescribeSecurityConfigurationCommand, EMRClient
 import type { Outcome } from '../../shared/alerts/alert';
 import { ruleContext } from '../../shared/pipeline/scope';
 import { processEvent } from '../../shared/pipeline/process';
-import { compliantCopyName } from '../../shared/rules/emr-security-configuration/compliant-copy';
-import { evaluateSecurityConfiguration } from '../../shared/rules/emr-security-configuration/evaluate';
-import { readSecurityConfiguration } from '../../shared/rules/emr-security-configuration';
+import { compliantCopyName } from '../../shared/emr/compliant-copy';
+import { evaluateSecurityConfiguration } from '../../shared/emr/security-configuration';
+import { readSecurityConfiguration } from '../../shared/emr/store';
 import {
   clusterStateChangeEvent,
   createInstanceProfile,

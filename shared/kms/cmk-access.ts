@@ -1,7 +1,7 @@
 import { GetKeyPolicyCommand, KMSClient, ListGrantsCommand } from '@aws-sdk/client-kms';
 import { translateAwsError } from '../aws/errors';
 import type { RuleContext } from '../rules/contract';
-import type { Grant } from '../rules/emr-cluster/key-access';
+import type { Grant } from './key-access';
 
 /**
  * The regional CMK's key policy and grants: what `roleKeyAccess` judges a role against (EMR's instance role,

@@ -39,7 +39,7 @@ const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(
  */
 const packageDir = (): string => join(root, 'node_modules', '.cache', 'cmk-sentinel-package', hashInputs());
 
-/** The compiled policy (`.build/<fn>/policy.json`) packaged with the function `fn` (on-change, backfill-worker, ...). */
+/** The compiled policy (`.build/<fn>/policy.json`) packaged with the function `fn` (on-change, backfill-worker). */
 export const packagedPolicy = (fn: string): { document: Record<string, unknown> } => {
   packagedTemplate();
   return JSON.parse(readFileSync(join(packageDir(), `${fn}.policy.json`), 'utf8'));

@@ -167,22 +167,32 @@ export const reasonsOfFile = (root: string, file: string): FileReasons => {
   return { reasons, unresolved };
 };
 
-/** The files a rule folder's entry module reaches inside shared/rules/, stopping at other rule folders unless `uses`
+const SERVICE_CODE = /^shared\/(aws|emr|tls)\/|^shared\/kms\/key-access\.ts$/;
+
+/** The files a rule folder's entry module reaches inside shared/rules/ (and the service modules it imports), stopping at other rule folders unless `uses`
  * names them. */
 export const ruleFiles = (
   root: string,
   entryDir: string,
   ruleDirs: ReadonlySet<string>,
   uses: readonly string[] = [],
+  skip: readonly string[] = [],
 ): string[] => {
-  const graph = importGraph(root, ['shared/rules']);
+  const graph = importGraph(root, ['shared']);
   const dirOf = (f: string) => relative('shared/rules', dirname(f)).split('\\').join('/');
   const allowed = new Set([entryDir, ...uses]);
   const seen = new Set<string>();
   const stack = [`shared/rules/${entryDir}/index.ts`];
   while (stack.length) {
     const f = stack.pop() as string;
-    if (seen.has(f) || !f.startsWith('shared/rules/')) continue;
+    if (seen.has(f) || skip.includes(f)) continue;
+    // The service modules rules share (shared/emr, shared/tls, ...) hold findings too; the core holds none.
+    if (SERVICE_CODE.test(f)) {
+      seen.add(f);
+      stack.push(...(graph.get(f) ?? []));
+      continue;
+    }
+    if (!f.startsWith('shared/rules/')) continue;
     const d = dirOf(f);
     if (ruleDirs.has(d) && !allowed.has(d)) continue;
     if (d === '') continue; // contract.ts, registry.ts, type-ids.ts: no findings

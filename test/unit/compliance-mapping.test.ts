@@ -11,8 +11,10 @@ import { reasonsOfFile, ruleFiles } from '../support/rule-reasons';
  */
 const ROOT = join(__dirname, '..', '..');
 
-/** Rule folders whose findings another type re-uses as its own (redshift-tls judges groups with rds-tls's evaluate). */
-const USES: Record<string, string[]> = { 'redshift-tls': ['rds-tls'] };
+/** Rule folders whose findings another type re-uses as its own (none now: shared judgements live in shared/tls, ...). */
+const USES: Record<string, string[]> = {};
+/** Shared judgements a type wraps in a reason of its own (emr-cluster reports SECURITY_CONFIGURATION_NON_COMPLIANT). */
+const WRAPS: Record<string, string[]> = { 'emr-cluster': ['shared/emr/security-configuration.ts'] };
 
 const dirOf = (load: () => unknown): string => {
   const m = /['"]\.\/([a-z0-9-]+)['"]/.exec(load.toString());
@@ -26,7 +28,7 @@ const emitted = (type: string): { reasons: string[]; unresolved: string[] } => {
   if (!rule) throw new Error(type);
   const reasons = new Set<string>();
   const unresolved: string[] = [];
-  for (const f of ruleFiles(ROOT, dirOf(rule.load), RULE_DIRS, USES[type] ?? [])) {
+  for (const f of ruleFiles(ROOT, dirOf(rule.load), RULE_DIRS, USES[type] ?? [], WRAPS[type] ?? [])) {
     const r = reasonsOfFile(ROOT, f);
     r.reasons.forEach((x) => reasons.add(x));
     unresolved.push(...r.unresolved);

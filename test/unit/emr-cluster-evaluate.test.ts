@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { normalise } from '../../shared/events/normalise';
 import type { KeyInfo } from '../../shared/kms/key-resolver';
 import { evaluateEmrCluster, type EmrClusterState } from '../../shared/rules/emr-cluster/evaluate';
-import { roleKeyAccess } from '../../shared/rules/emr-cluster/key-access';
-import { parseSecurityConfiguration } from '../../shared/rules/emr-security-configuration/parse';
+import { roleKeyAccess } from '../../shared/kms/key-access';
+import { parseSecurityConfiguration } from '../../shared/emr/parse';
 import { RULES } from '../../shared/rules/registry';
 import { testPolicy } from '../support/harness';
 

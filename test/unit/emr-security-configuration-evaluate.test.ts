@@ -3,12 +3,12 @@ import {
   compliantCopyName,
   compliantDocument,
   isCompliantCopyName,
-} from '../../shared/rules/emr-security-configuration/compliant-copy';
+} from '../../shared/emr/compliant-copy';
 import {
   evaluateSecurityConfiguration,
   type SecurityConfigurationState,
-} from '../../shared/rules/emr-security-configuration/evaluate';
-import { keyRefsOf, parseSecurityConfiguration } from '../../shared/rules/emr-security-configuration/parse';
+} from '../../shared/emr/security-configuration';
+import { keyRefsOf, parseSecurityConfiguration } from '../../shared/emr/parse';
 import { testPolicy } from '../support/harness';
 
 const R = 'us-east-1';

@@ -5,7 +5,7 @@ import { parse, stringify } from 'yaml';
 import { parseDeadLetter } from '../../shared/dlq/dead-letter';
 import { SentinelError } from '../../shared/errors';
 import { parsePolicyYaml } from '../../shared/policy/policy';
-import { parseSecurityConfiguration } from '../../shared/rules/emr-security-configuration/parse';
+import { parseSecurityConfiguration } from '../../shared/emr/parse';
 import { mergeTlsStatement } from '../../shared/rules/s3-tls/evaluate';
 import { MASK, redact } from '../../shared/redact';
 import { hostileValue, mutated } from '../support/mutate';

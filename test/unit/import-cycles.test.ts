@@ -1,4 +1,6 @@
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { RULES } from '../../shared/rules/registry';
 import { importCycles, importGraph, type ImportGraph } from '../support/import-graph';
 
 const ROOT = join(__dirname, '..', '..');
@@ -19,6 +21,26 @@ describe('import cycles', () => {
       expect.arrayContaining(['shared/pipeline/context.ts', 'shared/rules/registry.ts']),
     );
     expect(importCycles(graph).filter((c) => !withinOneRuleFolder(c))).toEqual([]);
+  });
+
+  it("no rule imports another rule's folder: shared service code lives in shared/aws, shared/kms, shared/tls, ...", () => {
+    const graph = importGraph(ROOT, ['shared/rules']);
+    // rds-database holds the code rds-instance and rds-cluster share (it is no type of its own).
+    const typeFolders = new Set(
+      readdirSync(join(ROOT, 'shared', 'rules')).filter(
+        (f) => statSync(join(ROOT, 'shared', 'rules', f)).isDirectory() && RULES.some((r) => r.type === f),
+      ),
+    );
+    expect(typeFolders.size).toBeGreaterThan(20);
+    const crossing: string[] = [];
+    for (const [file, targets] of graph) {
+      const own = RULE_FOLDER.exec(file)?.[1];
+      for (const t of targets) {
+        const other = RULE_FOLDER.exec(t)?.[1];
+        if (own && other && other !== own && typeFolders.has(other)) crossing.push(`${file} -> ${t}`);
+      }
+    }
+    expect(crossing).toEqual([]);
   });
 
   it('the walker finds type-only, dynamic and require() edges', () => {

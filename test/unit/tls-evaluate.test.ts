@@ -1,6 +1,6 @@
 import type { EvaluationContext } from '../../shared/rules/contract';
-import { evaluateParamGroupTls, isOn, type ParamGroupTlsState, rdsTlsParam } from '../../shared/rules/rds-tls/evaluate';
-import { tlsGroupName } from '../../shared/rules/rds-tls/remediate';
+import { evaluateParamGroupTls, isOn, type ParamGroupTlsState, rdsTlsParam } from '../../shared/tls/parameter-group';
+import { tlsGroupName } from '../../shared/tls/parameter-group-apply';
 import {
   evaluateS3Tls,
   isTlsDeny,

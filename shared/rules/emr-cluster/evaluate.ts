@@ -1,6 +1,6 @@
 import type { EvaluationContext, Finding } from '../contract';
-import { evaluateSecurityConfiguration, type SecurityConfigurationState } from '../emr-security-configuration/evaluate';
-import { type Grant, roleKeyAccess } from './key-access';
+import { evaluateSecurityConfiguration, type SecurityConfigurationState } from '../../emr/security-configuration';
+import { type Grant, roleKeyAccess } from '../../kms/key-access';
 
 export interface EmrClusterState {
   id: string;

@@ -10,8 +10,8 @@ import {
 import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import type { ActionResult, Finding, Rule, RuleContext } from '../contract';
-import { ensureCompliantCopy, readSecurityConfiguration } from '../emr-security-configuration';
-import { compliantCopyName } from '../emr-security-configuration/compliant-copy';
+import { ensureCompliantCopy, readSecurityConfiguration } from '../../emr/store';
+import { compliantCopyName } from '../../emr/compliant-copy';
 import { CONFIGURATION_REASONS, type EmrClusterState, ENDED_STATES, evaluateEmrCluster } from './evaluate';
 import { readCmkAccess } from '../../kms/cmk-access';
 import { emrClusterMeta } from './meta';

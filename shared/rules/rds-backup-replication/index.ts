@@ -9,7 +9,7 @@ import { explainMismatch, keyMismatch } from '../../kms/compare';
 import type { ObservedKey } from '../../kms/key-resolver';
 import { translateAwsError } from '../../aws/errors';
 import type { EvaluationContext, Finding, Rule, RuleContext } from '../contract';
-import { sourceRegionOf } from '../rds-read-replica/evaluate';
+import { sourceRegionOf } from '../../aws/arn';
 import { rdsBackupReplicationMeta } from './meta';
 
 /** A source instance's automated backups replicated into this region (ref id = the source instance ARN). */

@@ -28,9 +28,6 @@ export interface RdsReadReplicaState {
 /** Deterministic replacement name: a second delivery finds the one the first created. */
 export const replacementId = (id: string): string => `${id.slice(0, 59)}-cmk`;
 
-export const sourceRegionOf = (sourceArn: string | undefined): string | undefined =>
-  /^arn:aws[a-z-]*:rds:([a-z0-9-]+):/.exec(sourceArn ?? '')?.[1];
-
 /** Pure: a read replica in region R whose source is in another region must be encrypted with R's CMK. */
 export const evaluateRdsReadReplica = (s: RdsReadReplicaState, ctx: EvaluationContext): Finding => {
   if (!s.sourceRegion || s.sourceRegion === s.region) {

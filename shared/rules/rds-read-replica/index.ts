@@ -8,15 +8,10 @@ import {
   paginateDescribeDBInstances,
   RDSClient,
 } from '@aws-sdk/client-rds';
+import { sourceRegionOf } from '../../aws/arn';
 import { translateAwsError } from '../../aws/errors';
 import type { Rule, RuleContext } from '../contract';
-import {
-  evaluateRdsReadReplica,
-  type RdsReadReplicaState,
-  replacementId,
-  replacementVerified,
-  sourceRegionOf,
-} from './evaluate';
+import { evaluateRdsReadReplica, type RdsReadReplicaState, replacementId, replacementVerified } from './evaluate';
 import { rdsReadReplicaMeta } from './meta';
 
 const rds = (ctx: RuleContext): RDSClient => ctx.clients.get(RDSClient, ctx.scope);

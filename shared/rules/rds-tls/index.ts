@@ -13,8 +13,8 @@ import {
 } from '@aws-sdk/client-rds';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import type { ResourceRef, Rule, RuleContext } from '../contract';
-import { evaluateParamGroupTls, isApplied, type ParamGroupTlsState, rdsTlsParam } from './evaluate';
-import { type ParamGroupOps, remediateParamGroupTls } from './remediate';
+import { evaluateParamGroupTls, isApplied, type ParamGroupTlsState, rdsTlsParam } from '../../tls/parameter-group';
+import { type ParamGroupOps, remediateParamGroupTls } from '../../tls/parameter-group-apply';
 import { GROUP_PREFIX, rdsTlsMeta } from './meta';
 
 export type RdsTlsState = ParamGroupTlsState & { family: string; arn?: string };

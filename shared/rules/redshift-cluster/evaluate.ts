@@ -1,8 +1,8 @@
 import { keyIssueSentence, keyMismatch } from '../../kms/compare';
 import type { ObservedForeignKey } from '../../kms/owned-key';
 import type { EvaluationContext, Finding } from '../contract';
-import type { CopySettings } from '../redshift-snapshot-copy/copy-api';
-import { type Grant, REQUIRED_KEY_ACTIONS, roleKeyAccess } from '../emr-cluster/key-access';
+import type { CopySettings } from '../../aws/redshift-snapshot-copy';
+import { type Grant, REQUIRED_KEY_ACTIONS, roleKeyAccess } from '../../kms/key-access';
 
 export interface RedshiftClusterState {
   id: string;

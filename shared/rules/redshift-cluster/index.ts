@@ -14,7 +14,7 @@ import {
   disableSnapshotCopy,
   enableSnapshotCopy,
   ensureGrant,
-} from '../redshift-snapshot-copy/copy-api';
+} from '../../aws/redshift-snapshot-copy';
 import { readCmkAccess } from '../../kms/cmk-access';
 import { observeKeyOf } from '../../kms/owned-key';
 import {

@@ -2,7 +2,7 @@ import { allRedshiftClusters, describeRedshiftCluster } from '../../aws/redshift
 import { tagRecord } from '../../aws/tags';
 import type { Cluster } from '@aws-sdk/client-redshift';
 import type { ActionResult, Rule, RuleContext } from '../contract';
-import { disableSnapshotCopy, enableSnapshotCopy, ensureGrant, readGrant } from './copy-api';
+import { disableSnapshotCopy, enableSnapshotCopy, ensureGrant, readGrant } from '../../aws/redshift-snapshot-copy';
 import {
   type ClusterCopy,
   copyProblem,

@@ -9,8 +9,8 @@ import {
   type Snapshot,
 } from '@aws-sdk/client-redshift';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { describeRedshiftCluster } from '../../aws/redshift';
 import type { Rule, RuleContext } from '../contract';
-import { redshiftClusterRule } from '../redshift-cluster';
 import { evaluateRedshiftSnapshot, NO_REKEY, redshiftSnapshotLimits, type RedshiftSnapshotState } from './evaluate';
 import { redshiftSnapshotMeta } from './meta';
 
@@ -49,11 +49,7 @@ export const redshiftSnapshotRule: Rule<RedshiftSnapshotState> = {
     let keySource: RedshiftSnapshotState['keySource'] = keyRef ? 'snapshot' : undefined;
     if (encrypted && !keyRef && s.ClusterIdentifier) {
       // Real AWS reports KmsKeyId on every encrypted snapshot; the emulator does not, so fall back to its cluster's.
-      const cluster = await redshiftClusterRule.describe(
-        { type: 'redshift-cluster', account: ref.account, region: ref.region, id: s.ClusterIdentifier },
-        ctx,
-      );
-      keyRef = cluster?.keyRef;
+      keyRef = (await describeRedshiftCluster(ctx.clients, ctx.scope, s.ClusterIdentifier))?.KmsKeyId || undefined;
       keySource = keyRef ? 'cluster' : undefined;
     }
     return {

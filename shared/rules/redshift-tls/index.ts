@@ -11,8 +11,8 @@ import {
 } from '@aws-sdk/client-redshift';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import type { ResourceRef, Rule, RuleContext } from '../contract';
-import { evaluateParamGroupTls, isApplied, type ParamGroupTlsState } from '../rds-tls/evaluate';
-import { type ParamGroupOps, remediateParamGroupTls } from '../rds-tls/remediate';
+import { evaluateParamGroupTls, isApplied, type ParamGroupTlsState } from '../../tls/parameter-group';
+import { type ParamGroupOps, remediateParamGroupTls } from '../../tls/parameter-group-apply';
 import { GROUP_PREFIX, redshiftTlsMeta } from './meta';
 
 export type RedshiftTlsState = ParamGroupTlsState & { family: string; tags: Record<string, string> };

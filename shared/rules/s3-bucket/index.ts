@@ -21,7 +21,8 @@ import {
 } from './evaluate';
 import { markerValue } from './object-plan';
 import { rekeyObjects } from './objects';
-import { mergeBucketTags, OBJECTS_MARKER, readBucketTags, setBucketTag } from './s3-tags';
+import { readBucketTags } from '../../aws/s3-tags';
+import { mergeBucketTags, OBJECTS_MARKER, setBucketTag } from './s3-tags';
 import { s3BucketMeta } from './meta';
 
 const NO_CONFIG = 'ServerSideEncryptionConfigurationNotFoundError';

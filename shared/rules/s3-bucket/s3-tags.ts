@@ -1,23 +1,9 @@
-import { tagRecord } from '../../aws/tags';
-import {
-  DeleteBucketTaggingCommand,
-  GetBucketTaggingCommand,
-  PutBucketTaggingCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { awsErrorName, translateAwsError } from '../../aws/errors';
+import { DeleteBucketTaggingCommand, PutBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
+import { translateAwsError } from '../../aws/errors';
+import { readBucketTags } from '../../aws/s3-tags';
 import type { RuleContext } from '../contract';
 
-export const readBucketTags = async (bucket: string, ctx: RuleContext): Promise<Record<string, string>> => {
-  const s3 = ctx.clients.get(S3Client, ctx.scope);
-  try {
-    const out = await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }));
-    return tagRecord(out.TagSet);
-  } catch (e) {
-    if (awsErrorName(e) === 'NoSuchTagSet') return {};
-    throw translateAwsError(e, 's3:GetBucketTagging', bucket);
-  }
-};
+// The bucket tags only s3-bucket writes (quarantine, the objects marker); reading them is shared (shared/aws/s3-tags).
 
 /** PutBucketTagging replaces the whole set: merge so no owner tag is lost. Returns false when nothing changed. */
 export const mergeBucketTags = async (

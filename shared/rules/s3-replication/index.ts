@@ -11,7 +11,7 @@ import type { AwsScope } from '../../aws/clients';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { SentinelError } from '../../errors';
 import type { Rule, RuleContext } from '../contract';
-import { readBucketTags } from '../s3-bucket/s3-tags';
+import { readBucketTags } from '../../aws/s3-tags';
 import {
   canonicalJson,
   evaluateS3Replication,

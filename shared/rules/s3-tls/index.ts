@@ -2,7 +2,7 @@ import { bucketsInRegion } from '../../aws/s3';
 import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import type { Rule, RuleContext } from '../contract';
-import { readBucketTags } from '../s3-bucket/s3-tags';
+import { readBucketTags } from '../../aws/s3-tags';
 import { evaluateS3Tls, mergeTlsStatement, type S3TlsState, TLS_SID } from './evaluate';
 import { s3TlsMeta } from './meta';
 

@@ -1,6 +1,6 @@
-import type { KeyInfo } from '../../kms/key-resolver';
+import type { KeyInfo } from '../kms/key-resolver';
 import type { ParsedConfiguration } from './parse';
-import { type Obj, isObj } from '../../json';
+import { type Obj, isObj } from '../json';
 
 /** EMR allows long names; keep ours well inside any limit and readable. */
 const MAX_NAME = 200;

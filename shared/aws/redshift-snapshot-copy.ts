@@ -5,10 +5,10 @@ import {
   EnableSnapshotCopyCommand,
   RedshiftClient,
 } from '@aws-sdk/client-redshift';
-import { isAwsNotFound, translateAwsError } from '../../aws/errors';
-import { SentinelError } from '../../errors';
-import type { RuleContext } from '../contract';
-import { grantNameFor } from './evaluate';
+import { isAwsNotFound, translateAwsError } from './errors';
+import { SentinelError } from '../errors';
+import type { RuleContext } from '../rules/contract';
+import { grantNameFor } from '../rules/redshift-snapshot-copy/evaluate';
 
 /** Snapshot copy grants and the copy switch itself: shared by the copy rule and the cluster rule's re-key. */
 

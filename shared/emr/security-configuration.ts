@@ -1,6 +1,6 @@
-import { keyMismatch } from '../../kms/compare';
-import type { ObservedKey } from '../../kms/key-resolver';
-import type { EvaluationContext, Finding } from '../contract';
+import { keyMismatch } from '../kms/compare';
+import type { ObservedKey } from '../kms/key-resolver';
+import type { EvaluationContext, Finding } from '../rules/contract';
 import type { ParsedConfiguration } from './parse';
 
 export interface SecurityConfigurationState {

@@ -1,4 +1,4 @@
-import { type Obj, isObj } from '../../json';
+import { type Obj, isObj } from '../json';
 
 /**
  * An EMR security configuration is a JSON string that EMR stores as given. Read it

@@ -1,5 +1,5 @@
-import type { ActionResult, Finding, RuleContext } from '../contract';
-import { type ParamGroupTlsState, rebootAdvice } from './evaluate';
+import type { ActionResult, Finding, RuleContext } from '../rules/contract';
+import { type ParamGroupTlsState, rebootAdvice } from './parameter-group';
 
 /** The service-specific calls the TLS parameter remediation needs (RDS and Redshift differ only here). */
 export interface ParamGroupOps {

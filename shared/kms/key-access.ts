@@ -1,4 +1,4 @@
-import { isObj } from '../../json';
+import { isObj } from '../json';
 
 /**
  * Can a role use a KMS key, judged from the key policy and the key's grants alone?

@@ -1,4 +1,4 @@
-import type { EvaluationContext, Finding } from '../contract';
+import type { EvaluationContext, Finding } from '../rules/contract';
 
 /**
  * A database that enforces TLS through one parameter of its parameter group. Shared by
