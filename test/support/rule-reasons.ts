@@ -169,7 +169,8 @@ export const reasonsOfFile = (root: string, file: string): FileReasons => {
 
 const SERVICE_CODE = /^shared\/(aws|emr|tls)\/|^shared\/kms\/key-access\.ts$/;
 
-/** The files a rule folder's entry module reaches inside shared/rules/ (and the service modules it imports), stopping at other rule folders unless `uses`
+/** The files a rule folder's entry module reaches inside shared/rules/ (and the service modules it imports), stopping
+ * at other rule folders unless `uses`
  * names them. */
 export const ruleFiles = (
   root: string,

@@ -11,7 +11,8 @@ import { reasonsOfFile, ruleFiles } from '../support/rule-reasons';
  */
 const ROOT = join(__dirname, '..', '..');
 
-/** Rule folders whose findings another type re-uses as its own (none now: shared judgements live in shared/tls, ...). */
+/** Rule folders whose findings another type re-uses as its own (none now: shared judgements live in shared/tls, ...).
+ * */
 const USES: Record<string, string[]> = {};
 /** Shared judgements a type wraps in a reason of its own (emr-cluster reports SECURITY_CONFIGURATION_NON_COMPLIANT). */
 const WRAPS: Record<string, string[]> = { 'emr-cluster': ['shared/emr/security-configuration.ts'] };
