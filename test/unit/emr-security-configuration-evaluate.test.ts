@@ -1,9 +1,5 @@
 import type { KeyInfo, ObservedKey } from '../../shared/kms/key-resolver';
-import {
-  compliantCopyName,
-  compliantDocument,
-  isCompliantCopyName,
-} from '../../shared/emr/compliant-copy';
+import { compliantCopyName, compliantDocument, isCompliantCopyName } from '../../shared/emr/compliant-copy';
 import {
   evaluateSecurityConfiguration,
   type SecurityConfigurationState,
