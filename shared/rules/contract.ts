@@ -2,6 +2,7 @@ import type { AwsScope, ClientFactory } from '../aws/clients';
 import type { KeyInfo, KeyResolver } from '../kms/key-resolver';
 import type { Policy } from '../policy/policy';
 import type { WorkflowStarter } from '../workflows/contract';
+import type { IamGrant } from './grants';
 import type { ResourceType } from './type-ids';
 
 /** A resource named by an event or a listing: enough to re-read it. */
@@ -162,6 +163,11 @@ export interface RuleMeta {
   /** AWS Config resource types (AWS::S3::Bucket, ...). */
   configTypes: readonly string[];
   permissions: Permissions;
+  /**
+   * The IAM statements that grant `permissions`, scoped (shared/rules/grants.ts): the deployment's rule statements
+   * (central roles and member role) are generated from these.
+   */
+  grants: readonly IamGrant[];
   /** The resource's ARN for alerts and reports. */
   arn(ref: ResourceRef): string;
 }

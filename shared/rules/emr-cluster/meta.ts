@@ -1,5 +1,6 @@
 import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
+import { accountArn, KEY_LOOKUP } from '../grants';
 
 export const emrClusterMeta: RuleMeta = {
   type: 'emr-cluster',
@@ -39,5 +40,30 @@ export const emrClusterMeta: RuleMeta = {
     quarantine: ['elasticmapreduce:AddTags', 'elasticmapreduce:CreateSecurityConfiguration'],
   },
 
+  grants: [
+    {
+      sid: 'EmrClusterRead',
+      actions: [
+        'elasticmapreduce:DescribeCluster',
+        'elasticmapreduce:ListClusters',
+        'iam:GetInstanceProfile',
+        'kms:GetKeyPolicy',
+        'kms:ListGrants',
+      ],
+      resources: ['*'],
+    },
+    {
+      sid: 'EmrClusterWrite',
+      actions: ['elasticmapreduce:AddTags', 'elasticmapreduce:TerminateJobFlows'],
+      resources: [accountArn('elasticmapreduce', 'cluster/*')],
+    },
+    // The compliant copy of a cluster's security configuration: EMR has no resource type for these ('*' only).
+    {
+      sid: 'EmrClusterSecurityConfiguration',
+      actions: ['elasticmapreduce:DescribeSecurityConfiguration', 'elasticmapreduce:CreateSecurityConfiguration'],
+      resources: ['*'],
+    },
+    KEY_LOOKUP,
+  ],
   arn: (ref) => `arn:aws:elasticmapreduce:${ref.region}:${ref.account}:cluster/${ref.id}`,
 };

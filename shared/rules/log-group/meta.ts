@@ -1,5 +1,6 @@
 import { pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
+import { accountArn, ACCOUNT_KEYS, KEY_LOOKUP } from '../grants';
 
 /** The ARN CloudWatch Logs takes for tagging and KMS conditions (no trailing `:*`). */
 export const logGroupArn = (region: string, account: string, name: string): string =>
@@ -31,5 +32,15 @@ export const logGroupMeta: RuleMeta = {
     quarantine: ['logs:TagResource'],
   },
 
+  grants: [
+    { sid: 'LogGroupRead', actions: ['logs:DescribeLogGroups', 'logs:ListTagsForResource'], resources: ['*'] },
+    {
+      sid: 'LogGroupWrite',
+      actions: ['logs:AssociateKmsKey', 'logs:TagResource'],
+      resources: [accountArn('logs', 'log-group:*')],
+    },
+    { sid: 'LogGroupCmkPolicy', actions: ['kms:GetKeyPolicy'], resources: [ACCOUNT_KEYS] },
+    KEY_LOOKUP,
+  ],
   arn: (ref) => logGroupArn(ref.region, ref.account, ref.id),
 };

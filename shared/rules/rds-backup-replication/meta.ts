@@ -1,5 +1,6 @@
 import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
+import { accountArn, CMK_GRANTS, KEY_LOOKUP } from '../grants';
 
 export const rdsBackupReplicationMeta: RuleMeta = {
   type: 'rds-backup-replication',
@@ -23,5 +24,15 @@ export const rdsBackupReplicationMeta: RuleMeta = {
     quarantine: [],
   },
 
+  grants: [
+    { sid: 'RdsBackupReplicationRead', actions: ['rds:DescribeDBInstanceAutomatedBackups'], resources: ['*'] },
+    {
+      sid: 'RdsBackupReplicationWrite',
+      actions: ['rds:StopDBInstanceAutomatedBackupsReplication', 'rds:StartDBInstanceAutomatedBackupsReplication'],
+      resources: [accountArn('rds', 'db:*'), accountArn('rds', 'auto-backup:*')],
+    },
+    CMK_GRANTS,
+    KEY_LOOKUP,
+  ],
   arn: (ref) => ref.id,
 };

@@ -1,5 +1,6 @@
 import { pick } from '../../events/normalise';
 import type { CloudTrailTrigger, RuleMeta } from '../contract';
+import { accountArn, CMK_GRANTS, fromOldKeys, type IamGrant, KEY_LOOKUP } from '../grants';
 
 /**
  * Snapshot ids from a CloudTrail record (camelCase, `dBSnapshotIdentifier`). A same-region copy's
@@ -25,6 +26,36 @@ const trigger = (eventNames: readonly string[], fields: readonly string[]): Clou
   ids: (d) => idsFrom(d, fields),
 });
 
+/** Both snapshot types, one statement each way (a copy names both kinds of ARN in one role). */
+const SNAPSHOT_GRANTS: readonly IamGrant[] = [
+  {
+    sid: 'RdsSnapshotRead',
+    actions: [
+      'rds:DescribeDBSnapshots',
+      'rds:DescribeDBSnapshotAttributes',
+      'rds:DescribeDBClusterSnapshots',
+      'rds:DescribeDBClusterSnapshotAttributes',
+    ],
+    resources: ['*'],
+  },
+  {
+    sid: 'RdsSnapshotWrite',
+    actions: [
+      'rds:CopyDBSnapshot',
+      'rds:ModifyDBSnapshotAttribute',
+      'rds:DeleteDBSnapshot',
+      'rds:CopyDBClusterSnapshot',
+      'rds:ModifyDBClusterSnapshotAttribute',
+      'rds:DeleteDBClusterSnapshot',
+      'rds:AddTagsToResource',
+    ],
+    resources: [accountArn('rds', 'snapshot:*'), accountArn('rds', 'cluster-snapshot:*')],
+  },
+  CMK_GRANTS,
+  fromOldKeys('rds'),
+  KEY_LOOKUP,
+];
+
 /** `resource` is the snapshot's ARN resource type (the SnapshotApi's `resource`). */
 const snapshotMeta = (
   type: 'rds-snapshot' | 'rds-cluster-snapshot',
@@ -38,6 +69,7 @@ const snapshotMeta = (
   cloudTrail,
   configTypes,
   permissions: perms,
+  grants: SNAPSHOT_GRANTS,
 
   arn: (ref) => `arn:aws:rds:${ref.region}:${ref.account}:${resource}:${ref.id}`,
 });
