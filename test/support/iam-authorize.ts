@@ -271,7 +271,14 @@ export const roleStatements = (t: Template, roleId: string, w: Where): ResolvedS
   const role = t.Resources[roleId];
   if (!role || role.Type !== 'AWS::IAM::Role') throw new Error(`${roleId} is not a role of the template`);
   const policies = (role.Properties.Policies ?? []) as { PolicyDocument: { Statement: Props[] } }[];
-  return policies
+  // Customer managed policies of the same template the role attaches (the generated rule policies).
+  const managed = ((role.Properties.ManagedPolicyArns ?? []) as { Ref?: string }[]).map((r) => {
+    const p = t.Resources[r.Ref ?? ''];
+    if (p?.Type !== 'AWS::IAM::ManagedPolicy')
+      throw new Error(`${roleId} attaches ${JSON.stringify(r)}: not a policy of the template`);
+    return p.Properties as { PolicyDocument: { Statement: Props[] } };
+  });
+  return [...policies, ...managed]
     .flatMap((p) => p.PolicyDocument.Statement)
     .map((s) => {
       const r = resolveValue(t, s, w) as Props;

@@ -23,9 +23,17 @@ const INPUTS = [
 const hashInputs = (): string => {
   const h = createHash('sha256');
   for (const f of INPUTS) if (existsSync(join(root, f))) h.update(f).update(readFileSync(join(root, f)));
-  // The build reads the policy module too (it compiles the policy and derives the IAM parameters from it).
-  for (const f of readdirSync(join(root, 'shared', 'policy')))
-    h.update(f).update(readFileSync(join(root, 'shared', 'policy', f)));
+  // The build reads the policy module too (it compiles the policy and derives the IAM parameters from it), and
+  // generates the patterns and IAM from the rules' metadata (scripts/deploy/).
+  for (const dir of [
+    'shared/policy',
+    'shared/rules',
+    'shared/tamper',
+    'shared/workflows/rds-reencrypt',
+    'scripts/deploy',
+  ])
+    for (const f of readdirSync(join(root, dir), { recursive: true }) as string[])
+      if (statSync(join(root, dir, f)).isFile()) h.update(f).update(readFileSync(join(root, dir, f)));
   return h.digest('hex').slice(0, 16);
 };
 

@@ -324,15 +324,29 @@ describe('the defects issue 11 found, each held by a test', () => {
         'kms:DescribeKey',
         ...(services.includes('redshift' as never) ? ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:RetireGrant'] : []),
       ]) {
-        const via = grantsOn(roles[fn] as string, action, oldKey)
-          .filter((s) => !JSON.stringify(s.Condition ?? {}).includes('kms:ResourceAliases'))
-          .filter(
-            (s) => action === 'kms:DescribeKey' || JSON.stringify(s.Condition ?? {}).includes('rds.*.amazonaws.com'),
-          );
-        expect({ fn, action, granted: via.length > 0 }).toEqual({ fn, action, granted: true });
-        // Scoped to the services: a write on a non-CMK key only as RDS/Redshift's use on the caller's behalf.
-        for (const s of via.filter(() => action !== 'kms:DescribeKey'))
-          expect(s.Condition?.StringLike?.['kms:ViaService']).toEqual(services.map((x) => `${x}.*.amazonaws.com`));
+        const onOldKey = grantsOn(roles[fn] as string, action, oldKey).filter(
+          (s) => !JSON.stringify(s.Condition ?? {}).includes('kms:ResourceAliases'),
+        );
+        expect({ fn, action, granted: onOldKey.length > 0 }).toEqual({ fn, action, granted: true });
+        if (action === 'kms:DescribeKey') continue;
+        // Scoped to the services: a write on a non-CMK key only as a service's use on the caller's behalf (RDS,
+        // Redshift; S3 for the objects' old keys).
+        const through = new Set<string>();
+        for (const s of onOldKey) {
+          const v = s.Condition?.StringLike?.['kms:ViaService'] as string | string[] | undefined;
+          expect({ fn, sid: s.Sid, viaService: v !== undefined }).toEqual({ fn, sid: s.Sid, viaService: true });
+          for (const x of [v ?? []].flat()) through.add(x);
+        }
+        const expected = action === 'kms:CreateGrant' ? services : services.filter((x) => x === 'redshift');
+        for (const svc of expected)
+          expect({ fn, action, through: [...through] }).toEqual({
+            fn,
+            action,
+            through: expect.arrayContaining([`${svc}.*.amazonaws.com`]),
+          });
+        expect(
+          [...through].filter((x) => !['rds', 'redshift', 's3'].some((svc) => x === `${svc}.*.amazonaws.com`)),
+        ).toEqual([]);
       }
     }
   });
