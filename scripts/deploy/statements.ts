@@ -1,3 +1,4 @@
+import type { RuleMeta } from '../../shared/rules/contract';
 import type { IamGrant } from '../../shared/rules/grants';
 import { RULES } from '../../shared/rules/registry';
 import { RDS_REENCRYPT_GRANTS } from '../../shared/workflows/rds-reencrypt/grants';
@@ -65,7 +66,7 @@ const statementsOf = (grants: readonly IamGrant[], target: Target): CfnStatement
   grants.filter((g) => target.kind === 'central' || !g.home).map((g) => toStatement(g, target));
 
 /** Every rule's grants (the registry's order), as the rules' statements of a role. */
-export const ruleStatements = (target: Target, rules = RULES): CfnStatement[] =>
+export const ruleStatements = (target: Target, rules: readonly RuleMeta[] = RULES): CfnStatement[] =>
   statementsOf(mergeGrants(rules.map((r) => r.grants)), target);
 
 /** The RDS re-encryption workflow's statements (shared/workflows/rds-reencrypt/grants.ts). */

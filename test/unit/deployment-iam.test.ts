@@ -212,16 +212,6 @@ describe('the defects issue 11 found, each held by a test', () => {
     }
   });
 
-  it("the README's member trust policy lists every role that assumes the member role", () => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const trust = /Trust policy[\s\S]*?```json([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-    for (const fn of ['onChange', 'backfillWorker', 'workflowStep']) {
-      const name = template.Resources[roles[fn] as string]?.Properties.RoleName as string;
-      const suffix = name.replace(/^cmk-sentinel-ci-us-east-1-/, '');
-      expect({ fn, listed: trust.includes(`cmk-sentinel-prod-*-${suffix}"`) }).toEqual({ fn, listed: true });
-    }
-  });
-
   it('DeleteDBCluster with a final snapshot is granted on the cluster and on the cluster-snapshot', () => {
     const role = roles.workflowStep as string;
     expect(
