@@ -320,32 +320,35 @@ const bundles = (): { name: string; zipKb: number; loadMs: number; cpuMs: number
     stdio: 'ignore',
   });
   const dir = join(ROOT, '.build');
-  return readdirSync(dir).map((name) => {
-    const zip = join(tmpdir(), `bench-${name}.zip`);
-    rmSync(zip, { force: true });
-    execFileSync('zip', ['-qr9', zip, '.'], { cwd: join(dir, name) });
-    // Wall time and the process's own CPU time: on a shared machine the wall time includes waiting for a core.
-    const loads = Array.from(
-      { length: 5 },
-      () =>
-        JSON.parse(
-          execFileSync(
-            process.execPath,
-            [
-              '-e',
-              `const t=process.hrtime.bigint(),c=process.cpuUsage();require(${JSON.stringify(join(dir, name, 'index.js'))});const u=process.cpuUsage(c);process.stdout.write(JSON.stringify([Number(process.hrtime.bigint()-t)/1e6,(u.user+u.system)/1e3]))`,
-            ],
-            { env: { ...process.env, AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'ERROR' } },
-          ).toString(),
-        ) as [number, number],
-    );
-    return {
-      name,
-      zipKb: statSync(zip).size / 1024,
-      loadMs: median(loads.map((l) => l[0])),
-      cpuMs: median(loads.map((l) => l[1])),
-    };
-  });
+  // .build/deploy/ holds the generated stack parts, not a bundle.
+  return readdirSync(dir)
+    .filter((name) => name !== 'deploy')
+    .map((name) => {
+      const zip = join(tmpdir(), `bench-${name}.zip`);
+      rmSync(zip, { force: true });
+      execFileSync('zip', ['-qr9', zip, '.'], { cwd: join(dir, name) });
+      // Wall time and the process's own CPU time: on a shared machine the wall time includes waiting for a core.
+      const loads = Array.from(
+        { length: 5 },
+        () =>
+          JSON.parse(
+            execFileSync(
+              process.execPath,
+              [
+                '-e',
+                `const t=process.hrtime.bigint(),c=process.cpuUsage();require(${JSON.stringify(join(dir, name, 'index.js'))});const u=process.cpuUsage(c);process.stdout.write(JSON.stringify([Number(process.hrtime.bigint()-t)/1e6,(u.user+u.system)/1e3]))`,
+              ],
+              { env: { ...process.env, AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'ERROR' } },
+            ).toString(),
+          ) as [number, number],
+      );
+      return {
+        name,
+        zipKb: statSync(zip).size / 1024,
+        loadMs: median(loads.map((l) => l[0])),
+        cpuMs: median(loads.map((l) => l[1])),
+      };
+    });
 };
 
 /**
