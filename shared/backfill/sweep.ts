@@ -11,6 +11,7 @@ import type { ResourceRef } from '../rules/contract';
 import { loadRule, ruleMeta, RULES } from '../rules/registry';
 import type { ResourceType } from '../rules/type-ids';
 import { Pacer } from './pacing';
+import { accountsOf } from '../accounts/directory';
 import {
   parseUnitKey,
   type ResultRow,
@@ -64,7 +65,13 @@ export const homeAccount = async (deps: PipelineDeps, region: string): Promise<s
 
 /** Every (account, region, type) the request covers: defaults are the policy's accounts, regions and every registered
  * rule. */
-export const planUnits = (req: SweepRequest, deps: PipelineDeps, home: string): Unit[] => {
+export const planUnits = (
+  req: SweepRequest,
+  deps: PipelineDeps,
+  home: string,
+  /** The member accounts covered (AccountDirectory.members: ids, the organization's, minus exclude). */
+  members: readonly string[] = deps.policy.doc.accounts.ids,
+): Unit[] => {
   const types = req.types?.length ? req.types : RULES.map((r) => r.type);
   const unknown = types.filter((t) => !ruleMeta(t as ResourceType));
   if (unknown.length) {
@@ -75,13 +82,13 @@ export const planUnits = (req: SweepRequest, deps: PipelineDeps, home: string): 
     );
   }
   const regions = req.regions?.length ? req.regions : deps.policy.regions(process.env.AWS_REGION ?? 'us-east-1');
-  const known = [home, ...deps.policy.doc.accounts.ids.filter((a) => a !== home)];
+  const known = [home, ...members.filter((a) => a !== home)];
   // An account outside the policy has no role to assume: sweeping it would sweep the home account under its name.
   const outside = (req.accounts ?? []).filter((a) => !known.includes(a));
   if (outside.length) {
     throw new SentinelError(
       'USAGE',
-      `Account(s) ${outside.join(', ')} are not in policy.accounts.ids (nor the service's own ${home})`,
+      `Account(s) ${outside.join(', ')} are not in policy.accounts.ids (nor ${deps.policy.doc.accounts.organization ? "the organization's covered ACTIVE accounts, nor " : ''}the service's own ${home})`,
       { details: { outside } },
     );
   }
@@ -233,7 +240,7 @@ export const openSweep = async (req: SweepRequest, engine: SweepEngine, units: U
 /** Sweep every unit in-process (CLI, or the Lambda without a queue); units run a few at a time. */
 export const runSweep = async (req: SweepRequest, engine: SweepEngine) => {
   const home = await homeAccount(engine.deps, req.regions?.[0] ?? process.env.AWS_REGION ?? 'us-east-1');
-  const planned = planUnits(req, engine.deps, home);
+  const planned = planUnits(req, engine.deps, home, await accountsOf(engine.deps).members(home));
   const meta = await openSweep(req, engine, planned);
   // A resumed sweep keeps its original plan and flags (openSweep refused any that differ).
   const effective: SweepRequest = { ...req, dryRun: meta.dryRun, mode: meta.mode as Mode | undefined };

@@ -71,8 +71,12 @@ export class Policy {
 
   /** The role assumed in a member account of the policy; undefined for an account the policy does not list. */
   memberRoleArn(account: string): string | undefined {
-    const { ids, roleName } = this.doc.accounts;
-    return ids.includes(account) ? `arn:aws:iam::${account}:role/${roleName}` : undefined;
+    // With `organization`, which accounts belong is the directory's to say (shared/accounts/directory.ts), asked
+    // before anything runs in an account; here every account not excluded has the role's name.
+    const { ids, roleName, organization, exclude = [] } = this.doc.accounts;
+    return (ids.includes(account) || organization === true) && !exclude.includes(account)
+      ? `arn:aws:iam::${account}:role/${roleName}`
+      : undefined;
   }
 
   get gates(): PolicyDocument['gates'] {

@@ -233,8 +233,27 @@ export const policySchema = z.strictObject({
       ids: z.array(accountId).default([]),
       /** Role assumed in each member account, e.g. cmk-sentinel-member. */
       roleName: z.string().default('cmk-sentinel-member'),
+      /**
+       * Also every ACTIVE account of the organization (Organizations ListAccounts, from the management account or
+       * a delegated administrator), or of `ous` and the OUs below them (ListAccountsForParent): a new account is
+       * covered without a policy edit.
+       */
+      organization: z.boolean({ error: () => 'expected true or false' }).default(false),
+      ous: z
+        .array(
+          z.string().regex(/^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/, {
+            error: (iss) => `expected an OU id (ou-xxxx-xxxxxxxx) or a root id (r-xxxx) (got "${String(iss.input)}")`,
+          }),
+        )
+        .min(1, { error: 'expected at least one OU id' })
+        .optional(),
+      /** Never covered, even when listed by the organization or in `ids`. */
+      exclude: z.array(accountId).default([]),
     })
-    .default({ ids: [], roleName: 'cmk-sentinel-member' }),
+    .refine((a) => a.ous === undefined || a.organization, {
+      error: '"ous" lists accounts of the organization: set organization: true',
+    })
+    .default({ ids: [], roleName: 'cmk-sentinel-member', organization: false, exclude: [] }),
   /** Approved, dated exceptions (shared/waivers/); the exemption tag's value must name one of them. */
   waivers: waiversSchema,
   /** Findings in AWS Security Hub (ASFF, BatchImportFindings in each resource's account): shared/securityhub/. */
