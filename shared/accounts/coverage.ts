@@ -32,7 +32,8 @@ export const accountCoverage = async (
   const directory = accountsOf(deps);
   const verdicts = new Map<string, { covered: boolean; reason?: string }>();
   try {
-    for (const account of new Set(refs.map((r) => r.account))) verdicts.set(account, await directory.covers(account, home));
+    for (const account of new Set(refs.map((r) => r.account)))
+      verdicts.set(account, await directory.covers(account, home));
   } catch (e) {
     const err = e instanceof SentinelError ? e : translateAwsError(e, 'organizations:ListAccounts');
     deps.log.error('accounts not listed', forLog({ code: err.code, error: err.message, eventId: trigger.eventId }));

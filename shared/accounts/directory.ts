@@ -91,7 +91,11 @@ export class AccountDirectory {
     const ous = this.policy.doc.accounts.ous;
     const accounts: Account[] = [];
     if (!ous) {
-      for await (const a of itemsOf(paginateListAccounts({ client }, {}), (p) => p.Accounts, 'organizations:ListAccounts'))
+      for await (const a of itemsOf(
+        paginateListAccounts({ client }, {}),
+        (p) => p.Accounts,
+        'organizations:ListAccounts',
+      ))
         accounts.push(a);
     } else {
       // ListAccountsForParent names only the parent's direct children: walk the OUs below it too.

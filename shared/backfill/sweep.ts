@@ -11,6 +11,8 @@ import type { ResourceRef } from '../rules/contract';
 import { loadRule, ruleMeta, RULES } from '../rules/registry';
 import type { ResourceType } from '../rules/type-ids';
 import { Pacer } from './pacing';
+import { configTriage, directTriage, type Triage } from './config-inventory';
+import type { Outcome } from '../alerts/alert';
 import { accountsOf } from '../accounts/directory';
 import {
   parseUnitKey,
@@ -96,6 +98,33 @@ export const planUnits = (
   return accounts.flatMap((account) => regions.flatMap((region) => types.map((type) => ({ account, region, type }))));
 };
 
+/**
+ * A resource AWS Config's recent item shows compliant: recorded without a direct read (nothing is done to it, so
+ * nothing needs the fresh state), with the item's capture time in the detail. Its finding goes to Security Hub
+ * as every other does.
+ */
+const recordedCompliant = async (
+  ref: ResourceRef,
+  arn: string,
+  t: Extract<Triage, { verdict: 'COMPLIANT' }>,
+  deps: PipelineDeps,
+): Promise<Outcome> => {
+  const outcome: Outcome = {
+    ref,
+    arn,
+    status: 'COMPLIANT',
+    detail: `from AWS Config's configuration item captured ${t.capturedAt.toISOString()}`,
+    observedKey: t.finding.observedKey,
+    expectedKey: t.finding.expectedKey,
+    action: 'NONE',
+    result: 'NOT_ATTEMPTED',
+  };
+  await deps.findings
+    ?.add(outcome)
+    .catch((e: unknown) => deps.log.error('finding not sent', { resource: ref, error: (e as Error).message }));
+  return outcome;
+};
+
 const triggerFor = (sweepId: string): TriggerInfo => ({
   eventId: sweepId,
   eventName: 'Backfill',
@@ -136,8 +165,20 @@ export const runUnit = async (
   let error: string | undefined;
   let retry = false;
 
-  const one = async (ref: ResourceRef): Promise<void> => {
-    const outcome = await handleResource(ref, triggerFor(sweepId), deps);
+  // AWS Config's items triage the unit where the policy asks and Config records the type; otherwise every resource
+  // is read directly. Either way, what is acted on is re-read first (handleResource describes it afresh).
+  const inventory = await configTriage(rule, unit, ctx, deps).catch((e: unknown) => {
+    const err = e instanceof SentinelError ? e : translateAwsError(e, 'config:list');
+    deps.log.warn('config inventory unavailable, sweeping directly', { unit: key, code: err.code, error: err.message });
+    return undefined;
+  });
+  const source = inventory?.triage ?? directTriage(rule.list(ctx));
+
+  const one = async (ref: ResourceRef, fromConfig?: Triage): Promise<void> => {
+    const outcome =
+      fromConfig?.verdict === 'COMPLIANT'
+        ? await recordedCompliant(ref, rule.arn(ref), fromConfig, deps)
+        : await handleResource(ref, triggerFor(sweepId), deps);
     const row = rowOf(outcome, deps.now());
     await store.putResult(sweepId, row);
     // A resource an outage or throttling stopped keeps the unit open for the resume to retry it.
@@ -148,10 +189,11 @@ export const runUnit = async (
   };
 
   try {
-    for await (const id of rule.list(ctx)) {
+    for await (const t of source) {
+      const { id } = t;
       if (done.has(id)) continue;
       const release = await slots.acquire();
-      const p = one({ type: rule.type, account: unit.account, region: unit.region, id })
+      const p = one({ type: rule.type, account: unit.account, region: unit.region, id }, t)
         .catch((e: unknown) => {
           deps.log.error('result not recorded', { unit: key, id, error: (e as Error).message });
         })

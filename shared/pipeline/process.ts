@@ -313,7 +313,10 @@ const act = async (
 
 export interface EventResult {
   kind: 'resources' | 'ignored' | 'invalid';
-  /** Why an event was ignored: FAILED_CALL, UNKNOWN_EVENT, NO_RESOURCE, OUTSIDE_POLICY_REGIONS, OUTSIDE_POLICY_ACCOUNTS. */
+  /**
+   * Why an event was ignored: FAILED_CALL, UNKNOWN_EVENT, NO_RESOURCE, OUTSIDE_POLICY_REGIONS,
+   * OUTSIDE_POLICY_ACCOUNTS.
+   */
   reason?: string;
   outcomes: Outcome[];
   /** A CRITICAL alert for tampering with the service itself, and whether it was delivered. */

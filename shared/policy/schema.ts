@@ -189,6 +189,28 @@ export const policySchema = z.strictObject({
           z.number().positive({ error: 'expected a rate above 0 (requests/s)' }),
         )
         .optional(),
+      /**
+       * Triage from AWS Config where it records a type (the rule's `inventory`): list with ListDiscoveredResources,
+       * read items 100 per BatchGetResourceConfig, re-read directly only what an item shows non-compliant, cannot
+       * tell, or captured more than `maxAgeHours` ago. `aggregator`: read through that aggregator instead (its name
+       * and region, in the service's own account). Absent = every resource is read directly.
+       */
+      config: z
+        .strictObject({
+          enabled: z.boolean({ error: () => 'expected true or false' }).default(true),
+          maxAgeHours: z
+            .number()
+            .positive({ error: 'expected a positive number of hours' })
+            .max(24 * 30, { error: 'expected at most 720 hours (30 days)' })
+            .default(24),
+          aggregator: z
+            .strictObject({
+              name: z.string().min(1, { error: 'expected the configuration aggregator name' }),
+              region,
+            })
+            .optional(),
+        })
+        .optional(),
     })
     .optional(),
   /** Existing S3 objects in a bucket the backfill re-keys (optional). */
