@@ -187,6 +187,38 @@ export interface Rule<S = unknown> extends RuleMeta {
   quarantine(state: S, finding: Finding, ctx: RuleContext): Promise<ActionResult>;
   /** Optional, pure: actions AWS does not allow on this resource (e.g. no re-key API). Absent = both possible. */
   limits?(state: S, finding: Finding): ActionLimits;
+  /** Optional: how a sweep triages this type from AWS Config's recorded items (shared/backfill/config-inventory.ts). */
+  inventory?: ConfigInventory<S>;
+}
+
+/** A configuration item as AWS Config recorded it (BatchGetResourceConfig / BatchGetAggregateResourceConfig). */
+export interface ConfigItem {
+  resourceId: string;
+  accountId?: string;
+  awsRegion?: string;
+  /** configurationItemStatus: OK, ResourceDiscovered, ResourceNotRecorded, ResourceDeleted, ... */
+  status?: string;
+  capturedAt?: Date;
+  /** JSON text, as Config returns it. */
+  configuration?: string;
+  /** Each value JSON text. */
+  supplementaryConfiguration?: Record<string, string>;
+}
+
+/**
+ * A type whose state AWS Config records. A sweep reads Config's items in batches and re-reads directly only what
+ * Config's copy shows non-compliant, cannot tell, or captured too long ago; what it acts on is always re-read.
+ */
+export interface ConfigInventory<S> {
+  /** The AWS Config resource type (one of `configTypes`). */
+  configType: string;
+  /**
+   * Tags that change the verdict, which Config's batch reads leave out ("The API does not return any tags"): a
+   * resource carrying one of `keys` is re-read directly. Found with one Resource Groups Tagging API listing.
+   */
+  verdictTags?: { keys: readonly string[]; taggingType: string; idOf(arn: string): string | undefined };
+  /** The state evaluate judges, from the item; undefined = the item cannot tell (the resource is re-read). */
+  fromConfig(item: ConfigItem, ref: ResourceRef, ctx: RuleContext): Promise<S | undefined>;
 }
 
 /**

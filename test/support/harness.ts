@@ -31,9 +31,12 @@ export interface EmulatorBox {
  * One emulator per test file (files run in parallel workers), reset by the caller when it needs a clean slate.
  * `iam: true` turns moto's IAM enforcement on with the packaged stack's roles (test/support/moto-iam.ts):
  * testDeps(emu.clients()) then runs the production code as its function's role, and a request moto refuses fails;
- * `members` are accounts given the member role (README.md#member-account-role).
+ * `members` are accounts given the member role (README.md#member-account-role); `env`, the server's extra
+ * environment (e.g. EMULATOR_STS_ROLES_MUST_EXIST=1, test/emulator/sts_ext.py).
  */
-export const useEmulator = (options: { iam?: boolean; members?: readonly string[] } = {}): EmulatorBox => {
+export const useEmulator = (
+  options: { iam?: boolean; members?: readonly string[]; env?: Record<string, string> } = {},
+): EmulatorBox => {
   const box = {} as EmulatorBox;
   let factory: ClientFactory | undefined;
   let bed: IamBed | undefined;
@@ -46,7 +49,7 @@ export const useEmulator = (options: { iam?: boolean; members?: readonly string[
     box.adminIn = (account) => b.adminIn(account);
   };
   beforeAll(async () => {
-    box.current = await startEmulator();
+    box.current = await startEmulator({ env: options.env ?? {} });
     if (options.iam) {
       await enforce();
       const reset = box.current.reset.bind(box.current);

@@ -55,6 +55,9 @@ export const IAM_PREFIX: Record<string, { prefix: string; apiPrefix?: string }> 
   AthenaClient: { prefix: 'athena' },
   CloudWatchLogsClient: { prefix: 'logs' },
   SecurityHubClient: { prefix: 'securityhub' },
+  OrganizationsClient: { prefix: 'organizations' },
+  ConfigServiceClient: { prefix: 'config' },
+  ResourceGroupsTaggingAPIClient: { prefix: 'tag' },
 };
 
 /**

@@ -23,6 +23,7 @@ import { markerValue } from './object-plan';
 import { rekeyObjects } from './objects';
 import { mergeBucketTags, OBJECTS_MARKER, readBucketTags, setBucketTag } from './s3-tags';
 import { s3BucketMeta } from './meta';
+import { s3BucketInventory } from './config-item';
 
 const NO_CONFIG = 'ServerSideEncryptionConfigurationNotFoundError';
 const ALL_BLOCKED = {
@@ -114,6 +115,8 @@ export const s3BucketRule: Rule<S3BucketState> = {
   },
 
   evaluate: evaluateS3Bucket,
+
+  inventory: s3BucketInventory,
 
   tags: async (state, ctx) => state.tags ?? readBucketTags(state.bucket, ctx),
 
