@@ -1,4 +1,4 @@
-import { type CfnStatement, ruleStatements, workflowStatements } from './statements';
+import { type CfnStatement, memberStatements } from './statements';
 import { onChangePatterns } from './triggers';
 
 /** The central functions that act in member accounts through the member role (their roles' name suffixes). */
@@ -49,13 +49,13 @@ export interface MemberDefaults {
 
 /**
  * The member-account stack, from the rules' metadata (the same generator as the central roles): the member role the
- * central functions assume, with exactly the rules' (and the re-encryption workflow's) statements, and EventBridge
+ * central functions assume, with exactly the rules' statements (and the re-encryption workflow's, the findings' and the sweep's), and EventBridge
  * rules that forward every event the on-change function listens to, from this account's default bus to the central
  * organization bus. Deployed as a service-managed StackSet (README.md#member-accounts) in each region of the policy:
  * the role (global) is created in one region only, `RoleRegion`.
  */
 export const memberTemplate = (d: MemberDefaults): Record<string, unknown> => {
-  const chunks = chunkStatements([...ruleStatements({ kind: 'member' }), ...workflowStatements({ kind: 'member' })]);
+  const chunks = chunkStatements(memberStatements());
   const policies = Object.fromEntries(
     chunks.map((statements, i) => [
       `MemberPolicy${i + 1}`,

@@ -1,6 +1,8 @@
 import type { RuleMeta } from '../../shared/rules/contract';
 import type { IamGrant } from '../../shared/rules/grants';
 import { RULES } from '../../shared/rules/registry';
+import { CONFIG_INVENTORY_GRANTS } from '../../shared/backfill/grants';
+import { SECURITY_HUB_GRANTS } from '../../shared/securityhub/grants';
 import { RDS_REENCRYPT_GRANTS } from '../../shared/workflows/rds-reencrypt/grants';
 
 /** An IAM statement as CloudFormation takes it (strings with references are `Fn::Sub`). */
@@ -71,3 +73,20 @@ export const ruleStatements = (target: Target, rules: readonly RuleMeta[] = RULE
 
 /** The RDS re-encryption workflow's statements (shared/workflows/rds-reencrypt/grants.ts). */
 export const workflowStatements = (target: Target): CfnStatement[] => statementsOf(RDS_REENCRYPT_GRANTS, target);
+
+/** Security Hub findings in the resource's own account (shared/securityhub/grants.ts). */
+export const findingsStatements = (target: Target): CfnStatement[] => statementsOf(SECURITY_HUB_GRANTS, target);
+
+/** The sweep's AWS Config inventory (shared/backfill/grants.ts). */
+export const sweepStatements = (target: Target): CfnStatement[] => statementsOf(CONFIG_INVENTORY_GRANTS, target);
+
+/** What a member role holds: the rules', the workflow's, the findings' and the sweep's statements, never home ones. */
+export const memberStatements = (): CfnStatement[] => {
+  const member = { kind: 'member' } as const;
+  return [
+    ...ruleStatements(member),
+    ...workflowStatements(member),
+    ...findingsStatements(member),
+    ...sweepStatements(member),
+  ];
+};

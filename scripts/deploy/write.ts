@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { memberTemplate, spreadStatements } from './member-stack';
-import { ruleStatements, workflowStatements } from './statements';
+import { findingsStatements, ruleStatements, sweepStatements, workflowStatements } from './statements';
 import { onChangeEvents } from './triggers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -41,6 +41,8 @@ export const centralFragment = (doc: unknown) => {
     ),
     rulePolicyArns: ids.map((id) => ({ Ref: id })),
     workflowStatements: workflowStatements(target),
+    findingsStatements: findingsStatements(target),
+    sweepStatements: sweepStatements(target),
   };
 };
 

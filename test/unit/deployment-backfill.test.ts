@@ -27,6 +27,10 @@ describe('serverless.yml: backfill', () => {
       'kms:GenerateDataKey',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
+      // accounts.organization: the plan lists the organization's accounts (shared/accounts/directory.ts).
+      'organizations:ListAccounts',
+      'organizations:ListAccountsForParent',
+      'organizations:ListOrganizationalUnitsForParent',
       'sqs:SendMessage',
     ]);
   });

@@ -4,6 +4,8 @@ import { RULES } from '../../shared/rules/registry';
 import { MANAGED_POLICY_LIMIT, MEMBER_ROLE_USERS } from '../../scripts/deploy/member-stack';
 import { memberStack } from '../../scripts/deploy/write';
 import { onChangePatterns } from '../../scripts/deploy/triggers';
+import { CONFIG_INVENTORY_GRANTS } from '../../shared/backfill/grants';
+import { SECURITY_HUB_GRANTS } from '../../shared/securityhub/grants';
 import { RDS_REENCRYPT_GRANTS } from '../../shared/workflows/rds-reencrypt/grants';
 import { actionFacts, authorize, functionRoles, globMatch, roleStatements, type Where } from '../support/iam-authorize';
 import { PACKAGE_REGION, packagedTemplate, type Template } from '../support/packaged';
@@ -51,16 +53,19 @@ describe('the member-account template', () => {
     expect(missing).toEqual([]);
   });
 
-  it("holds exactly the rules' and the workflow's grants, none naming the central stack's resources", () => {
+  it("holds exactly the rules', the workflow's, the findings' and the sweep's grants, none naming the central stack's resources", () => {
     const statements = roleStatements(template, 'MemberRole', at(PACKAGE_REGION));
     const sids = statements.map((s) => s.Sid);
     const expected = new Set(
-      [...RULES.flatMap((r) => r.grants), ...RDS_REENCRYPT_GRANTS].filter((g) => !g.home).map((g) => g.sid),
+      [...RULES.flatMap((r) => r.grants), ...RDS_REENCRYPT_GRANTS, ...SECURITY_HUB_GRANTS, ...CONFIG_INVENTORY_GRANTS]
+        .filter((g) => !g.home)
+        .map((g) => g.sid),
     );
     expect([...new Set(sids)].sort()).toEqual([...expected].sort());
     expect(sids).toHaveLength(new Set(sids).size);
     const text = JSON.stringify(statements);
-    expect(text).not.toMatch(/states:|RdsReencryptStateMachine|IdempotencyTable/);
+    expect(text).not.toMatch(/states:|RdsReencryptStateMachine|IdempotencyTable|config-aggregator/);
+    expect(sids).toEqual(expect.arrayContaining(['SecurityHubFindings', 'ConfigInventory']));
     // A member role serves every region: no resource pinned to the region its stack instance runs in.
     for (const s of statements) for (const r of s.Resource) expect(r).not.toContain(`:${PACKAGE_REGION}:`);
     // KMS writes on the CMK stay held to its alias: the template's parameter, defaulting to the policy's.

@@ -37,6 +37,10 @@ const SERVICE_ACTIONS = new Set([
   'securityhub:BatchImportFindings',
   // member accounts, through their member role (shared/aws/clients.ts)
   'sts:AssumeRole',
+  // accounts.organization: the accounts covered (shared/accounts/directory.ts)
+  'organizations:ListAccounts',
+  'organizations:ListAccountsForParent',
+  'organizations:ListOrganizationalUnitsForParent',
 ]);
 
 /**
