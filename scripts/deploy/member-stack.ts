@@ -49,10 +49,10 @@ export interface MemberDefaults {
 
 /**
  * The member-account stack, from the rules' metadata (the same generator as the central roles): the member role the
- * central functions assume, with exactly the rules' statements (and the re-encryption workflow's, the findings' and the sweep's), and EventBridge
- * rules that forward every event the on-change function listens to, from this account's default bus to the central
- * organization bus. Deployed as a service-managed StackSet (README.md#member-accounts) in each region of the policy:
- * the role (global) is created in one region only, `RoleRegion`.
+ * central functions assume, with exactly the rules' statements (and the re-encryption workflow's, the findings' and
+ * the sweep's), and EventBridge rules that forward every event the on-change function listens to, from this account's
+ * default bus to the central organization bus. Deployed as a service-managed StackSet (README.md#member-accounts) in
+ * each region of the policy: the role (global) is created in one region only, `RoleRegion`.
  */
 export const memberTemplate = (d: MemberDefaults): Record<string, unknown> => {
   const chunks = chunkStatements(memberStatements());
