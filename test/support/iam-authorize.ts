@@ -207,6 +207,9 @@ const refOf = (t: Template, id: string, attr: string | undefined, w: Where): str
     'AWS::StackName': 'cmk-sentinel-ci',
   };
   if (pseudo[id]) return pseudo[id] as string;
+  // A template parameter (the member template's): its default.
+  const param = (t as { Parameters?: Record<string, { Default?: unknown }> }).Parameters?.[id];
+  if (param?.Default !== undefined) return String(param.Default);
   const r = t.Resources[id];
   if (!r) return `\${${id}}`;
   const p: Props = r.Properties ?? {};
@@ -247,7 +250,11 @@ export const resolveValue = (t: Template, v: unknown, w: Where): unknown => {
   if (Array.isArray(v)) return v.map((x) => resolveValue(t, x, w));
   if (typeof v !== 'object' || v === null) return v;
   const o = v as Props;
-  if ('Ref' in o) return refOf(t, o.Ref, undefined, w);
+  if ('Ref' in o) {
+    const param = (t as { Parameters?: Record<string, { Type?: string; Default?: unknown }> }).Parameters?.[o.Ref];
+    if (param?.Type === 'CommaDelimitedList' && typeof param.Default === 'string') return param.Default.split(',');
+    return refOf(t, o.Ref, undefined, w);
+  }
   if ('Fn::GetAtt' in o) {
     const [id, attr] = o['Fn::GetAtt'] as string[];
     return refOf(t, id as string, attr, w);

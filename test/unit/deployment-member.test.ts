@@ -69,12 +69,13 @@ describe('the member-account template', () => {
     // A member role serves every region: no resource pinned to the region its stack instance runs in.
     for (const s of statements) for (const r of s.Resource) expect(r).not.toContain(`:${PACKAGE_REGION}:`);
     // KMS writes on the CMK stay held to its alias: the template's parameter, defaulting to the policy's.
-    expect(text).toContain('"kms:ResourceAliases":"${CmkAlias}"');
+    expect(JSON.stringify(R)).toContain('"kms:ResourceAliases":{"Fn::Sub":"${CmkAlias}"}');
+    expect(text).toContain(`"kms:ResourceAliases":"${doc.cmk.alias}"`);
     expect(template.Parameters.CmkAlias?.Default).toBe(doc.cmk.alias);
     expect(template.Parameters.MemberRoleName?.Default).toBe(doc.accounts?.roleName ?? 'cmk-sentinel-member');
     // ebs-default's account setting: only in the policy's regions.
     const ebs = statements.find((s) => s.Sid === 'EbsDefaultWrite');
-    expect(ebs?.Condition).toEqual({ StringEquals: { 'ec2:Region': '${Regions}' } });
+    expect(ebs?.Condition).toEqual({ StringEquals: { 'ec2:Region': doc.regions } });
     expect(template.Parameters.Regions?.Default).toBe((doc.regions ?? []).join(','));
   });
 
