@@ -60,6 +60,10 @@ export const IAM_PREFIX: Record<string, { prefix: string; apiPrefix?: string }> 
   ResourceGroupsTaggingAPIClient: { prefix: 'tag' },
 };
 
+/** The SDK client of an IAM service prefix: the first `IAM_PREFIX` maps to it (S3Client, not S3ControlClient). */
+export const clientOfPrefix = (prefix: string): string =>
+  Object.entries(IAM_PREFIX).find(([, v]) => v.prefix === prefix && !v.apiPrefix)?.[0] ?? `${prefix}?`;
+
 /**
  * Operations the reference does not list under `apis`, with the actions AWS documents for them.
  * HeadObject: "you must have the s3:GetObject permission" (S3 API Reference, HeadObject, Permissions).

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { RULES } from '../../shared/rules/registry';
 import {
   DOCUMENTED_ACTIONS,
+  clientOfPrefix,
   REFERENCE,
   actionFacts,
   actionsForOperation,
@@ -108,14 +109,9 @@ describe('the packaged roles against the Service Authorization Reference', () =>
             const [prefix, name] = action.split(':') as [string, string];
             // The workflow is started on the stack's own state machine (sfn-starter.ts: the region of its ARN).
             const where = prefix === 'states' ? PACKAGE_REGION : region;
-            const refusals = authorize(
-              statements,
-              prefix === 'elasticmapreduce' ? 'EMRClient' : clientOfPrefix(prefix),
-              facts.apis[0] ?? name,
-              {},
-              at(where),
-              { anyRequiredType: true },
-            ).filter((r) => r.action === action);
+            const refusals = authorize(statements, clientOfPrefix(prefix), facts.apis[0] ?? name, {}, at(where), {
+              anyRequiredType: true,
+            }).filter((r) => r.action === action);
             for (const r of refusals) missing.push(`${fn} in ${region}: ${rule.type} ${action}: ${r.why}`);
           }
         }
@@ -167,28 +163,6 @@ describe('the packaged roles against the Service Authorization Reference', () =>
     expect(refused).toEqual([]);
   });
 });
-
-const clientOfPrefix = (prefix: string): string =>
-  (
-    ({
-      s3: 'S3Client',
-      rds: 'RDSClient',
-      redshift: 'RedshiftClient',
-      kms: 'KMSClient',
-      sts: 'STSClient',
-      sns: 'SNSClient',
-      sqs: 'SQSClient',
-      dynamodb: 'DynamoDBClient',
-      states: 'SFNClient',
-      iam: 'IAMClient',
-      ec2: 'EC2Client',
-      kinesis: 'KinesisClient',
-      firehose: 'FirehoseClient',
-      glue: 'GlueClient',
-      athena: 'AthenaClient',
-      logs: 'CloudWatchLogsClient',
-    }) as Record<string, string>
-  )[prefix] ?? `${prefix}?`;
 
 describe('the defects issue 11 found, each held by a test', () => {
   const grantsOn = (role: string, action: string, resource: string, region = PACKAGE_REGION) =>

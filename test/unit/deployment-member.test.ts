@@ -7,7 +7,15 @@ import { onChangePatterns } from '../../scripts/deploy/triggers';
 import { CONFIG_INVENTORY_GRANTS } from '../../shared/backfill/grants';
 import { SECURITY_HUB_GRANTS } from '../../shared/securityhub/grants';
 import { RDS_REENCRYPT_GRANTS } from '../../shared/workflows/rds-reencrypt/grants';
-import { actionFacts, authorize, functionRoles, globMatch, roleStatements, type Where } from '../support/iam-authorize';
+import {
+  actionFacts,
+  authorize,
+  clientOfPrefix,
+  functionRoles,
+  globMatch,
+  roleStatements,
+  type Where,
+} from '../support/iam-authorize';
 import { PACKAGE_REGION, packagedTemplate, type Template } from '../support/packaged';
 
 /**
@@ -44,7 +52,7 @@ describe('the member-account template', () => {
             missing.push(`${rule.type} declares ${action}: not in the reference`);
             continue;
           }
-          for (const r of authorize(statements, clientOf(prefix), facts.apis[0] ?? name, {}, at(region), {
+          for (const r of authorize(statements, clientOfPrefix(prefix), facts.apis[0] ?? name, {}, at(region), {
             anyRequiredType: true,
           }).filter((x) => x.action === action))
             missing.push(`${region}: ${rule.type} ${action}: ${r.why}`);
@@ -148,22 +156,3 @@ describe('the member-account template', () => {
     ]);
   });
 });
-
-const clientOf = (prefix: string): string =>
-  (
-    ({
-      s3: 'S3Client',
-      rds: 'RDSClient',
-      redshift: 'RedshiftClient',
-      kms: 'KMSClient',
-      dynamodb: 'DynamoDBClient',
-      iam: 'IAMClient',
-      ec2: 'EC2Client',
-      kinesis: 'KinesisClient',
-      firehose: 'FirehoseClient',
-      glue: 'GlueClient',
-      athena: 'AthenaClient',
-      logs: 'CloudWatchLogsClient',
-      elasticmapreduce: 'EMRClient',
-    }) as Record<string, string>
-  )[prefix] ?? `${prefix}?`;
