@@ -1,6 +1,7 @@
 import type { AwsScope, ClientFactory } from '../aws/clients';
 import type { KeyInfo, KeyResolver } from '../kms/key-resolver';
 import type { Policy } from '../policy/policy';
+import type { PolicyDocument } from '../policy/schema';
 import type { WorkflowStarter } from '../workflows/contract';
 import type { IamGrant } from './grants';
 import type { ResourceType } from './type-ids';
@@ -148,6 +149,17 @@ export interface Permissions {
   quarantine: readonly string[];
 }
 
+export type GateName = keyof PolicyDocument['gates'];
+
+/** What a type checks and does, in words, for `cmk-sentinel rules` and the pipeline's gate notes. */
+export interface RuleDoc {
+  compliant: string;
+  remediate: string;
+  quarantine: string;
+  /** Destructive steps this type takes only when the policy turns the gate on. */
+  gates: readonly GateName[];
+}
+
 /**
  * What is known of a type without its implementation: enough to match events, name
  * resources, pace a sweep and check the deployment's IAM. A rule's `meta.ts` exports
@@ -168,6 +180,8 @@ export interface RuleMeta {
    * (central roles and member role) are generated from these.
    */
   grants: readonly IamGrant[];
+  /** Its words (kept in line with the README's table). */
+  doc: RuleDoc;
   /** The resource's ARN for alerts and reports. */
   arn(ref: ResourceRef): string;
 }

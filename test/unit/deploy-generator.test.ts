@@ -23,6 +23,7 @@ const newType: RuleMeta = {
     CMK_GRANTS,
     KEY_LOOKUP,
   ],
+  doc: { compliant: 'on the CMK', remediate: 'PutThing', quarantine: 'tag', gates: [] },
   arn: (ref) => ref.id,
 };
 const central = { kind: 'central', cmkAlias: 'alias/x', batchRoleName: 'b' } as const;

@@ -39,5 +39,11 @@ export const athenaWorkgroupMeta: RuleMeta = {
     },
     KEY_LOOKUP,
   ],
+  doc: {
+    compliant: 'query results SSE_KMS or CSE_KMS with the regional CMK, and the workgroup enforces its configuration',
+    remediate: 'UpdateWorkGroup with the CMK and enforcement on; the output location kept',
+    quarantine: 'tag (the workgroup stays enabled)',
+    gates: [],
+  },
   arn: (ref) => athenaWorkgroupArn(ref.region, ref.account, ref.id),
 };

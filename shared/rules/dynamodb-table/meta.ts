@@ -37,5 +37,11 @@ export const dynamodbTableMeta: RuleMeta = {
     CMK_GRANTS,
     KEY_LOOKUP,
   ],
+  doc: {
+    compliant: 'SSE KMS with the regional CMK (not the AWS-owned default, not aws/dynamodb)',
+    remediate: 'UpdateTable SSESpecification with the CMK ARN in place; PENDING while SSE is UPDATING',
+    quarantine: 'tag; data untouched',
+    gates: [],
+  },
   arn: (ref) => dynamodbTableArn(ref.region, ref.account, ref.id),
 };

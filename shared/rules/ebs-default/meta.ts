@@ -38,5 +38,11 @@ export const ebsDefaultMeta: RuleMeta = {
     },
     KEY_LOOKUP,
   ],
+  doc: {
+    compliant: 'EBS encryption by default on, default key the regional CMK (one per region)',
+    remediate: 'ModifyEbsDefaultKmsKeyId with the CMK, then EnableEbsEncryptionByDefault; existing volumes unchanged',
+    quarantine: 'reported only (an account setting)',
+    gates: [],
+  },
   arn: (ref) => `arn:aws:ec2:${ref.region}:${ref.account}:ebs-encryption-by-default`,
 };

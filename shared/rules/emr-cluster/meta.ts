@@ -65,5 +65,11 @@ export const emrClusterMeta: RuleMeta = {
     },
     KEY_LOOKUP,
   ],
+  doc: {
+    compliant: 'launched with a compliant security configuration; its instance role may use the CMK',
+    remediate: 'nothing can change on a running cluster: terminate (gated), else quarantine',
+    quarantine: 'tag and alert naming the configuration to relaunch with',
+    gates: ['terminateClusters'],
+  },
   arn: (ref) => `arn:aws:elasticmapreduce:${ref.region}:${ref.account}:cluster/${ref.id}`,
 };

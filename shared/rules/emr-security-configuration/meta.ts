@@ -44,5 +44,11 @@ export const emrSecurityConfigurationMeta: RuleMeta = {
     },
     KEY_LOOKUP,
   ],
+  doc: {
+    compliant: 'at rest: S3 SSE-KMS/CSE-KMS and local disk with the regional CMK, EBS encryption on; in transit on',
+    remediate: 'create a compliant copy beside it (<name>-cmk-<key id>) and verify it',
+    quarantine: 'alert only (configurations cannot be changed or tagged)',
+    gates: [],
+  },
   arn: (ref) => `arn:aws:elasticmapreduce:${ref.region}:${ref.account}:security-configuration/${ref.id}`,
 };

@@ -46,5 +46,11 @@ export const firehoseStreamMeta: RuleMeta = {
     CMK_GRANTS,
     KEY_LOOKUP,
   ],
+  doc: {
+    compliant: 'DirectPut SSE CUSTOMER_MANAGED_CMK with the regional CMK, and every S3 destination writing with it',
+    remediate: 'StartDeliveryStreamEncryption (DirectPut only), UpdateDestination per S3 destination',
+    quarantine: 'tag; delivery untouched',
+    gates: [],
+  },
   arn: (ref) => firehoseStreamArn(ref.region, ref.account, ref.id),
 };

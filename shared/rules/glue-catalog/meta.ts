@@ -35,5 +35,12 @@ export const glueCatalogMeta: RuleMeta = {
     passRoleTo('GlueCatalogPassRole', 'glue.amazonaws.com'),
     KEY_LOOKUP,
   ],
+  doc: {
+    compliant:
+      'Data Catalog encryption at rest SSE-KMS and connection passwords both with the regional CMK (one per region)',
+    remediate: 'PutDataCatalogEncryptionSettings with both under the CMK (a service role in use is kept)',
+    quarantine: 'reported only (an account setting)',
+    gates: [],
+  },
   arn: (ref) => `arn:aws:glue:${ref.region}:${ref.account}:catalog`,
 };

@@ -43,5 +43,12 @@ export const kinesisStreamMeta: RuleMeta = {
     },
     KEY_LOOKUP,
   ],
+  doc: {
+    compliant: 'EncryptionType KMS with the regional CMK',
+    remediate:
+      'StartStreamEncryption with the CMK ARN (records already written stay as they were until retention expires them)',
+    quarantine: 'tag; records untouched',
+    gates: [],
+  },
   arn: (ref) => kinesisStreamArn(ref.region, ref.account, ref.id),
 };

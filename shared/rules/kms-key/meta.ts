@@ -49,6 +49,13 @@ export const kmsKeyMeta: RuleMeta = {
     },
     KEY_LOOKUP,
   ],
+  doc: {
+    compliant:
+      'each regional CMK enabled, not pending deletion, rotation on, key policy lets every keyUsers role use it, alias still names it',
+    remediate: 'CancelKeyDeletion + EnableKey, EnableKey, EnableKeyRotation; never rewrites a key policy or an alias',
+    quarantine: 'reported only (critical alert)',
+    gates: [],
+  },
   arn: (ref) => {
     if (ref.id.startsWith('arn:')) return ref.id;
     return `arn:aws:kms:${ref.region}:${ref.account}:${ref.id.startsWith('alias/') ? ref.id : `key/${ref.id}`}`;

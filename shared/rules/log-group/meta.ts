@@ -42,5 +42,12 @@ export const logGroupMeta: RuleMeta = {
     { sid: 'LogGroupCmkPolicy', actions: ['kms:GetKeyPolicy'], resources: [ACCOUNT_KEYS] },
     KEY_LOOKUP,
   ],
+  doc: {
+    compliant: 'associated with the regional CMK (groups under the policy logGroups.prefixes)',
+    remediate:
+      'AssociateKmsKey once the CMK key policy lets CloudWatch Logs use it; otherwise quarantined with the statement to add',
+    quarantine: 'tag; log data untouched',
+    gates: [],
+  },
   arn: (ref) => logGroupArn(ref.region, ref.account, ref.id),
 };

@@ -34,5 +34,11 @@ export const rdsBackupReplicationMeta: RuleMeta = {
     CMK_GRANTS,
     KEY_LOOKUP,
   ],
+  doc: {
+    compliant: "automated backups replicated into R encrypted with R's CMK",
+    remediate: "stop and restart the replication with R's CMK (gated), else alert",
+    quarantine: 'alert only',
+    gates: ['cutOver'],
+  },
   arn: (ref) => ref.id,
 };

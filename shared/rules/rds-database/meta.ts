@@ -1,5 +1,5 @@
 import { pick } from '../../events/normalise';
-import type { CloudTrailTrigger, RuleMeta } from '../contract';
+import type { CloudTrailTrigger, RuleDoc, RuleMeta } from '../contract';
 import { accountArn, type IamGrant, KEY_LOOKUP } from '../grants';
 import type { ResourceType } from '../type-ids';
 import type { RdsKind } from './evaluate';
@@ -81,7 +81,7 @@ const CLUSTER_GRANTS: readonly IamGrant[] = [
 /** The metadata of an RDS database type (instance or Aurora cluster); `rdsDatabaseRule` adds the implementation. */
 export const rdsDatabaseMeta = (
   kind: RdsKind,
-  spec: { type: ResourceType; cloudTrail: CloudTrailTrigger[]; configTypes: string[]; arnPart: string },
+  spec: { type: ResourceType; cloudTrail: CloudTrailTrigger[]; configTypes: string[]; arnPart: string; doc: RuleDoc },
 ): RuleMeta => ({
   type: spec.type,
   service: 'rds',
@@ -112,5 +112,6 @@ export const rdsDatabaseMeta = (
           ],
         },
   grants: kind === 'instance' ? INSTANCE_GRANTS : CLUSTER_GRANTS,
+  doc: spec.doc,
   arn: (ref) => `arn:aws:rds:${ref.region}:${ref.account}:${spec.arnPart}:${ref.id}`,
 });

@@ -35,5 +35,11 @@ export const rdsReadReplicaMeta: RuleMeta = {
     CMK_GRANTS,
     KEY_LOOKUP,
   ],
+  doc: {
+    compliant: "a cross-region read replica in R encrypted with R's CMK",
+    remediate: "create a replacement replica <id>-cmk with R's CMK; delete the original after verification (gated)",
+    quarantine: 'tag',
+    gates: ['cutOver'],
+  },
   arn: (ref) => `arn:aws:rds:${ref.region}:${ref.account}:db:${ref.id}`,
 };

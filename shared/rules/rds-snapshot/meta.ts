@@ -1,5 +1,5 @@
 import { pick } from '../../events/normalise';
-import type { CloudTrailTrigger, RuleMeta } from '../contract';
+import type { CloudTrailTrigger, RuleDoc, RuleMeta } from '../contract';
 import { accountArn, CMK_GRANTS, fromOldKeys, type IamGrant, KEY_LOOKUP } from '../grants';
 
 /**
@@ -63,6 +63,7 @@ const snapshotMeta = (
   cloudTrail: CloudTrailTrigger[],
   configTypes: string[],
   perms: RuleMeta['permissions'],
+  doc: RuleDoc,
 ): RuleMeta => ({
   type,
   service: 'rds',
@@ -70,6 +71,7 @@ const snapshotMeta = (
   configTypes,
   permissions: perms,
   grants: SNAPSHOT_GRANTS,
+  doc,
 
   arn: (ref) => `arn:aws:rds:${ref.region}:${ref.account}:${resource}:${ref.id}`,
 });
@@ -93,6 +95,12 @@ export const rdsSnapshotMeta = snapshotMeta(
     ],
     quarantine: ['rds:ModifyDBSnapshotAttribute', 'rds:AddTagsToResource'],
   },
+  {
+    compliant: 'manual DB snapshot encrypted with the regional CMK, not public',
+    remediate: 'remove public sharing; CopyDBSnapshot with the CMK to <id>-cmk, verify; delete the original (gated)',
+    quarantine: 'remove every restore share, tag',
+    gates: ['deleteOriginals'],
+  },
 );
 
 export const rdsClusterSnapshotMeta = snapshotMeta(
@@ -113,5 +121,12 @@ export const rdsClusterSnapshotMeta = snapshotMeta(
       'kms:CreateGrant',
     ],
     quarantine: ['rds:ModifyDBClusterSnapshotAttribute', 'rds:AddTagsToResource'],
+  },
+  {
+    compliant: 'Aurora cluster snapshot encrypted with the regional CMK, not public',
+    remediate:
+      'CopyDBClusterSnapshot with the CMK, verify; an unencrypted one is quarantined (a copy cannot add encryption)',
+    quarantine: 'remove every restore share, tag',
+    gates: ['deleteOriginals'],
   },
 );

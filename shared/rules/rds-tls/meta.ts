@@ -49,6 +49,13 @@ export const rdsTlsMeta: RuleMeta = {
       resources: [accountArn('rds', 'db:*'), accountArn('rds', 'pg:*')],
     },
   ],
+  doc: {
+    compliant: 'the DB parameter group forces TLS (rds.force_ssl / require_secure_transport)',
+    remediate:
+      'default group: attach a cmk-sentinel TLS group; own group: set the parameter; shared group: gated. Effective after a reboot',
+    quarantine: 'reported only',
+    gates: ['modifySharedParameterGroups'],
+  },
   arn: (ref) =>
     ref.id.startsWith(GROUP_PREFIX)
       ? `arn:aws:rds:${ref.region}:${ref.account}:pg:${ref.id.slice(GROUP_PREFIX.length)}`

@@ -74,5 +74,12 @@ export const redshiftClusterMeta: RuleMeta = {
     fromOldKeys('redshift'),
     KEY_LOOKUP,
   ],
+  doc: {
+    compliant: 'Encrypted with the regional CMK',
+    remediate:
+      'ModifyCluster Encrypted+KmsKeyId in place (snapshot copy off and back on around it); PENDING until AWS reports the CMK',
+    quarantine: 'tag, PubliclyAccessible=false',
+    gates: [],
+  },
   arn: (ref) => redshiftClusterArn(ref.region, ref.account, ref.id),
 };

@@ -58,6 +58,12 @@ export const redshiftSnapshotCopyMeta: RuleMeta = {
     CMK_GRANTS,
     KEY_LOOKUP,
   ],
+  doc: {
+    compliant: "the cross-region snapshot copy grant in R uses R's CMK",
+    remediate: "create a grant on R's CMK, then re-enable snapshot copy with it",
+    quarantine: 'alert only',
+    gates: [],
+  },
   arn: (ref) =>
     ref.id.startsWith(GRANT_PREFIX)
       ? `arn:aws:redshift:${ref.region}:${ref.account}:snapshotcopygrant:${ref.id.slice(GRANT_PREFIX.length)}`

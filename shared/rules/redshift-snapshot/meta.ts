@@ -41,5 +41,11 @@ export const redshiftSnapshotMeta: RuleMeta = {
     },
     KEY_LOOKUP,
   ],
+  doc: {
+    compliant: 'manual snapshot encrypted with the regional CMK',
+    remediate: 'no re-key API: quarantined instead',
+    quarantine: 'RevokeSnapshotAccess for every account, tag',
+    gates: [],
+  },
   arn: (ref) => `arn:aws:redshift:${ref.region}:${ref.account}:snapshot:*/${ref.id}`,
 };

@@ -58,6 +58,12 @@ export const redshiftTlsMeta: RuleMeta = {
       resources: [accountArn('redshift', 'cluster:*'), accountArn('redshift', 'parametergroup:*')],
     },
   ],
+  doc: {
+    compliant: 'the cluster parameter group has require_ssl=true',
+    remediate: 'as rds-tls, with cluster parameter groups',
+    quarantine: 'reported only',
+    gates: ['modifySharedParameterGroups'],
+  },
   arn: (ref) =>
     ref.id.startsWith(GROUP_PREFIX)
       ? `arn:aws:redshift:${ref.region}:${ref.account}:parametergroup:${ref.id.slice(GROUP_PREFIX.length)}`

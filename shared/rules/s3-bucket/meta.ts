@@ -126,5 +126,11 @@ export const s3BucketMeta: RuleMeta = {
     passRoleTo('S3ObjectsBatchRole', 'batchoperations.s3.amazonaws.com', '${BatchRoleName}'),
     KEY_LOOKUP,
   ],
+  doc: {
+    compliant: 'default encryption aws:kms (or aws:kms:dsse) with the regional CMK, bucket key on',
+    remediate: 'PutBucketEncryption with the CMK ARN and BucketKeyEnabled, re-read and verified',
+    quarantine: 'tag, public access block on; data untouched',
+    gates: [],
+  },
   arn: (ref) => `arn:aws:s3:::${ref.id}`,
 };

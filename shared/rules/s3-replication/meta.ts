@@ -61,6 +61,12 @@ export const s3ReplicationMeta: RuleMeta = {
     },
     KEY_LOOKUP,
   ],
+  doc: {
+    compliant: "every enabled rule into region R replicates SSE-KMS objects with R's CMK as ReplicaKmsKeyID",
+    remediate: 'PutBucketReplication with only the wrong fields rewritten, compared field by field on re-read',
+    quarantine: 'alert only',
+    gates: [],
+  },
   arn: (ref) =>
     `arn:aws:s3:::${ref.id.startsWith(DESTINATION_PREFIX) ? ref.id.slice(DESTINATION_PREFIX.length) : ref.id}`,
 };

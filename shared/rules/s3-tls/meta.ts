@@ -24,5 +24,11 @@ export const s3TlsMeta: RuleMeta = {
     { sid: 'S3TlsRead', actions: ['s3:GetBucketPolicy', 's3:GetBucketTagging'], resources: [S3_BUCKETS] },
     { sid: 'S3TlsWrite', actions: ['s3:PutBucketPolicy'], resources: [S3_BUCKETS] },
   ],
+  doc: {
+    compliant: 'the bucket policy denies s3:* when aws:SecureTransport is false',
+    remediate: 'merge one Deny statement, every other statement kept',
+    quarantine: 'reported only',
+    gates: [],
+  },
   arn: (ref) => `arn:aws:s3:::${ref.id}`,
 };
