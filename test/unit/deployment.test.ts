@@ -34,6 +34,10 @@ const SERVICE_ACTIONS = new Set([
   'securityhub:BatchImportFindings',
   // member accounts, through their member role (shared/aws/clients.ts)
   'sts:AssumeRole',
+  // accounts.organization: which accounts are covered (shared/accounts/directory.ts), list-only
+  'organizations:ListAccounts',
+  'organizations:ListAccountsForParent',
+  'organizations:ListOrganizationalUnitsForParent',
 ]);
 
 /**
