@@ -27,7 +27,7 @@ describe('serverless.yml: backfill', () => {
       'kms:GenerateDataKey',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
-      // accounts.organization: the plan lists the organization's accounts (shared/accounts/directory.ts).
+      // The fan-out plans the organization's accounts (accounts.organization): list-only.
       'organizations:ListAccounts',
       'organizations:ListAccountsForParent',
       'organizations:ListOrganizationalUnitsForParent',

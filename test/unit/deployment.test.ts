@@ -37,7 +37,7 @@ const SERVICE_ACTIONS = new Set([
   'securityhub:BatchImportFindings',
   // member accounts, through their member role (shared/aws/clients.ts)
   'sts:AssumeRole',
-  // accounts.organization: the accounts covered (shared/accounts/directory.ts)
+  // accounts.organization: which accounts are covered (shared/accounts/directory.ts), list-only
   'organizations:ListAccounts',
   'organizations:ListAccountsForParent',
   'organizations:ListOrganizationalUnitsForParent',
