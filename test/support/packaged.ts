@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
@@ -18,10 +18,12 @@ const INPUTS = [
   'policy.yaml',
   'shared/workflows/rds-reencrypt/definition.asl.json',
   'scripts/build.ts',
+  'scripts/iam-parameters.js',
   'package-lock.json',
 ];
 const hashInputs = (): string => {
-  const h = createHash('sha256');
+  // Bumped when what the cache holds changes (now the functions' policy.json files too).
+  const h = createHash('sha256').update('cache-v2');
   for (const f of INPUTS) if (existsSync(join(root, f))) h.update(f).update(readFileSync(join(root, f)));
   // The build reads the policy module too (it compiles the policy and derives the IAM parameters from it), and
   // generates the patterns and IAM from the rules' metadata (scripts/deploy/).
@@ -30,6 +32,8 @@ const hashInputs = (): string => {
     'shared/rules',
     'shared/tamper',
     'shared/workflows/rds-reencrypt',
+    'shared/securityhub',
+    'shared/backfill',
     'scripts/deploy',
   ])
     for (const f of readdirSync(join(root, dir), { recursive: true }) as string[])
@@ -44,8 +48,16 @@ const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(
  * stage ci, us-east-1): built once per content of its inputs and cached under node_modules/.cache, with a
  * directory lock so parallel jest workers package once.
  */
+const packageDir = (): string => join(root, 'node_modules', '.cache', 'cmk-sentinel-package', hashInputs());
+
+/** The compiled policy (`.build/<fn>/policy.json`) packaged with the function `fn` (on-change, backfill-worker). */
+export const packagedPolicy = (fn: string): { document: Record<string, unknown> } => {
+  packagedTemplate();
+  return JSON.parse(readFileSync(join(packageDir(), `${fn}.policy.json`), 'utf8'));
+};
+
 export const packagedTemplate = (): Template => {
-  const dir = join(root, 'node_modules', '.cache', 'cmk-sentinel-package', hashInputs());
+  const dir = packageDir();
   const file = join(dir, 'cloudformation-template-update-stack.json');
   const lock = `${dir}.lock`;
   for (let i = 0; !existsSync(file); i++) {
@@ -70,6 +82,12 @@ export const packagedTemplate = (): Template => {
             timeout: 120_000,
           },
         );
+        // The policy each function's zip carries, beside the template: a cache hit leaves .build/ as it was.
+        // (.build/deploy/ holds the generated stack parts, no policy.)
+        for (const fn of readdirSync(join(root, '.build')).filter((f) =>
+          existsSync(join(root, '.build', f, 'policy.json')),
+        ))
+          copyFileSync(join(root, '.build', fn, 'policy.json'), join(dir, `${fn}.policy.json`));
       } finally {
         rmSync(lock, { recursive: true, force: true });
       }
