@@ -10,6 +10,12 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  ConfigServiceClient,
+  PutConfigurationRecorderCommand,
+  PutDeliveryChannelCommand,
+  StartConfigurationRecorderCommand,
+} from '@aws-sdk/client-config-service';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -31,7 +37,8 @@ import { buildBucketEstate, encryptionFor, pool } from './lib/estate-backfill';
 import { createAuditTable, createIdempotencyTable } from './lib/estate-hardening';
 
 /**
- * `npm run bench [-- --buckets N] [--objects N] [--write FILE] [--sweep-only | --bundles-only | --objects-only]`:
+ * `npm run bench [-- --buckets N] [--objects N] [--write FILE] [--sweep-only | --bundles-only | --objects-only |
+ * --config-only [--config-buckets 1000,10000]]`:
  * builds an
  * estate on the emulator, sweeps it, measures a call floor on the same estate, a warm event at 10 and N buckets,
  * existing objects re-keyed (UpdateObjectEncryption next to CopyObject: objects/s, API calls per object), each
@@ -78,7 +85,7 @@ const arg = (argv: string[], name: string): string | undefined => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 
-type ChildMode = 'sweep' | 'semantic' | 'bare';
+type ChildMode = 'sweep' | 'config' | 'semantic' | 'bare';
 interface ChildResult {
   mode: ChildMode;
   wallMs: number;
@@ -169,13 +176,16 @@ const bareFloor = async (s3: S3Client, kms: KMSClient, r: string, onBucket: () =
 /** Child mode: one sweep (or a floor) in a fresh process, so peak RSS and module state are its own. */
 const child = async (mode: ChildMode, endpoint: string, regions: string[], maxAttempts: number): Promise<void> => {
   const settings = { endpoint: assertLoopback(endpoint), maxAttempts, credentials: creds };
-  const policy = parsePolicy(policyDoc);
+  // The Config-triaged sweep: the same sweep with backfill.config (its freshness bound, CONFIG_MAX_AGE_HOURS).
+  const policy = parsePolicy(
+    mode === 'config' ? { ...policyDoc, backfill: { config: { maxAgeHours: CONFIG_MAX_AGE_HOURS } } } : policyDoc,
+  );
   const t0 = performance.now();
   let calls: Record<string, number>;
   let resources = 0;
   let failed = 0;
   let rates: Record<string, number> | undefined;
-  if (mode === 'sweep') {
+  if (mode === 'sweep' || mode === 'config') {
     const pacer = new Pacer(ratesFromEnv());
     const clients = counting(new PacedClientFactory(pacer, settings));
     const deps = buildDeps({
@@ -320,32 +330,35 @@ const bundles = (): { name: string; zipKb: number; loadMs: number; cpuMs: number
     stdio: 'ignore',
   });
   const dir = join(ROOT, '.build');
-  return readdirSync(dir).map((name) => {
-    const zip = join(tmpdir(), `bench-${name}.zip`);
-    rmSync(zip, { force: true });
-    execFileSync('zip', ['-qr9', zip, '.'], { cwd: join(dir, name) });
-    // Wall time and the process's own CPU time: on a shared machine the wall time includes waiting for a core.
-    const loads = Array.from(
-      { length: 5 },
-      () =>
-        JSON.parse(
-          execFileSync(
-            process.execPath,
-            [
-              '-e',
-              `const t=process.hrtime.bigint(),c=process.cpuUsage();require(${JSON.stringify(join(dir, name, 'index.js'))});const u=process.cpuUsage(c);process.stdout.write(JSON.stringify([Number(process.hrtime.bigint()-t)/1e6,(u.user+u.system)/1e3]))`,
-            ],
-            { env: { ...process.env, AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'ERROR' } },
-          ).toString(),
-        ) as [number, number],
-    );
-    return {
-      name,
-      zipKb: statSync(zip).size / 1024,
-      loadMs: median(loads.map((l) => l[0])),
-      cpuMs: median(loads.map((l) => l[1])),
-    };
-  });
+  // .build/deploy/ holds the generated stack parts, not a bundle.
+  return readdirSync(dir)
+    .filter((name) => name !== 'deploy')
+    .map((name) => {
+      const zip = join(tmpdir(), `bench-${name}.zip`);
+      rmSync(zip, { force: true });
+      execFileSync('zip', ['-qr9', zip, '.'], { cwd: join(dir, name) });
+      // Wall time and the process's own CPU time: on a shared machine the wall time includes waiting for a core.
+      const loads = Array.from(
+        { length: 5 },
+        () =>
+          JSON.parse(
+            execFileSync(
+              process.execPath,
+              [
+                '-e',
+                `const t=process.hrtime.bigint(),c=process.cpuUsage();require(${JSON.stringify(join(dir, name, 'index.js'))});const u=process.cpuUsage(c);process.stdout.write(JSON.stringify([Number(process.hrtime.bigint()-t)/1e6,(u.user+u.system)/1e3]))`,
+              ],
+              { env: { ...process.env, AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'ERROR' } },
+            ).toString(),
+          ) as [number, number],
+      );
+      return {
+        name,
+        zipKb: statSync(zip).size / 1024,
+        loadMs: median(loads.map((l) => l[0])),
+        cpuMs: median(loads.map((l) => l[1])),
+      };
+    });
 };
 
 /**
@@ -524,6 +537,76 @@ const buildEstate = async (
 };
 
 const sumCalls = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+
+/** The freshness bound of the Config-triaged sweep in the bench: the policy's default. */
+const CONFIG_MAX_AGE_HOURS = 24;
+
+/** AWS Config recording every supported type in the estate's regions (setup, not counted). */
+const startRecorders = async (clients: ClientFactory, regions: readonly string[]): Promise<void> => {
+  for (const region of regions) {
+    const config = clients.get(ConfigServiceClient, { region });
+    await config.send(
+      new PutConfigurationRecorderCommand({
+        ConfigurationRecorder: {
+          name: 'default',
+          roleARN: 'arn:aws:iam::123456789012:role/config',
+          recordingGroup: { allSupported: true },
+        },
+      }),
+    );
+    await config.send(new PutDeliveryChannelCommand({ DeliveryChannel: { name: 'default', s3BucketName: 'cfg' } }));
+    await config.send(new StartConfigurationRecorderCommand({ ConfigurationRecorderName: 'default' }));
+  }
+};
+
+/**
+ * `--config-only [--config-buckets 1000,10000]`: the Config-triaged sweep (backfill.config, bound 24 h) next to
+ * today's direct sweep and the direct sweep's semantic call floor, on estates all compliant (calls per compliant
+ * resource) and ⅓ drifted, one region. The Config path's own floor is 2·⌈N/100⌉ calls (list 100 per page, read 100
+ * per batch) plus a fixed few per unit (two recorder reads, one tagging listing, one DescribeKey).
+ */
+const configFigures = async (
+  emu: { endpoint: string; reset(): Promise<void> },
+  clients: ClientFactory,
+  sizes: number[],
+  say: (s: string) => void,
+): Promise<void> => {
+  const region = [REGIONS[0]];
+  say('');
+  say(
+    `## Sweep triaged from AWS Config (backfill.config, freshness bound ${CONFIG_MAX_AGE_HOURS} h) vs the direct sweep, s3-bucket, one region`,
+  );
+  say('');
+  say(
+    '| buckets | estate | Config-triaged sweep | direct sweep | direct ÷ Config | calls/bucket: Config · direct · direct floor (semantic) · Config floor | re-read directly (Config) | failed (Config · direct) | load (1 min) |',
+  );
+  say('|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+  const details: string[] = [];
+  for (const n of sizes) {
+    for (const drift of n > 1000 ? ([0] as const) : ([0, 33] as const)) {
+      const e: Estate = { drift, regions: region };
+      await buildEstate(emu, clients, e, n);
+      await startRecorders(clients, region);
+      const cfg = await runChild('config', emu.endpoint, region);
+      if (drift !== 0) {
+        await buildEstate(emu, clients, e, n);
+        await startRecorders(clients, region);
+      }
+      const direct = await runChild('sweep', emu.endpoint, region);
+      if (drift !== 0) await buildEstate(emu, clients, e, n);
+      const sem = await runChild('semantic', emu.endpoint, region);
+      const floor = (2 * Math.ceil(n / 100) + 4) / n;
+      const reread = cfg.calls['S3:GetBucketEncryption'] ?? 0;
+      say(
+        `| ${n} | ${estateName(e).replace(', one region', '')} | ${fmt(cfg.wallMs / 1000, 2)} s | ${fmt(direct.wallMs / 1000, 2)} s | ${fmt(direct.wallMs / cfg.wallMs, 1)}× | ${fmt(sumCalls(cfg.calls) / cfg.resources, 3)} · ${fmt(sumCalls(direct.calls) / direct.resources, 2)} · ${fmt(sumCalls(sem.calls) / sem.resources, 2)} · ${fmt(floor, 3)} | ${reread} GetBucketEncryption | ${cfg.failed} · ${direct.failed} | ${loadavg()[0]?.toFixed(1)} |`,
+      );
+      details.push('', `${n} buckets, ${estateName(e)}: calls by operation, Config-triaged sweep (direct sweep)`, '');
+      for (const op of [...new Set([...Object.keys(cfg.calls), ...Object.keys(direct.calls)])].sort())
+        details.push(`- ${op}: ${cfg.calls[op] ?? 0} (${direct.calls[op] ?? 0})`);
+    }
+  }
+  for (const d of details) say(d);
+};
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(1))
@@ -649,6 +732,15 @@ export const main = async (argv: string[]): Promise<number> => {
       await emu.reset();
       await createKey(clients, 'us-east-1', 'alias/data-platform');
       bundleFigures(say, bundles(), await coldStarts(clients, emu.endpoint));
+      return 0;
+    }
+    if (argv.includes('--config-only')) {
+      say(`Load average at the start: ${load()} (1 / 5 / 15 min); ${cpus().length} cores.`);
+      const sizes = (arg(argv, '--config-buckets') ?? '1000,10000').split(',').map(Number);
+      await configFigures(emu, clients, sizes, say);
+      say('');
+      say(`Load average at the end: ${load()} (1 / 5 / 15 min).`);
+      write();
       return 0;
     }
     const only = arg(argv, '--only');

@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSentinelError } from '../shared/errors';
 import { loadPolicyFile, writeCompiledPolicy } from '../shared/policy/policy';
+import { writeDeployment } from './deploy/write';
 
 /**
  * Bundles each function under functions/ into .build/<name>/index.js with the default policy beside it,
@@ -67,5 +68,9 @@ export const main = async (
     });
     writeCompiledPolicy(policy, policySource, join(outdir, 'policy.json'));
   }
+  // The stacks' rule-derived parts (patterns, IAM, the member template). They scope KMS writes to cmk.alias: without
+  // one they are not written, and `serverless package` refuses the policy (scripts/iam-parameters.js says why).
+  if ((policy.doc as { cmk?: { alias?: string } }).cmk?.alias) writeDeployment(buildDir, policy.doc);
+  else process.stderr.write('npm run build: the policy names no cmk.alias: .build/deploy/ not written.\n');
   return 0;
 };

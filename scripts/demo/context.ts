@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { ClientFactory } from '../../shared/aws/clients';
 import type { PipelineDeps } from '../../shared/pipeline/context';
+import type { ResourceType } from '../../shared/rules/type-ids';
 import type { LocalWorkflowDriver } from '../../shared/workflows/local-driver';
 
 /** What every demo part gets: clients on the emulator, the pipeline, the CMKs, and a printer. */
@@ -20,6 +21,11 @@ export interface DemoContext {
 /** One section of the demo: builds its drifted estate, feeds the events, prints before/after. */
 export interface DemoPart {
   title: string;
+  /**
+   * The types whose drift this part stages and acts on (the no-loop test holds every one to it). A new type needs no
+   * part: its own integration test covers it; a part is for what the demo should show.
+   */
+  covers: readonly ResourceType[];
   /** Returns how many resources it expected to be fixed or quarantined and how many were. */
   run(ctx: DemoContext): Promise<{ expected: number; done: number }>;
 }

@@ -22,6 +22,7 @@ import type { DemoPart } from './context';
 /** A replication rule, a read replica and a snapshot copy grant, each keyed with the source region's CMK. */
 export const crossRegionDemo: DemoPart = {
   title: "Cross-region replicas carry the destination region's CMK",
+  covers: ['s3-replication', 'rds-read-replica', 'redshift-snapshot-copy'],
   async run(ctx) {
     const [east, west] = ctx.regions;
     const { clients } = ctx;

@@ -213,6 +213,15 @@ const row = (c: Case, before: string, o: Outcome | undefined, after: string): st
 /** The rest of the data platform: tables, streams, EBS defaults, the Glue catalog, Athena results and logs. */
 export const dataPlatformDemo: DemoPart = {
   title: 'The rest of the data platform (DynamoDB, Kinesis, Firehose, Glue, Athena, CloudWatch Logs)',
+  covers: [
+    'dynamodb-table',
+    'kinesis-stream',
+    'firehose-stream',
+    'glue-catalog',
+    'athena-workgroup',
+    'log-group',
+    'ebs-default',
+  ],
   async run(ctx) {
     const [east] = ctx.regions;
     const other = await createKey(ctx.clients, east, undefined, 'another team key');

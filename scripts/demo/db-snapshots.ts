@@ -36,6 +36,7 @@ interface Item {
 
 export const dbSnapshotsDemo: DemoPart = {
   title: 'Database snapshots (RDS, Aurora) and Redshift',
+  covers: ['rds-snapshot', 'rds-cluster-snapshot', 'redshift-cluster', 'redshift-snapshot'],
   async run(ctx: DemoContext) {
     const [east, west] = ctx.regions;
     const { clients } = ctx;

@@ -25,6 +25,7 @@ const outcomeText = (o: Outcome | undefined): [string, string] =>
 
 export const emrDemo: DemoPart = {
   title: 'EMR security configurations and clusters',
+  covers: ['emr-security-configuration', 'emr-cluster'],
   async run(ctx) {
     const [east, west] = ctx.regions;
     const { clients, deps } = ctx;

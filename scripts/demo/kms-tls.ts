@@ -27,6 +27,7 @@ const row = (what: string, drift: string, before: string, o: Outcome | undefined
 /** The CMKs themselves, then transport encryption: bucket policies and database parameter groups. */
 export const kmsTlsDemo: DemoPart = {
   title: 'CMK guard and TLS (bucket policies, RDS parameter groups)',
+  covers: ['kms-key', 's3-tls', 'rds-tls', 'redshift-tls'],
   async run(ctx) {
     const [east] = ctx.regions;
     const { clients, deps } = ctx;

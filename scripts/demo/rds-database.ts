@@ -34,6 +34,7 @@ interface Db {
 
 export const rdsDatabaseDemo: DemoPart = {
   title: 'RDS instances and Aurora clusters (re-encryption workflow, run in-process on the emulator)',
+  covers: ['rds-instance', 'rds-cluster'],
   async run(ctx) {
     const [east, west] = ctx.regions;
     const { clients } = ctx;

@@ -7,6 +7,7 @@ import type { DemoPart } from './context';
 
 export const s3BucketDemo: DemoPart = {
   title: 'S3 bucket default encryption',
+  covers: ['s3-bucket'],
   async run(ctx) {
     const [east, west] = ctx.regions;
     const { clients } = ctx;

@@ -90,6 +90,7 @@ const verdict = (o: Outcome | undefined): string => (o ? `${o.status}${o.reason 
  * allow. */
 export const verdictsDemo: DemoPart = {
   title: 'Honest verdicts: TLS pending reboot, Redshift COPY/UNLOAD role and the CMK',
+  covers: [],
   async run(ctx) {
     const [east] = ctx.regions;
     const cmk = ctx.cmks[east] as { arn: string; keyId: string };

@@ -177,3 +177,39 @@ export const invalidEventAlert = (
     error: { code: error.code, message: error.message.slice(0, 500), retryable: false },
   };
 };
+
+/**
+ * An event of an account the policy does not cover (neither the service's own, nor `accounts.ids`, nor an ACTIVE
+ * account of the organization's listed part): not acted on, one MEDIUM alert saying why. It reached the service, so
+ * a forwarding rule or the bus policy lets in more than the policy covers.
+ */
+export const uncoveredAccountAlert = (
+  account: string,
+  region: string,
+  why: string,
+  trigger: TriggerInfo,
+  now: Date,
+): Alert => ({
+  schema: ALERT_SCHEMA,
+  id: createHash('sha256')
+    .update(['uncovered', trigger.eventId ?? '', account].join('|'))
+    .digest('hex')
+    .slice(0, 32),
+  time: now.toISOString(),
+  severity: 'MEDIUM',
+  resource: { type: 'account', id: account, account, region },
+  status: 'NOT_APPLICABLE',
+  reason: 'OUTSIDE_POLICY_ACCOUNTS',
+  detail: `${trigger.eventName} ignored: ${why}`.slice(0, 500),
+  action: {
+    taken: 'NONE',
+    result: 'NOT_ATTEMPTED',
+    detail: 'Not processed: add the account to accounts.ids (or the organization part the policy lists) to cover it',
+  },
+  trigger: {
+    eventId: trigger.eventId,
+    eventName: trigger.eventName,
+    source: trigger.source,
+    ...(trigger.actor ? { actor: trigger.actor } : {}),
+  },
+});

@@ -2,6 +2,7 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { translateAwsError } from '../aws/errors';
 import { SentinelError } from '../errors';
 import type { Mode } from '../policy/policy';
+import { accountsOf } from '../accounts/directory';
 import { homeAccount, openSweep, planUnits, type SweepEngine, type SweepRequest } from './sweep';
 
 /** One queue message: one (account, region, type) of one sweep. */
@@ -23,7 +24,8 @@ export const fanOut = async (
   queueUrl: string,
 ): Promise<{ sweepId: string; units: number }> => {
   const region = queueUrl.match(/sqs\.([a-z0-9-]+)\./)?.[1] ?? process.env.AWS_REGION ?? 'us-east-1';
-  const units = planUnits(req, engine.deps, await homeAccount(engine.deps, region));
+  const home = await homeAccount(engine.deps, region);
+  const units = planUnits(req, engine.deps, home, await accountsOf(engine.deps).members(home));
   const meta = await openSweep(req, engine, units);
   const sqs = engine.deps.clients.get(SQSClient, { region });
   for (let i = 0; i < meta.units.length; i += 10) {

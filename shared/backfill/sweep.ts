@@ -11,6 +11,9 @@ import type { ResourceRef } from '../rules/contract';
 import { loadRule, ruleMeta, RULES } from '../rules/registry';
 import type { ResourceType } from '../rules/type-ids';
 import { Pacer } from './pacing';
+import { configTriage, directTriage, type Triage } from './config-inventory';
+import type { Outcome } from '../alerts/alert';
+import { accountsOf } from '../accounts/directory';
 import {
   parseUnitKey,
   type ResultRow,
@@ -64,7 +67,13 @@ export const homeAccount = async (deps: PipelineDeps, region: string): Promise<s
 
 /** Every (account, region, type) the request covers: defaults are the policy's accounts, regions and every registered
  * rule. */
-export const planUnits = (req: SweepRequest, deps: PipelineDeps, home: string): Unit[] => {
+export const planUnits = (
+  req: SweepRequest,
+  deps: PipelineDeps,
+  home: string,
+  /** The member accounts covered (AccountDirectory.members: ids, the organization's, minus exclude). */
+  members: readonly string[] = deps.policy.doc.accounts.ids,
+): Unit[] => {
   const types = req.types?.length ? req.types : RULES.map((r) => r.type);
   const unknown = types.filter((t) => !ruleMeta(t as ResourceType));
   if (unknown.length) {
@@ -75,18 +84,45 @@ export const planUnits = (req: SweepRequest, deps: PipelineDeps, home: string): 
     );
   }
   const regions = req.regions?.length ? req.regions : deps.policy.regions(process.env.AWS_REGION ?? 'us-east-1');
-  const known = [home, ...deps.policy.doc.accounts.ids.filter((a) => a !== home)];
+  const known = [home, ...members.filter((a) => a !== home)];
   // An account outside the policy has no role to assume: sweeping it would sweep the home account under its name.
   const outside = (req.accounts ?? []).filter((a) => !known.includes(a));
   if (outside.length) {
     throw new SentinelError(
       'USAGE',
-      `Account(s) ${outside.join(', ')} are not in policy.accounts.ids (nor the service's own ${home})`,
+      `Account(s) ${outside.join(', ')} are not in policy.accounts.ids (nor ${deps.policy.doc.accounts.organization ? "the organization's covered ACTIVE accounts, nor " : ''}the service's own ${home})`,
       { details: { outside } },
     );
   }
   const accounts = req.accounts?.length ? req.accounts : known;
   return accounts.flatMap((account) => regions.flatMap((region) => types.map((type) => ({ account, region, type }))));
+};
+
+/**
+ * A resource AWS Config's recent item shows compliant: recorded without a direct read (nothing is done to it, so
+ * nothing needs the fresh state), with the item's capture time in the detail. Its finding goes to Security Hub
+ * as every other does.
+ */
+const recordedCompliant = async (
+  ref: ResourceRef,
+  arn: string,
+  t: Extract<Triage, { verdict: 'COMPLIANT' }>,
+  deps: PipelineDeps,
+): Promise<Outcome> => {
+  const outcome: Outcome = {
+    ref,
+    arn,
+    status: 'COMPLIANT',
+    detail: `from AWS Config's configuration item captured ${t.capturedAt.toISOString()}`,
+    observedKey: t.finding.observedKey,
+    expectedKey: t.finding.expectedKey,
+    action: 'NONE',
+    result: 'NOT_ATTEMPTED',
+  };
+  await deps.findings
+    ?.add(outcome)
+    .catch((e: unknown) => deps.log.error('finding not sent', { resource: ref, error: (e as Error).message }));
+  return outcome;
 };
 
 const triggerFor = (sweepId: string): TriggerInfo => ({
@@ -129,8 +165,20 @@ export const runUnit = async (
   let error: string | undefined;
   let retry = false;
 
-  const one = async (ref: ResourceRef): Promise<void> => {
-    const outcome = await handleResource(ref, triggerFor(sweepId), deps);
+  // AWS Config's items triage the unit where the policy asks and Config records the type; otherwise every resource
+  // is read directly. Either way, what is acted on is re-read first (handleResource describes it afresh).
+  const inventory = await configTriage(rule, unit, ctx, deps).catch((e: unknown) => {
+    const err = e instanceof SentinelError ? e : translateAwsError(e, 'config:list');
+    deps.log.warn('config inventory unavailable, sweeping directly', { unit: key, code: err.code, error: err.message });
+    return undefined;
+  });
+  const source = inventory?.triage ?? directTriage(rule.list(ctx));
+
+  const one = async (ref: ResourceRef, fromConfig?: Triage): Promise<void> => {
+    const outcome =
+      fromConfig?.verdict === 'COMPLIANT'
+        ? await recordedCompliant(ref, rule.arn(ref), fromConfig, deps)
+        : await handleResource(ref, triggerFor(sweepId), deps);
     const row = rowOf(outcome, deps.now());
     await store.putResult(sweepId, row);
     // A resource an outage or throttling stopped keeps the unit open for the resume to retry it.
@@ -141,10 +189,11 @@ export const runUnit = async (
   };
 
   try {
-    for await (const id of rule.list(ctx)) {
+    for await (const t of source) {
+      const { id } = t;
       if (done.has(id)) continue;
       const release = await slots.acquire();
-      const p = one({ type: rule.type, account: unit.account, region: unit.region, id })
+      const p = one({ type: rule.type, account: unit.account, region: unit.region, id }, t)
         .catch((e: unknown) => {
           deps.log.error('result not recorded', { unit: key, id, error: (e as Error).message });
         })
@@ -233,7 +282,7 @@ export const openSweep = async (req: SweepRequest, engine: SweepEngine, units: U
 /** Sweep every unit in-process (CLI, or the Lambda without a queue); units run a few at a time. */
 export const runSweep = async (req: SweepRequest, engine: SweepEngine) => {
   const home = await homeAccount(engine.deps, req.regions?.[0] ?? process.env.AWS_REGION ?? 'us-east-1');
-  const planned = planUnits(req, engine.deps, home);
+  const planned = planUnits(req, engine.deps, home, await accountsOf(engine.deps).members(home));
   const meta = await openSweep(req, engine, planned);
   // A resumed sweep keeps its original plan and flags (openSweep refused any that differ).
   const effective: SweepRequest = { ...req, dryRun: meta.dryRun, mode: meta.mode as Mode | undefined };

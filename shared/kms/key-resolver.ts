@@ -100,19 +100,24 @@ export class KeyResolver {
    * the account an alias is resolved in (a destination in another account).
    */
   async regionalCmk(region: string, scope?: AwsScope): Promise<KeyInfo> {
-    const { keys, alias } = this.policy.doc.cmk;
-    const ref = keys?.[region] ?? alias;
+    // A scope with an account is a member's: its own CMK (Policy.cmkRef), never the home's by default.
+    const account = scope?.roleArn ? scope.account : undefined;
+    const ref = this.policy.cmkRef(region, account)?.ref;
     if (!ref)
       throw new SentinelError(
         'KEY_NOT_FOUND',
-        `The policy names no CMK for ${region}: add it to cmk.keys or set cmk.alias`,
-        { details: { region } },
+        account
+          ? `The policy names no CMK for account ${account} in ${region}: add cmk.accounts."${account}".keys.${region} or set cmk.alias (resolved in that account)`
+          : `The policy names no CMK for ${region}: add it to cmk.keys or set cmk.alias`,
+        { details: { region, ...(account ? { account } : {}) } },
       );
     const info = await this.resolve(ref, region, scope);
     if (!info)
-      throw new SentinelError('KEY_NOT_FOUND', `The regional CMK ${ref} does not exist in ${region}`, {
-        details: { region, key: ref },
-      });
+      throw new SentinelError(
+        'KEY_NOT_FOUND',
+        `The regional CMK ${ref} does not exist in ${region}${account ? ` of account ${account}` : ''}`,
+        { details: { region, key: ref, ...(account ? { account } : {}) } },
+      );
     return info;
   }
 

@@ -8,6 +8,7 @@ import { type Once, PowertoolsOnce } from '../idempotency/once';
 import { type AlertOutbox, DynamoDbAlertOutbox } from '../idempotency/outbox';
 import { ClientFactory } from '../aws/clients';
 import { KeyResolver } from '../kms/key-resolver';
+import type { AccountDirectory } from '../accounts/directory';
 import { type Log, logger } from '../logger';
 import { loadPolicy, type Mode, type Policy } from '../policy/policy';
 import type { WorkflowStarter } from '../workflows/contract';
@@ -42,6 +43,8 @@ export interface PipelineDeps {
   rules?: readonly RuleMeta[];
   /** Security Hub findings (policy `securityHub.enabled`); absent = none sent. */
   findings?: FindingSink;
+  /** The accounts the policy covers (ids, the organization); absent = one per (clients, policy): accountsOf. */
+  accounts?: AccountDirectory;
 }
 
 const regionOf = (env: NodeJS.ProcessEnv) => env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';

@@ -14,6 +14,7 @@ import { checksOf } from '../compliance/mapping';
 import { policyWaiver, tagWaiver } from '../waivers/waiver';
 import type { PipelineDeps } from './context';
 import { ruleContext } from './scope';
+import { accountCoverage } from '../accounts/coverage';
 
 const homeRegion = () => process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
 
@@ -312,7 +313,10 @@ const act = async (
 
 export interface EventResult {
   kind: 'resources' | 'ignored' | 'invalid';
-  /** Why an event was ignored: FAILED_CALL, UNKNOWN_EVENT, NO_RESOURCE, OUTSIDE_POLICY_REGIONS. */
+  /**
+   * Why an event was ignored: FAILED_CALL, UNKNOWN_EVENT, NO_RESOURCE, OUTSIDE_POLICY_REGIONS,
+   * OUTSIDE_POLICY_ACCOUNTS.
+   */
   reason?: string;
   outcomes: Outcome[];
   /** A CRITICAL alert for tampering with the service itself, and whether it was delivered. */
@@ -508,7 +512,10 @@ export const processEvent = async (event: unknown, deps: PipelineDeps): Promise<
           trigger: n.trigger,
         }
       : undefined;
-  const ignored = n.kind === 'ignored' ? n : outside;
+  // An event of an account the policy does not cover is not acted on (one alert says so: accountCoverage).
+  const scoped = n.kind === 'resources' && !outside ? await accountCoverage(n.refs, n.trigger, deps) : undefined;
+  if (scoped?.failed) return { kind: 'resources', outcomes: scoped.failed };
+  const ignored = n.kind === 'ignored' ? n : (outside ?? scoped?.ignored);
   if (ignored) {
     // Powertools reserves "message" (it would drop the reason with a warning): the reason goes in "why".
     const line = forLog({
@@ -532,7 +539,7 @@ export const processEvent = async (event: unknown, deps: PipelineDeps): Promise<
     return { kind: 'ignored', reason: ignored.reason, outcomes: [], message, ...(tamper ? { tamper } : {}) };
   }
   if (n.kind !== 'resources') throw new Error('unreachable');
-  const outcomes = await Promise.all(n.refs.map((ref) => handleResource(ref, n.trigger, deps)));
+  const outcomes = await Promise.all((scoped?.refs ?? n.refs).map((ref) => handleResource(ref, n.trigger, deps)));
   const findingsError = await flushFindings(deps);
   for (const o of outcomes) {
     const line = forLog({

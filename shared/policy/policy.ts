@@ -25,9 +25,32 @@ export class Policy {
     return this.doc.types[type]?.mode ?? this.doc.mode;
   }
 
-  /** Regions covered: the explicit list, else the regions of the key map. */
+  /** Regions covered: the explicit list, else the regions of the key maps (the home's and the accounts'). */
   regions(fallback: string): string[] {
-    return this.doc.regions ?? (this.doc.cmk.keys ? Object.keys(this.doc.cmk.keys) : [fallback]);
+    if (this.doc.regions) return this.doc.regions;
+    const { keys, accounts } = this.doc.cmk;
+    const listed = [
+      ...Object.keys(keys ?? {}),
+      ...Object.values(accounts ?? {}).flatMap((a) => Object.keys(a.keys ?? {})),
+    ];
+    return listed.length ? [...new Set(listed)] : [fallback];
+  }
+
+  /**
+   * How the policy names the CMK of `region` for `account` (absent = the service's own account), or undefined.
+   * A member's own entry (cmk.accounts) wins; then `cmk.keys` only where the ARN is in that very account (a member
+   * is never re-keyed to the central account's key by default); then `cmk.alias`, which the resolver resolves in
+   * the member through its role. `pinned`: an explicit key ARN, not an alias.
+   */
+  cmkRef(region: string, account?: string): { ref: string; pinned: boolean } | undefined {
+    const { keys, alias, accounts } = this.doc.cmk;
+    const own = account === undefined ? undefined : accounts?.[account];
+    const ownKey = own?.keys?.[region];
+    if (ownKey) return { ref: ownKey, pinned: true };
+    if (own?.alias) return { ref: own.alias, pinned: false };
+    const key = keys?.[region];
+    if (key && (account === undefined || key.split(':')[4] === account)) return { ref: key, pinned: true };
+    return alias ? { ref: alias, pinned: false } : undefined;
   }
 
   /** The policy's waivers (a policy compiled before waivers existed has none). */
@@ -48,8 +71,12 @@ export class Policy {
 
   /** The role assumed in a member account of the policy; undefined for an account the policy does not list. */
   memberRoleArn(account: string): string | undefined {
-    const { ids, roleName } = this.doc.accounts;
-    return ids.includes(account) ? `arn:aws:iam::${account}:role/${roleName}` : undefined;
+    // With `organization`, which accounts belong is the directory's to say (shared/accounts/directory.ts), asked
+    // before anything runs in an account; here every account not excluded has the role's name.
+    const { ids, roleName, organization, exclude = [] } = this.doc.accounts;
+    return (ids.includes(account) || organization === true) && !exclude.includes(account)
+      ? `arn:aws:iam::${account}:role/${roleName}`
+      : undefined;
   }
 
   get gates(): PolicyDocument['gates'] {

@@ -80,6 +80,42 @@ export const policySchema = z.strictObject({
               iss.code === 'invalid_key' ? 'expected an AWS region name such as us-east-1 as the key' : undefined,
           })
           .optional(),
+        /**
+         * Member accounts' own CMKs, by account id: `keys` (region → key ARN) and/or `alias` (resolved in that
+         * account through its role). A member not listed here uses `cmk.alias` resolved in the member, or a
+         * `cmk.keys` ARN of its own account; a key of another account only with `crossAccount: true`.
+         */
+        accounts: z
+          .record(
+            z
+              .string()
+              .regex(/^\d{12}$/, { error: (iss) => `expected a 12-digit account id (got "${String(iss.input)}")` }),
+            z
+              .strictObject({
+                alias: alias.optional(),
+                keys: z
+                  .record(region, keyArn, {
+                    error: (iss) =>
+                      iss.code === 'invalid_key'
+                        ? 'expected an AWS region name such as us-east-1 as the key'
+                        : undefined,
+                  })
+                  .optional(),
+                /** This account's resources may be keyed to a key ARN of another account named in `keys`. */
+                crossAccount: z.boolean({ error: () => 'expected true or false' }).default(false),
+              })
+              .refine((a) => a.alias !== undefined || (a.keys !== undefined && Object.keys(a.keys).length > 0), {
+                error: 'expected "alias" and/or "keys" (a region → key ARN map) for the account',
+              })
+              .refine((a) => Object.entries(a.keys ?? {}).every(([r, arn]) => arn.split(':')[3] === r), {
+                error: 'each key ARN in "keys" must be in the region it is listed under',
+              }),
+            {
+              error: (iss) =>
+                iss.code === 'invalid_key' ? 'expected a 12-digit account id in quotes as the key' : undefined,
+            },
+          )
+          .optional(),
         /** The CMK's automatic rotation period; KMS accepts 90–2560 days (EnableKeyRotation RotationPeriodInDays).
          * Absent = keep the key's own. */
         rotationPeriodInDays: z
@@ -99,6 +135,19 @@ export const policySchema = z.strictObject({
     })
     .refine((c) => Object.entries(c.keys ?? {}).every(([r, arn]) => arn.split(':')[3] === r), {
       error: 'each key ARN in "keys" must be in the region it is listed under',
+    })
+    .superRefine((c, ctx) => {
+      // A key of another account is used only where the policy says so in as many words.
+      for (const [account, a] of Object.entries(c.accounts ?? {})) {
+        for (const [r, arn] of Object.entries(a.keys ?? {})) {
+          if (!a.crossAccount && arn.split(':')[4] !== account)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['accounts', account, 'keys', r],
+              message: `key ${arn} is in account ${arn.split(':')[4]}, not ${account}: set crossAccount: true for account ${account} to use another account's key`,
+            });
+        }
+      }
     }),
   /** Regions the service covers (backfill, key guard). Defaults to the regions of cmk.keys. */
   regions: z.array(region).min(1, { error: 'expected at least one region' }).optional(),
@@ -139,6 +188,28 @@ export const policySchema = z.strictObject({
           }),
           z.number().positive({ error: 'expected a rate above 0 (requests/s)' }),
         )
+        .optional(),
+      /**
+       * Triage from AWS Config where it records a type (the rule's `inventory`): list with ListDiscoveredResources,
+       * read items 100 per BatchGetResourceConfig, re-read directly only what an item shows non-compliant, cannot
+       * tell, or captured more than `maxAgeHours` ago. `aggregator`: read through that aggregator instead (its name
+       * and region, in the service's own account). Absent = every resource is read directly.
+       */
+      config: z
+        .strictObject({
+          enabled: z.boolean({ error: () => 'expected true or false' }).default(true),
+          maxAgeHours: z
+            .number()
+            .positive({ error: 'expected a positive number of hours' })
+            .max(24 * 30, { error: 'expected at most 720 hours (30 days)' })
+            .default(24),
+          aggregator: z
+            .strictObject({
+              name: z.string().min(1, { error: 'expected the configuration aggregator name' }),
+              region,
+            })
+            .optional(),
+        })
         .optional(),
     })
     .optional(),
@@ -184,8 +255,27 @@ export const policySchema = z.strictObject({
       ids: z.array(accountId).default([]),
       /** Role assumed in each member account, e.g. cmk-sentinel-member. */
       roleName: z.string().default('cmk-sentinel-member'),
+      /**
+       * Also every ACTIVE account of the organization (Organizations ListAccounts, from the management account or
+       * a delegated administrator), or of `ous` and the OUs below them (ListAccountsForParent): a new account is
+       * covered without a policy edit.
+       */
+      organization: z.boolean({ error: () => 'expected true or false' }).default(false),
+      ous: z
+        .array(
+          z.string().regex(/^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/, {
+            error: (iss) => `expected an OU id (ou-xxxx-xxxxxxxx) or a root id (r-xxxx) (got "${String(iss.input)}")`,
+          }),
+        )
+        .min(1, { error: 'expected at least one OU id' })
+        .optional(),
+      /** Never covered, even when listed by the organization or in `ids`. */
+      exclude: z.array(accountId).default([]),
     })
-    .default({ ids: [], roleName: 'cmk-sentinel-member' }),
+    .refine((a) => a.ous === undefined || a.organization, {
+      error: '"ous" lists accounts of the organization: set organization: true',
+    })
+    .default({ ids: [], roleName: 'cmk-sentinel-member', organization: false, exclude: [] }),
   /** Approved, dated exceptions (shared/waivers/); the exemption tag's value must name one of them. */
   waivers: waiversSchema,
   /** Findings in AWS Security Hub (ASFF, BatchImportFindings in each resource's account): shared/securityhub/. */

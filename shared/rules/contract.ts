@@ -1,7 +1,9 @@
 import type { AwsScope, ClientFactory } from '../aws/clients';
 import type { KeyInfo, KeyResolver } from '../kms/key-resolver';
 import type { Policy } from '../policy/policy';
+import type { PolicyDocument } from '../policy/schema';
 import type { WorkflowStarter } from '../workflows/contract';
+import type { IamGrant } from './grants';
 import type { ResourceType } from './type-ids';
 
 /** A resource named by an event or a listing: enough to re-read it. */
@@ -147,6 +149,17 @@ export interface Permissions {
   quarantine: readonly string[];
 }
 
+export type GateName = keyof PolicyDocument['gates'];
+
+/** What a type checks and does, in words, for `cmk-sentinel rules` and the pipeline's gate notes. */
+export interface RuleDoc {
+  compliant: string;
+  remediate: string;
+  quarantine: string;
+  /** Destructive steps this type takes only when the policy turns the gate on. */
+  gates: readonly GateName[];
+}
+
 /**
  * What is known of a type without its implementation: enough to match events, name
  * resources, pace a sweep and check the deployment's IAM. A rule's `meta.ts` exports
@@ -162,6 +175,13 @@ export interface RuleMeta {
   /** AWS Config resource types (AWS::S3::Bucket, ...). */
   configTypes: readonly string[];
   permissions: Permissions;
+  /**
+   * The IAM statements that grant `permissions`, scoped (shared/rules/grants.ts): the deployment's rule statements
+   * (central roles and member role) are generated from these.
+   */
+  grants: readonly IamGrant[];
+  /** Its words (kept in line with the README's table). */
+  doc: RuleDoc;
   /** The resource's ARN for alerts and reports. */
   arn(ref: ResourceRef): string;
 }
@@ -181,6 +201,38 @@ export interface Rule<S = unknown> extends RuleMeta {
   quarantine(state: S, finding: Finding, ctx: RuleContext): Promise<ActionResult>;
   /** Optional, pure: actions AWS does not allow on this resource (e.g. no re-key API). Absent = both possible. */
   limits?(state: S, finding: Finding): ActionLimits;
+  /** Optional: how a sweep triages this type from AWS Config's recorded items (shared/backfill/config-inventory.ts). */
+  inventory?: ConfigInventory<S>;
+}
+
+/** A configuration item as AWS Config recorded it (BatchGetResourceConfig / BatchGetAggregateResourceConfig). */
+export interface ConfigItem {
+  resourceId: string;
+  accountId?: string;
+  awsRegion?: string;
+  /** configurationItemStatus: OK, ResourceDiscovered, ResourceNotRecorded, ResourceDeleted, ... */
+  status?: string;
+  capturedAt?: Date;
+  /** JSON text, as Config returns it. */
+  configuration?: string;
+  /** Each value JSON text. */
+  supplementaryConfiguration?: Record<string, string>;
+}
+
+/**
+ * A type whose state AWS Config records. A sweep reads Config's items in batches and re-reads directly only what
+ * Config's copy shows non-compliant, cannot tell, or captured too long ago; what it acts on is always re-read.
+ */
+export interface ConfigInventory<S> {
+  /** The AWS Config resource type (one of `configTypes`). */
+  configType: string;
+  /**
+   * Tags that change the verdict, which Config's batch reads leave out ("The API does not return any tags"): a
+   * resource carrying one of `keys` is re-read directly. Found with one Resource Groups Tagging API listing.
+   */
+  verdictTags?: { keys: readonly string[]; taggingType: string; idOf(arn: string): string | undefined };
+  /** The state evaluate judges, from the item; undefined = the item cannot tell (the resource is re-read). */
+  fromConfig(item: ConfigItem, ref: ResourceRef, ctx: RuleContext): Promise<S | undefined>;
 }
 
 /**

@@ -12,6 +12,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import athena_ext  # noqa: E402
+import config_ext  # noqa: E402
 import dynamodb_ext  # noqa: E402
 import ec2_ext  # noqa: E402
 import iam_ext  # noqa: E402
@@ -22,8 +23,9 @@ import redshift_ext  # noqa: E402
 import s3_ext  # noqa: E402
 import s3control_ext  # noqa: E402
 import securityhub_ext  # noqa: E402
+import sts_ext  # noqa: E402
 
-EXTENSIONS = [s3_ext, athena_ext, logs_ext, rds_ext, redshift_ext, emr_ext, s3control_ext, securityhub_ext, dynamodb_ext, ec2_ext, iam_ext]
+EXTENSIONS = [s3_ext, athena_ext, logs_ext, rds_ext, redshift_ext, emr_ext, s3control_ext, securityhub_ext, dynamodb_ext, ec2_ext, iam_ext, config_ext, sts_ext]
 
 
 def watch_parent() -> None:

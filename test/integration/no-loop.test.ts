@@ -12,9 +12,9 @@ import { eventSamples, replaceStrings } from '../support/samples';
 import { LocalWorkflowDriver } from '../../shared/workflows/local-driver';
 
 /**
- * The service's own changes come back as events. For every rule in the registry
- * (through its demo part, which builds a drifted estate of that type), let the
- * service act, then feed back every event it listens to for each resource it
+ * The service's own changes come back as events. For every type a demo part covers
+ * (the part builds a drifted estate of that type; a type no part covers needs none),
+ * let the service act, then feed back every event it listens to for each resource it
  * touched (the events/<type>/ samples rewritten to name that resource, made by the
  * service's own role): no further write may happen.
  */
@@ -97,8 +97,12 @@ describe.each(['remediate', 'quarantine'] as const)('no loops in %s mode', (mode
     const acted = deps.alerts.alerts.filter(
       (a: Alert) => (a.action.taken === 'REMEDIATE' || a.action.taken === 'QUARANTINE') && a.action.result !== 'FAILED',
     );
+    // Every type the demo says it covers acts (and no other): the check below then holds each of them.
+    const covered = new Set(DEMO_PARTS.flatMap((p) => p.covers));
+    const known = new Set<string>(RULES.map((r) => r.type));
+    expect([...covered, ...cannotActHere(mode)].filter((t) => !known.has(t))).toEqual([]);
     expect(new Set(acted.map((a) => a.resource.type))).toEqual(
-      new Set(RULES.map((r) => r.type).filter((t) => !cannotActHere(mode).has(t))),
+      new Set([...covered].filter((t) => !cannotActHere(mode).has(t))),
     );
     const samples = eventSamples();
     const fedBack: unknown[] = [];

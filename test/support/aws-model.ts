@@ -54,6 +54,12 @@ export const SERVICES: Record<string, { pkg: string; botocore: string }> = {
   AthenaClient: { pkg: '@aws-sdk/client-athena', botocore: 'athena' },
   CloudWatchLogsClient: { pkg: '@aws-sdk/client-cloudwatch-logs', botocore: 'logs' },
   SecurityHubClient: { pkg: '@aws-sdk/client-securityhub', botocore: 'securityhub' },
+  OrganizationsClient: { pkg: '@aws-sdk/client-organizations', botocore: 'organizations' },
+  ConfigServiceClient: { pkg: '@aws-sdk/client-config-service', botocore: 'config' },
+  ResourceGroupsTaggingAPIClient: {
+    pkg: '@aws-sdk/client-resource-groups-tagging-api',
+    botocore: 'resourcegroupstaggingapi',
+  },
 };
 
 interface Shape {

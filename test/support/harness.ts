@@ -6,7 +6,7 @@ import { KeyResolver } from '../../shared/kms/key-resolver';
 import type { Log } from '../../shared/logger';
 import type { PipelineDeps } from '../../shared/pipeline/context';
 import { parsePolicy, type Policy } from '../../shared/policy/policy';
-import { assertLoopback, type Emulator, workerEmulator } from './moto';
+import { assertLoopback, type Emulator, startEmulator, workerEmulator } from './moto';
 import { enforceIam, type IamBed, relaxIam } from './moto-iam';
 import type { FunctionKey } from './requests';
 
@@ -32,9 +32,12 @@ export interface EmulatorBox {
  * file; the file resets it again when it needs a clean slate.
  * `iam: true` turns moto's IAM enforcement on with the packaged stack's roles (test/support/moto-iam.ts):
  * testDeps(emu.clients()) then runs the production code as its function's role, and a request moto refuses fails;
- * `members` are accounts given the member role (README.md#member-account-role).
+ * `members` are accounts given the member role (README.md#member-account-role); `env`, the server's extra
+ * environment (e.g. EMULATOR_STS_ROLES_MUST_EXIST=1, test/emulator/sts_ext.py).
  */
-export const useEmulator = (options: { iam?: boolean; members?: readonly string[] } = {}): EmulatorBox => {
+export const useEmulator = (
+  options: { iam?: boolean; members?: readonly string[]; env?: Record<string, string> } = {},
+): EmulatorBox => {
   const box = {} as EmulatorBox;
   let factory: ClientFactory | undefined;
   let bed: IamBed | undefined;
@@ -47,8 +50,9 @@ export const useEmulator = (options: { iam?: boolean; members?: readonly string[
     box.adminIn = (account) => b.adminIn(account);
   };
   beforeAll(async () => {
-    box.current = await workerEmulator();
-    // The worker's emulator served other files before: a clean slate, with IAM enforcement off.
+    // A file that needs the server started with its own environment gets an emulator of its own (stopped after it);
+    // the others share the worker's, which served other files before: a clean slate, with IAM enforcement off.
+    box.current = options.env ? await startEmulator({ env: options.env }) : await workerEmulator();
     await relaxIam(box.current.endpoint);
     await box.current.reset();
     if (options.iam) {

@@ -55,7 +55,14 @@ export const IAM_PREFIX: Record<string, { prefix: string; apiPrefix?: string }> 
   AthenaClient: { prefix: 'athena' },
   CloudWatchLogsClient: { prefix: 'logs' },
   SecurityHubClient: { prefix: 'securityhub' },
+  OrganizationsClient: { prefix: 'organizations' },
+  ConfigServiceClient: { prefix: 'config' },
+  ResourceGroupsTaggingAPIClient: { prefix: 'tag' },
 };
+
+/** The SDK client of an IAM service prefix: the first `IAM_PREFIX` maps to it (S3Client, not S3ControlClient). */
+export const clientOfPrefix = (prefix: string): string =>
+  Object.entries(IAM_PREFIX).find(([, v]) => v.prefix === prefix && !v.apiPrefix)?.[0] ?? `${prefix}?`;
 
 /**
  * Operations the reference does not list under `apis`, with the actions AWS documents for them.
@@ -204,6 +211,9 @@ const refOf = (t: Template, id: string, attr: string | undefined, w: Where): str
     'AWS::StackName': 'cmk-sentinel-ci',
   };
   if (pseudo[id]) return pseudo[id] as string;
+  // A template parameter (the member template's): its default.
+  const param = (t as { Parameters?: Record<string, { Default?: unknown }> }).Parameters?.[id];
+  if (param?.Default !== undefined) return String(param.Default);
   const r = t.Resources[id];
   if (!r) return `\${${id}}`;
   const p: Props = r.Properties ?? {};
@@ -244,7 +254,11 @@ export const resolveValue = (t: Template, v: unknown, w: Where): unknown => {
   if (Array.isArray(v)) return v.map((x) => resolveValue(t, x, w));
   if (typeof v !== 'object' || v === null) return v;
   const o = v as Props;
-  if ('Ref' in o) return refOf(t, o.Ref, undefined, w);
+  if ('Ref' in o) {
+    const param = (t as { Parameters?: Record<string, { Type?: string; Default?: unknown }> }).Parameters?.[o.Ref];
+    if (param?.Type === 'CommaDelimitedList' && typeof param.Default === 'string') return param.Default.split(',');
+    return refOf(t, o.Ref, undefined, w);
+  }
   if ('Fn::GetAtt' in o) {
     const [id, attr] = o['Fn::GetAtt'] as string[];
     return refOf(t, id as string, attr, w);
@@ -271,7 +285,14 @@ export const roleStatements = (t: Template, roleId: string, w: Where): ResolvedS
   const role = t.Resources[roleId];
   if (!role || role.Type !== 'AWS::IAM::Role') throw new Error(`${roleId} is not a role of the template`);
   const policies = (role.Properties.Policies ?? []) as { PolicyDocument: { Statement: Props[] } }[];
-  return policies
+  // Customer managed policies of the same template the role attaches (the generated rule policies).
+  const managed = ((role.Properties.ManagedPolicyArns ?? []) as { Ref?: string }[]).map((r) => {
+    const p = t.Resources[r.Ref ?? ''];
+    if (p?.Type !== 'AWS::IAM::ManagedPolicy')
+      throw new Error(`${roleId} attaches ${JSON.stringify(r)}: not a policy of the template`);
+    return p.Properties as { PolicyDocument: { Statement: Props[] } };
+  });
+  return [...policies, ...managed]
     .flatMap((p) => p.PolicyDocument.Statement)
     .map((s) => {
       const r = resolveValue(t, s, w) as Props;

@@ -8,8 +8,11 @@ import {
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { join } from 'node:path';
+import { memberStack } from '../../scripts/deploy/write';
 import { ClientFactory } from '../../shared/aws/clients';
-import { actionFacts, functionRoles, resolveValue } from './iam-authorize';
+import { loadPolicyFile } from '../../shared/policy/policy';
+import { actionFacts, functionRoles, resolveValue, roleStatements } from './iam-authorize';
 import { assertLoopback } from './moto';
 import { PACKAGE_REGION, packagedTemplate, type Template } from './packaged';
 import type { FunctionKey } from './requests';
@@ -102,25 +105,12 @@ const factory = (endpoint: string, credentials: AwsCredentialIdentity) =>
   new ClientFactory({ endpoint: assertLoopback(endpoint), maxAttempts: 1, credentials });
 
 /**
- * The member role's permissions as the README describes them (#member-account-role): the rules' statements (the
- * `rules` policy of OnChangeRole) and the worker's statements for existing objects.
+ * The member role's permissions as the member template the build generates creates them (scripts/deploy/), with
+ * the template's defaults (the policy's alias, batch role and regions).
  */
-const memberStatements = (
-  template: Template,
-  w: { partition: string; region: string; account: string },
-): Statement[] => {
-  const of = (roleId: string) =>
-    (resolveValue(template, template.Resources[roleId]?.Properties.Policies, w) ?? []) as {
-      PolicyName: string;
-      PolicyDocument: { Statement: Statement[] };
-    }[];
-  const rules = of('OnChangeRole')
-    .filter((p) => p.PolicyName === 'rules')
-    .flatMap((p) => p.PolicyDocument.Statement);
-  const objects = of('BackfillWorkerRole')
-    .flatMap((p) => p.PolicyDocument.Statement)
-    .filter((s) => s.Sid?.startsWith('Objects'));
-  return motoStatements([...rules, ...objects]);
+const memberStatements = (w: { partition: string; region: string; account: string }): Statement[] => {
+  const member = memberStack(loadPolicyFile(join(__dirname, '..', '..', 'policy.yaml')).doc) as unknown as Template;
+  return motoStatements(roleStatements(member, 'MemberRole', w) as unknown as Statement[]);
 };
 
 /** An IAM client of the emulator acting in `account` (moto: the x-moto-account-id header). */
@@ -179,7 +169,18 @@ export const enforceIam = async (
     const created = await iam.send(
       new CreateRoleCommand({ RoleName: role.RoleName, AssumeRolePolicyDocument: JSON.stringify(trust) }),
     );
-    for (const p of role.Policies) {
+    // The customer managed policies of the template it attaches (the generated rule policies), put inline here.
+    const managed = ((template.Resources[roleId]?.Properties.ManagedPolicyArns ?? []) as { Ref: string }[]).map(
+      (r) => ({
+        PolicyName: r.Ref,
+        PolicyDocument: (
+          resolveValue(template, template.Resources[r.Ref]?.Properties, w) as {
+            PolicyDocument: { Statement: Statement[] };
+          }
+        ).PolicyDocument,
+      }),
+    );
+    for (const p of [...(role.Policies ?? []), ...managed]) {
       await iam.send(
         new PutRolePolicyCommand({
           RoleName: role.RoleName,
@@ -225,7 +226,7 @@ export const enforceIam = async (
         PolicyName: 'member',
         PolicyDocument: JSON.stringify({
           Version: '2012-10-17',
-          Statement: memberStatements(template, { ...w, account: member }),
+          Statement: memberStatements({ ...w, account: member }),
         }),
       }),
     );

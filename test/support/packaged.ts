@@ -18,15 +18,26 @@ const INPUTS = [
   'policy.yaml',
   'shared/workflows/rds-reencrypt/definition.asl.json',
   'scripts/build.ts',
+  'scripts/iam-parameters.js',
   'package-lock.json',
 ];
 const hashInputs = (): string => {
   // Bumped when what the cache holds changes (now the functions' policy.json files too).
   const h = createHash('sha256').update('cache-v2');
   for (const f of INPUTS) if (existsSync(join(root, f))) h.update(f).update(readFileSync(join(root, f)));
-  // The build reads the policy module too (it compiles the policy and derives the IAM parameters from it).
-  for (const f of readdirSync(join(root, 'shared', 'policy')))
-    h.update(f).update(readFileSync(join(root, 'shared', 'policy', f)));
+  // The build reads the policy module too (it compiles the policy and derives the IAM parameters from it), and
+  // generates the patterns and IAM from the rules' metadata (scripts/deploy/).
+  for (const dir of [
+    'shared/policy',
+    'shared/rules',
+    'shared/tamper',
+    'shared/workflows/rds-reencrypt',
+    'shared/securityhub',
+    'shared/backfill',
+    'scripts/deploy',
+  ])
+    for (const f of readdirSync(join(root, dir), { recursive: true }) as string[])
+      if (statSync(join(root, dir, f)).isFile()) h.update(f).update(readFileSync(join(root, dir, f)));
   return h.digest('hex').slice(0, 16);
 };
 
@@ -72,7 +83,10 @@ export const packagedTemplate = (): Template => {
           },
         );
         // The policy each function's zip carries, beside the template: a cache hit leaves .build/ as it was.
-        for (const fn of readdirSync(join(root, '.build')))
+        // (.build/deploy/ holds the generated stack parts, no policy.)
+        for (const fn of readdirSync(join(root, '.build')).filter((f) =>
+          existsSync(join(root, '.build', f, 'policy.json')),
+        ))
           copyFileSync(join(root, '.build', fn, 'policy.json'), join(dir, `${fn}.policy.json`));
       } finally {
         rmSync(lock, { recursive: true, force: true });

@@ -27,6 +27,10 @@ describe('serverless.yml: backfill', () => {
       'kms:GenerateDataKey',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
+      // The fan-out plans the organization's accounts (accounts.organization): list-only.
+      'organizations:ListAccounts',
+      'organizations:ListAccountsForParent',
+      'organizations:ListOrganizationalUnitsForParent',
       'sqs:SendMessage',
     ]);
   });

@@ -11,9 +11,12 @@ import { actionFacts } from '../support/iam-authorize';
 const sls = readServerlessYml();
 const onChange = sls.functions.onChange;
 type Pattern = { source: string[]; 'detail-type': string[]; detail: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
-type BridgeEvent = { eventBridge: { pattern?: Pattern; schedule?: string; input?: Record<string, unknown> } };
+type BridgeEvent = {
+  eventBridge: { pattern?: Pattern; schedule?: string; input?: Record<string, unknown>; eventBus?: unknown };
+};
+// The account's own events (default bus); the organization bus carries the same patterns (tested below).
 const patterns: Pattern[] = onChange.events.flatMap((e: BridgeEvent) =>
-  e.eventBridge.pattern ? [e.eventBridge.pattern] : [],
+  e.eventBridge.pattern && !e.eventBridge.eventBus ? [e.eventBridge.pattern] : [],
 );
 const schedules = onChange.events.flatMap((e: BridgeEvent) => (e.eventBridge.schedule ? [e.eventBridge] : []));
 
@@ -34,6 +37,10 @@ const SERVICE_ACTIONS = new Set([
   'securityhub:BatchImportFindings',
   // member accounts, through their member role (shared/aws/clients.ts)
   'sts:AssumeRole',
+  // accounts.organization: which accounts are covered (shared/accounts/directory.ts), list-only
+  'organizations:ListAccounts',
+  'organizations:ListAccountsForParent',
+  'organizations:ListOrganizationalUnitsForParent',
 ]);
 
 /**
@@ -78,6 +85,34 @@ describe('serverless.yml', () => {
     const compliance = patterns.find((p) => p['detail-type'].includes('Config Rules Compliance Change'));
     expect([...(items?.detail.configurationItem.resourceType ?? [])].sort()).toEqual(fromRules);
     expect([...(compliance?.detail.resourceType ?? [])].sort()).toEqual(fromRules);
+  });
+
+  it('the on-change function matches the same patterns on the organization bus (events forwarded by member stacks)', () => {
+    const onOrgBus = onChange.events.flatMap((e: BridgeEvent) =>
+      e.eventBridge.pattern && e.eventBridge.eventBus ? [e.eventBridge] : [],
+    );
+    expect(onOrgBus.map((e: BridgeEvent['eventBridge']) => e.eventBus)).toEqual(
+      patterns.map(() => ({ Ref: 'OrgEventBus' })),
+    );
+    expect(onOrgBus.map((e: BridgeEvent['eventBridge']) => e.pattern)).toEqual(patterns);
+    expect(sls.resources.Resources.OrgEventBus.Type).toBe('AWS::Events::EventBus');
+  });
+
+  it('the organization bus accepts PutEvents only from the organization the stack parameter names', () => {
+    const r = sls.resources;
+    const policy = r.Resources.OrgEventBusPolicy;
+    expect(policy).toMatchObject({ Type: 'AWS::Events::EventBusPolicy', Condition: 'FromOrganization' });
+    expect(policy.Properties.EventBusName).toEqual({ Ref: 'OrgEventBus' });
+    expect(policy.Properties.Statement).toEqual({
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 'events:PutEvents',
+      Resource: { 'Fn::GetAtt': ['OrgEventBus', 'Arn'] },
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrganizationId' } } },
+    });
+    expect(r.Parameters.OrganizationId.AllowedPattern).toBe('^(o-[a-z0-9]{10,32})?$');
+    expect(r.Conditions.FromOrganization).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OrganizationId' }, ''] }] });
+    expect(r.Outputs.OrgEventBusArn.Value).toEqual({ 'Fn::GetAtt': ['OrgEventBus', 'Arn'] });
   });
 
   it('every rule target has a retry policy and a dead-letter queue', () => {

@@ -44,10 +44,14 @@ const mutateRole = (
   edit: (statements: { Sid?: string; Action: string | string[] }[]) => void,
 ): Template => {
   const copy = structuredClone(t);
-  const policies = copy.Resources[role]?.Properties.Policies as {
-    PolicyDocument: { Statement: { Sid?: string; Action: string | string[] }[] };
-  }[];
-  for (const p of policies) edit(p.PolicyDocument.Statement);
+  type Doc = { PolicyDocument: { Statement: { Sid?: string; Action: string | string[] }[] } };
+  const props = copy.Resources[role]?.Properties;
+  const policies = (props?.Policies ?? []) as Doc[];
+  // The template's managed policies the role attaches (the generated rule policies), edited in this copy.
+  const managed = ((props?.ManagedPolicyArns ?? []) as { Ref: string }[]).map(
+    (r) => copy.Resources[r.Ref]?.Properties as Doc,
+  );
+  for (const p of [...policies, ...managed]) edit(p.PolicyDocument.Statement);
   return copy;
 };
 const allActions = (t: Template) =>

@@ -1,5 +1,6 @@
 import { pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
+import { accountArn, KEY_LOOKUP } from '../grants';
 
 export const athenaWorkgroupArn = (region: string, account: string, name: string): string =>
   `arn:aws:athena:${region}:${account}:workgroup/${name}`;
@@ -25,5 +26,24 @@ export const athenaWorkgroupMeta: RuleMeta = {
     quarantine: ['athena:TagResource'],
   },
 
+  grants: [
+    {
+      sid: 'AthenaWorkgroupRead',
+      actions: ['athena:ListWorkGroups', 'athena:GetWorkGroup', 'athena:ListTagsForResource'],
+      resources: ['*'],
+    },
+    {
+      sid: 'AthenaWorkgroupWrite',
+      actions: ['athena:UpdateWorkGroup', 'athena:TagResource'],
+      resources: [accountArn('athena', 'workgroup/*')],
+    },
+    KEY_LOOKUP,
+  ],
+  doc: {
+    compliant: 'query results SSE_KMS or CSE_KMS with the regional CMK, and the workgroup enforces its configuration',
+    remediate: 'UpdateWorkGroup with the CMK and enforcement on; the output location kept',
+    quarantine: 'tag (the workgroup stays enabled)',
+    gates: [],
+  },
   arn: (ref) => athenaWorkgroupArn(ref.region, ref.account, ref.id),
 };

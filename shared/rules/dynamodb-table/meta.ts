@@ -1,5 +1,6 @@
 import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
+import { accountArn, CMK_GRANTS, KEY_LOOKUP } from '../grants';
 
 export const dynamodbTableArn = (region: string, account: string, name: string): string =>
   `arn:aws:dynamodb:${region}:${account}:table/${name}`;
@@ -22,5 +23,25 @@ export const dynamodbTableMeta: RuleMeta = {
     quarantine: ['dynamodb:TagResource'],
   },
 
+  grants: [
+    {
+      sid: 'DynamodbTableRead',
+      actions: ['dynamodb:ListTables', 'dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource'],
+      resources: ['*'],
+    },
+    {
+      sid: 'DynamodbTableWrite',
+      actions: ['dynamodb:UpdateTable', 'dynamodb:TagResource'],
+      resources: [accountArn('dynamodb', 'table/*')],
+    },
+    CMK_GRANTS,
+    KEY_LOOKUP,
+  ],
+  doc: {
+    compliant: 'SSE KMS with the regional CMK (not the AWS-owned default, not aws/dynamodb)',
+    remediate: 'UpdateTable SSESpecification with the CMK ARN in place; PENDING while SSE is UPDATING',
+    quarantine: 'tag; data untouched',
+    gates: [],
+  },
   arn: (ref) => dynamodbTableArn(ref.region, ref.account, ref.id),
 };

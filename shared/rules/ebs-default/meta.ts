@@ -1,5 +1,6 @@
 import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
+import { KEY_LOOKUP } from '../grants';
 
 /**
  * One per account and region: the EBS encryption-by-default setting and its default key. The setting has no
@@ -22,5 +23,26 @@ export const ebsDefaultMeta: RuleMeta = {
     quarantine: [],
   },
 
+  // Account settings of the region: EC2 has no resource type for them, so only '*' (ec2:Region narrows the writes).
+  grants: [
+    {
+      sid: 'EbsDefaultRead',
+      actions: ['ec2:GetEbsEncryptionByDefault', 'ec2:GetEbsDefaultKmsKeyId'],
+      resources: ['*'],
+    },
+    {
+      sid: 'EbsDefaultWrite',
+      actions: ['ec2:EnableEbsEncryptionByDefault', 'ec2:ModifyEbsDefaultKmsKeyId'],
+      resources: ['*'],
+      condition: { StringEquals: { 'ec2:Region': '${AWS::Region}' } },
+    },
+    KEY_LOOKUP,
+  ],
+  doc: {
+    compliant: 'EBS encryption by default on, default key the regional CMK (one per region)',
+    remediate: 'ModifyEbsDefaultKmsKeyId with the CMK, then EnableEbsEncryptionByDefault; existing volumes unchanged',
+    quarantine: 'reported only (an account setting)',
+    gates: [],
+  },
   arn: (ref) => `arn:aws:ec2:${ref.region}:${ref.account}:ebs-encryption-by-default`,
 };

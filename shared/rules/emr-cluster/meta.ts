@@ -1,5 +1,6 @@
 import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
+import { accountArn, KEY_LOOKUP } from '../grants';
 
 export const emrClusterMeta: RuleMeta = {
   type: 'emr-cluster',
@@ -39,5 +40,36 @@ export const emrClusterMeta: RuleMeta = {
     quarantine: ['elasticmapreduce:AddTags', 'elasticmapreduce:CreateSecurityConfiguration'],
   },
 
+  grants: [
+    {
+      sid: 'EmrClusterRead',
+      actions: [
+        'elasticmapreduce:DescribeCluster',
+        'elasticmapreduce:ListClusters',
+        'iam:GetInstanceProfile',
+        'kms:GetKeyPolicy',
+        'kms:ListGrants',
+      ],
+      resources: ['*'],
+    },
+    {
+      sid: 'EmrClusterWrite',
+      actions: ['elasticmapreduce:AddTags', 'elasticmapreduce:TerminateJobFlows'],
+      resources: [accountArn('elasticmapreduce', 'cluster/*')],
+    },
+    // The compliant copy of a cluster's security configuration: EMR has no resource type for these ('*' only).
+    {
+      sid: 'EmrClusterSecurityConfiguration',
+      actions: ['elasticmapreduce:DescribeSecurityConfiguration', 'elasticmapreduce:CreateSecurityConfiguration'],
+      resources: ['*'],
+    },
+    KEY_LOOKUP,
+  ],
+  doc: {
+    compliant: 'launched with a compliant security configuration; its instance role may use the CMK',
+    remediate: 'nothing can change on a running cluster: terminate (gated), else quarantine',
+    quarantine: 'tag and alert naming the configuration to relaunch with',
+    gates: ['terminateClusters'],
+  },
   arn: (ref) => `arn:aws:elasticmapreduce:${ref.region}:${ref.account}:cluster/${ref.id}`,
 };

@@ -101,6 +101,12 @@ const describeKey = async (ref: string, region: string, ctx: RuleContext): Promi
   return { kind: 'key', ref, region, cmkArn: cmk.arn, key, usage };
 };
 
+/** The key ARN the policy pins for this account and region, if it names one rather than an alias. */
+const pinnedKey = (ctx: RuleContext, region: string): string | undefined => {
+  const named = ctx.policy.cmkRef(region, ctx.scope.roleArn ? ctx.scope.account : undefined);
+  return named?.pinned ? named.ref : undefined;
+};
+
 const describeAlias = async (alias: string, region: string, ctx: RuleContext): Promise<KmsKeyState> => {
   const { current, previous } = await ctx.keys.refresh(alias, region);
   return {
@@ -109,7 +115,7 @@ const describeAlias = async (alias: string, region: string, ctx: RuleContext): P
     region,
     policyAlias: ctx.policy.doc.cmk.alias,
     target: current,
-    pinned: ctx.policy.doc.cmk.keys?.[region],
+    pinned: pinnedKey(ctx, region),
     previous: previous?.arn,
   };
 };

@@ -1,5 +1,6 @@
 import { pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
+import { accountArn, ACCOUNT_KEYS, KEY_LOOKUP } from '../grants';
 
 /** The ARN CloudWatch Logs takes for tagging and KMS conditions (no trailing `:*`). */
 export const logGroupArn = (region: string, account: string, name: string): string =>
@@ -31,5 +32,22 @@ export const logGroupMeta: RuleMeta = {
     quarantine: ['logs:TagResource'],
   },
 
+  grants: [
+    { sid: 'LogGroupRead', actions: ['logs:DescribeLogGroups', 'logs:ListTagsForResource'], resources: ['*'] },
+    {
+      sid: 'LogGroupWrite',
+      actions: ['logs:AssociateKmsKey', 'logs:TagResource'],
+      resources: [accountArn('logs', 'log-group:*')],
+    },
+    { sid: 'LogGroupCmkPolicy', actions: ['kms:GetKeyPolicy'], resources: [ACCOUNT_KEYS] },
+    KEY_LOOKUP,
+  ],
+  doc: {
+    compliant: 'associated with the regional CMK (groups under the policy logGroups.prefixes)',
+    remediate:
+      'AssociateKmsKey once the CMK key policy lets CloudWatch Logs use it; otherwise quarantined with the statement to add',
+    quarantine: 'tag; log data untouched',
+    gates: [],
+  },
   arn: (ref) => logGroupArn(ref.region, ref.account, ref.id),
 };

@@ -11,4 +11,11 @@ export const rdsClusterMeta = rdsDatabaseMeta('cluster', {
     },
   ],
   configTypes: ['AWS::RDS::DBCluster'],
+  doc: {
+    compliant: 'Aurora StorageEncrypted with the regional CMK',
+    remediate:
+      'the same workflow: cluster snapshot, restore with KmsKeyId, members recreated, verify; cut-over and deletion gated',
+    quarantine: 'tag, members not publicly accessible, remove public snapshot sharing',
+    gates: ['cutOver', 'deleteOriginals'],
+  },
 });

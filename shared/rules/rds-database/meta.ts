@@ -1,5 +1,6 @@
 import { pick } from '../../events/normalise';
-import type { CloudTrailTrigger, RuleMeta } from '../contract';
+import type { CloudTrailTrigger, RuleDoc, RuleMeta } from '../contract';
+import { accountArn, type IamGrant, KEY_LOOKUP } from '../grants';
 import type { ResourceType } from '../type-ids';
 import type { RdsKind } from './evaluate';
 
@@ -12,10 +13,75 @@ export const idsFrom =
     return [...new Set(ids.filter((x): x is string => !!x))];
   };
 
+/** Re-encryption runs in the central stack's state machine (its own account and region): the central roles only. */
+const WORKFLOW_GRANTS: readonly IamGrant[] = [
+  {
+    sid: 'RdsReencryptStart',
+    actions: ['states:StartExecution'],
+    resources: ['${RdsReencryptStateMachine}'],
+    home: true,
+  },
+  {
+    sid: 'RdsReencryptRunning',
+    actions: ['states:DescribeExecution'],
+    resources: [
+      'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${RdsReencryptStateMachine.Name}:*',
+    ],
+    home: true,
+  },
+];
+
+const INSTANCE_GRANTS: readonly IamGrant[] = [
+  {
+    sid: 'RdsInstanceRead',
+    actions: ['rds:DescribeDBInstances', 'rds:DescribeDBSnapshots', 'rds:DescribeDBSnapshotAttributes'],
+    resources: ['*'],
+  },
+  {
+    sid: 'RdsInstanceQuarantine',
+    actions: ['rds:AddTagsToResource', 'rds:ModifyDBInstance'],
+    resources: [accountArn('rds', 'db:*')],
+  },
+  {
+    sid: 'RdsInstanceQuarantineSnapshots',
+    actions: ['rds:ModifyDBSnapshotAttribute'],
+    resources: [accountArn('rds', 'snapshot:*')],
+  },
+  ...WORKFLOW_GRANTS,
+  KEY_LOOKUP,
+];
+
+const CLUSTER_GRANTS: readonly IamGrant[] = [
+  {
+    sid: 'RdsClusterRead',
+    actions: [
+      'rds:DescribeDBClusters',
+      'rds:DescribeDBClusterSnapshots',
+      'rds:DescribeDBClusterSnapshotAttributes',
+      'rds:DescribeDBInstances',
+    ],
+    resources: ['*'],
+  },
+  { sid: 'RdsClusterQuarantine', actions: ['rds:AddTagsToResource'], resources: [accountArn('rds', 'cluster:*')] },
+  // The members made not publicly accessible.
+  {
+    sid: 'RdsClusterQuarantineMembers',
+    actions: ['rds:ModifyDBInstance'],
+    resources: [accountArn('rds', 'db:*')],
+  },
+  {
+    sid: 'RdsClusterQuarantineSnapshots',
+    actions: ['rds:ModifyDBClusterSnapshotAttribute'],
+    resources: [accountArn('rds', 'cluster-snapshot:*')],
+  },
+  ...WORKFLOW_GRANTS,
+  KEY_LOOKUP,
+];
+
 /** The metadata of an RDS database type (instance or Aurora cluster); `rdsDatabaseRule` adds the implementation. */
 export const rdsDatabaseMeta = (
   kind: RdsKind,
-  spec: { type: ResourceType; cloudTrail: CloudTrailTrigger[]; configTypes: string[]; arnPart: string },
+  spec: { type: ResourceType; cloudTrail: CloudTrailTrigger[]; configTypes: string[]; arnPart: string; doc: RuleDoc },
 ): RuleMeta => ({
   type: spec.type,
   service: 'rds',
@@ -45,5 +111,7 @@ export const rdsDatabaseMeta = (
             'rds:ModifyDBClusterSnapshotAttribute',
           ],
         },
+  grants: kind === 'instance' ? INSTANCE_GRANTS : CLUSTER_GRANTS,
+  doc: spec.doc,
   arn: (ref) => `arn:aws:rds:${ref.region}:${ref.account}:${spec.arnPart}:${ref.id}`,
 });

@@ -17,4 +17,11 @@ export const rdsInstanceMeta = rdsDatabaseMeta('instance', {
     },
   ],
   configTypes: ['AWS::RDS::DBInstance'],
+  doc: {
+    compliant: 'StorageEncrypted with the regional CMK (replicas and Aurora members follow their source)',
+    remediate:
+      'the rds-reencrypt workflow: snapshot, copy with the CMK, restore <id>-cmk, verify; cut-over and deletion gated',
+    quarantine: 'tag, not publicly accessible, remove public snapshot sharing',
+    gates: ['cutOver', 'deleteOriginals'],
+  },
 });

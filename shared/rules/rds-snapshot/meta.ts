@@ -1,5 +1,6 @@
 import { pick } from '../../events/normalise';
-import type { CloudTrailTrigger, RuleMeta } from '../contract';
+import type { CloudTrailTrigger, RuleDoc, RuleMeta } from '../contract';
+import { accountArn, CMK_GRANTS, fromOldKeys, type IamGrant, KEY_LOOKUP } from '../grants';
 
 /**
  * Snapshot ids from a CloudTrail record (camelCase, `dBSnapshotIdentifier`). A same-region copy's
@@ -25,6 +26,36 @@ const trigger = (eventNames: readonly string[], fields: readonly string[]): Clou
   ids: (d) => idsFrom(d, fields),
 });
 
+/** Both snapshot types, one statement each way (a copy names both kinds of ARN in one role). */
+const SNAPSHOT_GRANTS: readonly IamGrant[] = [
+  {
+    sid: 'RdsSnapshotRead',
+    actions: [
+      'rds:DescribeDBSnapshots',
+      'rds:DescribeDBSnapshotAttributes',
+      'rds:DescribeDBClusterSnapshots',
+      'rds:DescribeDBClusterSnapshotAttributes',
+    ],
+    resources: ['*'],
+  },
+  {
+    sid: 'RdsSnapshotWrite',
+    actions: [
+      'rds:CopyDBSnapshot',
+      'rds:ModifyDBSnapshotAttribute',
+      'rds:DeleteDBSnapshot',
+      'rds:CopyDBClusterSnapshot',
+      'rds:ModifyDBClusterSnapshotAttribute',
+      'rds:DeleteDBClusterSnapshot',
+      'rds:AddTagsToResource',
+    ],
+    resources: [accountArn('rds', 'snapshot:*'), accountArn('rds', 'cluster-snapshot:*')],
+  },
+  CMK_GRANTS,
+  fromOldKeys('rds'),
+  KEY_LOOKUP,
+];
+
 /** `resource` is the snapshot's ARN resource type (the SnapshotApi's `resource`). */
 const snapshotMeta = (
   type: 'rds-snapshot' | 'rds-cluster-snapshot',
@@ -32,12 +63,15 @@ const snapshotMeta = (
   cloudTrail: CloudTrailTrigger[],
   configTypes: string[],
   perms: RuleMeta['permissions'],
+  doc: RuleDoc,
 ): RuleMeta => ({
   type,
   service: 'rds',
   cloudTrail,
   configTypes,
   permissions: perms,
+  grants: SNAPSHOT_GRANTS,
+  doc,
 
   arn: (ref) => `arn:aws:rds:${ref.region}:${ref.account}:${resource}:${ref.id}`,
 });
@@ -61,6 +95,12 @@ export const rdsSnapshotMeta = snapshotMeta(
     ],
     quarantine: ['rds:ModifyDBSnapshotAttribute', 'rds:AddTagsToResource'],
   },
+  {
+    compliant: 'manual DB snapshot encrypted with the regional CMK, not public',
+    remediate: 'remove public sharing; CopyDBSnapshot with the CMK to <id>-cmk, verify; delete the original (gated)',
+    quarantine: 'remove every restore share, tag',
+    gates: ['deleteOriginals'],
+  },
 );
 
 export const rdsClusterSnapshotMeta = snapshotMeta(
@@ -81,5 +121,12 @@ export const rdsClusterSnapshotMeta = snapshotMeta(
       'kms:CreateGrant',
     ],
     quarantine: ['rds:ModifyDBClusterSnapshotAttribute', 'rds:AddTagsToResource'],
+  },
+  {
+    compliant: 'Aurora cluster snapshot encrypted with the regional CMK, not public',
+    remediate:
+      'CopyDBClusterSnapshot with the CMK, verify; an unencrypted one is quarantined (a copy cannot add encryption)',
+    quarantine: 'remove every restore share, tag',
+    gates: ['deleteOriginals'],
   },
 );

@@ -1,5 +1,6 @@
 import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
+import { accountArn } from '../grants';
 
 /** Parameter-group events name the group: the reference says so, and the state covers every instance on it. */
 export const GROUP_PREFIX = 'pg:';
@@ -31,6 +32,30 @@ export const rdsTlsMeta: RuleMeta = {
     quarantine: [],
   },
 
+  grants: [
+    {
+      sid: 'RdsTlsRead',
+      actions: [
+        'rds:DescribeDBInstances',
+        'rds:DescribeDBParameters',
+        'rds:DescribeDBParameterGroups',
+        'rds:ListTagsForResource',
+      ],
+      resources: ['*'],
+    },
+    {
+      sid: 'RdsTlsWrite',
+      actions: ['rds:CreateDBParameterGroup', 'rds:ModifyDBParameterGroup', 'rds:ModifyDBInstance'],
+      resources: [accountArn('rds', 'db:*'), accountArn('rds', 'pg:*')],
+    },
+  ],
+  doc: {
+    compliant: 'the DB parameter group forces TLS (rds.force_ssl / require_secure_transport)',
+    remediate:
+      'default group: attach a cmk-sentinel TLS group; own group: set the parameter; shared group: gated. Effective after a reboot',
+    quarantine: 'reported only',
+    gates: ['modifySharedParameterGroups'],
+  },
   arn: (ref) =>
     ref.id.startsWith(GROUP_PREFIX)
       ? `arn:aws:rds:${ref.region}:${ref.account}:pg:${ref.id.slice(GROUP_PREFIX.length)}`

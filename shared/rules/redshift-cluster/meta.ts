@@ -1,5 +1,6 @@
 import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
+import { accountArn, CMK_GRANTS, fromOldKeys, KEY_LOOKUP } from '../grants';
 
 export const redshiftClusterArn = (region: string, account: string, id: string): string =>
   `arn:aws:redshift:${region}:${account}:cluster:${id}`;
@@ -41,5 +42,44 @@ export const redshiftClusterMeta: RuleMeta = {
     quarantine: ['redshift:CreateTags', 'redshift:ModifyCluster'],
   },
 
+  grants: [
+    {
+      sid: 'RedshiftClusterRead',
+      actions: [
+        'redshift:DescribeClusters',
+        'redshift:DescribeClusterSnapshots',
+        'redshift:DescribeSnapshotCopyGrants',
+        'kms:GetKeyPolicy',
+        'kms:ListGrants',
+      ],
+      resources: ['*'],
+    },
+    {
+      sid: 'RedshiftClusterWrite',
+      actions: [
+        'redshift:ModifyCluster',
+        'redshift:CreateTags',
+        'redshift:DeleteTags',
+        'redshift:DisableSnapshotCopy',
+        'redshift:EnableSnapshotCopy',
+      ],
+      resources: [accountArn('redshift', 'cluster:*')],
+    },
+    {
+      sid: 'RedshiftClusterCopyGrant',
+      actions: ['redshift:CreateSnapshotCopyGrant'],
+      resources: [accountArn('redshift', 'snapshotcopygrant:*')],
+    },
+    CMK_GRANTS,
+    fromOldKeys('redshift'),
+    KEY_LOOKUP,
+  ],
+  doc: {
+    compliant: 'Encrypted with the regional CMK',
+    remediate:
+      'ModifyCluster Encrypted+KmsKeyId in place (snapshot copy off and back on around it); PENDING until AWS reports the CMK',
+    quarantine: 'tag, PubliclyAccessible=false',
+    gates: [],
+  },
   arn: (ref) => redshiftClusterArn(ref.region, ref.account, ref.id),
 };

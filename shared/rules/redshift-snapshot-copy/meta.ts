@@ -1,5 +1,6 @@
 import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
+import { accountArn, CMK_GRANTS, KEY_LOOKUP } from '../grants';
 
 export const GRANT_PREFIX = 'grant:';
 
@@ -37,6 +38,32 @@ export const redshiftSnapshotCopyMeta: RuleMeta = {
     quarantine: [],
   },
 
+  grants: [
+    {
+      sid: 'RedshiftSnapshotCopyRead',
+      actions: ['redshift:DescribeClusters', 'redshift:DescribeSnapshotCopyGrants', 'redshift:DescribeTags'],
+      resources: ['*'],
+    },
+    {
+      sid: 'RedshiftSnapshotCopyWrite',
+      actions: [
+        'redshift:CreateSnapshotCopyGrant',
+        'redshift:CreateTags',
+        'redshift:DisableSnapshotCopy',
+        'redshift:EnableSnapshotCopy',
+      ],
+      resources: [accountArn('redshift', 'cluster:*'), accountArn('redshift', 'snapshotcopygrant:*')],
+    },
+    // Cross-region copy grants: the destination CMK is granted to the service doing the copy.
+    CMK_GRANTS,
+    KEY_LOOKUP,
+  ],
+  doc: {
+    compliant: "the cross-region snapshot copy grant in R uses R's CMK",
+    remediate: "create a grant on R's CMK, then re-enable snapshot copy with it",
+    quarantine: 'alert only',
+    gates: [],
+  },
   arn: (ref) =>
     ref.id.startsWith(GRANT_PREFIX)
       ? `arn:aws:redshift:${ref.region}:${ref.account}:snapshotcopygrant:${ref.id.slice(GRANT_PREFIX.length)}`

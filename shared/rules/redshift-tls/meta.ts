@@ -1,5 +1,6 @@
 import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
+import { accountArn } from '../grants';
 
 /** Parameter-group events name the group: the reference says so, and the state covers every cluster on it. */
 export const GROUP_PREFIX = 'pg:';
@@ -37,6 +38,32 @@ export const redshiftTlsMeta: RuleMeta = {
     quarantine: [],
   },
 
+  grants: [
+    {
+      sid: 'RedshiftTlsRead',
+      actions: [
+        'redshift:DescribeClusters',
+        'redshift:DescribeClusterParameters',
+        'redshift:DescribeClusterParameterGroups',
+      ],
+      resources: ['*'],
+    },
+    {
+      sid: 'RedshiftTlsWrite',
+      actions: [
+        'redshift:CreateClusterParameterGroup',
+        'redshift:ModifyClusterParameterGroup',
+        'redshift:ModifyCluster',
+      ],
+      resources: [accountArn('redshift', 'cluster:*'), accountArn('redshift', 'parametergroup:*')],
+    },
+  ],
+  doc: {
+    compliant: 'the cluster parameter group has require_ssl=true',
+    remediate: 'as rds-tls, with cluster parameter groups',
+    quarantine: 'reported only',
+    gates: ['modifySharedParameterGroups'],
+  },
   arn: (ref) =>
     ref.id.startsWith(GROUP_PREFIX)
       ? `arn:aws:redshift:${ref.region}:${ref.account}:parametergroup:${ref.id.slice(GROUP_PREFIX.length)}`

@@ -24,6 +24,7 @@ import { rekeyObjects } from './objects';
 import { readBucketTags } from '../../aws/s3-tags';
 import { mergeBucketTags, OBJECTS_MARKER, setBucketTag } from './s3-tags';
 import { s3BucketMeta } from './meta';
+import { s3BucketInventory } from './config-item';
 
 const NO_CONFIG = 'ServerSideEncryptionConfigurationNotFoundError';
 const ALL_BLOCKED = {
@@ -115,6 +116,8 @@ export const s3BucketRule: Rule<S3BucketState> = {
   },
 
   evaluate: evaluateS3Bucket,
+
+  inventory: s3BucketInventory,
 
   tags: async (state, ctx) => state.tags ?? readBucketTags(state.bucket, ctx),
 

@@ -1,5 +1,6 @@
 import { idList, pick } from '../../events/normalise';
 import type { RuleMeta } from '../contract';
+import { accountArn, ACCOUNT_KEYS, KEY_LOOKUP, ON_CMK, passRoleTo, S3_BUCKETS, S3_OBJECTS } from '../grants';
 
 export const s3BucketMeta: RuleMeta = {
   type: 's3-bucket',
@@ -59,5 +60,77 @@ export const s3BucketMeta: RuleMeta = {
     quarantine: ['s3:PutBucketTagging', 's3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock'],
   },
 
+  grants: [
+    {
+      sid: 'S3BucketRead',
+      actions: [
+        's3:ListAllMyBuckets',
+        's3:GetEncryptionConfiguration',
+        's3:GetBucketTagging',
+        's3:GetBucketPublicAccessBlock',
+      ],
+      resources: ['*'],
+    },
+    {
+      sid: 'S3BucketWrite',
+      actions: ['s3:PutEncryptionConfiguration', 's3:PutBucketTagging', 's3:PutBucketPublicAccessBlock'],
+      resources: [S3_BUCKETS],
+    },
+    // Existing objects of a bucket, every version: UpdateObjectEncryption, or a copy for unencrypted ones.
+    {
+      sid: 'S3ObjectsRead',
+      actions: [
+        's3:ListBucketVersions',
+        's3:GetBucketVersioning',
+        's3:GetObject',
+        's3:GetObjectVersion',
+        's3:GetObjectAcl',
+        's3:GetObjectVersionAcl',
+        's3:GetObjectTagging',
+        's3:GetObjectVersionTagging',
+        's3:GetObjectRetention',
+        's3:GetObjectLegalHold',
+      ],
+      resources: [S3_BUCKETS, S3_OBJECTS],
+    },
+    {
+      sid: 'S3ObjectsRekey',
+      actions: [
+        's3:UpdateObjectEncryption',
+        's3:PutObject',
+        's3:PutObjectTagging',
+        's3:PutObjectAcl',
+        's3:PutObjectVersionAcl',
+        's3:PutObjectRetention',
+        's3:PutObjectLegalHold',
+        's3:AbortMultipartUpload',
+      ],
+      resources: [S3_OBJECTS],
+    },
+    // Objects are re-keyed onto the CMK only...
+    {
+      sid: 'S3ObjectsCmk',
+      actions: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptTo'],
+      resources: [ACCOUNT_KEYS],
+      condition: { StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' }, ...ON_CMK },
+    },
+    // ...from whatever key they had (that is the point of re-keying them).
+    {
+      sid: 'S3ObjectsOldKeys',
+      actions: ['kms:Decrypt', 'kms:ReEncryptFrom'],
+      resources: [ACCOUNT_KEYS],
+      condition: { StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
+    },
+    { sid: 'S3ObjectsBatchJob', actions: ['s3:CreateJob'], resources: ['*'] },
+    { sid: 'S3ObjectsBatchJobRead', actions: ['s3:DescribeJob'], resources: [accountArn('s3', 'job/*')] },
+    passRoleTo('S3ObjectsBatchRole', 'batchoperations.s3.amazonaws.com', '${BatchRoleName}'),
+    KEY_LOOKUP,
+  ],
+  doc: {
+    compliant: 'default encryption aws:kms (or aws:kms:dsse) with the regional CMK, bucket key on',
+    remediate: 'PutBucketEncryption with the CMK ARN and BucketKeyEnabled, re-read and verified',
+    quarantine: 'tag, public access block on; data untouched',
+    gates: [],
+  },
   arn: (ref) => `arn:aws:s3:::${ref.id}`,
 };
