@@ -514,7 +514,7 @@ export const processEvent = async (event: unknown, deps: PipelineDeps): Promise<
       : undefined;
   // An event of an account the policy does not cover is not acted on (one alert says so: accountCoverage).
   const scoped = n.kind === 'resources' && !outside ? await accountCoverage(n.refs, n.trigger, deps) : undefined;
-  if (scoped?.failed) return { kind: 'resources', outcomes: scoped.failed };
+  if (scoped?.failed) return { kind: 'resources', outcomes: scoped.failed, ...(tamper ? { tamper } : {}) };
   const ignored = n.kind === 'ignored' ? n : (outside ?? scoped?.ignored);
   if (ignored) {
     // Powertools reserves "message" (it would drop the reason with a warning): the reason goes in "why".

@@ -107,13 +107,19 @@ const pinnedKey = (ctx: RuleContext, region: string): string | undefined => {
   return named?.pinned ? named.ref : undefined;
 };
 
+/** The alias that names this account's CMK: a member's own (cmk.accounts), else cmk.alias. */
+const policyAlias = (ctx: RuleContext, region: string): string | undefined => {
+  const named = ctx.policy.cmkRef(region, ctx.scope.roleArn ? ctx.scope.account : undefined);
+  return named && !named.pinned ? named.ref : ctx.policy.doc.cmk.alias;
+};
+
 const describeAlias = async (alias: string, region: string, ctx: RuleContext): Promise<KmsKeyState> => {
   const { current, previous } = await ctx.keys.refresh(alias, region);
   return {
     kind: 'alias',
     alias,
     region,
-    policyAlias: ctx.policy.doc.cmk.alias,
+    policyAlias: policyAlias(ctx, region),
     target: current,
     pinned: pinnedKey(ctx, region),
     previous: previous?.arn,
