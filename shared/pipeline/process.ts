@@ -13,6 +13,7 @@ import { detectTamper, isServiceActor, tamperAlert } from '../tamper/tamper';
 import { checksOf } from '../compliance/mapping';
 import { policyWaiver, tagWaiver } from '../waivers/waiver';
 import type { PipelineDeps } from './context';
+import { planFor } from './plan';
 import { ruleContext } from './scope';
 
 const homeRegion = () => process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -141,6 +142,13 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
         action: 'REPORT',
         result: 'NOT_ATTEMPTED',
         actionDetail: await dryRunPreview(rule, state, finding, ctx, deps),
+        plan: planFor(
+          rule,
+          state,
+          finding,
+          { region: ref.region, cmk, policy: deps.policy },
+          deps.mode ?? deps.policy.modeFor(ref.type),
+        ),
       };
     const mode = deps.mode ?? deps.policy.modeFor(ref.type);
     if (mode === 'report') return { ...base, ...noted0, action: 'REPORT', result: 'NOT_ATTEMPTED' };

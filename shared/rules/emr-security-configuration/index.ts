@@ -8,6 +8,7 @@ import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors
 import { SentinelError } from '../../errors';
 import type { ObservedKey } from '../../kms/key-resolver';
 import type { Rule, RuleContext } from '../contract';
+import { NO_DOWNTIME, read, write } from '../plan';
 import { compliantCopyName, compliantDocument, isCompliantCopyName } from './compliant-copy';
 import { evaluateSecurityConfiguration, type SecurityConfigurationState } from './evaluate';
 import { keyRefsOf, parseSecurityConfiguration } from './parse';
@@ -112,6 +113,41 @@ export const emrSecurityConfigurationRule: Rule<SecurityConfigurationState> = {
 
   // EMR security configurations cannot carry tags: none is ever exempt.
   tags: async () => ({}),
+
+  plan(state, _finding, ctx, action) {
+    if (action === 'QUARANTINE')
+      return {
+        steps: [],
+        downtime: NO_DOWNTIME,
+        cost: [],
+        notes: ['a security configuration cannot be changed or tagged: alert only'],
+      };
+    const name = compliantCopyName(state.name, ctx.cmk);
+    const none = (why: string) => ({ steps: [], downtime: NO_DOWNTIME, cost: [], notes: [`no copy made: ${why}`] });
+    if (isCompliantCopyName(state.name, ctx.cmk)) return none(`${state.name} is itself cmk-sentinel's copy`);
+    const doc = compliantDocument(state.parsed, ctx.cmk, ctx.policy.doc.emr?.tlsCertificateProvider);
+    return {
+      steps: [
+        read('emr', 'DescribeSecurityConfiguration', { Name: name }, 'see whether the compliant copy exists already'),
+        ...(doc.ok
+          ? [
+              write(
+                'emr',
+                'CreateSecurityConfiguration',
+                { Name: name },
+                `create the compliant copy beside ${state.name} (kept) with the regional CMK`,
+                { times: 'optional', when: 'the copy does not exist yet' },
+              ),
+            ]
+          : []),
+      ],
+      downtime: NO_DOWNTIME,
+      cost: [{ class: 'API_REQUESTS', basis: 'one or two EMR calls; clusters launched with the copy use the CMK' }],
+      notes: [
+        doc.ok ? `launch clusters with ${name} instead of ${state.name}; ${EBS_NOTE}` : `no copy possible: ${doc.why}`,
+      ],
+    };
+  },
 
   async remediate(state, _finding, ctx) {
     const copy = await ensureCompliantCopy(state, ctx);

@@ -1,0 +1,175 @@
+import { DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { installRequestHook } from '../../shared/aws/clients';
+import { planFor } from '../../shared/pipeline/plan';
+import { ruleContext } from '../../shared/pipeline/scope';
+import { callsOf, followsPlan, planLines, serviceOf } from '../../shared/rules/plan';
+import { loadRule } from '../../shared/rules/registry';
+import type { ResourceType } from '../../shared/rules/type-ids';
+import { createBucket, createKey } from '../../scripts/lib/estate';
+import { createLogGroup, createStream, createTable } from '../../scripts/lib/estate-data-platform';
+import { createSecurityConfiguration, securityConfigurationDoc } from '../../scripts/lib/estate-emr';
+import { createDbInstance, createDbSnapshot } from '../../scripts/lib/estate-snapshots';
+import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
+
+/**
+ * Execution held to the plan: for each type, the plan is made (pure) from the state and finding the pipeline would
+ * have, then the rule's action runs on the emulator with every request recorded; the calls it sent (service and
+ * operation, in order) must be the calls planned. The key resolver's own lookups are not the action's (cached,
+ * shared by every rule) and are left out.
+ */
+const R = 'us-east-1';
+const emu = useEmulator();
+let cmk: { arn: string; keyId: string };
+
+beforeAll(() => {
+  // A re-keyed snapshot copy is available at once on the emulator: no in-process wait.
+  process.env.CMK_SENTINEL_SNAPSHOT_WAIT_SECONDS = '0';
+});
+
+beforeEach(async () => {
+  await emu.current.reset();
+  cmk = await createKey(emu.clients(), R, 'alias/data-platform');
+});
+
+interface Sent {
+  service: string;
+  operation: string;
+}
+
+const record = (): { sent: Sent[]; stop: () => void } => {
+  const sent: Sent[] = [];
+  const stop = installRequestHook((r) => {
+    const stack = new Error().stack ?? '';
+    if (/shared\/kms\/key-resolver/.test(stack)) return;
+    sent.push({ service: serviceOf(r.client), operation: r.operation });
+  });
+  return { sent, stop };
+};
+
+/** Plan, then act with the requests recorded; returns both, and whether they agree. */
+const planAndAct = async (type: ResourceType, id: string, mode: 'remediate' | 'quarantine', policy = testPolicy()) => {
+  const rule = await loadRule(type);
+  if (!rule) throw new Error(`no rule ${type}`);
+  const deps = testDeps(emu.clients(), { policy });
+  const ctx = ruleContext(deps, ACCOUNT, R);
+  const state: unknown = await rule.describe({ type, account: ACCOUNT, region: R, id }, ctx);
+  expect(state).toBeDefined();
+  const key = await ctx.keys.regionalCmk(R);
+  const finding = rule.evaluate(state, { region: R, cmk: key, policy });
+  expect(finding.status).toBe('NON_COMPLIANT');
+  const plan = planFor(rule, state, finding, { region: R, cmk: key, policy }, mode);
+  expect(plan.action).not.toBe('REPORT');
+  const { sent, stop } = record();
+  try {
+    const result = await (plan.action === 'REMEDIATE'
+      ? rule.remediate(state, finding, ctx)
+      : rule.quarantine(state, finding, ctx));
+    return { plan, sent, result, follows: followsPlan(plan.steps, sent) };
+  } finally {
+    stop();
+  }
+};
+
+const expectFollowed = (r: Awaited<ReturnType<typeof planAndAct>>) => {
+  const said = `planned:\n${planLines(r.plan.steps).join('\n')}\nsent:\n${r.sent.map((c) => `${c.service}:${c.operation}`).join('\n')}`;
+  if (!r.follows) throw new Error(`the calls sent are not the calls planned\n${said}`);
+  // Every write sent was planned as a write (not hidden in a read's place).
+  const writes = new Set(
+    callsOf(r.plan.steps)
+      .filter((c) => c.write)
+      .map((c) => `${c.service}:${c.operation}`),
+  );
+  for (const c of r.sent)
+    if (!/^(Describe|Get|List|Head)/.test(c.operation)) expect(writes).toContain(`${c.service}:${c.operation}`);
+};
+
+describe('the calls an action sends are the calls its plan lists', () => {
+  it('s3-bucket remediate: default, marker, objects listed and re-keyed, marker cleared', async () => {
+    await createBucket(emu.clients(), R, 'raw-zone');
+    const s3 = emu.clients().get(S3Client, { region: R });
+    for (const k of ['a.csv', 'b.csv']) await s3.send(new PutObjectCommand({ Bucket: 'raw-zone', Key: k, Body: k }));
+    const r = await planAndAct('s3-bucket', 'raw-zone', 'remediate');
+    expectFollowed(r);
+    expect(r.sent.map((c) => c.operation)).toEqual(
+      expect.arrayContaining(['PutBucketEncryption', 'ListObjectVersions', 'CopyObject']),
+    );
+  });
+
+  it('s3-bucket quarantine: tag merged, public access blocked, both verified', async () => {
+    await createBucket(emu.clients(), R, 'raw-zone', { kind: 'none' }, { owner: 'data' });
+    const r = await planAndAct('s3-bucket', 'raw-zone', 'quarantine');
+    expectFollowed(r);
+    expect(r.sent.map((c) => c.operation)).toContain('PutPublicAccessBlock');
+  });
+
+  it.each<[ResourceType, 'remediate' | 'quarantine']>([
+    ['kinesis-stream', 'remediate'],
+    ['kinesis-stream', 'quarantine'],
+    ['dynamodb-table', 'remediate'],
+    ['dynamodb-table', 'quarantine'],
+    ['log-group', 'remediate'],
+    ['log-group', 'quarantine'],
+  ])('%s %s', async (type, mode) => {
+    const id = 'orders';
+    if (type === 'kinesis-stream') await createStream(emu.clients(), R, id);
+    if (type === 'dynamodb-table') await createTable(emu.clients(), R, id);
+    if (type === 'log-group') await createLogGroup(emu.clients(), R, id);
+    const r = await planAndAct(type, id, mode);
+    expectFollowed(r);
+    expect(r.sent.some((c) => !/^(Describe|Get|List)/.test(c.operation))).toBe(true);
+  });
+
+  it('log-group remediate whose key policy does not let CloudWatch Logs in: the planned quarantine branch ran', async () => {
+    await createLogGroup(emu.clients(), R, 'app');
+    const r = await planAndAct('log-group', 'app', 'remediate');
+    expectFollowed(r);
+    expect(r.result.taken).toBe('QUARANTINE');
+    expect(r.sent.map((c) => c.operation)).toEqual([
+      'GetKeyPolicy',
+      'ListTagsForResource',
+      'TagResource',
+      'ListTagsForResource',
+    ]);
+  });
+
+  it('kms-key remediate of a disabled CMK: EnableKey, rotation read, rotation on', async () => {
+    await emu
+      .clients()
+      .get(KMSClient, { region: R })
+      .send(new DisableKeyCommand({ KeyId: cmk.keyId }));
+    const r = await planAndAct('kms-key', cmk.arn, 'remediate');
+    expectFollowed(r);
+    expect(r.sent.map((c) => c.operation)).toEqual(['EnableKey', 'GetKeyRotationStatus', 'EnableKeyRotation']);
+  });
+
+  it('emr-security-configuration remediate: the copy is looked for, then created', async () => {
+    await createSecurityConfiguration(emu.clients(), R, 'analytics', securityConfigurationDoc('alias/aws/s3'));
+    const r = await planAndAct('emr-security-configuration', 'analytics', 'remediate');
+    expectFollowed(r);
+    expect(r.sent.map((c) => c.operation)).toEqual(['DescribeSecurityConfiguration', 'CreateSecurityConfiguration']);
+  });
+
+  it.each([false, true])('rds-snapshot remediate (deleteOriginals %s): copy, verify, tag (and delete)', async (del) => {
+    await createDbInstance(emu.clients(), R, 'orders-db');
+    await createDbSnapshot(emu.clients(), R, 'orders-db', 'orders-snap');
+    const policy = testPolicy({ gates: { deleteOriginals: del } });
+    const r = await planAndAct('rds-snapshot', 'orders-snap', 'remediate', policy);
+    expectFollowed(r);
+    expect(r.sent.map((c) => c.operation)).toEqual([
+      'CopyDBSnapshot',
+      'DescribeDBSnapshots',
+      'AddTagsToResource',
+      ...(del ? ['DeleteDBSnapshot'] : []),
+    ]);
+    const destructive = callsOf(r.plan.steps).filter((c) => c.destructive);
+    expect(destructive.map((c) => c.gate)).toEqual(del ? ['gates.deleteOriginals'] : []);
+  });
+
+  it('rds-snapshot quarantine: sharing read, tagged, verified', async () => {
+    await createDbInstance(emu.clients(), R, 'orders-db');
+    await createDbSnapshot(emu.clients(), R, 'orders-db', 'orders-snap');
+    const r = await planAndAct('rds-snapshot', 'orders-snap', 'quarantine');
+    expectFollowed(r);
+  });
+});
