@@ -205,6 +205,13 @@ export const planLines = (steps: readonly PlanStep[], depth = 0): string[] => {
         `${n} start workflow ${s.name} ${inputText(s.input)} — ${s.purpose}; its steps:`,
         ...planLines(s.steps, depth + 1),
       ];
+    // One of several calls on the same input (per object: HEAD, copy, ...): one line, the operations joined.
+    const calls = s.steps.filter((x): x is PlannedCall => x.kind === 'call');
+    const first = calls[0];
+    if (s.oneOf && first && calls.length === s.steps.length && calls.every((c) => c.service === first.service))
+      return [
+        `${n} ${first.service}:{${calls.map((c) => c.operation).join('|')}} ${inputText(first.input)}${timesText[s.times]}${when} — ${s.purpose}`,
+      ];
     return [
       `${n} ${s.oneOf ? 'one of' : 'group'}: ${s.purpose}${timesText[s.times]}${when}`,
       ...planLines(s.steps, depth + 1),
