@@ -8,7 +8,9 @@ import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors
 import { SentinelError } from '../../errors';
 import type { ObservedKey } from '../../kms/key-resolver';
 import type { Rule, RuleContext } from '../contract';
-import { NO_DOWNTIME, read, write } from '../plan';
+import type { KeyInfo } from '../../kms/key-resolver';
+import type { Policy } from '../../policy/policy';
+import { NO_DOWNTIME, type PlanStep, read, write } from '../plan';
 import { compliantCopyName, compliantDocument, isCompliantCopyName } from './compliant-copy';
 import { evaluateSecurityConfiguration, type SecurityConfigurationState } from './evaluate';
 import { keyRefsOf, parseSecurityConfiguration } from './parse';
@@ -91,6 +93,27 @@ export const ensureCompliantCopy = async (state: SecurityConfigurationState, ctx
   }
 };
 
+/** The calls of ensureCompliantCopy, in order: look for the copy, create it when missing (and possible). */
+export const compliantCopySteps = (state: SecurityConfigurationState, cmk: KeyInfo, policy: Policy): PlanStep[] => {
+  if (isCompliantCopyName(state.name, cmk)) return [];
+  const name = compliantCopyName(state.name, cmk);
+  const doc = compliantDocument(state.parsed, cmk, policy.doc.emr?.tlsCertificateProvider);
+  return [
+    read('emr', 'DescribeSecurityConfiguration', { Name: name }, 'see whether the compliant copy exists already'),
+    ...(doc.ok
+      ? [
+          write(
+            'emr',
+            'CreateSecurityConfiguration',
+            { Name: name },
+            `create the compliant copy beside ${state.name} (kept) with the regional CMK`,
+            { times: 'optional', when: 'the copy does not exist yet' },
+          ),
+        ]
+      : []),
+  ];
+};
+
 export const emrSecurityConfigurationRule: Rule<SecurityConfigurationState> = {
   ...emrSecurityConfigurationMeta,
 
@@ -127,20 +150,7 @@ export const emrSecurityConfigurationRule: Rule<SecurityConfigurationState> = {
     if (isCompliantCopyName(state.name, ctx.cmk)) return none(`${state.name} is itself cmk-sentinel's copy`);
     const doc = compliantDocument(state.parsed, ctx.cmk, ctx.policy.doc.emr?.tlsCertificateProvider);
     return {
-      steps: [
-        read('emr', 'DescribeSecurityConfiguration', { Name: name }, 'see whether the compliant copy exists already'),
-        ...(doc.ok
-          ? [
-              write(
-                'emr',
-                'CreateSecurityConfiguration',
-                { Name: name },
-                `create the compliant copy beside ${state.name} (kept) with the regional CMK`,
-                { times: 'optional', when: 'the copy does not exist yet' },
-              ),
-            ]
-          : []),
-      ],
+      steps: compliantCopySteps(state, ctx.cmk, ctx.policy),
       downtime: NO_DOWNTIME,
       cost: [{ class: 'API_REQUESTS', basis: 'one or two EMR calls; clusters launched with the copy use the CMK' }],
       notes: [

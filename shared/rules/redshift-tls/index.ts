@@ -12,7 +12,7 @@ import {
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import type { ResourceRef, Rule, RuleContext } from '../contract';
 import { evaluateParamGroupTls, isApplied, type ParamGroupTlsState } from '../rds-tls/evaluate';
-import { type ParamGroupOps, remediateParamGroupTls } from '../rds-tls/remediate';
+import { type ParamGroupOps, planParamGroupTls, remediateParamGroupTls } from '../rds-tls/remediate';
 import { GROUP_PREFIX, redshiftTlsMeta } from './meta';
 
 export type RedshiftTlsState = ParamGroupTlsState & { family: string; tags: Record<string, string> };
@@ -177,6 +177,25 @@ export const redshiftTlsRule: Rule<RedshiftTlsState> = {
   evaluate: (state, ctx) => evaluateParamGroupTls(state, ctx, 'cluster'),
 
   tags: async (state) => state.tags,
+
+  plan: (state, finding, ctx, action) =>
+    planParamGroupTls(
+      state,
+      finding,
+      {
+        service: 'redshift',
+        create: 'CreateClusterParameterGroup',
+        modify: 'ModifyClusterParameterGroup',
+        modifyMayRetry: false,
+        attach: 'ModifyCluster',
+        groupField: 'ParameterGroupName',
+        idField: 'ClusterIdentifier',
+      },
+      'true',
+      'cluster',
+      ctx,
+      action,
+    ),
 
   remediate: (state, finding, ctx) => remediateParamGroupTls(state, finding, ops(ctx), 'true', ctx),
 
