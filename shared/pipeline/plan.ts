@@ -30,11 +30,5 @@ export const planFor = (
   }
   if (action === 'QUARANTINE' && limits.quarantine)
     return none([...fallback, `cannot quarantine: ${limits.quarantine}`]);
-  const planned = rule.plan?.(state, finding, ctx, action) ?? {
-    steps: [],
-    downtime: { kind: 'NONE' as const },
-    cost: [],
-    notes: [`${rule.type} declares no plan yet: its calls are not listed`],
-  };
-  return { action, ...planned, ...(fallback.length ? { fallback } : {}) };
+  return { action, ...rule.plan(state, finding, ctx, action), ...(fallback.length ? { fallback } : {}) };
 };

@@ -186,7 +186,7 @@ export interface Rule<S = unknown> extends RuleMeta {
    * Pure: the AWS calls `remediate` / `quarantine` would send for this state and finding, in order, with their
    * purpose, gate, downtime and cost (shared/rules/plan.ts). The action sends exactly these (tests hold it to them).
    */
-  plan?(state: S, finding: Finding, ctx: EvaluationContext, action: PlannedAction): RulePlan;
+  plan(state: S, finding: Finding, ctx: EvaluationContext, action: PlannedAction): RulePlan;
 }
 
 /**
