@@ -7,9 +7,21 @@ import { callsOf, followsPlan, planLines, serviceOf } from '../../shared/rules/p
 import { loadRule } from '../../shared/rules/registry';
 import type { ResourceType } from '../../shared/rules/type-ids';
 import { createBucket, createKey } from '../../scripts/lib/estate';
-import { createLogGroup, createStream, createTable } from '../../scripts/lib/estate-data-platform';
-import { createSecurityConfiguration, securityConfigurationDoc } from '../../scripts/lib/estate-emr';
-import { createDbInstance, createDbSnapshot } from '../../scripts/lib/estate-snapshots';
+import {
+  createDeliveryStream,
+  createLogGroup,
+  createStream,
+  createTable,
+  createWorkgroup,
+} from '../../scripts/lib/estate-data-platform';
+import { createDbInstance as createTlsInstance } from '../../scripts/lib/estate-kms-tls';
+import { createSecurityConfiguration, runCluster, securityConfigurationDoc } from '../../scripts/lib/estate-emr';
+import {
+  createDbInstance,
+  createDbSnapshot,
+  createRedshiftCluster,
+  createRedshiftSnapshot,
+} from '../../scripts/lib/estate-snapshots';
 import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
 
 /**
@@ -171,5 +183,95 @@ describe('the calls an action sends are the calls its plan lists', () => {
     await createDbSnapshot(emu.clients(), R, 'orders-db', 'orders-snap');
     const r = await planAndAct('rds-snapshot', 'orders-snap', 'quarantine');
     expectFollowed(r);
+  });
+
+  it.each<[string, ResourceType, 'remediate' | 'quarantine', () => Promise<string>]>([
+    [
+      'unencrypted stream',
+      'firehose-stream',
+      'remediate',
+      async () => {
+        await createDeliveryStream(emu.clients(), R, 'clicks');
+        return 'clicks';
+      },
+    ],
+    [
+      'unencrypted stream',
+      'firehose-stream',
+      'quarantine',
+      async () => {
+        await createDeliveryStream(emu.clients(), R, 'clicks');
+        return 'clicks';
+      },
+    ],
+    [
+      'SSE_S3 workgroup',
+      'athena-workgroup',
+      'quarantine',
+      async () => {
+        await createWorkgroup(emu.clients(), R, 'analysts', { option: 'SSE_S3' });
+        return 'analysts';
+      },
+    ],
+    [
+      'bucket without a TLS deny',
+      's3-tls',
+      'remediate',
+      async () => {
+        await createBucket(emu.clients(), R, 'curated', { kind: 'sse-s3' });
+        return 'curated';
+      },
+    ],
+    [
+      'unencrypted public cluster',
+      'redshift-cluster',
+      'remediate',
+      async () => {
+        await createRedshiftCluster(emu.clients(), R, 'warehouse');
+        return 'warehouse';
+      },
+    ],
+    [
+      'unencrypted public cluster',
+      'redshift-cluster',
+      'quarantine',
+      async () => {
+        await createRedshiftCluster(emu.clients(), R, 'warehouse', { publiclyAccessible: true });
+        return 'warehouse';
+      },
+    ],
+    [
+      'unencrypted snapshot',
+      'redshift-snapshot',
+      'quarantine',
+      async () => {
+        await createRedshiftCluster(emu.clients(), R, 'warehouse');
+        await createRedshiftSnapshot(emu.clients(), R, 'warehouse', 'nightly');
+        return 'nightly';
+      },
+    ],
+    [
+      'instance on the default parameter group',
+      'rds-tls',
+      'remediate',
+      async () => {
+        await createTlsInstance(emu.clients(), R, 'orders-db');
+        return 'orders-db';
+      },
+    ],
+    [
+      'cluster on an AWS-managed key configuration',
+      'emr-cluster',
+      'quarantine',
+      async () => {
+        await createSecurityConfiguration(emu.clients(), R, 'analytics', securityConfigurationDoc('alias/aws/s3'));
+        return runCluster(emu.clients(), R, { name: 'etl', securityConfiguration: 'analytics' });
+      },
+    ],
+  ])('%s: %s %s', async (_label, type, mode, setup) => {
+    const id = await setup();
+    const r = await planAndAct(type, id, mode);
+    expectFollowed(r);
+    expect(r.sent.some((c) => !/^(Describe|Get|List)/.test(c.operation))).toBe(true);
   });
 });
