@@ -1,4 +1,5 @@
-import { type Alert, invalidEventAlert, type Outcome, shouldAlert, toAlert } from '../alerts/alert';
+import { type ActionOutcome, type Alert, invalidEventAlert, type Outcome, shouldAlert, toAlert } from '../alerts/alert';
+import { type ActionVerdict, verdictOf } from '../rules/action-verdict';
 import { auditRecord, isAuditable } from '../audit/audit';
 import { translateAwsError } from '../aws/errors';
 import { SentinelError } from '../errors';
@@ -240,59 +241,67 @@ const act = async (
     };
   }
 
+  // A quarantine verifies itself: unchanged, or changed and its own re-read agrees.
+  const selfVerified = (v: ActionVerdict): ActionOutcome => {
+    const changed = v.kind !== 'CANNOT' && v.changed;
+    const verified = (v.kind === 'DONE' || v.kind === 'TAKEN_INSTEAD') && v.verified === true;
+    return !changed ? 'UNCHANGED' : verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
+  };
+  const report = (detail: string): Outcome => ({
+    ...base,
+    ...(keep ? { before: state } : {}),
+    action: 'REPORT',
+    result: 'NOT_ATTEMPTED',
+    actionDetail: detail,
+  });
+
   if (chosen === 'quarantine') {
     setPartial({ action: 'QUARANTINE' });
-    const done = await rule.quarantine(state, finding, ctx);
-    if (done.taken === 'REPORT')
-      return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
-    const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
+    const v = verdictOf(await rule.quarantine(state, finding, ctx));
+    if (v.kind === 'CANNOT') return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: v.detail };
     const states = keep ? { before: state, after: await rule.describe(ref, ctx) } : {};
     return {
       ...base,
       ...states,
       action: 'QUARANTINE',
-      result,
-      actionDetail: [...notes, notes.length ? `quarantined instead: ${done.detail}` : done.detail].join('; '),
+      result: selfVerified(v),
+      actionDetail: [...notes, notes.length ? `quarantined instead: ${v.detail}` : v.detail].join('; '),
     };
   }
 
   setPartial({ action: 'REMEDIATE' });
-  const done = await rule.remediate(state, finding, ctx);
-  if (done.taken === 'REPORT')
-    return {
-      ...base,
-      ...(keep ? { before: state } : {}),
-      action: 'REPORT',
-      result: 'NOT_ATTEMPTED',
-      actionDetail: done.detail,
-    };
-  if (done.taken === 'QUARANTINE') {
-    const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
-    return {
-      ...base,
-      ...(keep ? { before: state, after: await rule.describe(ref, ctx) } : {}),
-      action: 'QUARANTINE',
-      result,
-      actionDetail: done.detail,
-    };
+  const v = verdictOf(await rule.remediate(state, finding, ctx));
+  switch (v.kind) {
+    case 'CANNOT':
+      return report(v.detail);
+    case 'TAKEN_INSTEAD':
+      return {
+        ...base,
+        ...(keep ? { before: state, after: await rule.describe(ref, ctx) } : {}),
+        action: 'QUARANTINE',
+        result: selfVerified(v),
+        actionDetail: v.detail,
+      };
+    case 'PENDING':
+      return {
+        ...base,
+        ...(keep ? { before: state } : {}),
+        ...(v.data ? { data: v.data } : {}),
+        action: 'REMEDIATE',
+        result: v.changed ? 'PENDING' : 'UNCHANGED',
+        actionDetail: v.detail,
+      };
+    case 'DONE':
+    case 'REPLACED':
+      break;
   }
-  const data = done.data ? { data: done.data } : {};
-  if (done.pending)
-    return {
-      ...base,
-      ...(keep ? { before: state } : {}),
-      ...data,
-      action: 'REMEDIATE',
-      result: done.changed ? 'PENDING' : 'UNCHANGED',
-      actionDetail: done.detail,
-    };
   // Verify with a fresh read: the action's own response is not proof. Where the rule
   // made a compliant replacement (a copy), that is what is verified.
-  const verifyRef = done.replacement ? { ...ref, id: done.replacement } : ref;
+  const verifyRef = v.kind === 'REPLACED' ? { ...ref, id: v.replacement } : ref;
   // A rule that re-read what decides compliance right after writing it hands that state over: no second read.
   const after =
-    done.verifiedState !== undefined && !done.replacement
-      ? (done.verifiedState as typeof state)
+    v.kind === 'DONE' && v.verifiedState !== undefined
+      ? (v.verifiedState as typeof state)
       : await rule.describe(verifyRef, ctx);
   const check =
     after === undefined ? undefined : rule.evaluate(after, { region: ref.region, cmk, policy: deps.policy });
@@ -302,19 +311,19 @@ const act = async (
   return {
     ...base,
     ...(keep ? { before: state, after } : {}),
-    ...data,
+    ...(v.data ? { data: v.data } : {}),
     action: 'REMEDIATE',
     result: incomplete
       ? 'INCOMPLETE'
       : !verified
         ? 'VERIFICATION_FAILED'
-        : done.replacement && !done.changed
+        : v.kind === 'REPLACED' && !v.changed
           ? 'UNCHANGED'
           : 'VERIFIED',
     actionDetail:
       verified || incomplete
-        ? done.detail
-        : `${done.detail}; re-read shows ${check ? `${check.status} ${check.reason ?? ''}`.trim() : 'the resource gone'}`,
+        ? v.detail
+        : `${v.detail}; re-read shows ${check ? `${check.status} ${check.reason ?? ''}`.trim() : 'the resource gone'}`,
   };
 };
 
