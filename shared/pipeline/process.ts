@@ -14,6 +14,7 @@ import { detectTamper, isServiceActor, tamperAlert } from '../tamper/tamper';
 import { checksOf } from '../compliance/mapping';
 import { policyWaiver, tagWaiver } from '../waivers/waiver';
 import type { PipelineDeps } from './context';
+import type { Plan } from '../rules/plan';
 import { planFor } from './plan';
 import { ruleContext } from './scope';
 
@@ -55,7 +56,7 @@ const errorOutcome = (ref: ResourceRef, arn: string | undefined, e: unknown, bas
 export const dryRunPreview = async (
   rule: AnyRule,
   state: unknown,
-  finding: Finding,
+  plan: Plan,
   ctx: RuleContext,
   deps: PipelineDeps,
 ): Promise<string> => {
@@ -67,17 +68,9 @@ export const dryRunPreview = async (
     tag !== undefined && tag.toLowerCase() !== 'false'
       ? `; tag ${deps.policy.doc.exemptTag}=${tag.slice(0, 64)} is an UNAPPROVED_EXEMPTION, not honoured`
       : '';
-  const limits = rule.limits?.(state, finding) ?? {};
-  const notes: string[] = [];
-  let act: string = mode;
-  if (act === 'remediate' && limits.remediate) {
-    notes.push(`cannot re-encrypt: ${limits.remediate}`);
-    act = 'quarantine';
-  }
-  if (act === 'quarantine' && limits.quarantine) {
-    notes.push(`cannot quarantine: ${limits.quarantine}`);
-    act = 'report';
-  }
+  // The action and its fallbacks are the plan's: one decision for the preview, the plan and the action.
+  const notes = plan.fallback ?? [];
+  const act = plan.action.toLowerCase();
   const off = RULE_DOCS[rule.type].gates.filter((g) => !deps.policy.gates[g]);
   const gated =
     act === 'report' || off.length === 0
@@ -136,21 +129,18 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
       };
     }
     const noted0 = waived ? { waiver: waived } : {};
-    if (deps.dryRun)
+    if (deps.dryRun) {
+      const mode = deps.mode ?? deps.policy.modeFor(ref.type);
+      const plan = planFor(rule, state, finding, { region: ref.region, cmk, policy: deps.policy }, mode);
       return {
         ...base,
         ...noted0,
         action: 'REPORT',
         result: 'NOT_ATTEMPTED',
-        actionDetail: await dryRunPreview(rule, state, finding, ctx, deps),
-        plan: planFor(
-          rule,
-          state,
-          finding,
-          { region: ref.region, cmk, policy: deps.policy },
-          deps.mode ?? deps.policy.modeFor(ref.type),
-        ),
+        actionDetail: await dryRunPreview(rule, state, plan, ctx, deps),
+        plan,
       };
+    }
     const mode = deps.mode ?? deps.policy.modeFor(ref.type);
     if (mode === 'report') return { ...base, ...noted0, action: 'REPORT', result: 'NOT_ATTEMPTED' };
     // Before/after state is kept for the audit trail only.
@@ -223,15 +213,11 @@ const act = async (
   { rule, ctx, ref, cmk, keep, mode, deps, setPartial }: ActInput,
 ): Promise<Outcome> => {
   // What AWS cannot do to this resource: fall back remediate → quarantine → report, and say why.
-  const limits = rule.limits?.(state, finding) ?? {};
-  const notes: string[] = [];
-  let chosen: string = mode;
-  if (chosen === 'remediate' && limits.remediate) {
-    notes.push(`cannot re-encrypt: ${limits.remediate}`);
-    chosen = 'quarantine';
-  }
-  if (chosen === 'quarantine' && limits.quarantine) {
-    notes.push(`cannot quarantine: ${limits.quarantine}`);
+  // The plan decides the action (the same decision a dry run prints); the rule's action then sends the calls it
+  // lists (test/integration/plan-follows.test.ts holds them to it).
+  const plan = planFor(rule, state, finding, { region: ref.region, cmk, policy: deps.policy }, mode);
+  const notes = plan.fallback ?? [];
+  if (plan.action === 'REPORT')
     return {
       ...base,
       ...(keep ? { before: state } : {}),
@@ -239,7 +225,7 @@ const act = async (
       result: 'NOT_ATTEMPTED',
       actionDetail: notes.join('; '),
     };
-  }
+  const chosen = plan.action === 'REMEDIATE' ? 'remediate' : 'quarantine';
 
   // A quarantine verifies itself: unchanged, or changed and its own re-read agrees.
   const selfVerified = (v: ActionVerdict): ActionOutcome => {
