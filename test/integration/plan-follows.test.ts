@@ -92,6 +92,12 @@ const expectFollowed = (r: Awaited<ReturnType<typeof planAndAct>>) => {
       .filter((c) => c.write)
       .map((c) => `${c.service}:${c.operation}`),
   );
+  // A destructive call is planned only behind a gate, and a gate named is one the policy has.
+  const gates = Object.keys(testPolicy().gates).map((g) => `gates.${g}`);
+  for (const c of callsOf(r.plan.steps)) {
+    if (c.destructive) expect(c.gate).toBeDefined();
+    if (c.gate) expect(gates).toContain(c.gate);
+  }
   for (const c of r.sent)
     if (!/^(Describe|Get|List|Head)/.test(c.operation)) expect(writes).toContain(`${c.service}:${c.operation}`);
 };
