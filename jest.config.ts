@@ -9,6 +9,9 @@ const config: Config = {
   // @middy/core ships ESM only; let swc turn it into CommonJS for jest.
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   setupFiles: ['<rootDir>/test/support/env.ts'],
+  // One emulator per worker, shared by the test files it runs (test/support/moto.ts workerEmulator).
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   // Integration suites: every request checked against the AWS model and the deployed roles.
   setupFilesAfterEnv: ['<rootDir>/test/support/request-checks.ts'],
   testTimeout: 60_000,

@@ -26,7 +26,31 @@ import securityhub_ext  # noqa: E402
 EXTENSIONS = [s3_ext, athena_ext, logs_ext, rds_ext, redshift_ext, emr_ext, s3control_ext, securityhub_ext, dynamodb_ext, ec2_ext, iam_ext]
 
 
+def watch_parent() -> None:
+    """Exit when the process that started this server is gone (CMK_SENTINEL_EMULATOR_PARENT=its PID).
+
+    A jest worker's emulator outlives each test file and is stopped by PID at the end of the run; if the worker
+    dies first (killed, recycled), nobody would stop it: this watchdog does.
+    """
+    parent = os.environ.get("CMK_SENTINEL_EMULATOR_PARENT")
+    if not parent:
+        return
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(1)
+            try:
+                os.kill(int(parent), 0)
+            except OSError:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main() -> None:
+    watch_parent()
     for ext in EXTENSIONS:
         ext.install()
     from moto.server import main as moto_main

@@ -17,14 +17,15 @@ import type { Outcome } from '../../shared/alerts/alert';
 import { processEvent } from '../../shared/pipeline/process';
 import { createKey, s3Event } from '../../scripts/lib/estate';
 import { emulatorClients, onlyRules, testDeps, useEmulator } from '../support/harness';
+import { DEEP } from '../support/depth';
 
 const R = 'us-east-1';
 onlyRules('s3-bucket');
 const emu = useEmulator();
-// CI runs a random sample; CMK_SENTINEL_PROPERTY_RUNS=N for more, CMK_SENTINEL_PROPERTY_FULL=1 adds the whole
+// CI runs a random sample; CMK_SENTINEL_PROPERTY_RUNS=N for more; CMK_SENTINEL_TEST_DEPTH=deep adds the whole
 // cartesian product (5 × 5 × 2 × 2 × 2 = 200) first.
 const RUNS = Number(process.env.CMK_SENTINEL_PROPERTY_RUNS ?? 60);
-const FULL = process.env.CMK_SENTINEL_PROPERTY_FULL === '1';
+const FULL = DEEP;
 
 const CLASSES: StorageClass[] = ['STANDARD', 'STANDARD_IA', 'INTELLIGENT_TIERING', 'GLACIER', 'DEEP_ARCHIVE'];
 const ENCRYPTIONS = ['NONE', 'SSE-S3', 'SSE-KMS-OTHER', 'DSSE-KMS', 'SSE-C'] as const;

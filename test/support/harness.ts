@@ -6,7 +6,7 @@ import { KeyResolver } from '../../shared/kms/key-resolver';
 import type { Log } from '../../shared/logger';
 import type { PipelineDeps } from '../../shared/pipeline/context';
 import { parsePolicy, type Policy } from '../../shared/policy/policy';
-import { assertLoopback, type Emulator, startEmulator } from './moto';
+import { assertLoopback, type Emulator, workerEmulator } from './moto';
 import { enforceIam, type IamBed, relaxIam } from './moto-iam';
 import type { FunctionKey } from './requests';
 
@@ -28,7 +28,8 @@ export interface EmulatorBox {
 }
 
 /**
- * One emulator per test file (files run in parallel workers), reset by the caller when it needs a clean slate.
+ * The worker's emulator (one per jest worker, shared by the files it runs: test/support/moto.ts), reset for each
+ * file; the file resets it again when it needs a clean slate.
  * `iam: true` turns moto's IAM enforcement on with the packaged stack's roles (test/support/moto-iam.ts):
  * testDeps(emu.clients()) then runs the production code as its function's role, and a request moto refuses fails;
  * `members` are accounts given the member role (README.md#member-account-role).
@@ -46,7 +47,10 @@ export const useEmulator = (options: { iam?: boolean; members?: readonly string[
     box.adminIn = (account) => b.adminIn(account);
   };
   beforeAll(async () => {
-    box.current = await startEmulator();
+    box.current = await workerEmulator();
+    // The worker's emulator served other files before: a clean slate, with IAM enforcement off.
+    await relaxIam(box.current.endpoint);
+    await box.current.reset();
     if (options.iam) {
       await enforce();
       const reset = box.current.reset.bind(box.current);
@@ -59,7 +63,9 @@ export const useEmulator = (options: { iam?: boolean; members?: readonly string[
     }
   }, 60_000);
   afterAll(async () => {
-    await box.current?.stop();
+    if (!box.current) return;
+    if (options.iam) await relaxIam(box.current.endpoint);
+    await box.current.stop();
   });
   box.clients = () => {
     if (bed) return bed.admin;

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
@@ -21,7 +21,8 @@ const INPUTS = [
   'package-lock.json',
 ];
 const hashInputs = (): string => {
-  const h = createHash('sha256');
+  // Bumped when what the cache holds changes (now the functions' policy.json files too).
+  const h = createHash('sha256').update('cache-v2');
   for (const f of INPUTS) if (existsSync(join(root, f))) h.update(f).update(readFileSync(join(root, f)));
   // The build reads the policy module too (it compiles the policy and derives the IAM parameters from it).
   for (const f of readdirSync(join(root, 'shared', 'policy')))
@@ -36,8 +37,16 @@ const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(
  * stage ci, us-east-1): built once per content of its inputs and cached under node_modules/.cache, with a
  * directory lock so parallel jest workers package once.
  */
+const packageDir = (): string => join(root, 'node_modules', '.cache', 'cmk-sentinel-package', hashInputs());
+
+/** The compiled policy (`.build/<fn>/policy.json`) packaged with the function `fn` (on-change, backfill-worker, ...). */
+export const packagedPolicy = (fn: string): { document: Record<string, unknown> } => {
+  packagedTemplate();
+  return JSON.parse(readFileSync(join(packageDir(), `${fn}.policy.json`), 'utf8'));
+};
+
 export const packagedTemplate = (): Template => {
-  const dir = join(root, 'node_modules', '.cache', 'cmk-sentinel-package', hashInputs());
+  const dir = packageDir();
   const file = join(dir, 'cloudformation-template-update-stack.json');
   const lock = `${dir}.lock`;
   for (let i = 0; !existsSync(file); i++) {
@@ -62,6 +71,9 @@ export const packagedTemplate = (): Template => {
             timeout: 120_000,
           },
         );
+        // The policy each function's zip carries, beside the template: a cache hit leaves .build/ as it was.
+        for (const fn of readdirSync(join(root, '.build')))
+          copyFileSync(join(root, '.build', fn, 'policy.json'), join(dir, `${fn}.policy.json`));
       } finally {
         rmSync(lock, { recursive: true, force: true });
       }

@@ -15,7 +15,7 @@ import {
   type Where,
 } from '../support/iam-authorize';
 import { operationsInFile } from '../support/code-operations';
-import { PACKAGE_REGION, packagedTemplate } from '../support/packaged';
+import { PACKAGE_REGION, packagedPolicy, packagedTemplate } from '../support/packaged';
 
 /**
  * The roles `serverless package` produces, held to the AWS Service Authorization Reference
@@ -200,7 +200,7 @@ describe('the defects issue 11 found, each held by a test', () => {
     );
 
   it("every function that reaches member accounts may assume the policy's member role (and only it)", () => {
-    const policy = JSON.parse(readFileSync(join(root, '.build', 'on-change', 'policy.json'), 'utf8')).document;
+    const policy = packagedPolicy('on-change').document as { accounts?: { roleName?: string } };
     const memberRole = `arn:aws:iam::210987654321:role/${policy.accounts?.roleName ?? 'cmk-sentinel-member'}`;
     for (const fn of ['onChange', 'backfillWorker', 'workflowStep']) {
       const role = roles[fn] as string;
@@ -240,8 +240,7 @@ describe('the defects issue 11 found, each held by a test', () => {
   });
 
   it('the backfill worker writes in every region of the policy from one stack, and starts the RDS workflow', () => {
-    const policy = JSON.parse(readFileSync(join(root, '.build', 'backfill-worker', 'policy.json'), 'utf8'))
-      .document as { regions: string[] };
+    const policy = packagedPolicy('backfill-worker').document as { regions: string[] };
     const role = roles.backfillWorker as string;
     for (const region of policy.regions) {
       for (const [action, arn] of [
@@ -269,8 +268,7 @@ describe('the defects issue 11 found, each held by a test', () => {
   });
 
   it("iam:PassRole for Batch Operations names the policy's batch role, passed to S3 Batch Operations only", () => {
-    const policy = JSON.parse(readFileSync(join(root, '.build', 'backfill-worker', 'policy.json'), 'utf8'))
-      .document as { objects?: { batchRoleName?: string } };
+    const policy = packagedPolicy('backfill-worker').document as { objects?: { batchRoleName?: string } };
     const name = policy.objects?.batchRoleName ?? 'cmk-sentinel-batch';
     const passes = grantsOn(
       roles.backfillWorker as string,
@@ -281,7 +279,7 @@ describe('the defects issue 11 found, each held by a test', () => {
   });
 
   it("the KMS alias every KMS write is scoped to is the policy's cmk.alias (one source), and the build refuses a policy without one", () => {
-    const policy = JSON.parse(readFileSync(join(root, '.build', 'on-change', 'policy.json'), 'utf8')).document as {
+    const policy = packagedPolicy('on-change').document as {
       cmk: { alias?: string };
     };
     const aliases = new Set<string>();
