@@ -17,6 +17,8 @@ import {
 import { createDbInstance as createTlsInstance } from '../../scripts/lib/estate-kms-tls';
 import { createSecurityConfiguration, runCluster, securityConfigurationDoc } from '../../scripts/lib/estate-emr';
 import {
+  createDbCluster,
+  createDbClusterSnapshot,
   createDbInstance,
   createDbSnapshot,
   createRedshiftCluster,
@@ -272,6 +274,18 @@ describe('the calls an action sends are the calls its plan lists', () => {
       async () => {
         await createSecurityConfiguration(emu.clients(), R, 'analytics', securityConfigurationDoc('alias/aws/s3'));
         return runCluster(emu.clients(), R, { name: 'etl', securityConfiguration: 'analytics' });
+      },
+    ],
+    ['region without encryption by default', 'ebs-default', 'remediate', async () => R],
+    ['catalog without encryption', 'glue-catalog', 'remediate', async () => R],
+    [
+      'unencrypted Aurora snapshot (remediate impossible: quarantined)',
+      'rds-cluster-snapshot',
+      'remediate',
+      async () => {
+        await createDbCluster(emu.clients(), R, 'ledger');
+        await createDbClusterSnapshot(emu.clients(), R, 'ledger', 'ledger-snap');
+        return 'ledger-snap';
       },
     ],
   ])('%s: %s %s', async (_label, type, mode, setup) => {
