@@ -15,6 +15,7 @@ import {
   createWorkgroup,
 } from '../../scripts/lib/estate-data-platform';
 import { createDbInstance as createTlsInstance } from '../../scripts/lib/estate-kms-tls';
+import { createCopyingCluster } from '../../scripts/lib/estate-cross-region';
 import { createSecurityConfiguration, runCluster, securityConfigurationDoc } from '../../scripts/lib/estate-emr';
 import {
   createDbCluster,
@@ -286,6 +287,16 @@ describe('the calls an action sends are the calls its plan lists', () => {
         await createDbCluster(emu.clients(), R, 'ledger');
         await createDbClusterSnapshot(emu.clients(), R, 'ledger', 'ledger-snap');
         return 'ledger-snap';
+      },
+    ],
+    [
+      "snapshot copy to eu-west-1 under a grant for us-east-1's key",
+      'redshift-snapshot-copy',
+      'remediate',
+      async () => {
+        await createKey(emu.clients(), 'eu-west-1', 'alias/data-platform');
+        await createCopyingCluster(emu.clients(), R, 'warehouse', cmk.arn, 'eu-west-1', 'legacy-grant', cmk.arn, 9);
+        return 'warehouse';
       },
     ],
   ])('%s: %s %s', async (_label, type, mode, setup) => {
