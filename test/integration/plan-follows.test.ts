@@ -15,7 +15,11 @@ import {
   createWorkgroup,
 } from '../../scripts/lib/estate-data-platform';
 import { createDbInstance as createTlsInstance } from '../../scripts/lib/estate-kms-tls';
-import { createCopyingCluster } from '../../scripts/lib/estate-cross-region';
+import {
+  createCopyingCluster,
+  createCrossRegionReplica,
+  createSourceInstance,
+} from '../../scripts/lib/estate-cross-region';
 import { createSecurityConfiguration, runCluster, securityConfigurationDoc } from '../../scripts/lib/estate-emr';
 import {
   createDbCluster,
@@ -63,17 +67,23 @@ const record = (): { sent: Sent[]; stop: () => void } => {
 };
 
 /** Plan, then act with the requests recorded; returns both, and whether they agree. */
-const planAndAct = async (type: ResourceType, id: string, mode: 'remediate' | 'quarantine', policy = testPolicy()) => {
+const planAndAct = async (
+  type: ResourceType,
+  id: string,
+  mode: 'remediate' | 'quarantine',
+  policy = testPolicy(),
+  region = R,
+) => {
   const rule = await loadRule(type);
   if (!rule) throw new Error(`no rule ${type}`);
   const deps = testDeps(emu.clients(), { policy });
-  const ctx = ruleContext(deps, ACCOUNT, R);
-  const state: unknown = await rule.describe({ type, account: ACCOUNT, region: R, id }, ctx);
+  const ctx = ruleContext(deps, ACCOUNT, region);
+  const state: unknown = await rule.describe({ type, account: ACCOUNT, region, id }, ctx);
   expect(state).toBeDefined();
-  const key = await ctx.keys.regionalCmk(R);
-  const finding = rule.evaluate(state, { region: R, cmk: key, policy });
+  const key = await ctx.keys.regionalCmk(region);
+  const finding = rule.evaluate(state, { region, cmk: key, policy });
   expect(finding.status).toBe('NON_COMPLIANT');
-  const plan = planFor(rule, state, finding, { region: R, cmk: key, policy }, mode);
+  const plan = planFor(rule, state, finding, { region, cmk: key, policy }, mode);
   expect(plan.action).not.toBe('REPORT');
   const { sent, stop } = record();
   try {
@@ -305,4 +315,18 @@ describe('the calls an action sends are the calls its plan lists', () => {
     expectFollowed(r);
     expect(r.sent.some((c) => !/^(Describe|Get|List)/.test(c.operation))).toBe(true);
   });
+
+  it.each(['remediate', 'quarantine'] as const)(
+    'rds-read-replica in eu-west-1 on the us-east-1 key: %s',
+    async (mode) => {
+      await createKey(emu.clients(), 'eu-west-1', 'alias/data-platform');
+      const source = await createSourceInstance(emu.clients(), R, 'orders', cmk.arn);
+      await createCrossRegionReplica(emu.clients(), 'eu-west-1', 'orders-eu', source, cmk.arn);
+      const r = await planAndAct('rds-read-replica', 'orders-eu', mode, testPolicy(), 'eu-west-1');
+      expectFollowed(r);
+      expect(r.sent.map((c) => c.operation)).toEqual(
+        mode === 'remediate' ? ['CreateDBInstanceReadReplica'] : ['AddTagsToResource', 'DescribeDBInstances'],
+      );
+    },
+  );
 });
