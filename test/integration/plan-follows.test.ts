@@ -19,6 +19,10 @@ import {
   createCopyingCluster,
   createCrossRegionReplica,
   createSourceInstance,
+  createVersionedBucket,
+  putReplication,
+  putReplicationRole,
+  replicationRule,
 } from '../../scripts/lib/estate-cross-region';
 import { createSecurityConfiguration, runCluster, securityConfigurationDoc } from '../../scripts/lib/estate-emr';
 import {
@@ -112,7 +116,8 @@ const expectFollowed = (r: Awaited<ReturnType<typeof planAndAct>>) => {
     if (c.gate) expect(gates).toContain(c.gate);
   }
   for (const c of r.sent)
-    if (!/^(Describe|Get|List|Head)/.test(c.operation)) expect(writes).toContain(`${c.service}:${c.operation}`);
+    if (!/^(Describe|Get|List|Head|Simulate)/.test(c.operation))
+      expect(writes).toContain(`${c.service}:${c.operation}`);
 };
 
 describe('the calls an action sends are the calls its plan lists', () => {
@@ -329,4 +334,15 @@ describe('the calls an action sends are the calls its plan lists', () => {
       );
     },
   );
+
+  it("s3-replication remediate: a rule keyed with the source region's CMK re-pointed at the destination's", async () => {
+    await putReplicationRole(emu.clients());
+    await createKey(emu.clients(), 'eu-west-1', 'alias/data-platform');
+    await createVersionedBucket(emu.clients(), R, 'src');
+    await createVersionedBucket(emu.clients(), 'eu-west-1', 'dst-eu');
+    await putReplication(emu.clients(), R, 'src', [replicationRule('to-eu', 1, 'dst-eu', cmk.arn)]);
+    const r = await planAndAct('s3-replication', 'src', 'remediate');
+    expectFollowed(r);
+    expect(r.sent.map((c) => c.operation)).toContain('PutBucketReplication');
+  });
 });
