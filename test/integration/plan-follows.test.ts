@@ -1,4 +1,9 @@
 import { DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  CreateDBInstanceCommand,
+  RDSClient,
+  StartDBInstanceAutomatedBackupsReplicationCommand,
+} from '@aws-sdk/client-rds';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { installRequestHook } from '../../shared/aws/clients';
 import { planFor } from '../../shared/pipeline/plan';
@@ -345,4 +350,38 @@ describe('the calls an action sends are the calls its plan lists', () => {
     expectFollowed(r);
     expect(r.sent.map((c) => c.operation)).toContain('PutBucketReplication');
   });
+
+  it.each([false, true])(
+    'rds-backup-replication under another key (cutOver %s): stopped and restarted only behind the gate',
+    async (cutOver) => {
+      const W = 'eu-west-1';
+      await createKey(emu.clients(), W, 'alias/data-platform');
+      const other = (await createKey(emu.clients(), W)).arn;
+      await emu
+        .clients()
+        .get(RDSClient, { region: R })
+        .send(
+          new CreateDBInstanceCommand({
+            DBInstanceIdentifier: 'orders',
+            Engine: 'postgres',
+            DBInstanceClass: 'db.t3.micro',
+            AllocatedStorage: 20,
+            BackupRetentionPeriod: 7,
+            MasterUsername: 'app',
+            MasterUserPassword: 'not-a-secret-1',
+            StorageEncrypted: true,
+          }),
+        );
+      const source = `arn:aws:rds:${R}:${ACCOUNT}:db:orders`;
+      await emu
+        .clients()
+        .get(RDSClient, { region: W })
+        .send(new StartDBInstanceAutomatedBackupsReplicationCommand({ SourceDBInstanceArn: source, KmsKeyId: other }));
+      const r = await planAndAct('rds-backup-replication', source, 'remediate', testPolicy({ gates: { cutOver } }), W);
+      expectFollowed(r);
+      expect(r.sent.map((c) => c.operation)).toEqual(
+        cutOver ? ['StopDBInstanceAutomatedBackupsReplication', 'StartDBInstanceAutomatedBackupsReplication'] : [],
+      );
+    },
+  );
 });
