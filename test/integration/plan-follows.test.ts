@@ -11,6 +11,8 @@ import { ruleContext } from '../../shared/pipeline/scope';
 import { callsOf, followsPlan, planLines, serviceOf } from '../../shared/rules/plan';
 import { loadRule } from '../../shared/rules/registry';
 import type { ResourceType } from '../../shared/rules/type-ids';
+import type { WorkflowStarter } from '../../shared/workflows/contract';
+import { createInstance } from '../../scripts/lib/estate-rds';
 import { createBucket, createKey } from '../../scripts/lib/estate';
 import {
   createDeliveryStream,
@@ -82,10 +84,11 @@ const planAndAct = async (
   mode: 'remediate' | 'quarantine',
   policy = testPolicy(),
   region = R,
+  workflows?: WorkflowStarter,
 ) => {
   const rule = await loadRule(type);
   if (!rule) throw new Error(`no rule ${type}`);
-  const deps = testDeps(emu.clients(), { policy });
+  const deps = testDeps(emu.clients(), { policy, ...(workflows ? { workflows } : {}) });
   const ctx = ruleContext(deps, ACCOUNT, region);
   const state: unknown = await rule.describe({ type, account: ACCOUNT, region, id }, ctx);
   expect(state).toBeDefined();
@@ -384,4 +387,20 @@ describe('the calls an action sends are the calls its plan lists', () => {
       );
     },
   );
+
+  it('rds-instance remediate: the reads it plans, then the workflow it names handed over (its own steps run elsewhere)', async () => {
+    await createInstance(emu.clients(), R, 'orders-db');
+    const started: string[] = [];
+    const workflows: WorkflowStarter = {
+      start: async (name, _input, execution) => {
+        started.push(name);
+        return { started: true, executionId: execution };
+      },
+    };
+    const r = await planAndAct('rds-instance', 'orders-db', 'remediate', testPolicy(), R, workflows);
+    expectFollowed(r);
+    const wf = r.plan.steps.filter((s) => s.kind === 'workflow');
+    expect(wf.map((s) => s.kind === 'workflow' && s.name)).toEqual(started);
+    expect(started).toEqual(['rds-reencrypt']);
+  });
 });
