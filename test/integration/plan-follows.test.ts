@@ -388,19 +388,23 @@ describe('the calls an action sends are the calls its plan lists', () => {
     },
   );
 
-  it('rds-instance remediate: the reads it plans, then the workflow it names handed over (its own steps run elsewhere)', async () => {
-    await createInstance(emu.clients(), R, 'orders-db');
-    const started: string[] = [];
-    const workflows: WorkflowStarter = {
-      start: async (name, _input, execution) => {
-        started.push(name);
-        return { started: true, executionId: execution };
-      },
-    };
-    const r = await planAndAct('rds-instance', 'orders-db', 'remediate', testPolicy(), R, workflows);
-    expectFollowed(r);
-    const wf = r.plan.steps.filter((s) => s.kind === 'workflow');
-    expect(wf.map((s) => s.kind === 'workflow' && s.name)).toEqual(started);
-    expect(started).toEqual(['rds-reencrypt']);
-  });
+  it.each(['rds-instance', 'rds-cluster'] as const)(
+    '%s remediate: the reads it plans, then the workflow it names handed over (its own steps run elsewhere)',
+    async (type) => {
+      if (type === 'rds-instance') await createInstance(emu.clients(), R, 'orders-db');
+      else await createDbCluster(emu.clients(), R, 'orders-db');
+      const started: string[] = [];
+      const workflows: WorkflowStarter = {
+        start: async (name, _input, execution) => {
+          started.push(name);
+          return { started: true, executionId: execution };
+        },
+      };
+      const r = await planAndAct(type, 'orders-db', 'remediate', testPolicy(), R, workflows);
+      expectFollowed(r);
+      const wf = r.plan.steps.filter((s) => s.kind === 'workflow');
+      expect(wf.map((s) => s.kind === 'workflow' && s.name)).toEqual(started);
+      expect(started).toEqual(['rds-reencrypt']);
+    },
+  );
 });
