@@ -7,12 +7,15 @@ import { causeOf, redrive, sendDeadLetter } from '../shared/dlq/dead-letter';
 import type { Alert, Outcome } from '../shared/alerts/alert';
 import type { AlertSink } from '../shared/alerts/publisher';
 import { parseSweepRequest } from '../shared/backfill/request';
+import type { ResultRow } from '../shared/backfill/store';
+import type { ResourceType } from '../shared/rules/type-ids';
 import { backfill as runBackfill, storeFromEnv, sweepDeps } from '../shared/backfill/run';
 import { isSentinelError, SentinelError } from '../shared/errors';
 import { logToStderr } from '../shared/logger';
 import { buildDeps } from '../shared/pipeline/context';
 import { type EventResult, hasRetryableFailure, processEvent } from '../shared/pipeline/process';
 import { formatOf, type Io, type Parsed, parseArgs, positiveInt, str } from './args';
+import { planCommand, planText, PLAN_USAGE } from './plan-command';
 import { policyCommand, POLICY_USAGE } from './policy-command';
 import { rulesCommand, RULES_USAGE } from './rules-command';
 import { table } from './table';
@@ -49,6 +52,7 @@ Usage:
   cmk-sentinel handle FILE|-        run one EventBridge event through the pipeline
   cmk-sentinel backfill [...]       sweep everything that exists (resumable, dry run, reports)
   cmk-sentinel redrive --queue URL  re-process the dead letters on a queue
+  cmk-sentinel plan [...] [ID]      per resource, the AWS calls an action would send, gates, downtime, cost
   cmk-sentinel rules [TYPE]         what each resource type checks and does (from the rules' metadata)
   cmk-sentinel policy validate [FILE] | policy init [FILE]
 ${APPROVE_USAGE}
@@ -69,6 +73,7 @@ const COMMAND_USAGE: Record<string, string> = {
   backfill: BACKFILL_USAGE,
   redrive: REDRIVE_USAGE,
   rules: RULES_USAGE,
+  plan: PLAN_USAGE,
   policy: POLICY_USAGE,
   audit: `Usage:\n${AUDIT_USAGE}`,
 };
@@ -190,7 +195,9 @@ const findingsTable = (reports: string[]): string[] => {
   const json = reports.find((r) => r.endsWith('.json') && existsSync(r));
   if (!json) return [];
   const { findings } = JSON.parse(readFileSync(json, 'utf8')) as {
-    findings: { unit: string; id: string; reason?: string; action: string; result: string; detail?: string }[];
+    findings: (Pick<ResultRow, 'unit' | 'id' | 'reason' | 'action' | 'result' | 'detail' | 'plan' | 'status'> & {
+      unit: string;
+    })[];
   };
   if (!findings.length) return [];
   const rows = findings
@@ -202,9 +209,27 @@ const findingsTable = (reports: string[]): string[] => {
       `${f.action} ${f.result}`,
       (f.detail ?? '').slice(0, 160),
     ]);
+  // A dry run's plans, per resource: the calls each action would send, with their gates, downtime and cost.
+  const plans = findings.slice(0, SHOWN).flatMap((f) =>
+    f.plan
+      ? planText({
+          resource: {
+            type: f.unit.split('/')[2] as ResourceType,
+            account: f.unit.split('/')[0] ?? '',
+            region: f.unit.split('/')[1] ?? '',
+            id: f.id,
+          },
+          status: f.status,
+          reason: f.reason,
+          action: f.action as Outcome['action'],
+          plan: f.plan,
+        })
+      : [],
+  );
   return [
     table(['resource', 'region', 'reason', 'action', 'detail'], rows),
     ...(findings.length > SHOWN ? [`... and ${findings.length - SHOWN} more in the report`] : []),
+    ...(plans.length ? ['', 'plans:', ...plans] : []),
     '',
   ];
 };
@@ -349,6 +374,8 @@ export const main = async (
         return await audit(rest, out);
       case 'rules':
         return await rulesCommand(rest, io);
+      case 'plan':
+        return await planCommand(rest, io);
       case 'policy':
         return await policyCommand(rest, io);
       case '--version':

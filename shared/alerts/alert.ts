@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Plan } from '../rules/plan';
 import type { TriggerInfo } from '../events/normalise';
 import { type Controls, controlsOf } from '../compliance/mapping';
 import type { WaiverVerdict } from '../waivers/waiver';
@@ -36,6 +37,8 @@ export interface Outcome {
   waiver?: WaiverVerdict;
   /** Existing data the remediation handled (S3 objects): re-keyed, skipped by reason, failed. */
   data?: DataOutcome;
+  /** A dry run's plan: the calls the action would send, their gates, downtime and cost (shared/rules/plan.ts). */
+  plan?: Plan;
 }
 
 export const ALERT_SCHEMA = 'cmk-sentinel.alert/v1';

@@ -8,6 +8,7 @@ import {
 import { isAwsNotFound, translateAwsError } from './errors';
 import { SentinelError } from '../errors';
 import type { RuleContext } from '../rules/contract';
+import { type PlanStep, read as readCall, write as writeCall } from '../rules/plan';
 import { grantNameFor } from '../rules/redshift-snapshot-copy/evaluate';
 
 /** Snapshot copy grants and the copy switch itself: shared by the copy rule and the cluster rule's re-key. */
@@ -104,3 +105,27 @@ export const enableSnapshotCopy = async (
     throw translateAwsError(e, 'redshift:EnableSnapshotCopy', cluster);
   }
 };
+
+/** The calls of ensureGrant in the destination region: the grant looked for, created when missing. */
+export const grantSteps = (destRegion: string): PlanStep[] => {
+  const grant = { SnapshotCopyGrantName: `the grant for ${destRegion}'s CMK`, region: destRegion };
+  return [
+    readCall('redshift', 'DescribeSnapshotCopyGrants', grant, `find the copy grant for ${destRegion}'s CMK`),
+    writeCall('redshift', 'CreateSnapshotCopyGrant', grant, `create it with ${destRegion}'s CMK (never modified)`, {
+      times: 'optional',
+      when: 'it does not exist',
+    }),
+  ];
+};
+
+/** The calls of disableSnapshotCopy then enableSnapshotCopy: copy re-pointed at a grant, destination and retention
+ * kept. */
+export const repointSteps = (cluster: string, destRegion: string): PlanStep[] => [
+  writeCall('redshift', 'DisableSnapshotCopy', { ClusterIdentifier: cluster }, 'AWS requires copy off to change it'),
+  writeCall(
+    'redshift',
+    'EnableSnapshotCopy',
+    { ClusterIdentifier: cluster, DestinationRegion: destRegion },
+    "turn copy back on with the grant for the destination's CMK, retention as before",
+  ),
+];

@@ -1,5 +1,6 @@
 import type { ActionOutcome, ActionTaken, Outcome } from '../alerts/alert';
 import { describeData } from '../rules/data-outcome';
+import type { Plan } from '../rules/plan';
 
 /** One unit of a sweep: every resource of one type in one account-region. */
 export interface Unit {
@@ -33,6 +34,8 @@ export interface ResultRow {
   at: string;
   /** A waiver that concerned the finding: status, id, expiry and days left (shared/waivers/). */
   waiver?: { status: string; id?: string; expires?: string; daysLeft?: number };
+  /** A dry run's plan for the resource: the calls the action would send, gates, downtime, cost. */
+  plan?: Plan;
 }
 
 /**
@@ -56,6 +59,7 @@ export const rowOf = (o: Outcome, at: Date): ResultRow => ({
   errorCode: o.error?.code,
   data: o.data ? describeData(o.data) : undefined,
   at: at.toISOString(),
+  ...(o.plan ? { plan: o.plan } : {}),
   ...(o.waiver
     ? { waiver: { status: o.waiver.status, id: o.waiver.id, expires: o.waiver.expires, daysLeft: o.waiver.daysLeft } }
     : {}),

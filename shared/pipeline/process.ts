@@ -1,4 +1,5 @@
-import { type Alert, invalidEventAlert, type Outcome, shouldAlert, toAlert } from '../alerts/alert';
+import { type ActionOutcome, type Alert, invalidEventAlert, type Outcome, shouldAlert, toAlert } from '../alerts/alert';
+import { type ActionVerdict, verdictOf } from '../rules/action-verdict';
 import { auditRecord, isAuditable } from '../audit/audit';
 import { translateAwsError } from '../aws/errors';
 import { SentinelError } from '../errors';
@@ -13,6 +14,8 @@ import { detectTamper, isServiceActor, tamperAlert } from '../tamper/tamper';
 import { checksOf } from '../compliance/mapping';
 import { policyWaiver, tagWaiver } from '../waivers/waiver';
 import type { PipelineDeps } from './context';
+import type { Plan } from '../rules/plan';
+import { planFor } from './plan';
 import { ruleContext } from './scope';
 import { accountCoverage } from '../accounts/coverage';
 
@@ -54,7 +57,7 @@ const errorOutcome = (ref: ResourceRef, arn: string | undefined, e: unknown, bas
 export const dryRunPreview = async (
   rule: AnyRule,
   state: unknown,
-  finding: Finding,
+  plan: Plan,
   ctx: RuleContext,
   deps: PipelineDeps,
 ): Promise<string> => {
@@ -66,17 +69,9 @@ export const dryRunPreview = async (
     tag !== undefined && tag.toLowerCase() !== 'false'
       ? `; tag ${deps.policy.doc.exemptTag}=${tag.slice(0, 64)} is an UNAPPROVED_EXEMPTION, not honoured`
       : '';
-  const limits = rule.limits?.(state, finding) ?? {};
-  const notes: string[] = [];
-  let act: string = mode;
-  if (act === 'remediate' && limits.remediate) {
-    notes.push(`cannot re-encrypt: ${limits.remediate}`);
-    act = 'quarantine';
-  }
-  if (act === 'quarantine' && limits.quarantine) {
-    notes.push(`cannot quarantine: ${limits.quarantine}`);
-    act = 'report';
-  }
+  // The action and its fallbacks are the plan's: one decision for the preview, the plan and the action.
+  const notes = plan.fallback ?? [];
+  const act = plan.action.toLowerCase();
   const off = RULE_DOCS[rule.type].gates.filter((g) => !deps.policy.gates[g]);
   const gated =
     act === 'report' || off.length === 0
@@ -135,14 +130,18 @@ export const evaluateAndAct = async (ref: ResourceRef, deps: PipelineDeps): Prom
       };
     }
     const noted0 = waived ? { waiver: waived } : {};
-    if (deps.dryRun)
+    if (deps.dryRun) {
+      const mode = deps.mode ?? deps.policy.modeFor(ref.type);
+      const plan = planFor(rule, state, finding, { region: ref.region, cmk, policy: deps.policy }, mode);
       return {
         ...base,
         ...noted0,
         action: 'REPORT',
         result: 'NOT_ATTEMPTED',
-        actionDetail: await dryRunPreview(rule, state, finding, ctx, deps),
+        actionDetail: await dryRunPreview(rule, state, plan, ctx, deps),
+        plan,
       };
+    }
     const mode = deps.mode ?? deps.policy.modeFor(ref.type);
     if (mode === 'report') return { ...base, ...noted0, action: 'REPORT', result: 'NOT_ATTEMPTED' };
     // Before/after state is kept for the audit trail only.
@@ -215,15 +214,11 @@ const act = async (
   { rule, ctx, ref, cmk, keep, mode, deps, setPartial }: ActInput,
 ): Promise<Outcome> => {
   // What AWS cannot do to this resource: fall back remediate → quarantine → report, and say why.
-  const limits = rule.limits?.(state, finding) ?? {};
-  const notes: string[] = [];
-  let chosen: string = mode;
-  if (chosen === 'remediate' && limits.remediate) {
-    notes.push(`cannot re-encrypt: ${limits.remediate}`);
-    chosen = 'quarantine';
-  }
-  if (chosen === 'quarantine' && limits.quarantine) {
-    notes.push(`cannot quarantine: ${limits.quarantine}`);
+  // The plan decides the action (the same decision a dry run prints); the rule's action then sends the calls it
+  // lists (test/integration/plan-follows.test.ts holds them to it).
+  const plan = planFor(rule, state, finding, { region: ref.region, cmk, policy: deps.policy }, mode);
+  const notes = plan.fallback ?? [];
+  if (plan.action === 'REPORT')
     return {
       ...base,
       ...(keep ? { before: state } : {}),
@@ -231,61 +226,69 @@ const act = async (
       result: 'NOT_ATTEMPTED',
       actionDetail: notes.join('; '),
     };
-  }
+  const chosen = plan.action === 'REMEDIATE' ? 'remediate' : 'quarantine';
+
+  // A quarantine verifies itself: unchanged, or changed and its own re-read agrees.
+  const selfVerified = (v: ActionVerdict): ActionOutcome => {
+    const changed = v.kind !== 'CANNOT' && v.changed;
+    const verified = (v.kind === 'DONE' || v.kind === 'TAKEN_INSTEAD') && v.verified === true;
+    return !changed ? 'UNCHANGED' : verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
+  };
+  const report = (detail: string): Outcome => ({
+    ...base,
+    ...(keep ? { before: state } : {}),
+    action: 'REPORT',
+    result: 'NOT_ATTEMPTED',
+    actionDetail: detail,
+  });
 
   if (chosen === 'quarantine') {
     setPartial({ action: 'QUARANTINE' });
-    const done = await rule.quarantine(state, finding, ctx);
-    if (done.taken === 'REPORT')
-      return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: done.detail };
-    const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
+    const v = verdictOf(await rule.quarantine(state, finding, ctx));
+    if (v.kind === 'CANNOT') return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: v.detail };
     const states = keep ? { before: state, after: await rule.describe(ref, ctx) } : {};
     return {
       ...base,
       ...states,
       action: 'QUARANTINE',
-      result,
-      actionDetail: [...notes, notes.length ? `quarantined instead: ${done.detail}` : done.detail].join('; '),
+      result: selfVerified(v),
+      actionDetail: [...notes, notes.length ? `quarantined instead: ${v.detail}` : v.detail].join('; '),
     };
   }
 
   setPartial({ action: 'REMEDIATE' });
-  const done = await rule.remediate(state, finding, ctx);
-  if (done.taken === 'REPORT')
-    return {
-      ...base,
-      ...(keep ? { before: state } : {}),
-      action: 'REPORT',
-      result: 'NOT_ATTEMPTED',
-      actionDetail: done.detail,
-    };
-  if (done.taken === 'QUARANTINE') {
-    const result = !done.changed ? 'UNCHANGED' : done.verified ? 'VERIFIED' : 'VERIFICATION_FAILED';
-    return {
-      ...base,
-      ...(keep ? { before: state, after: await rule.describe(ref, ctx) } : {}),
-      action: 'QUARANTINE',
-      result,
-      actionDetail: done.detail,
-    };
+  const v = verdictOf(await rule.remediate(state, finding, ctx));
+  switch (v.kind) {
+    case 'CANNOT':
+      return report(v.detail);
+    case 'TAKEN_INSTEAD':
+      return {
+        ...base,
+        ...(keep ? { before: state, after: await rule.describe(ref, ctx) } : {}),
+        action: 'QUARANTINE',
+        result: selfVerified(v),
+        actionDetail: v.detail,
+      };
+    case 'PENDING':
+      return {
+        ...base,
+        ...(keep ? { before: state } : {}),
+        ...(v.data ? { data: v.data } : {}),
+        action: 'REMEDIATE',
+        result: v.changed ? 'PENDING' : 'UNCHANGED',
+        actionDetail: v.detail,
+      };
+    case 'DONE':
+    case 'REPLACED':
+      break;
   }
-  const data = done.data ? { data: done.data } : {};
-  if (done.pending)
-    return {
-      ...base,
-      ...(keep ? { before: state } : {}),
-      ...data,
-      action: 'REMEDIATE',
-      result: done.changed ? 'PENDING' : 'UNCHANGED',
-      actionDetail: done.detail,
-    };
   // Verify with a fresh read: the action's own response is not proof. Where the rule
   // made a compliant replacement (a copy), that is what is verified.
-  const verifyRef = done.replacement ? { ...ref, id: done.replacement } : ref;
+  const verifyRef = v.kind === 'REPLACED' ? { ...ref, id: v.replacement } : ref;
   // A rule that re-read what decides compliance right after writing it hands that state over: no second read.
   const after =
-    done.verifiedState !== undefined && !done.replacement
-      ? (done.verifiedState as typeof state)
+    v.kind === 'DONE' && v.verifiedState !== undefined
+      ? (v.verifiedState as typeof state)
       : await rule.describe(verifyRef, ctx);
   const check =
     after === undefined ? undefined : rule.evaluate(after, { region: ref.region, cmk, policy: deps.policy });
@@ -295,19 +298,19 @@ const act = async (
   return {
     ...base,
     ...(keep ? { before: state, after } : {}),
-    ...data,
+    ...(v.data ? { data: v.data } : {}),
     action: 'REMEDIATE',
     result: incomplete
       ? 'INCOMPLETE'
       : !verified
         ? 'VERIFICATION_FAILED'
-        : done.replacement && !done.changed
+        : v.kind === 'REPLACED' && !v.changed
           ? 'UNCHANGED'
           : 'VERIFIED',
     actionDetail:
       verified || incomplete
-        ? done.detail
-        : `${done.detail}; re-read shows ${check ? `${check.status} ${check.reason ?? ''}`.trim() : 'the resource gone'}`,
+        ? v.detail
+        : `${v.detail}; re-read shows ${check ? `${check.status} ${check.reason ?? ''}`.trim() : 'the resource gone'}`,
   };
 };
 

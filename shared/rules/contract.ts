@@ -4,6 +4,7 @@ import type { Policy } from '../policy/policy';
 import type { PolicyDocument } from '../policy/schema';
 import type { WorkflowStarter } from '../workflows/contract';
 import type { IamGrant } from './grants';
+import type { PlannedAction, RulePlan } from './plan';
 import type { ResourceType } from './type-ids';
 
 /** A resource named by an event or a listing: enough to re-read it. */
@@ -201,6 +202,11 @@ export interface Rule<S = unknown> extends RuleMeta {
   quarantine(state: S, finding: Finding, ctx: RuleContext): Promise<ActionResult>;
   /** Optional, pure: actions AWS does not allow on this resource (e.g. no re-key API). Absent = both possible. */
   limits?(state: S, finding: Finding): ActionLimits;
+  /**
+   * Pure: the AWS calls `remediate` / `quarantine` would send for this state and finding, in order, with their
+   * purpose, gate, downtime and cost (shared/rules/plan.ts). The action sends exactly these (tests hold it to them).
+   */
+  plan(state: S, finding: Finding, ctx: EvaluationContext, action: PlannedAction): RulePlan;
   /** Optional: how a sweep triages this type from AWS Config's recorded items (shared/backfill/config-inventory.ts). */
   inventory?: ConfigInventory<S>;
 }

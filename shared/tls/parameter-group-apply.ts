@@ -1,4 +1,5 @@
-import type { ActionResult, Finding, RuleContext } from '../rules/contract';
+import type { ActionResult, EvaluationContext, Finding, RuleContext } from '../rules/contract';
+import { NO_DOWNTIME, type PlannedAction, type PlanStep, type RulePlan, write } from '../rules/plan';
 import { type ParamGroupTlsState, rebootAdvice } from './parameter-group';
 
 /** The service-specific calls the TLS parameter remediation needs (RDS and Redshift differ only here). */
@@ -92,5 +93,81 @@ export const remediateParamGroupTls = async (
   return {
     changed: true,
     detail: `Set ${param}=${value} on ${s.group} with immediate apply (dynamic parameter, no reboot); affects ${ops.noun}s ${affected.join(', ')}`,
+  };
+};
+
+/** The operations of a ParamGroupOps, by name: what `planParamGroupTls` lists. */
+export interface ParamGroupOpNames {
+  service: string;
+  create: string;
+  modify: string;
+  /** The service refuses `immediate` for a static parameter and the call is sent again with `pending-reboot`. */
+  modifyMayRetry: boolean;
+  attach: string;
+  groupField: string;
+  idField: string;
+}
+
+/** The calls of remediateParamGroupTls above, in its order. Pure. */
+export const planParamGroupTls = (
+  s: ParamGroupTlsState & { family: string },
+  finding: Finding,
+  names: ParamGroupOpNames,
+  value: string,
+  noun: string,
+  ctx: EvaluationContext,
+  action: PlannedAction,
+): RulePlan => {
+  const none = (why: string): RulePlan => ({ steps: [], downtime: NO_DOWNTIME, cost: [], notes: [why] });
+  if (action === 'QUARANTINE') return none(`a ${noun} without enforced TLS is not quarantined: reported only`);
+  if (finding.reason === 'PENDING_REBOOT') return none('the parameter is set but waits for a reboot: reported');
+  const param = s.param as string;
+  const setParam = (group: string): PlanStep[] => [
+    write(names.service, names.modify, { [names.groupField]: group, [param]: value }, `set ${param}=${value}`),
+    ...(names.modifyMayRetry
+      ? [
+          write(names.service, names.modify, { [names.groupField]: group, ApplyMethod: 'pending-reboot' }, 'again', {
+            times: 'optional',
+            when: 'AWS refuses immediate apply (a static parameter)',
+          }),
+        ]
+      : []),
+  ];
+  const reboot = {
+    kind: 'OUTAGE_AT_SWITCHOVER' as const,
+    duration: `a reboot of each ${noun} for the setting to apply (the operator schedules it; not done by cmk-sentinel)`,
+  };
+  const cost = [{ class: 'API_REQUESTS' as const, basis: 'a few control-plane calls' }];
+  if (s.isDefault) {
+    const name = tlsGroupName(s.family);
+    return {
+      steps: [
+        write(
+          names.service,
+          names.create,
+          { [names.groupField]: name, family: s.family },
+          'a custom group (engine defaults)',
+        ),
+        ...setParam(name),
+        write(names.service, names.attach, { [names.idField]: s.id, [names.groupField]: name }, `attach it to ${s.id}`),
+      ],
+      downtime: reboot,
+      cost,
+      notes: [`the default group ${s.group} cannot be modified`],
+    };
+  }
+  const affected = s.groupRef ? s.sharedWith : [s.id, ...s.sharedWith];
+  if (affected.length > 1 && !ctx.policy.gates.modifySharedParameterGroups)
+    return none(
+      `group ${s.group} is shared by ${affected.join(', ')}: not changed (gates.modifySharedParameterGroups off)`,
+    );
+  const steps = setParam(s.group);
+  if (affected.length > 1)
+    for (const st of steps) if (st.kind === 'call') st.gate = 'gates.modifySharedParameterGroups';
+  return {
+    steps,
+    downtime: s.applyType === 'static' ? reboot : NO_DOWNTIME,
+    cost,
+    notes: [`affects ${noun}s ${affected.join(', ')}; clients without TLS are refused once it applies`],
   };
 };

@@ -11,6 +11,7 @@ import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { itemsOf } from '../../aws/paginate';
 import { tagRecord } from '../../aws/tags';
 import type { Rule, RuleContext } from '../contract';
+import { NO_DOWNTIME, tagQuarantine, write } from '../plan';
 import { type AthenaWorkgroupState, evaluateAthenaWorkgroup } from './evaluate';
 import { athenaWorkgroupMeta } from './meta';
 
@@ -76,6 +77,34 @@ export const athenaWorkgroupRule: Rule<AthenaWorkgroupState> = {
   evaluate: evaluateAthenaWorkgroup,
 
   tags: (state, ctx) => readTags(state.arn, ctx),
+
+  plan(state, finding, ctx, action) {
+    if (action === 'QUARANTINE')
+      return tagQuarantine(
+        'athena',
+        { list: 'ListTagsForResource', tag: 'TagResource' },
+        { ResourceARN: state.arn },
+        { key: ctx.policy.doc.quarantineTag, value: finding.reason ?? 'NON_COMPLIANT' },
+        'the workgroup stays enabled and results untouched',
+      );
+    const option = state.encryptionOption === 'CSE_KMS' ? 'CSE_KMS' : 'SSE_KMS';
+    return {
+      steps: [
+        write(
+          'athena',
+          'UpdateWorkGroup',
+          { WorkGroup: state.name, EncryptionOption: option, KmsKey: ctx.cmk.arn, EnforceWorkGroupConfiguration: true },
+          'query results from now on encrypted with the CMK, the workgroup setting enforced',
+        ),
+      ],
+      downtime: NO_DOWNTIME,
+      cost: [{ class: 'KMS_REQUESTS', basis: 'per query result written (SSE_KMS data keys)' }],
+      notes: [
+        'results already written keep their encryption; result readers need kms:Decrypt on the CMK',
+        ...(state.enforced ? [] : ['client-side result settings are ignored from now on']),
+      ],
+    };
+  },
 
   async remediate(state, _finding, ctx) {
     const cmk = await ctx.keys.regionalCmk(state.region);

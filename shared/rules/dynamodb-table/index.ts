@@ -11,6 +11,7 @@ import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { itemsOf } from '../../aws/paginate';
 import { tagRecord } from '../../aws/tags';
 import type { ActionLimits, Finding, Rule, RuleContext } from '../contract';
+import { NO_DOWNTIME, read, tagQuarantine, write } from '../plan';
 import { type DynamodbTableState, evaluateDynamodbTable } from './evaluate';
 import { dynamodbTableMeta } from './meta';
 
@@ -83,6 +84,39 @@ export const dynamodbTableRule: Rule<DynamodbTableState> = {
   tags: (state, ctx) => readTags(state.arn, ctx),
 
   limits,
+
+  plan(state, finding, ctx, action) {
+    if (action === 'QUARANTINE')
+      return tagQuarantine(
+        'dynamodb',
+        { list: 'ListTagsOfResource', tag: 'TagResource' },
+        { ResourceArn: state.arn },
+        { key: ctx.policy.doc.quarantineTag, value: finding.reason ?? 'NON_COMPLIANT' },
+        'data untouched (a table has no public access to close)',
+      );
+    if (finding.reason === 'ENCRYPTION_IN_PROGRESS' || state.status !== 'ACTIVE')
+      return { steps: [], downtime: NO_DOWNTIME, cost: [], notes: ['a change is in progress: no second UpdateTable'] };
+    const input = { TableName: state.name };
+    return {
+      steps: [
+        write(
+          'dynamodb',
+          'UpdateTable',
+          { ...input, SSESpecification: { Enabled: true, SSEType: 'KMS', KMSMasterKeyId: ctx.cmk.arn } },
+          'switch the table to the regional CMK in place',
+        ),
+        read('dynamodb', 'DescribeTable', input, 'see whether the switch is still UPDATING'),
+      ],
+      downtime: NO_DOWNTIME,
+      cost: [
+        {
+          class: 'KMS_REQUESTS',
+          basis: 'DynamoDB calls KMS per table key refresh (about one per table per 5 min of use)',
+        },
+      ],
+      notes: ['the table stays readable and writable while DynamoDB re-encrypts it'],
+    };
+  },
 
   async remediate(state, finding, ctx) {
     if (finding.reason === 'ENCRYPTION_IN_PROGRESS' || state.status !== 'ACTIVE') {

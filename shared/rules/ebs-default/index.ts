@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { translateAwsError } from '../../aws/errors';
 import type { Rule, RuleContext } from '../contract';
+import { NO_DOWNTIME, type PlanStep, write as planWrite } from '../plan';
 import { ebsDefaultLimits, evaluateEbsDefault, type EbsDefaultState } from './evaluate';
 import { ebsDefaultMeta } from './meta';
 
@@ -48,6 +49,26 @@ export const ebsDefaultRule: Rule<EbsDefaultState> = {
   tags: async () => ({}),
 
   limits: ebsDefaultLimits,
+
+  plan(state, _finding, ctx, action) {
+    if (action === 'QUARANTINE')
+      return { steps: [], downtime: NO_DOWNTIME, cost: [], notes: ['an account-level setting: reported only'] };
+    const steps: PlanStep[] = [];
+    if (state.observedKey?.info?.arn !== ctx.cmk.arn)
+      steps.push(
+        planWrite('ec2', 'ModifyEbsDefaultKmsKeyId', { KmsKeyId: ctx.cmk.arn }, 'new volumes default to the CMK'),
+      );
+    if (!state.enabled)
+      steps.push(planWrite('ec2', 'EnableEbsEncryptionByDefault', {}, 'every new volume in the region is encrypted'));
+    return {
+      steps,
+      downtime: NO_DOWNTIME,
+      cost: [{ class: 'KMS_REQUESTS', basis: 'per volume created or attached from now on' }],
+      notes: [
+        'existing volumes keep their encryption; the roles that launch EMR/EC2 instances need use of the CMK, or launches fail',
+      ],
+    };
+  },
 
   async remediate(state, _finding, ctx) {
     const cmk = await ctx.keys.regionalCmk(state.region);

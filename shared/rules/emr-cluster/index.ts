@@ -11,6 +11,9 @@ import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import type { ActionResult, Finding, Rule, RuleContext } from '../contract';
 import { ensureCompliantCopy, readSecurityConfiguration } from '../../emr/store';
+import { compliantCopySteps } from '../../emr/compliant-copy-plan';
+import { NO_DOWNTIME, type PlanStep, type RulePlan, read, write } from '../plan';
+import type { EvaluationContext } from '../contract';
 import { compliantCopyName } from '../../emr/compliant-copy';
 import { CONFIGURATION_REASONS, type EmrClusterState, ENDED_STATES, evaluateEmrCluster } from './evaluate';
 import { readCmkAccess } from '../../kms/cmk-access';
@@ -94,6 +97,71 @@ const quarantineCluster = async (state: EmrClusterState, finding: Finding, ctx: 
   };
 };
 
+/** The calls of quarantineCluster (tag, re-read, relaunch advice), in order. */
+const quarantineSteps = (state: EmrClusterState, finding: Finding, ctx: EvaluationContext): PlanStep[] => {
+  const tag = ctx.policy.doc.quarantineTag;
+  const value = finding.reason ?? 'NON_COMPLIANT';
+  const cfg = state.securityConfiguration;
+  const advice: PlanStep[] =
+    !cfg || cfg === 'GONE'
+      ? []
+      : ctx.policy.modeFor('emr-security-configuration') === 'remediate'
+        ? compliantCopySteps(cfg, ctx.cmk, ctx.policy)
+        : [
+            read(
+              'emr',
+              'DescribeSecurityConfiguration',
+              { Name: compliantCopyName(cfg.name, ctx.cmk) },
+              'name the compliant copy to relaunch with, if it exists',
+            ),
+          ];
+  return [
+    ...(state.tags[tag] !== value
+      ? [write('emr', 'AddTags', { ResourceId: state.id, tag: `${tag}=${value}` }, 'mark the cluster quarantined')]
+      : []),
+    read('emr', 'DescribeCluster', { ClusterId: state.id }, 'verify the tag'),
+    ...advice,
+  ];
+};
+
+const planCluster = (
+  state: EmrClusterState,
+  finding: Finding,
+  ctx: EvaluationContext,
+  action: 'REMEDIATE' | 'QUARANTINE',
+): RulePlan => {
+  const none = { steps: [], downtime: NO_DOWNTIME, cost: [], notes: ['reported only: the cluster itself is fine'] };
+  if (!CONFIGURATION_REASONS.has(finding.reason ?? '')) return none;
+  const cost = [{ class: 'API_REQUESTS' as const, basis: 'a few EMR calls' }];
+  const q = quarantineSteps(state, finding, ctx);
+  if (action === 'QUARANTINE' || !ctx.policy.gates.terminateClusters || state.terminationProtected)
+    return {
+      steps: q,
+      downtime: NO_DOWNTIME,
+      cost,
+      notes: [
+        action === 'REMEDIATE'
+          ? `not terminated (${!ctx.policy.gates.terminateClusters ? 'gates.terminateClusters off' : 'termination protection on'}): quarantined instead`
+          : 'nothing can be changed on a running cluster',
+      ],
+    };
+  return {
+    steps: [
+      ...q,
+      write('emr', 'TerminateJobFlows', { JobFlowIds: [state.id] }, 'end a cluster launched non-compliant', {
+        destructive: true,
+        gate: 'gates.terminateClusters',
+      }),
+      read('emr', 'DescribeCluster', { ClusterId: state.id }, 'read its state after the terminate'),
+    ],
+    downtime: {
+      kind: 'OUTAGE_AT_SWITCHOVER',
+      duration: 'the cluster ends now: its running steps stop until relaunched',
+    },
+    cost,
+  };
+};
+
 const reportOnly = (finding: Finding): ActionResult => ({
   changed: true,
   taken: 'REPORT',
@@ -146,6 +214,8 @@ export const emrClusterRule: Rule<EmrClusterState> = {
   evaluate: evaluateEmrCluster,
 
   tags: async (state) => state.tags,
+
+  plan: planCluster,
 
   async remediate(state, finding, ctx) {
     // A key policy is never rewritten automatically, and the cluster itself is fine.

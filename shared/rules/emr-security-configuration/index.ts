@@ -3,6 +3,9 @@ import { translateAwsError } from '../../aws/errors';
 import { ensureCompliantCopy, readSecurityConfiguration } from '../../emr/store';
 import type { Rule, RuleContext } from '../contract';
 import { evaluateSecurityConfiguration, type SecurityConfigurationState } from '../../emr/security-configuration';
+import { compliantCopySteps } from '../../emr/compliant-copy-plan';
+import { compliantCopyName, compliantDocument, isCompliantCopyName } from '../../emr/compliant-copy';
+import { NO_DOWNTIME } from '../plan';
 import { emrSecurityConfigurationMeta } from './meta';
 
 export type { SecurityConfigurationState };
@@ -38,6 +41,28 @@ export const emrSecurityConfigurationRule: Rule<SecurityConfigurationState> = {
 
   // EMR security configurations cannot carry tags: none is ever exempt.
   tags: async () => ({}),
+
+  plan(state, _finding, ctx, action) {
+    if (action === 'QUARANTINE')
+      return {
+        steps: [],
+        downtime: NO_DOWNTIME,
+        cost: [],
+        notes: ['a security configuration cannot be changed or tagged: alert only'],
+      };
+    const name = compliantCopyName(state.name, ctx.cmk);
+    const none = (why: string) => ({ steps: [], downtime: NO_DOWNTIME, cost: [], notes: [`no copy made: ${why}`] });
+    if (isCompliantCopyName(state.name, ctx.cmk)) return none(`${state.name} is itself cmk-sentinel's copy`);
+    const doc = compliantDocument(state.parsed, ctx.cmk, ctx.policy.doc.emr?.tlsCertificateProvider);
+    return {
+      steps: compliantCopySteps(state, ctx.cmk, ctx.policy),
+      downtime: NO_DOWNTIME,
+      cost: [{ class: 'API_REQUESTS', basis: 'one or two EMR calls; clusters launched with the copy use the CMK' }],
+      notes: [
+        doc.ok ? `launch clusters with ${name} instead of ${state.name}; ${EBS_NOTE}` : `no copy possible: ${doc.why}`,
+      ],
+    };
+  },
 
   async remediate(state, _finding, ctx) {
     const copy = await ensureCompliantCopy(state, ctx);

@@ -12,6 +12,7 @@ import {
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { tagRecord } from '../../aws/tags';
 import type { Rule, RuleContext } from '../contract';
+import { NO_DOWNTIME, type PlanStep, read, tagQuarantine, write } from '../plan';
 import {
   destinationProblem,
   evaluateFirehoseStream,
@@ -134,6 +135,54 @@ export const firehoseStreamRule: Rule<FirehoseStreamState> = {
   evaluate: evaluateFirehoseStream,
 
   tags: (state, ctx) => readTags(state.name, ctx),
+
+  plan(state, finding, ctx, action) {
+    const input = { DeliveryStreamName: state.name };
+    if (action === 'QUARANTINE')
+      return tagQuarantine(
+        'firehose',
+        { list: 'ListTagsForDeliveryStream', tag: 'TagDeliveryStream' },
+        input,
+        { key: ctx.policy.doc.quarantineTag, value: finding.reason ?? 'NON_COMPLIANT' },
+        'delivery untouched',
+      );
+    if (finding.reason === 'ENCRYPTION_IN_PROGRESS' || state.status !== 'ACTIVE')
+      return {
+        steps: [],
+        downtime: NO_DOWNTIME,
+        cost: [],
+        notes: [`stream ${state.status}: nothing sent until ACTIVE`],
+      };
+    const steps: PlanStep[] = [];
+    if (sseApplies(state) && sseProblem(state, ctx))
+      steps.push(
+        write(
+          'firehose',
+          'StartDeliveryStreamEncryption',
+          { ...input, KeyType: 'CUSTOMER_MANAGED_CMK', KeyARN: ctx.cmk.arn },
+          'encrypt records held in the stream with the CMK',
+        ),
+      );
+    for (const d of state.s3.filter((x) => destinationProblem(x, ctx)))
+      steps.push(
+        read('firehose', 'DescribeDeliveryStream', input, 'the current version id (each update bumps it)'),
+        write(
+          'firehose',
+          'UpdateDestination',
+          { ...input, DestinationId: d.destinationId, AWSKMSKeyARN: ctx.cmk.arn },
+          `objects delivered to ${d.bucketArn ?? d.destinationId} from now on encrypted with the CMK`,
+        ),
+      );
+    steps.push(read('firehose', 'DescribeDeliveryStream', input, 'see whether encryption is still ENABLING'));
+    return {
+      steps,
+      downtime: NO_DOWNTIME,
+      cost: [{ class: 'KMS_REQUESTS', basis: 'per delivered S3 object and per data key of the stream' }],
+      notes: [
+        'records already delivered keep their encryption; the delivery role needs use of the CMK or delivery fails',
+      ],
+    };
+  },
 
   async remediate(state, finding, ctx) {
     if (finding.reason === 'ENCRYPTION_IN_PROGRESS' || state.status !== 'ACTIVE') {

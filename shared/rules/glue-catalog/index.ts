@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-glue';
 import { translateAwsError } from '../../aws/errors';
 import type { Rule, RuleContext } from '../contract';
+import { NO_DOWNTIME, write as planWrite } from '../plan';
 import { evaluateGlueCatalog, glueCatalogLimits, type GlueCatalogState } from './evaluate';
 import { glueCatalogMeta } from './meta';
 
@@ -51,6 +52,34 @@ export const glueCatalogRule: Rule<GlueCatalogState> = {
   tags: async () => ({}),
 
   limits: glueCatalogLimits,
+
+  plan(state, _finding, ctx, action) {
+    if (action === 'QUARANTINE')
+      return {
+        steps: [],
+        downtime: NO_DOWNTIME,
+        cost: [],
+        notes: ['the Data Catalog is an account setting: reported only'],
+      };
+    const withRole = state.mode === 'SSE-KMS-WITH-SERVICE-ROLE' && state.serviceRole;
+    return {
+      steps: [
+        planWrite(
+          'glue',
+          'PutDataCatalogEncryptionSettings',
+          {
+            CatalogEncryptionMode: withRole ? 'SSE-KMS-WITH-SERVICE-ROLE' : 'SSE-KMS',
+            SseAwsKmsKeyId: ctx.cmk.arn,
+            ConnectionPasswordEncryption: ctx.cmk.arn,
+          },
+          'catalog metadata and connection passwords encrypted with the CMK from now on',
+        ),
+      ],
+      downtime: NO_DOWNTIME,
+      cost: [{ class: 'KMS_REQUESTS', basis: 'per catalog read and write (every reader needs kms:Decrypt)' }],
+      notes: ['metadata already written stays as it was until next written; passwords when each connection is updated'],
+    };
+  },
 
   async remediate(state, _finding, ctx) {
     const cmk = await ctx.keys.regionalCmk(state.region);

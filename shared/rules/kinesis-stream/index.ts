@@ -11,6 +11,7 @@ import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { itemsOf } from '../../aws/paginate';
 import { tagRecord } from '../../aws/tags';
 import type { Rule, RuleContext } from '../contract';
+import { NO_DOWNTIME, read, tagQuarantine, write } from '../plan';
 import { evaluateKinesisStream, type KinesisStreamState } from './evaluate';
 import { kinesisStreamMeta } from './meta';
 
@@ -72,6 +73,41 @@ export const kinesisStreamRule: Rule<KinesisStreamState> = {
   evaluate: evaluateKinesisStream,
 
   tags: (state, ctx) => readTags(state.name, ctx),
+
+  plan(state, finding, ctx, action) {
+    const input = { StreamName: state.name };
+    if (action === 'QUARANTINE')
+      return tagQuarantine(
+        'kinesis',
+        { list: 'ListTagsForStream', tag: 'AddTagsToStream' },
+        input,
+        { key: ctx.policy.doc.quarantineTag, value: finding.reason ?? 'NON_COMPLIANT' },
+        'records untouched (producers keep writing)',
+      );
+    if (finding.reason === 'ENCRYPTION_IN_PROGRESS' || state.status !== 'ACTIVE')
+      return {
+        steps: [],
+        downtime: NO_DOWNTIME,
+        cost: [],
+        notes: [`stream ${state.status}: nothing sent until it is ACTIVE`],
+      };
+    return {
+      steps: [
+        write(
+          'kinesis',
+          'StartStreamEncryption',
+          { ...input, EncryptionType: 'KMS', KeyId: ctx.cmk.arn },
+          'encrypt records written from now on with the regional CMK',
+        ),
+        read('kinesis', 'DescribeStreamSummary', input, 'see whether the stream is still UPDATING'),
+      ],
+      downtime: NO_DOWNTIME,
+      cost: [{ class: 'KMS_REQUESTS', basis: 'producers and consumers call KMS per data key (cached by the KCL/KPL)' }],
+      notes: [
+        `records written before stay ${state.encryptionType === 'KMS' ? 'under the previous key' : 'unencrypted'} until they expire (${state.retentionHours ?? '?'} h)`,
+      ],
+    };
+  },
 
   async remediate(state, finding, ctx) {
     // Kinesis accepts the change only on an ACTIVE stream; one already UPDATING is left to finish.

@@ -12,6 +12,7 @@ import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { SentinelError } from '../../errors';
 import { arnParts, type KeyInfo } from '../../kms/key-resolver';
 import type { ActionResult, Rule, RuleContext } from '../contract';
+import { NO_DOWNTIME, type PlanStep, read, write } from '../plan';
 import { evaluateKmsKey, type KeyDetails, type KeyUsage, type KmsKeyState, rotationRefusal } from './evaluate';
 import { kmsKeyMeta } from './meta';
 import { countKeyUsers } from './usage';
@@ -162,6 +163,47 @@ export const kmsKeyRule: Rule<KmsKeyState> = {
       if (isAwsNotFound(e, 'kms:ListResourceTags')) return {};
       throw translateAwsError(e, 'kms:ListResourceTags', state.key.arn);
     }
+  },
+
+  plan(state, finding, ctx, action) {
+    const none = (why: string) => ({ steps: [], downtime: NO_DOWNTIME, cost: [], notes: [why] });
+    if (action === 'QUARANTINE') return none('reported only: a key is never quarantined (critical alert)');
+    if (state.kind === 'alias') return none('an alias is never repointed automatically (critical alert)');
+    const k = state.key;
+    const steps: PlanStep[] = [];
+    const pending = PENDING.has(k.state);
+    if (pending)
+      steps.push(write('kms', 'CancelKeyDeletion', { KeyId: k.keyId }, 'stop the scheduled deletion of the CMK'));
+    if (pending || k.state === 'Disabled')
+      steps.push(write('kms', 'EnableKey', { KeyId: k.keyId }, 'make the CMK usable again'));
+    if (!rotationRefusal(k)) {
+      const home = rotationHome(k, state.region);
+      const reread = steps.length > 0 || k.rotation === undefined;
+      const wanted = ctx.policy.doc.cmk.rotationPeriodInDays;
+      const period = wanted ?? k.rotationPeriodInDays;
+      const enable = write(
+        'kms',
+        'EnableKeyRotation',
+        { KeyId: home.arn, RotationPeriodInDays: period },
+        `turn automatic rotation on${k.replicaOf ? ' on the multi-Region primary' : ''} (or set its period)`,
+      );
+      if (reread) {
+        steps.push(
+          read('kms', 'GetKeyRotationStatus', { KeyId: home.arn }, 'read rotation now that the key is usable'),
+        );
+        steps.push({ ...enable, times: 'optional', when: "rotation reads off, or its period is not the policy's" });
+      } else if (
+        k.rotation === false ||
+        (wanted !== undefined && k.rotationPeriodInDays !== undefined && k.rotationPeriodInDays !== wanted)
+      )
+        steps.push(enable);
+    }
+    if (steps.length === 0) return none('nothing AWS lets us change: key policies are never rewritten; reported');
+    return {
+      steps,
+      downtime: NO_DOWNTIME,
+      cost: [{ class: 'API_REQUESTS', basis: `${steps.length} KMS control-plane calls; no data re-encrypted` }],
+    };
   },
 
   async remediate(state, finding, ctx) {

@@ -11,6 +11,7 @@ import { GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { translateAwsError } from '../../aws/errors';
 import { itemsOf } from '../../aws/paginate';
 import type { ActionResult, Finding, Rule, RuleContext } from '../contract';
+import { group, NO_DOWNTIME, read, tagQuarantine, write } from '../plan';
 import {
   evaluateLogGroup,
   isPlatformGroup,
@@ -105,6 +106,45 @@ export const logGroupRule: Rule<LogGroupState> = {
   evaluate: evaluateLogGroup,
 
   tags: (state, ctx) => readTags(state.arn, ctx),
+
+  plan(state, finding, ctx, action) {
+    const tag = { key: ctx.policy.doc.quarantineTag, value: finding.reason ?? 'NON_COMPLIANT' };
+    const quarantine = tagQuarantine(
+      'cloudwatchlogs',
+      { list: 'ListTagsForResource', tag: 'TagResource' },
+      { resourceArn: state.arn },
+      tag,
+      'log data untouched',
+    );
+    if (action === 'QUARANTINE') return quarantine;
+    return {
+      steps: [
+        read(
+          'kms',
+          'GetKeyPolicy',
+          { KeyId: ctx.cmk.arn, PolicyName: 'default' },
+          `check that the key policy lets logs.${state.region}.amazonaws.com use the CMK (never rewritten by us)`,
+        ),
+        group(
+          'associate the CMK, or quarantine and say what the key policy lacks',
+          [
+            write(
+              'cloudwatchlogs',
+              'AssociateKmsKey',
+              { logGroupName: state.name, kmsKeyId: ctx.cmk.arn },
+              'encrypt log events ingested from now on with the CMK',
+              { when: 'the key policy allows CloudWatch Logs' },
+            ),
+            group('quarantine instead', quarantine.steps, { when: 'it does not' }),
+          ],
+          { oneOf: true },
+        ),
+      ],
+      downtime: NO_DOWNTIME,
+      cost: [{ class: 'KMS_REQUESTS', basis: 'CloudWatch Logs calls KMS per data key while ingesting' }],
+      notes: ['events already stored keep their previous encryption until they expire'],
+    };
+  },
 
   async remediate(state, finding, ctx) {
     const cmk = await ctx.keys.regionalCmk(state.region);

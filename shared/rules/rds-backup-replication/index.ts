@@ -10,6 +10,7 @@ import type { ObservedKey } from '../../kms/key-resolver';
 import { translateAwsError } from '../../aws/errors';
 import type { EvaluationContext, Finding, Rule, RuleContext } from '../contract';
 import { sourceRegionOf } from '../../aws/arn';
+import { NO_DOWNTIME, write } from '../plan';
 import { rdsBackupReplicationMeta } from './meta';
 
 /** A source instance's automated backups replicated into this region (ref id = the source instance ARN). */
@@ -88,6 +89,36 @@ export const rdsBackupReplicationRule: Rule<RdsBackupReplicationState> = {
 
   // Replicated backups carry no tags of their own; exemption is on the source instance, in its own region.
   tags: () => Promise.resolve({}),
+
+  plan(state, _finding, ctx, action) {
+    const none = (why: string) => ({ steps: [], downtime: NO_DOWNTIME, cost: [], notes: [why] });
+    if (action === 'QUARANTINE') return none('alert only: backup replication left as it is');
+    if (!ctx.policy.gates.cutOver) return none('replication must be restarted with the CMK: gates.cutOver is off');
+    const o = { gate: 'gates.cutOver', destructive: true };
+    return {
+      steps: [
+        write(
+          'rds',
+          'StopDBInstanceAutomatedBackupsReplication',
+          { SourceDBInstanceArn: state.sourceArn },
+          'stop replicating backups under the wrong key (replicated backups are kept until they expire)',
+          o,
+        ),
+        write(
+          'rds',
+          'StartDBInstanceAutomatedBackupsReplication',
+          { SourceDBInstanceArn: state.sourceArn, KmsKeyId: ctx.cmk.arn, BackupRetentionPeriod: state.retentionPeriod },
+          'replicate new backups under the CMK',
+          { gate: 'gates.cutOver' },
+        ),
+      ],
+      downtime: NO_DOWNTIME,
+      cost: [
+        { class: 'SNAPSHOT_STORAGE', basis: 'a fresh replicated backup chain beside the old one until it expires' },
+      ],
+      notes: ['no cross-region point-in-time restore between stop and the first new backup (a DR gap of minutes)'],
+    };
+  },
 
   async remediate(state, _finding, ctx) {
     const cmk = await ctx.keys.regionalCmk(state.region);

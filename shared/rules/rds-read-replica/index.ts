@@ -11,6 +11,7 @@ import {
 import { sourceRegionOf } from '../../aws/arn';
 import { translateAwsError } from '../../aws/errors';
 import type { Rule, RuleContext } from '../contract';
+import { NO_DOWNTIME, read, write } from '../plan';
 import { evaluateRdsReadReplica, type RdsReadReplicaState, replacementId, replacementVerified } from './evaluate';
 import { rdsReadReplicaMeta } from './meta';
 
@@ -67,6 +68,60 @@ export const rdsReadReplicaRule: Rule<RdsReadReplicaState> = {
   evaluate: evaluateRdsReadReplica,
 
   tags: (state) => Promise.resolve(state.tags),
+
+  plan(state, finding, ctx, action) {
+    const none = (why: string) => ({ steps: [], downtime: NO_DOWNTIME, cost: [], notes: [why] });
+    if (action === 'QUARANTINE') {
+      const tag = ctx.policy.doc.quarantineTag;
+      const value = finding.reason ?? 'NON_COMPLIANT';
+      if (state.tags[tag] === value) return none(`already tagged ${tag}=${value}`);
+      return {
+        steps: [
+          write('rds', 'AddTagsToResource', { ResourceName: state.arn, tag: `${tag}=${value}` }, 'mark it quarantined'),
+          read('rds', 'DescribeDBInstances', { DBInstanceIdentifier: state.id }, 'verify the tag'),
+        ],
+        downtime: NO_DOWNTIME,
+        cost: [{ class: 'API_REQUESTS', basis: '2 RDS calls' }],
+        notes: ['the replica and its data are untouched'],
+      };
+    }
+    const newId = replacementId(state.id);
+    if (!state.encrypted) return none(`the source ${state.sourceArn} is unencrypted: encrypt it first`);
+    if (!state.replacement)
+      return {
+        steps: [
+          write(
+            'rds',
+            'CreateDBInstanceReadReplica',
+            { DBInstanceIdentifier: newId, SourceDBInstanceIdentifier: state.sourceArn, KmsKeyId: ctx.cmk.arn },
+            `a replacement replica on this region's CMK; ${state.id} kept`,
+          ),
+        ],
+        downtime: NO_DOWNTIME,
+        cost: [
+          {
+            class: 'STORAGE_DUPLICATE',
+            basis: `a second replica (instance hours and storage) while ${state.id} is kept`,
+          },
+        ],
+        notes: ['readers move to the replacement; the next event or sweep verifies it, then the gate decides'],
+      };
+    if (!replacementVerified(state, ctx)) return none(`replacement ${newId} not yet available on the CMK`);
+    if (!ctx.policy.gates.cutOver) return none(`replacement ${newId} verified; ${state.id} kept (gates.cutOver off)`);
+    return {
+      steps: [
+        write(
+          'rds',
+          'DeleteDBInstance',
+          { DBInstanceIdentifier: state.id, SkipFinalSnapshot: true },
+          `delete the replica on the wrong key, its replacement ${newId} verified`,
+          { destructive: true, gate: 'gates.cutOver' },
+        ),
+      ],
+      downtime: { kind: 'OUTAGE_AT_SWITCHOVER', duration: `readers still on ${state.id} fail until they use ${newId}` },
+      cost: [],
+    };
+  },
 
   async remediate(state, _finding, ctx) {
     const cmk = await ctx.keys.regionalCmk(state.region);

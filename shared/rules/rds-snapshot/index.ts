@@ -1,5 +1,6 @@
 import { SentinelError } from '../../errors';
 import type { Rule, RuleContext, RuleMeta } from '../contract';
+import { group, NO_DOWNTIME, type PlanStep, read, type RulePlan, write } from '../plan';
 import { clusterSnapshots, instanceSnapshots, type SnapshotApi } from './api';
 import {
   copyIdFor,
@@ -58,6 +59,100 @@ const waitForCopy = async (
   }
 };
 
+/** The calls of remediate / quarantine below, in their order (the instance and cluster APIs differ in names only). */
+const planSnapshot = (
+  api: SnapshotApi,
+  state: RdsSnapshotState,
+  tag: { key: string; value: string },
+  cmk: Parameters<typeof keyIssueOf>[2],
+  deleteOriginals: boolean,
+  action: 'REMEDIATE' | 'QUARANTINE',
+): RulePlan => {
+  const c = api.kind === 'cluster' ? 'DBCluster' : 'DB';
+  const idField = `${c}SnapshotIdentifier`;
+  const id = { [idField]: state.id };
+  const describe = (ident: string, purpose: string, o = {}) =>
+    read('rds', `Describe${c}Snapshots`, { [idField]: ident }, purpose, o);
+  const attributes = (purpose: string) => read('rds', `Describe${c}SnapshotAttributes`, id, purpose);
+  const unshare = (values: string, o = {}) =>
+    write(
+      'rds',
+      `Modify${c}SnapshotAttribute`,
+      { ...id, AttributeName: 'restore', ValuesToRemove: values },
+      'remove restore sharing',
+      o,
+    );
+  const addTag = (t: string, purpose: string, o = {}) =>
+    write('rds', 'AddTagsToResource', { ResourceName: state.arn, Tags: t }, purpose, o);
+  if (action === 'QUARANTINE')
+    return {
+      steps: [
+        attributes('read who may restore the snapshot now'),
+        { ...unshare('every account it is shared with', { times: 'optional', when: 'it is shared' }) },
+        ...(state.tags[tag.key] === undefined ? [addTag(`${tag.key}=${tag.value}`, 'mark it quarantined')] : []),
+        group(
+          'verify: fresh reads of the tag and the sharing',
+          [
+            group('describe, then attributes', [describe(state.id, 'tag'), attributes('sharing')]),
+            group('attributes, then describe', [attributes('sharing'), describe(state.id, 'tag')]),
+          ],
+          { oneOf: true },
+        ),
+      ],
+      downtime: NO_DOWNTIME,
+      cost: [{ class: 'API_REQUESTS', basis: 'up to 5 RDS calls' }],
+      notes: ['snapshot data untouched'],
+    };
+  const steps: PlanStep[] = [];
+  if (state.restoreShares.includes('all')) steps.push(unshare('all'));
+  if (!keyIssueOf(state.encrypted, state.observedKey, cmk, state.region) || rdsSnapshotLimits(state).remediate)
+    return { steps, downtime: NO_DOWNTIME, cost: [], notes: steps.length ? [] : ['nothing to re-key'] };
+  const copyId = copyIdFor(state.id);
+  if (!state.copy)
+    steps.push(
+      write(
+        'rds',
+        `Copy${c}Snapshot`,
+        { [`Source${idField}`]: state.id, [`Target${idField}`]: copyId, KmsKeyId: cmk.arn, CopyTags: true },
+        'make a copy encrypted with the regional CMK (tags copied); the original is kept',
+      ),
+    );
+  steps.push(
+    describe(copyId, 'wait (in this run, up to its budget) for the copy to be available and verify its key', {
+      times: 'some',
+    }),
+  );
+  const after: PlanStep[] = [];
+  if (state.tags[SUPERSEDED_TAG] !== copyId)
+    after.push(addTag(`${SUPERSEDED_TAG}=${copyId}`, 'point the original at its verified copy'));
+  if (deleteOriginals)
+    after.push(
+      write('rds', `Delete${c}Snapshot`, id, 'delete the original, its copy verified first', {
+        destructive: true,
+        gate: 'gates.deleteOriginals',
+      }),
+    );
+  if (after.length)
+    steps.push(
+      group('after the copy verified', after, { times: 'optional', when: 'the copy is available on the CMK' }),
+    );
+  return {
+    steps,
+    downtime: NO_DOWNTIME,
+    cost: [
+      {
+        class: 'SNAPSHOT_STORAGE',
+        basis: `a full copy of the snapshot${deleteOriginals ? ' until the original is deleted' : ', the original kept (gates.deleteOriginals off)'}`,
+      },
+      { class: 'KMS_REQUESTS', basis: 'a few per copy (RDS data keys)' },
+    ],
+    notes: [
+      state.copy ? `the re-keyed copy ${copyId} already exists: it is verified, not made again` : `copy ${copyId}`,
+      'a copy still copying when the wait budget ends is verified by the next event or the backfill',
+    ],
+  };
+};
+
 const makeRule = (meta: RuleMeta, api: SnapshotApi): Rule<RdsSnapshotState> => ({
   ...meta,
 
@@ -93,6 +188,16 @@ const makeRule = (meta: RuleMeta, api: SnapshotApi): Rule<RdsSnapshotState> => (
   tags: async (state) => state.tags,
 
   limits: rdsSnapshotLimits,
+
+  plan: (state, finding, ctx, action) =>
+    planSnapshot(
+      api,
+      state,
+      { key: ctx.policy.doc.quarantineTag, value: finding.reason ?? 'NON_COMPLIANT' },
+      ctx.cmk,
+      ctx.policy.gates.deleteOriginals,
+      action,
+    ),
 
   async remediate(state, _finding, ctx) {
     const cmk = await ctx.keys.regionalCmk(state.region);

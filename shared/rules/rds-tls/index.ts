@@ -14,7 +14,7 @@ import {
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import type { ResourceRef, Rule, RuleContext } from '../contract';
 import { evaluateParamGroupTls, isApplied, type ParamGroupTlsState, rdsTlsParam } from '../../tls/parameter-group';
-import { type ParamGroupOps, remediateParamGroupTls } from '../../tls/parameter-group-apply';
+import { type ParamGroupOps, planParamGroupTls, remediateParamGroupTls } from '../../tls/parameter-group-apply';
 import { GROUP_PREFIX, rdsTlsMeta } from './meta';
 
 export type RdsTlsState = ParamGroupTlsState & { family: string; arn?: string };
@@ -208,6 +208,25 @@ export const rdsTlsRule: Rule<RdsTlsState> = {
       });
     return tagRecord(out.TagList);
   },
+
+  plan: (state, finding, ctx, action) =>
+    planParamGroupTls(
+      state,
+      finding,
+      {
+        service: 'rds',
+        create: 'CreateDBParameterGroup',
+        modify: 'ModifyDBParameterGroup',
+        modifyMayRetry: true,
+        attach: 'ModifyDBInstance',
+        groupField: 'DBParameterGroupName',
+        idField: 'DBInstanceIdentifier',
+      },
+      '1',
+      'database',
+      ctx,
+      action,
+    ),
 
   remediate: (state, finding, ctx) => remediateParamGroupTls(state, finding, ops(ctx), '1', ctx),
 

@@ -9,11 +9,13 @@ import {
 } from '@aws-sdk/client-redshift';
 import { translateAwsError } from '../../aws/errors';
 import type { ActionResult, Rule, RuleContext } from '../contract';
+import { NO_DOWNTIME, type PlanStep, read, write } from '../plan';
 import {
   type CopySettings,
   disableSnapshotCopy,
   enableSnapshotCopy,
   ensureGrant,
+  grantSteps,
 } from '../../aws/redshift-snapshot-copy';
 import { readCmkAccess } from '../../kms/cmk-access';
 import { observeKeyOf } from '../../kms/owned-key';
@@ -133,6 +135,92 @@ export const redshiftClusterRule: Rule<RedshiftClusterState> = {
   tags: async (state) => state.tags,
 
   limits: redshiftClusterLimits,
+
+  plan(state, finding, ctx, action) {
+    const id = { ClusterIdentifier: state.id };
+    const tag = (k: string, v: string, purpose: string) =>
+      write('redshift', 'CreateTags', { ResourceName: state.arn, tag: `${k}=${v}` }, purpose);
+    const describe = (purpose: string) => read('redshift', 'DescribeClusters', id, purpose);
+    const none = (why: string) => ({ steps: [], downtime: NO_DOWNTIME, cost: [], notes: [why] });
+    if (action === 'QUARANTINE') {
+      const tagKey = ctx.policy.doc.quarantineTag;
+      return {
+        steps: [
+          ...(state.tags[tagKey] === undefined
+            ? [tag(tagKey, finding.reason ?? 'NON_COMPLIANT', 'mark the cluster quarantined')]
+            : []),
+          ...(state.publiclyAccessible
+            ? [write('redshift', 'ModifyCluster', { ...id, PubliclyAccessible: false }, 'close public access')]
+            : []),
+          describe('verify the tag and the access'),
+        ],
+        downtime: NO_DOWNTIME,
+        cost: [{ class: 'API_REQUESTS', basis: 'up to 3 Redshift calls' }],
+        notes: ['data untouched; clients outside the VPC lose access when public access closes'],
+      };
+    }
+    if (finding.reason === 'SNAPSHOT_COPY_SUSPENDED' && state.suspendedCopy)
+      return {
+        steps: [
+          ...grantSteps(state.suspendedCopy.destRegion),
+          write(
+            'redshift',
+            'EnableSnapshotCopy',
+            { ...id, DestinationRegion: state.suspendedCopy.destRegion },
+            'turn cross-region snapshot copy back on, retention as before',
+          ),
+          write(
+            'redshift',
+            'DeleteTags',
+            { ResourceName: state.arn, TagKeys: [SUSPENDED_COPY_TAG, SUSPENDED_SINCE_TAG] },
+            'forget the suspended copy',
+          ),
+        ],
+        downtime: NO_DOWNTIME,
+        cost: [{ class: 'SNAPSHOT_STORAGE', basis: 'copies in the destination region, as before the change' }],
+      };
+    if (finding.reason === 'ROLE_CANNOT_USE_CMK') return none('key policies are never rewritten automatically');
+    if (
+      finding.reason === 'ENCRYPTION_IN_PROGRESS' ||
+      finding.reason === 'KEY_NOT_REPORTED' ||
+      state.status !== 'available'
+    )
+      return none('an encryption change is in progress: no second ModifyCluster');
+    const steps: PlanStep[] = [];
+    if (state.snapshotCopy)
+      steps.push(
+        tag(SUSPENDED_COPY_TAG, '<copy settings>', 'remember where copy goes, before turning it off'),
+        tag(SUSPENDED_SINCE_TAG, '<now>', 'remember since when copy is off'),
+        write('redshift', 'DisableSnapshotCopy', id, 'AWS refuses an encryption change while copy is on'),
+      );
+    if (state.tags[REKEY_REQUESTED_TAG] !== ctx.cmk.arn)
+      steps.push(tag(REKEY_REQUESTED_TAG, ctx.cmk.arn, 'tell our migration from the AWS-owned default key'));
+    steps.push(
+      write(
+        'redshift',
+        'ModifyCluster',
+        { ...id, Encrypted: true, KmsKeyId: ctx.cmk.arn },
+        're-encrypt the cluster with the CMK (in place)',
+      ),
+      describe('see whether the API reports the CMK yet'),
+      ...(state.roles?.length
+        ? [
+            read('kms', 'GetKeyPolicy', { KeyId: ctx.cmk.arn }, "judge the cluster's roles against the CMK"),
+            read('kms', 'ListGrants', { KeyId: ctx.cmk.keyId }, 'and its grants', { times: 'some' }),
+          ]
+        : []),
+    );
+    return {
+      steps,
+      downtime: { kind: 'READ_ONLY', duration: 'the migration: hours for large clusters (writes refused)' },
+      cost: [{ class: 'KMS_REQUESTS', basis: 'a few per cluster (Redshift key hierarchy)' }],
+      notes: [
+        ...(state.snapshotCopy
+          ? [`cross-region snapshot copy to ${state.snapshotCopy.destRegion} off until the CMK is reported (DR gap)`]
+          : []),
+      ],
+    };
+  },
 
   async remediate(state, finding, ctx) {
     if (finding.reason === 'SNAPSHOT_COPY_SUSPENDED' && state.suspendedCopy)

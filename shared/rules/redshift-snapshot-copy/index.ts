@@ -2,7 +2,15 @@ import { allRedshiftClusters, describeRedshiftCluster } from '../../aws/redshift
 import { tagRecord } from '../../aws/tags';
 import type { Cluster } from '@aws-sdk/client-redshift';
 import type { ActionResult, Rule, RuleContext } from '../contract';
-import { disableSnapshotCopy, enableSnapshotCopy, ensureGrant, readGrant } from '../../aws/redshift-snapshot-copy';
+import { NO_DOWNTIME, type PlanStep } from '../plan';
+import {
+  disableSnapshotCopy,
+  enableSnapshotCopy,
+  ensureGrant,
+  grantSteps,
+  readGrant,
+  repointSteps,
+} from '../../aws/redshift-snapshot-copy';
 import {
   type ClusterCopy,
   copyProblem,
@@ -91,6 +99,27 @@ export const redshiftSnapshotCopyRule: Rule<RedshiftSnapshotCopyState> = {
     if (state.mode !== 'cluster') return {};
     const c = await describeCluster(state.id, ctx);
     return tagRecord(c?.Tags);
+  },
+
+  plan(state, _finding, ctx, action) {
+    if (action === 'QUARANTINE')
+      return { steps: [], downtime: NO_DOWNTIME, cost: [], notes: ['alert only: snapshot copy left as it is'] };
+    const steps: PlanStep[] = [];
+    const elsewhere: string[] = [];
+    for (const copy of state.copies.filter((c) => c.encrypted && copyProblem(c))) {
+      steps.push(...grantSteps(copy.destRegion));
+      if (copy.region !== ctx.region) elsewhere.push(`${copy.cluster} (${copy.region})`);
+      else steps.push(...repointSteps(copy.cluster, copy.destRegion));
+    }
+    return {
+      steps,
+      downtime: NO_DOWNTIME,
+      cost: [{ class: 'API_REQUESTS', basis: 'a few Redshift calls per copy' }],
+      notes: [
+        'snapshots taken while copy is off (seconds) are not copied',
+        ...(elsewhere.length ? [`re-pointed by the stack of their own region: ${elsewhere.join(', ')}`] : []),
+      ],
+    };
   },
 
   async remediate(state, _finding, ctx): Promise<ActionResult> {

@@ -11,6 +11,7 @@ import {
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { describeRedshiftCluster } from '../../aws/redshift';
 import type { Rule, RuleContext } from '../contract';
+import { NO_DOWNTIME, read, write } from '../plan';
 import { evaluateRedshiftSnapshot, NO_REKEY, redshiftSnapshotLimits, type RedshiftSnapshotState } from './evaluate';
 import { redshiftSnapshotMeta } from './meta';
 
@@ -77,6 +78,38 @@ export const redshiftSnapshotRule: Rule<RedshiftSnapshotState> = {
   limits: redshiftSnapshotLimits,
 
   // Called only directly: the pipeline sees `limits` and quarantines instead.
+  plan(state, finding, ctx, action) {
+    if (action === 'REMEDIATE')
+      return { steps: [], downtime: NO_DOWNTIME, cost: [], notes: [`${NO_REKEY}: nothing sent`] };
+    const tagKey = ctx.policy.doc.quarantineTag;
+    return {
+      steps: [
+        ...state.sharedWith.map((account) =>
+          write(
+            'redshift',
+            'RevokeSnapshotAccess',
+            { SnapshotIdentifier: state.id, AccountWithRestoreAccess: account },
+            `account ${account} may no longer restore it`,
+          ),
+        ),
+        ...(state.tags[tagKey] === undefined
+          ? [
+              write(
+                'redshift',
+                'CreateTags',
+                { ResourceName: state.arn, tag: `${tagKey}=${finding.reason ?? 'NON_COMPLIANT'}` },
+                'mark the snapshot quarantined',
+              ),
+            ]
+          : []),
+        read('redshift', 'DescribeClusterSnapshots', { SnapshotIdentifier: state.id }, 'verify sharing and tag'),
+      ],
+      downtime: NO_DOWNTIME,
+      cost: [{ class: 'API_REQUESTS', basis: `${state.sharedWith.length + 2} Redshift calls at most` }],
+      notes: ['snapshot data untouched'],
+    };
+  },
+
   remediate: async () => ({
     changed: false,
     detail: `${NO_REKEY}: re-encrypt the cluster and take a new snapshot, then delete this one`,

@@ -12,7 +12,7 @@ import {
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import type { ResourceRef, Rule, RuleContext } from '../contract';
 import { evaluateParamGroupTls, isApplied, type ParamGroupTlsState } from '../../tls/parameter-group';
-import { type ParamGroupOps, remediateParamGroupTls } from '../../tls/parameter-group-apply';
+import { type ParamGroupOps, planParamGroupTls, remediateParamGroupTls } from '../../tls/parameter-group-apply';
 import { GROUP_PREFIX, redshiftTlsMeta } from './meta';
 
 export type RedshiftTlsState = ParamGroupTlsState & { family: string; tags: Record<string, string> };
@@ -177,6 +177,25 @@ export const redshiftTlsRule: Rule<RedshiftTlsState> = {
   evaluate: (state, ctx) => evaluateParamGroupTls(state, ctx, 'cluster'),
 
   tags: async (state) => state.tags,
+
+  plan: (state, finding, ctx, action) =>
+    planParamGroupTls(
+      state,
+      finding,
+      {
+        service: 'redshift',
+        create: 'CreateClusterParameterGroup',
+        modify: 'ModifyClusterParameterGroup',
+        modifyMayRetry: false,
+        attach: 'ModifyCluster',
+        groupField: 'ParameterGroupName',
+        idField: 'ClusterIdentifier',
+      },
+      'true',
+      'cluster',
+      ctx,
+      action,
+    ),
 
   remediate: (state, finding, ctx) => remediateParamGroupTls(state, finding, ops(ctx), 'true', ctx),
 

@@ -10,6 +10,7 @@ import {
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { SentinelError } from '../../errors';
 import type { Rule, RuleContext } from '../contract';
+import { group, NO_DOWNTIME, type PlanStep, read, write } from '../plan';
 import { describeData, isComplete } from '../data-outcome';
 import {
   type BucketDefaultEncryption,
@@ -95,6 +96,53 @@ const stateOf = (
   };
 };
 
+/** Every call the object pass may send per object version (which ones depends on each version: data-dependent). */
+const PER_OBJECT = [
+  'HeadObject',
+  'GetObjectAcl',
+  'GetObjectTagging',
+  'UpdateObjectEncryption',
+  'CopyObject',
+  'CreateMultipartUpload',
+  'UploadPartCopy',
+  'CompleteMultipartUpload',
+  'AbortMultipartUpload',
+  'PutObjectRetention',
+  'PutObjectLegalHold',
+] as const;
+
+/** The existing objects' pass (objects.ts rekeyObjects): a job followed, or a listing then in place or one job. */
+const objectSteps = (state: S3BucketState, limit: number, batchRole: string | undefined): PlanStep => {
+  const bucket = { Bucket: state.bucket };
+  const job = /^job:(.+)$/.exec(state.objectsPending ?? '')?.[1];
+  const createJob = (purpose: string, o = {}) =>
+    write('s3control', 'CreateJob', { AccountId: state.account, Operation: 'S3PutObjectCopy' }, purpose, o);
+  if (job)
+    return group(`follow the S3 Batch Operations job ${job}`, [
+      read('s3control', 'DescribeJob', { AccountId: state.account, JobId: job }, 'read the job status'),
+      createJob('start the next phase of the job', { times: 'optional', when: 'the SSE-KMS phase ended' }),
+    ]);
+  const inPlace = group(`re-key up to ${limit} versions in place, a few at a time`, [
+    read('s3', 'GetBucketVersioning', bucket, 'copy each version with its version id when versioned'),
+    group(
+      'per object version: read it, then UpdateObjectEncryption (no data moved) or a copy onto the CMK',
+      PER_OBJECT.map((op) =>
+        (/^(Head|Get)/.test(op) ? read : write)('s3', op, { ...bucket, Key: '<each>' }, 'per version as needed'),
+      ),
+      { oneOf: true, times: 'any' },
+    ),
+  ]);
+  const alternatives = [inPlace, ...(batchRole ? [createJob(`more than ${limit} versions: one Batch job`)] : [])];
+  return group('re-key the existing objects, every version', [
+    read('s3', 'ListObjectVersions', bucket, `list versions, up to ${limit} + 1`, { times: 'some' }),
+    group('in place, or one S3 Batch Operations job', alternatives, {
+      oneOf: true,
+      times: 'optional',
+      when: `the bucket holds objects (more than ${limit} versions and no batchRoleName: reported failed)`,
+    }),
+  ]);
+};
+
 export const s3BucketRule: Rule<S3BucketState> = {
   ...s3BucketMeta,
 
@@ -120,6 +168,93 @@ export const s3BucketRule: Rule<S3BucketState> = {
   inventory: s3BucketInventory,
 
   tags: async (state, ctx) => state.tags ?? readBucketTags(state.bucket, ctx),
+
+  plan(state, finding, ctx, action) {
+    const bucket = { Bucket: state.bucket };
+    if (action === 'QUARANTINE')
+      return {
+        steps: [
+          read('s3', 'GetBucketTagging', bucket, 'read the tags to merge the quarantine tag into'),
+          write(
+            's3',
+            'PutBucketTagging',
+            { ...bucket, add: `${ctx.policy.doc.quarantineTag}=${finding.reason ?? 'NON_COMPLIANT'}` },
+            'mark the bucket quarantined, keeping every tag',
+            { times: 'optional', when: 'not tagged so yet' },
+          ),
+          read('s3', 'GetPublicAccessBlock', bucket, 'see whether all public access is blocked'),
+          group(
+            'block all public access and verify',
+            [
+              write('s3', 'PutPublicAccessBlock', { ...bucket, ...ALL_BLOCKED }, 'close public access'),
+              read('s3', 'GetPublicAccessBlock', bucket, 'verify'),
+            ],
+            { times: 'optional', when: 'not all blocked' },
+          ),
+          read('s3', 'GetBucketTagging', bucket, 'verify the tag'),
+        ],
+        downtime: NO_DOWNTIME,
+        cost: [{ class: 'API_REQUESTS', basis: 'up to 6 S3 bucket calls' }],
+        notes: ['data untouched; public readers lose access'],
+      };
+    const target = targetDefault(state.encryption, ctx.cmk.arn);
+    const limit = ctx.policy.doc.objects?.inPlaceMaxObjects ?? 1000;
+    const steps: PlanStep[] = [];
+    if (!finding.dataOnly)
+      steps.push(
+        write(
+          's3',
+          'PutBucketEncryption',
+          {
+            ...bucket,
+            SSEAlgorithm: target.algorithm,
+            KMSMasterKeyID: ctx.cmk.arn,
+            BucketKeyEnabled: target.bucketKey,
+          },
+          'new objects default to the regional CMK',
+        ),
+        read('s3', 'GetBucketEncryption', bucket, 'verify the default reads back as written'),
+      );
+    if (!state.objectsPending)
+      steps.push(
+        write(
+          's3',
+          'PutBucketTagging',
+          { ...bucket, add: `${OBJECTS_MARKER}=pending` },
+          'say "objects not all on the CMK" before any object call (a run cut short comes back)',
+        ),
+      );
+    steps.push(objectSteps(state, limit, ctx.policy.doc.objects?.batchRoleName));
+    steps.push(
+      group(
+        'record where the object pass ended (marker removed when complete)',
+        [
+          read('s3', 'GetBucketTagging', bucket, 'read the tags to keep'),
+          group(
+            'write the marker',
+            [
+              write('s3', 'PutBucketTagging', bucket, 'set the marker, other tags kept'),
+              write('s3', 'DeleteBucketTagging', bucket, 'the marker was the only tag'),
+            ],
+            { oneOf: true, times: 'optional' },
+          ),
+        ],
+        { times: 'optional', when: 'the marker changes' },
+      ),
+    );
+    return {
+      steps,
+      downtime: NO_DOWNTIME,
+      cost: [
+        {
+          class: 'S3_REQUESTS_PER_OBJECT',
+          basis: `per object version: a HEAD and an UpdateObjectEncryption or a copy (up to ${limit} in place; more in one Batch Operations job, billed per object); listing 1 per 1000 versions`,
+        },
+        { class: 'KMS_REQUESTS', basis: 'per object re-keyed, fewer with the bucket key on' },
+      ],
+      notes: ['objects stay readable; a copy rewrites the object (new Last-Modified, same version chain)'],
+    };
+  },
 
   /**
    * The default first (the CMK, the algorithm as read, every field not ours as read), verified by a re-read;

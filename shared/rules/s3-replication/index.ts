@@ -11,6 +11,7 @@ import type { AwsScope } from '../../aws/clients';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { SentinelError } from '../../errors';
 import type { Rule, RuleContext } from '../contract';
+import { group, NO_DOWNTIME, type PlanStep, read, write } from '../plan';
 import { readBucketTags } from '../../aws/s3-tags';
 import {
   canonicalJson,
@@ -258,6 +259,55 @@ export const s3ReplicationRule: Rule<S3ReplicationState> = {
 
   // A destination-mode resource spans several sources: each is checked for exemption when it is fixed.
   tags: (state, ctx) => (state.mode === 'source' ? readBucketTags(state.bucket, ctx) : Promise.resolve({})),
+
+  plan(state, _finding, ctx, action) {
+    if (action === 'QUARANTINE')
+      return { steps: [], downtime: NO_DOWNTIME, cost: [], notes: ['alert only: replication left as it is'] };
+    const steps: PlanStep[] = state.sources
+      .filter((src) => src.region === ctx.region)
+      .map((src) => {
+        const bucket = { Bucket: src.bucket };
+        const fix = group(`fix the replication of ${src.bucket}`, [
+          read('s3', 'GetBucketReplication', bucket, 'a fresh read of the configuration to patch'),
+          group(
+            "resolve each rule's destination region and check the replication role can use the keys",
+            [
+              read('s3', 'GetBucketLocation', { Bucket: '<destination>' }, 'destination region'),
+              read('iam', 'SimulatePrincipalPolicy', { PolicySourceArn: '<replication role>' }, 'role key use'),
+              read('kms', 'GetKeyPolicy', { KeyId: '<source/destination CMK>' }, 'key policy allows the role'),
+            ],
+            { oneOf: true, times: 'any' },
+          ),
+          group(
+            'rewrite only ReplicaKmsKeyID / SseKmsEncryptedObjects and verify',
+            [
+              write(
+                's3',
+                'PutBucketReplication',
+                { ...bucket, ReplicaKmsKeyID: "each destination region's CMK" },
+                'every other field and rule kept',
+              ),
+              read('s3', 'GetBucketReplication', bucket, 'verify: nothing else changed'),
+            ],
+            { times: 'optional', when: 'a rule is wrong and its role can use the keys (else reported)' },
+          ),
+        ]);
+        return state.mode === 'destination'
+          ? group(`source ${src.bucket}`, [
+              read('s3', 'GetBucketTagging', bucket, 'a source carrying the exemption tag is not touched'),
+              { ...fix, times: 'optional' as const, when: 'the source is not exempt' },
+            ])
+          : fix;
+      });
+    return {
+      steps,
+      downtime: NO_DOWNTIME,
+      cost: [
+        { class: 'API_REQUESTS', basis: 'a few S3/IAM/KMS calls per source bucket; objects are not re-replicated' },
+      ],
+      notes: ['objects replicated before keep the replica key they were written with'],
+    };
+  },
 
   async remediate(state, _finding, ctx) {
     const done: string[] = [];

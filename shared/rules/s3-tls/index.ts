@@ -2,6 +2,7 @@ import { bucketsInRegion } from '../../aws/s3';
 import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import type { Rule, RuleContext } from '../contract';
+import { NO_DOWNTIME, write } from '../plan';
 import { readBucketTags } from '../../aws/s3-tags';
 import { evaluateS3Tls, mergeTlsStatement, type S3TlsState, TLS_SID } from './evaluate';
 import { s3TlsMeta } from './meta';
@@ -32,6 +33,31 @@ export const s3TlsRule: Rule<S3TlsState> = {
   evaluate: evaluateS3Tls,
 
   tags: (state, ctx) => readBucketTags(state.bucket, ctx),
+
+  plan(state, _finding, _ctx, action) {
+    const merged = action === 'REMEDIATE' ? mergeTlsStatement(state.policy, state.bucket) : undefined;
+    return {
+      steps: merged
+        ? [
+            write(
+              's3',
+              'PutBucketPolicy',
+              { Bucket: state.bucket, add: `Deny ${TLS_SID} aws:SecureTransport=false` },
+              'refuse plain-HTTP requests; every other statement kept',
+            ),
+          ]
+        : [],
+      downtime: NO_DOWNTIME,
+      cost: merged ? [{ class: 'API_REQUESTS', basis: 'one S3 call' }] : [],
+      notes: [
+        action === 'QUARANTINE'
+          ? 'a bucket without a TLS policy is not quarantined: reported only'
+          : merged
+            ? 'clients still on plain HTTP get 403 from now on'
+            : 'the policy already denies plain HTTP',
+      ],
+    };
+  },
 
   async remediate(state, _finding, ctx) {
     // Throws INVALID_DOCUMENT for a policy that is not JSON or would grow past S3's limit.
