@@ -27,7 +27,39 @@ export interface RdsConfig {
    * ReadReplicaIdentifiers). */
   readReplicas?: string[];
   /** Aurora: the cluster's member instances (id and class), recreated in the new cluster. */
-  members?: { id: string; instanceClass?: string; writer: boolean }[];
+  members?: { id: string; instanceClass?: string; writer: boolean; promotionTier?: number }[];
+  /** What a restore drops unless passed (RestoreDBInstanceFromDBSnapshot / RestoreDBClusterFromSnapshot). */
+  cloudwatchLogsExports?: string[];
+  caCertificate?: string;
+  autoMinorVersionUpgrade?: boolean;
+  networkType?: string;
+  /** Directory (Kerberos) membership: DomainMemberships[0]. */
+  domain?: string;
+  domainIamRoleName?: string;
+  preferredBackupWindow?: string;
+  preferredMaintenanceWindow?: string;
+  storageType?: string;
+  allocatedStorage?: number;
+  iops?: number;
+  storageThroughput?: number;
+  maxAllocatedStorage?: number;
+  /** Extended Support enrolment: a restore without it enrols in paid Extended Support. */
+  engineLifecycleSupport?: string;
+  performanceInsights?: boolean;
+  performanceInsightsKmsKeyId?: string;
+  performanceInsightsRetention?: number;
+  copyTagsToSnapshot?: boolean;
+  /** IAM roles associated for features (S3 import, Lambda, ...): AssociatedRoles. */
+  iamRoles?: { roleArn: string; featureName?: string }[];
+  /** Instance: DbiResourceId; cluster: DbClusterResourceId (IAM database-auth policies name it). */
+  resourceId?: string;
+  /** Aurora MySQL backtracking, seconds. */
+  backtrackWindow?: number;
+  serverlessV2?: { min?: number; max?: number };
+  /** Set on a member of an Aurora global database. */
+  globalCluster?: string;
+  /** Set on a Multi-AZ DB cluster (DescribeDBClusters, non-Aurora engine): its DB instance class. */
+  clusterInstanceClass?: string;
 }
 
 /** An RDS DB instance or Aurora DB cluster as the rules and the workflow see it. */
