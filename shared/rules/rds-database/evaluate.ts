@@ -108,7 +108,9 @@ const MISMATCH_DETAIL: Record<string, string> = {
 export const evaluateRdsDatabase = (s: RdsDatabaseState, ctx: EvaluationContext): Finding => {
   const expectedKey = ctx.cmk.arn;
   const observedKey = s.storageEncrypted ? (s.observedKey?.info?.arn ?? s.observedKey?.ref ?? s.keyRef) : undefined;
-  const what = `${NOUN[s.kind]} ${s.id}`;
+  // DescribeDBClusters also lists Multi-AZ DB clusters (RDS for MySQL/PostgreSQL): named as what they are.
+  const multiAz = s.kind === 'cluster' && /^(mysql|postgres)$/.test(s.config.engine ?? '');
+  const what = `${multiAz ? 'Multi-AZ DB cluster' : NOUN[s.kind]} ${s.id}`;
   if (s.replicaSource) {
     return {
       status: 'NOT_APPLICABLE',
@@ -122,7 +124,7 @@ export const evaluateRdsDatabase = (s: RdsDatabaseState, ctx: EvaluationContext)
     return {
       status: 'NOT_APPLICABLE',
       reason: 'CLUSTER_MEMBER',
-      detail: `${what} belongs to Aurora cluster ${s.clusterId}: its storage is the cluster's`,
+      detail: `${what} belongs to DB cluster ${s.clusterId}: its storage is the cluster's`,
       observedKey,
       expectedKey,
     };

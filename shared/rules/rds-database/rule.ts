@@ -9,6 +9,7 @@ import {
 import type { ReencryptState } from '../../workflows/rds-reencrypt/state';
 import type { ActionResult, Finding, Rule, RuleContext, RuleMeta } from '../contract';
 import { evaluateRdsDatabase, type RdsDatabaseState, type RdsKind } from './evaluate';
+import { rdsDatabaseLimits } from './limits';
 import { quarantineDatabase } from './quarantine';
 import { describeDatabase, listIds } from './rds-read';
 
@@ -90,6 +91,7 @@ export const rdsDatabaseRule = (kind: RdsKind, meta: RuleMeta): Rule<RdsDatabase
   describe: (ref, ctx) => describeDatabase(kind, ref.id, ctx),
   evaluate: evaluateRdsDatabase,
   tags: async (state) => state.tags,
+  limits: rdsDatabaseLimits,
   remediate: startReencryption,
   quarantine: quarantineDatabase,
 });

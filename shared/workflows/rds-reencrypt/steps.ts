@@ -63,7 +63,7 @@ const done = (
 
 /** Tags the 50-tag limit left off (fitTags: the workflow's own tags are kept), added to what the state has. */
 const dropping = (s: ReencryptState, dropped: string[]): Partial<ReencryptState> =>
-  dropped.length ? { droppedTags: [...new Set([...(s.droppedTags ?? []), ...dropped])] } : {};
+  dropped.length ? { droppedTags: [...new Set([...(s.droppedTags ?? []), ...dropped])].sort() } : {};
 
 /** Engine defaults (`default.mysql8.0`, `default:mysql-8-0`) are what a restore gets anyway; naming them can only fail.
  * */
