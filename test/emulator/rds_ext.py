@@ -44,6 +44,10 @@
 - A db.serverless member needs the cluster's ServerlessV2ScalingConfiguration (Aurora User Guide "Creating a DB
   cluster that uses Aurora Serverless v2": "set the capacity range for the cluster before adding a Serverless v2
   instance"): refused with InvalidDBClusterStateFault otherwise; moto created it.
+- CreateDBInstanceReadReplica across Regions resolves DBSubnetGroupName (and the parameter and option groups) in
+  the destination Region, where the replica is created (API_CreateDBInstanceReadReplica.html, DBSubnetGroupName:
+  "the DB subnet group ... in the destination Region" for a cross-Region replica); moto looked them up in the
+  source's Region (DBSubnetGroupNotFoundFault).
 - Custom cluster endpoints: CreateDBClusterEndpoint and DescribeDBClusterEndpoints (API_CreateDBClusterEndpoint.html,
   API_DescribeDBClusterEndpoints.html; EndpointType READER or ANY, StaticMembers / ExcludedMembers must be
   members of the cluster, identifiers unique per Region and account), missing from moto.
@@ -414,6 +418,14 @@ def describe_db_cluster_endpoints(self: Any) -> Any:
     return ActionResult({"DBClusterEndpoints": found})
 
 
+def create_db_instance_read_replica(self: Any, db_kwargs: dict[str, Any]) -> Any:
+    source = db_kwargs.get("source_db_instance_identifier") or ""
+    if self.arn_regex.match(source):
+        # The copied replica must belong to this (the destination) backend before its groups are set.
+        db_kwargs = {"backend": self, **db_kwargs}
+    return self._orig_create_db_instance_read_replica(db_kwargs)
+
+
 def install() -> None:
     from moto.rds.models import DBCluster, DBInstance, RDSBackend
     from moto.rds.responses import RDSResponse
@@ -425,6 +437,7 @@ def install() -> None:
     patch(DBCluster, "__init__", cluster_init)
     patch(RDSBackend, "restore_db_instance_from_db_snapshot", restore_db_instance_from_db_snapshot)
     patch(RDSBackend, "create_db_instance", create_db_instance)
+    patch(RDSBackend, "create_db_instance_read_replica", create_db_instance_read_replica)
     patch(RDSResponse, "create_db_cluster_endpoint", create_db_cluster_endpoint)
     patch(RDSResponse, "describe_db_cluster_endpoints", describe_db_cluster_endpoints)
 

@@ -1,4 +1,6 @@
 import {
+  CreateDBInstanceReadReplicaCommand,
+  CreateDBSubnetGroupCommand,
   CreateDBClusterEndpointCommand,
   CreateDBSnapshotCommand,
   DescribeDBClusterEndpointsCommand,
@@ -22,6 +24,7 @@ import {
   RedshiftClient,
 } from '@aws-sdk/client-redshift';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { useEmulator } from '../support/harness';
 
 // The emulator extension's RDS (test/emulator/rds_ext.py) and Redshift (redshift_ext.py) behaviours, driven with the
@@ -442,6 +445,36 @@ describe('Aurora restore defaults, Serverless v2 members and custom endpoints on
     expect(
       (await rds.send(new DescribeDBClusterEndpointsCommand({ DBClusterIdentifier: 'c' }))).DBClusterEndpoints,
     ).toHaveLength(1);
+  });
+});
+
+// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html (DBSubnetGroupName)
+describe('RDS cross-Region read replica groups on the emulator', () => {
+  it('resolves the subnet group in the destination Region, where the replica is', async () => {
+    const W = 'eu-west-1';
+    const arn = await unencryptedInstance('src');
+    const ec2 = emu.clients().get(EC2Client, { region: W });
+    const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16' }))).Vpc?.VpcId as string;
+    const subnet = (
+      await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.9.0.0/24', AvailabilityZone: `${W}a` }))
+    ).Subnet?.SubnetId as string;
+    const west = emu.clients().get(RDSClient, { region: W });
+    await west.send(
+      new CreateDBSubnetGroupCommand({
+        DBSubnetGroupName: 'eu-private',
+        DBSubnetGroupDescription: 'eu',
+        SubnetIds: [subnet],
+      }),
+    );
+    const out = await west.send(
+      new CreateDBInstanceReadReplicaCommand({
+        DBInstanceIdentifier: 'src-eu',
+        SourceDBInstanceIdentifier: arn,
+        DBSubnetGroupName: 'eu-private',
+      }),
+    );
+    expect(out.DBInstance?.DBSubnetGroup?.DBSubnetGroupName).toBe('eu-private');
+    expect(out.DBInstance?.DBInstanceArn).toContain(`:${W}:`);
   });
 });
 
