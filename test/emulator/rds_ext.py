@@ -23,12 +23,13 @@
 - DeleteDBInstance of a cross-Region read replica (API_DeleteDBInstance.html: a read replica can be deleted; its
   source then no longer lists it). moto records a cross-Region replica on its source by ARN and removes it by
   name, which failed with HTTP 500.
-- Settings a restore does not carry (API_RestoreDBInstanceFromDBSnapshot.html: "The new DB instance is created
-  from the source DB snapshot with a default configuration ... the default security group and the default DB
-  parameter group"; API_RestoreDBClusterFromSnapshot.html: "created from the source DB snapshot with a default
+- Settings a restore does not carry (API_RestoreDBInstanceFromDBSnapshot.html: "with most of the source's original
+  configuration, including the default security group and DB parameter group", Single-AZ by default, and each
+  member's stated default; API_RestoreDBClusterFromSnapshot.html: "created from the source snapshot with a default
   configuration"): moto copies every attribute of the snapshot's source instance or cluster into the restored one,
-  so a test could not tell a carried setting from a copied one. Here a restored database gets AWS's defaults for
-  every member the request did not pass: no CloudWatch Logs exports, the default CA (rds-ca-rsa2048-g1), minor
+  so a test could not tell a carried setting from a copied one. Here a restored database gets the default for
+  every member the request did not pass (a conservative reading of "most of" for the instance: the workflow passes
+  every member that holds a setting, so it is right either way): no CloudWatch Logs exports, the default CA (rds-ca-rsa2048-g1), minor
   version upgrades on, network type IPV4, no directory domain, storage type gp3 (instance; "Default: io1 if the
   Iops parameter is specified, otherwise gp3"; Iops then taken from the backup), Extended Support enrolled
   (EngineLifecycleSupport "By default, this value is set to open-source-rds-extended-support"), no Performance

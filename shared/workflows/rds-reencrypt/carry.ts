@@ -4,12 +4,15 @@
  *
  * Sources (RDS API reference, read 2026-12-01):
  * - https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceFromDBSnapshot.html
- *   "created from the source DB snapshot with a default configuration" and "the default security group and the
- *   default DB parameter group"; EngineLifecycleSupport "By default ... open-source-rds-extended-support, which
- *   enrolls your DB instance into Amazon RDS Extended Support"; StorageType "Default: io1 if the Iops parameter is
+ *   "created from the source database restore point with most of the source's original configuration, including
+ *   the default security group and DB parameter group. By default, the new DB instance is created as a Single-AZ
+ *   deployment"; PreferredBackupWindow "The default is a 30-minute window selected at random";
+ *   EngineLifecycleSupport "By default ... open-source-rds-extended-support, which enrolls your DB instance into
+ *   Amazon RDS Extended Support"; StorageType "Default: io1 if the Iops parameter is
  *   specified, otherwise gp3"; ManageMasterUserPassword "Applies to RDS for Oracle only". No member for Performance
  *   Insights, MaxAllocatedStorage, the maintenance window, monitoring or IAM roles: ModifyDBInstance and
- *   AddRoleToDBInstance afterwards.
+ *   AddRoleToDBInstance afterwards. "Most of" is not a list: every member that holds a setting of the original is
+ *   passed, so nothing depends on which ones a restore happens to keep.
  * - https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterFromSnapshot.html
  *   "created from the source DB snapshot with a default configuration"; StorageType aurora | aurora-iopt1;
  *   BacktrackWindow (Aurora MySQL); ServerlessV2ScalingConfiguration; no member for IAM roles (AddRoleToDBCluster),
