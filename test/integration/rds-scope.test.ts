@@ -99,4 +99,16 @@ describe('50-tag limit on what the restore fallback creates', () => {
       /Tags not carried \(RDS allows 50 per resource; the workflow's own tags are kept\): t48, t49\./,
     );
   });
+
+  it('quarantine of a database that already carries 50 tags: the rest is done, the mark is left off and said', async () => {
+    const tags = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`t${i}`, 'v']));
+    await createInstance(emu.clients(), R, 'full', { engineVersion: '5.6.51', publiclyAccessible: true, tags });
+    const deps = testDeps(emu.clients(), { policy: testPolicy({ types: { 'rds-instance': { mode: 'quarantine' } } }) });
+    const result = await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'full' }, R), deps);
+    expect(result.outcomes[0]).toMatchObject({ action: 'QUARANTINE', result: 'VERIFIED' });
+    expect(result.outcomes[0]?.actionDetail).toMatch(/not tagged cmk-sentinel:quarantine: it carries 50 tags/);
+    const after = (await rds().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'full' }))).DBInstances?.[0];
+    expect(after?.PubliclyAccessible).toBe(false);
+    expect(after?.TagList).toHaveLength(50);
+  });
 });
