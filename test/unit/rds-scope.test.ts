@@ -39,7 +39,7 @@ describe('AWS Backup snapshots', () => {
     expect(finding).toMatchObject({ status: 'NON_COMPLIANT', reason: 'UNENCRYPTED' });
     expect(finding.detail).toMatch(/AWS Backup recovery point, managed by AWS Backup/);
     const limits = rdsSnapshotLimits(s);
-    expect(limits.remediate).toMatch(/copy it with AWS Backup .* reported, not copied/);
+    expect(limits.remediate).toMatch(/belongs to AWS Backup; re-encrypt the source .* reported, not copied/);
     expect(limits.quarantine).toBe(limits.remediate);
   });
 });

@@ -11,8 +11,8 @@ export const isMultiAzDbCluster = (s: RdsDatabaseState): boolean =>
 const SOURCES = {
   global: 'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-bluegreen.html',
   multiAz: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/blue-green-deployments-considerations.html',
-  multiAzRestore:
-    'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_RestoreFromMultiAZDBClusterSnapshot.html',
+  multiAzLimits:
+    'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts.Limitations.html',
 };
 
 /**
@@ -32,9 +32,10 @@ export const rdsDatabaseLimits = (s: RdsDatabaseState): ActionLimits => {
     return {
       remediate:
         `${s.id} is a Multi-AZ DB cluster (${s.config.engine}, ${s.config.clusterInstanceClass ?? 'class unknown'}): ` +
-        `Blue/Green does not support Multi-AZ DB cluster deployments (${SOURCES.multiAz}) and the workflow restores ` +
-        `Aurora clusters only; re-encrypt by restoring a snapshot with the CMK into a new Multi-AZ DB cluster ` +
-        `(${SOURCES.multiAzRestore}) and moving clients to it`,
+        `Blue/Green does not support Multi-AZ DB cluster deployments (${SOURCES.multiAz}), AWS neither encrypts an ` +
+        `unencrypted Multi-AZ DB cluster nor copies its snapshots (${SOURCES.multiAzLimits}), and the workflow ` +
+        'restores Aurora clusters only: create a Multi-AZ DB cluster encrypted with the CMK, move the data and the ' +
+        'clients to it',
     };
   return {};
 };

@@ -139,10 +139,10 @@ export const rdsSnapshotLimits = (s: RdsSnapshotState): ActionLimits => {
     return { remediate: why, quarantine: why };
   }
   if (s.awsBackup) {
-    // https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html: a copy of a recovery
-    // point is made by AWS Backup (StartCopyJob into a vault, encrypted with that vault's key). Its id
-    // (`awsbackup:job-…`) is no valid CopyDB*Snapshot target name either.
-    const why = `AWS Backup recovery point ${s.id}: copy it with AWS Backup (a copy job into a vault whose key is the regional CMK) and let its backup plan expire this one; reported, not copied`;
+    // https://docs.aws.amazon.com/aws-backup/latest/devguide/encryption.html: backups of resource types not fully
+    // managed by AWS Backup "inherit the encryption settings from their source resource"; the recovery point is
+    // AWS Backup's to copy and expire, and its id (`awsbackup:job-…`) is no valid CopyDB*Snapshot target name.
+    const why = `AWS Backup recovery point ${s.id}: it follows its source's encryption and belongs to AWS Backup; re-encrypt the source with the regional CMK and let the backup plan take new recovery points and expire this one; reported, not copied`;
     return { remediate: why, quarantine: why };
   }
   if (s.kind === 'cluster' && !s.encrypted) {
