@@ -7,7 +7,11 @@ import {
 } from '@aws-sdk/client-rds';
 import type { Outcome } from '../../shared/alerts/alert';
 import { type EventResult, processEvent } from '../../shared/pipeline/process';
+import { Policy } from '../../shared/policy/policy';
+import { decide, LocalApprovals } from '../../shared/workflows/approval';
+import { LocalWorkflowDriver } from '../../shared/workflows/local-driver';
 import { reencryptNames } from '../../shared/workflows/rds-reencrypt/names';
+import type { ReencryptState } from '../../shared/workflows/rds-reencrypt/state';
 import {
   createCluster,
   createInstance,
@@ -16,8 +20,9 @@ import {
   rdsEvent,
 } from '../lib/estate-rds';
 
-// This section shows the snapshot-and-restore fallback, on engines AWS Blue/Green does not take (route.ts): MySQL 5.6,
-// Aurora PostgreSQL 14.8. The Blue/Green section (green on the CMK, approval, switchover) is still to be written.
+// This section shows Blue/Green first (MySQL 8.0: green created on the CMK, the workflow waits for an approval, then
+// switches over), then the snapshot-and-restore fallback, on engines AWS Blue/Green does not take (route.ts): MySQL
+// 5.6, Aurora PostgreSQL 14.8.
 const FALLBACK = { engineVersion: '5.6.51' };
 const FALLBACK_CLUSTER = { engine: 'aurora-postgresql', engineVersion: '14.8' };
 import { shortKey, table } from '../../cli/table';
@@ -32,6 +37,56 @@ interface Db {
   create: () => Promise<void>;
 }
 
+/**
+ * Blue/Green with gates.cutOver on: green is created on the CMK (TargetKmsKeyId) and verified, the workflow waits for
+ * `cmk-sentinel approve <execution>`, then switches over and verifies the production name on the CMK.
+ */
+const blueGreenDemo = async (ctx: Parameters<DemoPart['run']>[0]): Promise<boolean> => {
+  const [east] = ctx.regions;
+  const id = 'payments-db';
+  await createInstance(ctx.clients, east, id, { backupRetention: 7, tags: { team: 'payments' } });
+  const approvals = new LocalApprovals();
+  const doc = ctx.deps.policy.doc;
+  const deps = { ...ctx.deps, policy: new Policy({ ...doc, gates: { ...doc.gates, cutOver: true } }), approvals };
+  const driver = new LocalWorkflowDriver(() => deps, { log: deps.log, approvals });
+  deps.workflows = driver;
+  const rds = ctx.clients.get(RDSClient, { region: east });
+  const keyOf = async (name: string) => {
+    const x = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: name }))).DBInstances?.[0];
+    return !x ? 'none' : x.StorageEncrypted ? shortKey(x.KmsKeyId ?? 'aws/rds', ctx.keyNames) : 'unencrypted';
+  };
+  ctx.print(`Blue/Green (MySQL 8.0.35, gates.cutOver on): ${id} is ${await keyOf(id)}`);
+  await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: id, engine: 'mysql' }, east), deps);
+  const [execution, started] = [...driver.executions.entries()][0] ?? [];
+  if (!execution || !started) {
+    ctx.print('  no re-encryption workflow started');
+    return false;
+  }
+  // The execution waits for the approval, or ends first (then there is nothing to approve).
+  const ended = await Promise.race([approvals.whenPending(execution).then(() => undefined), started.result]);
+  if (ended) {
+    ctx.print(`  the workflow ended before asking for an approval: ${ended.status} ${ended.error ?? ''}`);
+    return false;
+  }
+  const pending = (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances?.find((d) =>
+    d.DBInstanceIdentifier?.startsWith(`${id}-green-`),
+  );
+  const green = pending?.DBInstanceIdentifier ?? '(none)';
+  ctx.print(
+    `  1. green ${green} created and verified: ${await keyOf(green)}; ${id} still serves from blue (${await keyOf(id)})`,
+  );
+  ctx.print(`  2. waiting for approval: cmk-sentinel approve ${execution}`);
+  const decision = await decide(execution, 'approve', { store: approvals, completer: approvals }, 'demo-operator');
+  ctx.print(`  3. approved by demo-operator (${decision.completed ? 'task token completed' : 'no task waiting'})`);
+  const run = [...(await driver.settle()).values()][0];
+  const out = run?.output as ReencryptState | undefined;
+  const after = await keyOf(id);
+  ctx.print(
+    `  4. ${run?.status}: switched over ${out?.switchedOver ? 'and verified' : 'NOT'}: ${id} is ${after}; blue kept as ${id}-old1 (${await keyOf(`${id}-old1`)}) until gates.deleteOriginals`,
+  );
+  return run?.status === 'SUCCEEDED' && out?.switchedOver === true && after === `CMK ${east}`;
+};
+
 export const rdsDatabaseDemo: DemoPart = {
   title: 'RDS instances and Aurora clusters (re-encryption workflow, run in-process on the emulator)',
   covers: ['rds-instance', 'rds-cluster'],
@@ -40,6 +95,8 @@ export const rdsDatabaseDemo: DemoPart = {
     const { clients } = ctx;
     // The workflow engine: Step Functions in AWS; here the same definition and steps, in-process, with no waits.
     const { deps, workflows: driver } = ctx;
+    const switchedOver = await blueGreenDemo(ctx);
+    ctx.print('\nSnapshot-and-restore fallback (engines Blue/Green does not take; gates off):');
 
     await createParameterAndOptionGroups(clients, east, 'orders-mysql8');
     const orders: InstanceSpec = {
@@ -201,8 +258,8 @@ export const rdsDatabaseDemo: DemoPart = {
     );
     const expected = estate.filter((d) => d.fix);
     return {
-      expected: expected.length,
-      done: expected.filter((d) => copies[estate.indexOf(d)] === `CMK ${d.region}`).length,
+      expected: expected.length + 1,
+      done: expected.filter((d) => copies[estate.indexOf(d)] === `CMK ${d.region}`).length + (switchedOver ? 1 : 0),
     };
   },
 };

@@ -1,6 +1,8 @@
 import {
   CreateDBClusterCommand,
+  type CreateDBClusterCommandInput,
   CreateDBInstanceCommand,
+  type CreateDBInstanceCommandInput,
   CreateDBParameterGroupCommand,
   CreateOptionGroupCommand,
   ModifyDBInstanceCommand,
@@ -27,6 +29,8 @@ export interface InstanceSpec {
   tags?: Record<string, string>;
   /** Default 8.0.35 (Blue/Green-capable); 5.6.x takes the restore fallback. */
   engineVersion?: string;
+  /** Any other CreateDBInstance member (storage, windows, logs, Performance Insights, ...). */
+  extra?: Partial<CreateDBInstanceCommandInput>;
 }
 
 const tagList = (t: Record<string, string> = {}) => Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
@@ -60,6 +64,7 @@ export const createInstance = async (
       MonitoringRoleArn: spec.monitoring?.roleArn,
       PubliclyAccessible: spec.publiclyAccessible,
       Tags: tagList(spec.tags),
+      ...spec.extra,
     }),
   );
   if (spec.monitoring) {
@@ -113,6 +118,9 @@ export const createCluster = async (
     securityGroupIds?: string[];
     engine?: string;
     engineVersion?: string;
+    /** Member instance class (default db.r6g.large); db.serverless needs extra.ServerlessV2ScalingConfiguration. */
+    memberClass?: string;
+    extra?: Partial<CreateDBClusterCommandInput>;
   } = {},
 ): Promise<void> => {
   const rds = clients.get(RDSClient, { region });
@@ -130,6 +138,7 @@ export const createCluster = async (
       EnableIAMDatabaseAuthentication: spec.iamAuth,
       VpcSecurityGroupIds: spec.securityGroupIds,
       Tags: tagList(spec.tags),
+      ...spec.extra,
     }),
   );
   for (const m of spec.members ?? []) {
@@ -138,7 +147,7 @@ export const createCluster = async (
         DBInstanceIdentifier: m,
         DBClusterIdentifier: id,
         Engine: spec.engine ?? 'aurora-mysql',
-        DBInstanceClass: 'db.r6g.large',
+        DBInstanceClass: spec.memberClass ?? 'db.r6g.large',
       }),
     );
   }

@@ -1,4 +1,11 @@
 import {
+  CreateDBInstanceReadReplicaCommand,
+  CreateDBSubnetGroupCommand,
+  CreateDBClusterEndpointCommand,
+  CreateDBSnapshotCommand,
+  DescribeDBClusterEndpointsCommand,
+  ModifyDBInstanceCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
   CreateBlueGreenDeploymentCommand,
   CreateDBClusterCommand,
   CreateDBClusterSnapshotCommand,
@@ -17,6 +24,7 @@ import {
   RedshiftClient,
 } from '@aws-sdk/client-redshift';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { useEmulator } from '../support/harness';
 
 // The emulator extension's RDS (test/emulator/rds_ext.py) and Redshift (redshift_ext.py) behaviours, driven with the
@@ -223,6 +231,250 @@ describe('Aurora RestoreDBClusterFromSnapshot with KmsKeyId on the emulator', ()
       ),
     ).toMatchObject({ name: 'KMSKeyNotAccessibleFault' });
     expect(await cluster('wh-bad')).toBeUndefined();
+  });
+});
+
+// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceFromDBSnapshot.html ("default
+// configuration"; EngineLifecycleSupport and StorageType defaults) and API_DBInstance.html (reported members)
+describe('RDS restore defaults and reported settings on the emulator', () => {
+  const SETTINGS = {
+    EnableCloudwatchLogsExports: ['error'],
+    CACertificateIdentifier: 'rds-ca-rsa4096-g1',
+    AutoMinorVersionUpgrade: false,
+    NetworkType: 'DUAL',
+    PreferredBackupWindow: '03:00-03:30',
+    PreferredMaintenanceWindow: 'sun:05:00-sun:05:30',
+    StorageType: 'io1',
+    Iops: 3000,
+    MaxAllocatedStorage: 500,
+    EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+    EnablePerformanceInsights: true,
+    PerformanceInsightsRetentionPeriod: 31,
+  };
+  const createWithSettings = async (key: string) => {
+    await rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: 'src',
+        Engine: 'postgres',
+        DBInstanceClass: 'db.t3.micro',
+        AllocatedStorage: 100,
+        MasterUsername: 'admin',
+        MasterUserPassword: 'secret-password',
+        PerformanceInsightsKMSKeyId: key,
+        ...SETTINGS,
+      }),
+    );
+    await rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'src', DBSnapshotIdentifier: 'src-snap' }));
+  };
+
+  it('reports NetworkType, EngineLifecycleSupport and Performance Insights as created, and after a modify', async () => {
+    const key = await newKey();
+    await createWithSettings(key);
+    expect(await instance('src')).toMatchObject({
+      NetworkType: 'DUAL',
+      EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+      PerformanceInsightsEnabled: true,
+      PerformanceInsightsKMSKeyId: key,
+      PerformanceInsightsRetentionPeriod: 31,
+    });
+    await rds.send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: 'src',
+        EnablePerformanceInsights: false,
+        ApplyImmediately: true,
+      }),
+    );
+    expect(await instance('src')).toMatchObject({ PerformanceInsightsEnabled: false });
+    expect((await instance('src'))?.PerformanceInsightsKMSKeyId).toBeUndefined();
+  });
+
+  it("a restore not given a setting gets AWS's default (not the source's), a new DbiResourceId; given, it keeps it", async () => {
+    const key = await newKey();
+    await createWithSettings(key);
+    const src = await instance('src');
+    await rds.send(
+      new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'plain', DBSnapshotIdentifier: 'src-snap' }),
+    );
+    const plain = await instance('plain');
+    expect(plain).toMatchObject({
+      EnabledCloudwatchLogsExports: [],
+      CACertificateIdentifier: 'rds-ca-rsa2048-g1',
+      AutoMinorVersionUpgrade: true,
+      NetworkType: 'IPV4',
+      EngineLifecycleSupport: 'open-source-rds-extended-support',
+      StorageType: 'gp3',
+      PerformanceInsightsEnabled: false,
+      AssociatedRoles: [],
+    });
+    expect(plain?.PreferredBackupWindow).not.toBe('03:00-03:30');
+    expect(plain?.PreferredMaintenanceWindow).not.toBe('sun:05:00-sun:05:30');
+    expect(plain?.MaxAllocatedStorage).toBeUndefined();
+    expect(plain?.DbiResourceId).not.toBe(src?.DbiResourceId);
+    await rds.send(
+      new RestoreDBInstanceFromDBSnapshotCommand({
+        DBInstanceIdentifier: 'carried',
+        DBSnapshotIdentifier: 'src-snap',
+        EnableCloudwatchLogsExports: ['error'],
+        CACertificateIdentifier: 'rds-ca-rsa4096-g1',
+        AutoMinorVersionUpgrade: false,
+        NetworkType: 'DUAL',
+        PreferredBackupWindow: '03:00-03:30',
+        StorageType: 'io1',
+        Iops: 3000,
+        EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+      }),
+    );
+    expect(await instance('carried')).toMatchObject({
+      EnabledCloudwatchLogsExports: ['error'],
+      CACertificateIdentifier: 'rds-ca-rsa4096-g1',
+      AutoMinorVersionUpgrade: false,
+      NetworkType: 'DUAL',
+      PreferredBackupWindow: '03:00-03:30',
+      StorageType: 'io1',
+      Iops: 3000,
+      EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+    });
+  });
+});
+
+// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterFromSnapshot.html; Aurora User Guide
+// aurora-serverless-v2.create.html; API_CreateDBClusterEndpoint.html
+describe('Aurora restore defaults, Serverless v2 members and custom endpoints on the emulator', () => {
+  const auroraCluster = (id: string, extra: Record<string, unknown> = {}) =>
+    rds.send(
+      new CreateDBClusterCommand({
+        DBClusterIdentifier: id,
+        Engine: 'aurora-mysql',
+        MasterUsername: 'admin',
+        MasterUserPassword: 'secret-password',
+        ...extra,
+      }),
+    );
+  const member = (id: string, clusterId: string, cls = 'db.serverless') =>
+    rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: id,
+        DBClusterIdentifier: clusterId,
+        Engine: 'aurora-mysql',
+        DBInstanceClass: cls,
+      }),
+    );
+
+  it('accepts aurora-iopt1; a restore drops what it is not given; a db.serverless member needs the scaling range', async () => {
+    await auroraCluster('src', {
+      StorageType: 'aurora-iopt1',
+      BacktrackWindow: 3600,
+      EnableCloudwatchLogsExports: ['audit'],
+      EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+      ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 8 },
+    });
+    expect(await cluster('src')).toMatchObject({
+      StorageType: 'aurora-iopt1',
+      EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+    });
+    await member('src-1', 'src');
+    await rds.send(
+      new CreateDBClusterSnapshotCommand({ DBClusterIdentifier: 'src', DBClusterSnapshotIdentifier: 's' }),
+    );
+    await rds.send(
+      new RestoreDBClusterFromSnapshotCommand({
+        DBClusterIdentifier: 'plain',
+        SnapshotIdentifier: 's',
+        Engine: 'aurora-mysql',
+      }),
+    );
+    const plain = await cluster('plain');
+    expect(plain).toMatchObject({
+      StorageType: 'aurora',
+      BacktrackWindow: 0,
+      EnabledCloudwatchLogsExports: [],
+      EngineLifecycleSupport: 'open-source-rds-extended-support',
+    });
+    expect(plain?.ServerlessV2ScalingConfiguration).toBeUndefined();
+    expect(await refusal(member('plain-1', 'plain'))).toMatchObject({
+      name: 'InvalidDBClusterStateFault',
+      message: expect.stringMatching(/Serverless v2 scaling configuration/),
+    });
+    await member('plain-2', 'plain', 'db.r6g.large');
+    await rds.send(
+      new RestoreDBClusterFromSnapshotCommand({
+        DBClusterIdentifier: 'carried',
+        SnapshotIdentifier: 's',
+        Engine: 'aurora-mysql',
+        StorageType: 'aurora-iopt1',
+        ServerlessV2ScalingConfiguration: { MinCapacity: 1, MaxCapacity: 4 },
+      }),
+    );
+    expect(await cluster('carried')).toMatchObject({
+      StorageType: 'aurora-iopt1',
+      ServerlessV2ScalingConfiguration: { MinCapacity: 1, MaxCapacity: 4 },
+    });
+    await member('carried-1', 'carried');
+  });
+
+  it('creates and describes custom endpoints; refuses a non-member, a duplicate id and a bad type', async () => {
+    await auroraCluster('c', { ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 8 } });
+    await member('c-1', 'c');
+    await member('c-2', 'c');
+    const created = await rds.send(
+      new CreateDBClusterEndpointCommand({
+        DBClusterIdentifier: 'c',
+        DBClusterEndpointIdentifier: 'reports',
+        EndpointType: 'READER',
+        StaticMembers: ['c-2'],
+      }),
+    );
+    expect(created).toMatchObject({ EndpointType: 'CUSTOM', CustomEndpointType: 'READER', StaticMembers: ['c-2'] });
+    expect(
+      (await rds.send(new DescribeDBClusterEndpointsCommand({ DBClusterIdentifier: 'c' }))).DBClusterEndpoints,
+    ).toEqual([expect.objectContaining({ DBClusterEndpointIdentifier: 'reports', DBClusterIdentifier: 'c' })]);
+    const create = (id: string, type: string, members: string[]) =>
+      rds.send(
+        new CreateDBClusterEndpointCommand({
+          DBClusterIdentifier: 'c',
+          DBClusterEndpointIdentifier: id,
+          EndpointType: type,
+          StaticMembers: members,
+        }),
+      );
+    expect(await refusal(create('other', 'ANY', ['nope']))).toMatchObject({ name: 'InvalidParameterValue' });
+    expect(await refusal(create('reports', 'ANY', ['c-1']))).toMatchObject({
+      name: 'DBClusterEndpointAlreadyExistsFault',
+    });
+    expect(await refusal(create('writerish', 'WRITER', ['c-1']))).toMatchObject({ name: 'InvalidParameterValue' });
+    expect(
+      (await rds.send(new DescribeDBClusterEndpointsCommand({ DBClusterIdentifier: 'c' }))).DBClusterEndpoints,
+    ).toHaveLength(1);
+  });
+});
+
+// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html (DBSubnetGroupName)
+describe('RDS cross-Region read replica groups on the emulator', () => {
+  it('resolves the subnet group in the destination Region, where the replica is', async () => {
+    const W = 'eu-west-1';
+    const arn = await unencryptedInstance('src');
+    const ec2 = emu.clients().get(EC2Client, { region: W });
+    const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16' }))).Vpc?.VpcId as string;
+    const subnet = (
+      await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.9.0.0/24', AvailabilityZone: `${W}a` }))
+    ).Subnet?.SubnetId as string;
+    const west = emu.clients().get(RDSClient, { region: W });
+    await west.send(
+      new CreateDBSubnetGroupCommand({
+        DBSubnetGroupName: 'eu-private',
+        DBSubnetGroupDescription: 'eu',
+        SubnetIds: [subnet],
+      }),
+    );
+    const out = await west.send(
+      new CreateDBInstanceReadReplicaCommand({
+        DBInstanceIdentifier: 'src-eu',
+        SourceDBInstanceIdentifier: arn,
+        DBSubnetGroupName: 'eu-private',
+      }),
+    );
+    expect(out.DBInstance?.DBSubnetGroup?.DBSubnetGroupName).toBe('eu-private');
+    expect(out.DBInstance?.DBInstanceArn).toContain(`:${W}:`);
   });
 });
 

@@ -1,4 +1,12 @@
-import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import {
+  CreateDBInstanceReadReplicaCommand,
+  CreateDBParameterGroupCommand,
+  CreateDBSubnetGroupCommand,
+  CreateOptionGroupCommand,
+  DescribeDBInstancesCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { processEvent } from '../../shared/pipeline/process';
 import { createKey } from '../../scripts/lib/estate';
 import { createCrossRegionReplica, createSourceInstance, rdsEvent } from '../../scripts/lib/estate-cross-region';
@@ -129,5 +137,87 @@ describe('rds-read-replica rule on the emulator, two regions', () => {
       testDeps(clients, { policy: testPolicy({ gates: { cutOver: true } }) }),
     );
     expect(Object.keys(await instances()).sort()).toEqual(['orders-eu', 'orders-eu-cmk']);
+  });
+  it("the replacement carries the replaced replica's subnet group, security groups, groups, Multi-AZ, storage, monitoring and Performance Insights on the destination's CMK", async () => {
+    const clients = emu.clients();
+    const w = clients.get(RDSClient, { region: W });
+    const ec2 = clients.get(EC2Client, { region: W });
+    const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.8.0.0/16' }))).Vpc?.VpcId as string;
+    const subnets = await Promise.all(
+      ['a', 'b'].map(
+        async (az, i) =>
+          (
+            await ec2.send(
+              new CreateSubnetCommand({ VpcId: vpc, CidrBlock: `10.8.${i}.0/24`, AvailabilityZone: `${W}${az}` }),
+            )
+          ).Subnet?.SubnetId as string,
+      ),
+    );
+    await w.send(
+      new CreateDBSubnetGroupCommand({
+        DBSubnetGroupName: 'orders-eu-private',
+        DBSubnetGroupDescription: 'replicas',
+        SubnetIds: subnets,
+      }),
+    );
+    await w.send(
+      new CreateDBParameterGroupCommand({
+        DBParameterGroupName: 'orders-eu-params',
+        DBParameterGroupFamily: 'postgres13',
+        Description: 'replica params',
+      }),
+    );
+    await w.send(
+      new CreateOptionGroupCommand({
+        OptionGroupName: 'orders-eu-options',
+        EngineName: 'postgres',
+        MajorEngineVersion: '13',
+        OptionGroupDescription: 'replica options',
+      }),
+    );
+    const monitoring = 'arn:aws:iam::123456789012:role/rds-monitoring';
+    await w.send(
+      new CreateDBInstanceReadReplicaCommand({
+        DBInstanceIdentifier: 'orders-eu',
+        SourceDBInstanceIdentifier: sourceArn,
+        KmsKeyId: east.arn,
+        DBInstanceClass: 'db.r6g.large',
+        DBSubnetGroupName: 'orders-eu-private',
+        VpcSecurityGroupIds: ['sg-0eu00000000000001'],
+        DBParameterGroupName: 'orders-eu-params',
+        OptionGroupName: 'orders-eu-options',
+        MultiAZ: true,
+        StorageType: 'io1',
+        Iops: 3000,
+        MaxAllocatedStorage: 500,
+        MonitoringInterval: 30,
+        MonitoringRoleArn: monitoring,
+        EnablePerformanceInsights: true,
+        PerformanceInsightsKMSKeyId: east.arn,
+        PerformanceInsightsRetentionPeriod: 31,
+      }),
+    );
+    const deps = testDeps(clients);
+    expect((await processEvent(replicaEvent('orders-eu'), deps)).outcomes[0]).toMatchObject({ result: 'PENDING' });
+    const replacement = (await instances())['orders-eu-cmk'];
+    expect(replacement).toMatchObject({
+      KmsKeyId: west.arn,
+      DBInstanceClass: 'db.r6g.large',
+      DBSubnetGroup: expect.objectContaining({ DBSubnetGroupName: 'orders-eu-private' }),
+      VpcSecurityGroups: [expect.objectContaining({ VpcSecurityGroupId: 'sg-0eu00000000000001' })],
+      DBParameterGroups: [expect.objectContaining({ DBParameterGroupName: 'orders-eu-params' })],
+      OptionGroupMemberships: [expect.objectContaining({ OptionGroupName: 'orders-eu-options' })],
+      MultiAZ: true,
+      StorageType: 'io1',
+      Iops: 3000,
+      MaxAllocatedStorage: 500,
+      MonitoringInterval: 30,
+      MonitoringRoleArn: monitoring,
+      PerformanceInsightsEnabled: true,
+      PerformanceInsightsKMSKeyId: west.arn,
+      PerformanceInsightsRetentionPeriod: 31,
+    });
+    const again = await processEvent(replicaEvent('orders-eu'), deps);
+    expect(again.outcomes[0]?.actionDetail).toMatch(/it carries orders-eu's subnet group, security groups/);
   });
 });

@@ -27,7 +27,39 @@ export interface RdsConfig {
    * ReadReplicaIdentifiers). */
   readReplicas?: string[];
   /** Aurora: the cluster's member instances (id and class), recreated in the new cluster. */
-  members?: { id: string; instanceClass?: string; writer: boolean }[];
+  members?: { id: string; instanceClass?: string; writer: boolean; promotionTier?: number }[];
+  /** What a restore drops unless passed (RestoreDBInstanceFromDBSnapshot / RestoreDBClusterFromSnapshot). */
+  cloudwatchLogsExports?: string[];
+  caCertificate?: string;
+  autoMinorVersionUpgrade?: boolean;
+  networkType?: string;
+  /** Directory (Kerberos) membership: DomainMemberships[0]. */
+  domain?: string;
+  domainIamRoleName?: string;
+  preferredBackupWindow?: string;
+  preferredMaintenanceWindow?: string;
+  storageType?: string;
+  allocatedStorage?: number;
+  iops?: number;
+  storageThroughput?: number;
+  maxAllocatedStorage?: number;
+  /** Extended Support enrolment: a restore without it enrols in paid Extended Support. */
+  engineLifecycleSupport?: string;
+  performanceInsights?: boolean;
+  performanceInsightsKmsKeyId?: string;
+  performanceInsightsRetention?: number;
+  copyTagsToSnapshot?: boolean;
+  /** IAM roles associated for features (S3 import, Lambda, ...): AssociatedRoles. */
+  iamRoles?: { roleArn: string; featureName?: string }[];
+  /** Instance: DbiResourceId; cluster: DbClusterResourceId (IAM database-auth policies name it). */
+  resourceId?: string;
+  /** Aurora MySQL backtracking, seconds. */
+  backtrackWindow?: number;
+  serverlessV2?: { min?: number; max?: number };
+  /** Set on a member of an Aurora global database. */
+  globalCluster?: string;
+  /** Set on a Multi-AZ DB cluster (DescribeDBClusters, non-Aurora engine): its DB instance class. */
+  clusterInstanceClass?: string;
 }
 
 /** An RDS DB instance or Aurora DB cluster as the rules and the workflow see it. */
@@ -76,7 +108,9 @@ const MISMATCH_DETAIL: Record<string, string> = {
 export const evaluateRdsDatabase = (s: RdsDatabaseState, ctx: EvaluationContext): Finding => {
   const expectedKey = ctx.cmk.arn;
   const observedKey = s.storageEncrypted ? (s.observedKey?.info?.arn ?? s.observedKey?.ref ?? s.keyRef) : undefined;
-  const what = `${NOUN[s.kind]} ${s.id}`;
+  // DescribeDBClusters also lists Multi-AZ DB clusters (RDS for MySQL/PostgreSQL): named as what they are.
+  const multiAz = s.kind === 'cluster' && /^(mysql|postgres)$/.test(s.config.engine ?? '');
+  const what = `${multiAz ? 'Multi-AZ DB cluster' : NOUN[s.kind]} ${s.id}`;
   if (s.replicaSource) {
     return {
       status: 'NOT_APPLICABLE',
@@ -90,7 +124,7 @@ export const evaluateRdsDatabase = (s: RdsDatabaseState, ctx: EvaluationContext)
     return {
       status: 'NOT_APPLICABLE',
       reason: 'CLUSTER_MEMBER',
-      detail: `${what} belongs to Aurora cluster ${s.clusterId}: its storage is the cluster's`,
+      detail: `${what} belongs to DB cluster ${s.clusterId}: its storage is the cluster's`,
       observedKey,
       expectedKey,
     };

@@ -9,7 +9,7 @@ import {
   ModifyDBSnapshotAttributeCommand,
 } from '@aws-sdk/client-rds';
 import { translateAwsError } from '../../aws/errors';
-import { describeDbInstance, pendingModifications } from '../../aws/rds';
+import { describeDbInstance, pendingModifications, RDS_TAG_LIMIT } from '../../aws/rds';
 import type { ActionResult, Finding, RuleContext } from '../contract';
 import type { RdsDatabaseState } from './evaluate';
 import { describeDatabase, describeInstance, rds } from './rds-read';
@@ -77,7 +77,10 @@ export const quarantineDatabase = async (
   const tag = ctx.policy.doc.quarantineTag;
   const value = finding.reason ?? 'NON_COMPLIANT';
   const steps: string[] = [];
-  if (s.tags[tag] !== value) {
+  // RDS allows 50 tags per resource: the owner's tags are never removed to make room for the mark.
+  const full = s.tags[tag] === undefined && Object.keys(s.tags).length >= RDS_TAG_LIMIT;
+  if (full) steps.push(`not tagged ${tag}: it carries ${RDS_TAG_LIMIT} tags, the RDS limit`);
+  else if (s.tags[tag] !== value) {
     await send('rds:AddTagsToResource', s.arn, () =>
       rds(ctx).send(new AddTagsToResourceCommand({ ResourceName: s.arn, Tags: [{ Key: tag, Value: value }] })),
     );
@@ -122,7 +125,7 @@ export const quarantineDatabase = async (
   const after = await describeDatabase(s.kind, s.id, ctx);
   const verified =
     !!after &&
-    after.tags[tag] === value &&
+    (full || after.tags[tag] === value) &&
     (await publicInstances(after, ctx)).length === 0 &&
     (await publicSnapshots(after, ctx)).length === 0;
   return {

@@ -74,6 +74,11 @@ export async function* listIds(ctx: RuleContext, kind: 'instance' | 'cluster'): 
   }
 }
 
+const rolesOf = (roles: { RoleArn?: string; FeatureName?: string }[] | undefined) =>
+  (roles ?? [])
+    .filter((r): r is { RoleArn: string; FeatureName?: string } => !!r.RoleArn)
+    .map((r) => ({ roleArn: r.RoleArn, ...(r.FeatureName ? { featureName: r.FeatureName } : {}) }));
+
 const time = (d: Date | string | undefined): number | undefined => (d ? new Date(d).getTime() : undefined);
 
 export const describeInstance = async (id: string, ctx: RuleContext): Promise<RdsDatabaseState | undefined> => {
@@ -119,6 +124,26 @@ export const describeInstance = async (id: string, ctx: RuleContext): Promise<Rd
       engineVersion: d.EngineVersion,
       managedMasterSecret: !!d.MasterUserSecret?.SecretArn,
       readReplicas: d.ReadReplicaDBInstanceIdentifiers ?? [],
+      cloudwatchLogsExports: d.EnabledCloudwatchLogsExports ?? [],
+      caCertificate: d.CACertificateIdentifier,
+      autoMinorVersionUpgrade: d.AutoMinorVersionUpgrade,
+      networkType: d.NetworkType,
+      domain: d.DomainMemberships?.[0]?.Domain,
+      domainIamRoleName: d.DomainMemberships?.[0]?.IAMRoleName,
+      preferredBackupWindow: d.PreferredBackupWindow,
+      preferredMaintenanceWindow: d.PreferredMaintenanceWindow,
+      storageType: d.StorageType,
+      allocatedStorage: d.AllocatedStorage,
+      iops: d.Iops,
+      storageThroughput: d.StorageThroughput,
+      maxAllocatedStorage: d.MaxAllocatedStorage,
+      engineLifecycleSupport: d.EngineLifecycleSupport,
+      performanceInsights: d.PerformanceInsightsEnabled === true,
+      performanceInsightsKmsKeyId: d.PerformanceInsightsEnabled ? d.PerformanceInsightsKMSKeyId : undefined,
+      performanceInsightsRetention: d.PerformanceInsightsEnabled ? d.PerformanceInsightsRetentionPeriod : undefined,
+      copyTagsToSnapshot: d.CopyTagsToSnapshot,
+      iamRoles: rolesOf(d.AssociatedRoles),
+      resourceId: d.DbiResourceId,
     },
   };
 };
@@ -137,6 +162,7 @@ export const describeCluster = async (id: string, ctx: RuleContext): Promise<Rds
           id: m.DBInstanceIdentifier as string,
           instanceClass: inst?.DBInstanceClass,
           writer: m.IsClusterWriter === true,
+          promotionTier: m.PromotionTier,
         };
       }),
   );
@@ -176,6 +202,23 @@ export const describeCluster = async (id: string, ctx: RuleContext): Promise<Rds
       managedMasterSecret: !!c.MasterUserSecret?.SecretArn,
       readReplicas: c.ReadReplicaIdentifiers ?? [],
       members,
+      cloudwatchLogsExports: c.EnabledCloudwatchLogsExports ?? [],
+      networkType: c.NetworkType,
+      domain: c.DomainMemberships?.[0]?.Domain,
+      domainIamRoleName: c.DomainMemberships?.[0]?.IAMRoleName,
+      preferredBackupWindow: c.PreferredBackupWindow,
+      preferredMaintenanceWindow: c.PreferredMaintenanceWindow,
+      storageType: c.StorageType,
+      engineLifecycleSupport: c.EngineLifecycleSupport,
+      copyTagsToSnapshot: c.CopyTagsToSnapshot,
+      iamRoles: rolesOf(c.AssociatedRoles),
+      resourceId: c.DbClusterResourceId,
+      backtrackWindow: c.BacktrackWindow,
+      serverlessV2: c.ServerlessV2ScalingConfiguration
+        ? { min: c.ServerlessV2ScalingConfiguration.MinCapacity, max: c.ServerlessV2ScalingConfiguration.MaxCapacity }
+        : undefined,
+      globalCluster: c.GlobalClusterIdentifier || undefined,
+      clusterInstanceClass: c.DBClusterInstanceClass,
     },
   };
 };

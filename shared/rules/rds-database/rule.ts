@@ -10,6 +10,7 @@ import type { ReencryptState } from '../../workflows/rds-reencrypt/state';
 import type { ActionResult, EvaluationContext, Finding, Rule, RuleContext, RuleMeta } from '../contract';
 import { group, NO_DOWNTIME, type PlannedAction, read, type RulePlan, write } from '../plan';
 import { evaluateRdsDatabase, type RdsDatabaseState, type RdsKind } from './evaluate';
+import { rdsDatabaseLimits } from './limits';
 import { quarantineDatabase } from './quarantine';
 import { describeDatabase, listIds } from './rds-read';
 
@@ -201,6 +202,7 @@ export const rdsDatabaseRule = (kind: RdsKind, meta: RuleMeta): Rule<RdsDatabase
   evaluate: evaluateRdsDatabase,
   tags: async (state) => state.tags,
   plan: planDatabase,
+  limits: rdsDatabaseLimits,
   remediate: startReencryption,
   quarantine: quarantineDatabase,
 });

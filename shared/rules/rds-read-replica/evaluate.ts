@@ -1,3 +1,4 @@
+import type { ReplicaSettings } from './settings';
 import { explainMismatch, keyMismatch } from '../../kms/compare';
 import type { ObservedKey } from '../../kms/key-resolver';
 import type { EvaluationContext, Finding } from '../contract';
@@ -7,6 +8,8 @@ export interface ReplicaView {
   status?: string;
   encrypted: boolean;
   observedKey?: ObservedKey;
+  /** Settings of the replaced replica the replacement does not carry (settings.ts replicaDifferences). */
+  differences?: string[];
 }
 
 export interface RdsReadReplicaState {
@@ -21,6 +24,8 @@ export interface RdsReadReplicaState {
   encrypted: boolean;
   observedKey?: ObservedKey;
   tags: Record<string, string>;
+  /** What the replacement must carry (subnet and security groups, parameter/option groups, storage, ...). */
+  settings?: ReplicaSettings;
   /** The correctly keyed replacement under its deterministic name, when it exists. */
   replacement?: ReplicaView;
 }

@@ -14,11 +14,17 @@ import type { Rule, RuleContext } from '../contract';
 import { NO_DOWNTIME, read, write } from '../plan';
 import { evaluateRdsReadReplica, type RdsReadReplicaState, replacementId, replacementVerified } from './evaluate';
 import { rdsReadReplicaMeta } from './meta';
+import { replacementTags, replicaCreateSettings, replicaDifferences, replicaSettingsOf } from './settings';
 
 const rds = (ctx: RuleContext): RDSClient => ctx.clients.get(RDSClient, ctx.scope);
 
 const readInstance = (id: string, ctx: RuleContext): Promise<DBInstance | undefined> =>
   describeDbInstance(ctx.clients, ctx.scope, id);
+
+const carried = (s: RdsReadReplicaState): string =>
+  s.replacement?.differences?.length
+    ? `settings that differ from ${s.id}: ${s.replacement.differences.join('; ')}`
+    : `it carries ${s.id}'s subnet group, security groups, parameter and option groups, Multi-AZ, storage, monitoring and Performance Insights`;
 
 const tagsOf = (db: DBInstance): Record<string, string> => tagRecord(db.TagList);
 
@@ -49,6 +55,7 @@ export const rdsReadReplicaRule: Rule<RdsReadReplicaState> = {
       status: db.DBInstanceStatus,
       encrypted,
       tags: tagsOf(db),
+      settings: replicaSettingsOf(db),
       observedKey: encrypted ? await ctx.keys.observe(db.KmsKeyId ?? 'alias/aws/rds', ref.region) : undefined,
     };
     if (!state.sourceRegion || state.sourceRegion === ref.region) return state;
@@ -60,6 +67,11 @@ export const rdsReadReplicaRule: Rule<RdsReadReplicaState> = {
         status: rep.DBInstanceStatus,
         encrypted: repEncrypted,
         observedKey: repEncrypted ? await ctx.keys.observe(rep.KmsKeyId ?? 'alias/aws/rds', ref.region) : undefined,
+        differences: replicaDifferences(
+          state.settings ?? { securityGroupIds: [] },
+          rep,
+          (await ctx.keys.regionalCmk(ref.region)).arn,
+        ),
       };
     }
     return state;
@@ -145,12 +157,8 @@ export const rdsReadReplicaRule: Rule<RdsReadReplicaState> = {
             // the cross-region call (PreSignedUrl). KmsKeyId is the key of this, the destination, region.
             KmsKeyId: cmk.arn,
             DBInstanceClass: state.instanceClass,
-            Tags: [
-              ...Object.entries(state.tags)
-                .filter(([k]) => k !== ctx.policy.doc.quarantineTag)
-                .map(([Key, Value]) => ({ Key, Value })),
-              { Key: 'cmk-sentinel:replaces', Value: state.id },
-            ],
+            ...(state.settings ? replicaCreateSettings(state.settings, cmk.arn) : {}),
+            Tags: replacementTags(state, ctx.policy.doc.quarantineTag),
           }),
         );
       } catch (e) {
@@ -174,7 +182,7 @@ export const rdsReadReplicaRule: Rule<RdsReadReplicaState> = {
       return {
         changed: false,
         pending: true,
-        detail: `Replacement ${newId} is available and encrypted with ${cmk.arn}; ${state.id} is kept: point readers at ${newId}, or set gates.cutOver to delete ${state.id}`,
+        detail: `Replacement ${newId} is available and encrypted with ${cmk.arn}; ${carried(state)}; ${state.id} is kept: point readers at ${newId}, or set gates.cutOver to delete ${state.id}`,
       };
     }
     try {

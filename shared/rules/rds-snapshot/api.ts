@@ -21,10 +21,16 @@ import type { RuleContext } from '../contract';
 import type { SnapshotKind } from './evaluate';
 
 /** One snapshot as both RDS APIs describe it, reduced to what the rule needs. */
+/** SnapshotType `awsbackup`; an id with `:` other than `rds:` is one too (a manual id cannot hold `:`). */
+export const isAwsBackup = (type: string | undefined, id: string): boolean =>
+  type === 'awsbackup' || (id.includes(':') && !id.startsWith('rds:'));
+
 export interface RawSnapshot {
   id: string;
   arn: string;
   automated: boolean;
+  /** An AWS Backup recovery point (SnapshotType `awsbackup`, id `awsbackup:job-…`): AWS Backup's to manage. */
+  awsBackup: boolean;
   status: string;
   encrypted: boolean;
   keyRef?: string;
@@ -91,6 +97,7 @@ export const instanceSnapshots: SnapshotApi = {
         id: s.DBSnapshotIdentifier,
         arn: s.DBSnapshotArn ?? '',
         automated: s.SnapshotType === 'automated' || s.DBSnapshotIdentifier.startsWith('rds:'),
+        awsBackup: isAwsBackup(s.SnapshotType, s.DBSnapshotIdentifier),
         status: s.Status ?? 'unknown',
         encrypted: s.Encrypted === true,
         keyRef: s.KmsKeyId || undefined,
@@ -162,6 +169,7 @@ export const clusterSnapshots: SnapshotApi = {
         id: s.DBClusterSnapshotIdentifier,
         arn: s.DBClusterSnapshotArn ?? '',
         automated: s.SnapshotType === 'automated' || s.DBClusterSnapshotIdentifier.startsWith('rds:'),
+        awsBackup: isAwsBackup(s.SnapshotType, s.DBClusterSnapshotIdentifier),
         status: s.Status ?? 'unknown',
         encrypted: s.StorageEncrypted === true,
         keyRef: s.KmsKeyId || undefined,

@@ -23,6 +23,8 @@ export interface RdsSnapshotState {
   region: string;
   /** `rds:` snapshots AWS takes itself: AWS allows no copy-over, sharing change or deletion by us. */
   automated: boolean;
+  /** An AWS Backup recovery point (SnapshotType `awsbackup`): AWS Backup copies and deletes it, not RDS calls. */
+  awsBackup?: boolean;
   status: string;
   /** From the Encrypted/StorageEncrypted flag (the key id alone is not proof: the emulator reports one for unencrypted
    * ones). */
@@ -90,6 +92,10 @@ export const evaluateRdsSnapshot = (s: RdsSnapshotState, ctx: EvaluationContext)
       `${KEY_DETAIL[issue]}; it is an automated snapshot and follows its ${s.kind === 'cluster' ? 'cluster' : 'instance'}`,
     );
   }
+  if (s.awsBackup) {
+    if (!issue) return { status: 'COMPLIANT', observedKey, expectedKey };
+    return nonCompliant(issue, `${KEY_DETAIL[issue]}; it is an AWS Backup recovery point, managed by AWS Backup`);
+  }
   if (s.restoreShares.includes('all')) {
     return nonCompliant(
       'PUBLIC_SNAPSHOT',
@@ -130,6 +136,13 @@ export const evaluateRdsSnapshot = (s: RdsSnapshotState, ctx: EvaluationContext)
 export const rdsSnapshotLimits = (s: RdsSnapshotState): ActionLimits => {
   if (s.automated) {
     const why = `automated snapshot ${s.id}: AWS allows no change to it (it is replaced by the next backup of a re-encrypted ${s.kind === 'cluster' ? 'cluster' : 'instance'}); reported, not touched`;
+    return { remediate: why, quarantine: why };
+  }
+  if (s.awsBackup) {
+    // https://docs.aws.amazon.com/aws-backup/latest/devguide/encryption.html: backups of resource types not fully
+    // managed by AWS Backup "inherit the encryption settings from their source resource"; the recovery point is
+    // AWS Backup's to copy and expire, and its id (`awsbackup:job-…`) is no valid CopyDB*Snapshot target name.
+    const why = `AWS Backup recovery point ${s.id}: it follows its source's encryption and belongs to AWS Backup; re-encrypt the source with the regional CMK and let the backup plan take new recovery points and expire this one; reported, not copied`;
     return { remediate: why, quarantine: why };
   }
   if (s.kind === 'cluster' && !s.encrypted) {

@@ -1,3 +1,4 @@
+import { RDS_TAG_LIMIT } from '../../aws/rds';
 import { SentinelError } from '../../errors';
 import type { Rule, RuleContext, RuleMeta } from '../contract';
 import { group, NO_DOWNTIME, type PlanStep, read, type RulePlan, write } from '../plan';
@@ -162,14 +163,15 @@ const makeRule = (meta: RuleMeta, api: SnapshotApi): Rule<RdsSnapshotState> => (
     const raw = await api.describe(ref.id, ctx);
     if (!raw) return undefined;
     const observedKey = raw.encrypted ? await ctx.keys.observe(rdsKeyRef(raw.keyRef), ref.region) : undefined;
-    // Automated snapshots cannot be shared: no attribute call for them.
-    const restoreShares = raw.automated ? [] : await api.restoreShares(raw.id, ctx);
+    // Automated snapshots cannot be shared, AWS Backup's are AWS Backup's: no attribute call for them.
+    const restoreShares = raw.automated || raw.awsBackup ? [] : await api.restoreShares(raw.id, ctx);
     const state: RdsSnapshotState = {
       kind: api.kind,
       id: raw.id,
       arn: raw.arn,
       region: ref.region,
       automated: raw.automated,
+      awsBackup: raw.awsBackup,
       status: raw.status,
       encrypted: raw.encrypted,
       observedKey,
@@ -177,7 +179,11 @@ const makeRule = (meta: RuleMeta, api: SnapshotApi): Rule<RdsSnapshotState> => (
       tags: raw.tags,
     };
     // The deterministic copy matters only for a manual snapshot on the wrong key.
-    if (!raw.automated && keyIssueOf(raw.encrypted, observedKey, await ctx.keys.regionalCmk(ref.region), ref.region)) {
+    if (
+      !raw.automated &&
+      !raw.awsBackup &&
+      keyIssueOf(raw.encrypted, observedKey, await ctx.keys.regionalCmk(ref.region), ref.region)
+    ) {
       state.copy = await readCopy(api, copyIdFor(raw.id), ref.region, ctx);
     }
     return state;
@@ -240,7 +246,13 @@ const makeRule = (meta: RuleMeta, api: SnapshotApi): Rule<RdsSnapshotState> => (
         detail: `${steps.join('; ')}; but ${copyId} is ${copy.status} and not encrypted with the regional CMK (${copy.observedKey?.info?.arn ?? copy.observedKey?.ref ?? 'unencrypted'}): rename or delete it so a fresh copy can be made`,
       };
     }
-    if (state.tags[SUPERSEDED_TAG] !== copyId) {
+    const full = Object.keys(state.tags).filter((k) => k !== SUPERSEDED_TAG).length >= RDS_TAG_LIMIT;
+    if (state.tags[SUPERSEDED_TAG] !== copyId && full) {
+      // The original's tags are the owner's: none is removed to make room for ours.
+      steps.push(
+        `verified ${copyId}; the original carries ${RDS_TAG_LIMIT} tags (the RDS limit), so it is not tagged ${SUPERSEDED_TAG} and stays reported until deleted`,
+      );
+    } else if (state.tags[SUPERSEDED_TAG] !== copyId) {
       await api.tag(arn, { [SUPERSEDED_TAG]: copyId }, ctx);
       steps.push(`verified ${copyId} and tagged the original ${SUPERSEDED_TAG}=${copyId}`);
       changed = true;

@@ -56,6 +56,7 @@ export const route: Step = async (s, deps) => {
     managedMasterSecret: c.managedMasterSecret,
     isReplica: !!source.replicaSource,
     readReplicas: c.readReplicas,
+    backtrack: (c.backtrackWindow ?? 0) > 0,
   });
   return done(
     s,

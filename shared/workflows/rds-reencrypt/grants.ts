@@ -16,10 +16,12 @@ export const RDS_REENCRYPT_GRANTS: readonly IamGrant[] = [
       'rds:DescribeDBClusters',
       'rds:DescribeDBSnapshots',
       'rds:DescribeDBClusterSnapshots',
+      'rds:DescribeDBClusterEndpoints',
       'kms:DescribeKey',
     ],
     resources: ['*'],
   },
+  // The restore fallback carries IAM role associations (AddRoleTo*) and custom endpoints (carry.ts).
   {
     sid: 'RdsReencryptInstances',
     actions: [
@@ -29,6 +31,7 @@ export const RDS_REENCRYPT_GRANTS: readonly IamGrant[] = [
       'rds:ModifyDBInstance',
       'rds:DeleteDBInstance',
       'rds:AddTagsToResource',
+      'rds:AddRoleToDBInstance',
     ],
     resources: [rds('db:*')],
   },
@@ -41,8 +44,15 @@ export const RDS_REENCRYPT_GRANTS: readonly IamGrant[] = [
       'rds:ModifyDBCluster',
       'rds:DeleteDBCluster',
       'rds:AddTagsToResource',
+      'rds:AddRoleToDBCluster',
+      'rds:CreateDBClusterEndpoint',
     ],
     resources: [rds('cluster:*')],
+  },
+  {
+    sid: 'RdsReencryptClusterEndpoints',
+    actions: ['rds:CreateDBClusterEndpoint'],
+    resources: [rds('cluster-endpoint:*')],
   },
   {
     sid: 'RdsReencryptSnapshots',
@@ -148,5 +158,12 @@ export const RDS_REENCRYPT_GRANTS: readonly IamGrant[] = [
     actions: ['iam:PassRole'],
     resources: ['arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*'],
     condition: { StringEquals: { 'iam:PassedToService': 'monitoring.rds.amazonaws.com' } },
+  },
+  // The original's feature roles (S3 import/export, Lambda, ...) re-associated with the copy: passed to RDS only.
+  {
+    sid: 'RdsReencryptFeatureRoles',
+    actions: ['iam:PassRole'],
+    resources: ['arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*'],
+    condition: { StringEquals: { 'iam:PassedToService': 'rds.amazonaws.com' } },
   },
 ];

@@ -39,6 +39,8 @@ export interface RouteInput {
   cascadingReplicas?: boolean;
   /** The instance is the target of an RDS Proxy, when known. */
   behindProxy?: boolean;
+  /** Aurora MySQL backtracking is on (BacktrackWindow > 0). */
+  backtrack?: boolean;
 }
 
 export interface Route {
@@ -130,6 +132,10 @@ export const routeReencryption = (d: RouteInput): Route => {
     return fallback(unsupported, d.kind === 'cluster' && !d.engine.startsWith('aurora') ? SRC.rdsLimits : engineSrc);
   if (d.managedMasterSecret)
     return fallback('the master password is managed in Secrets Manager, which Blue/Green does not support', limits);
+  // "If the source DB cluster has backtracking enabled, the green DB cluster is created without backtracking support"
+  // (AURORA-LIMITS, Aurora MySQL): green would lose a setting; the restore carries BacktrackWindow.
+  if (d.kind === 'cluster' && d.backtrack)
+    return fallback('backtracking is on, which a Blue/Green green cluster does not support', limits);
   if (d.behindProxy)
     return fallback('the database is an RDS Proxy target, which Blue/Green does not support', SRC.rdsLimits);
   if (d.kind === 'instance') {

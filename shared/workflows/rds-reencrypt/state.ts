@@ -29,6 +29,12 @@ export interface ReencryptState {
   verified?: boolean;
   /** Configuration that differs between the original and the re-encrypted database. */
   differences?: string[];
+  /** Restore path: what the operator must move to the copy by hand (carry.ts operatorChecklist). */
+  operatorTodo?: string[];
+  /** User tags the 50-tag limit left off what the workflow created (the workflow's own tags are kept). */
+  droppedTags?: string[];
+  /** Restore path (Aurora): the original's custom endpoints and the copy's re-created ones. */
+  endpoints?: { original: string; copy: string }[];
   cutOver?: 'DONE' | 'SKIPPED';
   deleted?: 'DONE' | 'SKIPPED';
   /** Which path (route.ts): Blue/Green with TargetKmsKeyId, or snapshot and restore; and why, with the AWS source. */

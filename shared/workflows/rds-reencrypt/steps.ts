@@ -13,21 +13,30 @@ import {
   ModifyDBInstanceCommand,
   RestoreDBClusterFromSnapshotCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
-  type Tag,
 } from '@aws-sdk/client-rds';
 import { type Outcome, toAlert } from '../../alerts/alert';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { fitTags } from '../../aws/rds';
 import { SentinelError } from '../../errors';
 import type { TriggerInfo } from '../../events/normalise';
 import type { PipelineDeps } from '../../pipeline/context';
 import { ruleContext } from '../../pipeline/scope';
 import { reportInvalidEvent } from '../../pipeline/process';
 import type { RuleContext } from '../../rules/contract';
-import type { RdsConfig, RdsDatabaseState } from '../../rules/rds-database/evaluate';
+import type { RdsDatabaseState } from '../../rules/rds-database/evaluate';
 import { describeDatabase, describeInstance, rds } from '../../rules/rds-database/rds-read';
 import { endedDetail, endedTrigger, type ExecutionEnd, needsAlert, parseExecutionEnd } from './ended';
 import { memberTargetId, RDS_REENCRYPT, REENCRYPTED_FROM_TAG, WORKFLOW_TAG } from './names';
 import type { ReencryptState, StepOutcome } from './state';
+import {
+  clusterAfterRestore,
+  clusterRestoreSettings,
+  instanceAfterRestore,
+  instanceRestoreSettings,
+  operatorChecklist,
+  restoreDifferences,
+} from './carry';
+import { addMissingRoles, createMissingEndpoints, customEndpoints, endpointCopyId } from './extras';
 import {
   approvalEnded,
   createGreen,
@@ -52,11 +61,9 @@ const done = (
   extra: Partial<ReencryptState> = {},
 ): ReencryptState => ({ ...s, ...extra, step, outcome, ...(detail !== undefined ? { detail } : {}) });
 
-const awsTags = (t: Record<string, string>): Tag[] =>
-  Object.entries(t)
-    // aws:* tags are reserved: RDS refuses them on create.
-    .filter(([k]) => !k.startsWith('aws:'))
-    .map(([Key, Value]) => ({ Key, Value }));
+/** Tags the 50-tag limit left off (fitTags: the workflow's own tags are kept), added to what the state has. */
+const dropping = (s: ReencryptState, dropped: string[]): Partial<ReencryptState> =>
+  dropped.length ? { droppedTags: [...new Set([...(s.droppedTags ?? []), ...dropped])].sort() } : {};
 
 /** Engine defaults (`default.mysql8.0`, `default:mysql-8-0`) are what a restore gets anyway; naming them can only fail.
  * */
@@ -112,11 +119,13 @@ export const snapshot: Step = async (s, deps) => {
   const source = await describeDatabase(s.kind, s.sourceId, ctx);
   if (!source) return gone(s, 'snapshot', `${s.kind === 'cluster' ? 'Cluster' : 'Instance'} ${s.sourceId}`);
   let status = await snapshotStatus(s, s.names.snapshot, ctx);
+  let extra: Partial<ReencryptState> = {};
   if (status === undefined) {
     // A database still being created or modified cannot be snapshotted yet; a stopped instance can (it is not started).
     const snapshottable = isReady(source.status) || (s.kind === 'instance' && source.status === 'stopped');
     if (!snapshottable) return done(s, 'snapshot', 'WAIT', `${s.sourceId} is ${source.status}`);
-    const Tags = awsTags({ ...source.tags, [WORKFLOW_TAG]: s.execution });
+    const { tags: Tags, dropped } = fitTags(source.tags, { [WORKFLOW_TAG]: s.execution });
+    extra = dropping(s, dropped);
     if (s.kind === 'cluster') {
       await send('rds:CreateDBClusterSnapshot', s.names.snapshot, () =>
         rds(ctx).send(
@@ -140,7 +149,7 @@ export const snapshot: Step = async (s, deps) => {
     }
     status = await snapshotStatus(s, s.names.snapshot, ctx);
   }
-  return done(s, 'snapshot', snapshotOutcome(status), `snapshot ${s.names.snapshot} is ${status ?? 'missing'}`);
+  return done(s, 'snapshot', snapshotOutcome(status), `snapshot ${s.names.snapshot} is ${status ?? 'missing'}`, extra);
 };
 
 /** 2 (instance). Copy the snapshot under the CMK: the only way RDS adds or changes an instance's key. */
@@ -167,26 +176,29 @@ export const copy: Step = async (s, deps) => {
 };
 
 /** The original's tags, less a quarantine mark (the copy is the fix), plus the workflow's own. */
-const targetTags = (s: ReencryptState, source: RdsDatabaseState, quarantineTag: string): Tag[] => {
+const targetTags = (s: ReencryptState, source: RdsDatabaseState, quarantineTag: string) => {
   const kept = Object.fromEntries(Object.entries(source.tags).filter(([k]) => k !== quarantineTag));
-  return awsTags({ ...kept, [WORKFLOW_TAG]: s.execution, [REENCRYPTED_FROM_TAG]: s.sourceId });
+  return fitTags(kept, { [WORKFLOW_TAG]: s.execution, [REENCRYPTED_FROM_TAG]: s.sourceId });
 };
 
 /** 3. Restore a new database under the CMK, carrying over the configuration that matters. */
 export const restore: Step = async (s, deps) => {
   const ctx = ctxOf(s, deps);
   let target = await describeDatabase(s.kind, s.names.target, ctx);
+  let extra: Partial<ReencryptState> = {};
   if (!target) {
     const source = await describeDatabase(s.kind, s.sourceId, ctx);
     if (!source) return gone(s, 'restore', `${s.kind === 'cluster' ? 'Cluster' : 'Instance'} ${s.sourceId}`);
     const c = source.config;
+    const tags = targetTags(s, source, deps.policy.doc.quarantineTag);
+    extra = dropping(s, tags.dropped);
     const common = {
       VpcSecurityGroupIds: c.securityGroupIds.length ? c.securityGroupIds : undefined,
       Port: c.port,
       DeletionProtection: c.deletionProtection,
       EnableIAMDatabaseAuthentication: c.iamAuth,
       BackupRetentionPeriod: c.backupRetention || undefined,
-      Tags: targetTags(s, source, deps.policy.doc.quarantineTag),
+      Tags: tags.tags,
       CopyTagsToSnapshot: true,
     };
     if (s.kind === 'cluster') {
@@ -204,6 +216,7 @@ export const restore: Step = async (s, deps) => {
             KmsKeyId: s.cmkArn,
             DBSubnetGroupName: c.subnetGroup,
             DBClusterParameterGroupName: custom(c.parameterGroup),
+            ...clusterRestoreSettings(c),
           }),
         ),
       );
@@ -222,18 +235,20 @@ export const restore: Step = async (s, deps) => {
             OptionGroupName: custom(c.optionGroup),
             MultiAZ: c.multiAz,
             PubliclyAccessible: c.publiclyAccessible,
+            ...instanceRestoreSettings(c),
           }),
         ),
       );
     }
     target = await describeDatabase(s.kind, s.names.target, ctx);
   }
-  if (!target) return done(s, 'restore', 'WAIT', `${s.names.target} not visible yet`);
+  if (!target) return done(s, 'restore', 'WAIT', `${s.names.target} not visible yet`, extra);
   return done(
     s,
     'restore',
     isReady(target.status) ? 'READY' : isBroken(target.status) ? 'FAILED' : 'WAIT',
     `${s.names.target} is ${target.status}`,
+    extra,
   );
 };
 
@@ -252,44 +267,68 @@ export const configure: Step = async (s, deps) => {
   if (!isReady(target.status)) return done(s, 'configure', 'WAIT', `${s.names.target} is ${target.status}`);
   const c = source.config;
   if (s.kind === 'instance') {
-    const change = {
-      ...(c.backupRetention !== undefined && c.backupRetention !== target.config.backupRetention
-        ? { BackupRetentionPeriod: c.backupRetention }
-        : {}),
-      ...(c.monitoringInterval &&
-      (c.monitoringInterval !== target.config.monitoringInterval ||
-        c.monitoringRoleArn !== target.config.monitoringRoleArn)
-        ? { MonitoringInterval: c.monitoringInterval, MonitoringRoleArn: c.monitoringRoleArn }
-        : {}),
-    };
-    if (Object.keys(change).length === 0)
-      return done(s, 'configure', 'READY', `${s.names.target} carries the original's settings`);
-    await send('rds:ModifyDBInstance', s.names.target, () =>
+    // Settings RestoreDBInstanceFromDBSnapshot has no member for: ModifyDBInstance, then AddRoleToDBInstance.
+    const change = instanceAfterRestore(c, target.config, s.cmkArn);
+    if (Object.keys(change).length) {
+      await send('rds:ModifyDBInstance', s.names.target, () =>
+        rds(ctx).send(
+          new ModifyDBInstanceCommand({ DBInstanceIdentifier: s.names.target, ApplyImmediately: true, ...change }),
+        ),
+      );
+      return done(s, 'configure', 'WAIT', `applied ${Object.keys(change).join(', ')} to ${s.names.target}`);
+    }
+    const roles = await addMissingRoles('instance', s.names.target, c, target.config, ctx);
+    if (roles.length) return done(s, 'configure', 'WAIT', `associated ${roles.join(', ')} with ${s.names.target}`);
+    return done(s, 'configure', 'READY', `${s.names.target} carries the original's settings`);
+  }
+  const clusterChange = clusterAfterRestore(c, target.config);
+  if (Object.keys(clusterChange).length) {
+    await send('rds:ModifyDBCluster', s.names.target, () =>
       rds(ctx).send(
-        new ModifyDBInstanceCommand({ DBInstanceIdentifier: s.names.target, ApplyImmediately: true, ...change }),
+        new ModifyDBClusterCommand({ DBClusterIdentifier: s.names.target, ApplyImmediately: true, ...clusterChange }),
       ),
     );
-    return done(s, 'configure', 'WAIT', `applied ${Object.keys(change).join(', ')} to ${s.names.target}`);
+    return done(s, 'configure', 'WAIT', `applied ${Object.keys(clusterChange).join(', ')} to ${s.names.target}`);
   }
-  // Aurora: one new instance per original member, same class, in the new cluster.
+  const roles = await addMissingRoles('cluster', s.names.target, c, target.config, ctx);
+  if (roles.length) return done(s, 'configure', 'WAIT', `associated ${roles.join(', ')} with ${s.names.target}`);
+  // Aurora: one new instance per original member, same class, in the new cluster. The first instance created in a
+  // cluster is its writer (Aurora User Guide, "Aurora DB clusters"): the original's writer is created first, alone,
+  // and the readers only once it is available.
+  const members = [...(c.members ?? [])].sort((a, b) => Number(b.writer) - Number(a.writer));
   let pending = 0;
-  for (const m of c.members ?? []) {
+  const memberDropped: string[] = [];
+  for (const [i, m] of members.entries()) {
     const id = memberTargetId(m.id);
     const existing = await describeInstance(id, ctx);
     if (!existing) {
       const orig = await describeInstance(m.id, ctx);
+      const oc = orig?.config;
+      const memberTags = fitTags(orig?.tags ?? {}, { [WORKFLOW_TAG]: s.execution, [REENCRYPTED_FROM_TAG]: m.id });
+      memberDropped.push(...memberTags.dropped);
       await send('rds:CreateDBInstance', id, () =>
         rds(ctx).send(
           new CreateDBInstanceCommand({
             DBInstanceIdentifier: id,
             DBClusterIdentifier: s.names.target,
             Engine: c.engine as string,
-            DBInstanceClass: m.instanceClass ?? orig?.config.instanceClass,
-            DBParameterGroupName: custom(orig?.config.parameterGroup),
-            PubliclyAccessible: orig?.config.publiclyAccessible,
-            MonitoringInterval: orig?.config.monitoringInterval || undefined,
-            MonitoringRoleArn: orig?.config.monitoringInterval ? orig.config.monitoringRoleArn : undefined,
-            Tags: awsTags({ ...(orig?.tags ?? {}), [WORKFLOW_TAG]: s.execution, [REENCRYPTED_FROM_TAG]: m.id }),
+            DBInstanceClass: m.instanceClass ?? oc?.instanceClass,
+            DBParameterGroupName: custom(oc?.parameterGroup),
+            PubliclyAccessible: oc?.publiclyAccessible,
+            MonitoringInterval: oc?.monitoringInterval || undefined,
+            MonitoringRoleArn: oc?.monitoringInterval ? oc.monitoringRoleArn : undefined,
+            PromotionTier: m.promotionTier,
+            AutoMinorVersionUpgrade: oc?.autoMinorVersionUpgrade,
+            CACertificateIdentifier: oc?.caCertificate,
+            // Performance Insights is per member in Aurora; its data is kept under the regional CMK.
+            ...(oc?.performanceInsights
+              ? {
+                  EnablePerformanceInsights: true,
+                  PerformanceInsightsKMSKeyId: s.cmkArn,
+                  PerformanceInsightsRetentionPeriod: oc.performanceInsightsRetention,
+                }
+              : {}),
+            Tags: memberTags.tags,
           }),
         ),
       );
@@ -297,38 +336,28 @@ export const configure: Step = async (s, deps) => {
     } else if (!isReady(existing.status)) {
       pending++;
     }
+    if (i === 0 && pending)
+      return done(
+        s,
+        'configure',
+        'WAIT',
+        `writer ${id} of ${s.names.target} is being created: readers follow`,
+        dropping(s, memberDropped),
+      );
   }
-  return done(
-    s,
-    'configure',
-    pending ? 'WAIT' : 'READY',
-    pending
-      ? `${pending} member instance(s) of ${s.names.target} not available yet`
-      : `${s.names.target} has its member instances`,
-  );
-};
-
-const CARRIED: (keyof RdsConfig)[] = [
-  'instanceClass',
-  'subnetGroup',
-  'parameterGroup',
-  'optionGroup',
-  'multiAz',
-  'port',
-  'deletionProtection',
-  'backupRetention',
-  'iamAuth',
-  'monitoringInterval',
-  'monitoringRoleArn',
-];
-
-const configDifferences = (a: RdsConfig, b: RdsConfig): string[] => {
-  const out = CARRIED.filter((k) => a[k] !== undefined && a[k] !== b[k]).map(
-    (k) => `${k}: ${String(a[k])} -> ${String(b[k])}`,
-  );
-  if ([...a.securityGroupIds].sort().join() !== [...b.securityGroupIds].sort().join())
-    out.push(`securityGroupIds: ${a.securityGroupIds.join(',')} -> ${b.securityGroupIds.join(',')}`);
-  return out;
+  if (pending)
+    return done(
+      s,
+      'configure',
+      'WAIT',
+      `${pending} member instance(s) of ${s.names.target} not available yet`,
+      dropping(s, memberDropped),
+    );
+  // Custom endpoints name members: re-created once every member exists.
+  const endpoints = await createMissingEndpoints(s.sourceId, s.names.target, ctx);
+  return done(s, 'configure', 'READY', `${s.names.target} has its member instances and custom endpoints`, {
+    endpoints: endpoints.map((e) => ({ original: e.original.id, copy: e.copy })),
+  });
 };
 
 /** 5. Fresh read of the new database: available, encrypted, and the key is the regional CMK. */
@@ -349,10 +378,25 @@ export const verify: Step = async (s, deps) => {
     );
   }
   const source = await describeDatabase(s.kind, s.sourceId, ctx);
-  const differences = source ? configDifferences(source.config, target.config) : [];
+  const differences = source ? restoreDifferences(s.kind, source.config, target.config, cmk.arn) : [];
+  let endpoints: {
+    original: { id: string; type: string; staticMembers: string[]; excludedMembers: string[] };
+    copy: string;
+  }[] = [];
+  if (s.kind === 'cluster' && source) {
+    const [originals, copies] = await Promise.all([
+      customEndpoints(s.sourceId, ctx),
+      customEndpoints(s.names.target, ctx),
+    ]);
+    const have = new Set(copies.map((e) => e.id));
+    endpoints = originals.map((original) => ({ original, copy: endpointCopyId(original.id) }));
+    for (const e of endpoints)
+      if (!have.has(e.copy)) differences.push(`custom endpoint ${e.original.id}: not re-created`);
+  }
   return done(s, 'verify', 'READY', `${s.names.target} is available and encrypted with ${cmk.arn}`, {
     verified: true,
     differences,
+    operatorTodo: source ? operatorChecklist(s.kind, source.config, target.config, endpoints) : [],
   });
 };
 
@@ -558,10 +602,14 @@ export const notify: Step = async (s, deps) => {
     ? ` Settings that differ: ${s.differences.join('; ')}.`
     : ' The settings compared match.';
   const why = s.route ? ` Restore path: ${s.route.reason} (${s.route.source}).` : '';
-  const next = `${cutOverInstructions(s)}${why}`;
+  const todo = s.operatorTodo?.length ? ` Move to the copy by hand: ${s.operatorTodo.join('; ')}.` : '';
+  const dropped = s.droppedTags?.length
+    ? ` Tags not carried (RDS allows 50 per resource; the workflow's own tags are kept): ${s.droppedTags.join(', ')}.`
+    : '';
+  const next = `${cutOverInstructions(s)}${todo}${why}`;
   await publishWorkflowAlert(s, deps, {
     result: 'VERIFIED',
-    actionDetail: `Re-encrypted copy ${s.names.target} verified: available, encrypted with ${s.cmkArn}.${diffs} ${next}`,
+    actionDetail: `Re-encrypted copy ${s.names.target} verified: available, encrypted with ${s.cmkArn}.${diffs}${dropped} ${next}`,
   });
   return done(s, 'notify', 'READY');
 };
