@@ -1,4 +1,4 @@
-import { fitTags } from '../../shared/aws/rds';
+import { fitTags } from '../../shared/aws/rds-tags';
 import { isAwsBackup } from '../../shared/rules/rds-snapshot/api';
 import {
   evaluateRdsSnapshot,

@@ -9,7 +9,8 @@ import {
   ModifyDBSnapshotAttributeCommand,
 } from '@aws-sdk/client-rds';
 import { translateAwsError } from '../../aws/errors';
-import { describeDbInstance, pendingModifications, RDS_TAG_LIMIT } from '../../aws/rds';
+import { describeDbInstance, pendingModifications } from '../../aws/rds';
+import { RDS_TAG_LIMIT } from '../../aws/rds-tags';
 import type { ActionResult, Finding, RuleContext } from '../contract';
 import type { RdsDatabaseState } from './evaluate';
 import { describeDatabase, describeInstance, rds } from './rds-read';

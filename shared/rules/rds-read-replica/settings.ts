@@ -1,4 +1,4 @@
-import { fitTags } from '../../aws/rds';
+import { fitTags } from '../../aws/rds-tags';
 import type { CreateDBInstanceReadReplicaMessage, DBInstance } from '@aws-sdk/client-rds';
 
 /**

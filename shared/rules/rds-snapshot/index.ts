@@ -1,4 +1,4 @@
-import { RDS_TAG_LIMIT } from '../../aws/rds';
+import { RDS_TAG_LIMIT } from '../../aws/rds-tags';
 import { SentinelError } from '../../errors';
 import type { Rule, RuleContext, RuleMeta } from '../contract';
 import { group, NO_DOWNTIME, type PlanStep, read, type RulePlan, write } from '../plan';

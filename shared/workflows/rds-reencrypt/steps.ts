@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { type Outcome, toAlert } from '../../alerts/alert';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
-import { fitTags } from '../../aws/rds';
+import { fitTags } from '../../aws/rds-tags';
 import { SentinelError } from '../../errors';
 import type { TriggerInfo } from '../../events/normalise';
 import type { PipelineDeps } from '../../pipeline/context';
