@@ -9,7 +9,7 @@ const config: Config = {
   // @middy/core ships ESM only; let swc turn it into CommonJS for jest.
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   setupFiles: ['<rootDir>/test/support/env.ts'],
-  // One emulator per worker, shared by the test files it runs (test/support/moto.ts workerEmulator).
+  // One emulator per worker, shared by the test files it runs (testbed/moto.ts workerEmulator).
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   // Integration suites: every request checked against the AWS model and the deployed roles.

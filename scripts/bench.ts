@@ -30,11 +30,11 @@ import { processEvent } from '../shared/pipeline/process';
 import { KeyResolver } from '../shared/kms/key-resolver';
 import { parsePolicy } from '../shared/policy/policy';
 import { rekeyObjects } from '../shared/rules/s3-bucket/objects';
-import { assertLoopback, startEmulator } from '../test/support/moto';
-import { type BucketEncryption, createBucket, createKey, s3Event } from './lib/estate';
-import { startFaultProxy } from '../test/support/fault-proxy';
-import { buildBucketEstate, encryptionFor, pool } from './lib/estate-backfill';
-import { createAuditTable, createIdempotencyTable } from './lib/estate-hardening';
+import { assertLoopback, startEmulator } from '../testbed/moto';
+import { type BucketEncryption, createBucket, createKey, s3Event } from '../testbed/estates/estate';
+import { startFaultProxy } from '../testbed/fault-proxy';
+import { buildBucketEstate, encryptionFor, pool } from '../testbed/estates/estate-backfill';
+import { createAuditTable, createIdempotencyTable } from '../testbed/estates/estate-hardening';
 
 /**
  * `npm run bench [-- --buckets N] [--objects N] [--write FILE] [--sweep-only | --bundles-only | --objects-only |

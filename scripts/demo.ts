@@ -6,13 +6,13 @@ import { logger, logToStderr } from '../shared/logger';
 import { buildDeps } from '../shared/pipeline/context';
 import { loadPolicyFile, Policy } from '../shared/policy/policy';
 import { demoWaivers } from './demo/waivers';
-import { assertLoopback, startEmulator } from '../test/support/moto';
-import { checkRequests } from '../test/support/request-audit';
-import { recordRequests } from '../test/support/requests';
+import { assertLoopback, startEmulator } from '../testbed/moto';
+import { checkRequests } from '../testbed/request-audit';
+import { recordRequests } from '../testbed/requests';
 import { DEMO_POLICY_PATH, type DemoContext } from './demo/context';
 import { DEMO_PARTS } from './demo/parts';
-import { alertInbox } from './lib/alert-inbox';
-import { createKey } from './lib/estate';
+import { alertInbox } from '../testbed/estates/alert-inbox';
+import { createKey } from '../testbed/estates/estate';
 import { shortKey, table } from '../cli/table';
 
 /** An alert that reports something not done: an error, a failed action or a failed verification. */

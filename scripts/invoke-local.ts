@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readServerlessYml } from '../test/support/serverless-yml';
+import { readServerlessYml } from '../testbed/serverless-yml';
 
 const ROOT = join(__dirname, '..');
 

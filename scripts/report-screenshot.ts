@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { renderHtml } from '../shared/backfill/report';
-import { withBrowser } from '../test/support/browser';
-import { sampleReport } from '../test/support/sample-report';
+import { withBrowser } from '../testbed/browser';
+import { sampleReport } from '../testbed/sample-report';
 
 /** docs/report.png for the README: the sample report the browser test checks, at 1400 px, in headless Chromium. */
 export const main = async (): Promise<number> => {

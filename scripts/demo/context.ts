@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { ClientFactory } from '../../shared/aws/clients';
 import type { PipelineDeps } from '../../shared/pipeline/context';
 import type { ResourceType } from '../../shared/rules/type-ids';
@@ -31,4 +30,4 @@ export interface DemoPart {
 }
 
 /** The demo remediates every type; the shipped policy.yaml only reports (a fresh deployment changes nothing). */
-export const DEMO_POLICY_PATH = join(__dirname, 'policy.yaml');
+export { DEMO_POLICY_PATH } from '../../testbed/demo-policy';

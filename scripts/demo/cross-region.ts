@@ -4,7 +4,7 @@ import { GetBucketReplicationCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Outcome } from '../../shared/alerts/alert';
 import { processEvent } from '../../shared/pipeline/process';
 import { replacementId } from '../../shared/rules/rds-read-replica/evaluate';
-import { s3Event } from '../lib/estate';
+import { s3Event } from '../../testbed/estates/estate';
 import {
   createCopyingCluster,
   createCrossRegionReplica,
@@ -15,7 +15,7 @@ import {
   rdsEvent,
   redshiftEvent,
   replicationRule,
-} from '../lib/estate-cross-region';
+} from '../../testbed/estates/estate-cross-region';
 import { shortKey, table } from '../../cli/table';
 import type { DemoPart } from './context';
 

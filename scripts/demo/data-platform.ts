@@ -7,7 +7,7 @@ import { GetDataCatalogEncryptionSettingsCommand, GlueClient } from '@aws-sdk/cl
 import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Outcome } from '../../shared/alerts/alert';
 import { processEvent } from '../../shared/pipeline/process';
-import { createKey } from '../lib/estate';
+import { createKey } from '../../testbed/estates/estate';
 import {
   allowLogsOnKey,
   athenaEvent,
@@ -23,7 +23,7 @@ import {
   kinesisEvent,
   logsEvent,
   setCatalogEncryption,
-} from '../lib/estate-data-platform';
+} from '../../testbed/estates/estate-data-platform';
 import { logsKeyStatement } from '../../shared/rules/log-group/evaluate';
 import { shortKey, table } from '../../cli/table';
 import type { DemoContext, DemoPart } from './context';

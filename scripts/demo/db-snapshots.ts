@@ -20,7 +20,7 @@ import {
   rdsEvent,
   redshiftEvent,
   shareSnapshot,
-} from '../lib/estate-snapshots';
+} from '../../testbed/estates/estate-snapshots';
 import { shortKey, table } from '../../cli/table';
 import type { DemoContext, DemoPart } from './context';
 

@@ -15,7 +15,7 @@ import {
   runJobFlowEvent,
   securityConfigurationDoc,
   type SecurityConfigurationSpec,
-} from '../lib/estate-emr';
+} from '../../testbed/estates/estate-emr';
 import { table } from '../../cli/table';
 import type { DemoPart } from './context';
 

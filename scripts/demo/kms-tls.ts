@@ -10,8 +10,8 @@ import { GetBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/cli
 import type { Outcome } from '../../shared/alerts/alert';
 import { processEvent } from '../../shared/pipeline/process';
 import { isTlsDeny } from '../../shared/rules/s3-tls/evaluate';
-import { createBucket, s3Event } from '../lib/estate';
-import { createDbInstance, kmsEvent, putBucketPolicy, rdsEvent } from '../lib/estate-kms-tls';
+import { createBucket, s3Event } from '../../testbed/estates/estate';
+import { createDbInstance, kmsEvent, putBucketPolicy, rdsEvent } from '../../testbed/estates/estate-kms-tls';
 import { table } from '../../cli/table';
 import type { DemoPart } from './context';
 

@@ -6,7 +6,7 @@ import { dataPlatformDemo } from './data-platform';
 import { kmsTlsDemo } from './kms-tls';
 import { rdsDatabaseDemo } from './rds-database';
 import { s3BucketDemo } from './s3-bucket';
-import { verdictsDemo } from '../lib/estate-verdicts';
+import { verdictsDemo } from '../../testbed/estates/estate-verdicts';
 
 /** The demo's sections, in the order they run. A new rule adds its part here. */
 export const DEMO_PARTS: readonly DemoPart[] = [

@@ -18,7 +18,7 @@ import {
   createParameterAndOptionGroups,
   type InstanceSpec,
   rdsEvent,
-} from '../lib/estate-rds';
+} from '../../testbed/estates/estate-rds';
 
 // This section shows Blue/Green first (MySQL 8.0: green created on the CMK, the workflow waits for an approval, then
 // switches over), then the snapshot-and-restore fallback, on engines AWS Blue/Green does not take (route.ts): MySQL

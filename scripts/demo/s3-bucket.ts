@@ -1,7 +1,7 @@
 import { DEMO_WAIVER } from './waivers';
 import { GetBucketEncryptionCommand, S3Client } from '@aws-sdk/client-s3';
 import { type EventResult, processEvent } from '../../shared/pipeline/process';
-import { type BucketEncryption, createBucket, createKey, s3Event } from '../lib/estate';
+import { type BucketEncryption, createBucket, createKey, s3Event } from '../../testbed/estates/estate';
 import { shortKey, table } from '../../cli/table';
 import type { DemoPart } from './context';
 

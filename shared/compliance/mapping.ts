@@ -4,7 +4,7 @@ import data from './controls.json';
  * The project's compliance mapping (controls.json; not mapping.json, which Node's require would pick for
  * './mapping' before this .ts): every reason of every type → the checks it fails → the
  * controls of each framework those checks serve, each control citing its source. Data, not code:
- * test/unit/compliance-mapping.test.ts holds it to the reasons the rules can emit and to the Prowler files.
+ * test/unit/compliance/mapping.test.ts holds it to the reasons the rules can emit and to the Prowler files.
  */
 
 export type FrameworkId = 'nist-800-53-r5' | 'pci-dss-4' | 'cis-aws-7' | 'hipaa' | 'soc2' | 'iso-27001-2022';

@@ -6,10 +6,10 @@ import { ClientFactory } from '../../shared/aws/clients';
 import { DynamoDbAlertOutbox } from '../../shared/idempotency/outbox';
 import { PowertoolsOnce } from '../../shared/idempotency/once';
 import { hasRetryableFailure, processEvent } from '../../shared/pipeline/process';
-import { alertInbox } from '../../scripts/lib/alert-inbox';
-import { createBucket, createKey, s3Event } from '../../scripts/lib/estate';
-import { createAuditTable, createIdempotencyTable } from '../../scripts/lib/estate-hardening';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
+import { alertInbox } from '../../testbed/estates/alert-inbox';
+import { createBucket, createKey, s3Event } from '../../testbed/estates/estate';
+import { createAuditTable, createIdempotencyTable } from '../../testbed/estates/estate-hardening';
+import { type FaultProxy, startFaultProxy } from '../../testbed/fault-proxy';
 import { emulatorClients, onlyRules, testDeps, useEmulator } from '../support/harness';
 
 // PutBucketEncryption concerns other rules too; this file is about one remediation's alert.

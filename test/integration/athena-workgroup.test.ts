@@ -3,8 +3,8 @@ import type { KeyInfo, ObservedKey } from '../../shared/kms/key-resolver';
 import { processEvent } from '../../shared/pipeline/process';
 import { athenaWorkgroupRule } from '../../shared/rules/athena-workgroup';
 import { type AthenaWorkgroupState, evaluateAthenaWorkgroup } from '../../shared/rules/athena-workgroup/evaluate';
-import { createKey } from '../../scripts/lib/estate';
-import { athenaEvent, createWorkgroup } from '../../scripts/lib/estate-data-platform';
+import { createKey } from '../../testbed/estates/estate';
+import { athenaEvent, createWorkgroup } from '../../testbed/estates/estate-data-platform';
 import { ACCOUNT, onlyRules, testDeps, testPolicy, useEmulator, TEST_WAIVER } from '../support/harness';
 import { EVENTS_DIR, loadJson } from '../support/samples';
 

@@ -3,10 +3,10 @@ import type { AuditRecord } from '../../shared/audit/audit';
 import { DynamoDbAuditLog } from '../../shared/audit/dynamodb';
 import { audit as auditCli } from '../../cli/audit';
 import { processEvent } from '../../shared/pipeline/process';
-import { createBucket, createKey, s3Event } from '../../scripts/lib/estate';
-import { createAuditTable } from '../../scripts/lib/estate-hardening';
+import { createBucket, createKey, s3Event } from '../../testbed/estates/estate';
+import { createAuditTable } from '../../testbed/estates/estate-hardening';
 import { emulatorClients, testDeps, useEmulator } from '../support/harness';
-import { runningAs } from '../support/requests';
+import { runningAs } from '../../testbed/requests';
 
 /** Issue 18 part 4 on the emulator (DynamoDB): a hash chain per account and region, and `audit verify`. */
 const R = 'us-east-1';

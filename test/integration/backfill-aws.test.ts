@@ -11,7 +11,7 @@ import { Pacer } from '../../shared/backfill/pacing';
 import type { SweepReport } from '../../shared/backfill/report';
 import type { ResultRow } from '../../shared/backfill/store';
 import type { SweepEngine } from '../../shared/backfill/sweep';
-import { createBucket, createKey } from '../../scripts/lib/estate';
+import { createBucket, createKey } from '../../testbed/estates/estate';
 import { backfillHandler } from '../../functions/backfill/handler';
 import { setEngine, workerHandler } from '../../functions/backfill-worker/handler';
 import { ACCOUNT, testDeps, useEmulator } from '../support/harness';

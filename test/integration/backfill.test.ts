@@ -10,7 +10,7 @@ import { Pacer } from '../../shared/backfill/pacing';
 import type { SweepReport } from '../../shared/backfill/report';
 import { backfill } from '../../shared/backfill/run';
 import { processEvent } from '../../shared/pipeline/process';
-import { type BucketEncryption, createBucket, createKey, s3Event } from '../../scripts/lib/estate';
+import { type BucketEncryption, createBucket, createKey, s3Event } from '../../testbed/estates/estate';
 import { checkHtml, tableRows } from '../support/html';
 import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
 

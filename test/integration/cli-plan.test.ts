@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/main';
-import { createBucket, createKey } from '../../scripts/lib/estate';
-import { createStream } from '../../scripts/lib/estate-data-platform';
+import { createBucket, createKey } from '../../testbed/estates/estate';
+import { createStream } from '../../testbed/estates/estate-data-platform';
 import { useEmulator } from '../support/harness';
-import { recordRequests } from '../support/requests';
+import { recordRequests } from '../../testbed/requests';
 
 /** `cmk-sentinel plan` and the backfill's dry run print each resource's plan, and send no write to AWS. */
 const emu = useEmulator();

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { main } from '../../cli/main';
-import { DEMO_POLICY_PATH } from '../../scripts/demo/context';
-import { createBucket, createKey } from '../../scripts/lib/estate';
-import { createInstance } from '../../scripts/lib/estate-rds';
+import { DEMO_POLICY_PATH } from '../../testbed/demo-policy';
+import { createBucket, createKey } from '../../testbed/estates/estate';
+import { createInstance } from '../../testbed/estates/estate-rds';
 import { useEmulator } from '../support/harness';
 
 /** `cmk-sentinel` as a user runs it, against the emulator: the endpoint and dummy credentials from the environment. */

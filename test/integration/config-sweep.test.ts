@@ -24,11 +24,12 @@ import { Pacer } from '../../shared/backfill/pacing';
 import { backfill } from '../../shared/backfill/run';
 import type { ResultRow } from '../../shared/backfill/store';
 import type { PipelineDeps } from '../../shared/pipeline/context';
-import { createKey } from '../../scripts/lib/estate';
+import { createKey } from '../../testbed/estates/estate';
 import { ACCOUNT, emulatorClients, testDeps, testPolicy, useEmulator } from '../support/harness';
 
 /**
- * A sweep that triages from AWS Config (backfill.config), on the emulator (test/emulator/config_ext.py): what Config's
+ * A sweep that triages from AWS Config (backfill.config), on the emulator (testbed/emulator/config_ext.py): what
+ * Config's
  * recent item shows compliant is recorded without a direct read; what it shows non-compliant, cannot tell, captured
  * too long ago, or carrying the objects marker (a tag Config's batch reads leave out) is re-read and acted on as in a
  * direct sweep. Where no recorder records the type, the unit is swept directly.

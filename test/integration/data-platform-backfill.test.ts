@@ -7,7 +7,7 @@ import { Pacer } from '../../shared/backfill/pacing';
 import { backfill } from '../../shared/backfill/run';
 import { logsKeyStatement } from '../../shared/rules/log-group/evaluate';
 import type { ResourceType } from '../../shared/rules/type-ids';
-import { createKey } from '../../scripts/lib/estate';
+import { createKey } from '../../testbed/estates/estate';
 import {
   allowLogsOnKey,
   createDeliveryStream,
@@ -16,7 +16,7 @@ import {
   createTable,
   createWorkgroup,
   setCatalogEncryption,
-} from '../../scripts/lib/estate-data-platform';
+} from '../../testbed/estates/estate-data-platform';
 import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
 
 /** The backfill path for the data-platform types: two regions, drift in each, one sweep. */

@@ -1,8 +1,8 @@
 import { DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
 import { processEvent } from '../../shared/pipeline/process';
 import { dynamodbTableRule } from '../../shared/rules/dynamodb-table';
-import { createKey } from '../../scripts/lib/estate';
-import { createTable, dynamodbEvent } from '../../scripts/lib/estate-data-platform';
+import { createKey } from '../../testbed/estates/estate';
+import { createTable, dynamodbEvent } from '../../testbed/estates/estate-data-platform';
 import { ACCOUNT, onlyRules, testDeps, testPolicy, useEmulator, TEST_WAIVER } from '../support/harness';
 
 onlyRules('dynamodb-table');

@@ -6,13 +6,13 @@ import {
   ModifyEbsDefaultKmsKeyIdCommand,
 } from '@aws-sdk/client-ec2';
 import { processEvent } from '../../shared/pipeline/process';
-import { createKey } from '../../scripts/lib/estate';
-import { ebsDefaultEvent } from '../../scripts/lib/estate-data-platform';
+import { createKey } from '../../testbed/estates/estate';
+import { ebsDefaultEvent } from '../../testbed/estates/estate-data-platform';
 import { onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
 
 onlyRules('ebs-default');
 
-// The region's EBS encryption-by-default setting on the emulator (test/emulator/ec2_ext.py adds
+// The region's EBS encryption-by-default setting on the emulator (testbed/emulator/ec2_ext.py adds
 // GetEbsDefaultKmsKeyId / ResetEbsDefaultKmsKeyId to moto's Modify/Enable/Disable/GetEbsEncryptionByDefault).
 const R = 'us-east-1';
 const emu = useEmulator();

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-emr';
 import { CreateGrantCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { processEvent } from '../../shared/pipeline/process';
-import { createKey } from '../../scripts/lib/estate';
+import { createKey } from '../../testbed/estates/estate';
 import {
   clusterStateChangeEvent,
   createInstanceProfile,
@@ -15,7 +15,7 @@ import {
   runCluster,
   runJobFlowEvent,
   securityConfigurationDoc,
-} from '../../scripts/lib/estate-emr';
+} from '../../testbed/estates/estate-emr';
 import { ACCOUNT, testDeps, testPolicy, testWaiver, useEmulator } from '../support/harness';
 
 const R = 'us-east-1';

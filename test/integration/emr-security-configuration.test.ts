@@ -7,12 +7,12 @@ import { KeyResolver } from '../../shared/kms/key-resolver';
 import type { RuleContext } from '../../shared/rules/contract';
 import { emrSecurityConfigurationRule } from '../../shared/rules/emr-security-configuration';
 import { processEvent } from '../../shared/pipeline/process';
-import { createKey } from '../../scripts/lib/estate';
+import { createKey } from '../../testbed/estates/estate';
 import {
   createSecurityConfiguration,
   emrConfigurationEvent,
   securityConfigurationDoc,
-} from '../../scripts/lib/estate-emr';
+} from '../../testbed/estates/estate-emr';
 import { testDeps, testPolicy, useEmulator } from '../support/harness';
 
 const R = 'us-east-1';
@@ -249,7 +249,7 @@ describe('emr-security-configuration rule on the emulator', () => {
   });
 });
 
-// ListSecurityConfigurations comes from the emulator extension (test/emulator/emr_ext.py), 50 per page as
+// ListSecurityConfigurations comes from the emulator extension (testbed/emulator/emr_ext.py), 50 per page as
 // https://docs.aws.amazon.com/emr/latest/APIReference/API_ListSecurityConfigurations.html states.
 describe('emr-security-configuration list (backfill) on the emulator', () => {
   const collect = async (it: AsyncIterable<string>) => {

@@ -14,8 +14,8 @@ import {
 import { CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { useEmulator } from '../support/harness';
 
-// The emulator extension's Athena UpdateWorkGroup (test/emulator/athena_ext.py) and CloudWatch Logs
-// AssociateKmsKey/DisassociateKmsKey (test/emulator/logs_ext.py), driven with the real SDK.
+// The emulator extension's Athena UpdateWorkGroup (testbed/emulator/athena_ext.py) and CloudWatch Logs
+// AssociateKmsKey/DisassociateKmsKey (testbed/emulator/logs_ext.py), driven with the real SDK.
 const R = 'us-east-1';
 const emu = useEmulator();
 let athena: AthenaClient;

@@ -9,9 +9,9 @@ import {
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, PutBucketEncryptionCommand, PutBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
 import { ACCOUNT, useEmulator } from '../support/harness';
-import { sentInvalidOnPurpose } from '../support/requests';
+import { sentInvalidOnPurpose } from '../../testbed/requests';
 
-// The emulator extension's AWS Config inventory of S3 buckets (test/emulator/config_ext.py) with moto's own
+// The emulator extension's AWS Config inventory of S3 buckets (testbed/emulator/config_ext.py) with moto's own
 // ListDiscoveredResources and batch reads, driven with the real SDK. Config API Reference: API_BatchGetResourceConfig,
 // API_ListDiscoveredResources, API_BatchGetAggregateResourceConfig; the item's shape: the AWS Config resource schema
 // (AWS::S3::Bucket.properties.json).

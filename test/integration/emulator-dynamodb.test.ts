@@ -2,7 +2,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTableCo
 import { CreateAliasCommand, CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { useEmulator } from '../support/harness';
 
-// The emulator extension's DynamoDB UpdateTable SSESpecification (test/emulator/dynamodb_ext.py), driven with
+// The emulator extension's DynamoDB UpdateTable SSESpecification (testbed/emulator/dynamodb_ext.py), driven with
 // the real SDK. https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTable.html,
 // API_SSESpecification.html, API_SSEDescription.html.
 const R = 'us-east-1';

@@ -10,7 +10,7 @@ import {
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { useEmulator } from '../support/harness';
 
-// The emulator extension's EC2 GetEbsDefaultKmsKeyId / ResetEbsDefaultKmsKeyId (test/emulator/ec2_ext.py) with
+// The emulator extension's EC2 GetEbsDefaultKmsKeyId / ResetEbsDefaultKmsKeyId (testbed/emulator/ec2_ext.py) with
 // moto's own Modify/Get/Enable/DisableEbsEncryptionByDefault, driven with the real SDK.
 // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetEbsDefaultKmsKeyId.html, API_ResetEbsDefaultKmsKeyId.html,
 // API_ModifyEbsDefaultKmsKeyId.html.

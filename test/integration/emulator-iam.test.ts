@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { useEmulator } from '../support/harness';
 
-// The emulator extension's IAM SimulatePrincipalPolicy (test/emulator/iam_ext.py), driven with the real SDK.
+// The emulator extension's IAM SimulatePrincipalPolicy (testbed/emulator/iam_ext.py), driven with the real SDK.
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html and the User Guide's
 // policy evaluation logic (reference_policies_evaluation-logic.html).
 const emu = useEmulator();

@@ -27,7 +27,7 @@ import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { useEmulator } from '../support/harness';
 
-// The emulator extension's RDS (test/emulator/rds_ext.py) and Redshift (redshift_ext.py) behaviours, driven with the
+// The emulator extension's RDS (testbed/emulator/rds_ext.py) and Redshift (redshift_ext.py) behaviours, driven with the
 // real SDK.
 const R = 'us-east-1';
 const emu = useEmulator();

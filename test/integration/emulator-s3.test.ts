@@ -15,9 +15,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { useEmulator } from '../support/harness';
-import { sentInvalidOnPurpose } from '../support/requests';
+import { sentInvalidOnPurpose } from '../../testbed/requests';
 
-// The emulator extension's S3 UpdateObjectEncryption (test/emulator/s3_ext.py), driven with the real SDK.
+// The emulator extension's S3 UpdateObjectEncryption (testbed/emulator/s3_ext.py), driven with the real SDK.
 // AWS: https://docs.aws.amazon.com/AmazonS3/latest/API/API_UpdateObjectEncryption.html and
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/update-sse-encryption.html
 const R = 'us-east-1';

@@ -1,4 +1,4 @@
-import { sentInvalidOnPurpose } from '../support/requests';
+import { sentInvalidOnPurpose } from '../../testbed/requests';
 import {
   type AwsSecurityFinding,
   BatchImportFindingsCommand,
@@ -8,7 +8,7 @@ import {
 import { ACCOUNT, useEmulator } from '../support/harness';
 
 // Security Hub on the emulator: moto's BatchImportFindings/GetFindings with the checks and filters the extension
-// adds (test/emulator/securityhub_ext.py): https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchImportFindings.html,
+// adds (testbed/emulator/securityhub_ext.py): https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchImportFindings.html,
 // https://docs.aws.amazon.com/securityhub/latest/userguide/asff-required-attributes.html, API_StringFilter.html.
 const R = 'us-east-1';
 const emu = useEmulator();

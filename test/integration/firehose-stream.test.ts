@@ -7,8 +7,8 @@ import type { KeyInfo, ObservedKey } from '../../shared/kms/key-resolver';
 import { processEvent } from '../../shared/pipeline/process';
 import { firehoseStreamRule } from '../../shared/rules/firehose-stream';
 import { evaluateFirehoseStream, type FirehoseStreamState } from '../../shared/rules/firehose-stream/evaluate';
-import { createKey } from '../../scripts/lib/estate';
-import { createDeliveryStream, firehoseEvent } from '../../scripts/lib/estate-data-platform';
+import { createKey } from '../../testbed/estates/estate';
+import { createDeliveryStream, firehoseEvent } from '../../testbed/estates/estate-data-platform';
 import { onlyRules, TEST_WAIVER, testDeps, testPolicy, useEmulator } from '../support/harness';
 import { EVENTS_DIR, loadJson } from '../support/samples';
 

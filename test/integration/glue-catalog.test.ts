@@ -3,8 +3,8 @@ import type { KeyInfo, ObservedKey } from '../../shared/kms/key-resolver';
 import { processEvent } from '../../shared/pipeline/process';
 import { glueCatalogRule } from '../../shared/rules/glue-catalog';
 import { evaluateGlueCatalog, type GlueCatalogState } from '../../shared/rules/glue-catalog/evaluate';
-import { createKey } from '../../scripts/lib/estate';
-import { glueEvent, setCatalogEncryption } from '../../scripts/lib/estate-data-platform';
+import { createKey } from '../../testbed/estates/estate';
+import { glueEvent, setCatalogEncryption } from '../../testbed/estates/estate-data-platform';
 import { onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
 import { EVENTS_DIR, loadJson } from '../support/samples';
 

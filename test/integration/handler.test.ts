@@ -5,9 +5,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/main';
-import { createBucket, createKey } from '../../scripts/lib/estate';
+import { createBucket, createKey } from '../../testbed/estates/estate';
 import { useEmulator } from '../support/harness';
-import { DEMO_POLICY_PATH } from '../../scripts/demo/context';
+import { DEMO_POLICY_PATH } from '../../testbed/demo-policy';
 
 // IAM enforced (moto): the handler takes its credentials from the environment, as on Lambda: the on-change role's.
 const emu = useEmulator({ iam: true });

@@ -5,11 +5,11 @@ import type { AuditRecord } from '../../shared/audit/audit';
 import { ClientFactory } from '../../shared/aws/clients';
 import { PowertoolsOnce } from '../../shared/idempotency/once';
 import { processEvent } from '../../shared/pipeline/process';
-import { createBucket, createKey, s3Event } from '../../scripts/lib/estate';
-import { createAuditTable, createIdempotencyTable } from '../../scripts/lib/estate-hardening';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
+import { createBucket, createKey, s3Event } from '../../testbed/estates/estate';
+import { createAuditTable, createIdempotencyTable } from '../../testbed/estates/estate-hardening';
+import { type FaultProxy, startFaultProxy } from '../../testbed/fault-proxy';
 import { emulatorClients, testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
-import { DEMO_POLICY_PATH } from '../../scripts/demo/context';
+import { DEMO_POLICY_PATH } from '../../testbed/demo-policy';
 
 // Other rules answer some of the same calls; this file is about s3-bucket.
 onlyRules('s3-bucket');

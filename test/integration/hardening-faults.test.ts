@@ -11,11 +11,11 @@ import { backfill } from '../../shared/backfill/run';
 import { ClientFactory } from '../../shared/aws/clients';
 import { PowertoolsOnce } from '../../shared/idempotency/once';
 import { hasRetryableFailure, processEvent } from '../../shared/pipeline/process';
-import { type BucketEncryption, createBucket, createKey, s3Event } from '../../scripts/lib/estate';
-import { createIdempotencyTable, createQueue } from '../../scripts/lib/estate-hardening';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
+import { type BucketEncryption, createBucket, createKey, s3Event } from '../../testbed/estates/estate';
+import { createIdempotencyTable, createQueue } from '../../testbed/estates/estate-hardening';
+import { type FaultProxy, startFaultProxy } from '../../testbed/fault-proxy';
 import { onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
-import { DEMO_POLICY_PATH } from '../../scripts/demo/context';
+import { DEMO_POLICY_PATH } from '../../testbed/demo-policy';
 import { DEEP } from '../support/depth';
 
 // Other rules answer some of the same calls; this file is about s3-bucket.

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { functionEnvironment } from '../../scripts/invoke-local';
-import { createBucket, createKey } from '../../scripts/lib/estate';
+import { createBucket, createKey } from '../../testbed/estates/estate';
 import { useEmulator } from '../support/harness';
 
 const run = promisify(execFile);

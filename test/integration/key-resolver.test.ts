@@ -1,5 +1,5 @@
 import { KeyResolver } from '../../shared/kms/key-resolver';
-import { createKey } from '../../scripts/lib/estate';
+import { createKey } from '../../testbed/estates/estate';
 import { testPolicy, useEmulator } from '../support/harness';
 
 const emu = useEmulator();

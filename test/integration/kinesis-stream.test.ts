@@ -1,8 +1,8 @@
 import { DescribeStreamSummaryCommand, KinesisClient, ListTagsForStreamCommand } from '@aws-sdk/client-kinesis';
 import { processEvent } from '../../shared/pipeline/process';
 import { kinesisStreamRule } from '../../shared/rules/kinesis-stream';
-import { createKey } from '../../scripts/lib/estate';
-import { createStream, kinesisEvent } from '../../scripts/lib/estate-data-platform';
+import { createKey } from '../../testbed/estates/estate';
+import { createStream, kinesisEvent } from '../../testbed/estates/estate-data-platform';
 import { onlyRules, testDeps, testPolicy, useEmulator, TEST_WAIVER } from '../support/harness';
 import { EVENTS_DIR, loadJson } from '../support/samples';
 

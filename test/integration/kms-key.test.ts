@@ -12,8 +12,8 @@ import {
   UpdateAliasCommand,
 } from '@aws-sdk/client-kms';
 import { processEvent } from '../../shared/pipeline/process';
-import { createBucket, createKey } from '../../scripts/lib/estate';
-import { kmsEvent } from '../../scripts/lib/estate-kms-tls';
+import { createBucket, createKey } from '../../testbed/estates/estate';
+import { kmsEvent } from '../../testbed/estates/estate-kms-tls';
 import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
 
 const R = 'us-east-1';

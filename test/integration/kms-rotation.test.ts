@@ -6,7 +6,7 @@ import {
   KMSClient,
   ReplicateKeyCommand,
 } from '@aws-sdk/client-kms';
-import { kmsEvent } from '../../scripts/lib/estate-kms-tls';
+import { kmsEvent } from '../../testbed/estates/estate-kms-tls';
 import { processEvent } from '../../shared/pipeline/process';
 import { onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
 

@@ -12,8 +12,8 @@ import {
   type LogGroupState,
   logsKeyStatement,
 } from '../../shared/rules/log-group/evaluate';
-import { createKey } from '../../scripts/lib/estate';
-import { allowLogsOnKey, createLogGroup, logsEvent } from '../../scripts/lib/estate-data-platform';
+import { createKey } from '../../testbed/estates/estate';
+import { allowLogsOnKey, createLogGroup, logsEvent } from '../../testbed/estates/estate-data-platform';
 import { ACCOUNT, onlyRules, TEST_WAIVER, testDeps, testPolicy, useEmulator } from '../support/harness';
 import { EVENTS_DIR, loadJson } from '../support/samples';
 

@@ -12,7 +12,7 @@ import { backfill } from '../../shared/backfill/run';
 import type { PipelineDeps } from '../../shared/pipeline/context';
 import { processEvent } from '../../shared/pipeline/process';
 import { LocalWorkflowDriver } from '../../shared/workflows/local-driver';
-import { cloudTrailEvent, createKey } from '../../scripts/lib/estate';
+import { cloudTrailEvent, createKey } from '../../testbed/estates/estate';
 import type { ClientFactory } from '../../shared/aws/clients';
 import { ACCOUNT, emulatorClients, onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
 

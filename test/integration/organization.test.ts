@@ -22,7 +22,7 @@ import { backfill } from '../../shared/backfill/run';
 import type { ResultRow } from '../../shared/backfill/store';
 import type { PipelineDeps } from '../../shared/pipeline/context';
 import { processEvent } from '../../shared/pipeline/process';
-import { cloudTrailEvent, createKey } from '../../scripts/lib/estate';
+import { cloudTrailEvent, createKey } from '../../testbed/estates/estate';
 import { ACCOUNT, emulatorClients, onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
 
 /**
@@ -30,7 +30,7 @@ import { ACCOUNT, emulatorClients, onlyRules, testDeps, testPolicy, useEmulator 
  * account) and members made with Organizations CreateAccount. Member A has the member role and its own CMK under the
  * policy's alias; member B has the role and a CMK the policy pins under cmk.accounts; member N is in the organization
  * but has no role; S is closed (SUSPENDED). The emulator refuses AssumeRole into a role that does not exist
- * (EMULATOR_STS_ROLES_MUST_EXIST, test/emulator/sts_ext.py), as AWS does. Events "forwarded from a member bus" are
+ * (EMULATOR_STS_ROLES_MUST_EXIST, testbed/emulator/sts_ext.py), as AWS does. Events "forwarded from a member bus" are
  * EventBridge events whose `account` is the member's.
  */
 const R = 'us-east-1';

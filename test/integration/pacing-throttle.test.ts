@@ -2,7 +2,7 @@ import { CreateBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/clie
 import { CreateKeyCommand, DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { isThrottle, PacedClientFactory, Pacer } from '../../shared/backfill/pacing';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
+import { type FaultProxy, startFaultProxy } from '../../testbed/fault-proxy';
 import { useEmulator } from '../support/harness';
 
 /**

@@ -12,16 +12,16 @@ import { callsOf, followsPlan, planLines, serviceOf } from '../../shared/rules/p
 import { loadRule } from '../../shared/rules/registry';
 import type { ResourceType } from '../../shared/rules/type-ids';
 import type { WorkflowStarter } from '../../shared/workflows/contract';
-import { createInstance } from '../../scripts/lib/estate-rds';
-import { createBucket, createKey } from '../../scripts/lib/estate';
+import { createInstance } from '../../testbed/estates/estate-rds';
+import { createBucket, createKey } from '../../testbed/estates/estate';
 import {
   createDeliveryStream,
   createLogGroup,
   createStream,
   createTable,
   createWorkgroup,
-} from '../../scripts/lib/estate-data-platform';
-import { createDbInstance as createTlsInstance } from '../../scripts/lib/estate-kms-tls';
+} from '../../testbed/estates/estate-data-platform';
+import { createDbInstance as createTlsInstance } from '../../testbed/estates/estate-kms-tls';
 import {
   createCopyingCluster,
   createCrossRegionReplica,
@@ -30,8 +30,8 @@ import {
   putReplication,
   putReplicationRole,
   replicationRule,
-} from '../../scripts/lib/estate-cross-region';
-import { createSecurityConfiguration, runCluster, securityConfigurationDoc } from '../../scripts/lib/estate-emr';
+} from '../../testbed/estates/estate-cross-region';
+import { createSecurityConfiguration, runCluster, securityConfigurationDoc } from '../../testbed/estates/estate-emr';
 import {
   createDbCluster,
   createDbClusterSnapshot,
@@ -39,7 +39,7 @@ import {
   createDbSnapshot,
   createRedshiftCluster,
   createRedshiftSnapshot,
-} from '../../scripts/lib/estate-snapshots';
+} from '../../testbed/estates/estate-snapshots';
 import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
 
 /**

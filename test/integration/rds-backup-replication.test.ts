@@ -7,15 +7,15 @@ import {
   StopDBInstanceAutomatedBackupsReplicationCommand,
 } from '@aws-sdk/client-rds';
 import { processEvent } from '../../shared/pipeline/process';
-import { createKey } from '../../scripts/lib/estate';
-import { rdsEvent } from '../../scripts/lib/estate-cross-region';
+import { createKey } from '../../testbed/estates/estate';
+import { rdsEvent } from '../../testbed/estates/estate-cross-region';
 import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
 
 // rds-backup-replication on the emulator: Start/StopDBInstanceAutomatedBackupsReplication and the replicated
-// backups in DescribeDBInstanceAutomatedBackups come from the extension (test/emulator/rds_ext.py,
+// backups in DescribeDBInstanceAutomatedBackups come from the extension (testbed/emulator/rds_ext.py,
 // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_StartDBInstanceAutomatedBackupsReplication.html).
 // Replicated backups under another Region's key cannot be made (the key must be the destination's, as the API
-// reference states); that finding is covered by the rule's pure evaluate (test/unit/cross-region-events.test.ts).
+// reference states); that finding is covered by the rule's pure evaluate (test/unit/events/cross-region.test.ts).
 const E = 'us-east-1';
 const W = 'eu-west-1';
 const emu = useEmulator();

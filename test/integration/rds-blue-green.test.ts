@@ -8,12 +8,12 @@ import type { PipelineDeps } from '../../shared/pipeline/context';
 import { processEvent } from '../../shared/pipeline/process';
 import { decide, LocalApprovals } from '../../shared/workflows/approval';
 import { LocalWorkflowDriver } from '../../shared/workflows/local-driver';
-import { createKey } from '../../scripts/lib/estate';
-import { createInstance, rdsEvent } from '../../scripts/lib/estate-rds';
+import { createKey } from '../../testbed/estates/estate';
+import { createInstance, rdsEvent } from '../../testbed/estates/estate-rds';
 import { testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
 
 // The Blue/Green path on the emulator: its CreateBlueGreenDeployment honours TargetResourceConfigurations
-// (test/emulator/rds_ext.py).
+// (testbed/emulator/rds_ext.py).
 onlyRules('rds-instance');
 
 const R = 'us-east-1';

@@ -8,8 +8,8 @@ import {
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { processEvent } from '../../shared/pipeline/process';
-import { createKey } from '../../scripts/lib/estate';
-import { createCluster, rdsEvent } from '../../scripts/lib/estate-rds';
+import { createKey } from '../../testbed/estates/estate';
+import { createCluster, rdsEvent } from '../../testbed/estates/estate-rds';
 import { testDeps, testPolicy, useEmulator } from '../support/harness';
 
 const R = 'us-east-1';

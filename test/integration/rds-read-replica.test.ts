@@ -8,8 +8,8 @@ import {
 } from '@aws-sdk/client-rds';
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { processEvent } from '../../shared/pipeline/process';
-import { createKey } from '../../scripts/lib/estate';
-import { createCrossRegionReplica, createSourceInstance, rdsEvent } from '../../scripts/lib/estate-cross-region';
+import { createKey } from '../../testbed/estates/estate';
+import { createCrossRegionReplica, createSourceInstance, rdsEvent } from '../../testbed/estates/estate-cross-region';
 import { testDeps, testPolicy, useEmulator } from '../support/harness';
 
 const E = 'us-east-1';
@@ -103,7 +103,7 @@ describe('rds-read-replica rule on the emulator, two regions', () => {
   });
 
   // The cut-over (gate cutOver) on the emulator: DeleteDBInstance of a cross-region replica comes from the
-  // extension (test/emulator/rds_ext.py; moto alone answers it with HTTP 500).
+  // extension (testbed/emulator/rds_ext.py; moto alone answers it with HTTP 500).
   it('with gate cutOver: the replacement is created first, and the wrong replica is deleted once the replacement is verified', async () => {
     const clients = emu.clients();
     await createCrossRegionReplica(clients, W, 'orders-eu', sourceArn, east.arn);

@@ -12,12 +12,12 @@ import {
 import type { PipelineDeps } from '../../shared/pipeline/context';
 import { processEvent } from '../../shared/pipeline/process';
 import { LocalWorkflowDriver } from '../../shared/workflows/local-driver';
-import { createKey } from '../../scripts/lib/estate';
-import { createCluster, createInstance, rdsEvent } from '../../scripts/lib/estate-rds';
+import { createKey } from '../../testbed/estates/estate';
+import { createCluster, createInstance, rdsEvent } from '../../testbed/estates/estate-rds';
 import { emulatorClients, testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
 
 // The restore fallback carries every setting RestoreDB*FromSnapshot would otherwise reset to its defaults
-// (carry.ts, with its AWS sources). The emulator restores with AWS's defaults (test/emulator/rds_ext.py), so a
+// (carry.ts, with its AWS sources). The emulator restores with AWS's defaults (testbed/emulator/rds_ext.py), so a
 // setting not passed shows up as lost here.
 onlyRules('rds-instance', 'rds-cluster');
 

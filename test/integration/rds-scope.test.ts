@@ -8,8 +8,8 @@ import {
 import type { PipelineDeps } from '../../shared/pipeline/context';
 import { processEvent } from '../../shared/pipeline/process';
 import { LocalWorkflowDriver } from '../../shared/workflows/local-driver';
-import { createKey } from '../../scripts/lib/estate';
-import { createCluster, createInstance, rdsEvent } from '../../scripts/lib/estate-rds';
+import { createKey } from '../../testbed/estates/estate';
+import { createCluster, createInstance, rdsEvent } from '../../testbed/estates/estate-rds';
 import { testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
 
 // What rds-cluster / rds-instance leave to others or refuse, with the reason in the alert; and the 50-tag limit.

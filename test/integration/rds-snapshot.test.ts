@@ -10,7 +10,7 @@ import { processEvent } from '../../shared/pipeline/process';
 import { KeyResolver } from '../../shared/kms/key-resolver';
 import { rdsClusterSnapshotRule, rdsSnapshotRule } from '../../shared/rules/rds-snapshot';
 import { SUPERSEDED_TAG } from '../../shared/rules/rds-snapshot/evaluate';
-import { createKey } from '../../scripts/lib/estate';
+import { createKey } from '../../testbed/estates/estate';
 import {
   createDbCluster,
   createDbClusterSnapshot,
@@ -18,7 +18,7 @@ import {
   createDbSnapshot,
   rdsEvent,
   shareSnapshot,
-} from '../../scripts/lib/estate-snapshots';
+} from '../../testbed/estates/estate-snapshots';
 import { testDeps, testPolicy, useEmulator } from '../support/harness';
 
 const R = 'us-east-1';

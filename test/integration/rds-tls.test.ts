@@ -5,15 +5,15 @@ import {
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { processEvent } from '../../shared/pipeline/process';
-import { createKey } from '../../scripts/lib/estate';
-import { cloudTrailEvent } from '../../scripts/lib/estate';
+import { createKey } from '../../testbed/estates/estate';
+import { cloudTrailEvent } from '../../testbed/estates/estate';
 import {
   createDbInstance,
   createParameterGroup,
   createRedshiftCluster,
   rdsEvent,
   redshiftEvent,
-} from '../../scripts/lib/estate-kms-tls';
+} from '../../testbed/estates/estate-kms-tls';
 import { testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
 
 // Other rules answer some of the same calls; this file is about rds-tls and redshift-tls.
@@ -44,7 +44,7 @@ beforeEach(async () => {
 
 describe('rds-tls rule on the emulator', () => {
   // moto reports every instance's ParameterApplyStatus as in-sync: what AWS shows until the reboot (pending-reboot)
-  // is tested with SDK mocks in test/unit/rds-tls-apply.test.ts.
+  // is tested with SDK mocks in test/unit/rules/rds-tls/apply.test.ts.
   it('an instance on the default group gets a custom copy with rds.force_ssl=1 attached: PENDING, reboot named in the alert', async () => {
     const clients = emu.clients();
     await createDbInstance(clients, R, 'orders-db');

@@ -13,8 +13,8 @@ import definition from '../../shared/workflows/rds-reencrypt/definition.asl.json
 import type { ReencryptState } from '../../shared/workflows/rds-reencrypt/state';
 import { runStep } from '../../shared/workflows/rds-reencrypt/steps';
 import { StepFunctionsStarter } from '../../shared/workflows/sfn-starter';
-import { createKey } from '../../scripts/lib/estate';
-import { createInstance, rdsEvent } from '../../scripts/lib/estate-rds';
+import { createKey } from '../../testbed/estates/estate';
+import { createInstance, rdsEvent } from '../../testbed/estates/estate-rds';
 import { testDeps, useEmulator, onlyRules } from '../support/harness';
 
 // Other rules answer some of the same calls; this file is about rds-instance and rds-cluster.

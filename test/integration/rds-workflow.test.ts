@@ -8,8 +8,13 @@ import type { PipelineDeps } from '../../shared/pipeline/context';
 import { processEvent } from '../../shared/pipeline/process';
 import { LocalWorkflowDriver } from '../../shared/workflows/local-driver';
 import type { ReencryptState } from '../../shared/workflows/rds-reencrypt/state';
-import { createKey } from '../../scripts/lib/estate';
-import { createCluster, createInstance, createParameterAndOptionGroups, rdsEvent } from '../../scripts/lib/estate-rds';
+import { createKey } from '../../testbed/estates/estate';
+import {
+  createCluster,
+  createInstance,
+  createParameterAndOptionGroups,
+  rdsEvent,
+} from '../../testbed/estates/estate-rds';
 import { emulatorClients, testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
 
 // Other rules answer some of the same calls; this file is about rds-instance and rds-cluster.
@@ -364,7 +369,7 @@ describe('rds-cluster (Aurora) re-encryption workflow on the emulator', () => {
 
   it('never cuts over or deletes when the restored cluster does not verify, even with gates on', async () => {
     // A restore that did not do what was asked (reported unencrypted), injected into the describe responses:
-    // verification must catch it. The emulator itself now restores with the key (test/emulator/rds_ext.py).
+    // verification must catch it. The emulator itself now restores with the key (testbed/emulator/rds_ext.py).
     // The steps' own fresh clients (the fault stays out of the shared cache), as the workflow-step role.
     const credentials = emu.credentials?.('workflowStep');
     if (!credentials) throw new Error('this suite runs with IAM enforced: the workflow-step role has credentials');

@@ -1,7 +1,7 @@
 import { CreateGrantCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { CreateClusterCommand, RedshiftClient } from '@aws-sdk/client-redshift';
-import { createKey } from '../../scripts/lib/estate';
-import { redshiftEvent } from '../../scripts/lib/estate-kms-tls';
+import { createKey } from '../../testbed/estates/estate';
+import { redshiftEvent } from '../../testbed/estates/estate-kms-tls';
 import { processEvent } from '../../shared/pipeline/process';
 import { ACCOUNT, onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
 

@@ -5,8 +5,8 @@ import {
   RedshiftClient,
 } from '@aws-sdk/client-redshift';
 import { processEvent } from '../../shared/pipeline/process';
-import { createKey } from '../../scripts/lib/estate';
-import { createCopyingCluster, redshiftEvent } from '../../scripts/lib/estate-cross-region';
+import { createKey } from '../../testbed/estates/estate';
+import { createCopyingCluster, redshiftEvent } from '../../testbed/estates/estate-cross-region';
 import { testDeps, testPolicy, useEmulator } from '../support/harness';
 
 const E = 'us-east-1';

@@ -8,14 +8,14 @@ import {
   RedshiftClient,
 } from '@aws-sdk/client-redshift';
 import { type EventResult, processEvent } from '../../shared/pipeline/process';
-import { cloudTrailEvent, createKey } from '../../scripts/lib/estate';
-import { createRedshiftCluster, redshiftEvent } from '../../scripts/lib/estate-kms-tls';
+import { cloudTrailEvent, createKey } from '../../testbed/estates/estate';
+import { createRedshiftCluster, redshiftEvent } from '../../testbed/estates/estate-kms-tls';
 import { testDeps, testPolicy, useEmulator } from '../support/harness';
 
 // redshift-tls remediation end to end on the emulator: ModifyClusterParameterGroup and the per-group
-// DescribeClusterParameters come from the emulator extension (test/emulator/redshift_ext.py,
+// DescribeClusterParameters come from the emulator extension (testbed/emulator/redshift_ext.py,
 // https://docs.aws.amazon.com/redshift/latest/APIReference/API_ModifyClusterParameterGroup.html).
-// The AccessDenied fault stays an SDK mock: test/unit/redshift-tls-mocks.test.ts.
+// The AccessDenied fault stays an SDK mock: test/unit/rules/redshift-tls/faults.test.ts.
 const R = 'us-east-1';
 const emu = useEmulator();
 // Cluster events also reach the redshift-cluster rule: these tests look at the TLS outcome.
@@ -60,7 +60,7 @@ describe('redshift-tls remediation on the emulator', () => {
     expect(tlsOf(result)?.error).toBeUndefined();
     // require_ssl is static and a new group applies after a reboot: PENDING (the emulator reports every group in-sync;
     // the
-    // pending-reboot verdict itself is tested with SDK mocks in test/unit/redshift-tls-mocks.test.ts).
+    // pending-reboot verdict itself is tested with SDK mocks in test/unit/rules/redshift-tls/faults.test.ts).
     expect(tlsOf(result)).toMatchObject({
       status: 'NON_COMPLIANT',
       reason: 'NO_TLS',

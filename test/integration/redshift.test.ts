@@ -14,13 +14,13 @@ import { recheckSuspendedCopies } from '../../shared/rules/redshift-cluster/rech
 import { makeOnChange } from '../../functions/on-change/handler';
 import { isRecheckEvent, RECHECK_EVENT } from '../../shared/rules/redshift-cluster/recheck-event';
 import { redshiftSnapshotRule } from '../../shared/rules/redshift-snapshot';
-import { createKey } from '../../scripts/lib/estate';
+import { createKey } from '../../testbed/estates/estate';
 import {
   createRedshiftCluster,
   createRedshiftSnapshot,
   enableRedshiftSnapshotCopy,
   redshiftEvent,
-} from '../../scripts/lib/estate-snapshots';
+} from '../../testbed/estates/estate-snapshots';
 import { testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
 
 // Other rules answer some of the same calls; this file is about redshift-cluster and redshift-snapshot.
@@ -56,8 +56,9 @@ describe('redshift-cluster rule on the emulator', () => {
     await createRedshiftCluster(clients, R, 'dw');
     const deps = testDeps(clients);
     const result = await processEvent(created('dw'), deps);
-    // The emulator (test/emulator/redshift_ext.py) finishes the migration at once and reports the KmsKeyId
-    // given; on AWS the cluster is "modifying" for hours first (that path: test/unit/db-snapshot-evaluate.test.ts).
+    // The emulator (testbed/emulator/redshift_ext.py) finishes the migration at once and reports the KmsKeyId
+    // given; on AWS the cluster is "modifying" for hours first (that path:
+    // test/unit/rules/db-snapshot-evaluate.test.ts).
     expect(result.outcomes[0]).toMatchObject({
       status: 'NON_COMPLIANT',
       reason: 'UNENCRYPTED',
@@ -181,8 +182,9 @@ describe('redshift-cluster rule on the emulator', () => {
     expect((await cluster('dflt'))?.KmsKeyId ?? '').toBe('');
     const deps = testDeps(emu.clients());
     const first = await processEvent(created('dflt'), deps);
-    // The emulator (test/emulator) reports the new KmsKeyId at once; AWS is PENDING until the migration ends.
-    // Our tag tells a re-key still unreported from the AWS-owned default (unit: test/unit/aws-owned-default.test.ts).
+    // The emulator (testbed/emulator) reports the new KmsKeyId at once; AWS is PENDING until the migration ends.
+    // Our tag tells a re-key still unreported from the AWS-owned default (unit:
+    // test/unit/rules/aws-owned-default.test.ts).
     expect(first.outcomes[0]).toMatchObject({ reason: 'AWS_OWNED_KEY', action: 'REMEDIATE', result: 'VERIFIED' });
     expect(tagsOf(await cluster('dflt'))['cmk-sentinel:rekey-requested']).toBe(cmk.arn);
     expect((await cluster('dflt'))?.KmsKeyId).toBe(cmk.arn);
@@ -292,7 +294,7 @@ describe('redshift-snapshot rule on the emulator', () => {
     expect(tagsOf(await snapshot(auto))).toEqual({});
   });
 
-  // Snapshot sharing comes from the emulator extension (test/emulator/redshift_ext.py,
+  // Snapshot sharing comes from the emulator extension (testbed/emulator/redshift_ext.py,
   // https://docs.aws.amazon.com/redshift/latest/APIReference/API_RevokeSnapshotAccess.html).
   it("quarantine revokes every account's restore access and tags", async () => {
     const clients = emu.clients();

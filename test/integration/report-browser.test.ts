@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { renderHtml } from '../../shared/backfill/report';
-import { withBrowser } from '../support/browser';
-import { sampleReport } from '../support/sample-report';
+import { withBrowser } from '../../testbed/browser';
+import { sampleReport } from '../../testbed/sample-report';
 
 describe('the HTML report in a real browser (headless Chromium)', () => {
   it('fits a 1400 px window: no horizontal overflow, long ARNs and details wrap, the chart is drawn', async () => {

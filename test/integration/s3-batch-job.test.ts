@@ -1,14 +1,15 @@
 import { GetBucketTaggingCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateJobCommand, DescribeJobCommand, ListJobsCommand, S3ControlClient } from '@aws-sdk/client-s3-control';
-import { createBucket, createKey, s3Event } from '../../scripts/lib/estate';
+import { createBucket, createKey, s3Event } from '../../testbed/estates/estate';
 import { processEvent } from '../../shared/pipeline/process';
 import type { RuleContext } from '../../shared/rules/contract';
 import { rekeyObjects } from '../../shared/rules/s3-bucket/objects';
 import { ACCOUNT, testDeps, testPolicy, useEmulator } from '../support/harness';
 
 // S3 Batch Operations on the emulator: CreateJob/DescribeJob/ListJobs come from the extension
-// (test/emulator/s3control_ext.py, https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_CreateJob.html);
-// the job is accepted and recorded, not run. The AccessDenied fault stays an SDK mock (test/unit/s3-batch-job.test.ts).
+// (testbed/emulator/s3control_ext.py, https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_CreateJob.html);
+// the job is accepted and recorded, not run. The AccessDenied fault stays an SDK mock
+// (test/unit/rules/s3-bucket/batch-job.test.ts).
 const R = 'us-east-1';
 const emu = useEmulator();
 const control = () => emu.clients().get(S3ControlClient, { region: R });

@@ -10,7 +10,7 @@ import {
 import { type Alert, ALERT_SCHEMA } from '../../shared/alerts/alert';
 import { SnsAlertSink } from '../../shared/alerts/publisher';
 import { processEvent } from '../../shared/pipeline/process';
-import { createBucket, createKey, s3Event } from '../../scripts/lib/estate';
+import { createBucket, createKey, s3Event } from '../../testbed/estates/estate';
 import { testDeps, testPolicy, useEmulator } from '../support/harness';
 
 const R = 'us-east-1';

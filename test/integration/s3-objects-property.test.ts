@@ -15,7 +15,7 @@ import {
 import fc from 'fast-check';
 import type { Outcome } from '../../shared/alerts/alert';
 import { processEvent } from '../../shared/pipeline/process';
-import { createKey, s3Event } from '../../scripts/lib/estate';
+import { createKey, s3Event } from '../../testbed/estates/estate';
 import { emulatorClients, onlyRules, testDeps, useEmulator } from '../support/harness';
 import { DEEP } from '../support/depth';
 

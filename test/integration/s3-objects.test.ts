@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Outcome } from '../../shared/alerts/alert';
 import { processEvent } from '../../shared/pipeline/process';
-import { createBucket, createKey, s3Event } from '../../scripts/lib/estate';
+import { createBucket, createKey, s3Event } from '../../testbed/estates/estate';
 import { ACCOUNT, onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
 
 const R = 'us-east-1';
@@ -238,7 +238,7 @@ describe('existing objects, every version, on the emulator', () => {
     expect(rule?.ApplyServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'aws:kms:dsse', KMSMasterKeyID: cmkArn });
     expect(rule?.BucketKeyEnabled).not.toBe(true);
     // Written back as read, and verified on the re-read (a re-read without it fails:
-    // test/unit/s3-bucket-remediate.test.ts).
+    // test/unit/rules/s3-bucket/remediate.test.ts).
     expect(rule?.BlockedEncryptionTypes).toEqual({ EncryptionType: ['SSE-C'] });
     expect(o).toMatchObject({ reason: 'WRONG_KEY', result: 'VERIFIED' });
   });

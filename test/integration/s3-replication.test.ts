@@ -5,17 +5,17 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { processEvent } from '../../shared/pipeline/process';
-import { createKey, createBucket, s3Event } from '../../scripts/lib/estate';
+import { createKey, createBucket, s3Event } from '../../testbed/estates/estate';
 import {
   createVersionedBucket,
   putReplication,
   putReplicationRole,
   REPLICATION_ROLE,
   replicationRule,
-} from '../../scripts/lib/estate-cross-region';
+} from '../../testbed/estates/estate-cross-region';
 import type { SimulatePrincipalPolicyCommandInput } from '@aws-sdk/client-iam';
 import { testDeps, testPolicy, useEmulator } from '../support/harness';
-import { recordRequests } from '../support/requests';
+import { recordRequests } from '../../testbed/requests';
 
 const E = 'us-east-1';
 const W = 'eu-west-1';
@@ -31,7 +31,7 @@ const readConfig = async (bucket: string): Promise<ReplicationConfiguration | un
       .send(new GetBucketReplicationCommand({ Bucket: bucket }))
   ).ReplicationConfiguration;
 
-// iam:SimulatePrincipalPolicy runs on the emulator (test/emulator/iam_ext.py) against the role's inline policy;
+// iam:SimulatePrincipalPolicy runs on the emulator (testbed/emulator/iam_ext.py) against the role's inline policy;
 // the requests the rule sends are read from the request recorder.
 let recorder: ReturnType<typeof recordRequests>;
 const simulated = (): SimulatePrincipalPolicyCommandInput[] =>
@@ -256,7 +256,7 @@ describe('s3-replication rule on the emulator, two regions', () => {
   });
 });
 
-// GetBucketReplication reads every rule back as it was put (the emulator extension, test/emulator/s3_ext.py,
+// GetBucketReplication reads every rule back as it was put (the emulator extension, testbed/emulator/s3_ext.py,
 // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketReplication.html); moto alone drops
 // SourceSelectionCriteria and empties Filter.Prefix.
 describe('s3-replication: every field of a rule survives the rewrite, on the emulator', () => {

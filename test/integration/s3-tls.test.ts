@@ -1,8 +1,8 @@
 import { GetBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { processEvent } from '../../shared/pipeline/process';
 import { TLS_SID } from '../../shared/rules/s3-tls/evaluate';
-import { createBucket, createKey, s3Event } from '../../scripts/lib/estate';
-import { putBucketPolicy } from '../../scripts/lib/estate-kms-tls';
+import { createBucket, createKey, s3Event } from '../../testbed/estates/estate';
+import { putBucketPolicy } from '../../testbed/estates/estate-kms-tls';
 import { ACCOUNT, testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
 
 // Other rules answer some of the same calls; this file is about s3-bucket and s3-tls.

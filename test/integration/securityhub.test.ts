@@ -5,7 +5,7 @@ import type { AwsScope, ClientFactory } from '../../shared/aws/clients';
 import { processEvent } from '../../shared/pipeline/process';
 import { findingId } from '../../shared/securityhub/asff';
 import { SecurityHubFindings } from '../../shared/securityhub/sink';
-import { cloudTrailEvent, createBucket, createKey, s3Event } from '../../scripts/lib/estate';
+import { cloudTrailEvent, createBucket, createKey, s3Event } from '../../testbed/estates/estate';
 import { ACCOUNT, emulatorClients, onlyRules, testDeps, testPolicy, useEmulator } from '../support/harness';
 
 /**

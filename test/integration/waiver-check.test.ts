@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkWaivers } from '../../functions/waiver-check/handler';
-import { alertInbox } from '../../scripts/lib/alert-inbox';
+import { alertInbox } from '../../testbed/estates/alert-inbox';
 import { useEmulator } from '../support/harness';
 
 /** The daily waiver check, as the scheduled function runs it, publishing to a topic on the emulator. */

@@ -1,6 +1,6 @@
 import { GetBucketEncryptionCommand, S3Client } from '@aws-sdk/client-s3';
 import { processEvent } from '../../shared/pipeline/process';
-import { createBucket, createKey, s3Event } from '../../scripts/lib/estate';
+import { createBucket, createKey, s3Event } from '../../testbed/estates/estate';
 import { testDeps, testPolicy, testWaiver, useEmulator } from '../support/harness';
 
 /** Issue 18 part 3 on the emulator: a valid waiver skips, an expired one alerts and remediates, an unapproved tag is

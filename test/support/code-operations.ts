@@ -2,7 +2,7 @@ import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { FUNCTIONS_DIR, LAMBDA_BUILD_OPTIONS } from '../../scripts/build';
-import { SERVICES } from './aws-model';
+import { SERVICES } from '../../testbed/aws-model';
 
 const root = join(__dirname, '..', '..');
 

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { WORKER_EMULATORS_DIR } from './moto';
+import { WORKER_EMULATORS_DIR } from '../../testbed/moto';
 
 /** Stop, by PID, every emulator this run's workers started, then drop their records and logs. */
 export default function globalTeardown(): void {

@@ -6,9 +6,9 @@ import { KeyResolver } from '../../shared/kms/key-resolver';
 import type { Log } from '../../shared/logger';
 import type { PipelineDeps } from '../../shared/pipeline/context';
 import { parsePolicy, type Policy } from '../../shared/policy/policy';
-import { assertLoopback, type Emulator, startEmulator, workerEmulator } from './moto';
+import { assertLoopback, type Emulator, startEmulator, workerEmulator } from '../../testbed/moto';
 import { enforceIam, type IamBed, relaxIam } from './moto-iam';
-import type { FunctionKey } from './requests';
+import type { FunctionKey } from '../../testbed/requests';
 
 export const ACCOUNT = '123456789012';
 
@@ -28,12 +28,12 @@ export interface EmulatorBox {
 }
 
 /**
- * The worker's emulator (one per jest worker, shared by the files it runs: test/support/moto.ts), reset for each
+ * The worker's emulator (one per jest worker, shared by the files it runs: testbed/moto.ts), reset for each
  * file; the file resets it again when it needs a clean slate.
  * `iam: true` turns moto's IAM enforcement on with the packaged stack's roles (test/support/moto-iam.ts):
  * testDeps(emu.clients()) then runs the production code as its function's role, and a request moto refuses fails;
  * `members` are accounts given the member role (README.md#member-account-role); `env`, the server's extra
- * environment (e.g. EMULATOR_STS_ROLES_MUST_EXIST=1, test/emulator/sts_ext.py).
+ * environment (e.g. EMULATOR_STS_ROLES_MUST_EXIST=1, testbed/emulator/sts_ext.py).
  */
 export const useEmulator = (
   options: { iam?: boolean; members?: readonly string[]; env?: Record<string, string> } = {},

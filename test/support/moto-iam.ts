@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { memberStack } from '../../scripts/deploy/write';
 import { ClientFactory } from '../../shared/aws/clients';
 import { loadPolicyFile } from '../../shared/policy/policy';
-import { actionFacts, functionRoles, resolveValue, roleStatements } from './iam-authorize';
-import { assertLoopback } from './moto';
-import { PACKAGE_REGION, packagedTemplate, type Template } from './packaged';
-import type { FunctionKey } from './requests';
+import { actionFacts, functionRoles, resolveValue, roleStatements } from '../../testbed/iam-authorize';
+import { assertLoopback } from '../../testbed/moto';
+import { PACKAGE_REGION, packagedTemplate, type Template } from '../../testbed/packaged';
+import type { FunctionKey } from '../../testbed/requests';
 
 /**
  * moto's IAM enforcement for an integration suite (moto/core/authorization.py, moto/iam/access_control.py):
@@ -24,7 +24,7 @@ import type { FunctionKey } from './requests';
  * own setup runs as an admin user. Then `POST /moto-api/reset-auth 0` turns enforcement on: from the next
  * request, moto refuses what the caller's policies do not allow.
  *
- * Where moto is coarser than AWS, and what the static check (test/unit/deployment-iam.test.ts and the request
+ * Where moto is coarser than AWS, and what the static check (test/unit/deployment/iam.test.ts and the request
  * audit every suite runs) covers instead:
  * - Outside S3, moto authorizes every request against the resource `*` with the operation's name as the action:
  *   the moto copy of a role grants its non-S3 actions on `*` (resource scoping is not checked by moto).

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { checkRequests } from './request-audit';
-import { recordRequests } from './requests';
+import { checkRequests } from '../../testbed/request-audit';
+import { recordRequests } from '../../testbed/requests';
 
 // Every integration suite (jest `setupFilesAfterEnv`): record, then fail the suite on any problem, naming it.
 const testPath = expect.getState().testPath ?? '';
