@@ -1,4 +1,4 @@
-import { keyMismatch } from '../kms/compare';
+import { keyIssueSentence, keyMismatch } from '../kms/compare';
 import type { ObservedKey } from '../kms/key-resolver';
 import type { EvaluationContext, Finding } from '../rules/contract';
 import type { ParsedConfiguration } from './parse';
@@ -12,14 +12,6 @@ export interface SecurityConfigurationState {
 }
 
 const S3_KMS_MODES = new Set(['SSE-KMS', 'CSE-KMS']);
-
-const KEY_DETAIL: Record<string, string> = {
-  NO_KEY: 'names no KMS key',
-  AWS_MANAGED_KEY: 'uses an AWS-managed key',
-  UNKNOWN_KEY: 'names a KMS key that does not exist or cannot be read',
-  WRONG_REGION_KEY: 'uses a KMS key of another region',
-  WRONG_KEY: 'uses a KMS key that is not the regional CMK',
-};
 
 interface Problem {
   reason: string;
@@ -38,7 +30,7 @@ export const securityConfigurationProblems = (s: SecurityConfigurationState, ctx
   const problems: Problem[] = [];
   const key = (where: string, ref: string | undefined): void => {
     const m = keyMismatch(ref ? (s.keys[ref] ?? { ref }) : undefined, ctx.cmk, ctx.region);
-    if (m) problems.push({ reason: m, detail: `${where} ${KEY_DETAIL[m] ?? m}`, keyRef: ref });
+    if (m) problems.push({ reason: m, detail: `${where} ${keyIssueSentence(m, undefined, 'uses')}`, keyRef: ref });
   };
   if (!c.atRest) problems.push({ reason: 'AT_REST_ENCRYPTION_DISABLED', detail: 'at-rest encryption is off' });
   if (!c.s3) {

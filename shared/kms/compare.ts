@@ -53,12 +53,24 @@ export const explainMismatch = (
   }
 };
 
-/** One sentence per key problem, for findings about any encrypted resource (`managed`: e.g. aws/redshift). */
-export const keyIssueSentence = (reason: string, managed: string): string =>
+/** The reason a finding gives for a key mismatch: a resource naming no key uses the AWS-managed default. Pure. */
+export function keyReason(m: KeyMismatch): Exclude<KeyMismatch, 'NO_KEY'>;
+export function keyReason(m: KeyMismatch | undefined): Exclude<KeyMismatch, 'NO_KEY'> | undefined;
+export function keyReason(m: KeyMismatch | undefined): Exclude<KeyMismatch, 'NO_KEY'> | undefined {
+  return m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
+}
+
+/**
+ * The one vocabulary of key problems, one sentence per reason, for findings about any encrypted resource.
+ * `managed` names the AWS-managed key (aws/redshift; undefined: any), `verb` how the resource holds its key
+ * ("is encrypted with", "uses", "writes with").
+ */
+export const keyIssueSentence = (reason: string, managed?: string, verb = 'is encrypted with'): string =>
   ({
     UNENCRYPTED: 'is not encrypted',
-    AWS_MANAGED_KEY: `is encrypted with the AWS-managed ${managed} key`,
+    NO_KEY: 'names no KMS key',
+    AWS_MANAGED_KEY: managed ? `${verb} the AWS-managed ${managed} key` : `${verb} an AWS-managed key`,
     UNKNOWN_KEY: 'names a KMS key that does not exist or cannot be read',
-    WRONG_REGION_KEY: 'is encrypted with a KMS key of another region',
-    WRONG_KEY: 'is encrypted with a KMS key that is not the regional CMK',
+    WRONG_REGION_KEY: `${verb} a KMS key of another region`,
+    WRONG_KEY: `${verb} a KMS key that is not the regional CMK`,
   })[reason] ?? reason;

@@ -122,6 +122,12 @@ export const reasonsOfFile = (root: string, file: string): FileReasons => {
       for (const m of mismatch) if (!without.has(m)) reasons.add(m);
       return;
     }
+    // keyReason(m) (shared/kms/compare.ts): a mismatch, NO_KEY read as AWS_MANAGED_KEY.
+    if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'keyReason') {
+      for (const m of mismatch) if (m !== 'NO_KEY' && !without.has(m)) reasons.add(m);
+      if (!without.has('AWS_MANAGED_KEY')) reasons.add('AWS_MANAGED_KEY');
+      return;
+    }
     if (ts.isCallExpression(e) && ts.isIdentifier(e.expression)) {
       // A local function returning the reason (`keyIssueOf(...)`): what its returns can be.
       const fn = variables.get(e.expression.text);

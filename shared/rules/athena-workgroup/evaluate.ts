@@ -1,4 +1,4 @@
-import { keyIssueSentence, keyMismatch } from '../../kms/compare';
+import { keyIssueSentence, keyMismatch, keyReason } from '../../kms/compare';
 import type { ObservedKey } from '../../kms/key-resolver';
 import type { EvaluationContext, Finding } from '../contract';
 
@@ -31,11 +31,8 @@ export const evaluateAthenaWorkgroup = (s: AthenaWorkgroupState, ctx: Evaluation
     return nonCompliant('NOT_KMS', `encrypts query results with ${s.encryptionOption} (S3-managed keys), not the CMK`);
   const m = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
   if (m) {
-    const reason = m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
-    return nonCompliant(
-      reason,
-      `${s.encryptionOption} query results: ${keyIssueSentence(reason, 'aws/s3').replace(/^is encrypted with/, 'key is')}`,
-    );
+    const reason = keyReason(m);
+    return nonCompliant(reason, `${s.encryptionOption} query results: ${keyIssueSentence(reason, 'aws/s3', 'key is')}`);
   }
   // API reference, WorkGroupConfiguration.EnforceWorkGroupConfiguration: false lets client-side settings override it.
   if (!s.enforced)

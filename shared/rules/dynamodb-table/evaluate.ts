@@ -1,4 +1,4 @@
-import { keyIssueSentence, keyMismatch } from '../../kms/compare';
+import { keyIssueSentence, keyMismatch, keyReason } from '../../kms/compare';
 import type { ObservedKey } from '../../kms/key-resolver';
 import type { EvaluationContext, Finding } from '../contract';
 
@@ -42,7 +42,7 @@ export const evaluateDynamodbTable = (s: DynamodbTableState, ctx: EvaluationCont
       );
     const m = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
     if (!m) return { status: 'COMPLIANT', observedKey, expectedKey };
-    const reason = m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
+    const reason = keyReason(m);
     return nonCompliant(reason, keyIssueSentence(reason, 'aws/dynamodb'));
   })();
   // DynamoDB is still applying a key change: not a new drift, and no second UpdateTable.

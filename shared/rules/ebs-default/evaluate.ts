@@ -1,4 +1,4 @@
-import { keyIssueSentence, keyMismatch } from '../../kms/compare';
+import { keyIssueSentence, keyMismatch, keyReason } from '../../kms/compare';
 import type { ObservedKey } from '../../kms/key-resolver';
 import type { ActionLimits, EvaluationContext, Finding } from '../contract';
 
@@ -19,9 +19,7 @@ export const evaluateEbsDefault = (s: EbsDefaultState, ctx: EvaluationContext): 
   const expectedKey = ctx.cmk.arn;
   const observedKey = s.observedKey?.info?.arn ?? s.keyRef;
   const m = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
-  const keyPart = m
-    ? `; its default key ${keyIssueSentence(m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m, 'aws/ebs').replace(/^is encrypted with/, 'is')}`
-    : '';
+  const keyPart = m ? `; its default key ${keyIssueSentence(keyReason(m), 'aws/ebs', 'is')}` : '';
   if (!s.enabled) {
     return {
       status: 'NON_COMPLIANT',
@@ -32,11 +30,11 @@ export const evaluateEbsDefault = (s: EbsDefaultState, ctx: EvaluationContext): 
     };
   }
   if (!m) return { status: 'COMPLIANT', observedKey, expectedKey };
-  const reason = m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
+  const reason = keyReason(m);
   return {
     status: 'NON_COMPLIANT',
     reason,
-    detail: `EBS encryption by default in ${s.region} ${keyIssueSentence(reason, 'aws/ebs').replace(/^is encrypted with/, 'uses')} for new volumes`,
+    detail: `EBS encryption by default in ${s.region} ${keyIssueSentence(reason, 'aws/ebs', 'uses')} for new volumes`,
     observedKey,
     expectedKey,
   };

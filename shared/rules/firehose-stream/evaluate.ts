@@ -1,4 +1,4 @@
-import { keyIssueSentence, keyMismatch } from '../../kms/compare';
+import { keyIssueSentence, keyMismatch, keyReason } from '../../kms/compare';
 import type { ObservedKey } from '../../kms/key-resolver';
 import type { EvaluationContext, Finding } from '../contract';
 
@@ -39,14 +39,14 @@ export const sseProblem = (s: FirehoseStreamState, ctx: EvaluationContext): stri
   if (!on) return 'UNENCRYPTED';
   if (s.sse?.keyType !== 'CUSTOMER_MANAGED_CMK') return 'AWS_MANAGED_KEY';
   const m = keyMismatch(s.sseKey, ctx.cmk, ctx.region);
-  return m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
+  return keyReason(m);
 };
 
 /** Pure: an S3 destination writes with the CMK only when it names it (NoEncryption leaves it to the bucket). */
 export const destinationProblem = (d: FirehoseS3Destination, ctx: EvaluationContext): string | undefined => {
   if (!d.keyRef) return 'UNENCRYPTED';
   const m = keyMismatch(d.key, ctx.cmk, ctx.region);
-  return m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
+  return keyReason(m);
 };
 
 /** Pure. */
@@ -69,11 +69,11 @@ export const evaluateFirehoseStream = (s: FirehoseStreamState, ctx: EvaluationCo
   if (!sse && dests.length === 0) return { status: 'COMPLIANT', observedKey, expectedKey };
   const parts = [
     sse
-      ? `server-side encryption ${sse === 'UNENCRYPTED' ? 'is off' : keyIssueSentence(sse, 'AWS-owned Firehose').replace(/^is encrypted with/, 'uses')}`
+      ? `server-side encryption ${sse === 'UNENCRYPTED' ? 'is off' : keyIssueSentence(sse, 'AWS-owned Firehose', 'uses')}`
       : '',
     ...dests.map(
       ({ d, problem }) =>
-        `S3 destination ${d.bucketArn ?? d.destinationId} ${problem === 'UNENCRYPTED' ? 'writes with NoEncryption (the bucket default decides)' : keyIssueSentence(problem as string, 'aws/s3').replace(/^is encrypted with/, 'writes with')}`,
+        `S3 destination ${d.bucketArn ?? d.destinationId} ${problem === 'UNENCRYPTED' ? 'writes with NoEncryption (the bucket default decides)' : keyIssueSentence(problem as string, 'aws/s3', 'writes with')}`,
     ),
   ].filter(Boolean);
   const pending = s.sse?.status === 'ENABLING' || s.status === 'UPDATING';

@@ -1,4 +1,4 @@
-import { keyIssueSentence, keyMismatch } from '../../kms/compare';
+import { keyIssueSentence, keyMismatch, keyReason } from '../../kms/compare';
 import type { ObservedKey } from '../../kms/key-resolver';
 import type { ActionLimits, EvaluationContext, Finding } from '../contract';
 
@@ -15,16 +15,14 @@ export interface GlueCatalogState {
   passwordKey?: ObservedKey;
 }
 
-const reasonOf = (m: ReturnType<typeof keyMismatch>): string | undefined => (m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m);
-
 /**
  * Pure. Two settings, both under the CMK: the catalog's metadata at rest (SSE-KMS; no key id = aws/glue), and
  * connection passwords (encrypted with a customer key when ReturnConnectionPasswordEncrypted is on).
  */
 export const evaluateGlueCatalog = (s: GlueCatalogState, ctx: EvaluationContext): Finding => {
   const expectedKey = ctx.cmk.arn;
-  const atRest = s.mode === 'DISABLED' ? 'UNENCRYPTED' : reasonOf(keyMismatch(s.catalogKey, ctx.cmk, ctx.region));
-  const passwords = !s.passwordsEncrypted ? 'UNENCRYPTED' : reasonOf(keyMismatch(s.passwordKey, ctx.cmk, ctx.region));
+  const atRest = s.mode === 'DISABLED' ? 'UNENCRYPTED' : keyReason(keyMismatch(s.catalogKey, ctx.cmk, ctx.region));
+  const passwords = !s.passwordsEncrypted ? 'UNENCRYPTED' : keyReason(keyMismatch(s.passwordKey, ctx.cmk, ctx.region));
   const observedKey = s.mode === 'DISABLED' ? undefined : (s.catalogKey?.info?.arn ?? s.catalogKeyRef);
   if (!atRest && !passwords) return { status: 'COMPLIANT', observedKey, expectedKey };
   const parts = [

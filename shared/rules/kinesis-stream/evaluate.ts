@@ -1,4 +1,4 @@
-import { keyIssueSentence, keyMismatch } from '../../kms/compare';
+import { keyIssueSentence, keyMismatch, keyReason } from '../../kms/compare';
 import type { ObservedKey } from '../../kms/key-resolver';
 import type { EvaluationContext, Finding } from '../contract';
 
@@ -32,7 +32,7 @@ export const evaluateKinesisStream = (s: KinesisStreamState, ctx: EvaluationCont
     if (!kms) return nonCompliant('UNENCRYPTED', 'has no server-side encryption: records are stored unencrypted');
     const m = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
     if (!m) return { status: 'COMPLIANT', observedKey, expectedKey };
-    const reason = m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
+    const reason = keyReason(m);
     return nonCompliant(reason, keyIssueSentence(reason, 'aws/kinesis'));
   })();
   if (finding.status === 'NON_COMPLIANT' && s.status === 'UPDATING') {

@@ -1,4 +1,4 @@
-import { keyIssueSentence, keyMismatch } from '../../kms/compare';
+import { keyIssueSentence, keyMismatch, keyReason } from '../../kms/compare';
 import type { ObservedKey } from '../../kms/key-resolver';
 import type { EvaluationContext, Finding } from '../contract';
 
@@ -37,7 +37,7 @@ export const evaluateLogGroup = (s: LogGroupState, ctx: EvaluationContext): Find
   }
   const m = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
   if (!m) return { status: 'COMPLIANT', observedKey, expectedKey };
-  const reason = m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
+  const reason = keyReason(m);
   return {
     status: 'NON_COMPLIANT',
     reason,

@@ -5,7 +5,7 @@ import {
   StartDBInstanceAutomatedBackupsReplicationCommand,
   StopDBInstanceAutomatedBackupsReplicationCommand,
 } from '@aws-sdk/client-rds';
-import { explainMismatch, keyMismatch } from '../../kms/compare';
+import { explainMismatch, keyMismatch, keyReason } from '../../kms/compare';
 import type { ObservedKey } from '../../kms/key-resolver';
 import { translateAwsError } from '../../aws/errors';
 import type { EvaluationContext, Finding, Rule, RuleContext } from '../contract';
@@ -34,7 +34,7 @@ export const evaluateRdsBackupReplication = (s: RdsBackupReplicationState, ctx: 
   if (!m) return { status: 'COMPLIANT', observedKey, expectedKey };
   return {
     status: 'NON_COMPLIANT',
-    reason: m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m,
+    reason: keyReason(m),
     detail: `${what} ${explainMismatch(m, s.observedKey, ctx.cmk, s.region)}`,
     observedKey,
     expectedKey,

@@ -1,4 +1,4 @@
-import { keyMismatch } from '../../kms/compare';
+import { keyIssueSentence, keyMismatch, keyReason } from '../../kms/compare';
 import type { ObservedForeignKey } from '../../kms/owned-key';
 import type { EvaluationContext, Finding } from '../contract';
 
@@ -92,14 +92,6 @@ export interface RdsDatabaseState {
 
 const NOUN: Record<RdsKind, string> = { instance: 'DB instance', cluster: 'Aurora DB cluster' };
 
-const MISMATCH_DETAIL: Record<string, string> = {
-  NO_KEY: 'is encrypted with the AWS-managed aws/rds key',
-  AWS_MANAGED_KEY: 'is encrypted with an AWS-managed key (aws/rds)',
-  UNKNOWN_KEY: 'is encrypted with a KMS key that does not exist or cannot be read',
-  WRONG_REGION_KEY: 'is encrypted with a KMS key of another region',
-  WRONG_KEY: 'is encrypted with a KMS key that is not the regional CMK',
-};
-
 /**
  * Pure: storage must be encrypted with the regional CMK. Read replicas follow their
  * source (a same-region replica inherits its key; cross-region replicas have their own
@@ -171,7 +163,6 @@ export const evaluateRdsDatabase = (s: RdsDatabaseState, ctx: EvaluationContext)
     );
   }
   const mismatch = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
-  if (mismatch)
-    return nonCompliant(mismatch === 'NO_KEY' ? 'AWS_MANAGED_KEY' : mismatch, MISMATCH_DETAIL[mismatch] ?? mismatch);
+  if (mismatch) return nonCompliant(keyReason(mismatch), keyIssueSentence(keyReason(mismatch), 'aws/rds'));
   return { status: 'COMPLIANT', observedKey, expectedKey };
 };

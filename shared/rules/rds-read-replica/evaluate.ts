@@ -1,5 +1,5 @@
 import type { ReplicaSettings } from './settings';
-import { explainMismatch, keyMismatch } from '../../kms/compare';
+import { explainMismatch, keyMismatch, keyReason } from '../../kms/compare';
 import type { ObservedKey } from '../../kms/key-resolver';
 import type { EvaluationContext, Finding } from '../contract';
 
@@ -51,7 +51,7 @@ export const evaluateRdsReadReplica = (s: RdsReadReplicaState, ctx: EvaluationCo
   if (!m) return { status: 'COMPLIANT', observedKey, expectedKey };
   return {
     status: 'NON_COMPLIANT',
-    reason: m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m,
+    reason: keyReason(m),
     detail: `${what} ${explainMismatch(m, s.observedKey, ctx.cmk, s.region)}; a replica cannot be re-keyed in place`,
     observedKey,
     expectedKey,

@@ -1,5 +1,5 @@
 import { WORKFLOW_TAG } from '../../workflows/rds-reencrypt/names';
-import { keyMismatch, type KeyMismatch } from '../../kms/compare';
+import { keyIssueSentence, keyMismatch, type KeyMismatch, keyReason } from '../../kms/compare';
 import type { KeyInfo, ObservedKey } from '../../kms/key-resolver';
 import type { ActionLimits, EvaluationContext, Finding } from '../contract';
 
@@ -39,14 +39,6 @@ export interface RdsSnapshotState {
 
 const LABEL: Record<SnapshotKind, string> = { instance: 'DB snapshot', cluster: 'DB cluster snapshot' };
 
-const KEY_DETAIL: Record<string, string> = {
-  UNENCRYPTED: 'is not encrypted',
-  AWS_MANAGED_KEY: 'is encrypted with the AWS-managed aws/rds key',
-  UNKNOWN_KEY: 'names a KMS key that does not exist or cannot be read',
-  WRONG_REGION_KEY: 'is encrypted with a KMS key of another region',
-  WRONG_KEY: 'is encrypted with a KMS key that is not the regional CMK',
-};
-
 /** RDS snapshot names: at most 255 characters, no double or trailing hyphen. */
 export const copyIdFor = (id: string): string => `${id.replace(/^rds:/, '').slice(0, 251).replace(/-+$/, '')}-cmk`;
 
@@ -60,7 +52,7 @@ export const keyIssueOf = (
 ): KeyIssue | undefined => {
   if (!encrypted) return 'UNENCRYPTED';
   const m = keyMismatch(observed, cmk, region);
-  return m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
+  return keyReason(m);
 };
 
 /** A copy counts only when it is available, encrypted, and its key resolves to the regional CMK. */
@@ -89,17 +81,20 @@ export const evaluateRdsSnapshot = (s: RdsSnapshotState, ctx: EvaluationContext)
     if (!issue) return { status: 'COMPLIANT', observedKey, expectedKey };
     return nonCompliant(
       issue,
-      `${KEY_DETAIL[issue]}; it is an automated snapshot and follows its ${s.kind === 'cluster' ? 'cluster' : 'instance'}`,
+      `${keyIssueSentence(issue, 'aws/rds')}; it is an automated snapshot and follows its ${s.kind === 'cluster' ? 'cluster' : 'instance'}`,
     );
   }
   if (s.awsBackup) {
     if (!issue) return { status: 'COMPLIANT', observedKey, expectedKey };
-    return nonCompliant(issue, `${KEY_DETAIL[issue]}; it is an AWS Backup recovery point, managed by AWS Backup`);
+    return nonCompliant(
+      issue,
+      `${keyIssueSentence(issue, 'aws/rds')}; it is an AWS Backup recovery point, managed by AWS Backup`,
+    );
   }
   if (s.restoreShares.includes('all')) {
     return nonCompliant(
       'PUBLIC_SNAPSHOT',
-      `is shared publicly (restore attribute contains "all")${issue ? ` and ${KEY_DETAIL[issue]}` : ''}`,
+      `is shared publicly (restore attribute contains "all")${issue ? ` and ${keyIssueSentence(issue, 'aws/rds')}` : ''}`,
     );
   }
   if (!issue) return { status: 'COMPLIANT', observedKey, expectedKey };
@@ -118,7 +113,7 @@ export const evaluateRdsSnapshot = (s: RdsSnapshotState, ctx: EvaluationContext)
     if (ctx.policy.gates.deleteOriginals) {
       return nonCompliant(
         issue,
-        `${KEY_DETAIL[issue]}; its re-keyed copy ${s.copy.id} is verified and the policy deletes originals`,
+        `${keyIssueSentence(issue, 'aws/rds')}; its re-keyed copy ${s.copy.id} is verified and the policy deletes originals`,
       );
     }
     return {
@@ -126,10 +121,10 @@ export const evaluateRdsSnapshot = (s: RdsSnapshotState, ctx: EvaluationContext)
       reason: 'SUPERSEDED',
       observedKey,
       expectedKey,
-      detail: `${name} ${KEY_DETAIL[issue]}; it is kept as the original of ${s.copy.id}, which is encrypted with the regional CMK`,
+      detail: `${name} ${keyIssueSentence(issue, 'aws/rds')}; it is kept as the original of ${s.copy.id}, which is encrypted with the regional CMK`,
     };
   }
-  return nonCompliant(issue, KEY_DETAIL[issue] ?? issue);
+  return nonCompliant(issue, keyIssueSentence(issue, 'aws/rds'));
 };
 
 /** Pure: what AWS does not allow on this snapshot. */

@@ -1,4 +1,4 @@
-import { keyIssueSentence, keyMismatch } from '../../kms/compare';
+import { keyIssueSentence, keyMismatch, keyReason } from '../../kms/compare';
 import type { ObservedForeignKey } from '../../kms/owned-key';
 import type { EvaluationContext, Finding } from '../contract';
 import type { CopySettings } from '../../aws/redshift-snapshot-copy';
@@ -147,7 +147,7 @@ const evaluateRedshiftClusterKey = (s: RedshiftClusterState, ctx: EvaluationCont
       );
     }
     if (!m) return { status: 'COMPLIANT', observedKey, expectedKey };
-    const reason = m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
+    const reason = keyReason(m);
     return nonCompliant(reason, keyIssueSentence(reason, 'aws/redshift'));
   })();
   // A change AWS is still applying is not a new drift: report it as in progress.

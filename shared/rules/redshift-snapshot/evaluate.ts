@@ -1,4 +1,4 @@
-import { keyIssueSentence, keyMismatch } from '../../kms/compare';
+import { keyIssueSentence, keyMismatch, keyReason } from '../../kms/compare';
 import type { ObservedKey } from '../../kms/key-resolver';
 import type { ActionLimits, EvaluationContext, Finding } from '../contract';
 
@@ -38,7 +38,7 @@ export const evaluateRedshiftSnapshot = (s: RedshiftSnapshotState, ctx: Evaluati
     return nonCompliant('KEY_NOT_REPORTED', 'is encrypted but no KMS key id is reported for it or its cluster');
   const m = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
   if (!m) return { status: 'COMPLIANT', observedKey, expectedKey };
-  const reason = m === 'NO_KEY' ? 'AWS_MANAGED_KEY' : m;
+  const reason = keyReason(m);
   return nonCompliant(reason, keyIssueSentence(reason, 'aws/redshift'));
 };
 

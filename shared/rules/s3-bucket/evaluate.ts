@@ -1,4 +1,4 @@
-import { keyMismatch } from '../../kms/compare';
+import { keyIssueSentence, keyMismatch, keyReason } from '../../kms/compare';
 import type { ObservedKey } from '../../kms/key-resolver';
 import type { EvaluationContext, Finding } from '../contract';
 
@@ -34,14 +34,6 @@ export interface S3BucketState {
 /** S3's name for DSSE-KMS: two layers under the KMS key, and no bucket keys (S3 user guide, DSSE-KMS). */
 export const DSSE = 'aws:kms:dsse';
 const KMS_ALGORITHMS = new Set(['aws:kms', DSSE]);
-
-const MISMATCH_DETAIL: Record<string, string> = {
-  NO_KEY: 'uses SSE-KMS without a key id, i.e. the AWS-managed aws/s3 key',
-  AWS_MANAGED_KEY: 'uses an AWS-managed key',
-  UNKNOWN_KEY: 'names a KMS key that does not exist or cannot be read',
-  WRONG_REGION_KEY: 'uses a KMS key of another region',
-  WRONG_KEY: 'uses a KMS key that is not the regional CMK',
-};
 
 /**
  * The default-encryption rule a remediation writes: the CMK, the algorithm as read when it is already a
@@ -104,8 +96,8 @@ export const evaluateS3Bucket = (s: S3BucketState, ctx: EvaluationContext): Find
   }
   const mismatch = keyMismatch(s.observedKey, ctx.cmk, ctx.region);
   if (mismatch) {
-    const reason = mismatch === 'NO_KEY' ? 'AWS_MANAGED_KEY' : mismatch;
-    return nonCompliant(reason, MISMATCH_DETAIL[mismatch] ?? mismatch);
+    const reason = keyReason(mismatch);
+    return nonCompliant(reason, keyIssueSentence(reason, 'aws/s3', 'uses'));
   }
   if (s.encryption.algorithm !== DSSE && !s.encryption.bucketKey) {
     return nonCompliant(
