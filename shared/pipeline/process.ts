@@ -1,5 +1,4 @@
 import { type ActionOutcome, type Alert, invalidEventAlert, type Outcome, shouldAlert, toAlert } from '../alerts/alert';
-import { type ActionVerdict, verdictOf } from '../rules/action-verdict';
 import { auditRecord, isAuditable } from '../audit/audit';
 import { translateAwsError } from '../aws/errors';
 import { SentinelError } from '../errors';
@@ -7,7 +6,7 @@ import { normalise, type TriggerInfo } from '../events/normalise';
 import type { OnceKey } from '../idempotency/once';
 import type { OutboxEntry } from '../idempotency/outbox';
 import { forLog, redact } from '../redact';
-import type { AnyRule, Finding, ResourceRef, RuleContext } from '../rules/contract';
+import type { ActionVerdict, AnyRule, Finding, ResourceRef, RuleContext } from '../rules/contract';
 import { RULE_DOCS } from '../rules/docs';
 import { loadRule, RULES } from '../rules/registry';
 import { detectTamper, isServiceActor, tamperAlert } from '../tamper/tamper';
@@ -244,7 +243,7 @@ const act = async (
 
   if (chosen === 'quarantine') {
     setPartial({ action: 'QUARANTINE' });
-    const v = verdictOf(await rule.quarantine(state, finding, ctx));
+    const v = await rule.quarantine(state, finding, ctx);
     if (v.kind === 'CANNOT') return { ...base, action: 'REPORT', result: 'NOT_ATTEMPTED', actionDetail: v.detail };
     const states = keep ? { before: state, after: await rule.describe(ref, ctx) } : {};
     return {
@@ -257,7 +256,7 @@ const act = async (
   }
 
   setPartial({ action: 'REMEDIATE' });
-  const v = verdictOf(await rule.remediate(state, finding, ctx));
+  const v = await rule.remediate(state, finding, ctx);
   switch (v.kind) {
     case 'CANNOT':
       return report(v.detail);

@@ -84,36 +84,52 @@ export interface RuleContext {
   allRules?: () => Promise<readonly AnyRule[]>;
 }
 
-export interface ActionResult {
-  /** false when the resource already was in the target state: idempotent re-runs change nothing. */
-  changed: boolean;
-  /** Readable account of what was done (or what an operator must do next). */
-  detail: string;
-  /** Set by quarantine (which verifies itself); remediation is verified by the pipeline. */
-  verified?: boolean;
-  /** A remediation that continues elsewhere (a workflow) reports it here. */
-  pending?: boolean;
+/**
+ * What an action came to, as one tagged union: each kind carries only what applies to it, and the pipeline switches
+ * on `kind`. "Cannot" has one form (`CANNOT`), whether a rule's `limits` said so before acting or the rule found out
+ * while acting; a failure stays a thrown SentinelError (an error, never a "cannot").
+ */
+export type ActionVerdict =
   /**
-   * The id (same type, account, region) of the resource that now holds the compliant data when the
-   * original cannot be edited (an EMR configuration copy) or was replaced (a re-keyed snapshot copy):
-   * the pipeline verifies this one with a fresh read instead of the original, and an unchanged one is UNCHANGED.
+   * Written (or nothing to write: `changed` false, so idempotent re-runs change nothing). The pipeline verifies a
+   * remediation with a fresh read; a quarantine verifies itself and says so in `verified`.
    */
-  replacement?: string;
+  | {
+      kind: 'DONE';
+      changed: boolean;
+      /** Readable account of what was done (or what an operator must do next). */
+      detail: string;
+      /** Set by quarantine (which verifies itself); remediation is verified by the pipeline. */
+      verified?: boolean;
+      /**
+       * The resource's state as the rule itself re-read it after its last write (every field that decides
+       * compliance freshly read, or written by this very action and nothing else): the pipeline evaluates this
+       * instead of reading the same fields a second time. Absent = the pipeline re-reads with `describe`.
+       */
+      verifiedState?: unknown;
+      /** Existing data the remediation re-keyed, skipped or failed (S3 objects). */
+      data?: DataOutcome;
+    }
+  /** Handed over or still running in AWS (a workflow, an UPDATING stream, a Batch job): verified later. */
+  | { kind: 'PENDING'; changed: boolean; detail: string; data?: DataOutcome }
   /**
-   * The resource's state as the rule itself re-read it after its last write (every field that decides
-   * compliance freshly read, or written by this very action and nothing else): the pipeline evaluates this
-   * instead of reading the same fields a second time. Absent = the pipeline re-reads with `describe`.
+   * The compliant data now lives in another resource (same type, account, region) because the original cannot be
+   * edited (an EMR configuration copy) or was replaced (a re-keyed snapshot copy): the pipeline verifies
+   * `replacement` with a fresh read instead of the original, and an unchanged one is UNCHANGED.
    */
-  verifiedState?: unknown;
+  | { kind: 'REPLACED'; changed: boolean; replacement: string; detail: string; data?: DataOutcome }
   /**
-   * What the rule actually did when the action asked for cannot apply: a running cluster
-   * that may not be terminated is quarantined; a key policy is never rewritten, only reported.
-   * The pipeline reports this action instead of the one it asked for.
+   * Remediation was asked for and cannot apply; the rule quarantined instead (a running cluster that may not be
+   * terminated), verifying its own quarantine. The pipeline reports this action instead of the one it asked for.
    */
-  taken?: 'QUARANTINE' | 'REPORT';
-  /** Existing data the remediation re-keyed, skipped or failed (S3 objects). */
-  data?: DataOutcome;
-}
+  | { kind: 'TAKEN_INSTEAD'; action: 'QUARANTINE'; changed: boolean; verified: boolean; detail: string }
+  /** Nothing AWS allows (or the service may do) here, e.g. a key policy is never rewritten: reported. */
+  | { kind: 'CANNOT'; detail: string };
+
+export type VerdictKind = ActionVerdict['kind'];
+
+/** The verdict of one kind (a helper that can only come to DONE says so in its type). */
+export type VerdictOf<K extends VerdictKind> = Extract<ActionVerdict, { kind: K }>;
 
 /**
  * Optional per-rule limits: why remediate and/or quarantine are impossible for this resource.
@@ -198,8 +214,8 @@ export interface Rule<S = unknown> extends RuleMeta {
   evaluate(state: S, ctx: EvaluationContext): Finding;
   /** Tags, read lazily: only a non-compliant resource needs its exemption checked. */
   tags(state: S, ctx: RuleContext): Promise<Record<string, string>>;
-  remediate(state: S, finding: Finding, ctx: RuleContext): Promise<ActionResult>;
-  quarantine(state: S, finding: Finding, ctx: RuleContext): Promise<ActionResult>;
+  remediate(state: S, finding: Finding, ctx: RuleContext): Promise<ActionVerdict>;
+  quarantine(state: S, finding: Finding, ctx: RuleContext): Promise<ActionVerdict>;
   /** Optional, pure: actions AWS does not allow on this resource (e.g. no re-key API). Absent = both possible. */
   limits?(state: S, finding: Finding): ActionLimits;
   /**

@@ -1,4 +1,4 @@
-import type { ActionResult, EvaluationContext, Finding, RuleContext } from '../rules/contract';
+import type { ActionVerdict, EvaluationContext, Finding, RuleContext } from '../rules/contract';
 import { NO_DOWNTIME, type PlannedAction, type PlanStep, type RulePlan, write } from '../rules/plan';
 import { type ParamGroupTlsState, rebootAdvice } from './parameter-group';
 
@@ -50,13 +50,12 @@ export const remediateParamGroupTls = async (
   ops: ParamGroupOps,
   value: string,
   ctx: RuleContext,
-): Promise<ActionResult> => {
+): Promise<ActionVerdict> => {
   const param = s.param as string;
   if (finding.reason === 'PENDING_REBOOT') {
     const ids = s.groupRef ? (s.notApplied ?? []).map((w) => w.id) : [s.id];
     return {
-      changed: false,
-      taken: 'REPORT',
+      kind: 'CANNOT',
       detail: `${param}=${value} is set on ${s.group} but not in effect: ${rebootAdvice(ids, ops.noun)}`,
     };
   }
@@ -67,8 +66,8 @@ export const remediateParamGroupTls = async (
     await ops.setParam(name, param, value, wanted);
     await ops.attach(s.id, name);
     return {
+      kind: 'PENDING',
       changed: true,
-      pending: true,
       detail:
         `Default group ${s.group} cannot be modified: created ${name} (engine defaults, ${param}=${value}) and attached it to ${ops.noun} ${s.id}; ` +
         `a newly attached group applies only after a reboot: ${rebootAdvice([s.id], ops.noun)}${queuedNote(s)}`,
@@ -77,20 +76,20 @@ export const remediateParamGroupTls = async (
   const affected = s.groupRef ? s.sharedWith : [s.id, ...s.sharedWith];
   if (affected.length > 1 && !ctx.policy.gates.modifySharedParameterGroups) {
     return {
-      changed: false,
-      taken: 'REPORT',
+      kind: 'CANNOT',
       detail: `Group ${s.group} is shared by ${ops.noun}s ${affected.join(', ')}: not changed (policy.gates.modifySharedParameterGroups is off); set ${param}=${value} on it or give each its own group`,
     };
   }
   const applied = await ops.setParam(s.group, param, value, wanted);
   if (applied === 'pending-reboot') {
     return {
+      kind: 'PENDING',
       changed: true,
-      pending: true,
       detail: `Set ${param}=${value} on ${s.group} (a static parameter); affects ${ops.noun}s ${affected.join(', ')}: ${rebootAdvice(affected, ops.noun)}`,
     };
   }
   return {
+    kind: 'DONE',
     changed: true,
     detail: `Set ${param}=${value} on ${s.group} with immediate apply (dynamic parameter, no reboot); affects ${ops.noun}s ${affected.join(', ')}`,
   };

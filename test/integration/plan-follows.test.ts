@@ -168,7 +168,7 @@ describe('the calls an action sends are the calls its plan lists', () => {
     await createLogGroup(emu.clients(), R, 'app');
     const r = await planAndAct('log-group', 'app', 'remediate');
     expectFollowed(r);
-    expect(r.result.taken).toBe('QUARANTINE');
+    expect(r.result).toMatchObject({ kind: 'TAKEN_INSTEAD', action: 'QUARANTINE' });
     expect(r.sent.map((c) => c.operation)).toEqual([
       'GetKeyPolicy',
       'ListTagsForResource',

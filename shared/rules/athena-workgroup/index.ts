@@ -125,6 +125,7 @@ export const athenaWorkgroupRule: Rule<AthenaWorkgroupState> = {
       throw translateAwsError(e, 'athena:UpdateWorkGroup', state.name);
     }
     return {
+      kind: 'DONE',
       changed: true,
       detail:
         `UpdateWorkGroup: query results ${option} with ${cmk.arn}, EnforceWorkGroupConfiguration on${state.enforced ? '' : ' (client-side result settings are now ignored)'}. ` +
@@ -138,7 +139,12 @@ export const athenaWorkgroupRule: Rule<AthenaWorkgroupState> = {
     const tagValue = finding.reason ?? 'NON_COMPLIANT';
     const tags = await readTags(arn, ctx);
     if (tags[tagKey] !== undefined)
-      return { changed: false, verified: true, detail: `Already tagged ${tagKey}=${tags[tagKey]}; queries untouched` };
+      return {
+        kind: 'DONE',
+        changed: false,
+        verified: true,
+        detail: `Already tagged ${tagKey}=${tags[tagKey]}; queries untouched`,
+      };
     try {
       await athena(ctx).send(new TagResourceCommand({ ResourceARN: arn, Tags: [{ Key: tagKey, Value: tagValue }] }));
     } catch (e) {
@@ -146,6 +152,7 @@ export const athenaWorkgroupRule: Rule<AthenaWorkgroupState> = {
     }
     const after = await readTags(arn, ctx);
     return {
+      kind: 'DONE',
       changed: true,
       verified: after[tagKey] === tagValue,
       detail: `Tagged ${tagKey}=${tagValue}; the workgroup stays enabled and results untouched`,

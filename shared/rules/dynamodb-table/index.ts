@@ -121,8 +121,8 @@ export const dynamodbTableRule: Rule<DynamodbTableState> = {
   async remediate(state, finding, ctx) {
     if (finding.reason === 'ENCRYPTION_IN_PROGRESS' || state.status !== 'ACTIVE') {
       return {
+        kind: 'PENDING',
         changed: false,
-        pending: true,
         detail: `Table ${state.status}, encryption ${state.sse?.status ?? 'default'}: a change is in progress; no second UpdateTable sent`,
       };
     }
@@ -142,12 +142,12 @@ export const dynamodbTableRule: Rule<DynamodbTableState> = {
     const after = await readTable(state.name, ctx);
     if (after?.SSEDescription?.Status === 'UPDATING' || after?.TableStatus === 'UPDATING') {
       return {
+        kind: 'PENDING',
         changed: true,
-        pending: true,
         detail: `${detail}; re-read: encryption UPDATING, done when DescribeTable reports the CMK`,
       };
     }
-    return { changed: true, detail };
+    return { kind: 'DONE', changed: true, detail };
   },
 
   async quarantine(state, finding, ctx) {
@@ -156,7 +156,12 @@ export const dynamodbTableRule: Rule<DynamodbTableState> = {
     const tags = await readTags(state.arn, ctx);
     // Already quarantined: the first tag stays.
     if (tags[tagKey] !== undefined)
-      return { changed: false, verified: true, detail: `Already tagged ${tagKey}=${tags[tagKey]}; data untouched` };
+      return {
+        kind: 'DONE',
+        changed: false,
+        verified: true,
+        detail: `Already tagged ${tagKey}=${tags[tagKey]}; data untouched`,
+      };
     try {
       await ddb(ctx).send(new TagResourceCommand({ ResourceArn: state.arn, Tags: [{ Key: tagKey, Value: tagValue }] }));
     } catch (e) {
@@ -164,6 +169,7 @@ export const dynamodbTableRule: Rule<DynamodbTableState> = {
     }
     const after = await readTags(state.arn, ctx);
     return {
+      kind: 'DONE',
       changed: true,
       verified: after[tagKey] === tagValue,
       detail: `Tagged ${tagKey}=${tagValue}; data untouched (a table has no public access to close)`,

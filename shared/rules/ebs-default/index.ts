@@ -89,6 +89,7 @@ export const ebsDefaultRule: Rule<EbsDefaultState> = {
     }
     // API reference, EnableEbsEncryptionByDefault: "no effect on the encryption status of your existing volumes".
     return {
+      kind: 'DONE',
       changed: done.length > 0,
       detail:
         `EBS in ${state.region}: ${done.join(', ') || 'nothing to change'}. Existing volumes keep their encryption; new EMR and EC2 volumes get the CMK, ` +
@@ -97,8 +98,7 @@ export const ebsDefaultRule: Rule<EbsDefaultState> = {
   },
 
   quarantine: async () => ({
-    changed: false,
-    taken: 'REPORT',
+    kind: 'CANNOT',
     detail: 'Reported only: an account-level setting has nothing to quarantine',
   }),
 };

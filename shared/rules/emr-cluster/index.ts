@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-emr';
 import { GetInstanceProfileCommand, IAMClient } from '@aws-sdk/client-iam';
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
-import type { ActionResult, Finding, Rule, RuleContext } from '../contract';
+import type { ActionVerdict, Finding, Rule, RuleContext, VerdictOf } from '../contract';
 import { ensureCompliantCopy, readSecurityConfiguration } from '../../emr/store';
 import { compliantCopySteps } from '../../emr/compliant-copy-plan';
 import { NO_DOWNTIME, type PlanStep, type RulePlan, read, write } from '../plan';
@@ -77,7 +77,11 @@ const relaunchAdvice = async (state: EmrClusterState, ctx: RuleContext): Promise
     : `relaunch it with ${needs} (no compliant copy of ${cfg.name} exists yet)`;
 };
 
-const quarantineCluster = async (state: EmrClusterState, finding: Finding, ctx: RuleContext): Promise<ActionResult> => {
+const quarantineCluster = async (
+  state: EmrClusterState,
+  finding: Finding,
+  ctx: RuleContext,
+): Promise<VerdictOf<'DONE'> & { verified: boolean }> => {
   const tag = ctx.policy.doc.quarantineTag;
   const value = finding.reason ?? 'NON_COMPLIANT';
   const changed = state.tags[tag] !== value;
@@ -91,6 +95,7 @@ const quarantineCluster = async (state: EmrClusterState, finding: Finding, ctx: 
   const after = await readCluster(state.id, ctx);
   const advice = await relaunchAdvice(state, ctx);
   return {
+    kind: 'DONE',
     changed,
     verified: after !== undefined && tagsOf(after)[tag] === value,
     detail: `Tagged ${tag}=${value}; nothing can be changed on a running cluster: ${advice}`,
@@ -162,9 +167,8 @@ const planCluster = (
   };
 };
 
-const reportOnly = (finding: Finding): ActionResult => ({
-  changed: true,
-  taken: 'REPORT',
+const reportOnly = (finding: Finding): ActionVerdict => ({
+  kind: 'CANNOT',
   detail: `Reported only: ${finding.detail ?? finding.reason}`,
 });
 
@@ -224,7 +228,13 @@ export const emrClusterRule: Rule<EmrClusterState> = {
     if (!gate || state.terminationProtected) {
       const why = !gate ? 'the policy gate terminateClusters is off' : 'termination protection is on';
       const q = await quarantineCluster(state, finding, ctx);
-      return { ...q, taken: 'QUARANTINE', detail: `Not terminated (${why}). ${q.detail}` };
+      return {
+        kind: 'TAKEN_INSTEAD',
+        action: 'QUARANTINE',
+        changed: q.changed,
+        verified: q.verified,
+        detail: `Not terminated (${why}). ${q.detail}`,
+      };
     }
     const q = await quarantineCluster(state, finding, ctx);
     try {
@@ -234,8 +244,8 @@ export const emrClusterRule: Rule<EmrClusterState> = {
     }
     const after = await readCluster(state.id, ctx);
     return {
+      kind: 'PENDING',
       changed: true,
-      pending: true,
       detail: `Terminated (gate terminateClusters on, termination protection off): state now ${after?.Status?.State ?? 'gone'}. ${q.detail}`,
     };
   },

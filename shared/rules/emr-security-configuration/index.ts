@@ -68,10 +68,12 @@ export const emrSecurityConfigurationRule: Rule<SecurityConfigurationState> = {
     const copy = await ensureCompliantCopy(state, ctx);
     if ('why' in copy)
       return {
+        kind: 'DONE',
         changed: false,
         detail: `No compliant copy made: ${copy.why}. A configuration cannot be edited: create a compliant one by hand`,
       };
     return {
+      kind: 'REPLACED',
       changed: copy.created,
       replacement: copy.name,
       detail: `${
@@ -84,8 +86,7 @@ export const emrSecurityConfigurationRule: Rule<SecurityConfigurationState> = {
 
   async quarantine(state) {
     return {
-      changed: true,
-      taken: 'REPORT',
+      kind: 'CANNOT',
       detail: `An EMR security configuration cannot be changed or tagged: alert only. Do not launch clusters with ${state.name}`,
     };
   },

@@ -187,8 +187,8 @@ export const firehoseStreamRule: Rule<FirehoseStreamState> = {
   async remediate(state, finding, ctx) {
     if (finding.reason === 'ENCRYPTION_IN_PROGRESS' || state.status !== 'ACTIVE') {
       return {
+        kind: 'PENDING',
         changed: false,
-        pending: true,
         detail: `Stream ${state.status}, encryption ${state.sse?.status ?? 'off'}: nothing sent until it is ACTIVE`,
       };
     }
@@ -229,8 +229,8 @@ export const firehoseStreamRule: Rule<FirehoseStreamState> = {
       `${done.join('; ')}. Records already delivered to S3 keep the encryption they were written with; the stream's delivery role needs ` +
       'kms:GenerateDataKey and kms:Decrypt on the CMK or delivery fails';
     if (after?.DeliveryStreamEncryptionConfiguration?.Status === 'ENABLING')
-      return { changed: true, pending: true, detail: `${detail}; re-read: ENABLING` };
-    return { changed: done.length > 0, detail };
+      return { kind: 'PENDING', changed: true, detail: `${detail}; re-read: ENABLING` };
+    return { kind: 'DONE', changed: done.length > 0, detail };
   },
 
   async quarantine(state, finding, ctx) {
@@ -238,7 +238,12 @@ export const firehoseStreamRule: Rule<FirehoseStreamState> = {
     const tagValue = finding.reason ?? 'NON_COMPLIANT';
     const tags = await readTags(state.name, ctx);
     if (tags[tagKey] !== undefined)
-      return { changed: false, verified: true, detail: `Already tagged ${tagKey}=${tags[tagKey]}; delivery untouched` };
+      return {
+        kind: 'DONE',
+        changed: false,
+        verified: true,
+        detail: `Already tagged ${tagKey}=${tags[tagKey]}; delivery untouched`,
+      };
     await send('TagDeliveryStream', state.name, () =>
       firehose(ctx).send(
         new TagDeliveryStreamCommand({ DeliveryStreamName: state.name, Tags: [{ Key: tagKey, Value: tagValue }] }),
@@ -246,6 +251,7 @@ export const firehoseStreamRule: Rule<FirehoseStreamState> = {
     );
     const after = await readTags(state.name, ctx);
     return {
+      kind: 'DONE',
       changed: true,
       verified: after[tagKey] === tagValue,
       detail: `Tagged ${tagKey}=${tagValue}; delivery untouched`,

@@ -106,6 +106,7 @@ export const glueCatalogRule: Rule<GlueCatalogState> = {
     // was; API reference, ConnectionPasswordEncryption: passwords are encrypted "as part of CreateConnection or
     // UpdateConnection".
     return {
+      kind: 'DONE',
       changed: true,
       detail:
         `PutDataCatalogEncryptionSettings: metadata SSE-KMS${withRole ? ` through service role ${state.serviceRole}` : ''} and connection passwords with ${cmk.arn}. ` +
@@ -114,9 +115,5 @@ export const glueCatalogRule: Rule<GlueCatalogState> = {
     };
   },
 
-  quarantine: async () => ({
-    changed: false,
-    taken: 'REPORT',
-    detail: 'Reported only: the Data Catalog is an account setting',
-  }),
+  quarantine: async () => ({ kind: 'CANNOT', detail: 'Reported only: the Data Catalog is an account setting' }),
 };

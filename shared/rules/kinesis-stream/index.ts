@@ -113,8 +113,8 @@ export const kinesisStreamRule: Rule<KinesisStreamState> = {
     // Kinesis accepts the change only on an ACTIVE stream; one already UPDATING is left to finish.
     if (finding.reason === 'ENCRYPTION_IN_PROGRESS' || state.status !== 'ACTIVE') {
       return {
+        kind: 'PENDING',
         changed: false,
-        pending: true,
         detail: `Stream ${state.status}: no StartStreamEncryption sent until it is ACTIVE`,
       };
     }
@@ -135,11 +135,11 @@ export const kinesisStreamRule: Rule<KinesisStreamState> = {
     const after = await readStream(state.name, ctx);
     if (after?.StreamStatus === 'UPDATING')
       return {
+        kind: 'PENDING',
         changed: true,
-        pending: true,
         detail: `${detail}; re-read: UPDATING, done when the stream is ACTIVE with the CMK`,
       };
-    return { changed: true, detail };
+    return { kind: 'DONE', changed: true, detail };
   },
 
   async quarantine(state, finding, ctx) {
@@ -147,7 +147,12 @@ export const kinesisStreamRule: Rule<KinesisStreamState> = {
     const tagValue = finding.reason ?? 'NON_COMPLIANT';
     const tags = await readTags(state.name, ctx);
     if (tags[tagKey] !== undefined)
-      return { changed: false, verified: true, detail: `Already tagged ${tagKey}=${tags[tagKey]}; data untouched` };
+      return {
+        kind: 'DONE',
+        changed: false,
+        verified: true,
+        detail: `Already tagged ${tagKey}=${tags[tagKey]}; data untouched`,
+      };
     try {
       await kinesis(ctx).send(new AddTagsToStreamCommand({ StreamName: state.name, Tags: { [tagKey]: tagValue } }));
     } catch (e) {
@@ -155,6 +160,7 @@ export const kinesisStreamRule: Rule<KinesisStreamState> = {
     }
     const after = await readTags(state.name, ctx);
     return {
+      kind: 'DONE',
       changed: true,
       verified: after[tagKey] === tagValue,
       detail: `Tagged ${tagKey}=${tagValue}; records untouched (producers keep writing)`,

@@ -11,7 +11,7 @@ import {
 import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { SentinelError } from '../../errors';
 import { arnParts, type KeyInfo } from '../../kms/key-resolver';
-import type { ActionResult, Rule, RuleContext } from '../contract';
+import type { ActionVerdict, Rule, RuleContext } from '../contract';
 import { NO_DOWNTIME, type PlanStep, read, write } from '../plan';
 import { evaluateKmsKey, type KeyDetails, type KeyUsage, type KmsKeyState, rotationRefusal } from './evaluate';
 import { kmsKeyMeta } from './meta';
@@ -135,7 +135,7 @@ const attempt = async (call: () => Promise<unknown>, action: string, arn: string
   }
 };
 
-const alertOnly = (detail: string): ActionResult => ({ changed: false, taken: 'REPORT', detail });
+const alertOnly = (detail: string): ActionVerdict => ({ kind: 'CANNOT', detail });
 
 export const kmsKeyRule: Rule<KmsKeyState> = {
   ...kmsKeyMeta,
@@ -276,7 +276,7 @@ export const kmsKeyRule: Rule<KmsKeyState> = {
         why.length ? `${finding.detail ?? ''}: ${why.join('; ')}; an operator must fix it` : 'Nothing to change',
       );
     }
-    return { changed: true, detail: `${done.join(', ')} on ${k.arn}` };
+    return { kind: 'DONE', changed: true, detail: `${done.join(', ')} on ${k.arn}` };
   },
 
   // A CMK cannot be fenced off: the critical alert is the quarantine.

@@ -10,7 +10,7 @@ import {
 import { GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { translateAwsError } from '../../aws/errors';
 import { itemsOf } from '../../aws/paginate';
-import type { ActionResult, Finding, Rule, RuleContext } from '../contract';
+import type { Finding, Rule, RuleContext, VerdictOf } from '../contract';
 import { group, NO_DOWNTIME, read, tagQuarantine, write } from '../plan';
 import {
   evaluateLogGroup,
@@ -56,15 +56,15 @@ const tagGroup = async (
   state: LogGroupState,
   finding: Finding,
   ctx: RuleContext,
-): Promise<ActionResult & { tag: string }> => {
+): Promise<VerdictOf<'DONE'> & { verified: boolean }> => {
   const tagKey = ctx.policy.doc.quarantineTag;
   const tagValue = finding.reason ?? 'NON_COMPLIANT';
   const tags = await readTags(state.arn, ctx);
   if (tags[tagKey] !== undefined)
     return {
+      kind: 'DONE',
       changed: false,
       verified: true,
-      tag: `${tagKey}=${tags[tagKey]}`,
       detail: `Already tagged ${tagKey}=${tags[tagKey]}; log data untouched`,
     };
   try {
@@ -74,9 +74,9 @@ const tagGroup = async (
   }
   const after = await readTags(state.arn, ctx);
   return {
+    kind: 'DONE',
     changed: true,
     verified: after[tagKey] === tagValue,
-    tag: `${tagKey}=${tagValue}`,
     detail: `Tagged ${tagKey}=${tagValue}; log data untouched`,
   };
 };
@@ -164,8 +164,10 @@ export const logGroupRule: Rule<LogGroupState> = {
       const tagged = await tagGroup(state, finding, ctx);
       const statement = JSON.stringify(logsKeyStatement(state.region, cmk.account));
       return {
-        ...tagged,
-        taken: 'QUARANTINE',
+        kind: 'TAKEN_INSTEAD',
+        action: 'QUARANTINE',
+        changed: tagged.changed,
+        verified: tagged.verified,
         detail:
           `Not associated: the key policy of ${cmk.arn} does not let CloudWatch Logs (logs.${state.region}.amazonaws.com) use it for ${state.arn}. ` +
           `Add to the key policy: ${statement}. ${tagged.detail}`,
@@ -179,6 +181,7 @@ export const logGroupRule: Rule<LogGroupState> = {
     // API reference, AssociateKmsKey: "Only the log events ingested after the key is associated are encrypted with that
     // key."
     return {
+      kind: 'DONE',
       changed: true,
       detail: `AssociateKmsKey ${cmk.arn}: log events ingested from now on are encrypted with the CMK; events already stored keep their previous encryption until they expire`,
     };

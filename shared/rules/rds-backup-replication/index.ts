@@ -126,8 +126,8 @@ export const rdsBackupReplicationRule: Rule<RdsBackupReplicationState> = {
       // Nothing safe to do without the gate, but the drift stands: PENDING (an operator's move) so every such event
       // alerts.
       return {
+        kind: 'PENDING',
         changed: true,
-        pending: true,
         detail: `Replication must be restarted with ${cmk.arn}: set gates.cutOver to let the service stop and restart it (backups already replicated keep their key until they expire)`,
       };
     }
@@ -146,16 +146,15 @@ export const rdsBackupReplicationRule: Rule<RdsBackupReplicationState> = {
       throw translateAwsError(e, 'rds:StartDBInstanceAutomatedBackupsReplication', state.sourceArn);
     }
     return {
+      kind: 'PENDING',
       changed: true,
-      pending: true,
       detail: `Backup replication of ${state.sourceArn} restarted with ${cmk.arn} (gate cutOver); new backups replicate under it`,
     };
   },
 
   async quarantine(_state, finding) {
     return {
-      changed: false,
-      taken: 'REPORT',
+      kind: 'CANNOT',
       detail: `Alert only: backup replication left as it is (${finding.reason ?? 'NON_COMPLIANT'})`,
     };
   },

@@ -11,7 +11,7 @@ import {
 import { translateAwsError } from '../../aws/errors';
 import { describeDbInstance, pendingModifications } from '../../aws/rds';
 import { RDS_TAG_LIMIT } from '../../aws/rds-tags';
-import type { ActionResult, Finding, RuleContext } from '../contract';
+import type { ActionVerdict, Finding, RuleContext } from '../contract';
 import type { RdsDatabaseState } from './evaluate';
 import { describeDatabase, describeInstance, rds } from './rds-read';
 
@@ -74,7 +74,7 @@ export const quarantineDatabase = async (
   s: RdsDatabaseState,
   finding: Finding,
   ctx: RuleContext,
-): Promise<ActionResult> => {
+): Promise<ActionVerdict> => {
   const tag = ctx.policy.doc.quarantineTag;
   const value = finding.reason ?? 'NON_COMPLIANT';
   const steps: string[] = [];
@@ -130,6 +130,7 @@ export const quarantineDatabase = async (
     (await publicInstances(after, ctx)).length === 0 &&
     (await publicSnapshots(after, ctx)).length === 0;
   return {
+    kind: 'DONE',
     changed: steps.length > 0,
     verified,
     detail: `${steps.length ? steps.join('; ') : 'already quarantined'}; storage encryption cannot change in place: data untouched, no reboot`,

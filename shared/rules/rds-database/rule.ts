@@ -7,7 +7,7 @@ import {
   RETIRED_BLUE_TAG,
 } from '../../workflows/rds-reencrypt/names';
 import type { ReencryptState } from '../../workflows/rds-reencrypt/state';
-import type { ActionResult, EvaluationContext, Finding, Rule, RuleContext, RuleMeta } from '../contract';
+import type { ActionVerdict, EvaluationContext, Finding, Rule, RuleContext, RuleMeta } from '../contract';
 import { group, NO_DOWNTIME, type PlannedAction, read, type RulePlan, write } from '../plan';
 import { evaluateRdsDatabase, type RdsDatabaseState, type RdsKind } from './evaluate';
 import { rdsDatabaseLimits } from './limits';
@@ -30,9 +30,9 @@ const workflowArtefact = async (s: RdsDatabaseState, ctx: RuleContext): Promise<
 };
 
 /** Hand the re-encryption to the workflow engine; a verified copy or a running execution means nothing new to do. */
-const startReencryption = async (s: RdsDatabaseState, finding: Finding, ctx: RuleContext): Promise<ActionResult> => {
+const startReencryption = async (s: RdsDatabaseState, finding: Finding, ctx: RuleContext): Promise<ActionVerdict> => {
   const artefact = await workflowArtefact(s, ctx);
-  if (artefact) return { changed: false, pending: true, detail: artefact };
+  if (artefact) return { kind: 'PENDING', changed: false, detail: artefact };
   const names = reencryptNames(s.id);
   const target = await describeDatabase(s.kind, names.target, ctx);
   const cmk = await ctx.keys.regionalCmk(s.region);
@@ -42,8 +42,8 @@ const startReencryption = async (s: RdsDatabaseState, finding: Finding, ctx: Rul
     target.observedKey?.info?.arn === cmk.arn
   ) {
     return {
+      kind: 'PENDING',
       changed: false,
-      pending: true,
       detail: `Re-encrypted copy ${names.target} exists (${target.status}); waiting for the operator to cut over (see the workflow's alert) or gates.cutOver`,
     };
   }
@@ -70,13 +70,13 @@ const startReencryption = async (s: RdsDatabaseState, finding: Finding, ctx: Rul
   const started = await ctx.workflows.start(RDS_REENCRYPT, input as unknown as Record<string, unknown>, execution);
   if (!started.started)
     return {
+      kind: 'PENDING',
       changed: false,
-      pending: true,
       detail: `Re-encryption workflow ${execution} already started for ${s.id}: not started again`,
     };
   return {
+    kind: 'PENDING',
     changed: true,
-    pending: true,
     detail:
       `Started re-encryption workflow ${started.executionId}: Blue/Green deployment ${names.blueGreen} with green on ${cmk.arn} where AWS supports it ` +
       `(switchover ${ctx.policy.gates.cutOver ? 'after an explicit approval (gates.cutOver)' : 'left to the operator'}), else snapshot ${names.snapshot} → ` +

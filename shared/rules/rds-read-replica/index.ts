@@ -142,8 +142,8 @@ export const rdsReadReplicaRule: Rule<RdsReadReplicaState> = {
       // RDS refuses an encrypted replica of an unencrypted source: the source must be encrypted first, in its own
       // region.
       return {
+        kind: 'PENDING',
         changed: true,
-        pending: true,
         detail: `${state.id} is unencrypted because its source ${state.sourceArn} is: encrypt the source (the rds-instance rule in ${state.sourceRegion ?? 'its region'}), then replicas can use ${cmk.arn}`,
       };
     }
@@ -165,23 +165,23 @@ export const rdsReadReplicaRule: Rule<RdsReadReplicaState> = {
         throw translateAwsError(e, 'rds:CreateDBInstanceReadReplica', newId);
       }
       return {
+        kind: 'PENDING',
         changed: true,
-        pending: true,
         detail: `Created replacement replica ${newId} of ${state.sourceArn} encrypted with ${cmk.arn}; ${state.id} is kept${ctx.policy.gates.cutOver ? ' until the replacement is available and verified (gate cutOver on)' : ' (set gates.cutOver to delete it once the replacement is verified)'}`,
       };
     }
     const ready = replacementVerified(state, { region: state.region, cmk, policy: ctx.policy });
     if (!ready) {
       return {
+        kind: 'PENDING',
         changed: false,
-        pending: true,
         detail: `Replacement ${newId} exists (${state.replacement.status ?? 'unknown'}) but is not yet available on ${cmk.arn}; ${state.id} is kept`,
       };
     }
     if (!ctx.policy.gates.cutOver) {
       return {
+        kind: 'PENDING',
         changed: false,
-        pending: true,
         detail: `Replacement ${newId} is available and encrypted with ${cmk.arn}; ${carried(state)}; ${state.id} is kept: point readers at ${newId}, or set gates.cutOver to delete ${state.id}`,
       };
     }
@@ -192,8 +192,8 @@ export const rdsReadReplicaRule: Rule<RdsReadReplicaState> = {
       throw translateAwsError(e, 'rds:DeleteDBInstance', state.id);
     }
     return {
+      kind: 'PENDING',
       changed: true,
-      pending: true,
       detail: `Replacement ${newId} verified (available, ${cmk.arn}); deleting ${state.id} (gate cutOver)`,
     };
   },
@@ -201,7 +201,8 @@ export const rdsReadReplicaRule: Rule<RdsReadReplicaState> = {
   async quarantine(state, finding, ctx) {
     const tag = ctx.policy.doc.quarantineTag;
     const value = finding.reason ?? 'NON_COMPLIANT';
-    if (state.tags[tag] === value) return { changed: false, verified: true, detail: `Already tagged ${tag}=${value}` };
+    if (state.tags[tag] === value)
+      return { kind: 'DONE', changed: false, verified: true, detail: `Already tagged ${tag}=${value}` };
     try {
       await rds(ctx).send(
         new AddTagsToResourceCommand({ ResourceName: state.arn, Tags: [{ Key: tag, Value: value }] }),
@@ -211,6 +212,7 @@ export const rdsReadReplicaRule: Rule<RdsReadReplicaState> = {
     }
     const after = await readInstance(state.id, ctx);
     return {
+      kind: 'DONE',
       changed: true,
       verified: !!after && tagsOf(after)[tag] === value,
       detail: `Tagged ${tag}=${value}; the replica and its data are untouched`,

@@ -216,9 +216,9 @@ const makeRule = (meta: RuleMeta, api: SnapshotApi): Rule<RdsSnapshotState> => (
       changed = true;
     }
     if (!keyIssueOf(state.encrypted, state.observedKey, cmk, state.region))
-      return { changed, detail: steps.join('; ') || 'Nothing to change' };
+      return { kind: 'DONE', changed, detail: steps.join('; ') || 'Nothing to change' };
     const cannot = rdsSnapshotLimits(state).remediate;
-    if (cannot) return { changed, detail: [...steps, `not re-encrypted: ${cannot}`].join('; ') };
+    if (cannot) return { kind: 'DONE', changed, detail: [...steps, `not re-encrypted: ${cannot}`].join('; ') };
 
     const copyId = copyIdFor(state.id);
     if (!state.copy) {
@@ -235,13 +235,14 @@ const makeRule = (meta: RuleMeta, api: SnapshotApi): Rule<RdsSnapshotState> => (
       });
     if (IN_PROGRESS.has(copy.status)) {
       return {
+        kind: 'PENDING',
         changed: true,
-        pending: true,
         detail: `${steps.join('; ')}; ${copyId} is still ${copy.status}: the next event or the backfill verifies it, then tags the original (nothing is deleted before)`,
       };
     }
     if (!copyVerified(copy, cmk, state.region)) {
       return {
+        kind: 'DONE',
         changed,
         detail: `${steps.join('; ')}; but ${copyId} is ${copy.status} and not encrypted with the regional CMK (${copy.observedKey?.info?.arn ?? copy.observedKey?.ref ?? 'unencrypted'}): rename or delete it so a fresh copy can be made`,
       };
@@ -265,10 +266,10 @@ const makeRule = (meta: RuleMeta, api: SnapshotApi): Rule<RdsSnapshotState> => (
     if (ctx.policy.gates.deleteOriginals) {
       await api.remove(state.id, ctx);
       steps.push('deleted the original (policy gate deleteOriginals on, copy verified first)');
-      return { changed: true, replacement: copyId, detail: steps.join('; ') };
+      return { kind: 'REPLACED', changed: true, replacement: copyId, detail: steps.join('; ') };
     }
     steps.push('original kept (policy gate deleteOriginals off): delete it once nothing needs it');
-    return { changed, detail: steps.join('; ') };
+    return { kind: 'DONE', changed, detail: steps.join('; ') };
   },
 
   async quarantine(state, finding, ctx) {
@@ -284,6 +285,7 @@ const makeRule = (meta: RuleMeta, api: SnapshotApi): Rule<RdsSnapshotState> => (
     const [after, sharesAfter] = await Promise.all([api.describe(state.id, ctx), api.restoreShares(state.id, ctx)]);
     const who = shares.map((s) => (s === 'all' ? 'public' : `account ${s}`)).join(', ');
     return {
+      kind: 'DONE',
       changed: shares.length > 0 || tagged,
       verified: sharesAfter.length === 0 && after?.tags[tagKey] !== undefined,
       detail: `${shares.length ? `Removed restore sharing (${who}) and tagged` : 'Tagged'} ${tagKey}=${state.tags[tagKey] ?? tagValue}; snapshot data untouched`,

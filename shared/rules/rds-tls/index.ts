@@ -231,8 +231,7 @@ export const rdsTlsRule: Rule<RdsTlsState> = {
   remediate: (state, finding, ctx) => remediateParamGroupTls(state, finding, ops(ctx), '1', ctx),
 
   quarantine: async () => ({
-    changed: false,
-    taken: 'REPORT',
+    kind: 'CANNOT',
     detail: 'Reported only: a database without enforced TLS is not quarantined',
   }),
 };

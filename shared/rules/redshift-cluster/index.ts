@@ -8,7 +8,7 @@ import {
   RedshiftClient,
 } from '@aws-sdk/client-redshift';
 import { translateAwsError } from '../../aws/errors';
-import type { ActionResult, Rule, RuleContext } from '../contract';
+import type { ActionVerdict, Rule, RuleContext } from '../contract';
 import { NO_DOWNTIME, type PlanStep, read, write } from '../plan';
 import {
   type CopySettings,
@@ -99,7 +99,11 @@ const tagCluster = async (arn: string, key: string, value: string, ctx: RuleCont
 };
 
 /** After the re-key: copy back on, same destination and retention, under a grant for the destination's CMK. */
-const resumeCopy = async (state: RedshiftClusterState, copy: CopySettings, ctx: RuleContext): Promise<ActionResult> => {
+const resumeCopy = async (
+  state: RedshiftClusterState,
+  copy: CopySettings,
+  ctx: RuleContext,
+): Promise<ActionVerdict> => {
   const grant = await ensureGrant(copy.destRegion, ctx);
   await enableSnapshotCopy(state.id, copy, grant.name, ctx);
   try {
@@ -110,6 +114,7 @@ const resumeCopy = async (state: RedshiftClusterState, copy: CopySettings, ctx: 
     throw translateAwsError(e, 'redshift:DeleteTags', state.arn);
   }
   return {
+    kind: 'DONE',
     changed: true,
     detail:
       `Cross-region snapshot copy to ${copy.destRegion} turned back on with grant ${grant.name} (${grant.created ? 'created' : 'present'}) for ${copy.destRegion}'s CMK, retention as before; ` +
@@ -227,8 +232,7 @@ export const redshiftClusterRule: Rule<RedshiftClusterState> = {
       return resumeCopy(state, state.suspendedCopy, ctx);
     if (finding.reason === 'ROLE_CANNOT_USE_CMK') {
       return {
-        changed: false,
-        taken: 'REPORT',
+        kind: 'CANNOT',
         detail: `Reported only: key policies are never rewritten automatically; add the statement named in the finding to the CMK's key policy (or a grant per role)`,
       };
     }
@@ -241,8 +245,8 @@ export const redshiftClusterRule: Rule<RedshiftClusterState> = {
       state.status !== 'available'
     ) {
       return {
+        kind: 'PENDING',
         changed: false,
-        pending: true,
         detail: `Encryption change in progress or not yet reported (status ${state.status}, KmsKeyId ${state.keyRef ?? 'not reported'}); no second ModifyCluster sent`,
       };
     }
@@ -265,16 +269,16 @@ export const redshiftClusterRule: Rule<RedshiftClusterState> = {
     notes.unshift(`ModifyCluster Encrypted=true KmsKeyId=${cmk.arn} requested; ${readOnly}`);
     // A fresh read: done only when the API reports the CMK; otherwise the migration is still running.
     const after = await readCluster(state.id, ctx);
-    if (!after) return { changed: true, detail: `${notes.join('; ')}; the cluster is gone` };
+    if (!after) return { kind: 'DONE', changed: true, detail: `${notes.join('; ')}; the cluster is gone` };
     const fresh = await toState(after, state.arn, state.region, ctx);
     const done = fresh.encrypted && !fresh.encryptionPending && fresh.observedKey?.info?.arn === cmk.arn;
     if (!done || fresh.suspendedCopy) {
       notes.push(
         `re-read: Encrypted=${fresh.encrypted}, KmsKeyId ${fresh.keyRef ?? 'not reported'}, status ${fresh.status}: in progress until the API reports the CMK`,
       );
-      return { changed: true, pending: true, detail: notes.join('; ') };
+      return { kind: 'PENDING', changed: true, detail: notes.join('; ') };
     }
-    return { changed: true, detail: notes.join('; ') };
+    return { kind: 'DONE', changed: true, detail: notes.join('; ') };
   },
 
   async quarantine(state, finding, ctx) {
@@ -287,6 +291,7 @@ export const redshiftClusterRule: Rule<RedshiftClusterState> = {
     const after = await readCluster(state.id, ctx);
     const tags = tagRecord(after?.Tags);
     return {
+      kind: 'DONE',
       changed: tagged || state.publiclyAccessible,
       verified: after?.PubliclyAccessible !== true && tags[tagKey] !== undefined,
       detail: `Tagged ${tagKey}=${tagValue}${state.publiclyAccessible ? ' and made the cluster not publicly accessible' : ''}; data untouched`,

@@ -1,7 +1,7 @@
 import { allRedshiftClusters, describeRedshiftCluster } from '../../aws/redshift';
 import { tagRecord } from '../../aws/tags';
 import type { Cluster } from '@aws-sdk/client-redshift';
-import type { ActionResult, Rule, RuleContext } from '../contract';
+import type { ActionVerdict, Rule, RuleContext } from '../contract';
 import { NO_DOWNTIME, type PlanStep } from '../plan';
 import {
   disableSnapshotCopy,
@@ -122,7 +122,7 @@ export const redshiftSnapshotCopyRule: Rule<RedshiftSnapshotCopyState> = {
     };
   },
 
-  async remediate(state, _finding, ctx): Promise<ActionResult> {
+  async remediate(state, _finding, ctx): Promise<ActionVerdict> {
     const wrong = state.copies.filter((c) => c.encrypted && copyProblem(c));
     const done: string[] = [];
     const elsewhere: string[] = [];
@@ -141,19 +141,15 @@ export const redshiftSnapshotCopyRule: Rule<RedshiftSnapshotCopyState> = {
     }
     if (elsewhere.length) {
       return {
+        kind: 'PENDING',
         changed: done.length > 0,
-        pending: true,
         detail: `${done.join('; ')}; to be re-pointed by the stack of their own region: ${elsewhere.join(', ')}`,
       };
     }
-    return { changed: done.length > 0, detail: done.join('; ') || 'Nothing to change' };
+    return { kind: 'DONE', changed: done.length > 0, detail: done.join('; ') || 'Nothing to change' };
   },
 
   async quarantine(_state, finding) {
-    return {
-      changed: false,
-      taken: 'REPORT',
-      detail: `Alert only: snapshot copy left as it is (${finding.reason ?? 'NON_COMPLIANT'})`,
-    };
+    return { kind: 'CANNOT', detail: `Alert only: snapshot copy left as it is (${finding.reason ?? 'NON_COMPLIANT'})` };
   },
 };

@@ -111,6 +111,7 @@ export const redshiftSnapshotRule: Rule<RedshiftSnapshotState> = {
   },
 
   remediate: async () => ({
+    kind: 'DONE',
     changed: false,
     detail: `${NO_REKEY}: re-encrypt the cluster and take a new snapshot, then delete this one`,
   }),
@@ -144,6 +145,7 @@ export const redshiftSnapshotRule: Rule<RedshiftSnapshotState> = {
     }
     const after = await readSnapshot(state.id, ctx);
     return {
+      kind: 'DONE',
       changed: state.sharedWith.length > 0 || tagged,
       verified: !!after && sharedWith(after).length === 0 && tagsOf(after)[tagKey] !== undefined,
       detail: `${state.sharedWith.length ? `Revoked restore access for ${state.sharedWith.join(', ')} and tagged` : 'Tagged'} ${tagKey}=${tagValue}; snapshot data untouched (${NO_REKEY})`,

@@ -200,8 +200,7 @@ export const redshiftTlsRule: Rule<RedshiftTlsState> = {
   remediate: (state, finding, ctx) => remediateParamGroupTls(state, finding, ops(ctx), 'true', ctx),
 
   quarantine: async () => ({
-    changed: false,
-    taken: 'REPORT',
+    kind: 'CANNOT',
     detail: 'Reported only: a cluster without enforced TLS is not quarantined',
   }),
 };

@@ -337,11 +337,13 @@ export const s3BucketRule: Rule<S3BucketState> = {
       read !== undefined && read !== 'GONE' && !running
         ? stateOf(ref, read, await observed(read, state.region, ctx), tagsNow)
         : undefined;
+    const written = changed || data.rekeyed > 0 || marker !== state.objectsPending;
+    if (running) return { kind: 'PENDING', changed: written, detail: notes.join('; '), data };
     return {
-      changed: changed || data.rekeyed > 0 || marker !== state.objectsPending,
+      kind: 'DONE',
+      changed: written,
       detail: notes.join('; '),
       data,
-      ...(running ? { pending: true } : {}),
       ...(verifiedState ? { verifiedState } : {}),
     };
   },
@@ -366,6 +368,7 @@ export const s3BucketRule: Rule<S3BucketState> = {
     }
     const tags = await readBucketTags(state.bucket, ctx);
     return {
+      kind: 'DONE',
       changed: tagged || blockChanged,
       verified: blocked && tags[ctx.policy.doc.quarantineTag] !== undefined,
       detail: `Tagged ${ctx.policy.doc.quarantineTag}=${finding.reason ?? 'NON_COMPLIANT'} and blocked all public access; data untouched`,

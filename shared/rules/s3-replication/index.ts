@@ -327,9 +327,9 @@ export const s3ReplicationRule: Rule<S3ReplicationState> = {
     const held = blocked.length
       ? `; not rewritten, the replication role cannot use the keys (objects would fail to replicate): ${blocked.join(' | ')}`
       : '';
-    if (done.length === 0 && blocked.length)
-      return { changed: false, taken: 'REPORT', detail: `Nothing rewritten${held}${exempt}` };
+    if (done.length === 0 && blocked.length) return { kind: 'CANNOT', detail: `Nothing rewritten${held}${exempt}` };
     return {
+      kind: 'DONE',
       changed: done.length > 0,
       detail: done.length
         ? `Rewrote only the wrong fields (${done.join('; ')}); every other field and rule read back unchanged${held}${exempt}`
@@ -340,8 +340,7 @@ export const s3ReplicationRule: Rule<S3ReplicationState> = {
   async quarantine(_state, finding) {
     // A replication rule holds no data to fence off: the alert is the quarantine.
     return {
-      changed: false,
-      taken: 'REPORT',
+      kind: 'CANNOT',
       detail: `Alert only: the replication configuration is left as it is (${finding.reason ?? 'NON_COMPLIANT'})`,
     };
   },

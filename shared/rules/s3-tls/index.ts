@@ -62,21 +62,22 @@ export const s3TlsRule: Rule<S3TlsState> = {
   async remediate(state, _finding, ctx) {
     // Throws INVALID_DOCUMENT for a policy that is not JSON or would grow past S3's limit.
     const merged = mergeTlsStatement(state.policy, state.bucket);
-    if (merged === undefined) return { changed: false, detail: 'The bucket policy already denies plain-HTTP requests' };
+    if (merged === undefined)
+      return { kind: 'DONE', changed: false, detail: 'The bucket policy already denies plain-HTTP requests' };
     try {
       await s3(ctx).send(new PutBucketPolicyCommand({ Bucket: state.bucket, Policy: merged }));
     } catch (e) {
       throw translateAwsError(e, 's3:PutBucketPolicy', state.bucket);
     }
     return {
+      kind: 'DONE',
       changed: true,
       detail: `Added the Deny statement ${TLS_SID} (aws:SecureTransport=false) to the bucket policy; every other statement kept`,
     };
   },
 
   quarantine: async () => ({
-    changed: false,
-    taken: 'REPORT',
+    kind: 'CANNOT',
     detail: 'Reported only: a bucket without a TLS policy is not quarantined',
   }),
 };

@@ -15,7 +15,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import type { KeyResolver } from '../../../../shared/kms/key-resolver';
 import { parsePolicy } from '../../../../shared/policy/policy';
-import type { Finding, RuleContext } from '../../../../shared/rules/contract';
+import type { ActionVerdict, Finding, RuleContext } from '../../../../shared/rules/contract';
 import type { S3BucketState } from '../../../../shared/rules/s3-bucket/evaluate';
 import { s3BucketRule } from '../../../../shared/rules/s3-bucket/index';
 import { offlineClients } from '../../../support/harness';
@@ -42,6 +42,8 @@ const state = (over: Partial<S3BucketState>): S3BucketState => ({
   ...over,
 });
 const finding = (over: Partial<Finding> = {}): Finding => ({ status: 'NON_COMPLIANT', reason: 'WRONG_KEY', ...over });
+/** The data outcome a remediation carries (DONE, or PENDING while a Batch job runs). */
+const dataOf = (v: ActionVerdict) => (v.kind === 'DONE' || v.kind === 'PENDING' ? v.data : undefined);
 const readBack = (rule: Record<string, unknown>) =>
   s3.on(GetBucketEncryptionCommand).resolves({ ServerSideEncryptionConfiguration: { Rules: [rule] } });
 
@@ -152,10 +154,10 @@ describe('s3-bucket remediate', () => {
       ctx(),
     );
     expect(s3.commandCalls(PutBucketEncryptionCommand)).toHaveLength(0);
-    expect(res.data?.failed[0]).toMatchObject({ item: 'k?versionId=v1', code: 'ACCESS_DENIED' });
+    expect(dataOf(res)?.failed[0]).toMatchObject({ item: 'k?versionId=v1', code: 'ACCESS_DENIED' });
     // The real cause: an explicit Deny in a resource-based policy, not a permission to grant.
-    expect(res.data?.failed[0]?.message).toContain('explicit Deny in a resource-based policy');
-    expect(res.data?.failed[0]?.message).not.toContain('grant s3:UpdateObjectEncryption');
+    expect(dataOf(res)?.failed[0]?.message).toContain('explicit Deny in a resource-based policy');
+    expect(dataOf(res)?.failed[0]?.message).not.toContain('grant s3:UpdateObjectEncryption');
     expect(s3.commandCalls(PutBucketTaggingCommand).map((c) => c.args[0].input.Tagging?.TagSet)).toEqual([
       [{ Key: 'cmk-sentinel:objects', Value: 'failed=1 skipped=0' }],
     ]);
@@ -206,7 +208,7 @@ describe('s3-bucket remediate', () => {
       finding({ reason: 'OBJECTS_NOT_ON_CMK', dataOnly: true }),
       ctx(),
     );
-    expect(res.data).toMatchObject({ copied: 1, updated: 1, failedCount: 0 });
+    expect(dataOf(res)).toMatchObject({ copied: 1, updated: 1, failedCount: 0 });
     const copy = s3.commandCalls(CopyObjectCommand)[0]?.args[0].input;
     expect(copy).toMatchObject({
       ServerSideEncryption: 'aws:kms:dsse',
