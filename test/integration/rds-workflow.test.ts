@@ -13,6 +13,7 @@ import {
   createCluster,
   createInstance,
   createParameterAndOptionGroups,
+  createProxy,
   rdsEvent,
 } from '../../testbed/estates/estate-rds';
 import { emulatorClients, testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
@@ -207,6 +208,24 @@ describe('rds-instance re-encryption workflow on the emulator', () => {
     expect(detail).toMatch(
       /Restore path: RDS for MySQL 5\.6\.51 is not 5\.7, 8\.0 or 8\.4 \(https:\/\/docs\.aws\.amazon\.com/,
     );
+  });
+
+  it('an RDS Proxy target on the fallback: the route found the proxy as the workflow-step role, the alert says to re-point it', async () => {
+    await createInstance(emu.clients(), R, 'ledger', FALLBACK);
+    await createInstance(emu.clients(), R, 'other', FALLBACK);
+    await createProxy(emu.clients(), R, 'ledger-proxy', { instances: ['ledger'] });
+    await createProxy(emu.clients(), R, 'other-proxy', { instances: ['other'] });
+    const { deps, driver } = depsWith();
+    await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'ledger' }, R), deps);
+    const run = [...(await driver.settle()).values()][0];
+    expect(run?.status).toBe('SUCCEEDED');
+    expect(run?.output).toMatchObject({
+      path: 'RESTORE',
+      route: { reason: expect.stringMatching(/MySQL 5\.6\.51.*registered with RDS Proxy ledger-proxy in place/) },
+    });
+    const detail = deps.alerts.alerts.at(-1)?.action.detail;
+    expect(detail).toMatch(/Restore path: .*RDS Proxy ledger-proxy .*RegisterDBProxyTargets/);
+    expect(detail).not.toMatch(/other-proxy/);
   });
 
   it('a second event while the workflow runs starts nothing and logs why', async () => {
