@@ -386,6 +386,24 @@ describe('rds-cluster (Aurora) re-encryption workflow on the emulator', () => {
     expect(deps.alerts.alerts.at(-1)?.action).toMatchObject({ result: 'VERIFIED' });
   });
 
+  it('an Aurora cluster behind a proxy (its TRACKED_CLUSTER target): the route and the alert name the proxy', async () => {
+    await createCluster(emu.clients(), R, 'warehouse', { ...FALLBACK_CLUSTER, members: ['warehouse-1'] });
+    await createInstance(emu.clients(), R, 'warehouse-1-standalone', FALLBACK);
+    await createProxy(emu.clients(), R, 'wh-proxy', { clusters: ['warehouse'] }, 'POSTGRESQL');
+    await createProxy(emu.clients(), R, 'solo-proxy', { instances: ['warehouse-1-standalone'] });
+    const { deps, driver } = depsWith();
+    await processEvent(rdsEvent('CreateDBCluster', { dBClusterIdentifier: 'warehouse' }, R), deps);
+    const run = [...(await driver.settle()).values()][0];
+    expect(run?.status).toBe('SUCCEEDED');
+    expect(run?.output).toMatchObject({
+      path: 'RESTORE',
+      route: { reason: expect.stringMatching(/Aurora PostgreSQL 14\.8.*registered with RDS Proxy wh-proxy in place/) },
+    });
+    const detail = deps.alerts.alerts.at(-1)?.action.detail;
+    expect(detail).toMatch(/RDS Proxy wh-proxy/);
+    expect(detail).not.toMatch(/solo-proxy/);
+  });
+
   it('never cuts over or deletes when the restored cluster does not verify, even with gates on', async () => {
     // A restore that did not do what was asked (reported unencrypted), injected into the describe responses:
     // verification must catch it. The emulator itself now restores with the key (testbed/emulator/rds_ext.py).
