@@ -44,6 +44,7 @@ const NOT_FOUND_BY_SERVICE: Readonly<Record<string, readonly NotFoundMatch[]>> =
     'DBSnapshotNotFound',
     'DBSnapshotNotFoundFault',
     'DBClusterSnapshotNotFoundFault',
+    'DBProxyNotFoundFault',
   ],
   redshift: [
     'ClusterNotFound',

@@ -13,7 +13,9 @@ import {
   DescribeBlueGreenDeploymentsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
+  DescribeDBProxyTargetsCommand,
   RDSClient,
+  RegisterDBProxyTargetsCommand,
   RestoreDBClusterFromSnapshotCommand,
   SwitchoverBlueGreenDeploymentCommand,
 } from '@aws-sdk/client-rds';
@@ -25,6 +27,7 @@ import {
 } from '@aws-sdk/client-redshift';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { createCluster, createInstance, createProxy } from '../../testbed/estates/estate-rds';
 import { useEmulator } from '../support/harness';
 
 // The emulator extension's RDS (testbed/emulator/rds_ext.py) and Redshift (redshift_ext.py) behaviours, driven with the
@@ -479,6 +482,74 @@ describe('RDS cross-Region read replica groups on the emulator', () => {
 });
 
 // https://docs.aws.amazon.com/redshift/latest/APIReference/API_ModifyCluster.html (Encrypted, KmsKeyId)
+// API_RegisterDBProxyTargets.html, API_DescribeDBProxyTargets.html, API_DBProxyTarget.html (rds_ext.py).
+describe('RDS Proxy targets on the emulator', () => {
+  const targets = async (proxy: string) =>
+    (await rds.send(new DescribeDBProxyTargetsCommand({ DBProxyName: proxy }))).Targets?.map((t) => ({
+      Type: t.Type,
+      RdsResourceId: t.RdsResourceId,
+      TrackedClusterId: t.TrackedClusterId,
+    }));
+
+  it('lists an instance as RDS_INSTANCE, an Aurora cluster as TRACKED_CLUSTER and each member with TrackedClusterId', async () => {
+    await createInstance(emu.clients(), R, 'orders');
+    await createCluster(emu.clients(), R, 'ledger', { members: ['ledger-1', 'ledger-2'] });
+    await createProxy(emu.clients(), R, 'app', { instances: ['orders'], clusters: ['ledger'] });
+    expect(await targets('app')).toEqual(
+      expect.arrayContaining([
+        { Type: 'RDS_INSTANCE', RdsResourceId: 'orders', TrackedClusterId: undefined },
+        { Type: 'TRACKED_CLUSTER', RdsResourceId: 'ledger', TrackedClusterId: 'ledger' },
+        { Type: 'RDS_INSTANCE', RdsResourceId: 'ledger-1', TrackedClusterId: 'ledger' },
+        { Type: 'RDS_INSTANCE', RdsResourceId: 'ledger-2', TrackedClusterId: 'ledger' },
+      ]),
+    );
+    expect(await targets('app')).toHaveLength(4);
+  });
+
+  it('refuses an unknown proxy or target group, an unknown database and a second registration, registering nothing', async () => {
+    await createInstance(emu.clients(), R, 'orders');
+    await createProxy(emu.clients(), R, 'app', { instances: ['orders'] });
+    expect((await refusal(rds.send(new DescribeDBProxyTargetsCommand({ DBProxyName: 'nope' })))).name).toBe(
+      'DBProxyNotFoundFault',
+    );
+    expect(
+      (await refusal(rds.send(new DescribeDBProxyTargetsCommand({ DBProxyName: 'app', TargetGroupName: 'other' }))))
+        .name,
+    ).toBe('DBProxyTargetGroupNotFoundFault');
+    expect(
+      (
+        await refusal(
+          rds.send(new RegisterDBProxyTargetsCommand({ DBProxyName: 'nope', DBInstanceIdentifiers: ['orders'] })),
+        )
+      ).name,
+    ).toBe('DBProxyNotFoundFault');
+    expect(
+      (
+        await refusal(
+          rds.send(new RegisterDBProxyTargetsCommand({ DBProxyName: 'app', DBInstanceIdentifiers: ['ghost'] })),
+        )
+      ).name,
+    ).toBe('DBInstanceNotFoundFault'); // the SDK names the shape; its code is DBInstanceNotFound
+    expect(
+      (
+        await refusal(
+          rds.send(new RegisterDBProxyTargetsCommand({ DBProxyName: 'app', DBClusterIdentifiers: ['ghost'] })),
+        )
+      ).name,
+    ).toBe('DBClusterNotFoundFault');
+    expect(
+      (
+        await refusal(
+          rds.send(new RegisterDBProxyTargetsCommand({ DBProxyName: 'app', DBInstanceIdentifiers: ['orders'] })),
+        )
+      ).name,
+    ).toBe('DBProxyTargetAlreadyRegisteredFault');
+    expect(await targets('app')).toEqual([
+      { Type: 'RDS_INSTANCE', RdsResourceId: 'orders', TrackedClusterId: undefined },
+    ]);
+  });
+});
+
 describe('Redshift ModifyCluster encryption on the emulator', () => {
   it('reports the KmsKeyId given with Encrypted=true (as the key ARN), and none after Encrypted=false', async () => {
     const key = await newKey('alias/dw');

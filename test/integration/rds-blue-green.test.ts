@@ -9,7 +9,7 @@ import { processEvent } from '../../shared/pipeline/process';
 import { decide, LocalApprovals } from '../../shared/workflows/approval';
 import { LocalWorkflowDriver } from '../../shared/workflows/local-driver';
 import { createKey } from '../../testbed/estates/estate';
-import { createInstance, rdsEvent } from '../../testbed/estates/estate-rds';
+import { createInstance, createProxy, rdsEvent } from '../../testbed/estates/estate-rds';
 import { testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
 
 // The Blue/Green path on the emulator: its CreateBlueGreenDeployment honours TargetResourceConfigurations
@@ -90,6 +90,25 @@ describe('rds-instance re-encryption by Blue/Green (MySQL 8.0 is on AWS Blue/Gre
       ),
     });
     expect(last?.action.detail).toMatch(/API_TargetResourceConfiguration/);
+    expect(last?.action.detail).not.toMatch(/RDS Proxy/);
+  });
+
+  // rds-proxy-blue-green.html: RDS Proxy supports Blue/Green for RDS for MySQL, PostgreSQL and MariaDB; the blue
+  // instance must already be a target (it is). The route and the alert name the proxy that follows green.
+  it('an RDS Proxy target stays on Blue/Green; the route and the alert name its proxy (and no other)', async () => {
+    await createInstance(emu.clients(), R, 'billing');
+    await createProxy(emu.clients(), R, 'orders-proxy', { instances: ['orders'] });
+    await createProxy(emu.clients(), R, 'billing-proxy', { instances: ['billing'] });
+    const { deps, run } = await start({});
+    const r = await run();
+    expect(r?.status).toBe('SUCCEEDED');
+    expect(r?.path).toEqual(expect.arrayContaining(['CreateGreen', 'VerifyGreen', 'Notify']));
+    expect(r?.output.route).toMatchObject({
+      reason: expect.stringMatching(/target of RDS Proxy orders-proxy \(.*UserGuide\/rds-proxy-blue-green\.html\)/),
+    });
+    const detail = deps.alerts.alerts.at(-1)?.action.detail;
+    expect(detail).toMatch(/RDS Proxy orders-proxy.*switchover checks the proxy reaches green/);
+    expect(detail).not.toMatch(/billing-proxy/);
   });
 
   it('approve: waits for the approval, switches over, verifies the production name on the CMK, deletes blue with a final snapshot and automated backups kept', async () => {

@@ -13,6 +13,7 @@ import {
   createCluster,
   createInstance,
   createParameterAndOptionGroups,
+  createProxy,
   rdsEvent,
 } from '../../testbed/estates/estate-rds';
 import { emulatorClients, testDeps, testPolicy, useEmulator, onlyRules } from '../support/harness';
@@ -209,6 +210,24 @@ describe('rds-instance re-encryption workflow on the emulator', () => {
     );
   });
 
+  it('an RDS Proxy target on the fallback: the route found the proxy as the workflow-step role, the alert says to re-point it', async () => {
+    await createInstance(emu.clients(), R, 'ledger', FALLBACK);
+    await createInstance(emu.clients(), R, 'other', FALLBACK);
+    await createProxy(emu.clients(), R, 'ledger-proxy', { instances: ['ledger'] });
+    await createProxy(emu.clients(), R, 'other-proxy', { instances: ['other'] });
+    const { deps, driver } = depsWith();
+    await processEvent(rdsEvent('CreateDBInstance', { dBInstanceIdentifier: 'ledger' }, R), deps);
+    const run = [...(await driver.settle()).values()][0];
+    expect(run?.status).toBe('SUCCEEDED');
+    expect(run?.output).toMatchObject({
+      path: 'RESTORE',
+      route: { reason: expect.stringMatching(/MySQL 5\.6\.51.*registered with RDS Proxy ledger-proxy in place/) },
+    });
+    const detail = deps.alerts.alerts.at(-1)?.action.detail;
+    expect(detail).toMatch(/Restore path: .*RDS Proxy ledger-proxy .*RegisterDBProxyTargets/);
+    expect(detail).not.toMatch(/other-proxy/);
+  });
+
   it('a second event while the workflow runs starts nothing and logs why', async () => {
     await createInstance(emu.clients(), R, 'events', FALLBACK);
     const { deps, driver } = depsWith();
@@ -365,6 +384,24 @@ describe('rds-cluster (Aurora) re-encryption workflow on the emulator', () => {
     expect(await cluster('warehouse-cmk')).toMatchObject({ StorageEncrypted: true, KmsKeyId: cmkArn });
     expect(await cluster('warehouse')).toMatchObject({ Status: 'available', StorageEncrypted: false });
     expect(deps.alerts.alerts.at(-1)?.action).toMatchObject({ result: 'VERIFIED' });
+  });
+
+  it('an Aurora cluster behind a proxy (its TRACKED_CLUSTER target): the route and the alert name the proxy', async () => {
+    await createCluster(emu.clients(), R, 'warehouse', { ...FALLBACK_CLUSTER, members: ['warehouse-1'] });
+    await createInstance(emu.clients(), R, 'warehouse-1-standalone', FALLBACK);
+    await createProxy(emu.clients(), R, 'wh-proxy', { clusters: ['warehouse'] }, 'POSTGRESQL');
+    await createProxy(emu.clients(), R, 'solo-proxy', { instances: ['warehouse-1-standalone'] });
+    const { deps, driver } = depsWith();
+    await processEvent(rdsEvent('CreateDBCluster', { dBClusterIdentifier: 'warehouse' }, R), deps);
+    const run = [...(await driver.settle()).values()][0];
+    expect(run?.status).toBe('SUCCEEDED');
+    expect(run?.output).toMatchObject({
+      path: 'RESTORE',
+      route: { reason: expect.stringMatching(/Aurora PostgreSQL 14\.8.*registered with RDS Proxy wh-proxy in place/) },
+    });
+    const detail = deps.alerts.alerts.at(-1)?.action.detail;
+    expect(detail).toMatch(/RDS Proxy wh-proxy/);
+    expect(detail).not.toMatch(/solo-proxy/);
   });
 
   it('never cuts over or deletes when the restored cluster does not verify, even with gates on', async () => {

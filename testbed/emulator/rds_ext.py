@@ -52,6 +52,14 @@
 - Custom cluster endpoints: CreateDBClusterEndpoint and DescribeDBClusterEndpoints (API_CreateDBClusterEndpoint.html,
   API_DescribeDBClusterEndpoints.html; EndpointType READER or ANY, StaticMembers / ExcludedMembers must be
   members of the cluster, identifiers unique per Region and account), missing from moto.
+- RDS Proxy targets (API_RegisterDBProxyTargets.html, API_DescribeDBProxyTargets.html, API_DBProxyTarget.html):
+  an unknown proxy is DBProxyNotFoundFault (404) and an unknown target group DBProxyTargetGroupNotFoundFault (404)
+  for both; RegisterDBProxyTargets refuses an unknown instance (DBInstanceNotFound) or cluster
+  (DBClusterNotFoundFault) and a target already registered (DBProxyTargetAlreadyRegisteredFault), registering none
+  of the request; an Aurora cluster is listed as its TRACKED_CLUSTER target (RdsResourceId = the cluster id) and one
+  RDS_INSTANCE target per member carrying TrackedClusterId ("the DB cluster identifier when the target represents an
+  Aurora DB cluster"; blank for an RDS DB instance). moto failed with HTTP 500 on an unknown proxy, group or cluster,
+  registered unknown instances and duplicates, and listed no members.
 """
 
 from __future__ import annotations
@@ -427,6 +435,69 @@ def create_db_instance_read_replica(self: Any, db_kwargs: dict[str, Any]) -> Any
     return self._orig_create_db_instance_read_replica(db_kwargs)
 
 
+def _proxy_group(self: Any, proxy_name: str | None, group_name: str | None) -> Any:
+    from moto.rds.exceptions import DBProxyNotFoundFault, RDSClientError
+
+    proxy = self.db_proxies.get(proxy_name or "")
+    if proxy is None:
+        raise DBProxyNotFoundFault(proxy_name or "")
+    group = proxy.proxy_target_groups.get(group_name or "default")
+    if group is None:  # the model gives the HTTP status (404) from the code
+        raise RDSClientError(
+            "DBProxyTargetGroupNotFoundFault",
+            f"The specified target group {group_name} isn't available for a proxy owned by your account.",
+        )
+    return group
+
+
+def register_db_proxy_targets(
+    self: Any,
+    db_proxy_name: str,
+    target_group_name: str,
+    db_cluster_identifiers: list[str],
+    db_instance_identifiers: list[str],
+) -> list[Any]:
+    from moto.rds.exceptions import DBClusterNotFoundError, DBInstanceNotFoundError, RDSClientError
+    from moto.rds.models import DBProxyTarget
+
+    group = _proxy_group(self, db_proxy_name, target_group_name)
+    for cid in db_cluster_identifiers:
+        if cid not in self.clusters:
+            raise DBClusterNotFoundError(cid)
+    for iid in db_instance_identifiers:
+        if iid not in self.databases:
+            raise DBInstanceNotFoundError(iid)
+    known = {(t.type, t.rds_resource_id) for t in group.targets}
+    asked = [("TRACKED_CLUSTER", c) for c in db_cluster_identifiers] + [("RDS_INSTANCE", i) for i in db_instance_identifiers]
+    for kind, rid in asked:
+        if (kind, rid) in known:
+            raise RDSClientError(
+                "DBProxyTargetAlreadyRegisteredFault",
+                f"The proxy is already associated with the specified RDS DB instance or Aurora DB cluster {rid}.",
+            )
+    new: list[Any] = []
+    for cid in db_cluster_identifiers:
+        cluster = self.clusters[cid]
+        tracked = DBProxyTarget(backend=self, resource_id=cid, endpoint=cluster.endpoint, type="TRACKED_CLUSTER")
+        tracked.tracked_cluster_id = cid
+        new.append(tracked)
+        for member in cluster.members:
+            t = DBProxyTarget(backend=self, resource_id=member.db_instance_identifier, endpoint=None, type="RDS_INSTANCE")
+            t.tracked_cluster_id = cid
+            new.append(t)
+    for iid in db_instance_identifiers:
+        new.append(DBProxyTarget(backend=self, resource_id=iid, endpoint=None, type="RDS_INSTANCE"))
+    group.targets.extend(new)
+    return new
+
+
+def describe_db_proxy_targets(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    group = _proxy_group(self.backend, self.params.get("DBProxyName"), self.params.get("TargetGroupName"))
+    return ActionResult({"Targets": group.targets})
+
+
 def install() -> None:
     from moto.rds.models import DBCluster, DBInstance, RDSBackend
     from moto.rds.responses import RDSResponse
@@ -450,3 +521,5 @@ def install() -> None:
 
     patch(RDSResponse, "create_blue_green_deployment", create_blue_green_deployment)
     patch(RDSBackend, "restore_db_cluster_from_snapshot", restore_db_cluster_from_snapshot)
+    patch(RDSBackend, "register_db_proxy_targets", register_db_proxy_targets)
+    patch(RDSResponse, "describe_db_proxy_targets", describe_db_proxy_targets)

@@ -4,10 +4,13 @@ import {
   CreateDBInstanceCommand,
   type CreateDBInstanceCommandInput,
   CreateDBParameterGroupCommand,
+  CreateDBProxyCommand,
   CreateOptionGroupCommand,
   ModifyDBInstanceCommand,
   RDSClient,
+  RegisterDBProxyTargetsCommand,
 } from '@aws-sdk/client-rds';
+import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { ClientFactory } from '../../shared/aws/clients';
 
 /** RDS estate for tests and the demo: databases in each encryption state, and their CloudTrail events. */
@@ -156,4 +159,42 @@ export const createCluster = async (
 /** An RDS CloudTrail event as EventBridge delivers it: camelCase request fields, like the real records. */
 
 // One CloudTrail event builder for every estate (testbed/estates/estate.ts).
+/**
+ * An RDS Proxy (CreateDBProxy: engine family, Secrets Manager auth, role, subnets are required) with the given
+ * instances or clusters registered as targets of its default target group (RegisterDBProxyTargets).
+ */
+export const createProxy = async (
+  clients: ClientFactory,
+  region: string,
+  name: string,
+  targets: { instances?: string[]; clusters?: string[] } = {},
+  engineFamily: 'MYSQL' | 'POSTGRESQL' = 'MYSQL',
+): Promise<void> => {
+  const client = clients.get(RDSClient, { region });
+  const ec2 = clients.get(EC2Client, { region });
+  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }))).Vpc?.VpcId;
+  const subnets = await Promise.all(
+    ['10.20.1.0/24', '10.20.2.0/24'].map(
+      async (CidrBlock) => (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock }))).Subnet?.SubnetId ?? '',
+    ),
+  );
+  await client.send(
+    new CreateDBProxyCommand({
+      DBProxyName: name,
+      EngineFamily: engineFamily,
+      Auth: [{ AuthScheme: 'SECRETS', SecretArn: `arn:aws:secretsmanager:${region}:123456789012:secret:${name}` }],
+      RoleArn: `arn:aws:iam::123456789012:role/${name}`,
+      VpcSubnetIds: subnets,
+    }),
+  );
+  if (targets.instances?.length || targets.clusters?.length)
+    await client.send(
+      new RegisterDBProxyTargetsCommand({
+        DBProxyName: name,
+        DBInstanceIdentifiers: targets.instances,
+        DBClusterIdentifiers: targets.clusters,
+      }),
+    );
+};
+
 export { rdsEvent } from './estate';

@@ -18,6 +18,7 @@ import type { RdsConfig, RdsDatabaseState } from '../../rules/rds-database/evalu
 import { describeDatabase, rds } from '../../rules/rds-database/rds-read';
 import { REJECTED_ERROR } from '../approval';
 import { APPROVAL_TIMEOUT_SECONDS, RETIRED_BLUE_TAG, SWITCHOVER_TIMEOUT_SECONDS, WORKFLOW_TAG } from './names';
+import { proxiesOf } from './proxies';
 import { routeReencryption } from './route';
 import type { ReencryptState, StepOutcome } from './state';
 
@@ -48,6 +49,7 @@ export const route: Step = async (s, deps) => {
   const source = await describeDatabase(s.kind, s.sourceId, ctx);
   if (!source) return done(s, 'route', 'GONE', `${noun(s)} ${s.sourceId} no longer exists: nothing was created`);
   const c = source.config;
+  const proxies = await proxiesOf(s.kind, s.sourceId, ctx);
   const r = routeReencryption({
     kind: s.kind,
     engine: c.engine,
@@ -57,6 +59,7 @@ export const route: Step = async (s, deps) => {
     isReplica: !!source.replicaSource,
     readReplicas: c.readReplicas,
     backtrack: (c.backtrackWindow ?? 0) > 0,
+    proxies,
   });
   return done(
     s,

@@ -21,6 +21,14 @@ export const RDS_REENCRYPT_GRANTS: readonly IamGrant[] = [
     ],
     resources: ['*'],
   },
+  // The route step names the RDS Proxies that target the database (proxies.ts). Both are List actions on the proxy
+  // (DescribeDBProxyTargets also on its target-group) in the Service Authorization Reference; the proxies are not
+  // known in advance, so any in the account.
+  {
+    sid: 'RdsReencryptProxies',
+    actions: ['rds:DescribeDBProxies', 'rds:DescribeDBProxyTargets'],
+    resources: [rds('db-proxy:*'), rds('target-group:*')],
+  },
   // The restore fallback carries IAM role associations (AddRoleTo*) and custom endpoints (carry.ts).
   {
     sid: 'RdsReencryptInstances',

@@ -16,6 +16,15 @@
  *   (Multi-AZ DB *instance* deployments are supported).
  * - [AURORA-LIMITS] https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/blue-green-deployments-considerations.html
  *   Secrets Manager master passwords unsupported, as for RDS.
+ * - [PROXY] https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-blue-green.html and
+ *   https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-proxy-blue-green.html: "RDS Proxy supports
+ *   Blue/Green Deployments for RDS for PostgreSQL, RDS for MySQL and RDS for MariaDB" and works with the Aurora
+ *   engines; at switchover RDS runs extra guardrail checks that the proxy reaches blue and green, then the proxy
+ *   routes to green (existing connections are dropped). Limitation: the blue database "must already be a target of
+ *   the proxy before" the deployment is created (it is: that is how it was found), and (Aurora) Global Database is
+ *   not supported with it (global members are refused before routing). These pages supersede RDS Proxy in
+ *   [RDS-LIMITS]' older list: every engine on the Blue/Green list is one RDS Proxy supports it for, so a proxy
+ *   never forces the fallback; it is named in the route so the switchover plan says which proxy follows green.
  * - [TARGET-KEY] https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_TargetResourceConfiguration.html
  *   TargetKmsKeyId: "The blue resource is unencrypted and you want to encrypt the green resource"; Aurora: per
  *   cluster (SourceArn = cluster ARN); RDS: per DB instance, one entry per read replica. The user guide's older
@@ -37,8 +46,8 @@ export interface RouteInput {
   readReplicas?: string[];
   /** A read replica of this database has replicas of its own. */
   cascadingReplicas?: boolean;
-  /** The instance is the target of an RDS Proxy, when known. */
-  behindProxy?: boolean;
+  /** The RDS Proxies that have this instance or cluster as a target (DescribeDBProxyTargets), by name. */
+  proxies?: string[];
   /** Aurora MySQL backtracking is on (BacktrackWindow > 0). */
   backtrack?: boolean;
 }
@@ -58,6 +67,18 @@ const SRC = {
   auroraLimits:
     'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/blue-green-deployments-considerations.html',
   targetKey: 'https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_TargetResourceConfiguration.html',
+  rdsProxy: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-blue-green.html',
+  auroraProxy: 'https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-proxy-blue-green.html',
+};
+
+/** What the route says about the database's proxies, on either path. */
+const proxyNote = (d: RouteInput): string => {
+  const names = d.proxies ?? [];
+  if (!names.length) return '';
+  const which = `RDS Proxy ${names.join(', ')}`;
+  return d.kind === 'cluster'
+    ? `; it is a target of ${which} (${SRC.auroraProxy})`
+    : `; it is a target of ${which} (${SRC.rdsProxy})`;
 };
 
 /** `8.0.35` -> [8, 0, 35]; missing parts are 0. */
@@ -123,7 +144,15 @@ const engineSupport = (kind: RouteInput['kind'], engine: string, version: string
 const crossRegion = (ref: string, region: string): boolean => ref.startsWith('arn:') && ref.split(':')[3] !== region;
 
 export const routeReencryption = (d: RouteInput): Route => {
-  const fallback = (reason: string, source: string): Route => ({ path: 'RESTORE', reason, source });
+  // The restored copy is a new database that no proxy targets: the runbook must re-point each proxy at it
+  // (RegisterDBProxyTargets), so the reason names them.
+  const fallback = (reason: string, source: string): Route => ({
+    path: 'RESTORE',
+    reason: d.proxies?.length
+      ? `${reason}; the copy must be registered with RDS Proxy ${d.proxies.join(', ')} in place of the original (RegisterDBProxyTargets)`
+      : reason,
+    source,
+  });
   const engineSrc = d.kind === 'cluster' ? SRC.auroraEngines : SRC.rdsEngines;
   const limits = d.kind === 'cluster' ? SRC.auroraLimits : SRC.rdsLimits;
   if (!d.engine) return fallback('the engine is unknown: Blue/Green support cannot be established', engineSrc);
@@ -136,8 +165,6 @@ export const routeReencryption = (d: RouteInput): Route => {
   // (AURORA-LIMITS, Aurora MySQL): green would lose a setting; the restore carries BacktrackWindow.
   if (d.kind === 'cluster' && d.backtrack)
     return fallback('backtracking is on, which a Blue/Green green cluster does not support', limits);
-  if (d.behindProxy)
-    return fallback('the database is an RDS Proxy target, which Blue/Green does not support', SRC.rdsLimits);
   if (d.kind === 'instance') {
     if (d.isReplica && (d.readReplicas?.length ?? 0) > 0)
       return fallback(
@@ -160,7 +187,10 @@ export const routeReencryption = (d: RouteInput): Route => {
     path: 'BLUE_GREEN',
     reason:
       `${d.engine} ${d.engineVersion ?? ''}`.trim() +
-      ' supports Blue/Green with TargetKmsKeyId (green encrypted with the CMK)',
+      ' supports Blue/Green with TargetKmsKeyId (green encrypted with the CMK)' +
+      (d.proxies?.length
+        ? `${proxyNote(d)}, which Blue/Green supports: switchover checks the proxy reaches green and moves it there`
+        : ''),
     source: SRC.targetKey,
   };
 };

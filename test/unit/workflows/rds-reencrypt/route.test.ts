@@ -69,12 +69,11 @@ describe('which re-encryption path a database takes (AWS Blue/Green support list
     });
   });
 
-  it('Secrets Manager master password, RDS Proxy target, cascading and cross-Region replicas: restore', () => {
+  it('Secrets Manager master password, cascading and cross-Region replicas: restore', () => {
     expect(routeReencryption(inst({ managedMasterSecret: true })).reason).toMatch(/Secrets Manager/);
     expect(routeReencryption(cluster({ managedMasterSecret: true })).source).toMatch(
       /AuroraUserGuide\/blue-green-deployments-considerations/,
     );
-    expect(routeReencryption(inst({ behindProxy: true })).reason).toMatch(/RDS Proxy/);
     expect(routeReencryption(inst({ cascadingReplicas: true })).reason).toMatch(/cascading/);
     const far = routeReencryption(
       inst({ readReplicas: ['same-region-replica', 'arn:aws:rds:us-east-1:111122223333:db:dr-copy'] }),
@@ -90,6 +89,28 @@ describe('which re-encryption path a database takes (AWS Blue/Green support list
     expect(routeReencryption(inst({ readReplicas: ['r1', 'arn:aws:rds:eu-west-1:111122223333:db:r2'] })).path).toBe(
       'BLUE_GREEN',
     );
+  });
+
+  // rds-proxy-blue-green.html (RDS and Aurora user guides): RDS Proxy supports Blue/Green for RDS for PostgreSQL,
+  // MySQL, MariaDB and the Aurora engines, so a proxy target stays on Blue/Green and the route names the proxy.
+  it.each([
+    ['instance', inst({ proxies: ['app-proxy'] }), /UserGuide\/rds-proxy-blue-green/],
+    ['cluster', cluster({ proxies: ['app-proxy'] }), /AuroraUserGuide\/rds-proxy-blue-green/],
+  ])('an RDS Proxy target (%s) stays on Blue/Green, the reason naming the proxy and its page', (_k, d, page) => {
+    const r = routeReencryption(d);
+    expect(r.path).toBe('BLUE_GREEN');
+    expect(r.reason).toMatch(/target of RDS Proxy app-proxy/);
+    expect(r.reason).toMatch(page);
+  });
+
+  it('without a proxy the reason says nothing of one', () => {
+    expect(routeReencryption(inst({ proxies: [] })).reason).not.toMatch(/Proxy/);
+  });
+
+  it('a proxy target routed to the restore for another reason: the reason says which proxies must be re-pointed', () => {
+    const r = routeReencryption(inst({ managedMasterSecret: true, proxies: ['p1', 'p2'] }));
+    expect(r.path).toBe('RESTORE');
+    expect(r.reason).toMatch(/Secrets Manager.*registered with RDS Proxy p1, p2.*RegisterDBProxyTargets/);
   });
 
   it('an unknown engine is not guessed: restore', () => {
