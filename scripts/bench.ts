@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-config-service';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem, type as osType, release } from 'node:os';
 import { join } from 'node:path';
 import { ClientFactory } from '../shared/aws/clients';
@@ -29,6 +29,7 @@ import { buildDeps } from '../shared/pipeline/context';
 import { processEvent } from '../shared/pipeline/process';
 import { KeyResolver } from '../shared/kms/key-resolver';
 import { parsePolicy } from '../shared/policy/policy';
+import { main as buildBundles } from './build';
 import { rekeyObjects } from '../shared/rules/s3-bucket/objects';
 import { assertLoopback, startEmulator } from '../testbed/moto';
 import { type BucketEncryption, createBucket, createKey, s3Event } from '../testbed/estates/estate';
@@ -376,7 +377,17 @@ const coldStarts = async (
     .TopicArn as string;
   await createIdempotencyTable(clients, region, 'bench-idempotency');
   await createAuditTable(clients, region, 'bench-audit');
-  const dir = join(ROOT, '.build', 'on-change');
+  // Built with the bench's own remediate policy: the shipped policy.yaml only reports, and a bundle reads only the
+  // policy compiled beside it.
+  // Under the checkout, so the bundle finds the AWS SDK the way Lambda's runtime provides it (node_modules above it).
+  const build = join(ROOT, 'node_modules', '.cache', 'cmk-sentinel-bench-cold');
+  rmSync(build, { recursive: true, force: true });
+  mkdirSync(build, { recursive: true });
+  const policyFile = join(build, 'bench-policy.yaml');
+  writeFileSync(policyFile, JSON.stringify(policyDoc));
+  if ((await buildBundles([], { buildDir: join(build, 'out'), policySource: policyFile })) !== 0)
+    throw new Error('the cold-start bundle did not build');
+  const dir = join(build, 'out', 'on-change');
   const script = `
     const Module = require('module'); const load = Module._load; const sdk = new Set();
     Module._load = function (r) { const m = /^@aws-sdk[/](client-[a-z0-9-]+)/.exec(r); if (m) sdk.add(m[1]); return load.apply(this, arguments); };
