@@ -1,4 +1,6 @@
 import {
+  AddRoleToDBClusterCommand,
+  AddRoleToDBInstanceCommand,
   CreateDBClusterSnapshotCommand,
   CreateDBInstanceCommand,
   CreateDBSnapshotCommand,
@@ -92,6 +94,8 @@ export interface DatabasePort {
   afterRestore(source: RdsConfig, target: RdsConfig, cmkArn: string): Record<string, unknown>;
   modify(id: string, change: Record<string, unknown>, ctx: RuleContext): Promise<void>;
   disableDeletionProtection(id: string, ctx: RuleContext): Promise<void>;
+  /** Associate one IAM role of the original with the copy; false when this kind cannot take it. */
+  addRole(id: string, role: { roleArn: string; featureName?: string }, ctx: RuleContext): Promise<boolean>;
   /** What `configure` does after settings and roles: nothing for an instance; members and endpoints for Aurora. */
   configureTail(s: ReencryptState, c: RdsConfig, ctx: RuleContext): Promise<ConfigureTail>;
   /** The original's custom endpoints and their copies' names (Aurora only). */
@@ -193,6 +197,16 @@ export const instanceDatabase: DatabasePort = {
         new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DeletionProtection: false, ApplyImmediately: true }),
       ),
     );
+  },
+  addRole: async (id, r, ctx) => {
+    // AddRoleToDBInstance requires FeatureName: a role without one cannot be re-added (verify reports it).
+    if (!r.featureName) return false;
+    await send('rds:AddRoleToDBInstance', id, () =>
+      rds(ctx).send(
+        new AddRoleToDBInstanceCommand({ DBInstanceIdentifier: id, RoleArn: r.roleArn, FeatureName: r.featureName }),
+      ),
+    );
+    return true;
   },
   configureTail: async (s) => ({
     ready: true,
@@ -346,6 +360,14 @@ export const clusterDatabase: DatabasePort = {
         new ModifyDBClusterCommand({ DBClusterIdentifier: id, DeletionProtection: false, ApplyImmediately: true }),
       ),
     );
+  },
+  addRole: async (id, r, ctx) => {
+    await send('rds:AddRoleToDBCluster', id, () =>
+      rds(ctx).send(
+        new AddRoleToDBClusterCommand({ DBClusterIdentifier: id, RoleArn: r.roleArn, FeatureName: r.featureName }),
+      ),
+    );
+    return true;
   },
   configureTail: createMembers,
   customEndpointPairs: async (sourceId, targetId, ctx) => {

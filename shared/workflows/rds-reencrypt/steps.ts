@@ -12,8 +12,7 @@ import { describeDatabase, describeInstance, rds } from '../../rules/rds-databas
 import { endedDetail, endedTrigger, type ExecutionEnd, needsAlert, parseExecutionEnd } from './ended';
 import { RDS_REENCRYPT, REENCRYPTED_FROM_TAG, WORKFLOW_TAG } from './names';
 import type { ReencryptState, StepOutcome } from './state';
-import { operatorChecklist, restoreDifferences } from './carry';
-import { addMissingRoles } from './extras';
+import { missingRoles, operatorChecklist, restoreDifferences } from './carry';
 import { type CustomEndpointPair, type DatabasePort, databasePort, instanceDatabase, send } from './database-port';
 import {
   approvalEnded,
@@ -168,7 +167,9 @@ export const configure: Step = async (s, deps) => {
     await db.modify(s.names.target, change, ctx);
     return done(s, 'configure', 'WAIT', `applied ${Object.keys(change).join(', ')} to ${s.names.target}`);
   }
-  const roles = await addMissingRoles(s.kind, s.names.target, c, target.config, ctx);
+  // AddRoleToDBInstance / AddRoleToDBCluster for each role of the original the copy lacks.
+  const roles: string[] = [];
+  for (const r of missingRoles(c, target.config)) if (await db.addRole(s.names.target, r, ctx)) roles.push(r.roleArn);
   if (roles.length) return done(s, 'configure', 'WAIT', `associated ${roles.join(', ')} with ${s.names.target}`);
   const tail = await db.configureTail(s, c, ctx);
   if (!tail.ready) return done(s, 'configure', 'WAIT', tail.detail, dropping(s, tail.dropped));

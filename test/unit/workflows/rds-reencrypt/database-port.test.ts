@@ -1,4 +1,6 @@
 import {
+  AddRoleToDBClusterCommand,
+  AddRoleToDBInstanceCommand,
   CreateDBClusterSnapshotCommand,
   CreateDBSnapshotCommand,
   DeleteDBClusterCommand,
@@ -80,6 +82,12 @@ const OPERATIONS: [string, Op, unknown, unknown][] = [
     ModifyDBClusterCommand,
   ],
   [
+    'addRole',
+    (db, ctx) => db.addRole('t', { roleArn: 'arn:aws:iam::123456789012:role/r', featureName: 's3Import' }, ctx),
+    AddRoleToDBInstanceCommand,
+    AddRoleToDBClusterCommand,
+  ],
+  [
     'deleteWithFinalSnapshot',
     (db, ctx) => db.deleteWithFinalSnapshot('t', config, 'final', ctx),
     DeleteDBInstanceCommand,
@@ -134,6 +142,16 @@ describe('the RDS database port', () => {
       await db.deleteWithFinalSnapshot('t', config, 'final', kept.ctx, { keepAutomatedBackups: true });
       expect(kept.sent[0]?.input).toMatchObject({ FinalDBSnapshotIdentifier: 'final', DeleteAutomatedBackups: false });
     }
+  });
+
+  it('a role without a feature name goes to a cluster only (AddRoleToDBInstance requires FeatureName)', async () => {
+    const role = { roleArn: 'arn:aws:iam::123456789012:role/r' };
+    const instance = recorder();
+    expect(await instanceDatabase.addRole('t', role, instance.ctx)).toBe(false);
+    expect(instance.sent).toEqual([]);
+    const cluster = recorder();
+    expect(await clusterDatabase.addRole('t', role, cluster.ctx)).toBe(true);
+    expect(cluster.sent.map((c) => c.command)).toEqual([AddRoleToDBClusterCommand]);
   });
 
   it("deletes a cluster's members before the cluster, and says how many", async () => {
