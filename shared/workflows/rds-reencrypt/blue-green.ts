@@ -3,14 +3,11 @@ import {
   type BlueGreenDeployment,
   CreateBlueGreenDeploymentCommand,
   DeleteBlueGreenDeploymentCommand,
-  DeleteDBClusterCommand,
   DeleteDBInstanceCommand,
   DescribeBlueGreenDeploymentsCommand,
-  ModifyDBClusterCommand,
-  ModifyDBInstanceCommand,
   SwitchoverBlueGreenDeploymentCommand,
 } from '@aws-sdk/client-rds';
-import { isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { translateAwsError } from '../../aws/errors';
 import type { PipelineDeps } from '../../pipeline/context';
 import { ruleContext } from '../../pipeline/scope';
 import type { RuleContext } from '../../rules/contract';
@@ -18,6 +15,7 @@ import type { RdsConfig, RdsDatabaseState } from '../../rules/rds-database/evalu
 import { describeDatabase, rds } from '../../rules/rds-database/rds-read';
 import { REJECTED_ERROR } from '../approval';
 import { APPROVAL_TIMEOUT_SECONDS, RETIRED_BLUE_TAG, SWITCHOVER_TIMEOUT_SECONDS, WORKFLOW_TAG } from './names';
+import { databasePort, send } from './database-port';
 import { proxiesOf } from './proxies';
 import { routeReencryption } from './route';
 import type { ReencryptState, StepOutcome } from './state';
@@ -32,14 +30,7 @@ const done = (
   detail?: string,
   extra: Partial<ReencryptState> = {},
 ): ReencryptState => ({ ...s, ...extra, step, outcome, ...(detail !== undefined ? { detail } : {}) });
-const send = async <T>(action: string, resource: string, call: () => Promise<T>): Promise<T> => {
-  try {
-    return await call();
-  } catch (e) {
-    throw translateAwsError(e, action, resource);
-  }
-};
-const noun = (s: ReencryptState) => (s.kind === 'cluster' ? 'Aurora cluster' : 'instance');
+const noun = (s: ReencryptState) => databasePort(s.kind).noun;
 /** `arn:aws:rds:r:a:db:name` -> name. */
 const idOf = (arn: string | undefined): string => arn?.split(':').slice(6).join(':') ?? '';
 
@@ -367,6 +358,7 @@ export const deleteBlue: Step = async (s, deps) => {
   if (!deps.policy.gates.deleteOriginals || s.path !== 'BLUE_GREEN' || !s.switchedOver)
     return done(s, 'deleteBlue', 'READY', undefined, { deleted: 'SKIPPED' });
   const ctx = ctxOf(s, deps);
+  const db = databasePort(s.kind);
   const cmk = (await ctx.keys.regionalCmk(s.region)).arn;
   if (!onCmk(await describeDatabase(s.kind, s.sourceId, ctx), cmk))
     return done(s, 'deleteBlue', 'FAILED', `refusing to delete blue: ${s.sourceId} is not on the CMK`);
@@ -396,22 +388,7 @@ export const deleteBlue: Step = async (s, deps) => {
         `refusing to delete ${id}: it is not marked as the retired blue of this workflow`,
       );
     if (blue.config.deletionProtection) {
-      if (s.kind === 'cluster')
-        await send('rds:ModifyDBCluster', id, () =>
-          rds(ctx).send(
-            new ModifyDBClusterCommand({ DBClusterIdentifier: id, DeletionProtection: false, ApplyImmediately: true }),
-          ),
-        );
-      else
-        await send('rds:ModifyDBInstance', id, () =>
-          rds(ctx).send(
-            new ModifyDBInstanceCommand({
-              DBInstanceIdentifier: id,
-              DeletionProtection: false,
-              ApplyImmediately: true,
-            }),
-          ),
-        );
+      await db.disableDeletionProtection(id, ctx);
       continue;
     }
     if (id !== primary) {
@@ -428,37 +405,7 @@ export const deleteBlue: Step = async (s, deps) => {
       continue;
     }
     if (pending > 1) continue;
-    if (s.kind === 'cluster') {
-      for (const m of blue.config.members ?? []) {
-        await send('rds:DeleteDBInstance', m.id, () =>
-          rds(ctx)
-            .send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: m.id }))
-            .catch((e: unknown) => {
-              if (!isAwsNotFound(e, 'rds:DeleteDBInstance')) throw e;
-            }),
-        );
-      }
-      if (blue.config.members?.length) continue;
-      await send('rds:DeleteDBCluster', id, () =>
-        rds(ctx).send(
-          new DeleteDBClusterCommand({
-            DBClusterIdentifier: id,
-            FinalDBSnapshotIdentifier: s.names.final,
-            DeleteAutomatedBackups: false,
-          }),
-        ),
-      );
-    } else {
-      await send('rds:DeleteDBInstance', id, () =>
-        rds(ctx).send(
-          new DeleteDBInstanceCommand({
-            DBInstanceIdentifier: id,
-            FinalDBSnapshotIdentifier: s.names.final,
-            DeleteAutomatedBackups: false,
-          }),
-        ),
-      );
-    }
+    await db.deleteWithFinalSnapshot(id, blue.config, s.names.final, ctx, { keepAutomatedBackups: true });
   }
   if (pending)
     return done(

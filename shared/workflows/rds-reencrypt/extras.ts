@@ -1,17 +1,11 @@
-import {
-  AddRoleToDBClusterCommand,
-  AddRoleToDBInstanceCommand,
-  CreateDBClusterEndpointCommand,
-  DescribeDBClusterEndpointsCommand,
-} from '@aws-sdk/client-rds';
+import { CreateDBClusterEndpointCommand, DescribeDBClusterEndpointsCommand } from '@aws-sdk/client-rds';
 import { translateAwsError } from '../../aws/errors';
 import type { RuleContext } from '../../rules/contract';
-import type { RdsConfig, RdsKind } from '../../rules/rds-database/evaluate';
 import { rds } from '../../rules/rds-database/rds-read';
-import { type EndpointSpec, missingRoles } from './carry';
+import type { EndpointSpec } from './carry';
 import { derivedId, memberTargetId } from './names';
 
-/** Effects the restore fallback needs beside the restore itself: IAM role associations and custom endpoints. */
+/** Effects the restore fallback needs beside the restore itself: custom endpoints (role associations: DatabasePort). */
 
 const send = async <T>(action: string, resource: string, call: () => Promise<T>): Promise<T> => {
   try {
@@ -19,43 +13,6 @@ const send = async <T>(action: string, resource: string, call: () => Promise<T>)
   } catch (e) {
     throw translateAwsError(e, action, resource);
   }
-};
-
-/** AddRoleToDBInstance / AddRoleToDBCluster for each role of the original the copy lacks; the roles added. */
-export const addMissingRoles = async (
-  kind: RdsKind,
-  targetId: string,
-  source: RdsConfig,
-  target: RdsConfig,
-  ctx: RuleContext,
-): Promise<string[]> => {
-  const added: string[] = [];
-  for (const r of missingRoles(source, target)) {
-    if (kind === 'cluster')
-      await send('rds:AddRoleToDBCluster', targetId, () =>
-        rds(ctx).send(
-          new AddRoleToDBClusterCommand({
-            DBClusterIdentifier: targetId,
-            RoleArn: r.roleArn,
-            FeatureName: r.featureName,
-          }),
-        ),
-      );
-    else if (r.featureName)
-      await send('rds:AddRoleToDBInstance', targetId, () =>
-        rds(ctx).send(
-          new AddRoleToDBInstanceCommand({
-            DBInstanceIdentifier: targetId,
-            RoleArn: r.roleArn,
-            FeatureName: r.featureName,
-          }),
-        ),
-      );
-    // AddRoleToDBInstance requires FeatureName: a role without one cannot be re-added (verify reports it).
-    else continue;
-    added.push(r.roleArn);
-  }
-  return added;
 };
 
 /** The cluster's custom endpoints (EndpointType CUSTOM): the writer and reader endpoints come with any cluster. */

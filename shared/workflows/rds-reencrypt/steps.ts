@@ -1,21 +1,5 @@
-import {
-  CopyDBSnapshotCommand,
-  CreateDBClusterSnapshotCommand,
-  CreateDBInstanceCommand,
-  CreateDBSnapshotCommand,
-  DeleteDBClusterCommand,
-  DeleteDBClusterSnapshotCommand,
-  DeleteDBInstanceCommand,
-  DeleteDBSnapshotCommand,
-  DescribeDBClusterSnapshotsCommand,
-  DescribeDBSnapshotsCommand,
-  ModifyDBClusterCommand,
-  ModifyDBInstanceCommand,
-  RestoreDBClusterFromSnapshotCommand,
-  RestoreDBInstanceFromDBSnapshotCommand,
-} from '@aws-sdk/client-rds';
+import { CopyDBSnapshotCommand } from '@aws-sdk/client-rds';
 import { type Outcome, toAlert } from '../../alerts/alert';
-import { isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { fitTags } from '../../aws/rds-tags';
 import { SentinelError } from '../../errors';
 import type { TriggerInfo } from '../../events/normalise';
@@ -26,17 +10,10 @@ import type { RuleContext } from '../../rules/contract';
 import type { RdsDatabaseState } from '../../rules/rds-database/evaluate';
 import { describeDatabase, describeInstance, rds } from '../../rules/rds-database/rds-read';
 import { endedDetail, endedTrigger, type ExecutionEnd, needsAlert, parseExecutionEnd } from './ended';
-import { memberTargetId, RDS_REENCRYPT, REENCRYPTED_FROM_TAG, WORKFLOW_TAG } from './names';
+import { RDS_REENCRYPT, REENCRYPTED_FROM_TAG, WORKFLOW_TAG } from './names';
 import type { ReencryptState, StepOutcome } from './state';
-import {
-  clusterAfterRestore,
-  clusterRestoreSettings,
-  instanceAfterRestore,
-  instanceRestoreSettings,
-  operatorChecklist,
-  restoreDifferences,
-} from './carry';
-import { addMissingRoles, createMissingEndpoints, customEndpoints, endpointCopyId } from './extras';
+import { missingRoles, operatorChecklist, restoreDifferences } from './carry';
+import { type CustomEndpointPair, type DatabasePort, databasePort, instanceDatabase, send } from './database-port';
 import {
   approvalEnded,
   createGreen,
@@ -65,42 +42,11 @@ const done = (
 const dropping = (s: ReencryptState, dropped: string[]): Partial<ReencryptState> =>
   dropped.length ? { droppedTags: [...new Set([...(s.droppedTags ?? []), ...dropped])].sort() } : {};
 
-/** Engine defaults (`default.mysql8.0`, `default:mysql-8-0`) are what a restore gets anyway; naming them can only fail.
- * */
-const custom = (group: string | undefined): string | undefined =>
-  group && !/^default[.:]/.test(group) ? group : undefined;
-
 const isReady = (status: string | undefined) => status === 'available';
 const isBroken = (status: string | undefined) =>
   status !== undefined && /failed|error|incompatible|inaccessible/.test(status);
 
-const send = async <T>(action: string, resource: string, call: () => Promise<T>): Promise<T> => {
-  try {
-    return await call();
-  } catch (e) {
-    throw translateAwsError(e, action, resource);
-  }
-};
-
-/** A manual snapshot's status (instance or cluster snapshot), or undefined when it does not exist. */
-const snapshotStatus = async (
-  s: ReencryptState,
-  id: string,
-  ctx: RuleContext,
-  cluster = s.kind === 'cluster',
-): Promise<string | undefined> => {
-  try {
-    if (cluster) {
-      const out = await rds(ctx).send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: id }));
-      return out.DBClusterSnapshots?.[0]?.Status ?? undefined;
-    }
-    const out = await rds(ctx).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id }));
-    return out.DBSnapshots?.[0]?.Status ?? undefined;
-  } catch (e) {
-    if (isAwsNotFound(e, cluster ? 'rds:DescribeDBClusterSnapshots' : 'rds:DescribeDBSnapshots')) return undefined;
-    throw translateAwsError(e, cluster ? 'rds:DescribeDBClusterSnapshots' : 'rds:DescribeDBSnapshots', id);
-  }
-};
+const portOf = (s: ReencryptState): DatabasePort => databasePort(s.kind);
 
 const snapshotOutcome = (status: string | undefined): StepOutcome =>
   isReady(status) ? 'READY' : isBroken(status) ? 'FAILED' : 'WAIT';
@@ -116,38 +62,18 @@ const gone = (s: ReencryptState, step: string, what: string) =>
 /** 1. Manual snapshot of the original; the original itself is only read. */
 export const snapshot: Step = async (s, deps) => {
   const ctx = ctxOf(s, deps);
+  const db = portOf(s);
   const source = await describeDatabase(s.kind, s.sourceId, ctx);
-  if (!source) return gone(s, 'snapshot', `${s.kind === 'cluster' ? 'Cluster' : 'Instance'} ${s.sourceId}`);
-  let status = await snapshotStatus(s, s.names.snapshot, ctx);
+  if (!source) return gone(s, 'snapshot', `${db.label} ${s.sourceId}`);
+  let status = await db.snapshotStatus(s.names.snapshot, ctx);
   let extra: Partial<ReencryptState> = {};
   if (status === undefined) {
-    // A database still being created or modified cannot be snapshotted yet; a stopped instance can (it is not started).
-    const snapshottable = isReady(source.status) || (s.kind === 'instance' && source.status === 'stopped');
-    if (!snapshottable) return done(s, 'snapshot', 'WAIT', `${s.sourceId} is ${source.status}`);
+    // A database still being created or modified cannot be snapshotted yet.
+    if (!db.snapshottable(source.status)) return done(s, 'snapshot', 'WAIT', `${s.sourceId} is ${source.status}`);
     const { tags: Tags, dropped } = fitTags(source.tags, { [WORKFLOW_TAG]: s.execution });
     extra = dropping(s, dropped);
-    if (s.kind === 'cluster') {
-      await send('rds:CreateDBClusterSnapshot', s.names.snapshot, () =>
-        rds(ctx).send(
-          new CreateDBClusterSnapshotCommand({
-            DBClusterIdentifier: s.sourceId,
-            DBClusterSnapshotIdentifier: s.names.snapshot,
-            Tags,
-          }),
-        ),
-      );
-    } else {
-      await send('rds:CreateDBSnapshot', s.names.snapshot, () =>
-        rds(ctx).send(
-          new CreateDBSnapshotCommand({
-            DBInstanceIdentifier: s.sourceId,
-            DBSnapshotIdentifier: s.names.snapshot,
-            Tags,
-          }),
-        ),
-      );
-    }
-    status = await snapshotStatus(s, s.names.snapshot, ctx);
+    await db.createSnapshot(s.sourceId, s.names.snapshot, Tags, ctx);
+    status = await db.snapshotStatus(s.names.snapshot, ctx);
   }
   return done(s, 'snapshot', snapshotOutcome(status), `snapshot ${s.names.snapshot} is ${status ?? 'missing'}`, extra);
 };
@@ -155,10 +81,10 @@ export const snapshot: Step = async (s, deps) => {
 /** 2 (instance). Copy the snapshot under the CMK: the only way RDS adds or changes an instance's key. */
 export const copy: Step = async (s, deps) => {
   const ctx = ctxOf(s, deps);
-  let status = await snapshotStatus(s, s.names.copy, ctx, false);
+  let status = await instanceDatabase.snapshotStatus(s.names.copy, ctx);
   if (status === undefined) {
     if (!(await describeInstance(s.sourceId, ctx))) return gone(s, 'copy', `Instance ${s.sourceId}`);
-    if ((await snapshotStatus(s, s.names.snapshot, ctx, false)) === undefined)
+    if ((await instanceDatabase.snapshotStatus(s.names.snapshot, ctx)) === undefined)
       return gone(s, 'copy', `Snapshot ${s.names.snapshot}`);
     await send('rds:CopyDBSnapshot', s.names.copy, () =>
       rds(ctx).send(
@@ -170,7 +96,7 @@ export const copy: Step = async (s, deps) => {
         }),
       ),
     );
-    status = await snapshotStatus(s, s.names.copy, ctx, false);
+    status = await instanceDatabase.snapshotStatus(s.names.copy, ctx);
   }
   return done(s, 'copy', snapshotOutcome(status), `encrypted copy ${s.names.copy} is ${status ?? 'missing'}`);
 };
@@ -184,62 +110,31 @@ const targetTags = (s: ReencryptState, source: RdsDatabaseState, quarantineTag: 
 /** 3. Restore a new database under the CMK, carrying over the configuration that matters. */
 export const restore: Step = async (s, deps) => {
   const ctx = ctxOf(s, deps);
+  const db = portOf(s);
   let target = await describeDatabase(s.kind, s.names.target, ctx);
   let extra: Partial<ReencryptState> = {};
   if (!target) {
     const source = await describeDatabase(s.kind, s.sourceId, ctx);
-    if (!source) return gone(s, 'restore', `${s.kind === 'cluster' ? 'Cluster' : 'Instance'} ${s.sourceId}`);
+    if (!source) return gone(s, 'restore', `${db.label} ${s.sourceId}`);
     const c = source.config;
     const tags = targetTags(s, source, deps.policy.doc.quarantineTag);
     extra = dropping(s, tags.dropped);
-    const common = {
-      VpcSecurityGroupIds: c.securityGroupIds.length ? c.securityGroupIds : undefined,
-      Port: c.port,
-      DeletionProtection: c.deletionProtection,
-      EnableIAMDatabaseAuthentication: c.iamAuth,
-      BackupRetentionPeriod: c.backupRetention || undefined,
-      Tags: tags.tags,
-      CopyTagsToSnapshot: true,
-    };
-    if (s.kind === 'cluster') {
-      if ((await snapshotStatus(s, s.names.snapshot, ctx)) === undefined)
-        return gone(s, 'restore', `Cluster snapshot ${s.names.snapshot}`);
-      await send('rds:RestoreDBClusterFromSnapshot', s.names.target, () =>
-        rds(ctx).send(
-          new RestoreDBClusterFromSnapshotCommand({
-            ...common,
-            DBClusterIdentifier: s.names.target,
-            SnapshotIdentifier: s.names.snapshot,
-            Engine: c.engine as string,
-            EngineVersion: c.engineVersion,
-            // Aurora encrypts (or re-keys) on restore: the KMS key is given here, not by a copy.
-            KmsKeyId: s.cmkArn,
-            DBSubnetGroupName: c.subnetGroup,
-            DBClusterParameterGroupName: custom(c.parameterGroup),
-            ...clusterRestoreSettings(c),
-          }),
-        ),
-      );
-    } else {
-      if ((await snapshotStatus(s, s.names.copy, ctx)) === undefined)
-        return gone(s, 'restore', `Snapshot ${s.names.copy}`);
-      await send('rds:RestoreDBInstanceFromDBSnapshot', s.names.target, () =>
-        rds(ctx).send(
-          new RestoreDBInstanceFromDBSnapshotCommand({
-            ...common,
-            DBInstanceIdentifier: s.names.target,
-            DBSnapshotIdentifier: s.names.copy,
-            DBInstanceClass: c.instanceClass,
-            DBSubnetGroupName: c.subnetGroup,
-            DBParameterGroupName: custom(c.parameterGroup),
-            OptionGroupName: custom(c.optionGroup),
-            MultiAZ: c.multiAz,
-            PubliclyAccessible: c.publiclyAccessible,
-            ...instanceRestoreSettings(c),
-          }),
-        ),
-      );
-    }
+    const from = db.restoreSource(s);
+    if ((await db.snapshotStatus(from.id, ctx)) === undefined) return gone(s, 'restore', `${from.label} ${from.id}`);
+    await db.restore(
+      s,
+      c,
+      {
+        VpcSecurityGroupIds: c.securityGroupIds.length ? c.securityGroupIds : undefined,
+        Port: c.port,
+        DeletionProtection: c.deletionProtection,
+        EnableIAMDatabaseAuthentication: c.iamAuth,
+        BackupRetentionPeriod: c.backupRetention || undefined,
+        Tags: tags.tags,
+        CopyTagsToSnapshot: true,
+      },
+      ctx,
+    );
     target = await describeDatabase(s.kind, s.names.target, ctx);
   }
   if (!target) return done(s, 'restore', 'WAIT', `${s.names.target} not visible yet`, extra);
@@ -258,106 +153,27 @@ export const restore: Step = async (s, deps) => {
  */
 export const configure: Step = async (s, deps) => {
   const ctx = ctxOf(s, deps);
+  const db = portOf(s);
   const [source, target] = await Promise.all([
     describeDatabase(s.kind, s.sourceId, ctx),
     describeDatabase(s.kind, s.names.target, ctx),
   ]);
-  if (!source) return gone(s, 'configure', `${s.kind === 'cluster' ? 'Cluster' : 'Instance'} ${s.sourceId}`);
+  if (!source) return gone(s, 'configure', `${db.label} ${s.sourceId}`);
   if (!target) return gone(s, 'configure', `Re-encrypted ${s.kind} ${s.names.target}`);
   if (!isReady(target.status)) return done(s, 'configure', 'WAIT', `${s.names.target} is ${target.status}`);
   const c = source.config;
-  if (s.kind === 'instance') {
-    // Settings RestoreDBInstanceFromDBSnapshot has no member for: ModifyDBInstance, then AddRoleToDBInstance.
-    const change = instanceAfterRestore(c, target.config, s.cmkArn);
-    if (Object.keys(change).length) {
-      await send('rds:ModifyDBInstance', s.names.target, () =>
-        rds(ctx).send(
-          new ModifyDBInstanceCommand({ DBInstanceIdentifier: s.names.target, ApplyImmediately: true, ...change }),
-        ),
-      );
-      return done(s, 'configure', 'WAIT', `applied ${Object.keys(change).join(', ')} to ${s.names.target}`);
-    }
-    const roles = await addMissingRoles('instance', s.names.target, c, target.config, ctx);
-    if (roles.length) return done(s, 'configure', 'WAIT', `associated ${roles.join(', ')} with ${s.names.target}`);
-    return done(s, 'configure', 'READY', `${s.names.target} carries the original's settings`);
+  const change = db.afterRestore(c, target.config, s.cmkArn);
+  if (Object.keys(change).length) {
+    await db.modify(s.names.target, change, ctx);
+    return done(s, 'configure', 'WAIT', `applied ${Object.keys(change).join(', ')} to ${s.names.target}`);
   }
-  const clusterChange = clusterAfterRestore(c, target.config);
-  if (Object.keys(clusterChange).length) {
-    await send('rds:ModifyDBCluster', s.names.target, () =>
-      rds(ctx).send(
-        new ModifyDBClusterCommand({ DBClusterIdentifier: s.names.target, ApplyImmediately: true, ...clusterChange }),
-      ),
-    );
-    return done(s, 'configure', 'WAIT', `applied ${Object.keys(clusterChange).join(', ')} to ${s.names.target}`);
-  }
-  const roles = await addMissingRoles('cluster', s.names.target, c, target.config, ctx);
+  // AddRoleToDBInstance / AddRoleToDBCluster for each role of the original the copy lacks.
+  const roles: string[] = [];
+  for (const r of missingRoles(c, target.config)) if (await db.addRole(s.names.target, r, ctx)) roles.push(r.roleArn);
   if (roles.length) return done(s, 'configure', 'WAIT', `associated ${roles.join(', ')} with ${s.names.target}`);
-  // Aurora: one new instance per original member, same class, in the new cluster. The first instance created in a
-  // cluster is its writer (Aurora User Guide, "Aurora DB clusters"): the original's writer is created first, alone,
-  // and the readers only once it is available.
-  const members = [...(c.members ?? [])].sort((a, b) => Number(b.writer) - Number(a.writer));
-  let pending = 0;
-  const memberDropped: string[] = [];
-  for (const [i, m] of members.entries()) {
-    const id = memberTargetId(m.id);
-    const existing = await describeInstance(id, ctx);
-    if (!existing) {
-      const orig = await describeInstance(m.id, ctx);
-      const oc = orig?.config;
-      const memberTags = fitTags(orig?.tags ?? {}, { [WORKFLOW_TAG]: s.execution, [REENCRYPTED_FROM_TAG]: m.id });
-      memberDropped.push(...memberTags.dropped);
-      await send('rds:CreateDBInstance', id, () =>
-        rds(ctx).send(
-          new CreateDBInstanceCommand({
-            DBInstanceIdentifier: id,
-            DBClusterIdentifier: s.names.target,
-            Engine: c.engine as string,
-            DBInstanceClass: m.instanceClass ?? oc?.instanceClass,
-            DBParameterGroupName: custom(oc?.parameterGroup),
-            PubliclyAccessible: oc?.publiclyAccessible,
-            MonitoringInterval: oc?.monitoringInterval || undefined,
-            MonitoringRoleArn: oc?.monitoringInterval ? oc.monitoringRoleArn : undefined,
-            PromotionTier: m.promotionTier,
-            AutoMinorVersionUpgrade: oc?.autoMinorVersionUpgrade,
-            CACertificateIdentifier: oc?.caCertificate,
-            // Performance Insights is per member in Aurora; its data is kept under the regional CMK.
-            ...(oc?.performanceInsights
-              ? {
-                  EnablePerformanceInsights: true,
-                  PerformanceInsightsKMSKeyId: s.cmkArn,
-                  PerformanceInsightsRetentionPeriod: oc.performanceInsightsRetention,
-                }
-              : {}),
-            Tags: memberTags.tags,
-          }),
-        ),
-      );
-      pending++;
-    } else if (!isReady(existing.status)) {
-      pending++;
-    }
-    if (i === 0 && pending)
-      return done(
-        s,
-        'configure',
-        'WAIT',
-        `writer ${id} of ${s.names.target} is being created: readers follow`,
-        dropping(s, memberDropped),
-      );
-  }
-  if (pending)
-    return done(
-      s,
-      'configure',
-      'WAIT',
-      `${pending} member instance(s) of ${s.names.target} not available yet`,
-      dropping(s, memberDropped),
-    );
-  // Custom endpoints name members: re-created once every member exists.
-  const endpoints = await createMissingEndpoints(s.sourceId, s.names.target, ctx);
-  return done(s, 'configure', 'READY', `${s.names.target} has its member instances and custom endpoints`, {
-    endpoints: endpoints.map((e) => ({ original: e.original.id, copy: e.copy })),
-  });
+  const tail = await db.configureTail(s, c, ctx);
+  if (!tail.ready) return done(s, 'configure', 'WAIT', tail.detail, dropping(s, tail.dropped));
+  return done(s, 'configure', 'READY', tail.detail, tail.endpoints ? { endpoints: tail.endpoints } : {});
 };
 
 /** 5. Fresh read of the new database: available, encrypted, and the key is the regional CMK. */
@@ -379,17 +195,10 @@ export const verify: Step = async (s, deps) => {
   }
   const source = await describeDatabase(s.kind, s.sourceId, ctx);
   const differences = source ? restoreDifferences(s.kind, source.config, target.config, cmk.arn) : [];
-  let endpoints: {
-    original: { id: string; type: string; staticMembers: string[]; excludedMembers: string[] };
-    copy: string;
-  }[] = [];
-  if (s.kind === 'cluster' && source) {
-    const [originals, copies] = await Promise.all([
-      customEndpoints(s.sourceId, ctx),
-      customEndpoints(s.names.target, ctx),
-    ]);
-    const have = new Set(copies.map((e) => e.id));
-    endpoints = originals.map((original) => ({ original, copy: endpointCopyId(original.id) }));
+  let endpoints: CustomEndpointPair[] = [];
+  if (source) {
+    const { pairs, have } = await portOf(s).customEndpointPairs(s.sourceId, s.names.target, ctx);
+    endpoints = pairs;
     for (const e of endpoints)
       if (!have.has(e.copy)) differences.push(`custom endpoint ${e.original.id}: not re-created`);
   }
@@ -431,6 +240,7 @@ export const deleteOriginal: Step = async (s, deps) => {
     });
   }
   const ctx = ctxOf(s, deps);
+  const db = portOf(s);
   // Safety: re-check the database now at the original name before anything is deleted.
   const live = await describeDatabase(s.kind, s.sourceId, ctx);
   const cmk = await ctx.keys.regionalCmk(s.region);
@@ -447,71 +257,15 @@ export const deleteOriginal: Step = async (s, deps) => {
     if (retired.status === 'deleting') return done(s, 'deleteOriginal', 'WAIT', `${s.names.retired} is being deleted`);
     if (!isReady(retired.status)) return done(s, 'deleteOriginal', 'WAIT', `${s.names.retired} is ${retired.status}`);
     if (retired.config.deletionProtection) {
-      if (s.kind === 'cluster')
-        await send('rds:ModifyDBCluster', s.names.retired, () =>
-          rds(ctx).send(
-            new ModifyDBClusterCommand({
-              DBClusterIdentifier: s.names.retired,
-              DeletionProtection: false,
-              ApplyImmediately: true,
-            }),
-          ),
-        );
-      else
-        await send('rds:ModifyDBInstance', s.names.retired, () =>
-          rds(ctx).send(
-            new ModifyDBInstanceCommand({
-              DBInstanceIdentifier: s.names.retired,
-              DeletionProtection: false,
-              ApplyImmediately: true,
-            }),
-          ),
-        );
+      await db.disableDeletionProtection(s.names.retired, ctx);
       return done(s, 'deleteOriginal', 'WAIT', `turned deletion protection off on ${s.names.retired}`);
     }
-    if (s.kind === 'cluster') {
-      const members = retired.config.members ?? [];
-      for (const m of members) {
-        await send('rds:DeleteDBInstance', m.id, () =>
-          rds(ctx)
-            .send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: m.id }))
-            .catch((e: unknown) => {
-              if (!isAwsNotFound(e, 'rds:DeleteDBInstance')) throw e;
-            }),
-        );
-      }
-      if (members.length)
-        return done(s, 'deleteOriginal', 'WAIT', `deleting the ${members.length} member(s) of ${s.names.retired}`);
-      await send('rds:DeleteDBCluster', s.names.retired, () =>
-        rds(ctx).send(
-          new DeleteDBClusterCommand({
-            DBClusterIdentifier: s.names.retired,
-            FinalDBSnapshotIdentifier: s.names.final,
-          }),
-        ),
-      );
-    } else {
-      await send('rds:DeleteDBInstance', s.names.retired, () =>
-        rds(ctx).send(
-          new DeleteDBInstanceCommand({
-            DBInstanceIdentifier: s.names.retired,
-            FinalDBSnapshotIdentifier: s.names.final,
-          }),
-        ),
-      );
-    }
+    const { membersDeleting } = await db.deleteWithFinalSnapshot(s.names.retired, retired.config, s.names.final, ctx);
+    if (membersDeleting)
+      return done(s, 'deleteOriginal', 'WAIT', `deleting the ${membersDeleting} member(s) of ${s.names.retired}`);
     return done(s, 'deleteOriginal', 'WAIT', `deleting ${s.names.retired} (final snapshot ${s.names.final})`);
   }
-  if ((await snapshotStatus(s, s.names.snapshot, ctx)) !== undefined) {
-    if (s.kind === 'cluster')
-      await send('rds:DeleteDBClusterSnapshot', s.names.snapshot, () =>
-        rds(ctx).send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: s.names.snapshot })),
-      );
-    else
-      await send('rds:DeleteDBSnapshot', s.names.snapshot, () =>
-        rds(ctx).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: s.names.snapshot })),
-      );
-  }
+  if ((await db.snapshotStatus(s.names.snapshot, ctx)) !== undefined) await db.deleteSnapshot(s.names.snapshot, ctx);
   return done(
     s,
     'deleteOriginal',
@@ -527,9 +281,6 @@ const TRIGGER = (s: ReencryptState): TriggerInfo => ({
   source: 'cmk-sentinel',
 });
 
-const ruleType = (s: ReencryptState): 'rds-cluster' | 'rds-instance' =>
-  s.kind === 'cluster' ? 'rds-cluster' : 'rds-instance';
-
 /** The workflow's one alert shape: the database, why it was re-encrypted, and what became of it. */
 export const publishWorkflowAlert = async (
   s: ReencryptState,
@@ -538,7 +289,7 @@ export const publishWorkflowAlert = async (
   trigger: TriggerInfo = TRIGGER(s),
 ): Promise<void> => {
   const outcome: Outcome = {
-    ref: { type: ruleType(s), account: s.account, region: s.region, id: s.sourceId },
+    ref: { type: portOf(s).ruleType, account: s.account, region: s.region, id: s.sourceId },
     arn: s.sourceArn,
     status: 'NON_COMPLIANT',
     reason: s.reason,
@@ -561,11 +312,7 @@ export const publishWorkflowAlert = async (
 
 /** What an operator must do to cut over by hand (gates off). */
 export const cutOverInstructions = (s: ReencryptState): string => {
-  const cli =
-    s.kind === 'cluster'
-      ? 'aws rds modify-db-cluster --db-cluster-identifier'
-      : 'aws rds modify-db-instance --db-instance-identifier';
-  const flag = s.kind === 'cluster' ? '--new-db-cluster-identifier' : '--new-db-instance-identifier';
+  const { cliModify: cli, cliRenameFlag: flag } = portOf(s);
   return (
     `To cut over: stop writes to ${s.sourceId}; writes made after snapshot ${s.names.snapshot} are not in ${s.names.target} (re-run the workflow, or copy them, if they matter); ` +
     `\`${cli} ${s.sourceId} ${flag} ${s.names.retired} --apply-immediately\`, wait until available, then \`${cli} ${s.names.target} ${flag} ${s.sourceId} --apply-immediately\` ` +
