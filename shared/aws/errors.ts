@@ -170,3 +170,12 @@ export const translateAwsError = (e: unknown, action: string, resource?: string)
   }
   return new SentinelError('AWS_ERROR', `${action} failed: ${name}: ${message.slice(0, 200)}`, { cause: e, details });
 };
+
+/** Run one AWS call, translating what it throws (translateAwsError) with the action and resource it concerned. */
+export const awsCall = async <T>(action: string, resource: string, call: () => Promise<T>): Promise<T> => {
+  try {
+    return await call();
+  } catch (e) {
+    throw translateAwsError(e, action, resource);
+  }
+};

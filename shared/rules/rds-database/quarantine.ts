@@ -8,31 +8,23 @@ import {
   ModifyDBInstanceCommand,
   ModifyDBSnapshotAttributeCommand,
 } from '@aws-sdk/client-rds';
-import { translateAwsError } from '../../aws/errors';
+import { awsCall } from '../../aws/errors';
 import { describeDbInstance, pendingModifications } from '../../aws/rds';
 import { RDS_TAG_LIMIT } from '../../aws/rds-tags';
 import type { ActionVerdict, Finding, RuleContext } from '../contract';
 import type { RdsDatabaseState } from './evaluate';
 import { describeDatabase, describeInstance, rds } from './rds-read';
 
-const send = async <T>(action: string, resource: string, call: () => Promise<T>): Promise<T> => {
-  try {
-    return await call();
-  } catch (e) {
-    throw translateAwsError(e, action, resource);
-  }
-};
-
 /** Manual snapshots of the database whose `restore` attribute includes `all` (public). */
 const publicSnapshots = async (s: RdsDatabaseState, ctx: RuleContext): Promise<string[]> => {
   const out: string[] = [];
   if (s.kind === 'cluster') {
-    const snaps = await send('rds:DescribeDBClusterSnapshots', s.id, () =>
+    const snaps = await awsCall('rds:DescribeDBClusterSnapshots', s.id, () =>
       rds(ctx).send(new DescribeDBClusterSnapshotsCommand({ DBClusterIdentifier: s.id, SnapshotType: 'manual' })),
     );
     for (const snap of snaps.DBClusterSnapshots ?? []) {
       const id = snap.DBClusterSnapshotIdentifier as string;
-      const attrs = await send('rds:DescribeDBClusterSnapshotAttributes', id, () =>
+      const attrs = await awsCall('rds:DescribeDBClusterSnapshotAttributes', id, () =>
         rds(ctx).send(new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: id })),
       );
       if (
@@ -43,12 +35,12 @@ const publicSnapshots = async (s: RdsDatabaseState, ctx: RuleContext): Promise<s
         out.push(id);
     }
   } else {
-    const snaps = await send('rds:DescribeDBSnapshots', s.id, () =>
+    const snaps = await awsCall('rds:DescribeDBSnapshots', s.id, () =>
       rds(ctx).send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: s.id, SnapshotType: 'manual' })),
     );
     for (const snap of snaps.DBSnapshots ?? []) {
       const id = snap.DBSnapshotIdentifier as string;
-      const attrs = await send('rds:DescribeDBSnapshotAttributes', id, () =>
+      const attrs = await awsCall('rds:DescribeDBSnapshotAttributes', id, () =>
         rds(ctx).send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: id })),
       );
       if (
@@ -82,7 +74,7 @@ export const quarantineDatabase = async (
   const full = s.tags[tag] === undefined && Object.keys(s.tags).length >= RDS_TAG_LIMIT;
   if (full) steps.push(`not tagged ${tag}: it carries ${RDS_TAG_LIMIT} tags, the RDS limit`);
   else if (s.tags[tag] !== value) {
-    await send('rds:AddTagsToResource', s.arn, () =>
+    await awsCall('rds:AddTagsToResource', s.arn, () =>
       rds(ctx).send(new AddTagsToResourceCommand({ ResourceName: s.arn, Tags: [{ Key: tag, Value: value }] })),
     );
     steps.push(`tagged ${tag}=${value}`);
@@ -92,7 +84,7 @@ export const quarantineDatabase = async (
     // of the ApplyImmediately parameter" (ModifyDBInstance API reference), and it would also apply the owner's queued
     // changes.
     const queued = pendingModifications((await describeDbInstance(ctx.clients, ctx.scope, id)) ?? {});
-    await send('rds:ModifyDBInstance', id, () =>
+    await awsCall('rds:ModifyDBInstance', id, () =>
       rds(ctx).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, PubliclyAccessible: false })),
     );
     steps.push(
@@ -101,7 +93,7 @@ export const quarantineDatabase = async (
   }
   for (const id of await publicSnapshots(s, ctx)) {
     if (s.kind === 'cluster') {
-      await send('rds:ModifyDBClusterSnapshotAttribute', id, () =>
+      await awsCall('rds:ModifyDBClusterSnapshotAttribute', id, () =>
         rds(ctx).send(
           new ModifyDBClusterSnapshotAttributeCommand({
             DBClusterSnapshotIdentifier: id,
@@ -111,7 +103,7 @@ export const quarantineDatabase = async (
         ),
       );
     } else {
-      await send('rds:ModifyDBSnapshotAttribute', id, () =>
+      await awsCall('rds:ModifyDBSnapshotAttribute', id, () =>
         rds(ctx).send(
           new ModifyDBSnapshotAttributeCommand({
             DBSnapshotIdentifier: id,

@@ -14,7 +14,7 @@ import {
   paginateDescribeDBSnapshots,
   RDSClient,
 } from '@aws-sdk/client-rds';
-import { awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { awsCall, awsErrorName, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { itemsOf } from '../../aws/paginate';
 import { tagRecord } from '../../aws/tags';
 import type { RuleContext } from '../contract';
@@ -55,14 +55,6 @@ export interface SnapshotApi {
 
 const rds = (ctx: RuleContext): RDSClient => ctx.clients.get(RDSClient, ctx.scope);
 
-const call = async <T>(action: string, id: string, fn: () => Promise<T>): Promise<T> => {
-  try {
-    return await fn();
-  } catch (e) {
-    throw translateAwsError(e, action, id);
-  }
-};
-
 /** Deleting what a concurrent run (a duplicate delivery) already deleted reaches the goal all the same. */
 const ignoreGone =
   (action: string) =>
@@ -76,7 +68,7 @@ const ignoreExists = (e: unknown): void => {
 };
 
 const tag = (arn: string, tags: Record<string, string>, ctx: RuleContext): Promise<void> =>
-  call('rds:AddTagsToResource', arn, async () => {
+  awsCall('rds:AddTagsToResource', arn, async () => {
     await rds(ctx).send(
       new AddTagsToResourceCommand({
         ResourceName: arn,
@@ -117,7 +109,7 @@ export const instanceSnapshots: SnapshotApi = {
     for await (const s of snapshots) if (s.DBSnapshotIdentifier) yield s.DBSnapshotIdentifier;
   },
   async restoreShares(id, ctx) {
-    const out = await call('rds:DescribeDBSnapshotAttributes', id, () =>
+    const out = await awsCall('rds:DescribeDBSnapshotAttributes', id, () =>
       rds(ctx).send(new DescribeDBSnapshotAttributesCommand({ DBSnapshotIdentifier: id })),
     );
     return (
@@ -126,7 +118,7 @@ export const instanceSnapshots: SnapshotApi = {
     );
   },
   unshare: (id, values, ctx) =>
-    call('rds:ModifyDBSnapshotAttribute', id, async () => {
+    awsCall('rds:ModifyDBSnapshotAttribute', id, async () => {
       await rds(ctx).send(
         new ModifyDBSnapshotAttributeCommand({
           DBSnapshotIdentifier: id,
@@ -136,7 +128,7 @@ export const instanceSnapshots: SnapshotApi = {
       );
     }),
   copy: (id, target, kmsKeyArn, ctx) =>
-    call('rds:CopyDBSnapshot', id, async () => {
+    awsCall('rds:CopyDBSnapshot', id, async () => {
       await rds(ctx)
         .send(
           new CopyDBSnapshotCommand({
@@ -149,7 +141,7 @@ export const instanceSnapshots: SnapshotApi = {
         .catch(ignoreExists);
     }),
   remove: (id, ctx) =>
-    call('rds:DeleteDBSnapshot', id, async () => {
+    awsCall('rds:DeleteDBSnapshot', id, async () => {
       await rds(ctx)
         .send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: id }))
         .catch(ignoreGone('rds:DeleteDBSnapshot'));
@@ -189,7 +181,7 @@ export const clusterSnapshots: SnapshotApi = {
     for await (const s of snapshots) if (s.DBClusterSnapshotIdentifier) yield s.DBClusterSnapshotIdentifier;
   },
   async restoreShares(id, ctx) {
-    const out = await call('rds:DescribeDBClusterSnapshotAttributes', id, () =>
+    const out = await awsCall('rds:DescribeDBClusterSnapshotAttributes', id, () =>
       rds(ctx).send(new DescribeDBClusterSnapshotAttributesCommand({ DBClusterSnapshotIdentifier: id })),
     );
     return (
@@ -198,7 +190,7 @@ export const clusterSnapshots: SnapshotApi = {
     );
   },
   unshare: (id, values, ctx) =>
-    call('rds:ModifyDBClusterSnapshotAttribute', id, async () => {
+    awsCall('rds:ModifyDBClusterSnapshotAttribute', id, async () => {
       await rds(ctx).send(
         new ModifyDBClusterSnapshotAttributeCommand({
           DBClusterSnapshotIdentifier: id,
@@ -208,7 +200,7 @@ export const clusterSnapshots: SnapshotApi = {
       );
     }),
   copy: (id, target, kmsKeyArn, ctx) =>
-    call('rds:CopyDBClusterSnapshot', id, async () => {
+    awsCall('rds:CopyDBClusterSnapshot', id, async () => {
       await rds(ctx)
         .send(
           new CopyDBClusterSnapshotCommand({
@@ -221,7 +213,7 @@ export const clusterSnapshots: SnapshotApi = {
         .catch(ignoreExists);
     }),
   remove: (id, ctx) =>
-    call('rds:DeleteDBClusterSnapshot', id, async () => {
+    awsCall('rds:DeleteDBClusterSnapshot', id, async () => {
       await rds(ctx)
         .send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: id }))
         .catch(ignoreGone('rds:DeleteDBClusterSnapshot'));

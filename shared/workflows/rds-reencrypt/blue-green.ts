@@ -7,29 +7,19 @@ import {
   DescribeBlueGreenDeploymentsCommand,
   SwitchoverBlueGreenDeploymentCommand,
 } from '@aws-sdk/client-rds';
-import { translateAwsError } from '../../aws/errors';
+import { awsCall, translateAwsError } from '../../aws/errors';
 import type { PipelineDeps } from '../../pipeline/context';
-import { ruleContext } from '../../pipeline/scope';
 import type { RuleContext } from '../../rules/contract';
 import type { RdsConfig, RdsDatabaseState } from '../../rules/rds-database/evaluate';
 import { describeDatabase, rds } from '../../rules/rds-database/rds-read';
 import { REJECTED_ERROR } from '../approval';
 import { APPROVAL_TIMEOUT_SECONDS, RETIRED_BLUE_TAG, SWITCHOVER_TIMEOUT_SECONDS, WORKFLOW_TAG } from './names';
-import { databasePort, send } from './database-port';
+import { databasePort } from './database-port';
 import { proxiesOf } from './proxies';
 import { routeReencryption } from './route';
 import type { ReencryptState, StepOutcome } from './state';
+import { ctxOf, done, type Step } from './step';
 
-type Step = (s: ReencryptState, deps: PipelineDeps) => Promise<ReencryptState>;
-
-const ctxOf = (s: ReencryptState, deps: PipelineDeps): RuleContext => ruleContext(deps, s.account, s.region);
-const done = (
-  s: ReencryptState,
-  step: string,
-  outcome: StepOutcome,
-  detail?: string,
-  extra: Partial<ReencryptState> = {},
-): ReencryptState => ({ ...s, ...extra, step, outcome, ...(detail !== undefined ? { detail } : {}) });
 const noun = (s: ReencryptState) => databasePort(s.kind).noun;
 /** `arn:aws:rds:r:a:db:name` -> name. */
 const idOf = (arn: string | undefined): string => arn?.split(':').slice(6).join(':') ?? '';
@@ -62,7 +52,7 @@ export const route: Step = async (s, deps) => {
 };
 
 const findDeployment = async (s: ReencryptState, ctx: RuleContext): Promise<BlueGreenDeployment | undefined> => {
-  const out = await send('rds:DescribeBlueGreenDeployments', s.names.blueGreen, () =>
+  const out = await awsCall('rds:DescribeBlueGreenDeployments', s.names.blueGreen, () =>
     rds(ctx).send(
       new DescribeBlueGreenDeploymentsCommand({
         Filters: [{ Name: 'blue-green-deployment-name', Values: [s.names.blueGreen] }],
@@ -102,7 +92,7 @@ export const createGreen: Step = async (s, deps) => {
             r.startsWith('arn:') ? r : `arn:aws:rds:${s.region}:${s.account}:db:${r}`,
           )
         : [];
-    const out = await send('rds:CreateBlueGreenDeployment', s.names.blueGreen, () =>
+    const out = await awsCall('rds:CreateBlueGreenDeployment', s.names.blueGreen, () =>
       rds(ctx).send(
         new CreateBlueGreenDeploymentCommand({
           BlueGreenDeploymentName: s.names.blueGreen,
@@ -280,7 +270,7 @@ export const switchover: Step = async (s, deps) => {
   if (!bg?.BlueGreenDeploymentIdentifier)
     return done(s, 'switchover', 'GONE', `Blue/Green deployment ${s.names.blueGreen} no longer exists`);
   if (bg.Status === 'AVAILABLE' && !s.switchoverRequested) {
-    const out = await send('rds:SwitchoverBlueGreenDeployment', bg.BlueGreenDeploymentIdentifier, () =>
+    const out = await awsCall('rds:SwitchoverBlueGreenDeployment', bg.BlueGreenDeploymentIdentifier, () =>
       rds(ctx).send(
         new SwitchoverBlueGreenDeploymentCommand({
           BlueGreenDeploymentIdentifier: bg.BlueGreenDeploymentIdentifier,
@@ -331,7 +321,7 @@ export const verifySwitchover: Step = async (s, deps) => {
   for (const p of s.greens ?? []) {
     const blue = await describeDatabase(s.kind, `${p.blue}-old1`, ctx);
     if (blue && blue.tags[RETIRED_BLUE_TAG] !== p.blue) {
-      await send('rds:AddTagsToResource', blue.arn, () =>
+      await awsCall('rds:AddTagsToResource', blue.arn, () =>
         rds(ctx).send(
           new AddTagsToResourceCommand({
             ResourceName: blue.arn,
@@ -364,7 +354,7 @@ export const deleteBlue: Step = async (s, deps) => {
     return done(s, 'deleteBlue', 'FAILED', `refusing to delete blue: ${s.sourceId} is not on the CMK`);
   const bg = await findDeployment(s, ctx);
   if (bg?.BlueGreenDeploymentIdentifier) {
-    await send('rds:DeleteBlueGreenDeployment', bg.BlueGreenDeploymentIdentifier, () =>
+    await awsCall('rds:DeleteBlueGreenDeployment', bg.BlueGreenDeploymentIdentifier, () =>
       rds(ctx).send(
         new DeleteBlueGreenDeploymentCommand({
           BlueGreenDeploymentIdentifier: bg.BlueGreenDeploymentIdentifier,
@@ -393,7 +383,7 @@ export const deleteBlue: Step = async (s, deps) => {
     }
     if (id !== primary) {
       // A read replica holds no data of its own; RDS refuses a final snapshot of one.
-      await send('rds:DeleteDBInstance', id, () =>
+      await awsCall('rds:DeleteDBInstance', id, () =>
         rds(ctx).send(
           new DeleteDBInstanceCommand({
             DBInstanceIdentifier: id,

@@ -18,7 +18,7 @@ import {
   RestoreDBInstanceFromDBSnapshotCommand,
   type Tag,
 } from '@aws-sdk/client-rds';
-import { isAwsNotFound, translateAwsError } from '../../aws/errors';
+import { awsCall, isAwsNotFound, translateAwsError } from '../../aws/errors';
 import { fitTags } from '../../aws/rds-tags';
 import type { RuleContext } from '../../rules/contract';
 import type { RdsConfig, RdsKind } from '../../rules/rds-database/evaluate';
@@ -33,14 +33,6 @@ import type { ReencryptState } from './state';
  * CreateDBClusterSnapshot, ...): a step asks `databasePort(s.kind)` and calls the operation, not the API.
  * Logic that exists for one kind only (Aurora member instances, custom endpoints) lives in its adapter.
  */
-
-export const send = async <T>(action: string, resource: string, call: () => Promise<T>): Promise<T> => {
-  try {
-    return await call();
-  } catch (e) {
-    throw translateAwsError(e, action, resource);
-  }
-};
 
 /** Engine defaults (`default.mysql8.0`, `default:mysql-8-0`) are what a restore gets anyway; naming them can only fail.
  * */
@@ -148,20 +140,20 @@ export const instanceDatabase: DatabasePort = {
       return out.DBSnapshots?.[0]?.Status ?? undefined;
     }),
   createSnapshot: async (sourceId, snapshotId, Tags, ctx) => {
-    await send('rds:CreateDBSnapshot', snapshotId, () =>
+    await awsCall('rds:CreateDBSnapshot', snapshotId, () =>
       rds(ctx).send(
         new CreateDBSnapshotCommand({ DBInstanceIdentifier: sourceId, DBSnapshotIdentifier: snapshotId, Tags }),
       ),
     );
   },
   deleteSnapshot: async (id, ctx) => {
-    await send('rds:DeleteDBSnapshot', id, () =>
+    await awsCall('rds:DeleteDBSnapshot', id, () =>
       rds(ctx).send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: id })),
     );
   },
   restoreSource: (s) => ({ id: s.names.copy, label: 'Snapshot' }),
   restore: async (s, c, common, ctx) => {
-    await send('rds:RestoreDBInstanceFromDBSnapshot', s.names.target, () =>
+    await awsCall('rds:RestoreDBInstanceFromDBSnapshot', s.names.target, () =>
       rds(ctx).send(
         new RestoreDBInstanceFromDBSnapshotCommand({
           ...common,
@@ -181,7 +173,7 @@ export const instanceDatabase: DatabasePort = {
   // Settings RestoreDBInstanceFromDBSnapshot has no member for: ModifyDBInstance, then AddRoleToDBInstance.
   afterRestore: (source, target, cmkArn) => instanceAfterRestore(source, target, cmkArn),
   modify: async (id, change, ctx) => {
-    await send('rds:ModifyDBInstance', id, () =>
+    await awsCall('rds:ModifyDBInstance', id, () =>
       rds(ctx).send(
         new ModifyDBInstanceCommand({
           DBInstanceIdentifier: id,
@@ -192,7 +184,7 @@ export const instanceDatabase: DatabasePort = {
     );
   },
   disableDeletionProtection: async (id, ctx) => {
-    await send('rds:ModifyDBInstance', id, () =>
+    await awsCall('rds:ModifyDBInstance', id, () =>
       rds(ctx).send(
         new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DeletionProtection: false, ApplyImmediately: true }),
       ),
@@ -201,7 +193,7 @@ export const instanceDatabase: DatabasePort = {
   addRole: async (id, r, ctx) => {
     // AddRoleToDBInstance requires FeatureName: a role without one cannot be re-added (verify reports it).
     if (!r.featureName) return false;
-    await send('rds:AddRoleToDBInstance', id, () =>
+    await awsCall('rds:AddRoleToDBInstance', id, () =>
       rds(ctx).send(
         new AddRoleToDBInstanceCommand({ DBInstanceIdentifier: id, RoleArn: r.roleArn, FeatureName: r.featureName }),
       ),
@@ -215,7 +207,7 @@ export const instanceDatabase: DatabasePort = {
   }),
   customEndpointPairs: async () => ({ pairs: [], have: new Set() }),
   deleteWithFinalSnapshot: async (id, _config, finalSnapshot, ctx, opts) => {
-    await send('rds:DeleteDBInstance', id, () =>
+    await awsCall('rds:DeleteDBInstance', id, () =>
       rds(ctx).send(
         new DeleteDBInstanceCommand({
           DBInstanceIdentifier: id,
@@ -245,7 +237,7 @@ const createMembers = async (s: ReencryptState, c: RdsConfig, ctx: RuleContext):
       const oc = orig?.config;
       const memberTags = fitTags(orig?.tags ?? {}, { [WORKFLOW_TAG]: s.execution, [REENCRYPTED_FROM_TAG]: m.id });
       dropped.push(...memberTags.dropped);
-      await send('rds:CreateDBInstance', id, () =>
+      await awsCall('rds:CreateDBInstance', id, () =>
         rds(ctx).send(
           new CreateDBInstanceCommand({
             DBInstanceIdentifier: id,
@@ -308,7 +300,7 @@ export const clusterDatabase: DatabasePort = {
       return out.DBClusterSnapshots?.[0]?.Status ?? undefined;
     }),
   createSnapshot: async (sourceId, snapshotId, Tags, ctx) => {
-    await send('rds:CreateDBClusterSnapshot', snapshotId, () =>
+    await awsCall('rds:CreateDBClusterSnapshot', snapshotId, () =>
       rds(ctx).send(
         new CreateDBClusterSnapshotCommand({
           DBClusterIdentifier: sourceId,
@@ -319,13 +311,13 @@ export const clusterDatabase: DatabasePort = {
     );
   },
   deleteSnapshot: async (id, ctx) => {
-    await send('rds:DeleteDBClusterSnapshot', id, () =>
+    await awsCall('rds:DeleteDBClusterSnapshot', id, () =>
       rds(ctx).send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: id })),
     );
   },
   restoreSource: (s) => ({ id: s.names.snapshot, label: 'Cluster snapshot' }),
   restore: async (s, c, common, ctx) => {
-    await send('rds:RestoreDBClusterFromSnapshot', s.names.target, () =>
+    await awsCall('rds:RestoreDBClusterFromSnapshot', s.names.target, () =>
       rds(ctx).send(
         new RestoreDBClusterFromSnapshotCommand({
           ...common,
@@ -344,7 +336,7 @@ export const clusterDatabase: DatabasePort = {
   },
   afterRestore: (source, target) => clusterAfterRestore(source, target),
   modify: async (id, change, ctx) => {
-    await send('rds:ModifyDBCluster', id, () =>
+    await awsCall('rds:ModifyDBCluster', id, () =>
       rds(ctx).send(
         new ModifyDBClusterCommand({
           DBClusterIdentifier: id,
@@ -355,14 +347,14 @@ export const clusterDatabase: DatabasePort = {
     );
   },
   disableDeletionProtection: async (id, ctx) => {
-    await send('rds:ModifyDBCluster', id, () =>
+    await awsCall('rds:ModifyDBCluster', id, () =>
       rds(ctx).send(
         new ModifyDBClusterCommand({ DBClusterIdentifier: id, DeletionProtection: false, ApplyImmediately: true }),
       ),
     );
   },
   addRole: async (id, r, ctx) => {
-    await send('rds:AddRoleToDBCluster', id, () =>
+    await awsCall('rds:AddRoleToDBCluster', id, () =>
       rds(ctx).send(
         new AddRoleToDBClusterCommand({ DBClusterIdentifier: id, RoleArn: r.roleArn, FeatureName: r.featureName }),
       ),
@@ -380,7 +372,7 @@ export const clusterDatabase: DatabasePort = {
   deleteWithFinalSnapshot: async (id, config, finalSnapshot, ctx, opts) => {
     const members = config.members ?? [];
     for (const m of members) {
-      await send('rds:DeleteDBInstance', m.id, () =>
+      await awsCall('rds:DeleteDBInstance', m.id, () =>
         rds(ctx)
           .send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: m.id }))
           .catch((e: unknown) => {
@@ -389,7 +381,7 @@ export const clusterDatabase: DatabasePort = {
       );
     }
     if (members.length) return { membersDeleting: members.length };
-    await send('rds:DeleteDBCluster', id, () =>
+    await awsCall('rds:DeleteDBCluster', id, () =>
       rds(ctx).send(
         new DeleteDBClusterCommand({
           DBClusterIdentifier: id,

@@ -1,5 +1,5 @@
 import { CreateDBClusterEndpointCommand, DescribeDBClusterEndpointsCommand } from '@aws-sdk/client-rds';
-import { translateAwsError } from '../../aws/errors';
+import { awsCall } from '../../aws/errors';
 import type { RuleContext } from '../../rules/contract';
 import { rds } from '../../rules/rds-database/rds-read';
 import type { EndpointSpec } from './carry';
@@ -7,17 +7,9 @@ import { derivedId, memberTargetId } from './names';
 
 /** Effects the restore fallback needs beside the restore itself: custom endpoints (role associations: DatabasePort). */
 
-const send = async <T>(action: string, resource: string, call: () => Promise<T>): Promise<T> => {
-  try {
-    return await call();
-  } catch (e) {
-    throw translateAwsError(e, action, resource);
-  }
-};
-
 /** The cluster's custom endpoints (EndpointType CUSTOM): the writer and reader endpoints come with any cluster. */
 export const customEndpoints = async (clusterId: string, ctx: RuleContext): Promise<EndpointSpec[]> => {
-  const out = await send('rds:DescribeDBClusterEndpoints', clusterId, () =>
+  const out = await awsCall('rds:DescribeDBClusterEndpoints', clusterId, () =>
     rds(ctx).send(new DescribeDBClusterEndpointsCommand({ DBClusterIdentifier: clusterId })),
   );
   return (out.DBClusterEndpoints ?? [])
@@ -44,7 +36,7 @@ export const createMissingEndpoints = async (
   const pairs = originals.map((original) => ({ original, copy: endpointCopyId(original.id) }));
   for (const { original, copy } of pairs) {
     if (have.has(copy)) continue;
-    await send('rds:CreateDBClusterEndpoint', copy, () =>
+    await awsCall('rds:CreateDBClusterEndpoint', copy, () =>
       rds(ctx).send(
         new CreateDBClusterEndpointCommand({
           DBClusterIdentifier: targetId,

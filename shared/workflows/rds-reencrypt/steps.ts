@@ -1,19 +1,19 @@
 import { CopyDBSnapshotCommand } from '@aws-sdk/client-rds';
 import { type Outcome, toAlert } from '../../alerts/alert';
+import { awsCall } from '../../aws/errors';
 import { fitTags } from '../../aws/rds-tags';
 import { SentinelError } from '../../errors';
 import type { TriggerInfo } from '../../events/normalise';
 import type { PipelineDeps } from '../../pipeline/context';
-import { ruleContext } from '../../pipeline/scope';
 import { reportInvalidEvent } from '../../pipeline/process';
-import type { RuleContext } from '../../rules/contract';
 import type { RdsDatabaseState } from '../../rules/rds-database/evaluate';
 import { describeDatabase, describeInstance, rds } from '../../rules/rds-database/rds-read';
 import { endedDetail, endedTrigger, type ExecutionEnd, needsAlert, parseExecutionEnd } from './ended';
 import { RDS_REENCRYPT, REENCRYPTED_FROM_TAG, WORKFLOW_TAG } from './names';
 import type { ReencryptState, StepOutcome } from './state';
+import { ctxOf, done, type Step } from './step';
 import { missingRoles, operatorChecklist, restoreDifferences } from './carry';
-import { type CustomEndpointPair, type DatabasePort, databasePort, instanceDatabase, send } from './database-port';
+import { type CustomEndpointPair, type DatabasePort, databasePort, instanceDatabase } from './database-port';
 import {
   approvalEnded,
   createGreen,
@@ -25,18 +25,6 @@ import {
   verifyGreen,
   verifySwitchover,
 } from './blue-green';
-
-type Step = (s: ReencryptState, deps: PipelineDeps) => Promise<ReencryptState>;
-
-const ctxOf = (s: ReencryptState, deps: PipelineDeps): RuleContext => ruleContext(deps, s.account, s.region);
-
-const done = (
-  s: ReencryptState,
-  step: string,
-  outcome: StepOutcome,
-  detail?: string,
-  extra: Partial<ReencryptState> = {},
-): ReencryptState => ({ ...s, ...extra, step, outcome, ...(detail !== undefined ? { detail } : {}) });
 
 /** Tags the 50-tag limit left off (fitTags: the workflow's own tags are kept), added to what the state has. */
 const dropping = (s: ReencryptState, dropped: string[]): Partial<ReencryptState> =>
@@ -86,7 +74,7 @@ export const copy: Step = async (s, deps) => {
     if (!(await describeInstance(s.sourceId, ctx))) return gone(s, 'copy', `Instance ${s.sourceId}`);
     if ((await instanceDatabase.snapshotStatus(s.names.snapshot, ctx)) === undefined)
       return gone(s, 'copy', `Snapshot ${s.names.snapshot}`);
-    await send('rds:CopyDBSnapshot', s.names.copy, () =>
+    await awsCall('rds:CopyDBSnapshot', s.names.copy, () =>
       rds(ctx).send(
         new CopyDBSnapshotCommand({
           SourceDBSnapshotIdentifier: s.names.snapshot,
