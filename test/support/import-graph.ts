@@ -71,3 +71,7 @@ export const importCycles = (graph: ImportGraph): string[][] => {
   for (const v of graph.keys()) if (!index.has(v)) visit(v);
   return cycles;
 };
+
+/** The service modules rules share (shared/aws, shared/emr, shared/tls, shared/kms/key-access): code a rule reaches
+ * through its imports counts as that rule's (its calls against its permissions, its reasons against the mapping). */
+export const RULE_SERVICE_CODE = /^shared\/(aws|emr|tls)\/|^shared\/kms\/key-access\.ts$/;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
-import { importGraph } from './import-graph';
+import { importGraph, RULE_SERVICE_CODE } from './import-graph';
 
 /**
  * The reasons a rule can put on a finding, read from its source with the TypeScript parser, so that a reason a
@@ -173,8 +173,6 @@ export const reasonsOfFile = (root: string, file: string): FileReasons => {
   return { reasons, unresolved };
 };
 
-const SERVICE_CODE = /^shared\/(aws|emr|tls)\/|^shared\/kms\/key-access\.ts$/;
-
 /** The files a rule folder's entry module reaches inside shared/rules/ (and the service modules it imports), stopping
  * at other rule folders unless `uses`
  * names them. */
@@ -194,7 +192,7 @@ export const ruleFiles = (
     const f = stack.pop() as string;
     if (seen.has(f) || skip.includes(f)) continue;
     // The service modules rules share (shared/emr, shared/tls, ...) hold findings too; the core holds none.
-    if (SERVICE_CODE.test(f)) {
+    if (RULE_SERVICE_CODE.test(f)) {
       seen.add(f);
       stack.push(...(graph.get(f) ?? []));
       continue;

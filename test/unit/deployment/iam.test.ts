@@ -16,7 +16,7 @@ import {
   type Where,
 } from '../../../testbed/iam-authorize';
 import { operationsInFile } from '../../support/code-operations';
-import { importGraph } from '../../support/import-graph';
+import { importGraph, RULE_SERVICE_CODE } from '../../support/import-graph';
 import { PACKAGE_REGION, packagedPolicy, packagedTemplate } from '../../../testbed/packaged';
 
 /**
@@ -54,7 +54,6 @@ const filesUnder = (dir: string): string[] =>
 
 // A rule's code: its folder, and the service modules it imports (shared/aws, shared/emr, shared/tls, shared/kms/key-
 // access), followed transitively: a call moved out of the folder still counts against the rule's permissions.
-const SERVICE_CODE = /^shared\/(aws|emr|tls)\/|^shared\/kms\/key-access\.ts$/;
 // The client factory's AssumeRole into member accounts is the function's, granted by its role, not a rule's call.
 const CORE = new Set(['shared/aws/clients.ts']);
 const rulesGraph = importGraph(root, ['shared']);
@@ -63,7 +62,7 @@ const ruleCode = (folder: string): string[] => {
   const queue = [...seen];
   while (queue.length) {
     for (const t of rulesGraph.get(queue.pop() as string) ?? [])
-      if (SERVICE_CODE.test(t) && !CORE.has(t) && !seen.has(t)) {
+      if (RULE_SERVICE_CODE.test(t) && !CORE.has(t) && !seen.has(t)) {
         seen.add(t);
         queue.push(t);
       }
